@@ -1,0 +1,77 @@
+"""The ``bwv`` command line: one subcommand per use case.
+
+Subcommands live in ``redaction/cli/cmd_*.py``; each module defines
+``register(subparsers)`` which adds its parser and sets ``func``. Errors of type
+:class:`~redaction.errors.BwvError` become one line on stderr and a non-zero exit.
+"""
+from __future__ import annotations
+
+import argparse
+import importlib
+import logging
+import os
+import sys
+
+from .. import __version__
+from ..errors import BwvError
+
+# Explicit list (not filesystem discovery) so frozen builds find every command.
+COMMAND_MODULES = [
+    "probe", "export", "verify", "detect", "gui",
+    "case", "request", "retention", "audit", "user", "selftest",
+]
+
+log = logging.getLogger("bwv")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="bwv", description="BWV Workstation: review and redact body-worn video, offline.")
+    parser.add_argument("--version", action="version", version=f"bwv {__version__}")
+    parser.add_argument("--user", default=None,
+                        help="who is acting (default: $BWV_USER or the login name)")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+    for name in COMMAND_MODULES:
+        try:
+            mod = importlib.import_module(f"{__name__}.cmd_{name}")
+        except ModuleNotFoundError as e:
+            if e.name == f"{__name__}.cmd_{name}":
+                continue  # command not built in this version
+            raise
+        mod.register(sub)
+    return parser
+
+
+def current_user(args) -> str:
+    if getattr(args, "user", None):
+        return args.user
+    if os.environ.get("BWV_USER"):
+        return os.environ["BWV_USER"]
+    try:
+        import getpass
+        return getpass.getuser()
+    except Exception:
+        return "unknown"
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if not getattr(args, "func", None):
+        parser.print_help()
+        return 2
+    try:
+        rc = args.func(args)
+        return int(rc or 0)
+    except BwvError as e:
+        print(f"bwv {args.command}: error: {e}", file=sys.stderr)
+        return e.exit_code
+    except KeyboardInterrupt:
+        print(f"bwv {args.command}: interrupted", file=sys.stderr)
+        return 130
+    except BrokenPipeError:
+        return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

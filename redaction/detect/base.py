@@ -1,0 +1,30 @@
+"""The detector protocol. A detector is a callable; a combined detector is a detector too."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Protocol, runtime_checkable
+
+import numpy as np
+
+from ..model import Box
+
+
+@dataclass(frozen=True)
+class Detection:
+    kind: str          # "face" | "plate" | ...
+    box: Box           # tight (x, y, w, h) in image pixels, no redaction margin
+    score: float       # 0..1
+
+
+@runtime_checkable
+class Detector(Protocol):
+    name: str
+    kinds: tuple[str, ...]
+
+    def __call__(self, image: np.ndarray) -> list[Detection]:
+        """``image``: HxWx3 uint8 **RGB**. Returns detections in image pixels."""
+        ...
+
+    def models(self) -> list[dict]:
+        """``[{"name": ..., "file": ..., "sha256": ...}]`` for the export manifest."""
+        ...

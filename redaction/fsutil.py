@@ -1,0 +1,104 @@
+"""File helpers: hashing, atomic writes, no-overwrite renames."""
+from __future__ import annotations
+
+import errno
+import hashlib
+import os
+import tempfile
+from pathlib import Path
+
+from .errors import BwvError, ExportError
+
+CHUNK = 1 << 20
+
+
+def sha256_file(path: str | os.PathLike) -> str:
+    h = hashlib.sha256()
+    with open(path, "rb") as f:
+        while True:
+            b = f.read(CHUNK)
+            if not b:
+                break
+            h.update(b)
+    return h.hexdigest()
+
+
+def describe_os_error(e: OSError) -> str:
+    if e.errno == errno.ENOSPC:
+        return "disk full"
+    if e.errno in (errno.EACCES, errno.EPERM, errno.EROFS):
+        return "permission denied"
+    if e.errno == errno.ENOENT:
+        return "no such file or folder"
+    return e.strerror or str(e)
+
+
+def atomic_write_bytes(path: str | os.PathLike, data: bytes, *, overwrite: bool = True,
+                       error=BwvError) -> None:
+    """Write ``data`` to a temp file in the same folder, fsync, then rename into place.
+
+    With ``overwrite=False`` an existing file is never replaced (``os.link`` is used
+    so the check and the rename are one atomic step).
+    """
+    path = Path(path)
+    folder = path.parent if str(path.parent) else Path(".")
+    try:
+        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".part", dir=folder)
+    except OSError as e:
+        raise error(f"cannot write in folder: {describe_os_error(e)}", folder) from e
+    try:
+        with os.fdopen(fd, "wb") as f:
+            f.write(data)
+            f.flush()
+            os.fsync(f.fileno())
+        if overwrite:
+            os.replace(tmp, path)
+        else:
+            publish_no_overwrite(tmp, path, error=error)
+    except OSError as e:
+        _unlink_quiet(tmp)
+        raise error(f"cannot write: {describe_os_error(e)}", path) from e
+    except BaseException:
+        _unlink_quiet(tmp)
+        raise
+
+
+def atomic_write_text(path, text: str, **kw) -> None:
+    atomic_write_bytes(path, text.encode("utf-8"), **kw)
+
+
+def publish_no_overwrite(tmp: str | os.PathLike, final: str | os.PathLike, error=ExportError) -> None:
+    """Rename ``tmp`` to ``final`` only if ``final`` does not exist (atomic via hard link)."""
+    try:
+        os.link(tmp, final)
+    except FileExistsError:
+        _unlink_quiet(tmp)
+        raise error("already exists; refusing to overwrite", final)
+    except OSError:
+        # file systems without hard links: fall back to an exclusive check + rename
+        if os.path.exists(final):
+            _unlink_quiet(tmp)
+            raise error("already exists; refusing to overwrite", final)
+        os.replace(tmp, final)
+        return
+    _unlink_quiet(tmp)
+
+
+def _unlink_quiet(p) -> None:
+    try:
+        os.unlink(p)
+    except OSError:
+        pass
+
+
+def fsync_dir(folder: str | os.PathLike) -> None:
+    try:
+        fd = os.open(folder, os.O_RDONLY)
+    except OSError:
+        return
+    try:
+        os.fsync(fd)
+    except OSError:
+        pass
+    finally:
+        os.close(fd)

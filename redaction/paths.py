@@ -1,0 +1,48 @@
+"""Per-user directories (platformdirs) and bundled resources (works frozen too)."""
+from __future__ import annotations
+
+import importlib.resources
+import os
+from pathlib import Path
+
+import platformdirs
+
+APP = "bwv-workstation"
+ORG = "BWV"
+
+
+def _env_dir(var: str, default: str) -> Path:
+    p = Path(os.environ.get(var) or default)
+    p.mkdir(parents=True, exist_ok=True)
+    return p
+
+
+def config_dir() -> Path:
+    return _env_dir("BWV_CONFIG_DIR", platformdirs.user_config_dir(APP, ORG))
+
+
+def data_dir() -> Path:
+    return _env_dir("BWV_DATA_DIR", platformdirs.user_data_dir(APP, ORG))
+
+
+def cache_dir() -> Path:
+    return _env_dir("BWV_CACHE_DIR", platformdirs.user_cache_dir(APP, ORG))
+
+
+def log_dir() -> Path:
+    return _env_dir("BWV_LOG_DIR", platformdirs.user_log_dir(APP, ORG))
+
+
+def projects_dir() -> Path:
+    p = data_dir() / "projects"
+    p.mkdir(parents=True, exist_ok=True)
+    return p
+
+
+def resources_dir() -> Path:
+    """The ``resources/`` package folder, found through importlib.resources (frozen or not)."""
+    return Path(str(importlib.resources.files("resources")))
+
+
+def resource(*parts: str) -> Path:
+    return resources_dir().joinpath(*parts)

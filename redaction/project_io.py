@@ -1,0 +1,264 @@
+"""Load, validate and save redaction projects (``bwv-project`` JSON, version 1).
+
+The format is a public contract documented in ``docs/project-format.md``.
+Saving is atomic (temp file + fsync + rename). Loading validates every field
+and names the first bad one in a :class:`ProjectError`.
+"""
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+from typing import Any
+
+from .errors import ProjectError
+from .fsutil import atomic_write_text
+from .model import (AUDIO_MODES, KINDS, ORIGINS, STATUSES, STYLE_MODES, Annotation,
+                    AudioRange, Keyframe, Project, Source, Style, Track)
+
+FORMAT = "bwv-project"
+VERSION = 1
+PROJECT_SUFFIX = ".bwvproj.json"
+
+
+class _V:
+    """Validator that remembers the JSON path of the field being read."""
+
+    def __init__(self, file: str):
+        self.file = file
+
+    def fail(self, where: str, msg: str) -> None:
+        raise ProjectError(f"invalid project: field '{where}': {msg}", self.file)
+
+    def obj(self, d: Any, where: str) -> dict:
+        if not isinstance(d, dict):
+            self.fail(where, "expected an object")
+        return d
+
+    def req(self, d: dict, key: str, where: str) -> Any:
+        if key not in d:
+            self.fail(f"{where}.{key}" if where else key, "missing")
+        return d[key]
+
+    def string(self, v: Any, where: str) -> str:
+        if not isinstance(v, str):
+            self.fail(where, "expected a string")
+        return v
+
+    def num(self, v: Any, where: str) -> float:
+        if isinstance(v, bool) or not isinstance(v, (int, float)) or v != v:
+            self.fail(where, "expected a number")
+        return float(v)
+
+    def integer(self, v: Any, where: str, minimum: int = 0) -> int:
+        if isinstance(v, bool) or not isinstance(v, int):
+            self.fail(where, "expected an integer")
+        if v < minimum:
+            self.fail(where, f"must be >= {minimum}")
+        return v
+
+    def choice(self, v: Any, allowed, where: str) -> str:
+        if v not in allowed:
+            self.fail(where, f"expected one of {', '.join(allowed)}, got {v!r}")
+        return v
+
+    def lst(self, v: Any, where: str) -> list:
+        if not isinstance(v, list):
+            self.fail(where, "expected a list")
+        return v
+
+
+def project_from_dict(doc: Any, file: str = "<project>") -> Project:
+    v = _V(file)
+    doc = v.obj(doc, "<root>")
+    if v.req(doc, "format", "") != FORMAT:
+        v.fail("format", f"expected {FORMAT!r}")
+    ver = v.integer(v.req(doc, "version", ""), "version", 1)
+    if ver > VERSION:
+        v.fail("version", f"version {ver} is newer than this program supports ({VERSION})")
+    src = v.obj(v.req(doc, "source", ""), "source")
+    sha = v.string(v.req(src, "sha256", "source"), "source.sha256")
+    if len(sha) != 64 or any(c not in "0123456789abcdef" for c in sha.lower()):
+        v.fail("source.sha256", "expected 64 hex digits")
+    source = Source(v.string(v.req(src, "path", "source"), "source.path"), sha.lower())
+
+    tracks: list[Track] = []
+    seen: set[str] = set()
+    for i, t in enumerate(v.lst(doc.get("tracks", []), "tracks")):
+        w = f"tracks[{i}]"
+        t = v.obj(t, w)
+        tid = v.string(v.req(t, "id", w), f"{w}.id")
+        if not tid:
+            v.fail(f"{w}.id", "must not be empty")
+        if tid in seen:
+            v.fail(f"{w}.id", f"duplicate track id {tid!r}")
+        seen.add(tid)
+        kfs = []
+        last = -1
+        for j, k in enumerate(v.lst(v.req(t, "keyframes", w), f"{w}.keyframes")):
+            kw = f"{w}.keyframes[{j}]"
+            k = v.obj(k, kw)
+            fr = v.integer(v.req(k, "frame", kw), f"{kw}.frame")
+            if fr <= last:
+                v.fail(f"{kw}.frame", "keyframes must be in increasing frame order")
+            last = fr
+            box = v.lst(v.req(k, "box", kw), f"{kw}.box")
+            if len(box) != 4:
+                v.fail(f"{kw}.box", "expected [x, y, w, h]")
+            bx = tuple(v.num(b, f"{kw}.box[{n}]") for n, b in enumerate(box))
+            if bx[2] <= 0 or bx[3] <= 0:
+                v.fail(f"{kw}.box", "width and height must be positive")
+            kfs.append(Keyframe(fr, bx))  # type: ignore[arg-type]
+        if not kfs:
+            v.fail(f"{w}.keyframes", "a track needs at least one keyframe")
+        end = t.get("end_frame")
+        if end is not None:
+            end = v.integer(end, f"{w}.end_frame")
+            if end < kfs[0].frame:
+                v.fail(f"{w}.end_frame", "ends before the track's first keyframe")
+        scores = {}
+        for j, pair in enumerate(v.lst(t.get("scores", []), f"{w}.scores")):
+            p = v.lst(pair, f"{w}.scores[{j}]")
+            if len(p) != 2:
+                v.fail(f"{w}.scores[{j}]", "expected [frame, score]")
+            scores[v.integer(p[0], f"{w}.scores[{j}][0]")] = v.num(p[1], f"{w}.scores[{j}][1]")
+        tracks.append(Track(
+            id=tid,
+            kind=v.choice(t.get("kind", "other"), KINDS, f"{w}.kind"),
+            origin=v.choice(t.get("origin", "manual"), ORIGINS, f"{w}.origin"),
+            status=v.choice(t.get("status", "pending"), STATUSES, f"{w}.status"),
+            reason=v.string(t.get("reason", ""), f"{w}.reason"),
+            keyframes=kfs, end_frame=end, scores=scores,
+            decided_by=v.string(t.get("decided_by", ""), f"{w}.decided_by"),
+            decided_at=v.string(t.get("decided_at", ""), f"{w}.decided_at"),
+            label=v.string(t.get("label", ""), f"{w}.label"),
+        ))
+
+    audio = []
+    for i, a in enumerate(v.lst(doc.get("audio", []), "audio")):
+        w = f"audio[{i}]"
+        a = v.obj(a, w)
+        start = v.num(v.req(a, "start", w), f"{w}.start")
+        end = v.num(v.req(a, "end", w), f"{w}.end")
+        if start < 0:
+            v.fail(f"{w}.start", "must be >= 0")
+        if end <= start:
+            v.fail(f"{w}.end", "must be after start")
+        chans = a.get("channels")
+        if chans is not None:
+            chans = [v.integer(c, f"{w}.channels[{n}]") for n, c in enumerate(v.lst(chans, f"{w}.channels"))]
+        audio.append(AudioRange(start, end, v.choice(a.get("mode", "mute"), AUDIO_MODES, f"{w}.mode"),
+                                v.string(a.get("reason", ""), f"{w}.reason"), chans,
+                                v.string(a.get("id", f"a{i + 1}"), f"{w}.id")))
+
+    st = v.obj(doc.get("style", {}), "style")
+    style = Style(mode=v.choice(st.get("mode", "solid"), STYLE_MODES, "style.mode"))
+    if "margin" in st:
+        style.margin = v.num(st["margin"], "style.margin")
+        if not 0 <= style.margin <= 2:
+            v.fail("style.margin", "must be between 0 and 2")
+    if "color" in st:
+        col = v.lst(st["color"], "style.color")
+        if len(col) != 3:
+            v.fail("style.color", "expected [r, g, b]")
+        style.color = tuple(v.integer(c, f"style.color[{n}]") for n, c in enumerate(col))  # type: ignore
+    if "strength" in st:
+        style.strength = v.integer(st["strength"], "style.strength", 2)
+
+    notes = []
+    for i, n in enumerate(v.lst(doc.get("annotations", []), "annotations")):
+        w = f"annotations[{i}]"
+        n = v.obj(n, w)
+        end = n.get("end_frame")
+        notes.append(Annotation(
+            id=v.string(n.get("id", f"n{i + 1}"), f"{w}.id"),
+            frame=v.integer(v.req(n, "frame", w), f"{w}.frame"),
+            end_frame=None if end is None else v.integer(end, f"{w}.end_frame"),
+            category=v.string(n.get("category", "note"), f"{w}.category"),
+            note=v.string(n.get("note", ""), f"{w}.note"),
+            user=v.string(n.get("user", ""), f"{w}.user")))
+
+    known = {"format", "version", "source", "tracks", "audio", "style", "annotations"}
+    extra = {k: val for k, val in doc.items() if k not in known}
+    return Project(source, tracks, audio, style, notes, extra)
+
+
+def project_to_dict(p: Project) -> dict:
+    def track(t: Track) -> dict:
+        d: dict = {"id": t.id, "kind": t.kind, "origin": t.origin, "status": t.status,
+                   "reason": t.reason,
+                   "keyframes": [{"frame": k.frame, "box": [round(c, 2) for c in k.box]}
+                                 for k in t.keyframes]}
+        if t.end_frame is not None:
+            d["end_frame"] = t.end_frame
+        if t.scores:
+            d["scores"] = [[f, round(s, 4)] for f, s in sorted(t.scores.items())]
+        for k in ("decided_by", "decided_at", "label"):
+            if getattr(t, k):
+                d[k] = getattr(t, k)
+        return d
+
+    def audio(a: AudioRange) -> dict:
+        d = {"id": a.id, "start": a.start, "end": a.end, "mode": a.mode, "reason": a.reason}
+        if a.channels is not None:
+            d["channels"] = list(a.channels)
+        return d
+
+    doc = {"format": FORMAT, "version": VERSION,
+           "source": {"path": p.source.path, "sha256": p.source.sha256},
+           "tracks": [track(t) for t in p.tracks],
+           "audio": [audio(a) for a in p.audio],
+           "style": {"mode": p.style.mode, "margin": p.style.margin,
+                     "color": list(p.style.color), "strength": p.style.strength},
+           "annotations": [{k: v for k, v in vars(n).items() if v is not None}
+                           for n in p.annotations]}
+    doc.update(p.extra)
+    return doc
+
+
+def load_project(path: str | os.PathLike) -> Project:
+    path = Path(path)
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise ProjectError("project file not found", path) from None
+    except IsADirectoryError:
+        raise ProjectError("is a folder, not a project file", path) from None
+    except PermissionError:
+        raise ProjectError("permission denied", path) from None
+    except UnicodeDecodeError:
+        raise ProjectError("not a text (UTF-8 JSON) file", path) from None
+    try:
+        doc = json.loads(text)
+    except json.JSONDecodeError as e:
+        raise ProjectError(f"not valid JSON (line {e.lineno}, column {e.colno}: {e.msg})", path) from None
+    return project_from_dict(doc, str(path))
+
+
+def save_project(p: Project, path: str | os.PathLike) -> None:
+    text = json.dumps(project_to_dict(p), indent=1, ensure_ascii=False) + "\n"
+    atomic_write_text(path, text, error=ProjectError)
+
+
+def resolve_source(p: Project, project_path: str | os.PathLike) -> Path:
+    """The clip path: relative paths are taken from the project file's folder."""
+    src = Path(p.source.path)
+    if not src.is_absolute():
+        src = Path(project_path).resolve().parent / src
+    return src
+
+
+def relative_source_path(clip: str | os.PathLike, project_path: str | os.PathLike) -> str:
+    clip = Path(clip).resolve()
+    base = Path(project_path).resolve().parent
+    try:
+        return os.path.relpath(clip, base)
+    except ValueError:  # different drive on Windows
+        return str(clip)
+
+
+def default_project_path(clip: str | os.PathLike) -> Path:
+    """Where a clip's project goes by default: the user's data dir, never beside the clip."""
+    from .paths import projects_dir
+    clip = Path(clip)
+    return projects_dir() / f"{clip.stem}{PROJECT_SUFFIX}"
