@@ -1,22 +1,244 @@
-"""Role checks for every command and GUI action.
+"""Role checks for every command and GUI action (see docs/adr/0007-store-and-access.md).
 
 ``check(action, user)`` raises :class:`~redaction.errors.PermissionDenied` when the
-user's role does not allow ``action``. The store (``redaction.store``) provides the
-users and roles; see docs/adr for the policy when no store has been set up.
+user may not do ``action``, logs the refusal in the audit trail, and otherwise
+returns the name of the authenticated user to attribute the action to.
+
+Two modes:
+
+* **standalone** - no store was ever created (no database file, no
+  ``BWV_DATABASE_URL``) or it has no user accounts yet: a single-user workstation.
+  Every action is allowed and attributed to ``user`` (``--user``/``$BWV_USER``/login
+  name); the log says so.
+* **enforced** - once ``bwv user setup`` has created the first administrator, the
+  user must be authenticated (``bwv login`` session, ``BWV_PASSWORD``, a password
+  prompt on a terminal, or :func:`login` in the GUI) and the role must allow the action.
 """
 from __future__ import annotations
 
-from .errors import PermissionDenied  # noqa: F401  (re-exported for callers)
+import getpass
+import json
+import logging
+import os
+import sys
+
+from .errors import PermissionDenied
+
+log = logging.getLogger("bwv.access")
 
 ACTIONS = ("view", "annotate", "redact", "export", "classify", "approve_export",
-           "retention_review", "administer")
+           "retention_review", "administer",
+           # added with the store (issue 5)
+           "import", "manage_cases", "request", "declassify", "retention_run", "audit")
+
+_REVIEWER = {"view", "annotate"}
+_OFFICER = _REVIEWER | {"redact", "export", "import", "manage_cases", "request"}
+_SUPERVISOR = _OFFICER | {"classify", "declassify", "approve_export", "retention_review",
+                          "retention_run", "audit"}
+_ADMIN = {"administer", "retention_run", "audit"}
+
+ROLE_ACTIONS: dict[str, frozenset[str]] = {
+    "reviewer": frozenset(_REVIEWER),
+    "disclosure_officer": frozenset(_OFFICER),
+    "supervisor": frozenset(_SUPERVISOR),
+    "administrator": frozenset(_ADMIN),
+}
+ROLE_LABELS = {"reviewer": "reviewer", "disclosure_officer": "disclosure officer",
+               "supervisor": "supervisor", "administrator": "administrator"}
+
+# users authenticated in this process (GUI login dialog, CLI password/session)
+_authenticated: set[str] = set()
 
 
-def check(action: str, user: str) -> None:
-    """Raise PermissionDenied if ``user`` may not do ``action``.
+def actions_for(role: str, admin_footage_access: bool = False) -> frozenset[str]:
+    acts = ROLE_ACTIONS.get(role, frozenset())
+    if role == "administrator" and admin_footage_access:
+        acts = acts | ROLE_ACTIONS["supervisor"]
+    return acts
 
-    Until the store is set up (issue 5) every action is allowed and attributed to
-    ``user``.
+
+def minimum_role(action: str) -> str:
+    for role in ("reviewer", "disclosure_officer", "supervisor", "administrator"):
+        if action in ROLE_ACTIONS[role]:
+            return role
+    return "administrator"
+
+
+def _store():
+    from .store.db import existing_store
+    return existing_store()
+
+
+def enforced() -> bool:
+    """True once the store has at least one user account."""
+    st = _store()
+    if st is None:
+        return False
+    from .store import users
+    with st.session() as s:
+        return users.user_count(s) > 0
+
+
+def default_user() -> str:
+    """Who acts when nobody says: $BWV_USER, else the `bwv login` session, else the OS login."""
+    if os.environ.get("BWV_USER"):
+        return os.environ["BWV_USER"]
+    sess = read_session_file()
+    if sess and sess.get("user"):
+        return sess["user"]
+    try:
+        return getpass.getuser()
+    except Exception:
+        return "unknown"
+
+
+# --- session file written by `bwv login` -----------------------------------------
+
+def session_path():
+    from . import paths
+    return paths.config_dir() / "session.json"
+
+
+def read_session_file() -> dict | None:
+    try:
+        data = json.loads(session_path().read_text("utf-8"))
+        return data if isinstance(data, dict) else None
+    except (OSError, ValueError):
+        return None
+
+
+def write_session_file(user: str, token: str, expires: str, url: str) -> None:
+    from .fsutil import atomic_write_text
+    p = session_path()
+    atomic_write_text(p, json.dumps({"user": user, "token": token, "expires": expires,
+                                     "database": url}))
+    os.chmod(p, 0o600)
+
+
+def remove_session_file() -> None:
+    try:
+        session_path().unlink()
+    except OSError:
+        pass
+
+
+# --- authentication ----------------------------------------------------------------
+
+def login(username: str, password: str) -> str:
+    """Check the password (GUI login dialog); the user then counts as authenticated here."""
+    from .store import api
+    api.login(username, password)
+    _authenticated.add(username)
+    return username
+
+
+def logout(username: str | None = None) -> None:
+    if username is None:
+        _authenticated.clear()
+    else:
+        _authenticated.discard(username)
+
+
+def _authenticate(s, user: str | None):
+    """Return the authenticated User for ``user`` (None: whoever is logged in), or raise."""
+    from .store import users
+    from .store.api import login_in_session
+    sess = read_session_file()
+    sess_user = None
+    if sess and sess.get("token"):
+        u = users.session_user(s, sess["token"])
+        sess_user = u.username if u is not None else None
+    if user is None or (user == _os_login() and not os.environ.get("BWV_USER")
+                        and sess_user is not None):
+        user = sess_user or os.environ.get("BWV_USER") or _os_login()
+    if user in _authenticated or user == sess_user:
+        return users.get_user(s, user)
+    password = os.environ.get("BWV_PASSWORD")
+    if password is None and sys.stdin is not None and sys.stdin.isatty():
+        password = getpass.getpass(f"Password for {user}: ")
+    if password is None:
+        why = (f"logged in as {sess_user!r}, not {user!r}" if sess_user
+               else "not logged in")
+        raise _NotAuthenticated(user, f"{why}: run `bwv login {user}` or set BWV_PASSWORD")
+    u = login_in_session(s, user, password)
+    _authenticated.add(user)
+    return u
+
+
+class _NotAuthenticated(Exception):
+    def __init__(self, user, msg):
+        self.user, self.msg = user, msg
+
+
+def _os_login() -> str:
+    try:
+        return getpass.getuser()
+    except Exception:
+        return "unknown"
+
+
+# --- the checks ----------------------------------------------------------------------
+
+def check(action: str, user: str | None = None, *, details: dict | None = None) -> str:
+    """Raise PermissionDenied if ``user`` may not do ``action``; return who acts.
+
+    Refusals are written to the audit trail (category ``refusal``) when a store exists.
     """
     if action not in ACTIONS:
         raise ValueError(f"unknown action {action!r}")
+    st = _store()
+    from .store import audit, policy, users
+    if st is None:
+        who = user or default_user()
+        log.info("standalone mode (no store): %s allowed for %s", action, who)
+        return who
+    refusal = None
+    with st.session() as s:
+        if users.user_count(s) == 0:
+            who = user or default_user()
+            log.info("standalone mode (no user accounts): %s allowed for %s", action, who)
+            return who
+        try:
+            u = _authenticate(s, user)
+        except _NotAuthenticated as e:
+            refusal = (e.user, f"{e.user} cannot {action.replace('_', ' ')}: {e.msg}")
+        except PermissionDenied as e:  # wrong password / locked: already logged as a login
+            refusal = (user or default_user(), str(e))
+        else:
+            allowed = actions_for(u.role, policy.get(s, "admin_footage_access"))
+            if u.disabled:
+                refusal = (u.username, f"{u.username} cannot {action.replace('_', ' ')}: "
+                                       "the account is disabled")
+            elif action not in allowed:
+                refusal = (u.username, f"{u.username} ({ROLE_LABELS[u.role]}) cannot "
+                                       f"{action.replace('_', ' ')}: needs "
+                                       f"{ROLE_LABELS[minimum_role(action)]}")
+            else:
+                return u.username
+    who, msg = refusal
+    with st.session() as s:
+        audit.append(s, who, "refusal", action, {"reason": msg, **(details or {})})
+    log.warning("refused: %s", msg)
+    raise PermissionDenied(msg)
+
+
+def allowed(action: str, user: str | None) -> bool:
+    """For enabling menus: no prompt, no logging."""
+    return why_not(action, user) is None
+
+
+def why_not(action: str, user: str | None) -> str | None:
+    """None if allowed, else a tooltip-sized reason (no prompt, no logging)."""
+    st = _store()
+    if st is None:
+        return None
+    from .store import policy, users
+    with st.session() as s:
+        if users.user_count(s) == 0:
+            return None
+        u = users.find_user(s, user) if user else None
+        if u is None or u.disabled:
+            return "log in first"
+        if action in actions_for(u.role, policy.get(s, "admin_footage_access")):
+            return None
+        return f"needs the {ROLE_LABELS[minimum_role(action)]} role"

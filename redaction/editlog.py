@@ -1,0 +1,117 @@
+"""The project edit log: append-only JSONL, hash-chained.
+
+Each line is one entry ``{"seq", "time", "user", "action", "details", "prev", "hash"}``
+where ``hash`` is the SHA-256 of the canonical JSON of the entry without ``hash``,
+and ``prev`` is the previous entry's hash (64 zeros for the first). Editing,
+deleting or reordering any line breaks the chain; deleting the tail is caught by
+the anchors kept elsewhere (the project's ``log_head`` and export manifests).
+"""
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any, Iterator, Optional
+
+from .errors import IntegrityError, ProjectError
+from .fsutil import describe_os_error
+
+GENESIS = "0" * 64
+
+
+def utc_now() -> str:
+    return datetime.now(timezone.utc).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+
+
+def canonical(obj: Any) -> bytes:
+    return json.dumps(obj, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode("utf-8")
+
+
+def entry_hash(entry: dict) -> str:
+    body = {k: v for k, v in entry.items() if k != "hash"}
+    return hashlib.sha256(canonical(body)).hexdigest()
+
+
+def log_path_for(project_path: str | os.PathLike) -> Path:
+    """``case.bwvproj.json`` -> ``case.editlog.jsonl`` beside it."""
+    p = Path(project_path)
+    name = p.name
+    for suffix in (".bwvproj.json", ".json"):
+        if name.endswith(suffix):
+            name = name[: -len(suffix)]
+            break
+    return p.with_name(name + ".editlog.jsonl")
+
+
+@dataclass(frozen=True)
+class Head:
+    seq: int
+    hash: str
+
+
+class EditLog:
+    def __init__(self, path: str | os.PathLike):
+        self.path = Path(path)
+        self._head: Optional[Head] = None
+
+    def entries(self) -> Iterator[dict]:
+        if not self.path.exists():
+            return
+        with open(self.path, "r", encoding="utf-8") as f:
+            for n, line in enumerate(f, 1):
+                if not line.strip():
+                    continue
+                try:
+                    yield json.loads(line)
+                except json.JSONDecodeError:
+                    raise IntegrityError(f"edit log line {n} is not valid JSON", self.path) from None
+
+    def head(self) -> Head:
+        if self._head is None:
+            last = None
+            for last in self.entries():
+                pass
+            self._head = Head(0, GENESIS) if last is None else Head(int(last["seq"]), last["hash"])
+        return self._head
+
+    def append(self, user: str, action: str, details: Optional[dict] = None) -> dict:
+        head = self.head()
+        entry = {"seq": head.seq + 1, "time": utc_now(), "user": user or "unknown",
+                 "action": action, "details": details or {}, "prev": head.hash}
+        entry["hash"] = entry_hash(entry)
+        line = json.dumps(entry, ensure_ascii=False, separators=(",", ":")) + "\n"
+        try:
+            fd = os.open(self.path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644)
+            try:
+                os.write(fd, line.encode("utf-8"))
+                os.fsync(fd)
+            finally:
+                os.close(fd)
+        except OSError as e:
+            raise ProjectError(f"cannot append to edit log: {describe_os_error(e)}", self.path) from e
+        self._head = Head(entry["seq"], entry["hash"])
+        return entry
+
+    def verify(self) -> list[dict]:
+        """Check the whole chain; return the entries. Raises IntegrityError at the first break."""
+        prev, seq = GENESIS, 0
+        out = []
+        for e in self.entries():
+            seq += 1
+            where = f"edit log entry {seq}"
+            if not isinstance(e, dict) or not {"seq", "prev", "hash"} <= e.keys():
+                raise IntegrityError(f"{where}: missing fields", self.path)
+            if e["seq"] != seq:
+                raise IntegrityError(f"{where}: sequence number is {e['seq']} "
+                                     "(entries deleted or reordered)", self.path)
+            if e["prev"] != prev:
+                raise IntegrityError(f"{where}: does not chain to the previous entry "
+                                     "(entries deleted, inserted or reordered)", self.path)
+            if entry_hash(e) != e["hash"]:
+                raise IntegrityError(f"{where}: content does not match its hash (edited)", self.path)
+            prev = e["hash"]
+            out.append(e)
+        return out

@@ -1,0 +1,403 @@
+"""Export: decode -> redact -> encode (H.264 yuv420p + AAC in MP4), with records.
+
+The output is written under a temporary name in the target folder and published
+only when complete, without ever replacing an existing file; the manifest and the
+redaction CSV are published beside it; the edit log gets an ``export`` entry.
+"""
+from __future__ import annotations
+
+import errno
+import os
+import secrets
+from dataclasses import dataclass, field
+from fractions import Fraction
+from pathlib import Path
+from typing import Optional, Sequence
+
+import av
+import numpy as np
+
+from . import __version__
+from .audio import apply_ranges
+from .editlog import utc_now
+from .errors import BwvError, ExportError, MediaError
+from .fsutil import describe_os_error, publish_no_overwrite, sha256_file
+from .jobs import CancelToken, EtaClock, Job, Progress
+from .manifest import manifest_json, redactions_csv, sidecar_paths
+from .media import MediaSource, open_container, to_array
+from .model import Style
+from .render import frame_rects, render_yuv420p
+from .session import ProjectSession
+
+METADATA_WHITELIST = ("creation_time",)
+
+
+@dataclass
+class EncoderSettings:
+    codec: str = "libx264"
+    preset: str = "veryfast"
+    crf: int = 17
+    audio_bitrate: int = 160_000
+    threads: int = 0  # 0 = auto
+
+    def options(self) -> dict:
+        return {"preset": self.preset, "crf": str(self.crf), "profile": "high"}
+
+
+@dataclass
+class ExportRequest:
+    project: Path
+    out: Path
+    operator: str
+    recipient: str
+    organisation: str
+    basis: str
+    style: Optional[str] = None
+    accept_pending: bool = False
+    ranges: Optional[list[tuple[int, int]]] = None  # inclusive source frame ranges
+    encoder: EncoderSettings = field(default_factory=EncoderSettings)
+    request_id: Optional[str] = None
+
+
+@dataclass
+class ExportResult:
+    out: Path
+    manifest: Path
+    csv: Path
+    sha256: str
+    frames: int
+    manifest_data: dict
+
+
+def _fail_io(e: Exception, path) -> ExportError:
+    code = getattr(e, "errno", None)
+    if code in (errno.ENOSPC, errno.EFBIG, errno.EDQUOT):
+        return ExportError("disk full while writing the export; nothing was kept", path)
+    if isinstance(e, OSError):
+        return ExportError(f"cannot write the export: {describe_os_error(e)}", path)
+    return ExportError(f"cannot write the export: {e}", path)
+
+
+def _check_target(req: ExportRequest) -> tuple[Path, Path]:
+    out = req.out
+    if out.suffix.lower() != ".mp4":
+        raise ExportError("output must be an .mp4 file", out)
+    folder = out.parent if str(out.parent) else Path(".")
+    if not folder.is_dir():
+        raise ExportError("output folder does not exist", folder)
+    if not os.access(folder, os.W_OK | os.X_OK):
+        raise ExportError("output folder is not writable (permission denied)", folder)
+    manifest, csv_path = sidecar_paths(out)
+    for p in (out, manifest, csv_path):
+        if os.path.lexists(p):
+            raise ExportError("already exists; refusing to overwrite", p)
+    return manifest, csv_path
+
+
+def _normalise_ranges(ranges, n: int) -> list[tuple[int, int]]:
+    if not ranges:
+        return [(0, n - 1)]
+    out = []
+    for a, b in sorted(ranges):
+        if a < 0 or b >= n or b < a:
+            raise ExportError(f"clip range {a}-{b} is outside the clip's frames 0-{n - 1}")
+        if out and a <= out[-1][1]:
+            raise ExportError(f"clip ranges overlap at {a}-{b}")
+        out.append((a, b))
+    return out
+
+
+def export_job(req: ExportRequest, cancel: Optional[CancelToken] = None) -> Job:
+    """A job that yields Progress and returns an :class:`ExportResult`."""
+    cancel = cancel or CancelToken()
+    req.out = Path(req.out)
+    manifest_path, csv_path = _check_target(req)
+    session = ProjectSession.open(req.project, req.operator)
+    project = session.project
+    pending = project.pending()
+    if pending and not req.accept_pending:
+        ids = ", ".join(t.id for t in pending[:8]) + (" ..." if len(pending) > 8 else "")
+        raise ExportError(f"{len(pending)} track(s) still pending review ({ids}); decide them "
+                          "or pass --accept-pending to redact them", req.project)
+    yield Progress(0, 1, "checking source hash")
+    source_sha = session.check_source()
+    style = Style(**vars(project.style))
+    if req.style:
+        style.mode = req.style
+    tracks = project.redacted_tracks(req.accept_pending)
+    src = MediaSource(session.source_path, sha256=source_sha)
+    info = src.info
+    ranges = _normalise_ranges(req.ranges, src.frame_count)
+    total = sum(b - a + 1 for a, b in ranges)
+    tmp = req.out.with_name(f".{req.out.name}.{secrets.token_hex(4)}.part")
+    state = {}
+    try:
+        yield from _encode(src, tmp, req, style, tracks, project.audio, ranges, total, cancel, state)
+        cancel.check()
+        yield Progress(total, total, "hashing export")
+        export_sha = sha256_file(tmp)
+    except BaseException as e:
+        _unlink(tmp)
+        src.close()
+        if isinstance(e, (BwvError, GeneratorExit, KeyboardInterrupt)):
+            raise
+        if isinstance(e, (OSError, av.error.FFmpegError)):
+            raise _fail_io(e, req.out) from None
+        raise
+    src.close()
+
+    fps = info.fps
+    overrides = [t.id for t in tracks if t.status == "pending"]
+    if overrides:
+        session.record("accept_pending_override", {"tracks": overrides, "output": str(req.out)})
+    details = {"output": str(req.out.resolve()), "export_sha256": export_sha,
+               "source_sha256": source_sha, "frames": state["frames"], "ranges": ranges,
+               "style": style.mode, "recipient": req.recipient,
+               "organisation": req.organisation, "basis": req.basis,
+               "manifest": str(manifest_path.resolve()), "request": req.request_id}
+    entry = session.record("export", details)
+    session.save()
+    manifest = {
+        "format": "bwv-export-manifest", "version": 1,
+        "tool": {"name": "bwv-workstation", "version": __version__,
+                 "ffmpeg": av.library_versions.get("libavcodec") and
+                 ".".join(map(str, av.library_versions["libavcodec"])),
+                 "encoder": {"video": req.encoder.codec, **req.encoder.options(),
+                             "audio": "aac", "audio_bitrate": req.encoder.audio_bitrate}},
+        "created_utc": utc_now(),
+        "source": {"path": str(session.source_path.resolve()), "sha256": source_sha,
+                   "frames": src.frame_count, "fps": f"{fps.numerator}/{fps.denominator}",
+                   "width": info.width, "height": info.height, "rotation": info.rotation,
+                   "duration_s": round(info.duration_s, 6)},
+        "output": {"path": str(req.out.resolve()), "sha256": export_sha,
+                   "frames": state["frames"], "width": info.width, "height": info.height,
+                   "audio_streams": state["audio_streams"]},
+        "ranges": [{"first_frame": a, "last_frame": b, "frames": b - a + 1} for a, b in ranges],
+        "trimmed": ranges != [(0, src.frame_count - 1)],
+        "style": {"mode": style.mode, "margin": style.margin, "color": list(style.color),
+                  "strength": style.strength},
+        "redactions": {"tracks": [t.id for t in tracks], "audio": [a.id for a in project.audio],
+                       "accept_pending": req.accept_pending, "accepted_by_override": overrides},
+        "models": project.extra.get("detection", {}).get("models", []),
+        "metadata": {"kept": state["metadata_kept"], "dropped_keys": state["metadata_dropped"],
+                     "whitelist": list(METADATA_WHITELIST)},
+        "operator": req.operator, "recipient": req.recipient,
+        "organisation": req.organisation, "basis": req.basis, "request": req.request_id,
+        "project": str(Path(req.project).resolve()),
+        "edit_log": {"path": str(session.log.path.resolve()), "last_entry_seq": entry["seq"],
+                     "last_entry_hash": entry["hash"]},
+        "export_sha256": export_sha, "output_path": str(req.out.resolve()),
+    }
+    csv_text = redactions_csv(project, tracks, fps, src.index_at_time, override_user=req.operator)
+    published: list[Path] = []
+    try:
+        for final, text in ((manifest_path, manifest_json(manifest)), (csv_path, csv_text)):
+            part = final.with_name(f".{final.name}.{secrets.token_hex(4)}.part")
+            part.write_text(text, encoding="utf-8")
+            publish_no_overwrite(part, final)
+            published.append(final)
+        publish_no_overwrite(tmp, req.out)
+        published.append(req.out)
+    except BaseException as e:
+        for p in published:
+            _unlink(p)
+        _unlink(tmp)
+        for p in req.out.parent.glob(f".{req.out.stem}*.part"):
+            _unlink(p)
+        session.record("export_aborted", {"output": str(req.out), "error": str(e)})
+        session.save()
+        if isinstance(e, BwvError):
+            raise
+        raise _fail_io(e, req.out) from None
+    return ExportResult(req.out, manifest_path, csv_path, export_sha, state["frames"], manifest)
+
+
+def _unlink(p) -> None:
+    try:
+        os.unlink(p)
+    except OSError:
+        pass
+
+
+def _encode(src: MediaSource, tmp: Path, req: ExportRequest, style: Style, tracks, audio_ranges,
+            ranges: Sequence[tuple[int, int]], total: int, cancel: CancelToken, state: dict):
+    info = src.info
+    index = src.index
+    tb = Fraction(info.time_base)
+    first_pts = index.pts[0]
+    # where each source frame lands on the output timeline (pts in the source time base)
+    keep: dict[int, int] = {}
+    out_offset = 0
+    seg_times: list[tuple[float, float, float]] = []  # (src_start_s, src_end_s, out_start_s)
+    for a, b in ranges:
+        start = index.pts[a]
+        nxt = index.pts[b + 1] if b + 1 < index.count else index.pts[b] + \
+            (index.pts[b] - index.pts[b - 1] if b > 0 else round(1 / (info.fps * tb)))
+        for i in range(a, b + 1):
+            keep[index.pts[i]] = index.pts[i] - start + out_offset
+        seg_times.append((float((start - first_pts) * tb), float((nxt - first_pts) * tb),
+                          float(out_offset * tb)))
+        out_offset += nxt - start
+    pts_to_index = {p: i for i, p in enumerate(index.pts)}
+
+    inp = open_container(src.path)
+    try:
+        out = av.open(str(tmp), "w", format="mp4", options={"movflags": "+faststart"})
+    except (av.error.FFmpegError, OSError) as e:
+        inp.close()
+        raise _fail_io(e, req.out) from None
+    try:
+        src_meta = dict(inp.metadata or {})
+        kept = {k: v for k, v in src_meta.items() if k in METADATA_WHITELIST}
+        state["metadata_kept"] = kept
+        state["metadata_dropped"] = sorted(k for k in src_meta if k not in METADATA_WHITELIST)
+        out.metadata.clear()
+        out.metadata.update(kept)
+        ivs = inp.streams.video[0]
+        ivs.thread_type = "AUTO"
+        ovs = out.add_stream(req.encoder.codec, rate=info.fps)
+        ovs.width, ovs.height, ovs.pix_fmt = info.width, info.height, "yuv420p"
+        ovs.time_base = tb
+        ovs.codec_context.time_base = tb
+        ovs.options = req.encoder.options()
+        if req.encoder.threads:
+            ovs.codec_context.thread_count = req.encoder.threads
+        audio_pairs = []
+        for ias in inp.streams.audio:
+            cc = ias.codec_context
+            if not cc or not ias.rate:
+                continue
+            layout = cc.layout.name if cc.layout else ("stereo" if cc.channels == 2 else "mono")
+            oas = out.add_stream("aac", rate=ias.rate, layout=layout)
+            oas.bit_rate = req.encoder.audio_bitrate
+            audio_pairs.append(_AudioLane(ias, oas, layout, seg_times, audio_ranges, first_pts * tb
+                                          if ivs.time_base else 0.0))
+        state["audio_streams"] = [{"sample_rate": a.oas.rate, "layout": a.layout}
+                                  for a in audio_pairs]
+        lanes = {a.ias.index: a for a in audio_pairs}
+        clock = EtaClock(total)
+        done = 0
+        streams = [ivs] + [a.ias for a in audio_pairs]
+        for packet in inp.demux(streams):
+            if packet.stream.type == "video":
+                for frame in packet.decode():
+                    done += _video_frame(frame, pts_to_index, keep, src, tracks, style, ovs, out)
+                    if done and done % 10 == 0:
+                        cancel.check()
+                        yield Progress(done, total, "exporting", eta_s=clock.eta(done))
+            else:
+                lane = lanes.get(packet.stream.index)
+                if lane is not None:
+                    for frame in packet.decode():
+                        lane.push(frame, out)
+        for pkt in ovs.encode():
+            out.mux(pkt)
+        for lane in audio_pairs:
+            lane.finish(out)
+        if done != total:
+            raise MediaError(f"decoded {done} of {total} frames: the clip is corrupt or truncated",
+                             src.path)
+        state["frames"] = done
+    finally:
+        inp.close()
+        out.close()
+
+
+def _video_frame(frame, pts_to_index, keep, src, tracks, style, ovs, out) -> int:
+    p = frame.pts
+    if p not in keep:
+        return 0
+    i = pts_to_index[p]
+    arr = to_array(frame, "yuv420p", src.rotation)
+    rects = frame_rects(None, i, src.info.width, src.info.height, tracks=tracks, style=style) \
+        if tracks else []
+    if rects:
+        arr = render_yuv420p(np.ascontiguousarray(arr), rects, style)
+    vf = av.VideoFrame.from_ndarray(arr, format="yuv420p")
+    vf.pts = keep[p]
+    vf.time_base = ovs.time_base
+    for pkt in ovs.encode(vf):
+        out.mux(pkt)
+    return 1
+
+
+class _AudioLane:
+    """Decoded audio -> redaction -> trim to the kept ranges -> AAC frames of 1024."""
+
+    def __init__(self, ias, oas, layout, seg_times, ranges, video_start_s):
+        self.ias, self.oas, self.layout = ias, oas, layout
+        self.rate = int(ias.rate)
+        self.seg = seg_times
+        self.ranges = ranges
+        self.t_origin = float(video_start_s)
+        self.resampler = av.AudioResampler(format="fltp", layout=layout, rate=self.rate)
+        self.buf: list[np.ndarray] = []
+        self.buffered = 0
+        self.out_samples = 0
+        self.next_out_s: Optional[float] = None
+        self.channels = oas.codec_context.channels
+
+    def push(self, frame, out) -> None:
+        for rf in self.resampler.resample(frame):
+            self._take(rf, out)
+
+    def _take(self, rf, out) -> None:
+        if rf.pts is None:
+            return
+        t0 = float(rf.pts * rf.time_base) - self.t_origin
+        data = rf.to_ndarray().astype(np.float32, copy=True)
+        apply_ranges(data, t0, self.rate, self.ranges)
+        n = data.shape[1]
+        for s0, s1, o0 in self.seg:
+            a = max(0, int(round((s0 - t0) * self.rate)))
+            b = min(n, int(round((s1 - t0) * self.rate)))
+            if b <= a:
+                continue
+            # place the first kept sample of a segment exactly where that segment starts
+            target = int(round((o0 + (t0 + a / self.rate - s0)) * self.rate))
+            if target > self.out_samples:  # gap (e.g. audio starts late): pad with silence
+                pad = target - self.out_samples
+                self._emit(np.zeros((data.shape[0], pad), np.float32), out)
+            elif target < self.out_samples:
+                a += self.out_samples - target
+                if a >= b:
+                    continue
+            self._emit(data[:, a:b], out)
+
+    def _emit(self, chunk: np.ndarray, out) -> None:
+        self.buf.append(chunk)
+        self.buffered += chunk.shape[1]
+        self.out_samples += chunk.shape[1]
+        while self.buffered >= 1024:
+            self._encode(1024, out)
+
+    def _encode(self, n: int, out) -> None:
+        data = np.concatenate(self.buf, axis=1) if len(self.buf) > 1 else self.buf[0]
+        head, rest = data[:, :n], data[:, n:]
+        self.buf = [rest] if rest.shape[1] else []
+        self.buffered = rest.shape[1]
+        frame = av.AudioFrame.from_ndarray(np.ascontiguousarray(head), format="fltp",
+                                           layout=self.layout)
+        frame.sample_rate = self.rate
+        frame.pts = self.out_samples - self.buffered - n
+        frame.time_base = Fraction(1, self.rate)
+        for pkt in self.oas.encode(frame):
+            out.mux(pkt)
+
+    def finish(self, out) -> None:
+        for rf in self.resampler.resample(None):
+            self._take(rf, out)
+        # pad to the end of the video timeline, then flush
+        end = int(round(sum(s1 - s0 for s0, s1, _ in self.seg) * self.rate))
+        if end > self.out_samples:
+            self._emit(np.zeros((self.channels, end - self.out_samples), np.float32), out)
+        elif end < self.out_samples and self.buffered:
+            cut = min(self.buffered, self.out_samples - end)
+            last = self.buf[-1]
+            self.buf[-1] = last[:, :last.shape[1] - cut]
+            self.buffered -= cut
+            self.out_samples -= cut
+        if self.buffered:
+            self._encode(self.buffered, out)
+        for pkt in self.oas.encode(None):
+            out.mux(pkt)

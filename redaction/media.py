@@ -1,0 +1,375 @@
+"""Media access: probe, exact random access by frame index, sequential iteration.
+
+Sources are opened read-only (PyAV opens files for reading only) and nothing here
+writes beside them. Frame index ``i`` is the ``i``-th frame in presentation order;
+the mapping to presentation timestamps comes from demuxing every video packet once
+(:class:`FrameIndex`), so variable-frame-rate clips map exactly.
+
+Frames are returned upright (the stream's display rotation applied) as numpy arrays:
+``rgb24`` -> HxWx3 uint8, ``yuv420p`` -> (H*3/2)xW uint8 planar (the export's
+native layout; see :mod:`redaction.render`).
+"""
+from __future__ import annotations
+
+import bisect
+import os
+from collections import OrderedDict
+from dataclasses import dataclass, field
+from fractions import Fraction
+from pathlib import Path
+from typing import Iterator, Optional
+
+import av
+import numpy as np
+
+from .errors import MediaError
+from .fsutil import sha256_file
+
+CACHE_FRAMES = 24
+
+
+@dataclass(frozen=True)
+class AudioInfo:
+    index: int
+    codec: str
+    sample_rate: int
+    channels: int
+    layout: str
+
+    def to_json(self) -> dict:
+        return {"index": self.index, "codec": self.codec, "sample_rate": self.sample_rate,
+                "channels": self.channels, "layout": self.layout}
+
+
+@dataclass
+class ClipInfo:
+    path: str
+    sha256: Optional[str]
+    frames: int
+    fps: Fraction            # average rate, exact rational
+    time_base: Fraction
+    width: int               # display width (after rotation)
+    height: int
+    rotation: int            # degrees clockwise the stored picture is turned for display
+    duration_s: float
+    codec: str
+    pix_fmt: str
+    vfr: bool
+    audio: list[AudioInfo] = field(default_factory=list)
+    metadata: dict = field(default_factory=dict)
+    captured: Optional[str] = None
+
+    def to_json(self) -> dict:
+        return {"path": self.path, "sha256": self.sha256, "frames": self.frames,
+                "fps": f"{self.fps.numerator}/{self.fps.denominator}",
+                "fps_float": float(self.fps),
+                "time_base": f"{self.time_base.numerator}/{self.time_base.denominator}",
+                "width": self.width, "height": self.height, "rotation": self.rotation,
+                "duration_s": round(self.duration_s, 6), "codec": self.codec,
+                "pix_fmt": self.pix_fmt, "vfr": self.vfr,
+                "audio": [a.to_json() for a in self.audio],
+                "captured": self.captured}
+
+
+def _check_file(path: Path) -> None:
+    if not path.exists():
+        raise MediaError("no such file", path)
+    if path.is_dir():
+        raise MediaError("is a folder, not a video file", path)
+    if not os.access(path, os.R_OK):
+        raise MediaError("permission denied", path)
+    if path.stat().st_size == 0:
+        raise MediaError("empty file (0 bytes)", path)
+
+
+def open_container(path: str | os.PathLike):
+    path = Path(path)
+    _check_file(path)
+    try:
+        c = av.open(str(path), mode="r", metadata_errors="ignore")
+    except av.error.FFmpegError as e:
+        raise MediaError(f"not a readable video file ({_ff_reason(e)})", path) from None
+    if not c.streams.video:
+        c.close()
+        raise MediaError("no video stream", path)
+    return c
+
+
+def _ff_reason(e: Exception) -> str:
+    msg = getattr(e, "strerror", None) or str(e)
+    return msg.split(":")[-1].strip() if msg else type(e).__name__
+
+
+@dataclass
+class FrameIndex:
+    """Presentation timestamps of every video frame, in presentation order."""
+    pts: list[int]
+    keyframes: list[int]      # frame indices that start a GOP (decodable from a seek)
+    time_base: Fraction
+
+    @property
+    def count(self) -> int:
+        return len(self.pts)
+
+    def time(self, i: int) -> float:
+        return float((self.pts[i] - self.pts[0]) * self.time_base) if self.pts else 0.0
+
+    def index_at_time(self, seconds: float) -> int:
+        """The frame shown at ``seconds`` (relative to the first frame)."""
+        if not self.pts:
+            return 0
+        target = self.pts[0] + seconds / float(self.time_base)
+        i = bisect.bisect_right(self.pts, target + 1e-9) - 1
+        return max(0, min(len(self.pts) - 1, i))
+
+    def keyframe_before(self, i: int) -> int:
+        j = bisect.bisect_right(self.keyframes, i) - 1
+        return self.keyframes[j] if j >= 0 else 0
+
+
+def build_index(container, path) -> FrameIndex:
+    vs = container.streams.video[0]
+    pts: list[int] = []
+    keys: set[int] = set()
+    try:
+        for pkt in container.demux(vs):
+            if pkt.size == 0:
+                continue
+            p = pkt.pts if pkt.pts is not None else pkt.dts
+            if p is None:
+                raise MediaError("video packets carry no timestamps (unsupported container)", path)
+            pts.append(p)
+            if pkt.is_keyframe:
+                keys.add(p)
+    except av.error.FFmpegError as e:
+        if not pts:
+            raise MediaError(f"corrupt video data ({_ff_reason(e)})", path) from None
+        # truncated tail: keep what was readable, the decoder check below decides
+    order = sorted(set(pts))
+    if not order:
+        raise MediaError("video stream has no frames", path)
+    key_idx = sorted(order.index(k) for k in keys) if len(keys) < 4096 else \
+        sorted(bisect.bisect_left(order, k) for k in keys)
+    if not key_idx or key_idx[0] != 0:
+        key_idx = [0] + key_idx
+    return FrameIndex(order, key_idx, Fraction(vs.time_base))
+
+
+class MediaSource:
+    """A clip opened read-only with exact random access by frame index."""
+
+    def __init__(self, path: str | os.PathLike, *, sha256: Optional[str] = None):
+        self.path = Path(path)
+        self._container = open_container(self.path)
+        self._vs = self._container.streams.video[0]
+        self._vs.thread_type = "AUTO"
+        self.index = build_index(self._container, self.path)
+        self._pts_to_index = {p: i for i, p in enumerate(self.index.pts)}
+        self._cache: "OrderedDict[tuple[int, str], np.ndarray]" = OrderedDict()
+        self._decoder: Optional[Iterator] = None
+        self._next_index: Optional[int] = None
+        self._sha256 = sha256
+        first = self._decode_at(0)  # proves the stream decodes; gives rotation and size
+        # PyAV reports the display matrix angle counter-clockwise (FFmpeg's convention);
+        # we keep the clockwise turn needed for display, like ffmpeg's autorotate.
+        self.rotation = int(round(-(getattr(first, "rotation", 0) or 0))) % 360
+        self.coded_width, self.coded_height = first.width, first.height
+        self.pix_fmt = first.format.name
+        self.info = self._probe()
+
+    # -- probe ---------------------------------------------------------------
+    @property
+    def sha256(self) -> str:
+        if self._sha256 is None:
+            self._sha256 = sha256_file(self.path)
+        return self._sha256
+
+    def _probe(self) -> ClipInfo:
+        vs = self._vs
+        n = self.index.count
+        tb = Fraction(vs.time_base)
+        if n > 1:
+            deltas = np.diff(np.asarray(self.index.pts, dtype=np.int64))
+            span = self.index.pts[-1] - self.index.pts[0]
+            mean = span / (n - 1)
+            vfr = bool(deltas.size and (deltas.max() - deltas.min()) > max(1, 0.02 * mean))
+            last = int(np.median(deltas))
+        else:
+            vfr, last, span = False, 0, 0
+        rate = vs.average_rate or vs.guessed_rate or vs.base_rate
+        fps = Fraction(rate) if rate else Fraction(25)
+        if vfr and n > 1:
+            fps = Fraction(n - 1) / (span * tb)
+            fps = fps.limit_denominator(1001)
+        duration = float((span + (last or 0)) * tb) if n > 1 else (float(1 / fps) if fps else 0)
+        w, h = self.coded_width, self.coded_height
+        if self.rotation in (90, 270):
+            w, h = h, w
+        audio = []
+        for a in self._container.streams.audio:
+            cc = a.codec_context
+            audio.append(AudioInfo(a.index, cc.name if cc else "unknown", int(a.rate or 0),
+                                   int(cc.channels if cc else 0),
+                                   cc.layout.name if cc and cc.layout else ""))
+        meta = dict(self._container.metadata or {})
+        return ClipInfo(path=str(self.path), sha256=self._sha256, frames=n, fps=fps,
+                        time_base=tb, width=w, height=h, rotation=self.rotation,
+                        duration_s=duration, codec=vs.codec_context.name, pix_fmt=self.pix_fmt,
+                        vfr=vfr, audio=audio, metadata=meta,
+                        captured=meta.get("creation_time"))
+
+    # -- frames ----------------------------------------------------------------
+    @property
+    def frame_count(self) -> int:
+        return self.index.count
+
+    @property
+    def fps(self) -> Fraction:
+        return self.info.fps
+
+    def time_of(self, i: int) -> float:
+        return self.index.time(i)
+
+    def index_at_time(self, seconds: float) -> int:
+        return self.index.index_at_time(seconds)
+
+    def frame(self, i: int, fmt: str = "rgb24") -> np.ndarray:
+        """The exact decoded frame ``i`` (upright) as a numpy array."""
+        if not 0 <= i < self.index.count:
+            raise IndexError(f"frame {i} out of range 0..{self.index.count - 1}")
+        key = (i, fmt)
+        hit = self._cache.get(key)
+        if hit is not None:
+            self._cache.move_to_end(key)
+            return hit
+        arr = to_array(self._decode_at(i), fmt, self.rotation)
+        self._cache[key] = arr
+        while len(self._cache) > CACHE_FRAMES:
+            self._cache.popitem(last=False)
+        return arr
+
+    def _decode_at(self, i: int) -> av.VideoFrame:
+        if self._next_index is not None and self._next_index <= i < self._next_index + 48:
+            pass  # continue decoding forward: cheaper than a seek
+        else:
+            self._seek(self.index.keyframe_before(i))
+        target = self.index.pts[i]
+        assert self._decoder is not None
+        try:
+            for frame in self._decoder:
+                p = frame.pts
+                j = self._pts_to_index.get(p)
+                if j is None:
+                    continue
+                self._next_index = j + 1
+                if j == i:
+                    return frame
+                if p > target:
+                    break
+        except av.error.FFmpegError as e:
+            self._next_index = None
+            raise MediaError(f"cannot decode frame {i} ({_ff_reason(e)}): corrupt or truncated",
+                             self.path) from None
+        # The decoder did not produce the frame from the nearest keyframe: fall back to
+        # an earlier keyframe once (open-GOP streams), then give up clearly.
+        self._seek(self.index.keyframe_before(max(0, self.index.keyframe_before(i) - 1)))
+        for frame in self._decoder:
+            if frame.pts == target:
+                self._next_index = i + 1
+                return frame
+        self._next_index = None
+        raise MediaError(f"cannot decode frame {i}: corrupt or truncated", self.path)
+
+    def _seek(self, key_index: int) -> None:
+        pts = self.index.pts[key_index]
+        try:
+            self._container.seek(pts, stream=self._vs, backward=True, any_frame=False)
+        except av.error.FFmpegError as e:
+            raise MediaError(f"cannot seek ({_ff_reason(e)})", self.path) from None
+        self._decoder = self._container.decode(self._vs)
+        self._next_index = None
+
+    def iter_frames(self, start: int = 0, end: Optional[int] = None, fmt: str = "rgb24"
+                    ) -> Iterator[tuple[int, np.ndarray]]:
+        """Yield ``(index, array)`` for frames ``start..end`` inclusive, sequentially."""
+        end = self.index.count - 1 if end is None else min(end, self.index.count - 1)
+        for i in range(max(0, start), end + 1):
+            yield i, self.frame(i, fmt) if (i, fmt) in self._cache else \
+                to_array(self._decode_at(i), fmt, self.rotation)
+
+    def close(self) -> None:
+        self._cache.clear()
+        self._decoder = None
+        try:
+            self._container.close()
+        except Exception:
+            pass
+
+    def __enter__(self) -> "MediaSource":
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+
+def to_array(frame: av.VideoFrame, fmt: str, rotation: int = 0) -> np.ndarray:
+    """Convert a decoded frame to ``rgb24`` (HxWx3) or ``yuv420p`` (planar) upright."""
+    if fmt == "rgb24":
+        arr = frame.to_ndarray(format="rgb24")
+        return rotate(arr, rotation)
+    if fmt == "yuv420p":
+        if frame.format.name != "yuv420p":
+            frame = frame.reformat(format="yuv420p")
+        arr = frame.to_ndarray()
+        if rotation:
+            arr = rotate_yuv420p(arr, rotation)
+        return arr
+    raise ValueError(f"unsupported frame format {fmt}")
+
+
+def rotate(arr: np.ndarray, rotation: int) -> np.ndarray:
+    """Turn a stored picture clockwise by ``rotation`` degrees for display."""
+    k = {0: 0, 90: -1, 180: 2, 270: 1}.get(rotation % 360, 0)
+    return np.ascontiguousarray(np.rot90(arr, k)) if k else arr
+
+
+def split_yuv420p(arr: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Views of the Y, U and V planes of a planar yuv420p array (H*3/2 x W)."""
+    h = arr.shape[0] * 2 // 3
+    w = arr.shape[1]
+    y = arr[:h]
+    chroma = arr[h:].reshape(-1)
+    n = (h // 2) * (w // 2)
+    u = chroma[:n].reshape(h // 2, w // 2)
+    v = chroma[n:2 * n].reshape(h // 2, w // 2)
+    return y, u, v
+
+
+def join_yuv420p(y: np.ndarray, u: np.ndarray, v: np.ndarray) -> np.ndarray:
+    h, w = y.shape
+    out = np.empty((h * 3 // 2, w), dtype=np.uint8)
+    out[:h] = y
+    chroma = out[h:].reshape(-1)
+    n = u.size
+    chroma[:n] = u.reshape(-1)
+    chroma[n:2 * n] = v.reshape(-1)
+    return out
+
+
+def rotate_yuv420p(arr: np.ndarray, rotation: int) -> np.ndarray:
+    y, u, v = split_yuv420p(arr)
+    return join_yuv420p(rotate(y, rotation), rotate(u, rotation), rotate(v, rotation))
+
+
+def yuv420p_to_rgb(arr: np.ndarray) -> np.ndarray:
+    """BT.601 limited-range conversion, matching FFmpeg's default swscale for SD/HD here."""
+    import cv2
+    return cv2.cvtColor(arr, cv2.COLOR_YUV2RGB_I420)
+
+
+def probe(path: str | os.PathLike, *, with_hash: bool = True) -> ClipInfo:
+    with MediaSource(path) as src:
+        info = src.info
+        if with_hash:
+            info.sha256 = src.sha256
+        return info

@@ -1,0 +1,221 @@
+"""Clips: content-addressed, read-only evidence copies; re-verified on every open."""
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import os
+import stat
+import tempfile
+from pathlib import Path
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from ..errors import IntegrityError, MediaError
+from ..fsutil import CHUNK, describe_os_error, fsync_dir, sha256_file
+from . import audit, policy
+from .cases import get_or_create_case
+from .db import evidence_dir
+from .errors import Conflict, NotFound, StoreError
+from .models import CLASSIFICATIONS, Clip, utcnow
+
+
+def parse_time(text: str, what: str = "time") -> dt.datetime:
+    """ISO 8601 with a zone (Z or +01:00) -> aware UTC. A time without a zone is refused."""
+    try:
+        t = dt.datetime.fromisoformat(text.strip().replace("z", "Z"))
+    except ValueError:
+        raise StoreError(f"bad {what} {text!r}: use ISO 8601, e.g. 2026-03-01T14:05:00Z") from None
+    if t.tzinfo is None:
+        raise StoreError(f"{what} {text!r} has no time zone: add Z (UTC) or an offset like +01:00")
+    return t.astimezone(dt.timezone.utc)
+
+
+def media_creation_time(path: Path) -> dt.datetime | None:
+    """The container's creation_time tag (most BWV cameras write it), if any."""
+    try:
+        import av
+        with av.open(str(path)) as c:
+            tag = c.metadata.get("creation_time")
+        return parse_time(tag) if tag else None
+    except Exception:
+        return None
+
+
+def stored_file(sha: str, suffix: str) -> Path:
+    """Relative path of a clip in the evidence folder: ab/abcdef....mp4"""
+    return Path(sha[:2]) / f"{sha}{suffix.lower()}"
+
+
+def _copy_verified(src: Path, dest: Path, sha: str) -> None:
+    """Copy src to dest (temp + fsync + rename, then read-only), checking the hash of the copy."""
+    dest.parent.mkdir(parents=True, exist_ok=True)
+    if dest.exists():  # left by an interrupted import, or a concurrent one
+        if sha256_file(dest) == sha:
+            return
+        raise IntegrityError("evidence file exists with different content", dest)
+    fd, tmp = tempfile.mkstemp(prefix=f".{dest.name}.", suffix=".part", dir=dest.parent)
+    try:
+        h = hashlib.sha256()
+        with os.fdopen(fd, "wb") as out, open(src, "rb") as f:
+            while chunk := f.read(CHUNK):
+                h.update(chunk)
+                out.write(chunk)
+            out.flush()
+            os.fsync(out.fileno())
+        if h.hexdigest() != sha:
+            raise MediaError("the clip changed while it was being copied", src)
+        os.chmod(tmp, stat.S_IRUSR | stat.S_IRGRP | stat.S_IROTH)
+        try:
+            os.link(tmp, dest)
+        except FileExistsError:
+            pass  # another import won the race with the same content
+        os.unlink(tmp)
+        fsync_dir(dest.parent)
+    except OSError as e:
+        _unlink(tmp)
+        raise StoreError(f"cannot store the clip: {describe_os_error(e)}", dest) from e
+    except BaseException:
+        _unlink(tmp)
+        raise
+
+
+def _unlink(p) -> None:
+    try:
+        os.unlink(p)
+    except OSError:
+        pass
+
+
+def describe(c: Clip) -> str:
+    ex = f", exhibit {c.exhibit_ref}" if c.exhibit_ref else ""
+    return f"clip {c.id} ({c.original_name}, incident {c.case.incident_ref}{ex})"
+
+
+def find_live(s: Session, sha: str) -> Clip | None:
+    return s.execute(select(Clip).where(Clip.live_sha256 == sha)).scalar_one_or_none()
+
+
+def prepare_import(src: str | os.PathLike) -> tuple[Path, str]:
+    """Check and hash the source (outside any transaction: hashing is slow)."""
+    src = Path(src)
+    if not src.is_file():
+        raise MediaError("no such file", src)
+    if src.stat().st_size == 0:
+        raise MediaError("empty file", src)
+    return src, sha256_file(src)
+
+
+def import_clip(s: Session, src: Path, sha: str, *, incident: str, user: str,
+                exhibit: str | None = None, officer: str | None = None,
+                device: str | None = None, captured: dt.datetime | None = None) -> Clip:
+    """Store one clip (the source is only read). Duplicates raise Conflict naming the entry."""
+    dup = find_live(s, sha)
+    if dup is not None:
+        raise Conflict(f"already imported as {describe(dup)}", src)
+    captured_from = "given"
+    if captured is None:
+        captured = media_creation_time(src)
+        captured_from = "container creation_time"
+    if captured is None:
+        captured = dt.datetime.fromtimestamp(src.stat().st_mtime, dt.timezone.utc)
+        captured_from = "file modification time"
+    rel = stored_file(sha, src.suffix)
+    _copy_verified(src, evidence_dir() / rel, sha)
+    case = get_or_create_case(s, incident, user)
+    clip = Clip(case=case, sha256=sha, live_sha256=sha, original_name=src.name,
+                source_path=str(src.resolve()), stored_path=rel.as_posix(),
+                size=src.stat().st_size, exhibit_ref=exhibit, officer_id=officer,
+                device_id=device, captured_at=captured, imported_by=user)
+    s.add(clip)
+    s.flush()
+    audit.append(s, user, "collection", "clip.import", {
+        "clip": clip.id, "sha256": sha, "incident": incident, "exhibit": exhibit,
+        "officer": officer, "device": device, "captured": captured.isoformat(),
+        "captured_from": captured_from, "source": clip.source_path})
+    return clip
+
+
+def get_clip(s: Session, clip_id: int) -> Clip:
+    c = s.get(Clip, clip_id)
+    if c is None:
+        raise NotFound(f"no such clip {clip_id}")
+    return c
+
+
+def clip_path(c: Clip) -> Path:
+    return evidence_dir() / c.stored_path
+
+
+def verify_clip(c: Clip) -> Path:
+    """The evidence file's path after checking it is present and unchanged."""
+    if c.state != "present":
+        raise IntegrityError(f"clip {c.id} was erased ({c.erasure_rule})"
+                             if c.state == "erased" else f"clip {c.id} is being erased")
+    p = clip_path(c)
+    if not p.is_file():
+        raise IntegrityError("evidence file is missing", p)
+    if sha256_file(p) != c.sha256:
+        raise IntegrityError(f"evidence file has changed since import (clip {c.id}); "
+                             "refusing to use it", p)
+    return p
+
+
+def open_clip(s: Session, clip_id: int, user: str, purpose: str = "open") -> Path:
+    """Re-verify the hash and log the consultation; IntegrityError if the clip changed."""
+    c = get_clip(s, clip_id)
+    try:
+        p = verify_clip(c)
+    except IntegrityError as e:
+        audit.append(s, user, "consultation", "clip.open.refused",
+                     {"clip": c.id, "reason": str(e)})
+        raise
+    audit.append(s, user, "consultation", f"clip.{purpose}", {"clip": c.id, "sha256": c.sha256})
+    return p
+
+
+def review_due_for(captured: dt.datetime, years: int) -> dt.date:
+    d = captured.astimezone(dt.timezone.utc).date()
+    try:
+        return d.replace(year=d.year + years)
+    except ValueError:  # 29 February
+        return d.replace(year=d.year + years, day=28)
+
+
+def normalise_classification(value: str) -> str:
+    v = value.strip().lower().replace("-", "_").replace(" ", "_")
+    if v not in CLASSIFICATIONS:
+        raise StoreError(f"unknown classification {value!r} "
+                         "(evidential, non-evidential or unclassified)")
+    return v
+
+
+def is_declassification(old: str, new: str) -> bool:
+    return old == "evidential" and new != "evidential"
+
+
+def classify(s: Session, clip_id: int, value: str, user: str, *, may_declassify: bool,
+             reason: str = "", expected_version: int | None = None) -> Clip:
+    """Set the classification, recording who and when (evidential -> other needs a supervisor)."""
+    new = normalise_classification(value)
+    c = get_clip(s, clip_id)
+    if expected_version is not None and c.version != expected_version:
+        raise Conflict(f"clip {clip_id} was changed by someone else; reload and try again")
+    if c.state != "present":
+        raise StoreError(f"clip {clip_id} has been erased")
+    old = c.classification
+    if is_declassification(old, new) and not may_declassify:
+        from ..errors import PermissionDenied
+        raise PermissionDenied("only a supervisor may change an evidential clip to "
+                               f"{new.replace('_', '-')}")
+    c.classification, c.classified_by, c.classified_at = new, user, utcnow()
+    if new == "evidential":
+        if c.review_due is None:
+            c.review_due = review_due_for(c.captured_at, policy.get(s, "mopi_review_years"))
+    else:
+        c.review_due = None
+    c.dispose_approved = False
+    s.flush()
+    audit.append(s, user, "alteration", "clip.classify",
+                 {"clip": c.id, "old": old, "new": new, "reason": reason})
+    return c

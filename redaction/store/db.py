@@ -1,0 +1,188 @@
+"""Database URL, engine set-up (SQLite WAL or PostgreSQL) and programmatic migrations.
+
+The default is a SQLite file ``bwv.sqlite3`` in :func:`redaction.paths.data_dir`;
+``BWV_DATABASE_URL`` (e.g. ``postgresql+psycopg://user:pw@host/db``) points every
+workstation at one shared server instead. Evidence files live in
+``BWV_EVIDENCE_DIR`` (default ``data_dir()/evidence``); on a shared server every
+workstation must see the same folder (a network share).
+"""
+from __future__ import annotations
+
+import contextlib
+import os
+from pathlib import Path
+
+from sqlalchemy import create_engine, event, inspect
+from sqlalchemy.engine import Engine, make_url
+from sqlalchemy.exc import IntegrityError as SAIntegrityError
+from sqlalchemy.exc import OperationalError
+from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.orm.exc import StaleDataError
+
+from .. import paths
+from .errors import Conflict, StoreError
+
+DB_FILENAME = "bwv.sqlite3"
+MIGRATIONS = Path(__file__).resolve().parent / "migrations"
+
+
+def database_url() -> str:
+    url = os.environ.get("BWV_DATABASE_URL")
+    if url:
+        return url
+    return f"sqlite:///{paths.data_dir() / DB_FILENAME}"
+
+
+def evidence_dir() -> Path:
+    p = Path(os.environ.get("BWV_EVIDENCE_DIR") or paths.data_dir() / "evidence")
+    p.mkdir(parents=True, exist_ok=True)
+    return p
+
+
+def store_files_dir() -> Path:
+    """Where projects/exports/thumbnails held by the store live (purged by retention)."""
+    p = paths.data_dir() / "store-files"
+    p.mkdir(parents=True, exist_ok=True)
+    return p
+
+
+def url_exists(url: str) -> bool:
+    """False for a SQLite file that was never created (the store was never used)."""
+    u = make_url(url)
+    if u.get_backend_name() != "sqlite":
+        return True
+    db = u.database
+    return bool(db) and db != ":memory:" and Path(db).exists()
+
+
+def make_engine(url: str) -> Engine:
+    u = make_url(url)
+    if u.get_backend_name() == "sqlite":
+        if u.database and u.database != ":memory:":
+            Path(u.database).parent.mkdir(parents=True, exist_ok=True)
+        engine = create_engine(u, connect_args={"timeout": 30})
+
+        @event.listens_for(engine, "connect")
+        def _on_connect(dbapi_conn, _record):
+            dbapi_conn.isolation_level = None  # we issue BEGIN ourselves
+            cur = dbapi_conn.cursor()
+            cur.execute("PRAGMA journal_mode=WAL")
+            cur.execute("PRAGMA foreign_keys=ON")
+            cur.execute("PRAGMA busy_timeout=30000")
+            cur.execute("PRAGMA synchronous=FULL")
+            cur.close()
+
+        @event.listens_for(engine, "begin")
+        def _on_begin(conn):
+            # take the write lock up front: no lost updates, no upgrade deadlocks
+            conn.exec_driver_sql("BEGIN IMMEDIATE")
+        return engine
+    if u.get_backend_name() == "postgresql":
+        return create_engine(u, pool_pre_ping=True, isolation_level="READ COMMITTED")
+    raise StoreError(f"unsupported database {u.get_backend_name()!r} (use SQLite or PostgreSQL)")
+
+
+def alembic_config(connection=None):
+    from alembic.config import Config
+    cfg = Config()
+    cfg.set_main_option("script_location", str(MIGRATIONS))
+    cfg.attributes["connection"] = connection
+    return cfg
+
+
+def migrate(engine: Engine, revision: str = "head") -> None:
+    from alembic import command
+    with engine.begin() as conn:
+        command.upgrade(alembic_config(conn), revision)
+
+
+def current_revision(engine: Engine) -> str | None:
+    from alembic.runtime.migration import MigrationContext
+    with engine.connect() as conn:
+        return MigrationContext.configure(conn).get_current_revision()
+
+
+def head_revision() -> str:
+    from alembic.script import ScriptDirectory
+    return ScriptDirectory.from_config(alembic_config()).get_current_head()
+
+
+class Store:
+    """One database plus its evidence folder. Use :meth:`session` for a transaction."""
+
+    def __init__(self, url: str | None = None, *, migrate_schema: bool = True):
+        self.url = url or database_url()
+        self.engine = make_engine(self.url)
+        self.is_sqlite = self.engine.dialect.name == "sqlite"
+        try:
+            if migrate_schema and current_revision(self.engine) != head_revision():
+                migrate(self.engine)
+        except OperationalError as e:
+            raise StoreError(f"cannot open the database: {_short(e)}",
+                             make_url(self.url).render_as_string(hide_password=True)) from e
+        self._sessions = sessionmaker(self.engine, expire_on_commit=False)
+
+    @property
+    def evidence_dir(self) -> Path:
+        return evidence_dir()
+
+    @contextlib.contextmanager
+    def session(self):
+        """A transaction: committed on success, rolled back on error.
+
+        A concurrent change to the same record (optimistic version check) or a
+        unique-key clash becomes :class:`Conflict`.
+        """
+        s: Session = self._sessions()
+        try:
+            yield s
+            s.commit()
+        except StaleDataError as e:
+            s.rollback()
+            raise Conflict("the record was changed by someone else; reload and try again") from e
+        except SAIntegrityError as e:
+            s.rollback()
+            raise Conflict(f"conflicting record: {_short(e)}") from e
+        except BaseException:
+            s.rollback()
+            raise
+        finally:
+            s.close()
+
+    def has_table(self, name: str) -> bool:
+        return inspect(self.engine).has_table(name)
+
+    def dispose(self) -> None:
+        self.engine.dispose()
+
+
+def _short(e: Exception) -> str:
+    msg = str(getattr(e, "orig", None) or e)
+    return msg.strip().splitlines()[0] if msg.strip() else type(e).__name__
+
+
+_cache: dict[str, Store] = {}
+
+
+def open_store(url: str | None = None) -> Store:
+    """The store for ``url`` (default: :func:`database_url`), created and migrated if needed."""
+    url = url or database_url()
+    st = _cache.get(url)
+    if st is None:
+        st = _cache[url] = Store(url)
+    return st
+
+
+def existing_store(url: str | None = None) -> Store | None:
+    """The store if it was ever created, else None (standalone mode); never creates one."""
+    url = url or database_url()
+    if not url_exists(url):
+        return None
+    return open_store(url)
+
+
+def forget_stores() -> None:
+    """Dispose cached engines (tests, or after BWV_DATABASE_URL changes)."""
+    for st in _cache.values():
+        st.dispose()
+    _cache.clear()
