@@ -179,6 +179,26 @@ def _os_login() -> str:
 
 # --- the checks ----------------------------------------------------------------------
 
+def authenticate(user: str | None = None) -> str:
+    """Who acts, after proving it (no role check); refusals are logged."""
+    st = _store()
+    if st is None:
+        return user or default_user()
+    from .store import audit, users
+    with st.session() as s:
+        if users.user_count(s) == 0:
+            return user or default_user()
+        try:
+            return _authenticate(s, user).username
+        except _NotAuthenticated as e:
+            who, msg = e.user, e.msg
+        except PermissionDenied as e:
+            who, msg = user or default_user(), str(e)
+    with st.session() as s:
+        audit.append(s, who, "refusal", "authenticate", {"reason": msg})
+    raise PermissionDenied(msg)
+
+
 def check(action: str, user: str | None = None, *, details: dict | None = None) -> str:
     """Raise PermissionDenied if ``user`` may not do ``action``; return who acts.
 
@@ -218,7 +238,7 @@ def check(action: str, user: str | None = None, *, details: dict | None = None) 
     who, msg = refusal
     with st.session() as s:
         audit.append(s, who, "refusal", action, {"reason": msg, **(details or {})})
-    log.warning("refused: %s", msg)
+    log.info("refused: %s", msg)
     raise PermissionDenied(msg)
 
 

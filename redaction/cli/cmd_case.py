@@ -1,0 +1,142 @@
+"""`bwv case`: import clips into the evidence store; list, show and classify them."""
+from __future__ import annotations
+
+from .. import access
+from ..store import api, cases, clips
+from ..store.db import open_store
+from .storeutil import claimed_user, print_json, table
+
+
+def register(sub) -> None:
+    p = sub.add_parser("case", help="cases and clips in the evidence store")
+    cs = p.add_subparsers(dest="case_cmd", metavar="ACTION", required=True)
+
+    q = cs.add_parser("create", help="create a case for an incident")
+    q.add_argument("incident", help="incident reference")
+    q.add_argument("--title", default="")
+    q.set_defaults(func=_create)
+
+    q = cs.add_parser("import", help="hash and store a clip (the source is never changed)")
+    q.add_argument("clip")
+    q.add_argument("--incident", required=True, help="incident reference (case created if new)")
+    q.add_argument("--exhibit")
+    q.add_argument("--officer", help="officer ID")
+    q.add_argument("--device", help="camera/device ID")
+    q.add_argument("--captured", help="capture time, ISO 8601 with zone (default: from the "
+                                      "file's metadata)")
+    q.set_defaults(func=_import)
+
+    q = cs.add_parser("list", help="list cases")
+    q.add_argument("--json", action="store_true")
+    q.set_defaults(func=_list)
+
+    q = cs.add_parser("show", help="a case's clips, files and notes")
+    q.add_argument("case", help="incident reference or case number")
+    q.add_argument("--json", action="store_true")
+    q.set_defaults(func=_show)
+
+    q = cs.add_parser("classify", help="evidential, non-evidential or unclassified (supervisor)")
+    q.add_argument("clip_id", type=int)
+    q.add_argument("classification",
+                   choices=["evidential", "non-evidential", "unclassified"])
+    q.add_argument("--reason", default="")
+    q.set_defaults(func=_classify)
+
+    q = cs.add_parser("verify", help="re-check a clip's hash; print its evidence path")
+    q.add_argument("clip_id", type=int)
+    q.set_defaults(func=_verify)
+
+    q = cs.add_parser("note", help="add an annotation to a case (or a clip at a time)")
+    q.add_argument("case")
+    q.add_argument("text")
+    q.add_argument("--clip", type=int)
+    q.add_argument("--at", type=float, help="seconds into the clip")
+    q.set_defaults(func=_note)
+
+    q = cs.add_parser("attach", help="add a project or export file to a case")
+    q.add_argument("case")
+    q.add_argument("file")
+    q.add_argument("--kind", choices=["project", "export", "other"], required=True)
+    q.add_argument("--clip", type=int, help="the clip it derives from")
+    q.add_argument("--no-copy", action="store_true",
+                   help="record the file where it is instead of copying it into the store")
+    q.set_defaults(func=_attach)
+
+
+def _create(args) -> int:
+    who = access.check("manage_cases", claimed_user(args))
+    with open_store().session() as s:
+        c = cases.create_case(s, args.incident, who, args.title)
+        print(f"case {c.id} created for incident {c.incident_ref}")
+    return 0
+
+
+def _import(args) -> int:
+    captured = clips.parse_time(args.captured, "--captured") if args.captured else None
+    info = api.import_clip(args.clip, args.incident, claimed_user(args), exhibit=args.exhibit,
+                           officer=args.officer, device=args.device, captured=captured)
+    print(f"imported clip {info['id']} into case {info['case']}: sha256 {info['sha256']}")
+    return 0
+
+
+def _list(args) -> int:
+    rows = api.list_cases(claimed_user(args))
+    if args.json:
+        print_json(rows)
+    else:
+        table([[r["id"], r["incident"], r["present"], r["clips"], r["status"], r["title"]]
+               for r in rows], ["CASE", "INCIDENT", "CLIPS", "IMPORTED", "STATUS", "TITLE"])
+    return 0
+
+
+def _show(args) -> int:
+    info = api.case_summary(args.case, claimed_user(args))
+    if args.json:
+        print_json(info)
+        return 0
+    print(f"case {info['id']}: incident {info['incident']}  {info['title']}".rstrip())
+    print(f"created {info['created'][:19]} by {info['created_by']}; {info['status']}")
+    table([[c["id"], c["name"], c["exhibit"], c["captured"][:19], c["classification"],
+            c["state"], "" if c["erase_in_days"] is None else f"{c['erase_in_days']} d",
+            c["review_due"], c["sha256"][:12]] for c in info["clips"]],
+          ["CLIP", "FILE", "EXHIBIT", "CAPTURED (UTC)", "CLASS", "STATE", "ERASED IN",
+           "REVIEW", "SHA256"])
+    for f in info["files"]:
+        print(f"file {f['id']}: {f['kind']} {f['path']}{'' if f['in_store'] else ' (outside store)'}")
+    for a in info["annotations"]:
+        at = f" @{a['at_ms'] / 1000:.1f}s" if a["at_ms"] is not None else ""
+        print(f"note {a['id']} ({a['by']}, clip {a['clip']}{at}): {a['text']}")
+    return 0
+
+
+def _classify(args) -> int:
+    info = api.classify(args.clip_id, args.classification, claimed_user(args), args.reason)
+    extra = f"; MoPI review due {info['review_due']}" if info["review_due"] else ""
+    print(f"clip {info['id']} is now {info['classification'].replace('_', '-')}{extra}")
+    return 0
+
+
+def _verify(args) -> int:
+    print(api.open_clip(args.clip_id, claimed_user(args), purpose="verify"))
+    return 0
+
+
+def _note(args) -> int:
+    who = access.check("annotate", claimed_user(args))
+    with open_store().session() as s:
+        c = cases.get_case(s, args.case)
+        clip = clips.get_clip(s, args.clip) if args.clip else None
+        at = int(round(args.at * 1000)) if args.at is not None else None
+        a = cases.annotate(s, c, args.text, who, clip, at)
+        print(f"note {a.id} added to case {c.incident_ref}")
+    return 0
+
+
+def _attach(args) -> int:
+    who = access.check("redact" if args.kind == "project" else "export", claimed_user(args))
+    with open_store().session() as s:
+        c = cases.get_case(s, args.case)
+        clip = clips.get_clip(s, args.clip) if args.clip else None
+        f = cases.add_file(s, c, args.kind, args.file, who, clip, copy=not args.no_copy)
+        print(f"file {f.id} ({f.kind}) attached to case {c.incident_ref}")
+    return 0

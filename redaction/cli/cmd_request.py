@@ -1,0 +1,150 @@
+"""`bwv request`: subject access, FOI, CPS/court and other requests; the disclosure register."""
+from __future__ import annotations
+
+from .. import access
+from ..store import api, disclosures, requests
+from ..store.db import open_store
+from ..store.models import REQUEST_TYPES
+from .storeutil import claimed_user, parse_date, print_json, table
+
+
+def register(sub) -> None:
+    p = sub.add_parser("request", help="requests for footage and the disclosure register")
+    rs = p.add_subparsers(dest="request_cmd", metavar="ACTION", required=True)
+
+    q = rs.add_parser("create", help="record a request")
+    q.add_argument("--type", required=True,
+                   help=f"{', '.join(t.replace('_', '-') for t in REQUEST_TYPES)} (or sar, cps)")
+    q.add_argument("--requester", required=True)
+    q.add_argument("--received", help="YYYY-MM-DD (default today, UTC)")
+    q.add_argument("--due", help="YYYY-MM-DD (default: one calendar month for subject access, "
+                                 "20 working days for FOI)")
+    q.add_argument("--notes", default="")
+    q.set_defaults(func=_create)
+
+    q = rs.add_parser("list", help="requests by due date")
+    q.add_argument("--all", action="store_true", help="include closed requests")
+    q.add_argument("--json", action="store_true")
+    q.set_defaults(func=_list)
+
+    q = rs.add_parser("show", help="one request with its clips, extensions and disclosures")
+    q.add_argument("id", type=int)
+    q.add_argument("--json", action="store_true")
+    q.set_defaults(func=_show)
+
+    q = rs.add_parser("extend", help="extend a subject access request (up to 2 months)")
+    q.add_argument("id", type=int)
+    q.add_argument("--months", type=int, required=True)
+    q.add_argument("--reason", required=True)
+    q.set_defaults(func=_extend)
+
+    q = rs.add_parser("link", help="link clips to a request")
+    q.add_argument("id", type=int)
+    q.add_argument("clips", type=int, nargs="+")
+    q.set_defaults(func=_link)
+
+    q = rs.add_parser("close", help="close a request with its outcome")
+    q.add_argument("id", type=int)
+    q.add_argument("--outcome", required=True, help="e.g. disclosed, refused, withdrawn")
+    q.set_defaults(func=_close)
+
+    q = rs.add_parser("disclose", help="record an export in the disclosure register")
+    q.add_argument("id", type=int)
+    q.add_argument("--manifest", required=True, help="the export's manifest JSON")
+    q.set_defaults(func=_disclose)
+
+    q = rs.add_parser("register", help="the disclosure register")
+    q.add_argument("--request", type=int)
+    q.add_argument("--json", action="store_true")
+    q.set_defaults(func=_register)
+
+
+def _create(args) -> int:
+    who = access.check("request", claimed_user(args))
+    with open_store().session() as s:
+        r = requests.create_request(s, args.type, args.requester, who,
+                                    parse_date(args.received, "--received"),
+                                    parse_date(args.due, "--due"), args.notes)
+        due = f", due {r.due}" if r.due else ""
+        print(f"request {r.id} ({r.type.replace('_', ' ')}) recorded{due}")
+    return 0
+
+
+def _list(args) -> int:
+    access.check("view", claimed_user(args))
+    with open_store().session() as s:
+        rows = [api.request_info(r) for r in
+                requests.list_requests(s, None if args.all else "open")]
+    if args.json:
+        print_json(rows)
+    else:
+        table([[r["id"], r["type"], r["requester"], r["received"], r["due"],
+                "" if r["days_left"] is None else r["days_left"], r["status"], len(r["clips"])]
+               for r in rows],
+              ["REQ", "TYPE", "REQUESTER", "RECEIVED", "DUE", "DAYS LEFT", "STATUS", "CLIPS"])
+    return 0
+
+
+def _show(args) -> int:
+    who = access.check("view", claimed_user(args))
+    with open_store().session() as s:
+        info = api.request_info(requests.get_request(s, args.id))
+        from ..store import audit
+        audit.append(s, who, "consultation", "request.show", {"request": args.id})
+    if args.json:
+        print_json(info)
+        return 0
+    for k in ("id", "type", "requester", "received", "due", "days_left", "status", "outcome",
+              "notes", "created_by", "clips"):
+        print(f"{k}: {info[k]}")
+    for e in info["extensions"]:
+        print(f"extended {e['months']} month(s) to {e['new_due']} by {e['by']}: {e['reason']}")
+    for d in info["disclosures"]:
+        print(f"disclosed {d['date'][:19]} to {d['recipient']} ({d['organisation']}), "
+              f"basis: {d['basis']}, sha256 {d['export_sha256']}")
+    return 0
+
+
+def _extend(args) -> int:
+    who = access.check("request", claimed_user(args))
+    with open_store().session() as s:
+        r = requests.extend(s, args.id, args.months, args.reason, who)
+        print(f"request {r.id} now due {r.due}")
+    return 0
+
+
+def _link(args) -> int:
+    who = access.check("request", claimed_user(args))
+    with open_store().session() as s:
+        r = requests.link_clips(s, args.id, args.clips, who)
+        print(f"request {r.id} clips: {', '.join(str(c.id) for c in r.clips)}")
+    return 0
+
+
+def _close(args) -> int:
+    who = access.check("request", claimed_user(args))
+    with open_store().session() as s:
+        r = requests.close(s, args.id, args.outcome, who)
+        print(f"request {r.id} closed: {r.outcome}")
+    return 0
+
+
+def _disclose(args) -> int:
+    n = api.record_disclosure(args.id, args.manifest, claimed_user(args))
+    print(f"disclosure {n} recorded against request {args.id}")
+    return 0
+
+
+def _register(args) -> int:
+    who = access.check("view", claimed_user(args))
+    with open_store().session() as s:
+        rows = [api.disclosure_info(d) for d in disclosures.register(s, args.request)]
+        from ..store import audit
+        audit.append(s, who, "consultation", "disclosure.register", {"request": args.request})
+    if args.json:
+        print_json(rows)
+    else:
+        table([[d["id"], d["date"][:19], d["request"], d["recipient"], d["organisation"],
+                d["basis"], d["export_sha256"][:16]] for d in rows],
+              ["NO", "DATE (UTC)", "REQ", "RECIPIENT", "ORGANISATION", "BASIS", "SHA256"])
+    return 0

@@ -1,0 +1,90 @@
+"""`bwv retention`: apply the retention policy, record MoPI reviews, set the policy."""
+from __future__ import annotations
+
+from .. import access
+from ..store import policy, retention
+from ..store.clips import get_clip
+from ..store.db import open_store
+from .storeutil import claimed_user, parse_date, print_json
+
+
+def register(sub) -> None:
+    p = sub.add_parser("retention", help="retention policy: erase, review, flag")
+    rs = p.add_subparsers(dest="retention_cmd", metavar="ACTION", required=True)
+
+    q = rs.add_parser("run", help="erase clips past retention; list reviews and flags")
+    q.add_argument("--dry-run", action="store_true", help="only say what would happen")
+    q.add_argument("--as-of", help="UTC date YYYY-MM-DD (default today; future only with "
+                                   "--dry-run)")
+    q.add_argument("--json", action="store_true")
+    q.set_defaults(func=_run)
+
+    q = rs.add_parser("review", help="record a MoPI review decision (supervisor)")
+    q.add_argument("clip_id", type=int)
+    q.add_argument("--decision", choices=["retain", "dispose"], required=True)
+    q.add_argument("--reason", required=True)
+    q.add_argument("--next", help="next review date YYYY-MM-DD (retain; default +6 years)")
+    q.set_defaults(func=_review)
+
+    q = rs.add_parser("policy", help="show or set a policy value (administrator)")
+    q.add_argument("key", nargs="?", choices=sorted(policy.DEFAULTS))
+    q.add_argument("value", nargs="?")
+    q.set_defaults(func=_policy)
+
+
+def _run(args) -> int:
+    who = access.check("retention_run", claimed_user(args))
+    as_of = retention.parse_as_of(args.as_of)
+    st = open_store()
+    p = retention.run(st, who, as_of, dry_run=args.dry_run)
+    verb = "would erase" if args.dry_run else "erased"
+    out = {"as_of": p.as_of.isoformat(), "dry_run": args.dry_run,
+           "erase": [{"clip": c, "rule": r} for c, r in p.erase],
+           "interrupted_completed": p.unfinished, "review_due": p.review_due,
+           "unclassified_flagged": p.unclassified}
+    if args.json:
+        print_json(out)
+        return 0
+    print(f"retention as of {p.as_of} (UTC)")
+    for c, r in p.erase:
+        print(f"  {verb} clip {c}: {r}")
+    for c in p.unfinished:
+        print(f"  {'would complete' if args.dry_run else 'completed'} interrupted erasure of clip {c}")
+    for c in p.review_due:
+        print(f"  MoPI review due: clip {c} (`bwv retention review {c} ...`)")
+    for c in p.unclassified:
+        print(f"  unclassified for too long: clip {c}")
+    if not (p.erase or p.unfinished or p.review_due or p.unclassified):
+        print("  nothing to do")
+    return 0
+
+
+def _review(args) -> int:
+    who = access.check("retention_review", claimed_user(args), details={"clip": args.clip_id})
+    with open_store().session() as s:
+        r = retention.record_review(s, args.clip_id, args.decision, args.reason, who,
+                                    parse_date(args.next, "--next"))
+        clip = get_clip(s, args.clip_id)
+        tail = (f"next review {r.next_review}" if r.decision == "retain"
+                else "the next `bwv retention run` erases it")
+        print(f"clip {clip.id}: {r.decision} recorded; {tail}")
+    return 0
+
+
+def _policy(args) -> int:
+    st = open_store()
+    if args.value is None:
+        access.authenticate(claimed_user(args))
+        with st.session() as s:
+            vals = policy.all_settings(s)
+        if args.key:
+            print(vals[args.key])
+        else:
+            print_json(vals)
+        return 0
+    who = access.check("administer", claimed_user(args))
+    value = policy.parse_value(args.key, args.value)
+    with st.session() as s:
+        policy.set_value(s, args.key, value, who)
+    print(f"{args.key} = {value}")
+    return 0

@@ -1,0 +1,172 @@
+"""`bwv user`: first-run set-up, accounts and roles, login/logout."""
+from __future__ import annotations
+
+from .. import access
+from ..errors import BwvError
+from ..store import api, users
+from ..store.db import database_url, open_store
+from ..store.models import ROLES
+from .storeutil import claimed_user, new_password, password, print_json, table
+
+
+def register(sub) -> None:
+    p = sub.add_parser("user", help="user accounts, roles and login")
+    us = p.add_subparsers(dest="user_cmd", metavar="ACTION", required=True)
+
+    def pw_opt(q):
+        q.add_argument("--password-stdin", action="store_true",
+                       help="read the password from the first line of standard input")
+
+    q = us.add_parser("setup", help="first run: create the first administrator")
+    q.add_argument("username")
+    pw_opt(q)
+    q.set_defaults(func=_setup)
+
+    q = us.add_parser("add", help="add a user (administrator)")
+    q.add_argument("username")
+    q.add_argument("--role", required=True, choices=[r.replace("_", "-") for r in ROLES] + list(ROLES))
+    pw_opt(q)
+    q.set_defaults(func=_add)
+
+    q = us.add_parser("list", help="list users (administrator)")
+    q.add_argument("--json", action="store_true")
+    q.set_defaults(func=_list)
+
+    for name, hlp in (("disable", "disable an account"), ("enable", "re-enable an account"),
+                      ("unlock", "clear a lockout")):
+        q = us.add_parser(name, help=f"{hlp} (administrator)")
+        q.add_argument("username")
+        q.set_defaults(func=lambda a, n=name: _simple(a, n))
+
+    q = us.add_parser("role", help="change a user's role (administrator)")
+    q.add_argument("username")
+    q.add_argument("role", choices=[r.replace("_", "-") for r in ROLES] + list(ROLES))
+    q.set_defaults(func=_role)
+
+    q = us.add_parser("passwd", help="change a password (your own, or any as administrator)")
+    q.add_argument("username", nargs="?")
+    pw_opt(q)
+    q.set_defaults(func=_passwd)
+
+    q = us.add_parser("login", help="start a session (kept in the config folder)")
+    q.add_argument("username")
+    pw_opt(q)
+    q.set_defaults(func=_login)
+
+    q = us.add_parser("logout", help="end the session")
+    q.set_defaults(func=_logout)
+
+    q = us.add_parser("whoami", help="who is acting, and with which role")
+    q.set_defaults(func=_whoami)
+
+    # short aliases: `bwv login`, `bwv logout`
+    q = sub.add_parser("login", help="start a session (same as `bwv user login`)")
+    q.add_argument("username")
+    pw_opt(q)
+    q.set_defaults(func=_login)
+    q = sub.add_parser("logout", help="end the session (same as `bwv user logout`)")
+    q.set_defaults(func=_logout)
+
+
+def _setup(args) -> int:
+    with open_store().session() as s:
+        if users.user_count(s):
+            raise BwvError("the store is already set up; an administrator adds users "
+                           "with `bwv user add`")
+    pw = new_password(args, f"Password for administrator {args.username}")
+    api.setup(args.username, pw)
+    print(f"administrator {args.username} created; role checks are now enforced. "
+          f"Log in with `bwv login {args.username}`.")
+    return 0
+
+
+def _add(args) -> int:
+    who = access.check("administer", claimed_user(args))
+    pw = new_password(args, f"Password for {args.username}")
+    with open_store().session() as s:
+        u = users.add_user(s, args.username, args.role, pw, who)
+        print(f"user {u.username} added ({u.role.replace('_', ' ')})")
+    return 0
+
+
+def _list(args) -> int:
+    access.check("administer", claimed_user(args))
+    with open_store().session() as s:
+        rows = [{"user": u.username, "role": u.role, "disabled": u.disabled,
+                 "failed_logins": u.failed_logins,
+                 "locked_until": u.locked_until.isoformat() if u.locked_until else None,
+                 "created": u.created_at.isoformat(), "created_by": u.created_by}
+                for u in users.list_users(s)]
+    if args.json:
+        print_json(rows)
+    else:
+        table([[r["user"], r["role"], "disabled" if r["disabled"] else "active",
+                r["locked_until"] or ""] for r in rows], ["USER", "ROLE", "STATE", "LOCKED UNTIL"])
+    return 0
+
+
+def _simple(args, name: str) -> int:
+    who = access.check("administer", claimed_user(args))
+    with open_store().session() as s:
+        if name == "unlock":
+            users.unlock(s, args.username, who)
+        else:
+            users.set_disabled(s, args.username, name == "disable", who)
+    print(f"user {args.username}: {name}{'ed' if name == 'unlock' else 'd'}")
+    return 0
+
+
+def _role(args) -> int:
+    who = access.check("administer", claimed_user(args))
+    with open_store().session() as s:
+        u = users.set_role(s, args.username, args.role, who)
+        print(f"user {u.username} is now {u.role.replace('_', ' ')}")
+    return 0
+
+
+def _passwd(args) -> int:
+    target = args.username or access.default_user()
+    who = access.authenticate(claimed_user(args))
+    if target != who:  # someone else's password: administrators only
+        access.check("administer", who)
+    pw = new_password(args, f"New password for {target}")
+    with open_store().session() as s:
+        users.set_password(s, target, pw, who)
+    print(f"password changed for {target}")
+    return 0
+
+
+def _login(args) -> int:
+    pw = password(args, args.username)
+    token, expires = api.start_session(args.username, pw)
+    access.write_session_file(args.username, token, expires.isoformat(), database_url())
+    print(f"logged in as {args.username} until {expires:%Y-%m-%d %H:%M} UTC")
+    return 0
+
+
+def _logout(args) -> int:
+    sess = access.read_session_file()
+    if not sess:
+        print("not logged in")
+        return 0
+    try:
+        api.end_session(sess.get("token", ""))
+    finally:
+        access.remove_session_file()
+    print(f"logged out {sess.get('user')}")
+    return 0
+
+
+def _whoami(args) -> int:
+    if not access.enforced():
+        print(f"{claimed_user(args) or access.default_user()} (standalone mode: no user accounts; "
+              "run `bwv user setup NAME` to enforce roles)")
+        return 0
+    sess = access.read_session_file()
+    with open_store().session() as s:
+        u = users.session_user(s, sess["token"]) if sess and sess.get("token") else None
+        if u is None:
+            print("not logged in")
+            return 1
+        print(f"{u.username} ({u.role.replace('_', ' ')})")
+    return 0

@@ -1,0 +1,195 @@
+"""What the CLI and the GUI call: role check + one transaction + plain dicts back.
+
+Every function takes the acting ``user`` (as claimed); :func:`redaction.access.check`
+authenticates it, checks the role (logging refusals) and returns who acts.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import os
+
+from .. import access
+from ..errors import PermissionDenied
+from . import audit, cases, clips, disclosures, policy, requests, retention, users
+from .db import open_store
+from .models import Clip, Request
+
+
+# --- accounts ----------------------------------------------------------------------
+
+def login_in_session(s, username: str, password: str):
+    return users.authenticate(s, username, password)
+
+
+def login(username: str, password: str) -> dict:
+    """Check a password (GUI dialog); failures are counted, logged and may lock the account."""
+    st = open_store()
+    err = None
+    with st.session() as s:
+        try:
+            u = users.authenticate(s, username, password)
+            audit.append(s, username, "login", "login", {"via": "password"})
+            info = {"user": u.username, "role": u.role}
+        except PermissionDenied as e:
+            err = e  # commit the failure count and the audit row first
+    if err is not None:
+        raise err
+    return info
+
+
+def start_session(username: str, password: str) -> tuple[str, dt.datetime]:
+    """`bwv login`: a token for the session file (its sha256 is stored, not the token)."""
+    st = open_store()
+    err = None
+    with st.session() as s:
+        try:
+            u = users.authenticate(s, username, password)
+            token, expires = users.new_session(s, u)
+        except PermissionDenied as e:
+            err = e
+    if err is not None:
+        raise err
+    return token, expires
+
+
+def end_session(token: str) -> str | None:
+    with open_store().session() as s:
+        return users.end_session(s, token)
+
+
+def setup(username: str, password: str) -> None:
+    with open_store().session() as s:
+        users.setup_admin(s, username, password)
+
+
+def is_set_up() -> bool:
+    return access.enforced()
+
+
+# --- clips and cases -----------------------------------------------------------------
+
+def clip_info(c: Clip, as_of: dt.date | None = None) -> dict:
+    as_of = as_of or retention.today_utc()
+    info = {
+        "id": c.id, "case": c.case.incident_ref, "name": c.original_name, "sha256": c.sha256,
+        "size": c.size, "exhibit": c.exhibit_ref, "officer": c.officer_id, "device": c.device_id,
+        "captured": c.captured_at.isoformat(), "imported": c.imported_at.isoformat(),
+        "imported_by": c.imported_by, "classification": c.classification,
+        "classified_by": c.classified_by,
+        "classified_at": c.classified_at.isoformat() if c.classified_at else None,
+        "review_due": c.review_due.isoformat() if c.review_due else None,
+        "state": c.state, "erasure_rule": c.erasure_rule,
+        "erased_at": c.erased_at.isoformat() if c.erased_at else None,
+        "version": c.version,
+    }
+    return info
+
+
+def retention_countdown(c: Clip, days: int, as_of: dt.date | None = None) -> int | None:
+    """Days until a non-evidential clip is erased (0 = due now); None if not applicable."""
+    if c.state != "present" or c.classification != "non_evidential":
+        return None
+    as_of = as_of or retention.today_utc()
+    return max(0, (retention.erase_on(c, days) - as_of).days)
+
+
+def import_clip(path: str | os.PathLike, incident: str, user: str | None = None, *,
+                exhibit: str | None = None, officer: str | None = None,
+                device: str | None = None, captured: dt.datetime | None = None) -> dict:
+    who = access.check("import", user)
+    src, sha = clips.prepare_import(path)
+    with open_store().session() as s:
+        c = clips.import_clip(s, src, sha, incident=incident, user=who, exhibit=exhibit,
+                              officer=officer, device=device, captured=captured)
+        return clip_info(c)
+
+
+def open_clip(clip_id: int, user: str | None = None, purpose: str = "open"):
+    """Path of the verified evidence file (IntegrityError if it changed); logged."""
+    who = access.check("view", user, details={"clip": clip_id})
+    st = open_store()
+    err = None
+    with st.session() as s:
+        try:
+            return clips.open_clip(s, clip_id, who, purpose)
+        except Exception as e:  # keep the logged refusal
+            err = e
+    raise err
+
+
+def classify(clip_id: int, value: str, user: str | None = None, reason: str = "") -> dict:
+    who = access.check("classify", user, details={"clip": clip_id})
+    st = open_store()
+    new = clips.normalise_classification(value)
+    with st.session() as s:
+        c = clips.get_clip(s, clip_id)
+        old, version = c.classification, c.version
+    may = True
+    if clips.is_declassification(old, new):
+        access.check("declassify", who, details={"clip": clip_id, "to": new})
+    with st.session() as s:
+        return clip_info(clips.classify(s, clip_id, new, who, may_declassify=may,
+                                        reason=reason, expected_version=version))
+
+
+def case_summary(ref: str | int, user: str | None = None) -> dict:
+    who = access.check("view", user)
+    st = open_store()
+    with st.session() as s:
+        c = cases.get_case(s, ref)
+        days = policy.get(s, "non_evidential_days")
+        out = {"id": c.id, "incident": c.incident_ref, "title": c.title, "status": c.status,
+               "created": c.created_at.isoformat(), "created_by": c.created_by,
+               "clips": [dict(clip_info(x), erase_in_days=retention_countdown(x, days))
+                         for x in c.clips],
+               "files": [{"id": f.id, "kind": f.kind, "clip": f.clip_id, "path": f.path,
+                          "in_store": f.in_store, "sha256": f.sha256}
+                         for f in cases.files_of(s, c)],
+               "annotations": [{"id": a.id, "clip": a.clip_id, "at_ms": a.at_ms,
+                                "text": a.text, "by": a.created_by,
+                                "at": a.created_at.isoformat()}
+                               for a in cases.annotations_of(s, c)]}
+        audit.append(s, who, "consultation", "case.show", {"case": c.id})
+        return out
+
+
+def list_cases(user: str | None = None) -> list[dict]:
+    access.check("view", user)
+    with open_store().session() as s:
+        return [{"id": c.id, "incident": c.incident_ref, "title": c.title, "status": c.status,
+                 "clips": len(c.clips),
+                 "present": sum(1 for x in c.clips if x.state == "present")}
+                for c in cases.list_cases(s)]
+
+
+# --- requests ---------------------------------------------------------------------
+
+def request_info(r: Request) -> dict:
+    return {"id": r.id, "type": r.type, "requester": r.requester,
+            "received": r.received.isoformat(), "due": r.due.isoformat() if r.due else None,
+            "days_left": requests.days_left(r), "status": r.status, "outcome": r.outcome,
+            "notes": r.notes, "created_by": r.created_by, "clips": [c.id for c in r.clips],
+            "extensions": [{"months": e.months, "reason": e.reason, "new_due":
+                            e.new_due.isoformat(), "by": e.extended_by,
+                            "at": e.extended_at.isoformat()} for e in r.extensions],
+            "disclosures": [disclosure_info(d) for d in r.disclosures]}
+
+
+def disclosure_info(d) -> dict:
+    return {"id": d.id, "request": d.request_id, "date": d.disclosed_at.isoformat(),
+            "recipient": d.recipient, "organisation": d.organisation, "basis": d.basis,
+            "export_sha256": d.export_sha256, "output": d.export_path,
+            "recorded_by": d.recorded_by}
+
+
+def check_export_request(request_id: int, user: str | None = None) -> str:
+    """Before an export: may ``user`` export, and is the request open? Returns who acts."""
+    who = access.check("export", user, details={"request": request_id})
+    with open_store().session() as s:
+        disclosures.check_request_open(s, request_id)
+    return who
+
+
+def record_disclosure(request_id: int, manifest_path, user: str | None = None) -> int:
+    who = access.check("export", user, details={"request": request_id})
+    return disclosures.record_disclosure(request_id, manifest_path, who)

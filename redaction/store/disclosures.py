@@ -1,0 +1,77 @@
+"""The disclosure register: each export tied to a request, recipient and lawful basis."""
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from ..errors import ExportError
+from . import audit
+from .errors import StoreError
+from .models import Disclosure
+from .requests import get_request
+
+REQUIRED = ("export_sha256", "recipient", "organisation", "basis")
+
+
+def read_manifest(path: str | os.PathLike) -> dict:
+    p = Path(path)
+    try:
+        m = json.loads(p.read_text("utf-8"))
+    except OSError as e:
+        raise ExportError(f"cannot read the export manifest: {e.strerror}", p) from e
+    except ValueError as e:
+        raise ExportError(f"the export manifest is not valid JSON: {e}", p) from e
+    if not isinstance(m, dict):
+        raise ExportError("the export manifest is not a JSON object", p)
+    missing = [k for k in REQUIRED if not str(m.get(k) or "").strip()]
+    if missing:
+        raise ExportError(f"the export manifest lacks {', '.join(missing)}", p)
+    return m
+
+
+def check_request_open(s: Session, request_id: int):
+    """Call before exporting: the request must exist and be open."""
+    r = get_request(s, request_id)
+    if r.status != "open":
+        raise StoreError(f"request {r.id} is closed: open a new request to disclose")
+    return r
+
+
+def add_disclosure(s: Session, request_id: int, manifest: dict, user: str,
+                   manifest_path: str = "") -> Disclosure:
+    r = check_request_open(s, request_id)
+    d = Disclosure(request_id=r.id, recipient=manifest["recipient"],
+                   organisation=manifest["organisation"], basis=manifest["basis"],
+                   export_sha256=manifest["export_sha256"],
+                   export_path=str(manifest.get("output") or ""), recorded_by=user)
+    s.add(d)
+    s.flush()
+    audit.append(s, user, "disclosure", "export.disclose", {
+        "disclosure": d.id, "request": r.id, "recipient": d.recipient,
+        "organisation": d.organisation, "basis": d.basis, "export_sha256": d.export_sha256,
+        "output": d.export_path, "manifest": manifest_path})
+    return d
+
+
+def register(s: Session, request_id: int | None = None) -> list[Disclosure]:
+    q = select(Disclosure).order_by(Disclosure.disclosed_at, Disclosure.id)
+    if request_id is not None:
+        q = q.where(Disclosure.request_id == request_id)
+    return list(s.execute(q).scalars())
+
+
+def record_disclosure(request_id: int, export_manifest_path: str | os.PathLike,
+                      user: str) -> int:
+    """Engine entry point for ``bwv export --request ID``: read the manifest's
+    export_sha256, recipient, organisation, basis and output, and record them against
+    the request in the disclosure register (plus a ``disclosure`` audit row).
+    Returns the disclosure number. The store is created if needed."""
+    from .db import open_store
+    m = read_manifest(export_manifest_path)
+    with open_store().session() as s:
+        return add_disclosure(s, int(request_id), m, user,
+                              str(Path(export_manifest_path).resolve())).id
