@@ -71,20 +71,25 @@ class CenterFace:
 
     ``scales``: factors the image is resized by before each pass (1.0 = native). A pass
     whose resized image would exceed ``max_pixels`` is capped to it, so an upscaling pass
-    meant for small frames never blows up on 1080p. Each pass pads the image to a multiple
-    of 32 (no stretching). ``backend``: ``"ort"`` (onnxruntime, measured ~2x faster on
+    meant for small frames never blows up on 1080p. ``coarse``: the long side of an extra
+    downscaled pass, which finds close-up faces that fill most of the frame (CenterFace
+    misses faces taller than about half the frame at full resolution). Passes within 15 %
+    of each other's scale are run once. Each pass pads the image to a multiple of 32 (no
+    stretching). ``backend``: ``"ort"`` (onnxruntime, measured ~2x faster on
     2 cores), ``"cv2"`` (cv2.dnn) or ``"auto"`` (ort if importable).
     """
 
     name = "centerface"
     kinds = ("face",)
 
-    def __init__(self, threshold: float = 0.4, scales=(1.0,), max_pixels: int = 2_100_000,
-                 nms_iou: float = 0.3, backend: str = "auto", threads: int | None = None,
-                 model_root=None):
+    def __init__(self, threshold: float = 0.3, scales=(1.0,), max_pixels: int = 2_100_000,
+                 coarse: int | None = 480, nms_iou: float = 0.3, backend: str = "auto",
+                 threads: int | None = None, model_root=None):
         self.threshold = float(threshold)
         self.scales = tuple(float(s) for s in scales)
         self.max_pixels = int(max_pixels)
+        self.coarse = int(coarse) if coarse else None
+        self._plans: dict[tuple[int, int], tuple[float, ...]] = {}
         self.nms_iou = float(nms_iou)
         data = model_bytes("centerface", root=model_root)
         if backend == "auto":
@@ -118,12 +123,23 @@ class CenterFace:
         self._net.setInput(blob)
         return self._net.forward(["537", "538", "539", "540"])
 
+    def plan(self, w: int, h: int) -> tuple[float, ...]:
+        """The resize factors of the passes run on a ``w`` x ``h`` image."""
+        key = (w, h)
+        if key not in self._plans:
+            wanted = [min(s, math.sqrt(self.max_pixels / (w * h))) for s in self.scales]
+            if self.coarse and self.coarse / max(w, h) < 0.67:
+                wanted.append(self.coarse / max(w, h))
+            kept: list[float] = []
+            for f in wanted:
+                if all(max(f, k) / min(f, k) >= 1.15 for k in kept):
+                    kept.append(f)
+            self._plans[key] = tuple(kept)
+        return self._plans[key]
+
     def _pass(self, image: np.ndarray, s: float) -> np.ndarray:
         h, w = image.shape[:2]
-        nw, nh = max(1, round(w * s)), max(1, round(h * s))
-        if nw * nh > self.max_pixels:
-            f = math.sqrt(self.max_pixels / (nw * nh))
-            nw, nh = max(1, int(nw * f)), max(1, int(nh * f))
+        nw, nh = max(32, round(w * s)), max(32, round(h * s))
         sx, sy = nw / w, nh / h
         pw, ph = -(-nw // 32) * 32, -(-nh // 32) * 32
         img = image if (nw, nh) == (w, h) else cv2.resize(
@@ -158,7 +174,7 @@ class CenterFace:
         """``(N, 5)`` float32 ``[x1, y1, x2, y2, score]`` after NMS across all scales."""
         _check_image(image)
         with self._lock:
-            parts = [self._pass(image, s) for s in self.scales]
+            parts = [self._pass(image, s) for s in self.plan(image.shape[1], image.shape[0])]
         boxes = np.concatenate(parts) if parts else _EMPTY
         return nms(boxes, self.nms_iou)
 

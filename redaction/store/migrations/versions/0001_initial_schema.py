@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-11-28 17:56:24.243563
+Create Date: 2026-11-28
 
 """
 from typing import Sequence, Union
@@ -219,6 +219,10 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f('ix_stored_files_case_id'), ['case_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_stored_files_clip_id'), ['clip_id'], unique=False)
 
+    # the audit chain's head row exists from the start, so the first appends can lock it
+    op.bulk_insert(sa.table("audit_head", sa.column("id", sa.Integer),
+                            sa.column("seq", sa.Integer), sa.column("hash", sa.String)),
+                   [{"id": 1, "seq": 0, "hash": "0" * 64}])
     # ### end Alembic commands ###
 
 

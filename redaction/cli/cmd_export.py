@@ -1,0 +1,65 @@
+"""``bwv export PROJECT --out OUT.mp4 ...``: the redacted disclosure copy and its records."""
+from __future__ import annotations
+
+from pathlib import Path
+
+from .. import access
+from ..errors import ExportError
+from ..export import ExportRequest, export_job
+from ..jobs import run_job
+from . import current_user
+from .progress import ProgressBar
+
+
+def parse_ranges(text: str | None) -> list[tuple[int, int]] | None:
+    if not text:
+        return None
+    out = []
+    for part in text.split(","):
+        a, _, b = part.strip().partition("-")
+        try:
+            out.append((int(a), int(b if b else a)))
+        except ValueError:
+            raise ExportError(f"bad --ranges value {part!r}: expected FIRST-LAST frame numbers") from None
+    return out
+
+
+def register(sub) -> None:
+    p = sub.add_parser("export", help="write a redacted MP4 with manifest and redaction list",
+                       description="Render the project's accepted redactions into a new MP4 "
+                                   "(H.264 + AAC). Never overwrites; writes OUT.manifest.json and "
+                                   "OUT.redactions.csv beside OUT.mp4 and logs the export.")
+    p.add_argument("project", help="redaction project (.bwvproj.json)")
+    p.add_argument("--out", required=True, help="output .mp4 (must not exist)")
+    p.add_argument("--operator", required=True, help="who performs the export")
+    p.add_argument("--recipient", required=True, help="who receives the disclosure")
+    p.add_argument("--organisation", required=True, help="the recipient's organisation")
+    p.add_argument("--basis", required=True, help="reason or lawful basis for disclosure")
+    p.add_argument("--style", choices=("solid", "pixelate", "blur"),
+                   help="override the project's style (solid fill is the default for personal data)")
+    p.add_argument("--accept-pending", action="store_true",
+                   help="redact tracks still pending review (the override is logged)")
+    p.add_argument("--ranges", help="export only these source frame ranges, e.g. 0-99,250-400")
+    p.add_argument("--request", help="the disclosure request this export answers (case store)")
+    p.add_argument("--quiet", action="store_true", help="no progress bar")
+    p.set_defaults(func=run)
+
+
+def run(args) -> int:
+    user = args.operator or current_user(args)
+    access.check("export", user)
+    req = ExportRequest(project=Path(args.project), out=Path(args.out), operator=user,
+                        recipient=args.recipient, organisation=args.organisation,
+                        basis=args.basis, style=args.style, accept_pending=args.accept_pending,
+                        ranges=parse_ranges(args.ranges), request_id=args.request)
+    bar = ProgressBar("export", enabled=None if not args.quiet else False)
+    result = run_job(export_job(req), bar)
+    bar.close()
+    if args.request:
+        from ..store.disclosures import record_disclosure  # optional case store
+        record_disclosure(args.request, result.manifest, user)
+    print(f"wrote {result.out} ({result.frames} frames)")
+    print(f"sha256 {result.sha256}")
+    print(f"manifest {result.manifest}")
+    print(f"redactions {result.csv}")
+    return 0

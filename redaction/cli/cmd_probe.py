@@ -1,0 +1,39 @@
+"""``bwv probe CLIP [--json]``: what a clip holds, with its sha256."""
+from __future__ import annotations
+
+import json
+
+from ..media import probe
+
+
+def register(sub) -> None:
+    p = sub.add_parser("probe", help="describe a clip (frames, exact rate, audio, sha256)",
+                       description="Describe a clip: sha256, frame count, exact frame rate, "
+                                   "time base, size, rotation, duration and audio streams.")
+    p.add_argument("clip", help="video file (opened read-only)")
+    p.add_argument("--json", action="store_true", help="print one JSON object")
+    p.add_argument("--no-hash", action="store_true", help="skip the sha256 (faster on long clips)")
+    p.set_defaults(func=run)
+
+
+def run(args) -> int:
+    info = probe(args.clip, with_hash=not args.no_hash)
+    d = info.to_json()
+    if args.json:
+        print(json.dumps(d))
+        return 0
+    print(f"path:       {d['path']}")
+    print(f"sha256:     {d['sha256'] or '(not computed)'}")
+    print(f"frames:     {d['frames']}")
+    print(f"fps:        {d['fps']} ({d['fps_float']:.3f}){'  variable frame rate' if d['vfr'] else ''}")
+    print(f"time base:  {d['time_base']}")
+    print(f"size:       {d['width']}x{d['height']}  rotation {d['rotation']}°  {d['codec']} {d['pix_fmt']}")
+    print(f"duration:   {d['duration_s']:.3f} s")
+    if d["captured"]:
+        print(f"captured:   {d['captured']}")
+    if not d["audio"]:
+        print("audio:      none")
+    for a in d["audio"]:
+        print(f"audio:      #{a['index']} {a['codec']} {a['sample_rate']} Hz, "
+              f"{a['channels']} ch ({a['layout']})")
+    return 0

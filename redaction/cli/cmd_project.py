@@ -1,0 +1,179 @@
+"""``bwv project ...``: create and edit redaction projects headless (same commands as the GUI)."""
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from .. import access
+from ..edits import AddAudioRange, AddTrack, SetKeyframe, SetSpan, SetStatus, SetStyle
+from ..errors import ProjectError
+from ..model import KINDS, STATUSES, STYLE_MODES, AudioRange, Keyframe, Track
+from ..project_io import default_project_path
+from ..session import ProjectSession
+from . import current_user
+
+
+def _box(text: str):
+    try:
+        vals = [float(v) for v in text.split(",")]
+    except ValueError:
+        vals = []
+    if len(vals) != 4 or vals[2] <= 0 or vals[3] <= 0:
+        raise ProjectError(f"bad --box {text!r}: expected X,Y,W,H with positive W and H")
+    return tuple(vals)
+
+
+def register(sub) -> None:
+    p = sub.add_parser("project", help="create, inspect and edit redaction projects",
+                       description="Create and edit redaction projects. Every change is a "
+                                   "logged command, exactly as in the GUI.")
+    ps = p.add_subparsers(dest="project_cmd", metavar="ACTION", required=True)
+
+    n = ps.add_parser("new", help="create a project for a clip")
+    n.add_argument("clip")
+    n.add_argument("--out", help="project file (default: in the user's data folder)")
+    n.set_defaults(func=cmd_new)
+
+    s = ps.add_parser("show", help="summarise a project (or print it as JSON)")
+    s.add_argument("project")
+    s.add_argument("--json", action="store_true")
+    s.set_defaults(func=cmd_show)
+
+    a = ps.add_parser("add-track", help="add a manual track")
+    a.add_argument("project")
+    a.add_argument("--kind", choices=KINDS, default="face")
+    a.add_argument("--frame", type=int, required=True, help="first frame")
+    a.add_argument("--box", required=True, help="X,Y,W,H on that frame")
+    a.add_argument("--end-frame", type=int, help="last frame (default: the first frame)")
+    a.add_argument("--status", choices=STATUSES, default="accepted")
+    a.add_argument("--reason", default="")
+    a.set_defaults(func=cmd_add_track)
+
+    k = ps.add_parser("keyframe", help="set a track's box on a frame")
+    k.add_argument("project")
+    k.add_argument("track")
+    k.add_argument("--frame", type=int, required=True)
+    k.add_argument("--box", required=True)
+    k.set_defaults(func=cmd_keyframe)
+
+    sp = ps.add_parser("span", help="set a track's first and last frame")
+    sp.add_argument("project")
+    sp.add_argument("track")
+    sp.add_argument("--start", type=int, required=True)
+    sp.add_argument("--end", type=int, required=True)
+    sp.set_defaults(func=cmd_span)
+
+    d = ps.add_parser("decide", help="accept, reject or keep clear tracks, with a reason")
+    d.add_argument("project")
+    d.add_argument("tracks", nargs="+", help="track ids, or 'all-pending'")
+    d.add_argument("--status", choices=("accepted", "rejected", "keep_clear", "pending"),
+                   required=True)
+    d.add_argument("--reason", required=True)
+    d.set_defaults(func=cmd_decide)
+
+    au = ps.add_parser("add-audio", help="mute or bleep an audio range (seconds)")
+    au.add_argument("project")
+    au.add_argument("--start", type=float, required=True)
+    au.add_argument("--end", type=float, required=True)
+    au.add_argument("--mode", choices=("mute", "bleep"), default="mute")
+    au.add_argument("--reason", required=True)
+    au.set_defaults(func=cmd_add_audio)
+
+    st = ps.add_parser("style", help="set the redaction style")
+    st.add_argument("project")
+    st.add_argument("mode", choices=STYLE_MODES)
+    st.add_argument("--margin", type=float)
+    st.set_defaults(func=cmd_style)
+
+
+def _open(args, action="redact") -> ProjectSession:
+    user = current_user(args)
+    access.check(action, user)
+    return ProjectSession.open(args.project, user)
+
+
+def _done(s: ProjectSession, msg: str) -> int:
+    s.save()
+    print(msg)
+    return 0
+
+
+def cmd_new(args) -> int:
+    user = current_user(args)
+    access.check("redact", user)
+    out = Path(args.out) if args.out else default_project_path(args.clip)
+    from ..media import probe
+    info = probe(args.clip)  # proves it is a readable clip; hashes it
+    s = ProjectSession.create(args.clip, out, user, sha256=info.sha256)
+    print(f"created {s.path} for {args.clip} ({info.frames} frames, sha256 {info.sha256[:12]}...)")
+    return 0
+
+
+def cmd_show(args) -> int:
+    s = _open(args, "view")
+    p = s.project
+    if args.json:
+        from ..project_io import project_to_dict
+        print(json.dumps(project_to_dict(p), indent=1))
+        return 0
+    print(f"source: {p.source.path} (sha256 {p.source.sha256[:12]}...)  style: {p.style.mode}")
+    for t in p.tracks:
+        print(f"  {t.id:6} {t.kind:6} {t.origin:6} {t.status:10} frames {t.first_frame}-"
+              f"{t.last_frame}  {t.reason}")
+    for a in p.audio:
+        print(f"  {a.id:6} audio  {a.mode:6} {a.start:.3f}-{a.end:.3f}s  {a.reason}")
+    return 0
+
+
+def cmd_add_track(args) -> int:
+    s = _open(args)
+    tid = s.project.new_track_id()
+    t = Track(tid, args.kind, "manual", "pending", keyframes=[Keyframe(args.frame, _box(args.box))],
+              end_frame=args.end_frame if args.end_frame and args.end_frame > args.frame else None)
+    s.do(AddTrack(t))
+    if args.status != "pending":
+        s.do(SetStatus([tid], args.status, args.reason, s.user))
+    return _done(s, tid)
+
+
+def cmd_keyframe(args) -> int:
+    s = _open(args)
+    s.project.track(args.track)
+    s.do(SetKeyframe(args.track, args.frame, _box(args.box)))
+    return _done(s, f"{args.track}: keyframe at {args.frame}")
+
+
+def cmd_span(args) -> int:
+    s = _open(args)
+    s.do(SetSpan(args.track, args.start, args.end))
+    return _done(s, f"{args.track}: frames {args.start}-{args.end}")
+
+
+def cmd_decide(args) -> int:
+    s = _open(args)
+    ids = [t.id for t in s.project.pending()] if args.tracks == ["all-pending"] else args.tracks
+    for tid in ids:
+        try:
+            s.project.track(tid)
+        except KeyError:
+            raise ProjectError(f"no track {tid!r}", args.project) from None
+    if ids:
+        s.do(SetStatus(ids, args.status, args.reason, s.user))
+    return _done(s, f"{len(ids)} track(s) {args.status}")
+
+
+def cmd_add_audio(args) -> int:
+    s = _open(args)
+    if args.end <= args.start or args.start < 0:
+        raise ProjectError("audio range must have 0 <= start < end", args.project)
+    rid = f"a{len(s.project.audio) + 1}"
+    while any(a.id == rid for a in s.project.audio):
+        rid += "'"
+    s.do(AddAudioRange(AudioRange(args.start, args.end, args.mode, args.reason, id=rid)))
+    return _done(s, rid)
+
+
+def cmd_style(args) -> int:
+    s = _open(args)
+    s.do(SetStyle(args.mode, args.margin))
+    return _done(s, f"style {args.mode}")

@@ -1,0 +1,76 @@
+"""Shared fixtures: isolated user folders and small clips generated with PyAV."""
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from fractions import Fraction
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from redaction.synth import ClipSpec, pattern_frame, write_clip
+
+REPO = Path(__file__).resolve().parent.parent
+SHARED = REPO.parent / "shared"
+
+
+@pytest.fixture(autouse=True)
+def isolated_user_dirs(tmp_path_factory, monkeypatch):
+    """Every test gets its own config/data/cache/log folders (never the real ones)."""
+    base = tmp_path_factory.mktemp("userdirs")
+    for name in ("CONFIG", "DATA", "CACHE", "LOG"):
+        monkeypatch.setenv(f"BWV_{name}_DIR", str(base / name.lower()))
+    monkeypatch.setenv("BWV_USER", "test.officer")
+    monkeypatch.delenv("BWV_DATABASE_URL", raising=False)
+    yield base
+
+
+@pytest.fixture(scope="session")
+def clips(tmp_path_factory) -> dict[str, Path]:
+    """A set of small clips, made once per session. Tests must not modify them."""
+    d = tmp_path_factory.mktemp("clips")
+    out = {}
+    out["basic"] = Path(write_clip(d / "basic.mp4", ClipSpec(frames=50, width=320, height=240)))
+    out["ntsc"] = Path(write_clip(d / "ntsc.mp4", ClipSpec(
+        frames=45, fps=Fraction(30000, 1001), time_base=Fraction(1, 30000))))
+    out["vfr"] = Path(write_clip(d / "vfr.mp4", ClipSpec(
+        frames=40, vfr_pattern=[3000, 3000, 6000, 1500, 4500], audio_rate=None)))
+    out["rotated"] = Path(write_clip(d / "rotated.mp4", ClipSpec(frames=12, rotation=90),
+                                     frame_fn=marker_frame))
+    out["mono"] = Path(write_clip(d / "mono.mp4", ClipSpec(frames=25, audio_channels=1,
+                                                           audio_rate=44100)))
+    out["tagged"] = Path(write_clip(d / "tagged.mp4", ClipSpec(
+        frames=10, metadata={"title": "PC 1234 Smith", "location": "+51.5074-000.1278/",
+                             "comment": "device serial ABC123"})))
+    return out
+
+
+def marker_frame(i: int) -> np.ndarray:
+    """Grey frame with a white block in the stored top-left corner (to check rotation)."""
+    f = np.full((240, 320, 3), 90, np.uint8)
+    f[0:40, 0:60] = 255
+    return f
+
+
+@pytest.fixture
+def clip_copy(clips, tmp_path):
+    """Copy a named clip into this test's folder (so tests can own the file)."""
+    def make(name="basic") -> Path:
+        dst = tmp_path / f"{name}.mp4"
+        dst.write_bytes(clips[name].read_bytes())
+        return dst
+    return make
+
+
+def run_bwv(*args: str, cwd=None, env=None, user: str | None = None) -> subprocess.CompletedProcess:
+    """Run the real ``bwv`` CLI in a subprocess (as a user would)."""
+    cmd = [sys.executable, "-m", "redaction", *args]
+    if user == "nobody" and os.geteuid() == 0:
+        cmd = ["setpriv", "--reuid=65534", "--regid=65534", "--clear-groups", *cmd]
+    return subprocess.run(cmd, capture_output=True, text=True, cwd=cwd,
+                          env={**os.environ, **(env or {})}, timeout=300)
+
+
+__all__ = ["run_bwv", "pattern_frame", "ClipSpec", "write_clip"]

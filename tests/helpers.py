@@ -1,0 +1,51 @@
+"""Helpers for tests: decoding outputs, PSNR, audio levels."""
+from __future__ import annotations
+
+from fractions import Fraction
+from pathlib import Path
+
+import av
+import numpy as np
+
+from redaction.model import Keyframe, Track
+from redaction.session import ProjectSession
+
+
+def decode_all(path, fmt="yuv420p") -> list[np.ndarray]:
+    with av.open(str(path)) as c:
+        return [f.to_ndarray(format=fmt) if fmt != "yuv420p" else f.reformat(format="yuv420p").to_ndarray()
+                for f in c.decode(video=0)]
+
+
+def frame_times(path) -> list[float]:
+    with av.open(str(path)) as c:
+        return [float(f.time) for f in c.decode(video=0)]
+
+
+def decode_audio(path) -> tuple[np.ndarray, int, float]:
+    """All audio samples of the first stream as float (channels x n), rate, start time."""
+    with av.open(str(path)) as c:
+        s = c.streams.audio[0]
+        rs = av.AudioResampler(format="fltp", layout=s.layout.name, rate=s.rate)
+        chunks, start = [], None
+        for f in c.decode(audio=0):
+            for r in rs.resample(f):
+                if start is None:
+                    start = float(r.pts * r.time_base)
+                chunks.append(r.to_ndarray())
+        return np.concatenate(chunks, axis=1), s.rate, start or 0.0
+
+
+def psnr(a: np.ndarray, b: np.ndarray) -> float:
+    mse = np.mean((a.astype(np.float64) - b.astype(np.float64)) ** 2)
+    return 99.0 if mse == 0 else 10 * np.log10(255.0 ** 2 / mse)
+
+
+def make_project(clip: Path, folder: Path, user="alice", name="case") -> ProjectSession:
+    return ProjectSession.create(clip, folder / f"{name}.bwvproj.json", user)
+
+
+def moving_track(tid="t1", kind="face", status="accepted", start=0, end=40,
+                 box0=(20, 30, 60, 60), box1=(200, 120, 80, 80)) -> Track:
+    return Track(tid, kind, "manual", status, reason="third party",
+                 keyframes=[Keyframe(start, box0), Keyframe(end, box1)])
