@@ -55,6 +55,8 @@ def current_user(args) -> str:
 
 
 def main(argv: list[str] | None = None) -> int:
+    from ..logsetup import setup_logging
+    setup_logging()
     parser = build_parser()
     args = parser.parse_args(argv)
     if not getattr(args, "func", None):
@@ -66,11 +68,22 @@ def main(argv: list[str] | None = None) -> int:
     except BwvError as e:
         print(f"bwv {args.command}: error: {e}", file=sys.stderr)
         return e.exit_code
+    except OSError as e:
+        where = f"{e.filename}: " if getattr(e, "filename", None) else ""
+        from ..fsutil import describe_os_error
+        print(f"bwv {args.command}: error: {where}{describe_os_error(e)}", file=sys.stderr)
+        return 1
     except KeyboardInterrupt:
         print(f"bwv {args.command}: interrupted", file=sys.stderr)
         return 130
     except BrokenPipeError:
         return 0
+    except Exception as e:  # a bug: full details to the log file, one line to the user
+        from ..logsetup import log_file
+        log.exception("unexpected error in bwv %s", args.command)
+        print(f"bwv {args.command}: internal error: {type(e).__name__}: {e} "
+              f"(details in {log_file()})", file=sys.stderr)
+        return 70
 
 
 if __name__ == "__main__":

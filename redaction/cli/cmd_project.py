@@ -92,6 +92,13 @@ def _open(args, action="redact") -> ProjectSession:
     return ProjectSession.open(args.project, user)
 
 
+def _track(s: ProjectSession, tid: str):
+    try:
+        return s.project.track(tid)
+    except KeyError:
+        raise ProjectError(f"no track {tid!r} in the project", s.path) from None
+
+
 def _done(s: ProjectSession, msg: str) -> int:
     s.save()
     print(msg)
@@ -138,13 +145,14 @@ def cmd_add_track(args) -> int:
 
 def cmd_keyframe(args) -> int:
     s = _open(args)
-    s.project.track(args.track)
+    _track(s, args.track)
     s.do(SetKeyframe(args.track, args.frame, _box(args.box)))
     return _done(s, f"{args.track}: keyframe at {args.frame}")
 
 
 def cmd_span(args) -> int:
     s = _open(args)
+    _track(s, args.track)
     s.do(SetSpan(args.track, args.start, args.end))
     return _done(s, f"{args.track}: frames {args.start}-{args.end}")
 
@@ -153,10 +161,7 @@ def cmd_decide(args) -> int:
     s = _open(args)
     ids = [t.id for t in s.project.pending()] if args.tracks == ["all-pending"] else args.tracks
     for tid in ids:
-        try:
-            s.project.track(tid)
-        except KeyError:
-            raise ProjectError(f"no track {tid!r}", args.project) from None
+        _track(s, tid)
     if ids:
         s.do(SetStatus(ids, args.status, args.reason, s.user))
     return _done(s, f"{len(ids)} track(s) {args.status}")

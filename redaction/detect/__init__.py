@@ -1,4 +1,10 @@
-"""Detectors: callables from an RGB frame to a list of :class:`Detection`."""
-from .base import Detection, Detector
+"""Detectors: callables from an RGB frame to a list of :class:`Detection`.
 
-__all__ = ["Detection", "Detector"]
+Build them with :func:`build_detector` (redaction/detect/factory.py); the shipped models and
+their hashes are in :mod:`redaction.detect.models`.
+"""
+from .base import Detection, Detector
+from .factory import BUILDERS, DEFAULT_PRESET, PRESETS, available_kinds, build_detector
+
+__all__ = ["Detection", "Detector", "build_detector", "available_kinds", "BUILDERS",
+           "PRESETS", "DEFAULT_PRESET"]

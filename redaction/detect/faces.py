@@ -173,6 +173,8 @@ class CenterFace:
     def raw(self, image: np.ndarray) -> np.ndarray:
         """``(N, 5)`` float32 ``[x1, y1, x2, y2, score]`` after NMS across all scales."""
         _check_image(image)
+        if image.shape[0] == 0 or image.shape[1] == 0:
+            return _EMPTY
         with self._lock:
             parts = [self._pass(image, s) for s in self.plan(image.shape[1], image.shape[0])]
         boxes = np.concatenate(parts) if parts else _EMPTY
@@ -258,6 +260,8 @@ class BlazeFace:
     def raw(self, image: np.ndarray) -> np.ndarray:
         _check_image(image)
         h, w = image.shape[:2]
+        if h == 0 or w == 0:
+            return _EMPTY
         found: list = []
         with self._lock:
             if self._det is None:

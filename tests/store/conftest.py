@@ -51,6 +51,10 @@ def store_env(db_url, tmp_path, monkeypatch):
     monkeypatch.setenv("BWV_USER", "test.officer")
     for var in ("BWV_PASSWORD", "BWV_NEW_PASSWORD", "BWV_FAULT_INJECT"):
         monkeypatch.delenv(var, raising=False)
+    # cheap argon2id parameters keep the suite fast (production uses the library defaults)
+    from argon2 import PasswordHasher
+    monkeypatch.setattr("redaction.store.users._hasher",
+                        PasswordHasher(time_cost=1, memory_cost=64, parallelism=1))
     db.forget_stores()
     access.logout()
     yield tmp_path
@@ -140,3 +144,8 @@ def as_user(monkeypatch):
         monkeypatch.setenv("BWV_PASSWORD", PASSWORDS[name])
         access.logout()
     return use
+
+
+@pytest.fixture
+def passwords():
+    return dict(PASSWORDS)

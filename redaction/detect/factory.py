@@ -1,0 +1,105 @@
+"""The one entry point for building detectors: :func:`build_detector`.
+
+``build_detector(kinds=("face", "plate"), preset="accurate")`` returns one
+:class:`~redaction.detect.base.Detector` covering every requested kind. Each kind has a
+builder in :data:`BUILDERS` (``kind -> callable(preset) -> Detector``); adding a kind
+(the plate detector) is one entry there. Presets trade speed for recall; the figures
+behind them are in docs/adr/0005-face-detector.md.
+"""
+from __future__ import annotations
+
+from typing import Callable
+
+import numpy as np
+
+from .base import Detection, Detector
+
+PRESETS = ("fast", "accurate")
+DEFAULT_PRESET = "accurate"
+
+# Face presets (measured: docs/adr/0005-face-detector.md).
+#   centerface: CenterFace passes. ``scales`` are resize factors, each capped so the pass
+#     has at most ``max_pixels``; ``coarse`` adds a pass at that long side for close-ups.
+#   blazeface: the whole-frame BlazeFace full-range pass joined to the union.
+FACE_PRESETS: dict[str, dict] = {
+    "fast": {
+        "centerface": {"threshold": 0.3, "scales": (1.0,), "max_pixels": 1280 * 736, "coarse": 480},
+        "blazeface": {"threshold": 0.7},
+    },
+    "accurate": {
+        "centerface": {"threshold": 0.3, "scales": (1.0, 1.5), "max_pixels": 2_100_000, "coarse": 480},
+        "blazeface": {"threshold": 0.7},
+    },
+}
+
+
+def build_faces(preset: str = DEFAULT_PRESET, **overrides) -> Detector:
+    """The face detector of ``preset``: CenterFace passes united with BlazeFace."""
+    from .faces import BlazeFace, CenterFace, CombinedFaceDetector
+    cfg = FACE_PRESETS[_check_preset(preset)]
+    cf = CenterFace(**{**cfg["centerface"], **overrides.get("centerface", {})})
+    members = [cf]
+    if cfg.get("blazeface") is not None:
+        members.append(BlazeFace(**{**cfg["blazeface"], **overrides.get("blazeface", {})}))
+    return CombinedFaceDetector(members, name=f"faces-{preset}")
+
+
+# kind -> builder(preset) -> Detector. The plate detector registers itself here.
+BUILDERS: dict[str, Callable[..., Detector]] = {
+    "face": build_faces,
+}
+
+
+def available_kinds() -> tuple[str, ...]:
+    return tuple(BUILDERS)
+
+
+def _check_preset(preset: str) -> str:
+    if preset not in PRESETS:
+        raise ValueError(f"unknown detector preset {preset!r}; choose one of {', '.join(PRESETS)}")
+    return preset
+
+
+class MultiDetector:
+    """Several detectors run on the same frame; their detections concatenated."""
+
+    def __init__(self, members: list[Detector]):
+        self.members = list(members)
+        self.kinds = tuple(k for m in self.members for k in m.kinds)
+        self.name = "+".join(m.name for m in self.members)
+
+    def __call__(self, image: np.ndarray) -> list[Detection]:
+        out: list[Detection] = []
+        for m in self.members:
+            out.extend(m(image))
+        return out
+
+    def models(self) -> list[dict]:
+        seen, out = set(), []
+        for m in self.members:
+            for e in m.models():
+                if e["name"] not in seen:
+                    seen.add(e["name"])
+                    out.append(e)
+        return out
+
+
+def build_detector(kinds=("face", "plate"), preset: str = DEFAULT_PRESET) -> Detector:
+    """One detector for ``kinds`` (each must be in :data:`BUILDERS`) at ``preset``.
+
+    Raises ``ValueError`` for an unknown kind or preset: a kind that was asked for is never
+    silently skipped. Models are loaded (and their sha256 checked) here, once; the
+    returned detector is reused for every frame.
+    """
+    if isinstance(kinds, str):
+        kinds = tuple(k.strip() for k in kinds.split(",") if k.strip())
+    kinds = tuple(dict.fromkeys(kinds))
+    if not kinds:
+        raise ValueError("no detection kinds requested")
+    _check_preset(preset)
+    missing = [k for k in kinds if k not in BUILDERS]
+    if missing:
+        raise ValueError(f"no detector for kind {', '.join(map(repr, missing))}; "
+                         f"available: {', '.join(BUILDERS)}")
+    members = [BUILDERS[k](preset) for k in kinds]
+    return members[0] if len(members) == 1 else MultiDetector(members)
