@@ -1,0 +1,101 @@
+"""Requests (due dates, extensions) and the disclosure register."""
+from __future__ import annotations
+
+import datetime as dt
+import json
+
+import pytest
+
+from redaction.errors import ExportError, PermissionDenied
+from redaction.store import api, audit, disclosures, requests
+from redaction.store.errors import StoreError
+
+D = dt.date
+
+
+def test_due_dates():
+    assert requests.add_months(D(2026, 1, 15), 1) == D(2026, 2, 15)
+    assert requests.add_months(D(2026, 1, 31), 1) == D(2026, 2, 28)
+    assert requests.add_months(D(2028, 1, 31), 1) == D(2028, 2, 29)
+    assert requests.add_months(D(2026, 12, 10), 1) == D(2027, 1, 10)
+    assert requests.default_due("subject_access", D(2026, 3, 31)) == D(2026, 4, 30)
+    assert requests.default_due("foi", D(2026, 3, 2)) == D(2026, 3, 30)  # 20 working days
+    assert requests.default_due("cps_court", D(2026, 3, 2)) is None
+
+
+def test_subject_access_lifecycle(store, bwv, new_clip):
+    cid = api.import_clip(new_clip(), "INC-1")["id"]
+    rc, out, err = bwv("request", "create", "--type", "sar", "--requester", "J. Bloggs",
+                       "--received", "2026-01-31")
+    assert rc == 0 and "due 2026-02-28" in out, err
+    rc, out, err = bwv("request", "extend", "1", "--months", "1", "--reason", "complex")
+    assert rc == 0 and "due 2026-03-31" in out, err
+    rc, out, err = bwv("request", "extend", "1", "--months", "1", "--reason", "more footage")
+    assert rc == 0 and "due 2026-04-30" in out, err
+    rc, out, err = bwv("request", "extend", "1", "--months", "1", "--reason", "again")
+    assert rc != 0 and "at most 2 months" in err
+    assert bwv("request", "link", "1", str(cid))[0] == 0
+    rc, out, err = bwv("request", "show", "1", "--json")
+    info = json.loads(out)
+    assert info["clips"] == [cid] and info["type"] == "subject_access"
+    assert [e["new_due"] for e in info["extensions"]] == ["2026-03-31", "2026-04-30"]
+    rc, out, _ = bwv("request", "list")
+    assert "J. Bloggs" in out and "2026-04-30" in out
+    assert bwv("request", "close", "1", "--outcome", "disclosed")[0] == 0
+    rc, out, _ = bwv("request", "list")
+    assert "J. Bloggs" not in out
+    rc, out, _ = bwv("request", "list", "--all")
+    assert "J. Bloggs" in out
+
+
+def _manifest(tmp_path, **over):
+    m = {"export_sha256": "ab" * 32, "recipient": "DC Jones", "organisation": "CPS Wessex",
+         "basis": "CPIA 1996 disclosure", "output": str(tmp_path / "out.mp4")}
+    m.update(over)
+    p = tmp_path / "out.manifest.json"
+    p.write_text(json.dumps(m))
+    return p
+
+
+def test_record_disclosure_for_the_export_command(store, tmp_path, bwv):
+    with store.session() as s:
+        rid = requests.create_request(s, "cps", "CPS Wessex", "dora").id
+    n = disclosures.record_disclosure(rid, _manifest(tmp_path), "dora")
+    with store.session() as s:
+        [d] = disclosures.register(s)
+        assert (d.id, d.request_id, d.recipient, d.organisation, d.basis) == (
+            n, rid, "DC Jones", "CPS Wessex", "CPIA 1996 disclosure")
+        assert d.export_sha256 == "ab" * 32 and d.recorded_by == "dora"
+        [row] = audit.entries(s, category="disclosure")
+        assert row.username == "dora" and "CPS Wessex" in row.details
+    rc, out, _ = bwv("request", "register")
+    assert "DC Jones" in out and "CPS Wessex" in out
+    with pytest.raises(ExportError, match="lacks recipient"):
+        disclosures.record_disclosure(rid, _manifest(tmp_path, recipient=""), "dora")
+    with pytest.raises(StoreError, match="no such request"):
+        disclosures.record_disclosure(999, _manifest(tmp_path), "dora")
+    with store.session() as s:
+        requests.close(s, rid, "disclosed", "dora")
+    with pytest.raises(StoreError, match="closed"):
+        disclosures.record_disclosure(rid, _manifest(tmp_path), "dora")
+    with store.session() as s:
+        assert len(disclosures.register(s)) == 1
+
+
+def test_only_officers_record_requests_and_exports(team, as_user, tmp_path):
+    as_user("dora")
+    with team.session() as s:
+        rid = requests.create_request(s, "foi", "A. Journalist", "dora").id
+    assert api.check_export_request(rid) == "dora"
+    as_user("rita")
+    with pytest.raises(PermissionDenied):
+        api.check_export_request(rid)
+    with pytest.raises(PermissionDenied):
+        api.record_disclosure(rid, _manifest(tmp_path))
+
+
+def test_extension_only_for_subject_access(store):
+    with store.session() as s:
+        rid = requests.create_request(s, "foi", "X", "u").id
+    with store.session() as s, pytest.raises(StoreError, match="only subject access"):
+        requests.extend(s, rid, 1, "why", "u")
