@@ -33,6 +33,13 @@ def read_manifest(path: str | os.PathLike) -> dict:
     return m
 
 
+def output_path(manifest: dict) -> str:
+    out = manifest.get("output")
+    if isinstance(out, dict):
+        out = out.get("path")
+    return str(out or manifest.get("output_path") or "")
+
+
 def check_request_open(s: Session, request_id: int):
     """Call before exporting: the request must exist and be open."""
     r = get_request(s, request_id)
@@ -47,7 +54,7 @@ def add_disclosure(s: Session, request_id: int, manifest: dict, user: str,
     d = Disclosure(request_id=r.id, recipient=manifest["recipient"],
                    organisation=manifest["organisation"], basis=manifest["basis"],
                    export_sha256=manifest["export_sha256"],
-                   export_path=str(manifest.get("output") or ""), recorded_by=user)
+                   export_path=output_path(manifest), recorded_by=user)
     s.add(d)
     s.flush()
     audit.append(s, user, "disclosure", "export.disclose", {
@@ -73,5 +80,5 @@ def record_disclosure(request_id: int, export_manifest_path: str | os.PathLike,
     from .db import open_store
     m = read_manifest(export_manifest_path)
     with open_store().session() as s:
-        return add_disclosure(s, int(request_id), m, user,
+        return add_disclosure(s, request_id, m, user,
                               str(Path(export_manifest_path).resolve())).id

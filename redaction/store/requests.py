@@ -71,8 +71,15 @@ def create_request(s: Session, rtype: str, requester: str, user: str,
     return r
 
 
-def get_request(s: Session, request_id: int) -> Request:
-    r = s.get(Request, int(request_id))
+def request_number(request_id) -> int:
+    text = str(request_id).strip().upper().removeprefix("REQ-").removeprefix("REQ")
+    if not text.isdigit():
+        raise StoreError(f"bad request number {request_id!r}")
+    return int(text)
+
+
+def get_request(s: Session, request_id: int | str) -> Request:
+    r = s.get(Request, request_number(request_id))
     if r is None:
         raise NotFound(f"no such request {request_id}")
     return r

@@ -68,8 +68,14 @@ def test_record_disclosure_for_the_export_command(store, tmp_path, bwv):
         assert d.export_sha256 == "ab" * 32 and d.recorded_by == "dora"
         [row] = audit.entries(s, category="disclosure")
         assert row.username == "dora" and "CPS Wessex" in row.details
+        assert d.export_path == str(tmp_path / "out.mp4")
     rc, out, _ = bwv("request", "register")
     assert "DC Jones" in out and "CPS Wessex" in out
+    # the export command's manifest nests the output: {"output": {"path", "sha256"}}
+    nested = _manifest(tmp_path, output={"path": "/x/y.mp4", "sha256": "ab" * 32})
+    n2 = api.record_disclosure(f"REQ-{rid}", nested, "dora")
+    with store.session() as s:
+        assert s.get(disclosures.Disclosure, n2).export_path == "/x/y.mp4"
     with pytest.raises(ExportError, match="lacks recipient"):
         disclosures.record_disclosure(rid, _manifest(tmp_path, recipient=""), "dora")
     with pytest.raises(StoreError, match="no such request"):
@@ -79,7 +85,7 @@ def test_record_disclosure_for_the_export_command(store, tmp_path, bwv):
     with pytest.raises(StoreError, match="closed"):
         disclosures.record_disclosure(rid, _manifest(tmp_path), "dora")
     with store.session() as s:
-        assert len(disclosures.register(s)) == 1
+        assert len(disclosures.register(s)) == 2
 
 
 def test_only_officers_record_requests_and_exports(team, as_user, tmp_path):
