@@ -21,9 +21,25 @@ def _fill(store, n=5):
 
 
 def _sql(store, *stmts):
+    """Tamper as someone with owner rights on the database would: drop the guard first."""
     with store.engine.begin() as c:
+        if store.is_sqlite:
+            c.exec_driver_sql("DROP TRIGGER audit_no_update")
+            c.exec_driver_sql("DROP TRIGGER audit_no_delete")
+        else:
+            c.exec_driver_sql("DROP TRIGGER audit_append_only ON audit")
         for st in stmts:
             c.exec_driver_sql(st)
+
+
+@pytest.mark.parametrize("stmt", ["UPDATE audit SET username = 'x' WHERE seq = 1",
+                                  "DELETE FROM audit WHERE seq = 2"])
+def test_the_database_refuses_updates_and_deletes(store, stmt):
+    _fill(store, 2)
+    with pytest.raises(sa.exc.DatabaseError, match="append-only"):
+        with store.engine.begin() as c:
+            c.exec_driver_sql(stmt)
+    assert _verify(store).ok
 
 
 def _verify(store):
@@ -61,9 +77,9 @@ def test_edit_with_recomputed_hash_is_still_detected(store):
     _fill(store)
     with store.session() as s:
         e = s.get(audit.AuditEntry, 2)
-        e.details = audit.canonical({"clip": 42})
-        e.hash = audit.row_hash(e.seq, e.ts, e.username, e.category, e.action, e.details,
-                                e.prev_hash)
+        details = audit.canonical({"clip": 42})
+        h = audit.row_hash(e.seq, e.ts, e.username, e.category, e.action, details, e.prev_hash)
+    _sql(store, f"UPDATE audit SET details = '{details}', hash = '{h}' WHERE seq = 2")
     r = _verify(store)
     assert not r.ok and any("row 3: does not follow" in p for p in r.problems)
 

@@ -52,3 +52,15 @@ def test_standalone_mode_without_a_store(tmp_path, monkeypatch):
     assert access.allowed("export", "pc.smith")
     assert not (tmp_path / "data" / db.DB_FILENAME).exists()
     assert not access.enforced()
+
+
+def test_downgrade_to_empty_and_upgrade_again(store_env, db_url):
+    from alembic import command
+    engine = db.make_engine(db_url)
+    db.migrate(engine)
+    with engine.begin() as conn:
+        command.downgrade(db.alembic_config(conn), "base")
+    assert not (set(sa.inspect(engine).get_table_names()) & set(Base.metadata.tables))
+    db.migrate(engine)
+    assert db.current_revision(engine) == db.head_revision() == "0002"
+    engine.dispose()
