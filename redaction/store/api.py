@@ -193,3 +193,54 @@ def check_export_request(request_id: int, user: str | None = None) -> str:
 def record_disclosure(request_id: int, manifest_path, user: str | None = None) -> int:
     who = access.check("export", user, details={"request": request_id})
     return disclosures.record_disclosure(request_id, manifest_path, who)
+
+
+def list_requests(user: str | None = None, include_closed: bool = False) -> list[dict]:
+    """Requests by due date (the GUI's request view)."""
+    access.check("view", user)
+    with open_store().session() as s:
+        return [request_info(r) for r in
+                requests.list_requests(s, None if include_closed else "open")]
+
+
+def disclosure_register(user: str | None = None, request_id=None) -> list[dict]:
+    who = access.check("view", user)
+    with open_store().session() as s:
+        rows = [disclosure_info(d) for d in disclosures.register(
+            s, requests.request_number(request_id) if request_id is not None else None)]
+        audit.append(s, who, "consultation", "disclosure.register", {"request": request_id})
+        return rows
+
+
+def library(user: str | None = None) -> list[dict]:
+    """Every case with its clips, classification and retention countdown (library browser)."""
+    who = access.check("view", user)
+    with open_store().session() as s:
+        days = policy.get(s, "non_evidential_days")
+        out = [{"id": c.id, "incident": c.incident_ref, "title": c.title, "status": c.status,
+                "clips": [dict(clip_info(x), erase_in_days=retention_countdown(x, days))
+                          for x in c.clips]}
+               for c in cases.list_cases(s)]
+        audit.append(s, who, "consultation", "library.list", {"cases": len(out)})
+        return out
+
+
+def retention_report(user: str | None = None, as_of: dt.date | None = None) -> dict:
+    """What a retention run would do now (no changes): erase, review due, flagged."""
+    access.check("view", user)
+    with open_store().session() as s:
+        p = retention.plan(s, as_of or retention.today_utc())
+    return {"as_of": p.as_of.isoformat(), "erase": p.erase, "unfinished": p.unfinished,
+            "review_due": p.review_due, "unclassified": p.unclassified}
+
+
+def policy_settings(user: str | None = None) -> dict:
+    access.authenticate(user)
+    with open_store().session() as s:
+        return policy.all_settings(s)
+
+
+def set_policy(key: str, value, user: str | None = None) -> None:
+    who = access.check("administer", user)
+    with open_store().session() as s:
+        policy.set_value(s, key, value, who)

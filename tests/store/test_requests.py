@@ -105,3 +105,20 @@ def test_extension_only_for_subject_access(store):
         rid = requests.create_request(s, "foi", "X", "u").id
     with store.session() as s, pytest.raises(StoreError, match="only subject access"):
         requests.extend(s, rid, 1, "why", "u")
+
+
+def test_gui_listings(store, new_clip):
+    cid = api.import_clip(new_clip(), "INC-5",
+                          captured=__import__("redaction.store.clips", fromlist=["x"])
+                          .parse_time("2026-01-01T10:00:00Z"))["id"]
+    api.classify(cid, "non-evidential")
+    with store.session() as s:
+        requests.create_request(s, "sar", "Requester A", "u", received=D(2026, 1, 10))
+    [case] = api.library()
+    assert case["incident"] == "INC-5" and case["clips"][0]["classification"] == "non_evidential"
+    assert case["clips"][0]["erase_in_days"] == 0  # long past day 31
+    [req] = api.list_requests()
+    assert req["due"] == "2026-02-10" and req["days_left"] < 0
+    assert api.disclosure_register() == []
+    assert api.retention_report(as_of=D(2026, 1, 31))["erase"] == []
+    assert api.policy_settings()["non_evidential_days"] == 31

@@ -180,3 +180,19 @@ def test_dry_run_changes_nothing(store, new_clip, bwv):
     rc, out, err = bwv("retention", "run", "--dry-run", "--as-of", "2026-02-01")
     assert rc == 0 and f"would erase clip {cid}" in out
     assert _state(store, cid) == "present"
+
+
+def test_policy_command(store, bwv, team, as_user):
+    as_user("rita")
+    rc, out, err = bwv("retention", "policy", "non_evidential_days", "40")
+    assert rc == 7
+    as_user("admin")
+    rc, out, err = bwv("retention", "policy", "non_evidential_days", "40")
+    assert rc == 0, err
+    rc, out, _ = bwv("retention", "policy", "non_evidential_days")
+    assert out.strip() == "40"
+    rc, out, err = bwv("retention", "policy", "non_evidential_days", "soon")
+    assert rc != 0 and "whole number" in err
+    with store.session() as s:
+        [row] = [r for r in audit.entries(s) if r.action == "policy.set"]
+        assert row.username == "admin" and '"new":40' in row.details
