@@ -262,3 +262,19 @@ def why_not(action: str, user: str | None) -> str | None:
         if action in actions_for(u.role, policy.get(s, "admin_footage_access")):
             return None
         return f"needs the {ROLE_LABELS[minimum_role(action)]} role"
+
+
+def record(category: str, action: str, user: str, details: dict | None = None) -> None:
+    """Append an audit row (e.g. ``consultation``/``probe``) if a store exists; else no-op.
+
+    For engine commands that act outside the store (probe, verify, detect, export): call it
+    after :func:`check` with the name ``check`` returned.
+    """
+    st = _store()
+    if st is None:
+        log.info("standalone mode (no store): %s %s by %s %s", category, action, user,
+                 details or "")
+        return
+    from .store import audit
+    with st.session() as s:
+        audit.append(s, user, category, action, details or {})

@@ -142,3 +142,13 @@ def test_why_not_for_menus(team):
     assert access.why_not("export", "rita") == "needs the disclosure officer role"
     assert access.why_not("export", None) == "log in first"
     assert not access.allowed("classify", "dora")
+
+
+def test_record_helper_for_engine_commands(store, tmp_path, monkeypatch):
+    access.record("consultation", "probe", "pc.smith", {"file": "a.mp4"})
+    with store.session() as s:
+        [row] = [r for r in audit.entries(s) if r.action == "probe"]
+        assert row.username == "pc.smith" and row.category == "consultation"
+    monkeypatch.setenv("BWV_DATABASE_URL", f"sqlite:///{tmp_path / 'none' / 'x.sqlite3'}")
+    access.record("consultation", "probe", "pc.smith")  # no store: no-op, no file
+    assert not (tmp_path / "none" / "x.sqlite3").exists()
