@@ -1,0 +1,28 @@
+"""Background loading for the timeline and review panel: waveform, thumbnails, track crops.
+
+These run in their own JobRunner (the same class the exports use) with their own
+MediaSource, so stepping through frames is never blocked by them.
+"""
+from __future__ import annotations
+
+from redaction.audio_read import envelope_job
+from redaction.jobs import CancelToken
+from redaction.thumbs import strip_job, track_thumbs_job
+
+
+def clip_media_job(path: str, strip_count: int, crops: list, cancel: CancelToken):
+    env = yield from envelope_job(path, cancel=cancel)
+    strip = yield from strip_job(path, strip_count, cancel=cancel)
+    thumbs = (yield from track_thumbs_job(path, crops, cancel=cancel)) if crops else {}
+    return {"envelope": env, "strip": strip, "crops": thumbs}
+
+
+def crops_job(path: str, crops: list, cancel: CancelToken):
+    thumbs = yield from track_thumbs_job(path, crops, cancel=cancel)
+    return {"crops": thumbs}
+
+
+def crop_items(project, have: set) -> list:
+    """(track id, frame, box) of the first keyframe of each track without a crop yet."""
+    return [(t.id, t.keyframes[0].frame, t.keyframes[0].box) for t in project.tracks
+            if t.id not in have and t.keyframes]

@@ -1,0 +1,270 @@
+"""Export dialog: recipient, organisation, lawful basis, style, optional ranges.
+
+Export is disabled while any track is pending, unless the officer ticks the explicit
+override (pending tracks are then redacted, and the override is logged by the UI and
+by the engine). The export runs in the window's JobRunner with progress and cancel;
+the last page shows the output, the manifest and the sha256 with an open-folder button.
+"""
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Optional
+
+from PySide6.QtCore import QUrl, Qt
+from PySide6.QtGui import QDesktopServices, QFontDatabase
+from PySide6.QtWidgets import (QCheckBox, QComboBox, QDialog, QFileDialog, QFormLayout, QHBoxLayout,
+                               QLabel, QLineEdit, QProgressBar, QPushButton, QStackedWidget,
+                               QVBoxLayout, QWidget)
+
+from redaction.export import ExportRequest, export_job
+from redaction.model import STYLE_MODES
+from redaction.paths import data_dir
+from redaction.timebase import parse_timecode
+
+
+def parse_ranges(text: str, fps) -> Optional[list[tuple[int, int]]]:
+    """``"0-250, 00:00:20:00-00:00:25:00"`` -> inclusive frame ranges; empty -> None (whole clip)."""
+    text = text.strip()
+    if not text:
+        return None
+    out = []
+    for part in text.split(","):
+        a, sep, b = part.strip().partition("-")
+        if not sep:
+            raise ValueError(f"range {part.strip()!r} needs a start and an end (a-b)")
+        out.append((parse_timecode(a, fps), parse_timecode(b, fps)))
+    return out
+
+
+def default_output(doc) -> Path:
+    folder = data_dir() / "exports"
+    folder.mkdir(parents=True, exist_ok=True)
+    stem = Path(doc.session.source_path).stem
+    n = 1
+    out = folder / f"{stem}-redacted.mp4"
+    while out.exists():
+        n += 1
+        out = folder / f"{stem}-redacted-{n}.mp4"
+    return out
+
+
+class ExportDialog(QDialog):
+    def __init__(self, parent, doc, runner, bases: list[str], organisation: str = ""):
+        super().__init__(parent)
+        self.setWindowTitle("Export redacted copy")
+        self.setAccessibleName("Export dialog")
+        self.setMinimumWidth(560)
+        self.doc, self.runner = doc, runner
+        self.result = None
+        self.stack = QStackedWidget(self)
+        QVBoxLayout(self).addWidget(self.stack)
+        self._form_page(bases, organisation)
+        self._progress_page()
+        self._done_page()
+        runner.progress.connect(self._progress)
+        runner.finished.connect(self._finished)
+        runner.failed.connect(self._failed)
+        runner.cancelled.connect(self._cancelled)
+        self.validate()
+
+    # -- pages -------------------------------------------------------------------------
+    def _form_page(self, bases, organisation) -> None:
+        page = QWidget(self)
+        f = QFormLayout(page)
+        pend = self.doc.project.pending()
+        auto = [t for t in pend if t.origin == "auto"]
+        self.pending_note = QLabel(page)
+        self.pending_note.setWordWrap(True)
+        self.override = QCheckBox("Override: redact the pending tracks as if accepted (logged)", page)
+        self.override.setAccessibleName("Override pending tracks")
+        if pend:
+            self.pending_note.setText(
+                f"<b>Export is disabled:</b> {len(pend)} track(s) still pending review"
+                f" ({len(auto)} from detection). Decide them first, or tick the override.")
+            f.addRow(self.pending_note)
+            f.addRow(self.override)
+        else:
+            self.override.hide()
+            self.pending_note.hide()
+        row = QHBoxLayout()
+        self.out = QLineEdit(str(default_output(self.doc)), page)
+        self.out.setAccessibleName("Output file")
+        row.addWidget(self.out, 1)
+        b = QPushButton("Browse…", page)
+        b.clicked.connect(self._browse)
+        row.addWidget(b)
+        f.addRow("Output file", row)
+        self.recipient = QLineEdit(page)
+        self.recipient.setAccessibleName("Recipient")
+        self.recipient.setPlaceholderText("Who receives this copy")
+        f.addRow("Recipient", self.recipient)
+        self.org = QLineEdit(organisation, page)
+        self.org.setAccessibleName("Organisation")
+        f.addRow("Organisation", self.org)
+        self.basis = QComboBox(page)
+        self.basis.setEditable(True)
+        self.basis.addItems(bases)
+        self.basis.setAccessibleName("Lawful basis")
+        f.addRow("Lawful basis", self.basis)
+        self.style_mode = QComboBox(page)
+        self.style_mode.addItems(STYLE_MODES)
+        self.style_mode.setCurrentText(self.doc.project.style.mode)
+        self.style_mode.setAccessibleName("Redaction style")
+        f.addRow("Style", self.style_mode)
+        self.ranges = QLineEdit(page)
+        self.ranges.setAccessibleName("Clip ranges")
+        self.ranges.setPlaceholderText("Whole clip, or e.g. 0-250, 00:00:20:00-00:00:25:00")
+        f.addRow("Ranges", self.ranges)
+        self.error = QLabel(page)
+        self.error.setWordWrap(True)
+        self.error.setStyleSheet("color: #ff6b6b")
+        f.addRow(self.error)
+        bl = QHBoxLayout()
+        bl.addStretch(1)
+        cancel = QPushButton("Cancel", page)
+        cancel.clicked.connect(self.reject)
+        self.go = QPushButton("Export", page)
+        self.go.setDefault(True)
+        self.go.setAccessibleName("Start export")
+        self.go.clicked.connect(self.start)
+        bl.addWidget(cancel)
+        bl.addWidget(self.go)
+        f.addRow(bl)
+        for w in (self.recipient, self.org, self.out, self.ranges):
+            w.textChanged.connect(self.validate)
+        self.basis.currentTextChanged.connect(self.validate)
+        self.override.toggled.connect(self.validate)
+        self.stack.addWidget(page)
+
+    def _progress_page(self) -> None:
+        page = QWidget(self)
+        v = QVBoxLayout(page)
+        self.status = QLabel("Starting…", page)
+        v.addWidget(self.status)
+        self.bar = QProgressBar(page)
+        self.bar.setAccessibleName("Export progress")
+        v.addWidget(self.bar)
+        c = QPushButton("Cancel export", page)
+        c.clicked.connect(self.runner.cancel)
+        v.addWidget(c, 0, Qt.AlignRight)
+        self.stack.addWidget(page)
+
+    def _done_page(self) -> None:
+        page = QWidget(self)
+        v = QVBoxLayout(page)
+        v.addWidget(QLabel("<h3>Export complete</h3>", page))
+        self.summary = QLabel(page)
+        self.summary.setTextInteractionFlags(Qt.TextSelectableByMouse)
+        self.summary.setFont(QFontDatabase.systemFont(QFontDatabase.FixedFont))
+        self.summary.setWordWrap(True)
+        v.addWidget(self.summary)
+        row = QHBoxLayout()
+        row.addStretch(1)
+        self.open_folder = QPushButton("Open folder", page)
+        self.open_folder.clicked.connect(self._open_folder)
+        close = QPushButton("Close", page)
+        close.clicked.connect(self.accept)
+        row.addWidget(self.open_folder)
+        row.addWidget(close)
+        v.addLayout(row)
+        self.stack.addWidget(page)
+
+    # -- logic -------------------------------------------------------------------------
+    def export_allowed(self) -> bool:
+        return not self.doc.project.pending() or self.override.isChecked()
+
+    def validate(self) -> bool:
+        missing = [n for n, w in (("recipient", self.recipient), ("organisation", self.org),
+                                  ("output file", self.out)) if not w.text().strip()]
+        if not self.basis.currentText().strip():
+            missing.append("lawful basis")
+        msg = ""
+        try:
+            parse_ranges(self.ranges.text(), self.doc.media.fps)
+        except ValueError as e:
+            msg = str(e)
+        if missing:
+            msg = "Needed: " + ", ".join(missing)
+        ok = self.export_allowed() and not msg
+        self.go.setEnabled(ok)
+        self.go.setToolTip("" if ok else (msg or "Pending tracks: decide them or tick the override"))
+        self.error.setText(msg)
+        return ok
+
+    def request(self) -> ExportRequest:
+        return ExportRequest(
+            project=self.doc.session.path, out=Path(self.out.text().strip()),
+            operator=self.doc.user, recipient=self.recipient.text().strip(),
+            organisation=self.org.text().strip(), basis=self.basis.currentText().strip(),
+            style=self.style_mode.currentText(),
+            accept_pending=bool(self.doc.project.pending()) and self.override.isChecked(),
+            ranges=parse_ranges(self.ranges.text(), self.doc.media.fps))
+
+    def start(self) -> None:
+        if not self.validate() or self.runner.busy:
+            return
+        req = self.request()
+        from redaction import access
+        from redaction.errors import BwvError
+        try:
+            access.check("export", self.doc.user)
+        except BwvError as e:
+            self.error.setText(str(e))
+            return
+        self.doc.save()  # the export reads the saved project
+        if req.accept_pending:
+            self.doc.session.record("export_override_confirmed", {
+                "tracks": [t.id for t in self.doc.project.pending()], "output": str(req.out)})
+        self.stack.setCurrentIndex(1)
+        self.runner.start("export", lambda cancel: export_job(req, cancel))
+
+    def _progress(self, p) -> None:
+        if self.runner.name != "export":
+            return
+        self.bar.setRange(0, max(1, p.total))
+        self.bar.setValue(p.done)
+        eta = f", about {p.eta_s:.0f} s left" if p.eta_s is not None else ""
+        self.status.setText(f"{p.message or 'Exporting'}: {p.done} of {p.total} frames{eta}")
+
+    def _finished(self, result) -> None:
+        if self.stack.currentIndex() != 1:
+            return
+        self.doc.reload_log()
+        self.result = result
+        self.summary.setText(f"Output:   {result.out}\nManifest: {result.manifest}\n"
+                             f"CSV:      {result.csv}\nSHA-256:  {result.sha256}\n"
+                             f"Frames:   {result.frames}")
+        self.stack.setCurrentIndex(2)
+
+    def _failed(self, msg: str) -> None:
+        if self.stack.currentIndex() != 1:
+            return
+        self.doc.reload_log()
+        self.error.setText(f"Export failed: {msg}")
+        self.stack.setCurrentIndex(0)
+
+    def _cancelled(self) -> None:
+        if self.stack.currentIndex() != 1:
+            return
+        self.doc.reload_log()
+        self.error.setText("Export cancelled; nothing was kept.")
+        self.stack.setCurrentIndex(0)
+
+    def _open_folder(self) -> None:
+        if self.result is not None:
+            QDesktopServices.openUrl(QUrl.fromLocalFile(str(Path(self.result.out).parent)))
+
+    def reject(self) -> None:
+        if self.runner.busy and self.stack.currentIndex() == 1:
+            self.runner.cancel()
+            return
+        super().reject()
+
+    def done(self, r: int) -> None:
+        for sig, slot in ((self.runner.progress, self._progress), (self.runner.finished, self._finished),
+                          (self.runner.failed, self._failed), (self.runner.cancelled, self._cancelled)):
+            try:
+                sig.disconnect(slot)
+            except (RuntimeError, TypeError):
+                pass
+        super().done(r)

@@ -1,0 +1,97 @@
+"""Small dialogs: go to frame/timecode, audio range, annotation."""
+from __future__ import annotations
+
+from typing import Optional
+
+from PySide6.QtWidgets import (QComboBox, QDialog, QDialogButtonBox, QDoubleSpinBox, QFormLayout,
+                               QInputDialog, QLineEdit, QWidget)
+
+from redaction.model import AUDIO_MODES
+from redaction.timebase import parse_timecode
+
+
+def ask_goto(parent: QWidget, fps, current: int, count: int) -> Optional[int]:
+    text, ok = QInputDialog.getText(parent, "Go to", "Frame index (e.g. 250 or #250) or timecode "
+                                    "(HH:MM:SS:FF, HH:MM:SS.mmm, or seconds):", text=str(current))
+    if not ok or not text.strip():
+        return None
+    try:
+        return max(0, min(count - 1, parse_timecode(text, fps)))
+    except ValueError:
+        return None
+
+
+class AudioRangeDialog(QDialog):
+    def __init__(self, parent, start: float, end: float, duration: float, reasons: list[str],
+                 mode: str = "mute", reason: str = "", allow_delete: bool = False):
+        super().__init__(parent)
+        self.setWindowTitle("Audio redaction")
+        self.deleted = False
+        f = QFormLayout(self)
+        self.start = QDoubleSpinBox(self)
+        self.end = QDoubleSpinBox(self)
+        for w, v, name in ((self.start, start, "Start"), (self.end, end, "End")):
+            w.setRange(0, max(duration, end))
+            w.setDecimals(3)
+            w.setSuffix(" s")
+            w.setValue(v)
+            w.setAccessibleName(f"{name} (seconds)")
+            f.addRow(name, w)
+        self.mode = QComboBox(self)
+        self.mode.addItems(AUDIO_MODES)
+        self.mode.setCurrentText(mode)
+        self.mode.setAccessibleName("Mode: mute or bleep")
+        f.addRow("Mode", self.mode)
+        self.reason = QComboBox(self)
+        self.reason.setEditable(True)
+        self.reason.addItems(["Third party speech", "Personal data spoken (name, address, DoB)",
+                              "Radio transmission", *reasons])
+        self.reason.setCurrentText(reason or self.reason.itemText(0))
+        self.reason.setAccessibleName("Reason")
+        f.addRow("Reason", self.reason)
+        bb = QDialogButtonBox(QDialogButtonBox.Ok | QDialogButtonBox.Cancel, self)
+        if allow_delete:
+            d = bb.addButton("Delete range", QDialogButtonBox.DestructiveRole)
+            d.clicked.connect(self._delete)
+        bb.accepted.connect(self.accept)
+        bb.rejected.connect(self.reject)
+        f.addRow(bb)
+
+    def _delete(self) -> None:
+        self.deleted = True
+        self.accept()
+
+    def values(self) -> tuple[float, float, str, str]:
+        return self.start.value(), self.end.value(), self.mode.currentText(), self.reason.currentText().strip()
+
+
+class AnnotationDialog(QDialog):
+    def __init__(self, parent, frame: int, end: Optional[int], categories: list[str],
+                 category: str = "incident", note: str = "", allow_delete: bool = False):
+        super().__init__(parent)
+        self.setWindowTitle("Annotation")
+        self.deleted = False
+        f = QFormLayout(self)
+        f.addRow("Frames", QLineEdit(f"{frame}" + (f"–{end}" if end is not None else ""), self,
+                                     readOnly=True))
+        self.category = QComboBox(self)
+        self.category.setEditable(True)
+        self.category.addItems(categories)
+        self.category.setCurrentText(category)
+        self.category.setAccessibleName("Category")
+        f.addRow("Category", self.category)
+        self.note = QLineEdit(note, self)
+        self.note.setAccessibleName("Note")
+        self.note.setMinimumWidth(320)
+        f.addRow("Note", self.note)
+        bb = QDialogButtonBox(QDialogButtonBox.Ok | QDialogButtonBox.Cancel, self)
+        if allow_delete:
+            d = bb.addButton("Delete", QDialogButtonBox.DestructiveRole)
+            d.clicked.connect(self._delete)
+        bb.accepted.connect(self.accept)
+        bb.rejected.connect(self.reject)
+        f.addRow(bb)
+
+    def _delete(self) -> None:
+        self.deleted = True
+        self.accept()

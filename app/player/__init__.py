@@ -1,0 +1,1 @@
+"""player widgets of the workstation."""

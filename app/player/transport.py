@@ -1,0 +1,113 @@
+"""Transport bar: buttons, timecode (HH:MM:SS:FF), frame index, capture time, speed, mode."""
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from typing import Optional
+
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtGui import QFontDatabase
+from PySide6.QtWidgets import (QComboBox, QHBoxLayout, QLabel, QSpinBox, QToolButton, QWidget)
+
+from ..document import MODE_LABELS, MODES
+from .playback import SPEEDS
+
+
+def capture_time(captured: Optional[str], seconds: float) -> Optional[str]:
+    """Wall-clock time of a frame from the clip's creation_time, when the camera wrote one."""
+    if not captured:
+        return None
+    try:
+        t0 = datetime.fromisoformat(captured.replace("Z", "+00:00"))
+    except ValueError:
+        return None
+    t = t0 + timedelta(seconds=seconds)
+    return t.strftime("%Y-%m-%d %H:%M:%S.") + f"{t.microsecond // 1000:03d}" + \
+        (" UTC" if t.utcoffset() == timedelta(0) else "")
+
+
+class TransportBar(QWidget):
+    seekRequested = Signal(int)
+    speedRequested = Signal(float)
+    modeRequested = Signal(str)
+
+    def __init__(self, actions: dict, parent=None):
+        super().__init__(parent)
+        self.setAccessibleName("Transport")
+        lay = QHBoxLayout(self)
+        lay.setContentsMargins(6, 2, 6, 2)
+        for name in ("go_start", "back_second", "step_back", "play", "step_forward",
+                     "forward_second", "go_end"):
+            b = QToolButton(self)
+            b.setDefaultAction(actions[name])
+            b.setAutoRaise(True)
+            b.setToolButtonStyle(Qt.ToolButtonIconOnly)
+            b.setAccessibleName(actions[name].iconText())
+            lay.addWidget(b)
+        mono = QFontDatabase.systemFont(QFontDatabase.FixedFont)
+        self.tc = QLabel("00:00:00:00", self)
+        self.tc.setFont(mono)
+        self.tc.setAccessibleName("Timecode")
+        self.tc.setToolTip("Timecode HH:MM:SS:FF (nominal rate)")
+        self.tc.setTextInteractionFlags(Qt.TextSelectableByMouse)
+        lay.addWidget(self.tc)
+        lay.addWidget(QLabel("Frame", self))
+        self.frame = QSpinBox(self)
+        self.frame.setAccessibleName("Frame index")
+        self.frame.setKeyboardTracking(False)
+        self.frame.setFont(mono)
+        self.frame.valueChanged.connect(self.seekRequested)
+        lay.addWidget(self.frame)
+        self.total = QLabel("/ 0", self)
+        self.total.setFont(mono)
+        lay.addWidget(self.total)
+        self.captured = QLabel("", self)
+        self.captured.setAccessibleName("Capture time")
+        self.captured.setToolTip("Wall-clock capture time (from the clip's creation time)")
+        lay.addWidget(self.captured)
+        lay.addStretch(1)
+        self.playback_note = QLabel("", self)
+        self.playback_note.setAccessibleName("Playback engine")
+        self.playback_note.setMaximumWidth(self.fontMetrics().horizontalAdvance("x") * 36)
+        lay.addWidget(self.playback_note)
+        lay.addWidget(QLabel("Speed", self))
+        self.speed = QComboBox(self)
+        self.speed.setAccessibleName("Playback speed")
+        for s in SPEEDS:
+            self.speed.addItem(f"{s:g}×", s)
+        self.speed.setCurrentIndex(SPEEDS.index(1.0))
+        self.speed.activated.connect(lambda i: self.speedRequested.emit(self.speed.itemData(i)))
+        lay.addWidget(self.speed)
+        lay.addWidget(QLabel("View", self))
+        self.mode = QComboBox(self)
+        self.mode.setAccessibleName("View mode")
+        self.mode.setToolTip("View mode (M cycles Edit / Redacted preview / Original)")
+        for m in MODES:
+            self.mode.addItem(MODE_LABELS[m], m)
+        self.mode.activated.connect(lambda i: self.modeRequested.emit(self.mode.itemData(i)))
+        lay.addWidget(self.mode)
+
+    def set_note(self, short: str, full: str) -> None:
+        self.playback_note.setText(short)
+        self.playback_note.setToolTip(full)
+
+    def set_clip(self, frames: int) -> None:
+        self.frame.blockSignals(True)
+        self.frame.setRange(0, max(0, frames - 1))
+        self.frame.blockSignals(False)
+        self.total.setText(f"/ {frames - 1}")
+
+    def show_position(self, index: int, tc: str, captured: Optional[str]) -> None:
+        self.tc.setText(tc)
+        self.frame.blockSignals(True)
+        self.frame.setValue(index)
+        self.frame.blockSignals(False)
+        self.captured.setText(f"Captured {captured}" if captured else "Capture time unknown")
+
+    def show_speed(self, signed: float) -> None:
+        s = abs(signed)
+        i = self.speed.findData(s)
+        if i >= 0:
+            self.speed.setCurrentIndex(i)
+
+    def show_mode(self, mode: str) -> None:
+        self.mode.setCurrentIndex(MODES.index(mode))

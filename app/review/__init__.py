@@ -1,0 +1,1 @@
+"""review widgets of the workstation."""

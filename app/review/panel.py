@@ -1,0 +1,210 @@
+"""Review dock: decision controls, bulk decisions, the filterable track list, coverage."""
+from __future__ import annotations
+
+from typing import Optional
+
+import numpy as np
+from PySide6.QtCore import QSize, Qt, Signal
+from PySide6.QtGui import QIcon, QImage, QPixmap
+from PySide6.QtWidgets import (QAbstractItemView, QComboBox, QFormLayout, QGroupBox, QHBoxLayout,
+                               QHeaderView, QLabel, QProgressBar, QPushButton, QSpinBox,
+                               QTableWidget, QTableWidgetItem, QToolButton, QVBoxLayout, QWidget)
+
+from redaction.model import KINDS
+
+FILTERS = [("Pending first", None), ("Pending only", "pending"), ("Redact (accepted)", "accepted"),
+           ("Rejected", "rejected"), ("Keep clear", "keep_clear")]
+STATUS_LABEL = {"pending": "Pending", "accepted": "Redact", "rejected": "Rejected",
+                "keep_clear": "Keep clear"}
+COLUMNS = ["", "Track", "Kind", "Span (frames)", "Conf.", "Status", "Reason"]
+
+
+def rgb_icon(rgb: np.ndarray) -> QIcon:
+    rgb = np.ascontiguousarray(rgb)
+    img = QImage(rgb.data, rgb.shape[1], rgb.shape[0], rgb.strides[0], QImage.Format_RGB888)
+    return QIcon(QPixmap.fromImage(img.copy()))
+
+
+class ReviewPanel(QWidget):
+    jumpRequested = Signal(str)            # track id
+    kindRequested = Signal(str)
+    acceptAllRequested = Signal(str)       # kind
+    rejectShortRequested = Signal(int)
+
+    def __init__(self, actions: dict, reasons: list[str], parent=None):
+        super().__init__(parent)
+        self.setAccessibleName("Review panel")
+        self.doc = None
+        self.icons: dict[str, QIcon] = {}
+        lay = QVBoxLayout(self)
+        lay.setContentsMargins(6, 6, 6, 6)
+
+        box = QGroupBox("Decision", self)
+        form = QFormLayout(box)
+        self.current = QLabel("No track selected", box)
+        self.current.setWordWrap(True)
+        self.current.setAccessibleName("Selected track")
+        form.addRow(self.current)
+        self.reason = QComboBox(box)
+        self.reason.setEditable(True)
+        self.reason.setAccessibleName("Reason")
+        self.reason.setToolTip("Reason recorded with the decision: pick one or type your own")
+        self.reason.addItems(reasons)
+        self.reason.setSizeAdjustPolicy(QComboBox.AdjustToMinimumContentsLengthWithIcon)
+        self.reason.setMinimumContentsLength(16)
+        form.addRow("Reason", self.reason)
+        row = QHBoxLayout()
+        for name in ("accept", "reject", "keep_clear"):
+            b = QToolButton(box)
+            b.setDefaultAction(actions[name])
+            b.setToolButtonStyle(Qt.ToolButtonTextOnly)
+            row.addWidget(b)
+        form.addRow(row)
+        self.kind = QComboBox(box)
+        self.kind.setAccessibleName("Kind of the selected track")
+        self.kind.addItems(KINDS)
+        self.kind.activated.connect(lambda i: self.kindRequested.emit(self.kind.itemText(i)))
+        form.addRow("Kind", self.kind)
+        row2 = QHBoxLayout()
+        for name in ("set_start", "set_end", "split", "merge", "delete"):
+            b = QToolButton(box)
+            b.setDefaultAction(actions[name])
+            b.setToolButtonStyle(Qt.ToolButtonTextOnly)
+            row2.addWidget(b)
+        form.addRow(row2)
+        lay.addWidget(box)
+
+        bulk = QGroupBox("Bulk decisions (one undo)", self)
+        bl = QHBoxLayout(bulk)
+        self.bulk_kind = QComboBox(bulk)
+        self.bulk_kind.addItems(KINDS)
+        self.bulk_kind.setAccessibleName("Kind to accept in bulk")
+        acc = QPushButton("Accept all pending", bulk)
+        acc.setAccessibleName("Accept all pending tracks of this kind")
+        acc.clicked.connect(lambda: self.acceptAllRequested.emit(self.bulk_kind.currentText()))
+        bl.addWidget(acc)
+        bl.addWidget(self.bulk_kind)
+        bl.addSpacing(8)
+        rej = QPushButton("Reject shorter than", bulk)
+        rej.setAccessibleName("Reject pending tracks shorter than N frames")
+        self.short_n = QSpinBox(bulk)
+        self.short_n.setRange(1, 100000)
+        self.short_n.setValue(5)
+        self.short_n.setSuffix(" fr")
+        self.short_n.setAccessibleName("Minimum track length in frames")
+        rej.clicked.connect(lambda: self.rejectShortRequested.emit(self.short_n.value()))
+        bl.addWidget(rej)
+        bl.addWidget(self.short_n)
+        bl.addStretch(1)
+        lay.addWidget(bulk)
+
+        frow = QHBoxLayout()
+        frow.addWidget(QLabel("Show", self))
+        self.filter = QComboBox(self)
+        self.filter.setAccessibleName("Track filter")
+        for label, _ in FILTERS:
+            self.filter.addItem(label)
+        self.filter.currentIndexChanged.connect(self.refresh)
+        frow.addWidget(self.filter, 1)
+        self.counts = QLabel("", self)
+        frow.addWidget(self.counts)
+        lay.addLayout(frow)
+
+        self.table = QTableWidget(0, len(COLUMNS), self)
+        self.table.setAccessibleName("Tracks")
+        self.table.setHorizontalHeaderLabels(COLUMNS)
+        self.table.setSelectionBehavior(QAbstractItemView.SelectRows)
+        self.table.setSelectionMode(QAbstractItemView.SingleSelection)
+        self.table.setEditTriggers(QAbstractItemView.NoEditTriggers)
+        self.table.verticalHeader().setVisible(False)
+        self.table.setIconSize(QSize(40, 40))
+        self.table.verticalHeader().setDefaultSectionSize(44)
+        hh = self.table.horizontalHeader()
+        for c in range(len(COLUMNS) - 1):
+            hh.setSectionResizeMode(c, QHeaderView.ResizeToContents)
+        hh.setSectionResizeMode(len(COLUMNS) - 1, QHeaderView.Stretch)
+        self.table.cellClicked.connect(self._clicked)
+        self.table.cellActivated.connect(self._clicked)
+        lay.addWidget(self.table, 1)
+
+        cov = QHBoxLayout()
+        cov.addWidget(QLabel("Watched in redacted preview", self))
+        self.coverage = QProgressBar(self)
+        self.coverage.setAccessibleName("Coverage: share of frames watched in redacted preview")
+        self.coverage.setRange(0, 1000)
+        self.coverage.setFormat("%p%")
+        cov.addWidget(self.coverage, 1)
+        lay.addLayout(cov)
+
+    # -- data -------------------------------------------------------------------------
+    def set_doc(self, doc) -> None:
+        self.doc = doc
+        self.icons = {}
+        self.refresh()
+        self.show_coverage(doc.coverage() if doc else 0.0)
+
+    def set_icons(self, crops: dict) -> None:
+        for k, rgb in crops.items():
+            self.icons[k] = rgb_icon(rgb)
+        self.refresh()
+
+    def ordered_tracks(self):
+        if not self.doc:
+            return []
+        want = FILTERS[self.filter.currentIndex()][1]
+        tracks = self.doc.project.tracks
+        if want is None:
+            return sorted(tracks, key=lambda t: (t.status != "pending", t.first_frame))
+        return sorted((t for t in tracks if t.status == want), key=lambda t: t.first_frame)
+
+    def refresh(self) -> None:
+        tracks = self.ordered_tracks()
+        t_all = self.doc.project.tracks if self.doc else []
+        npend = sum(t.status == "pending" for t in t_all)
+        self.counts.setText(f"{len(t_all)} tracks, {npend} pending")
+        self.table.setRowCount(len(tracks))
+        sel_row = -1
+        for r, t in enumerate(tracks):
+            conf = t.mean_score()
+            vals = ["", t.id, t.kind, f"{t.first_frame}–{t.last_frame}",
+                    "" if conf is None else f"{conf:.2f}", STATUS_LABEL.get(t.status, t.status), t.reason]
+            for c, v in enumerate(vals):
+                it = QTableWidgetItem(v)
+                if c == 0:
+                    ic = self.icons.get(t.id)
+                    if ic is not None:
+                        it.setIcon(ic)
+                it.setData(Qt.UserRole, t.id)
+                self.table.setItem(r, c, it)
+            if self.doc and t.id == self.doc.selected:
+                sel_row = r
+        if sel_row >= 0:
+            self.table.selectRow(sel_row)
+        else:
+            self.table.clearSelection()
+        self.show_selected()
+
+    def show_selected(self) -> None:
+        t = self.doc.selected_track() if self.doc else None
+        if t is None:
+            self.current.setText("No track selected: click a box or a row, or draw a box")
+            return
+        conf = t.mean_score()
+        self.current.setText(
+            f"<b>{t.id}</b> {t.kind} ({t.origin}) · frames {t.first_frame}–{t.last_frame} "
+            f"({t.last_frame - t.first_frame + 1}) · <b>{STATUS_LABEL.get(t.status, t.status)}</b>"
+            + (f" · conf. {conf:.2f}" if conf is not None else "")
+            + (f"<br>{t.reason}" + (f" — {t.decided_by}" if t.decided_by else "") if t.reason else ""))
+        self.kind.setCurrentText(t.kind)
+
+    def show_coverage(self, frac: float) -> None:
+        self.coverage.setValue(int(round(frac * 1000)))
+        self.coverage.setFormat(f"{frac * 100:.1f}%")
+
+    def reason_text(self) -> str:
+        return self.reason.currentText().strip()
+
+    def _clicked(self, row: int, col: int) -> None:
+        it = self.table.item(row, 1)
+        if it is not None:
+            self.jumpRequested.emit(it.data(Qt.UserRole))

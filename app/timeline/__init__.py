@@ -1,0 +1,1 @@
+"""timeline widgets of the workstation."""
