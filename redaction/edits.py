@@ -355,6 +355,28 @@ class DeleteAnnotation(Command):
 
 
 @dataclass
+class SetExtra(Command):
+    """Set an extension field of the project (e.g. the last detection run's settings)."""
+    key: str
+    value: object
+    name = "set_extra"
+
+    def apply(self, p):
+        self._had = self.key in p.extra
+        self._old = copy.deepcopy(p.extra.get(self.key))
+        p.extra[self.key] = copy.deepcopy(self.value)
+
+    def revert(self, p):
+        if self._had:
+            p.extra[self.key] = self._old
+        else:
+            p.extra.pop(self.key, None)
+
+    def to_log(self):
+        return {"name": self.name, "key": self.key, "value": _jsonable(self.value)}
+
+
+@dataclass
 class Batch(Command):
     """Several commands as one undo step (bulk decisions)."""
     commands: list[Command] = field(default_factory=list)

@@ -1,0 +1,147 @@
+"""``bwv detect INPUT``: propose face and plate redactions for a clip, an image or a folder."""
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+
+from .. import access
+from ..errors import BwvError, MediaError
+from ..jobs import run_job
+from ..model import Style
+from ..render import expand_box
+from . import current_user
+from .progress import ProgressBar
+
+IMAGE_EXT = {".jpg", ".jpeg", ".png", ".bmp", ".tif", ".tiff", ".webp"}
+
+
+def register(sub) -> None:
+    p = sub.add_parser("detect", help="detect and track faces and number plates",
+                       description="Detect faces and number plates. INPUT is a clip, an image or "
+                                   "a folder of images. Writes JSONL (one detection per line, "
+                                   "boxes with the redaction margin) and, for a clip, can add "
+                                   "the tracks to a project as pending proposals.")
+    p.add_argument("input", help="clip, image or folder of images")
+    p.add_argument("--kinds", default="face,plate", help="comma list (default: face,plate)")
+    p.add_argument("--out", help="JSONL output file (default: standard output)")
+    p.add_argument("--project", help="add the tracks to this project (created if missing)")
+    p.add_argument("--preset", choices=("fast", "accurate"), default="accurate")
+    p.add_argument("--every", type=int, default=3,
+                   help="run the detector on every k-th frame, tracking in between (default 3)")
+    p.add_argument("--hold", type=float, default=1.0,
+                   help="seconds a lost track is held before it ends (min 0.5; default 1.0)")
+    p.add_argument("--from", dest="start", help="first frame or time (N, #N, SS.s, HH:MM:SS:FF)")
+    p.add_argument("--to", dest="end", help="last frame or time")
+    p.add_argument("--margin", type=float, default=Style().margin,
+                   help="redaction margin in the JSONL boxes (fraction of box size)")
+    p.add_argument("--no-cache", action="store_true", help="ignore and discard cached results")
+    p.add_argument("--quiet", action="store_true")
+    p.set_defaults(func=run)
+
+
+def _kinds(text: str) -> tuple[str, ...]:
+    return tuple(k.strip() for k in text.split(",") if k.strip())
+
+
+def _writer(out):
+    if out is None:
+        return sys.stdout, False
+    path = Path(out)
+    if path.exists():
+        raise BwvError("already exists; refusing to overwrite", path)
+    try:
+        return open(path, "x", encoding="utf-8"), True
+    except OSError as e:
+        from ..fsutil import describe_os_error
+        raise BwvError(f"cannot write: {describe_os_error(e)}", path) from None
+
+
+def run(args) -> int:
+    user = current_user(args)
+    access.check("redact" if args.project else "view", user)
+    inp = Path(args.input)
+    if not inp.exists():
+        raise MediaError("no such file or folder", inp)
+    kinds = _kinds(args.kinds)
+    try:
+        from ..detect.factory import build_detector
+        detector = build_detector(kinds, args.preset)
+    except ValueError as e:
+        raise BwvError(str(e)) from None
+    if inp.is_dir() or inp.suffix.lower() in IMAGE_EXT:
+        if args.project:
+            raise BwvError("--project needs a clip, not images", inp)
+        return _images(inp, detector, args)
+    return _clip(inp, detector, kinds, args, user)
+
+
+def _images(inp: Path, detector, args) -> int:
+    import cv2
+    files = sorted(p for p in inp.iterdir() if p.suffix.lower() in IMAGE_EXT) if inp.is_dir() else [inp]
+    if not files:
+        raise MediaError("no images found", inp)
+    fh, close = _writer(args.out)
+    bar = ProgressBar("detect", enabled=False if args.quiet or not close else None)
+    try:
+        for n, f in enumerate(files, 1):
+            img = cv2.imread(str(f), cv2.IMREAD_COLOR)
+            if img is None:
+                raise MediaError("not a readable image", f)
+            rgb = cv2.cvtColor(img, cv2.COLOR_BGR2RGB)
+            for d in detector(rgb):
+                fh.write(json.dumps({"image": f.name, "kind": d.kind,
+                                     "box": [round(v, 1) for v in expand_box(d.box, args.margin)],
+                                     "score": round(d.score, 4)}) + "\n")
+            from ..jobs import Progress
+            bar(Progress(n, len(files), f.name))
+    finally:
+        bar.close()
+        if close:
+            fh.close()
+    return 0
+
+
+def _clip(inp: Path, detector, kinds, args, user) -> int:
+    from ..detect.apply import add_to_project, track_lines
+    from ..detect.job import DetectSettings, detect_job
+    from ..media import probe
+    from ..session import ProjectSession
+    from ..timebase import parse_timecode
+
+    info = probe(inp)
+    first = last = None
+    try:
+        if args.start:
+            first = parse_timecode(args.start, info.fps)
+        if args.end:
+            last = parse_timecode(args.end, info.fps)
+    except ValueError as e:
+        raise BwvError(f"bad --from/--to: {e}") from None
+    settings = DetectSettings(kinds=kinds, preset=args.preset, every=max(1, args.every),
+                              hold_s=max(0.5, args.hold), first=first or 0, last=last)
+    session = None
+    if args.project:
+        pp = Path(args.project)
+        session = ProjectSession.open(pp, user) if pp.exists() else \
+            ProjectSession.create(inp, pp, user, sha256=info.sha256)
+        session.check_source()
+    fh, close = _writer(args.out) if (args.out or not args.project) else (None, False)
+    bar = ProgressBar("detect", enabled=False if args.quiet else None)
+    result = run_job(detect_job(inp, settings, detector=detector, sha256=info.sha256,
+                                use_cache=not args.no_cache), bar)
+    bar.close()
+    try:
+        if fh is not None:
+            for row in track_lines(result.tracks, args.margin, settings.first,
+                                   settings.first + result.frames - 1):
+                fh.write(json.dumps(row) + "\n")
+    finally:
+        if close:
+            fh.close()
+    if session is not None:
+        tracks = add_to_project(session, result)
+        session.save()
+        print(f"{len(tracks)} track(s) added to {session.path} as pending proposals",
+              file=sys.stderr)
+    return 0

@@ -1,0 +1,51 @@
+"""Putting detection results into a project (as logged commands) and into JSONL lines."""
+from __future__ import annotations
+
+from dataclasses import asdict
+from typing import Iterator
+
+from ..edits import AddTracks, Batch, DeleteTrack, SetExtra
+from ..editlog import utc_now
+from ..model import Track
+from ..render import expand_box
+from ..session import ProjectSession
+from .job import DetectResult
+
+
+def add_to_project(session: ProjectSession, result: DetectResult) -> list[Track]:
+    """Replace the project's undecided auto tracks with the new ones (one undo step)."""
+    p = session.project
+    old = [t.id for t in p.tracks if t.origin == "auto" and t.status == "pending"]
+    used = {t.id for t in p.tracks if t.id not in old}
+    tracks = []
+    n = 0
+    for t in result.tracks:
+        n += 1
+        tid = f"a{n}"
+        while tid in used:
+            n += 1
+            tid = f"a{n}"
+        used.add(tid)
+        t.id = tid
+        tracks.append(t)
+    info = {"run_at": utc_now(), "settings": {**asdict(result.settings),
+                                              "kinds": list(result.settings.kinds)},
+            "models": result.models, "frames": result.frames, "tracks": len(tracks)}
+    cmds = [DeleteTrack(tid) for tid in old] + [AddTracks(tracks, source="detection"),
+                                                 SetExtra("detection", info)]
+    session.do(Batch(cmds, label=f"detection: {len(tracks)} track(s)"))
+    return tracks
+
+
+def track_lines(tracks: list[Track], margin: float, first: int, last: int) -> Iterator[dict]:
+    """JSONL rows per frame and track: the redaction box (margin included) the product applies."""
+    for f in range(first, last + 1):
+        for t in tracks:
+            b = t.box_at(f)
+            if b is None:
+                continue
+            scored = [s for fr, s in t.scores.items() if fr <= f]
+            score = t.scores.get(f, scored[-1] if scored else 0.0)
+            yield {"frame": f, "kind": t.kind,
+                   "box": [round(v, 1) for v in expand_box(b, margin)],
+                   "score": round(score, 4), "track": t.id}

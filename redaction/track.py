@@ -1,0 +1,270 @@
+"""Tracking: detections on every k-th frame -> fail-secure tracks with keyframes.
+
+Pure numpy; fed one frame record at a time (so progress can report tracks found):
+
+- **Camera motion.** Each frame's global shift (phase correlation on a small grey copy, see
+  :func:`camera_shift`) is accumulated; predictions and held boxes follow it, which is what
+  makes a chest-mounted camera's shake tolerable.
+- **Association.** Predicted boxes (last box + own velocity + camera motion) are matched to
+  detections greedily by IoU, falling back to centre distance relative to size (shake).
+- **Fail-secure hold.** A track that loses its detection is held, moving with the camera, for
+  ``hold_s`` seconds (default 1.0, at least 0.5) with a margin growing with the time lost,
+  before it ends. Entry frames are covered by extending a new track back to the previous
+  detection frame. A cut resets tracking (no hold across a cut).
+- **Gaps.** Between detection frames boxes are interpolated, plus the camera's residual motion.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Optional
+
+import numpy as np
+
+from .model import Box, Keyframe, Track
+
+
+@dataclass
+class TrackerSettings:
+    hold_s: float = 1.0            # fail-secure hold after the last detection
+    hold_growth: float = 0.5       # extra margin per second lost (fraction of box size)
+    min_iou: float = 0.15
+    max_centre_dist: float = 1.0   # in box sizes, for matches without overlap (shake)
+    min_hits: int = 1              # detections needed to keep a track (1 = recall first)
+    residual_px: float = 2.0       # add an in-between keyframe when camera residual exceeds this
+
+
+@dataclass
+class FrameRecord:
+    frame: int
+    shift: tuple[float, float]                  # camera motion since the previous frame (px)
+    cut: bool = False
+    detections: Optional[list] = None           # list[Detection] on detection frames, else None
+
+
+@dataclass
+class _Live:
+    id: str
+    kind: str
+    boxes: dict[int, Box] = field(default_factory=dict)   # detection frames -> box
+    scores: dict[int, float] = field(default_factory=dict)
+    last_frame: int = 0
+    velocity: np.ndarray = field(default_factory=lambda: np.zeros(2))
+    hits: int = 0
+    first_frame: int = 0
+
+    @property
+    def last_box(self) -> Box:
+        return self.boxes[self.last_frame]
+
+
+def iou(a: Box, b: Box) -> float:
+    ax1, ay1, bx1, by1 = a[0] + a[2], a[1] + a[3], b[0] + b[2], b[1] + b[3]
+    iw = max(0.0, min(ax1, bx1) - max(a[0], b[0]))
+    ih = max(0.0, min(ay1, by1) - max(a[1], b[1]))
+    inter = iw * ih
+    union = a[2] * a[3] + b[2] * b[3] - inter
+    return inter / union if union > 0 else 0.0
+
+
+_GRID: dict[tuple[int, int], np.ndarray] = {}
+
+
+def _grid(shape: tuple[int, int], step: int = 8) -> np.ndarray:
+    g = _GRID.get(shape)
+    if g is None:
+        h, w = shape
+        ys, xs = np.mgrid[step // 2:h - step // 2:step, step // 2:w - step // 2:step]
+        g = np.stack([xs.ravel(), ys.ravel()], 1).astype(np.float32).reshape(-1, 1, 2)
+        _GRID[shape] = g
+    return g
+
+
+def camera_shift(prev: Optional[np.ndarray], cur: np.ndarray, scale: float) -> tuple[float, float]:
+    """Global translation (full-frame pixels) from ``prev`` to ``cur`` (small uint8 grey frames).
+
+    Sparse Lucas-Kanade flow on a regular grid, then the median vector: robust to people
+    and cars moving through part of the picture, unlike a whole-frame correlation.
+    """
+    if prev is None or prev.shape != cur.shape:
+        return (0.0, 0.0)
+    import cv2
+    pts = _grid(cur.shape)
+    nxt, st, err = cv2.calcOpticalFlowPyrLK(prev, cur, pts, None, winSize=(15, 15), maxLevel=3)
+    ok = st.ravel() == 1
+    if ok.sum() < max(6, 0.2 * len(pts)):
+        return (0.0, 0.0)
+    d = (nxt - pts).reshape(-1, 2)[ok]
+    dx, dy = np.median(d[:, 0]), np.median(d[:, 1])
+    return (float(dx) * scale, float(dy) * scale)
+
+
+def is_cut(prev: Optional[np.ndarray], cur: np.ndarray, shift_small=(0.0, 0.0),
+           hist_threshold: float = 0.5, diff_threshold: float = 35.0) -> bool:
+    """A hard cut: histograms barely correlate, or the motion-compensated difference is huge."""
+    if prev is None:
+        return False
+    import cv2
+    h1 = cv2.calcHist([prev], [0], None, [32], [0, 256])
+    h2 = cv2.calcHist([cur], [0], None, [32], [0, 256])
+    if cv2.compareHist(h1, h2, cv2.HISTCMP_CORREL) < hist_threshold:
+        return True
+    m = np.float32([[1, 0, shift_small[0]], [0, 1, shift_small[1]]])
+    warped = cv2.warpAffine(prev, m, (prev.shape[1], prev.shape[0]), borderMode=cv2.BORDER_REPLICATE)
+    b = 8  # ignore the borders the shift uncovered
+    diff = cv2.absdiff(warped[b:-b, b:-b], cur[b:-b, b:-b])
+    return float(diff.mean()) > diff_threshold
+
+
+class Tracker:
+    def __init__(self, fps: float, settings: TrackerSettings = TrackerSettings(),
+                 id_prefix: str = "a"):
+        self.fps = fps
+        self.s = settings
+        self.hold_frames = max(1, int(round(max(0.5, settings.hold_s) * fps)))
+        self.prefix = id_prefix
+        self.live: list[_Live] = []
+        self.done: list[_Live] = []
+        self.cam: dict[int, np.ndarray] = {}     # frame -> cumulative camera offset
+        self.cuts: set[int] = set()
+        self._cam = np.zeros(2)
+        self._n = 0
+        self._last_det_frame: Optional[int] = None
+        self.last_frame = -1
+
+    @property
+    def track_count(self) -> int:
+        return sum(1 for t in self.live + self.done if t.hits >= self.s.min_hits)
+
+    def update(self, rec: FrameRecord) -> None:
+        f = rec.frame
+        self._cam = self._cam + np.asarray(rec.shift, float)
+        self.cam[f] = self._cam.copy()
+        self.last_frame = f
+        if rec.cut:
+            self.cuts.add(f)
+            self.done.extend(self.live)
+            self.live = []
+            self._last_det_frame = None
+        if rec.detections is not None:
+            self._associate(f, rec.detections)
+            self._last_det_frame = f
+        # end tracks held for too long
+        still = []
+        for t in self.live:
+            (self.done if f - t.last_frame >= self.hold_frames else still).append(t)
+        self.live = still
+
+    def _predict(self, t: _Live, f: int) -> Box:
+        x, y, w, h = t.last_box
+        dcam = self.cam.get(f, self._cam) - self.cam.get(t.last_frame, self._cam)
+        dx, dy = t.velocity * (f - t.last_frame) + dcam
+        return (x + dx, y + dy, w, h)
+
+    def _associate(self, f: int, dets: list) -> None:
+        pairs = []
+        for ti, t in enumerate(self.live):
+            p = self._predict(t, f)
+            for di, d in enumerate(dets):
+                if d.kind != t.kind:
+                    continue
+                o = iou(p, d.box)
+                if o < self.s.min_iou:
+                    cx = (p[0] + p[2] / 2) - (d.box[0] + d.box[2] / 2)
+                    cy = (p[1] + p[3] / 2) - (d.box[1] + d.box[3] / 2)
+                    size = max(p[2], p[3], d.box[2], d.box[3])
+                    dist = (cx * cx + cy * cy) ** 0.5 / size
+                    ratio = max(p[2], d.box[2]) / max(1e-6, min(p[2], d.box[2]))
+                    if dist > self.s.max_centre_dist or ratio > 2.0:
+                        continue
+                    o = 0.01 * (1 - dist / self.s.max_centre_dist)
+                pairs.append((o, ti, di))
+        pairs.sort(reverse=True)
+        used_t, used_d = set(), set()
+        for o, ti, di in pairs:
+            if ti in used_t or di in used_d:
+                continue
+            used_t.add(ti)
+            used_d.add(di)
+            t, d = self.live[ti], dets[di]
+            gap = f - t.last_frame
+            if gap > 0:
+                dcam = self.cam[f] - self.cam.get(t.last_frame, self.cam[f])
+                moved = np.array([d.box[0] - t.last_box[0], d.box[1] - t.last_box[1]]) - dcam
+                t.velocity = 0.5 * t.velocity + 0.5 * moved / gap
+            t.boxes[f] = tuple(float(v) for v in d.box)
+            t.scores[f] = float(d.score)
+            t.last_frame = f
+            t.hits += 1
+        for di, d in enumerate(dets):
+            if di in used_d:
+                continue
+            self._n += 1
+            start = f
+            if self._last_det_frame is not None and not self.cuts & set(range(self._last_det_frame + 1, f + 1)):
+                start = self._last_det_frame + 1  # cover entry frames missed between detections
+            t = _Live(f"{self.prefix}{self._n}", d.kind, {f: tuple(float(v) for v in d.box)},
+                      {f: float(d.score)}, f, hits=1, first_frame=start)
+            self.live.append(t)
+
+    # -- output -------------------------------------------------------------------
+    def finish(self) -> list[Track]:
+        self.done.extend(self.live)
+        self.live = []
+        out = [self._to_track(t) for t in self.done if t.hits >= self.s.min_hits]
+        out.sort(key=lambda t: (t.first_frame, t.id))
+        return out
+
+    def _cam_at(self, f: int) -> np.ndarray:
+        return self.cam.get(f, np.zeros(2))
+
+    def _shifted(self, box: Box, src: int, dst: int, grow: float = 0.0) -> Box:
+        d = self._cam_at(dst) - self._cam_at(src)
+        x, y, w, h = box
+        return (x + d[0] - w * grow, y + d[1] - h * grow, w * (1 + 2 * grow), h * (1 + 2 * grow))
+
+    def _to_track(self, t: _Live) -> Track:
+        frames = sorted(t.boxes)
+        kfs: dict[int, Box] = {}
+        first = frames[0]
+        # entry frames before the first detection: extrapolated back along the track's own
+        # motion (and the camera's), with extra margin for the uncertainty
+        if t.first_frame < first:
+            v0 = np.zeros(2)
+            if len(frames) > 1:
+                b = frames[1]
+                dcam = self._cam_at(b) - self._cam_at(first)
+                v0 = (np.asarray(t.boxes[b][:2]) - np.asarray(t.boxes[first][:2]) - dcam) / (b - first)
+            for j in range(t.first_frame, first):
+                box = self._shifted(t.boxes[first], first, j, 0.1)
+                off = v0 * (j - first)
+                kfs[j] = (box[0] + off[0], box[1] + off[1], box[2], box[3])
+        for a, b in zip(frames, frames[1:]):
+            kfs[a] = t.boxes[a]
+            # in-between frames: linear interpolation + the camera's residual motion
+            ca, cb = self._cam_at(a), self._cam_at(b)
+            for j in range(a + 1, b):
+                r = (j - a) / (b - a)
+                res = self._cam_at(j) - (ca + (cb - ca) * r)
+                if abs(res[0]) > self.s.residual_px or abs(res[1]) > self.s.residual_px:
+                    ba, bb = np.asarray(t.boxes[a]), np.asarray(t.boxes[b])
+                    box = ba + (bb - ba) * r
+                    box[:2] += res
+                    grow = 0.1  # uncertain in-between position: a little extra margin
+                    kfs[j] = (box[0] - box[2] * grow, box[1] - box[3] * grow,
+                              box[2] * (1 + 2 * grow), box[3] * (1 + 2 * grow))
+        last = frames[-1]
+        kfs[last] = t.boxes[last]
+        # fail-secure hold: follow the camera, margin growing with time lost
+        cut_after = min([c for c in self.cuts if c > last], default=None)
+        end = min(last + self.hold_frames, self.last_frame)
+        if cut_after is not None:
+            end = min(end, cut_after - 1)
+        step = max(1, int(round(self.fps / 10)))
+        for j in list(range(last + step, end, step)) + ([end] if end > last else []):
+            grow = self.s.hold_growth * (j - last) / self.fps
+            box = self._shifted(t.boxes[last], last, j, grow)
+            off = t.velocity * (j - last)  # keeps moving as it last moved (camera-compensated)
+            kfs[j] = (box[0] + off[0], box[1] + off[1], box[2], box[3])
+        keys = [Keyframe(f, tuple(round(v, 2) for v in kfs[f])) for f in sorted(kfs)]
+        return Track(id=t.id, kind=t.kind, origin="auto", status="pending", reason="",
+                     keyframes=keys, end_frame=None, scores=dict(t.scores))

@@ -1,0 +1,180 @@
+"""Tracking and the detection job, with a colour-threshold detector on generated clips.
+
+The detector finds a pure red square by its colour, so it sees exactly what is in the
+decoded frames; "misses" are simulated by skipping given calls.
+"""
+from fractions import Fraction
+
+import numpy as np
+import pytest
+
+from redaction.detect.base import Detection
+from redaction.detect.job import DetectSettings, detect_job
+from redaction.jobs import CancelToken, run_job
+from redaction.errors import Cancelled
+from redaction.synth import ClipSpec, write_clip
+
+W, H, FPS = 320, 240, 30
+
+
+class RedDetector:
+    name, kinds = "red", ("face",)
+
+    def __init__(self, miss_calls=()):
+        self.miss = set(miss_calls)
+        self.calls = 0
+
+    def models(self):
+        return [{"name": "red", "sha256": "0" * 64}]
+
+    def __call__(self, rgb):
+        n = self.calls
+        self.calls += 1
+        if n in self.miss:
+            return []
+        m = (rgb[..., 0] > 180) & (rgb[..., 1] < 80) & (rgb[..., 2] < 80)
+        ys, xs = np.nonzero(m)
+        if xs.size < 20:
+            return []
+        return [Detection("face", (float(xs.min()), float(ys.min()),
+                                   float(xs.max() - xs.min() + 1), float(ys.max() - ys.min() + 1)), 0.9)]
+
+
+def scene(i, pan=(0, 0), seed=0):
+    """A blocky random texture seen through a window that pans ``pan`` px per frame."""
+    rng = np.random.default_rng(seed)
+    tex = rng.integers(0, 160, (H // 8 + 40, W // 8 + 40), dtype=np.uint8)
+    tex = np.kron(tex, np.ones((8, 8), np.uint8))
+    ox, oy = int(pan[0] * i), int(pan[1] * i)
+    g = tex[oy:oy + H, ox:ox + W]
+    return np.dstack([g // 2, g, g]).astype(np.uint8)
+
+
+def red_box_at(i):
+    return (30 + 4 * i, 60 + i, 40, 40)
+
+
+def make(path, frames=60, visible=lambda i: True, pan=(0, 0), cut_at=None):
+    def fn(i):
+        f = scene(i, pan, seed=1 if cut_at is not None and i >= cut_at else 0)
+        if visible(i):
+            x, y, w, h = red_box_at(i)
+            f[y:y + h, x:x + w] = (255, 0, 0)
+        return f
+    return write_clip(path, ClipSpec(width=W, height=H, frames=frames, fps=Fraction(FPS),
+                                     audio_rate=None, crf=12), frame_fn=fn)
+
+
+def covered(track, i, slack=2):
+    b = track.box_at(i)
+    if b is None:
+        return False
+    x, y, w, h = red_box_at(i)
+    return b[0] <= x + slack and b[1] <= y + slack and b[0] + b[2] >= x + w - slack \
+        and b[1] + b[3] >= y + h - slack
+
+
+def detect(path, detector, **kw):
+    return run_job(detect_job(path, DetectSettings(kinds=("face",), **kw), detector=detector))
+
+
+def test_gap_is_interpolated_into_one_track(tmp_path):
+    clip = make(tmp_path / "c.mp4", frames=45)
+    res = detect(clip, RedDetector(miss_calls=range(12, 21)), every=1)
+    assert len(res.tracks) == 1
+    t = res.tracks[0]
+    assert t.origin == "auto" and t.status == "pending"
+    assert all(covered(t, i) for i in range(0, 45)), [i for i in range(45) if not covered(t, i)]
+    assert 12 not in t.scores and t.scores[11] == pytest.approx(0.9)
+
+
+def test_lost_track_is_held_with_growing_margin(tmp_path):
+    clip = make(tmp_path / "c.mp4", frames=60, visible=lambda i: i < 30)
+    res = detect(clip, RedDetector(), every=1, hold_s=0.5)
+    (t,) = res.tracks
+    last_seen = 29
+    assert t.last_frame >= last_seen + 15  # held for at least 0.5 s at 30 fps
+    b_seen, b_held = t.box_at(last_seen), t.box_at(last_seen + 15)
+    assert b_held[2] > b_seen[2] * 1.1 and b_held[3] > b_seen[3] * 1.1  # margin grows
+    cx = lambda b: np.array((b[0] + b[2] / 2, b[1] + b[3] / 2))
+    # extrapolated along its last motion (4 px and 1 px per frame), static camera
+    assert np.allclose(cx(b_held) - cx(b_seen), (60, 15), atol=8)
+    # ... and it still covers where the object would have been
+    x, y, w, h = red_box_at(last_seen + 15)
+    assert b_held[0] <= x and b_held[0] + b_held[2] >= x + w
+
+
+def test_entry_frames_between_detections_are_covered(tmp_path):
+    clip = make(tmp_path / "c.mp4", frames=40, visible=lambda i: i >= 10)
+    res = detect(clip, RedDetector(), every=3)
+    (t,) = res.tracks
+    assert t.first_frame <= 10  # detections on 0, 3, 6, 9, 12: first seen on 12
+    assert all(covered(t, i, slack=6) for i in range(10, 40))
+
+
+def test_detect_every_k_keeps_coverage(tmp_path):
+    clip = make(tmp_path / "c.mp4", frames=45)
+    res = detect(clip, RedDetector(), every=4)
+    (t,) = res.tracks
+    assert all(covered(t, i) for i in range(45))
+
+
+def test_held_box_follows_camera_pan(tmp_path):
+    """The camera pans 2 px/frame over a parked object; once it is missed, its box still
+    moves with the scene (camera motion), not with the screen."""
+    def fn(i):
+        f = scene(i, pan=(2, 0))
+        if i < 20:
+            x = 160 - 2 * i  # fixed in the world: moves left on screen as the camera pans
+            f[60:100, x:x + 40] = (255, 0, 0)
+        return f
+    clip = write_clip(tmp_path / "pan.mp4", ClipSpec(width=W, height=H, frames=40, fps=Fraction(FPS),
+                                                     audio_rate=None, crf=12), frame_fn=fn)
+    res = detect(clip, RedDetector(), every=1, hold_s=0.5)
+    (t,) = res.tracks
+    x19 = t.box_at(19)[0] + t.box_at(19)[2] / 2
+    x29 = t.box_at(29)[0] + t.box_at(29)[2] / 2
+    assert x29 - x19 == pytest.approx(-20, abs=4)  # content shifts left as the view pans right
+
+
+def test_cut_resets_tracking(tmp_path):
+    clip = make(tmp_path / "c.mp4", frames=50, visible=lambda i: i < 20, cut_at=20)
+    res = detect(clip, RedDetector(), every=1, hold_s=1.0)
+    (t,) = res.tracks
+    assert t.last_frame == 19  # no hold across the cut
+
+
+def test_interrupted_run_resumes_with_same_result(tmp_path, monkeypatch):
+    clip = make(tmp_path / "c.mp4", frames=60)
+    full = detect(clip, RedDetector(), every=2)
+    monkeypatch.setenv("BWV_CACHE_DIR", str(tmp_path / "cache2"))  # a fresh cache
+    token = CancelToken()
+    job = detect_job(clip, DetectSettings(kinds=("face",), every=2), token, detector=RedDetector())
+    with pytest.raises(Cancelled):
+        for p in job:
+            if p.done >= 30:
+                token.cancel()
+    again = run_job(detect_job(clip, DetectSettings(kinds=("face",), every=2), detector=RedDetector()))
+    assert 30 <= again.resumed_from < 60
+    assert [k for k in again.tracks[0].keyframes] == [k for k in full.tracks[0].keyframes]
+
+
+def test_detect_cli_writes_jsonl_and_project(tmp_path, monkeypatch):
+    """The real detector on the bundled sample clip (a close-up face)."""
+    import json
+    from pathlib import Path
+    from conftest import REPO, run_bwv
+    sample = REPO / "resources" / "sample" / "sample_bwv.mp4"
+    out, proj = tmp_path / "d.jsonl", tmp_path / "p.bwvproj.json"
+    r = run_bwv("detect", str(sample), "--kinds", "face", "--to", "20", "--preset", "fast",
+                "--out", str(out), "--project", str(proj), "--quiet")
+    assert r.returncode == 0, r.stderr[-2000:]
+    rows = [json.loads(l) for l in out.read_text().splitlines()]
+    assert {row["frame"] for row in rows} == set(range(21))
+    assert all(row["kind"] == "face" and row["track"] for row in rows)
+    d = json.loads(proj.read_text())
+    assert d["tracks"] and all(t["origin"] == "auto" and t["status"] == "pending" for t in d["tracks"])
+    assert d["detection"]["models"]
+    log = [json.loads(l) for l in (tmp_path / "p.editlog.jsonl").read_text().splitlines()]
+    assert log[-1]["details"]["command"]["name"] == "batch"
+    assert run_bwv("verify", str(proj)).returncode == 0
