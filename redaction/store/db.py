@@ -91,8 +91,12 @@ def alembic_config(connection=None):
 
 
 def migrate(engine: Engine, revision: str = "head") -> None:
+    """Upgrade the schema (one workstation at a time: an advisory lock on PostgreSQL;
+    SQLite's BEGIN IMMEDIATE already serialises)."""
     from alembic import command
     with engine.begin() as conn:
+        if conn.dialect.name == "postgresql":
+            conn.exec_driver_sql("SELECT pg_advisory_xact_lock(4242007)")
         command.upgrade(alembic_config(conn), revision)
 
 
