@@ -57,22 +57,27 @@ TARGETS = {"faces_wider": "target: cov >= 0.92 at <= 1 FP/img",
 def _face_ablations() -> dict:
     """Face configurations tried for ADR 0005 (name -> zero-argument builder)."""
     from redaction.detect.faces import BlazeFace, CenterFace, CombinedFaceDetector
+    cf = CenterFace
     return {
         "blazeface whole, 0.5": lambda: BlazeFace(threshold=0.5),
         "blazeface whole+tiles 208, 0.5": lambda: BlazeFace(threshold=0.5, tile=208),
-        "centerface x1, 0.5": lambda: CenterFace(threshold=0.5, coarse=None),
-        "centerface x1, 0.3": lambda: CenterFace(threshold=0.3, coarse=None),
-        "centerface x1, 0.2": lambda: CenterFace(threshold=0.2, coarse=None),
-        "centerface x1.5, 0.3": lambda: CenterFace(threshold=0.3, scales=(1.5,), coarse=None),
-        "centerface x2, 0.3": lambda: CenterFace(threshold=0.3, scales=(2.0,), coarse=None),
-        "centerface x1+x1.5, 0.3": lambda: CenterFace(threshold=0.3, scales=(1.0, 1.5), coarse=None),
-        "centerface x1+x1.5, 0.4": lambda: CenterFace(threshold=0.4, scales=(1.0, 1.5), coarse=None),
-        "centerface x1+x1.5+coarse480, 0.3": lambda: CenterFace(threshold=0.3, scales=(1.0, 1.5)),
-        "centerface(cv2.dnn) x1+x1.5+coarse480, 0.3":
-            lambda: CenterFace(threshold=0.3, scales=(1.0, 1.5), backend="cv2"),
-        "union cf x1+x1.5+coarse, 0.3 | bf 0.5":
-            lambda: CombinedFaceDetector([CenterFace(threshold=0.3, scales=(1.0, 1.5)),
+        "centerface x1, 0.5": lambda: cf(threshold=0.5, coarse=None),
+        "centerface x1, 0.3": lambda: cf(threshold=0.3, coarse=None),
+        "centerface x1, 0.2": lambda: cf(threshold=0.2, coarse=None),
+        "centerface x1.5, 0.3": lambda: cf(threshold=0.3, scales=(1.5,), coarse=None),
+        "centerface x1+x1.5, 0.3": lambda: cf(threshold=0.3, scales=(1.0, 1.5), coarse=None),
+        "centerface x1+coarse480, 0.3": lambda: cf(threshold=0.3, coarse=480),
+        "centerface x1+coarse240, 0.3": lambda: cf(threshold=0.3, coarse=240),
+        "centerface x1+x1.5+coarse240, 0.3": lambda: cf(threshold=0.3, scales=(1.0, 1.5), coarse=240),
+        "centerface x1+x1.5+coarse240, 0.25": lambda: cf(threshold=0.25, scales=(1.0, 1.5), coarse=240),
+        "centerface(cv2.dnn) x1+x1.5+coarse240, 0.3":
+            lambda: cf(threshold=0.3, scales=(1.0, 1.5), coarse=240, backend="cv2"),
+        "union cf x1+x1.5+coarse240 0.3 | bf 0.5":
+            lambda: CombinedFaceDetector([cf(threshold=0.3, scales=(1.0, 1.5), coarse=240),
                                           BlazeFace(threshold=0.5)]),
+        "union cf x1+x1.5+coarse240 0.3 | bf 0.7":
+            lambda: CombinedFaceDetector([cf(threshold=0.3, scales=(1.0, 1.5), coarse=240),
+                                          BlazeFace(threshold=0.7)]),
     }
 
 
@@ -119,7 +124,17 @@ def closeup_set(eval_dir: Path):
                 big = cv2.resize(crop, None, fx=f, fy=f, interpolation=cv2.INTER_CUBIC)
                 key = f"{name}#{k}@{int(frac * 100)}"
                 images[key] = big
-                out_gt["images"][key] = [{"box": [(x - x0) * f, (y - y0) * f, w * f, h * f]}]
+                boxes = []
+                for j, o in enumerate(gt["images"][name]):   # every face inside the crop
+                    ox, oy, ow, oh = o["box"]
+                    cx0, cy0 = max(ox, x0), max(oy, y0)
+                    cx1, cy1 = min(ox + ow, x1), min(oy + oh, y1)
+                    if cx1 <= cx0 or cy1 <= cy0:
+                        continue
+                    inside = (cx1 - cx0) * (cy1 - cy0) / (ow * oh)
+                    boxes.append({"box": [(ox - x0) * f, (oy - y0) * f, ow * f, oh * f],
+                                  "ignore": j != k and inside < 0.9})
+                out_gt["images"][key] = boxes
                 out_gt["image_sizes"][key] = [big.shape[1], big.shape[0]]
     return images, out_gt
 
