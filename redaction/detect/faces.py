@@ -83,7 +83,7 @@ class CenterFace:
     kinds = ("face",)
 
     def __init__(self, threshold: float = 0.3, scales=(1.0,), max_pixels: int = 2_100_000,
-                 coarse: int | None = 480, nms_iou: float = 0.3, backend: str = "auto",
+                 coarse: int | None = 240, nms_iou: float = 0.3, backend: str = "auto",
                  threads: int | None = None, model_root=None):
         self.threshold = float(threshold)
         self.scales = tuple(float(s) for s in scales)

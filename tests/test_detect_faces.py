@@ -1,0 +1,208 @@
+"""Face detection: shipped models and their hashes, tamper refusal, real faces found.
+
+The real-face checks read ../shared/eval/images/faces_dlib (read-only, beside the repo in CI)
+and are skipped when it is absent; nothing from it is copied into the repository.
+"""
+from __future__ import annotations
+
+import importlib.util
+import shutil
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from redaction.detect import Detection, Detector, build_detector
+from redaction.detect import models as reg
+from redaction.detect.faces import BlazeFace, CenterFace, CombinedFaceDetector, tile_grid
+from redaction.errors import IntegrityError
+
+ROOT = Path(__file__).resolve().parents[1]
+EVAL = ROOT.parent / "shared" / "eval"
+DLIB = EVAL / "images" / "faces_dlib"
+needs_eval = pytest.mark.skipif(not (DLIB / "gt.json").is_file() or not (EVAL / "score_detections.py").is_file(),
+                                reason="../shared/eval is not beside the repository")
+
+
+@pytest.fixture(scope="module")
+def faces():
+    return build_detector(("face",), "accurate")
+
+
+@pytest.fixture(scope="module")
+def dlib_set():
+    import json
+
+    import cv2
+    gt = json.loads((DLIB / "gt.json").read_text())
+    imgs = {n: cv2.cvtColor(cv2.imread(str(DLIB / n)), cv2.COLOR_BGR2RGB) for n in sorted(gt["images"])}
+    return gt, imgs
+
+
+def _score(gt, preds, scale=1.3):
+    sys.path.insert(0, str(EVAL))
+    try:
+        import score_detections as sd
+    finally:
+        sys.path.remove(str(EVAL))
+    return sd.score_set(gt, preds, pred_scale=scale)["summary"]
+
+
+# ----------------------------------------------------------------------------- models
+
+
+def test_every_registered_model_is_shipped_with_its_sha256():
+    md = (ROOT / "resources" / "models" / "MODELS.md").read_text()
+    names = [m.name for m in reg.MODELS]
+    assert {"blazeface_full_range", "blazeface_short_range", "centerface"} <= set(names)
+    assert len(names) == len(set(names))
+    for m in reg.MODELS:
+        p = reg.model_path(m.name)
+        assert p.is_file() and p.parent == reg.models_dir()
+        from redaction.fsutil import sha256_file
+        assert sha256_file(p) == m.sha256
+        assert m.sha256 in md and m.file in md, f"{m.file} is not documented in MODELS.md"
+    assert [e["sha256"] for e in reg.verify_all()] == [m.sha256 for m in reg.MODELS]
+
+
+def test_fetch_script_agrees_with_the_registry():
+    spec = importlib.util.spec_from_file_location("fetch_models", ROOT / "resources" / "models" / "fetch_models.py")
+    fm = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(fm)
+    assert fm.check_folder() == []
+    extracted = {out for w in fm.WHEELS.values() for out in w["members"].values()}
+    assert {m.file for m in reg.MODELS if m.licence in ("Apache-2.0", "MIT")} <= extracted
+    for lic in fm.LICENCE_SHA256:
+        assert (ROOT / "resources" / "models" / lic).is_file()
+
+
+def test_tampered_or_missing_model_is_refused(tmp_path):
+    for m in reg.MODELS:
+        shutil.copy(reg.model_path(m.name), tmp_path / m.file)
+    assert reg.model_path("centerface", root=tmp_path) == tmp_path / "centerface.onnx"
+    data = bytearray((tmp_path / "centerface.onnx").read_bytes())
+    data[len(data) // 2] ^= 0x01
+    (tmp_path / "centerface.onnx").write_bytes(bytes(data))
+    with pytest.raises(IntegrityError) as e:
+        reg.model_path("centerface", root=tmp_path)
+    assert "centerface.onnx" in str(e.value) and "\n" not in str(e.value)
+    with pytest.raises(IntegrityError, match="centerface.onnx"):
+        CenterFace(model_root=tmp_path)
+    (tmp_path / "face_detection_full_range_sparse.tflite").write_bytes(b"not a model")
+    with pytest.raises(IntegrityError, match="face_detection_full_range_sparse.tflite"):
+        BlazeFace(model_root=tmp_path)
+    (tmp_path / "face_detection_short_range.tflite").unlink()
+    with pytest.raises(IntegrityError, match="missing"):
+        reg.model_path("blazeface_short_range", root=tmp_path)
+    with pytest.raises(KeyError):
+        reg.model_path("no_such_model")
+
+
+# ----------------------------------------------------------------------------- factory
+
+
+def test_build_detector_api(faces):
+    assert isinstance(faces, Detector)
+    assert faces.kinds == ("face",)
+    shipped = {m.name: m.sha256 for m in reg.MODELS}
+    used = faces.models()
+    assert {e["name"] for e in used} == {"centerface", "blazeface_full_range"}
+    assert all(shipped[e["name"]] == e["sha256"] for e in used)
+    with pytest.raises(ValueError, match="cat"):
+        build_detector(("face", "cat"))
+    with pytest.raises(ValueError, match="preset"):
+        build_detector(("face",), preset="turbo")
+    with pytest.raises(ValueError):
+        build_detector(())
+
+
+def test_tiles_cover_the_frame():
+    for w, h, t in [(1920, 1080, 540), (416, 416, 208), (100, 50, 208), (1000, 333, 300)]:
+        tiles = tile_grid(w, h, t, 0.25)
+        cover = np.zeros((h, w), bool)
+        for x, y, tw, th in tiles:
+            assert 0 <= x and 0 <= y and x + tw <= w and y + th <= h
+            cover[y:y + th, x:x + tw] = True
+        assert cover.all()
+
+
+# ----------------------------------------------------------------------------- behaviour
+
+
+@pytest.mark.parametrize("shape", [(480, 640, 3), (1, 1, 3), (0, 0, 3), (37, 53, 3), (5, 900, 3), (721, 1283, 3)])
+def test_blank_images_of_any_size_give_no_detections(faces, shape):
+    for value in (0, 128):
+        assert faces(np.full(shape, value, np.uint8)) == []
+
+
+def test_bad_input_is_refused(faces):
+    with pytest.raises(ValueError):
+        faces(np.zeros((10, 10), np.uint8))
+    with pytest.raises(ValueError):
+        faces(np.zeros((10, 10, 3), np.float32))
+
+
+@needs_eval
+def test_finds_the_real_faces_of_faces_dlib(faces, dlib_set):
+    gt, imgs = dlib_set
+    preds = {}
+    for name, im in imgs.items():
+        dets = faces(im)
+        h, w = im.shape[:2]
+        for d in dets:
+            assert isinstance(d, Detection) and d.kind == "face" and 0 <= d.score <= 1
+            x, y, bw, bh = d.box
+            assert 0 <= x and 0 <= y and bw >= 1 and bh >= 1 and x + bw <= w + 1e-3 and y + bh <= h + 1e-3
+        preds[name] = [(*d.box, d.score, d.kind) for d in dets]
+    s = _score(gt, preds)
+    assert s["coverage_recall"] > 0.9, s
+    assert s["fp_per_image"] < 2, s
+
+
+@needs_eval
+def test_odd_sizes_and_close_ups_of_a_real_face(faces, dlib_set):
+    import cv2
+    gt, imgs = dlib_set
+    name = sorted(imgs)[0]
+    im = imgs[name]
+    x, y, w, h = max((b["box"] for b in gt["images"][name]), key=lambda b: b[2] * b[3])
+    # an odd-sized crop around the face
+    x0, y0 = int(max(0, x - 1.3 * w)), int(max(0, y - 1.1 * h))
+    crop = np.ascontiguousarray(im[y0:int(y + 2.1 * h) | 1, x0:int(x + 2.3 * w) | 1])
+    assert crop.shape[0] % 32 and crop.shape[1] % 32
+    dets = faces(crop)
+    assert any(_covers(d.box, (x - x0, y - y0, w, h)) for d in dets), dets
+    # the same face filling 90 % of a 1080-high frame (a body-worn camera at arm's length)
+    m = (1 / 0.9 - 1) / 2
+    cx0, cy0 = int(max(0, x - m * w)), int(max(0, y - m * h))
+    tight = im[cy0:int(y + h + m * h), cx0:int(x + w + m * w)]
+    f = 1080 / tight.shape[0]
+    big = cv2.resize(tight, None, fx=f, fy=f, interpolation=cv2.INTER_CUBIC)
+    dets = faces(big)
+    assert any(_covers(d.box, ((x - cx0) * f, (y - cy0) * f, w * f, h * f)) for d in dets), dets
+
+
+def _covers(det, face, scale=1.3, frac=0.8):
+    """Does ``det`` grown by the product's margin cover ``frac`` of ``face``?"""
+    x, y, w, h = det
+    cx, cy = x + w / 2, y + h / 2
+    w, h = w * scale, h * scale
+    x, y = cx - w / 2, cy - h / 2
+    fx, fy, fw, fh = face
+    ix = max(0.0, min(x + w, fx + fw) - max(x, fx))
+    iy = max(0.0, min(y + h, fy + fh) - max(y, fy))
+    return ix * iy >= frac * fw * fh
+
+
+@needs_eval
+def test_backends_and_members_agree(dlib_set):
+    gt, imgs = dlib_set
+    im = imgs[sorted(imgs)[1]]
+    ort_cf = CenterFace(backend="ort", threshold=0.4)
+    cv_cf = CenterFace(backend="cv2", threshold=0.4)
+    a, b = ort_cf.raw(im), cv_cf.raw(im)
+    assert len(a) == len(b) > 0
+    assert np.allclose(a[np.argsort(a[:, 0])], b[np.argsort(b[:, 0])], atol=0.5)
+    both = CombinedFaceDetector([ort_cf, BlazeFace(threshold=0.7)])
+    assert len(both(im)) >= len(ort_cf(im))
