@@ -43,6 +43,11 @@ def register(sub) -> None:
     q.add_argument("clips", type=int, nargs="+")
     q.set_defaults(func=_link)
 
+    q = rs.add_parser("approve", help="approve disclosure under a request (supervisor; "
+                                      "needed when four-eyes export approval is on)")
+    q.add_argument("id", type=int)
+    q.set_defaults(func=_approve)
+
     q = rs.add_parser("close", help="close a request with its outcome")
     q.add_argument("id", type=int)
     q.add_argument("--outcome", required=True, help="e.g. disclosed, refused, withdrawn")
@@ -95,7 +100,7 @@ def _show(args) -> int:
         print_json(info)
         return 0
     for k in ("id", "type", "requester", "received", "due", "days_left", "status", "outcome",
-              "notes", "created_by", "clips"):
+              "notes", "created_by", "approved_by", "clips"):
         print(f"{k}: {info[k]}")
     for e in info["extensions"]:
         print(f"extended {e['months']} month(s) to {e['new_due']} by {e['by']}: {e['reason']}")
@@ -118,6 +123,14 @@ def _link(args) -> int:
     with open_store().session() as s:
         r = requests.link_clips(s, args.id, args.clips, who)
         print(f"request {r.id} clips: {', '.join(str(c.id) for c in r.clips)}")
+    return 0
+
+
+def _approve(args) -> int:
+    who = access.check("approve_export", claimed_user(args), details={"request": args.id})
+    with open_store().session() as s:
+        r = requests.approve(s, args.id, who)
+        print(f"request {r.id} approved for disclosure by {who}")
     return 0
 
 

@@ -168,7 +168,7 @@ def request_info(r: Request) -> dict:
     return {"id": r.id, "type": r.type, "requester": r.requester,
             "received": r.received.isoformat(), "due": r.due.isoformat() if r.due else None,
             "days_left": requests.days_left(r), "status": r.status, "outcome": r.outcome,
-            "notes": r.notes, "created_by": r.created_by, "clips": [c.id for c in r.clips],
+            "notes": r.notes, "created_by": r.created_by, "approved_by": r.approved_by, "clips": [c.id for c in r.clips],
             "extensions": [{"months": e.months, "reason": e.reason, "new_due":
                             e.new_due.isoformat(), "by": e.extended_by,
                             "at": e.extended_at.isoformat()} for e in r.extensions],
@@ -185,8 +185,15 @@ def disclosure_info(d) -> dict:
 def check_export_request(request_id: int, user: str | None = None) -> str:
     """Before an export: may ``user`` export, and is the request open? Returns who acts."""
     who = access.check("export", user, details={"request": request_id})
+    err = None
     with open_store().session() as s:
-        disclosures.check_request_open(s, request_id)
+        try:
+            disclosures.check_request_open(s, request_id, who)
+        except PermissionDenied as e:
+            err = e
+            audit.append(s, who, "refusal", "export", {"request": request_id, "reason": str(e)})
+    if err is not None:
+        raise err
     return who
 
 

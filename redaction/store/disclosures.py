@@ -8,8 +8,8 @@ from pathlib import Path
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from ..errors import ExportError
-from . import audit
+from ..errors import ExportError, PermissionDenied
+from . import audit, policy
 from .errors import StoreError
 from .models import Disclosure
 from .requests import get_request
@@ -40,17 +40,25 @@ def output_path(manifest: dict) -> str:
     return str(out or manifest.get("output_path") or "")
 
 
-def check_request_open(s: Session, request_id: int):
-    """Call before exporting: the request must exist and be open."""
+def check_request_open(s: Session, request_id: int, exporter: str | None = None):
+    """Call before exporting: the request must exist and be open, and with the
+    ``four_eyes_export`` policy on, approved by a supervisor other than ``exporter``."""
     r = get_request(s, request_id)
     if r.status != "open":
         raise StoreError(f"request {r.id} is closed: open a new request to disclose")
+    if exporter is not None and policy.get(s, "four_eyes_export"):
+        if not r.approved_by:
+            raise PermissionDenied(f"request {r.id} needs a supervisor's approval before export "
+                                   f"(`bwv request approve {r.id}`)")
+        if r.approved_by == exporter:
+            raise PermissionDenied(f"request {r.id} was approved by {exporter}: four-eyes "
+                                   "approval needs someone else to export")
     return r
 
 
 def add_disclosure(s: Session, request_id: int, manifest: dict, user: str,
                    manifest_path: str = "") -> Disclosure:
-    r = check_request_open(s, request_id)
+    r = check_request_open(s, request_id, user)
     d = Disclosure(request_id=r.id, recipient=manifest["recipient"],
                    organisation=manifest["organisation"], basis=manifest["basis"],
                    export_sha256=manifest["export_sha256"],

@@ -182,6 +182,9 @@ class Request(Base):
     created_by: Mapped[str] = mapped_column(String(64))
     closed_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
     closed_by: Mapped[str | None] = mapped_column(String(64))
+    # four-eyes: a supervisor approved disclosure under this request
+    approved_by: Mapped[str | None] = mapped_column(String(64))
+    approved_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
     version: Mapped[int] = mapped_column(Integer, nullable=False, default=1)
     __mapper_args__ = {"version_id_col": version}
     clips: Mapped[list[Clip]] = relationship(secondary=request_clips, order_by="Clip.id")

@@ -135,6 +135,16 @@ def link_clips(s: Session, request_id: int, clip_ids: list[int], user: str) -> R
     return r
 
 
+def approve(s: Session, request_id: int, user: str) -> Request:
+    """A supervisor approves disclosure under this request (four-eyes)."""
+    r = get_request(s, request_id)
+    _open(r)
+    r.approved_by, r.approved_at = user, utcnow()
+    s.flush()
+    audit.append(s, user, "alteration", "request.approve", {"request": r.id})
+    return r
+
+
 def close(s: Session, request_id: int, outcome: str, user: str) -> Request:
     r = get_request(s, request_id)
     _open(r)

@@ -122,3 +122,22 @@ def test_gui_listings(store, new_clip):
     assert api.disclosure_register() == []
     assert api.retention_report(as_of=D(2026, 1, 31))["erase"] == []
     assert api.policy_settings()["non_evidential_days"] == 31
+
+
+def test_four_eyes_approval(team, as_user, bwv, tmp_path):
+    with team.session() as s:
+        from redaction.store import policy
+        policy.set_value(s, "four_eyes_export", True, "admin")
+        rid = requests.create_request(s, "cps", "CPS", "dora").id
+    as_user("dora")
+    with pytest.raises(PermissionDenied, match="needs a supervisor's approval"):
+        api.check_export_request(rid)
+    assert bwv("request", "approve", rid)[0] == 7  # officers cannot approve
+    as_user("sam")
+    rc, out, err = bwv("request", "approve", rid)
+    assert rc == 0, err
+    with pytest.raises(PermissionDenied, match="someone else"):
+        api.check_export_request(rid)  # the approver cannot also export
+    as_user("dora")
+    assert api.check_export_request(rid) == "dora"
+    assert api.record_disclosure(rid, _manifest(tmp_path)) == 1
