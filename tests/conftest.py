@@ -1,9 +1,6 @@
 """Shared fixtures: isolated user folders and small clips generated with PyAV."""
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
 from fractions import Fraction
 from pathlib import Path
 
@@ -12,8 +9,7 @@ import pytest
 
 from redaction.synth import ClipSpec, pattern_frame, write_clip
 
-REPO = Path(__file__).resolve().parent.parent
-SHARED = REPO.parent / "shared"
+from helpers import REPO, SHARED  # noqa: F401
 
 
 @pytest.fixture(autouse=True)
@@ -64,13 +60,3 @@ def clip_copy(clips, tmp_path):
     return make
 
 
-def run_bwv(*args: str, cwd=None, env=None, user: str | None = None) -> subprocess.CompletedProcess:
-    """Run the real ``bwv`` CLI in a subprocess (as a user would)."""
-    cmd = [sys.executable, "-m", "redaction", *args]
-    if user == "nobody" and os.geteuid() == 0:
-        cmd = ["setpriv", "--reuid=65534", "--regid=65534", "--clear-groups", *cmd]
-    return subprocess.run(cmd, capture_output=True, text=True, cwd=cwd,
-                          env={**os.environ, **(env or {})}, timeout=300)
-
-
-__all__ = ["run_bwv", "pattern_frame", "ClipSpec", "write_clip"]

@@ -1,7 +1,9 @@
 """Helpers for tests: decoding outputs, PSNR, audio levels."""
 from __future__ import annotations
 
-from fractions import Fraction
+import os
+import subprocess
+import sys
 from pathlib import Path
 
 import av
@@ -9,6 +11,18 @@ import numpy as np
 
 from redaction.model import Keyframe, Track
 from redaction.session import ProjectSession
+
+REPO = Path(__file__).resolve().parent.parent
+SHARED = REPO.parent / "shared"
+
+
+def run_bwv(*args: str, cwd=None, env=None, user: str | None = None) -> subprocess.CompletedProcess:
+    """Run the real ``bwv`` CLI in a subprocess (as a user would)."""
+    cmd = [sys.executable, "-m", "redaction", *args]
+    if user == "nobody" and os.geteuid() == 0:
+        cmd = ["setpriv", "--reuid=65534", "--regid=65534", "--clear-groups", *cmd]
+    return subprocess.run(cmd, capture_output=True, text=True, cwd=cwd,
+                          env={**os.environ, **(env or {})}, timeout=300)
 
 
 def decode_all(path, fmt="yuv420p") -> list[np.ndarray]:

@@ -12,7 +12,7 @@ import pytest
 from redaction import __version__
 from redaction.cli import build_parser
 
-from conftest import REPO, run_bwv
+from helpers import REPO, run_bwv
 from helpers import make_project, moving_track
 
 

@@ -10,7 +10,7 @@ from redaction.export import ExportRequest, export_job
 from redaction.jobs import run_job
 from redaction.verify import verify_project
 
-from conftest import run_bwv
+from helpers import run_bwv
 from helpers import make_project, moving_track
 
 

@@ -21,7 +21,7 @@ from redaction.media import MediaSource, split_yuv420p
 from redaction.model import AudioRange, Keyframe, Track
 from redaction.render import expand_box, to_rect
 
-from conftest import run_bwv
+from helpers import run_bwv
 from helpers import decode_all, decode_audio, frame_times, make_project, moving_track, psnr
 
 

@@ -11,7 +11,7 @@ from redaction.fsutil import sha256_file
 from redaction.media import MediaSource, probe
 from redaction.timebase import parse_timecode, timecode
 
-from conftest import run_bwv
+from helpers import run_bwv
 
 
 def test_probe_json_has_contract_keys(clips):

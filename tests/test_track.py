@@ -163,7 +163,7 @@ def test_detect_cli_writes_jsonl_and_project(tmp_path, monkeypatch):
     """The real detector on the bundled sample clip (a close-up face)."""
     import json
     from pathlib import Path
-    from conftest import REPO, run_bwv
+    from helpers import REPO, run_bwv
     sample = REPO / "resources" / "sample" / "sample_bwv.mp4"
     out, proj = tmp_path / "d.jsonl", tmp_path / "p.bwvproj.json"
     r = run_bwv("detect", str(sample), "--kinds", "face", "--to", "20", "--preset", "fast",
