@@ -11,7 +11,8 @@ from sqlalchemy.orm import Session
 from ..errors import ExportError, PermissionDenied
 from . import audit, policy
 from .errors import StoreError
-from .models import Disclosure
+from .clips import find_live
+from .models import Disclosure, StoredFile
 from .requests import get_request
 
 REQUIRED = ("export_sha256", "recipient", "organisation", "basis")
@@ -59,17 +60,30 @@ def check_request_open(s: Session, request_id: int, exporter: str | None = None)
 def add_disclosure(s: Session, request_id: int, manifest: dict, user: str,
                    manifest_path: str = "") -> Disclosure:
     r = check_request_open(s, request_id, user)
+    clip = _source_clip(s, manifest)
     d = Disclosure(request_id=r.id, recipient=manifest["recipient"],
                    organisation=manifest["organisation"], basis=manifest["basis"],
                    export_sha256=manifest["export_sha256"],
                    export_path=output_path(manifest), recorded_by=user)
     s.add(d)
+    if clip is not None:  # the case holds the export; the request lists the clip
+        if clip not in r.clips:
+            r.clips.append(clip)
+        s.add(StoredFile(case_id=clip.case_id, clip_id=clip.id, kind="export",
+                         path=d.export_path, in_store=False, sha256=d.export_sha256,
+                         created_by=user))
     s.flush()
     audit.append(s, user, "disclosure", "export.disclose", {
-        "disclosure": d.id, "request": r.id, "recipient": d.recipient,
+        "disclosure": d.id, "request": r.id, "clip": clip.id if clip else None, "recipient": d.recipient,
         "organisation": d.organisation, "basis": d.basis, "export_sha256": d.export_sha256,
         "output": d.export_path, "manifest": manifest_path})
     return d
+
+
+def _source_clip(s: Session, manifest: dict):
+    src = manifest.get("source")
+    sha = src.get("sha256") if isinstance(src, dict) else None
+    return find_live(s, sha) if sha else None
 
 
 def register(s: Session, request_id: int | None = None) -> list[Disclosure]:

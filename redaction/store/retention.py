@@ -141,8 +141,9 @@ def erase_clip(store, clip_id: int, rule: str, user: str) -> bool:
         c = get_clip(s, clip_id)
         if c.state == "erased":
             return False
-        kinds = [f.kind for f in s.execute(select(StoredFile).where(
-            StoredFile.clip_id == c.id)).scalars()]
+        held = list(s.execute(select(StoredFile).where(StoredFile.clip_id == c.id)).scalars())
+        kinds = [f.kind for f in held if f.in_store]
+        outside = [{"kind": f.kind, "sha256": f.sha256} for f in held if not f.in_store]
         s.execute(delete(StoredFile).where(StoredFile.clip_id == c.id))
         n_notes = len(s.execute(select(Annotation.id).where(Annotation.clip_id == c.id)).all())
         s.execute(delete(Annotation).where(Annotation.clip_id == c.id))
@@ -152,6 +153,7 @@ def erase_clip(store, clip_id: int, rule: str, user: str) -> bool:
             "exhibit": c.exhibit_ref, "classification": c.classification,
             "captured": c.captured_at.isoformat(), "rule": c.erasure_rule or rule,
             "derived_files": sorted(kinds), "annotations": n_notes,
+            "outside_store_not_erased": outside,
             "removed_now": sorted(set(removed))})
     return True
 

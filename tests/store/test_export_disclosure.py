@@ -17,6 +17,10 @@ def project(new_clip, tmp_path):
 
 
 def test_export_with_request_is_registered(store, project, tmp_path, bwv):
+    from redaction.store import api, cases
+    from redaction.session import ProjectSession
+    clip = ProjectSession.open(project, "dora").source_path
+    cid = api.import_clip(clip, "INC-7")["id"]  # the same footage is held in the store
     with store.session() as s:
         rid = requests.create_request(s, "cps", "CPS Wessex", "dora").id
     out = tmp_path / "out.mp4"
@@ -33,3 +37,7 @@ def test_export_with_request_is_registered(store, project, tmp_path, bwv):
         assert d.export_sha256 == sha256_file(out)
         assert d.export_path == str(out.resolve())
         assert [r.action for r in audit.entries(s, category="disclosure")] == ["export.disclose"]
+        # the export is held by the clip's case and the clip is linked to the request
+        assert [c.id for c in requests.get_request(s, rid).clips] == [cid]
+        [f] = cases.files_of(s, cases.get_case(s, "INC-7"))
+        assert (f.kind, f.in_store, f.sha256) == ("export", False, d.export_sha256)
