@@ -67,10 +67,13 @@ def _copy_verified(src: Path, dest: Path, sha: str) -> None:
             raise MediaError("the clip changed while it was being copied", src)
         os.chmod(tmp, stat.S_IRUSR | stat.S_IRGRP | stat.S_IROTH)
         try:
-            os.link(tmp, dest)
+            os.link(tmp, dest)  # never replaces an existing file
         except FileExistsError:
             pass  # another import won the race with the same content
-        os.unlink(tmp)
+        except OSError:  # no hard links (some network shares): check, then rename
+            if not dest.exists():
+                os.replace(tmp, dest)
+        _unlink(tmp)
         fsync_dir(dest.parent)
     except OSError as e:
         _unlink(tmp)
