@@ -29,6 +29,10 @@ MIGRATIONS = Path(__file__).resolve().parent / "migrations"
 def database_url() -> str:
     url = os.environ.get("BWV_DATABASE_URL")
     if url:
+        # psycopg 3 is the driver we ship; accept the plain libpq-style scheme too
+        for plain in ("postgresql://", "postgres://"):
+            if url.startswith(plain):
+                return "postgresql+psycopg://" + url[len(plain):]
         return url
     return f"sqlite:///{paths.data_dir() / DB_FILENAME}"
 

@@ -64,3 +64,11 @@ def test_downgrade_to_empty_and_upgrade_again(store_env, db_url):
     db.migrate(engine)
     assert db.current_revision(engine) == db.head_revision() == "0003"
     engine.dispose()
+
+
+def test_database_url_default_and_plain_postgres_scheme(tmp_path, monkeypatch):
+    monkeypatch.setenv("BWV_DATA_DIR", str(tmp_path))
+    monkeypatch.delenv("BWV_DATABASE_URL", raising=False)
+    assert db.database_url() == f"sqlite:///{tmp_path / 'bwv.sqlite3'}"
+    monkeypatch.setenv("BWV_DATABASE_URL", "postgresql://u:p@host/db")
+    assert db.database_url() == "postgresql+psycopg://u:p@host/db"
