@@ -27,3 +27,36 @@ def setup_logging(level: int = logging.INFO) -> None:
         return  # an unwritable log folder must not stop the program; the self-test reports it
     h.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
     root.addHandler(h)
+
+
+def install_excepthook(show_dialog=None) -> None:
+    """Log uncaught errors (main and worker threads) to the log file instead of vanishing.
+
+    ``show_dialog(message: str)`` is called after logging (the GUI passes one that shows an
+    error dialog); without it a one-line message goes to stderr, if there is one. Ctrl+C
+    keeps its normal behaviour.
+    """
+    import sys
+    import threading
+
+    def _report(kind, value, tb) -> None:
+        if issubclass(kind, KeyboardInterrupt):
+            sys.__excepthook__(kind, value, tb)
+            return
+        setup_logging()
+        logging.getLogger("bwv").critical("uncaught exception", exc_info=(kind, value, tb))
+        msg = f"Unexpected error: {kind.__name__}: {value}. Details are in {log_file()}"
+        if show_dialog is not None:
+            try:
+                show_dialog(msg)
+                return
+            except Exception:  # noqa: BLE001 - never fail while reporting a failure
+                logging.getLogger("bwv").exception("error dialog failed")
+        if sys.stderr is not None:
+            try:
+                print(msg, file=sys.stderr)
+            except (OSError, ValueError):
+                pass
+
+    sys.excepthook = _report
+    threading.excepthook = lambda a: _report(a.exc_type, a.exc_value, a.exc_traceback)

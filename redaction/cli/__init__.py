@@ -55,8 +55,11 @@ def current_user(args) -> str:
 
 
 def main(argv: list[str] | None = None) -> int:
-    from ..logsetup import setup_logging
+    import multiprocessing
+    multiprocessing.freeze_support()  # a frozen build's worker processes start here
+    from ..logsetup import install_excepthook, setup_logging
     setup_logging()
+    install_excepthook()  # `bwv gui` replaces it with one that also shows a dialog
     parser = build_parser()
     args = parser.parse_args(argv)
     if not getattr(args, "func", None):
