@@ -1,0 +1,147 @@
+"""The machine policy file: location, validation (one-line errors), precedence, export style."""
+from __future__ import annotations
+
+import json
+import os
+
+import numpy as np
+import pytest
+
+from redaction import policy
+from redaction.policy import PolicyError, effective, load_policy
+
+from helpers import decode_all, run_bwv
+
+
+@pytest.fixture
+def policy_file(tmp_path, monkeypatch):
+    path = tmp_path / "policy.json"
+    monkeypatch.setenv("BWV_POLICY_FILE", str(path))
+
+    def write(doc, name=None):
+        p = path if name is None else tmp_path / name
+        if name:
+            monkeypatch.setenv("BWV_POLICY_FILE", str(p))
+        p.write_text(doc if isinstance(doc, str) else json.dumps(doc), encoding="utf-8")
+        return p
+    return write
+
+
+FULL = {"retention_days": 45, "default_style": "pixelate",
+        "redaction_reasons": ["Third party", "Vehicle registration"],
+        "four_eyes_approval": True, "database_url": "postgresql+psycopg://bwv:secret@db/bwv"}
+
+
+def test_no_file_means_no_overrides(tmp_path, monkeypatch):
+    monkeypatch.setenv("BWV_POLICY_FILE", str(tmp_path / "absent.json"))
+    pol = load_policy(reload=True)
+    assert pol.path is None and pol.values == {}
+    assert effective("default_style", "blur") == "blur"
+    assert "No machine policy" in pol.describe()[0]
+
+
+def test_full_policy_overrides_user_values(policy_file):
+    p = policy_file(FULL)
+    pol = load_policy(reload=True)
+    assert pol.path == p
+    assert pol.values == FULL
+    assert effective("default_style", "solid") == "pixelate"
+    assert effective("four_eyes_approval", False) is True
+    assert effective("retention_days", 31) == 45
+    text = "\n".join(pol.describe())
+    assert "secret" not in text and "bwv:***@db" in text and "Third party; Vehicle" in text
+
+
+def test_partial_policy_leaves_other_keys_to_the_user(policy_file):
+    policy_file({"four_eyes_approval": False})
+    assert effective("four_eyes_approval", True) is False
+    assert effective("default_style", "blur") == "blur"
+
+
+def test_toml_policy(policy_file):
+    policy_file('retention_days = 10\ndefault_style = "solid"\nredaction_reasons = ["A"]\n',
+                name="policy.toml")
+    assert load_policy(reload=True).values == {"retention_days": 10, "default_style": "solid",
+                                               "redaction_reasons": ["A"]}
+
+
+@pytest.mark.parametrize("doc, words", [
+    ("{not json", "invalid JSON"),
+    ("[1, 2]", "must be an object"),
+    ({"retension_days": 3}, "unknown policy key 'retension_days'"),
+    ({"retention_days": 0}, "retention_days must be"),
+    ({"retention_days": True}, "retention_days must be"),
+    ({"default_style": "smudge"}, "default_style must be one of solid, pixelate, blur"),
+    ({"redaction_reasons": []}, "redaction_reasons must be"),
+    ({"redaction_reasons": ["a", " "]}, "redaction_reasons must be"),
+    ({"redaction_reasons": ["a", "a"]}, "twice"),
+    ({"four_eyes_approval": "yes"}, "four_eyes_approval must be true or false"),
+    ({"database_url": "dbhost"}, "database_url must be a URL"),
+])
+def test_invalid_policy_is_one_line_error_naming_the_file(policy_file, doc, words):
+    p = policy_file(doc)
+    with pytest.raises(PolicyError) as e:
+        load_policy(reload=True)
+    msg = str(e.value)
+    assert "\n" not in msg and str(p) in msg and words in msg
+
+
+def test_edits_are_picked_up_by_file_state(policy_file):
+    p = policy_file({"retention_days": 5})
+    assert load_policy().get("retention_days") == 5
+    p.write_text(json.dumps({"retention_days": 600}), encoding="utf-8")
+    os.utime(p, ns=(1, 1))  # a different mtime even on coarse clocks
+    assert load_policy().get("retention_days") == 600
+
+
+def test_platform_location_without_env(monkeypatch):
+    monkeypatch.delenv("BWV_POLICY_FILE", raising=False)
+    paths = policy.candidate_paths()
+    assert paths[0].name == "policy.json" and paths[1].name == "policy.toml"
+    if os.name == "posix":
+        assert str(paths[0]).startswith(("/etc/bwv-workstation", "/Library"))
+
+
+def _project_with_box(clip_copy, tmp_path):
+    clip = clip_copy("basic")
+    proj = tmp_path / "p.bwvproj.json"
+    r = run_bwv("project", "new", str(clip), "--out", str(proj))
+    assert r.returncode == 0, r.stderr
+    r = run_bwv("project", "add-track", str(proj), "--frame", "0", "--box", "100,60,80,80",
+                "--end-frame", "49", "--reason", "third party")
+    assert r.returncode == 0, r.stderr
+    r = run_bwv("project", "decide", str(proj), "all-pending", "--status", "accepted",
+                "--reason", "third party")
+    assert r.returncode == 0, r.stderr
+    return proj
+
+
+def _export(proj, out, *extra, env=None):
+    return run_bwv("export", str(proj), "--out", str(out), "--operator", "PC 1", "--recipient",
+                   "R", "--organisation", "CPS", "--basis", "test", "--quiet", *extra, env=env)
+
+
+def test_policy_default_style_applies_to_export_unless_request_names_one(policy_file, clip_copy,
+                                                                          tmp_path):
+    proj = _project_with_box(clip_copy, tmp_path)
+    policy_file({"default_style": "pixelate"})
+    r = _export(proj, tmp_path / "a.mp4")
+    assert r.returncode == 0, r.stderr
+    man = json.loads((tmp_path / "a.manifest.json").read_text())
+    assert man["style"]["mode"] == "pixelate"
+    inner = decode_all(tmp_path / "a.mp4", "rgb24")[5][75:125, 115:165].astype(int)
+    assert inner.std() > 3  # pixelated, not a flat fill
+    r = _export(proj, tmp_path / "b.mp4", "--style", "solid")
+    assert r.returncode == 0, r.stderr
+    assert json.loads((tmp_path / "b.manifest.json").read_text())["style"]["mode"] == "solid"
+    inner = decode_all(tmp_path / "b.mp4", "rgb24")[5][75:125, 115:165].astype(int)
+    assert np.abs(inner).mean() < 8
+
+
+def test_invalid_policy_stops_export_with_one_line(policy_file, clip_copy, tmp_path):
+    proj = _project_with_box(clip_copy, tmp_path)
+    p = policy_file({"default_style": 3})
+    r = _export(proj, tmp_path / "c.mp4")
+    assert r.returncode != 0
+    assert str(p) in r.stderr and len(r.stderr.strip().splitlines()) == 1
+    assert not (tmp_path / "c.mp4").exists() and not (tmp_path / "c.manifest.json").exists()
