@@ -33,6 +33,11 @@ def log_dir() -> Path:
     return _env_dir("BWV_LOG_DIR", platformdirs.user_log_dir(APP, ORG))
 
 
+def clip_cache_dir(sha256: str) -> Path:
+    """Per-clip cache folder (detections, thumbnails): retention purges it with the clip."""
+    return cache_dir() / "clips" / sha256
+
+
 def projects_dir() -> Path:
     p = data_dir() / "projects"
     p.mkdir(parents=True, exist_ok=True)

@@ -9,7 +9,6 @@ from __future__ import annotations
 import argparse
 import importlib
 import logging
-import os
 import sys
 
 from .. import __version__
@@ -43,15 +42,11 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def current_user(args) -> str:
+    """``--user``, else $BWV_USER, else the ``bwv login`` session, else the OS login name."""
     if getattr(args, "user", None):
         return args.user
-    if os.environ.get("BWV_USER"):
-        return os.environ["BWV_USER"]
-    try:
-        import getpass
-        return getpass.getuser()
-    except Exception:
-        return "unknown"
+    from ..access import default_user
+    return default_user()
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -47,7 +47,11 @@ def register(sub) -> None:
 
 def run(args) -> int:
     user = args.operator or current_user(args)
-    access.check("export", user)
+    if args.request:  # refuse before any work: unknown/closed request, or no four-eyes approval
+        from ..store.api import check_export_request
+        user = check_export_request(args.request, user)
+    else:
+        user = access.check("export", user) or user
     req = ExportRequest(project=Path(args.project), out=Path(args.out), operator=user,
                         recipient=args.recipient, organisation=args.organisation,
                         basis=args.basis, style=args.style, accept_pending=args.accept_pending,

@@ -21,7 +21,7 @@ from ..errors import MediaError
 from ..jobs import CancelToken, EtaClock, Job, Progress
 from ..media import MediaSource, split_yuv420p
 from ..model import Track
-from ..paths import cache_dir
+from ..paths import clip_cache_dir
 from ..track import FrameRecord, Tracker, TrackerSettings, camera_shift, is_cut
 from .base import Detection
 
@@ -137,7 +137,7 @@ def detect_job(clip: str | os.PathLike, settings: DetectSettings = DetectSetting
         header = {"version": CACHE_VERSION, "source_sha256": src.sha256, "settings": asdict(settings),
                   "models": [m.get("sha256") for m in models]}
         header["settings"]["kinds"] = list(settings.kinds)
-        cache = _Cache(cache_dir() / "detect" / f"{settings.key(src.sha256)}.jsonl", header)
+        cache = _Cache(clip_cache_dir(src.sha256) / f"detect-{settings.key(src.sha256)}.jsonl", header)
         cache.path.parent.mkdir(parents=True, exist_ok=True)
         if use_cache:
             cache.load()

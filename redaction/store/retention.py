@@ -93,9 +93,7 @@ def _fault(point: str) -> None:
         os._exit(99)
 
 
-def clip_cache_dir(sha256: str) -> Path:
-    """Per-clip cache folder (detections, proxies, thumbnails): purged with the clip."""
-    return paths.cache_dir() / "clips" / sha256
+clip_cache_dir = paths.clip_cache_dir  # per-clip caches (detections, thumbnails): purged with the clip
 
 
 def _targets(s: Session, c: Clip) -> list[tuple[str, Path]]:
