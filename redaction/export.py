@@ -26,7 +26,7 @@ from .jobs import CancelToken, EtaClock, Job, Progress
 from .manifest import manifest_json, redactions_csv, sidecar_paths
 from .media import MediaSource, open_container, to_array
 from .model import Style
-from .policy import effective as policy_effective
+from .policy import load_policy
 from .render import frame_rects, render_yuv420p
 from .session import ProjectSession
 
@@ -123,9 +123,11 @@ def export_job(req: ExportRequest, cancel: Optional[CancelToken] = None) -> Job:
     yield Progress(0, 1, "checking source hash")
     source_sha = session.check_source()
     style = Style(**vars(project.style))
-    # machine policy (redaction/policy.py): its default_style replaces the project's style
-    # unless this request names one; an invalid policy file stops the export (PolicyError)
-    style.mode = req.style or policy_effective("default_style", style.mode)
+    # The machine policy's default_style is applied when a project is created (session.py);
+    # here a present but unreadable policy file stops the export (fail secure).
+    load_policy()
+    if req.style:
+        style.mode = req.style
     tracks = project.redacted_tracks(req.accept_pending)
     src = MediaSource(session.source_path, sha256=source_sha)
     info = src.info

@@ -40,6 +40,8 @@ class ProjectSession:
         clip = Path(clip)
         sha = sha256 or sha256_file(clip)
         project = Project(Source(relative_source_path(clip, path), sha))
+        from .policy import effective
+        project.style.mode = effective("default_style", project.style.mode)  # IT's default
         s = cls(project, path, user)
         if s.log.path.exists():
             raise ProjectError("an edit log already exists for this project name", s.log.path)

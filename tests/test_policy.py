@@ -121,10 +121,11 @@ def _export(proj, out, *extra, env=None):
                    "R", "--organisation", "CPS", "--basis", "test", "--quiet", *extra, env=env)
 
 
-def test_policy_default_style_applies_to_export_unless_request_names_one(policy_file, clip_copy,
-                                                                          tmp_path):
-    proj = _project_with_box(clip_copy, tmp_path)
+def test_policy_default_style_applies_to_new_projects_unless_export_names_one(policy_file,
+                                                                              clip_copy, tmp_path):
     policy_file({"default_style": "pixelate"})
+    proj = _project_with_box(clip_copy, tmp_path)
+    assert json.loads(proj.read_text())["style"]["mode"] == "pixelate"
     r = _export(proj, tmp_path / "a.mp4")
     assert r.returncode == 0, r.stderr
     man = json.loads((tmp_path / "a.manifest.json").read_text())

@@ -27,7 +27,9 @@ MIGRATIONS = Path(__file__).resolve().parent / "migrations"
 
 
 def database_url() -> str:
-    url = os.environ.get("BWV_DATABASE_URL")
+    """``$BWV_DATABASE_URL``, else the machine policy's ``database_url``, else local SQLite."""
+    from ..policy import effective
+    url = os.environ.get("BWV_DATABASE_URL") or effective("database_url", None)
     if url:
         # psycopg 3 is the driver we ship; accept the plain libpq-style scheme too
         for plain in ("postgresql://", "postgres://"):

@@ -22,9 +22,24 @@ DEFAULTS: dict[str, int | bool] = {
 }
 
 
+# settings that the machine-wide policy file (redaction/policy.py, installed by IT) fixes:
+# store key -> policy file key. A value there overrides the database's.
+MACHINE_KEYS = {"non_evidential_days": "retention_days", "four_eyes_export": "four_eyes_approval"}
+
+
+def _machine(key: str):
+    from ..policy import load_policy  # lazy: a bad policy file fails where it is used
+    pol = load_policy()
+    mk = MACHINE_KEYS.get(key)
+    return (True, pol.get(mk)) if mk and pol.is_set(mk) else (False, None)
+
+
 def get(s: Session, key: str):
     if key not in DEFAULTS:
         raise StoreError(f"unknown policy setting {key!r}")
+    fixed, value = _machine(key)
+    if fixed:
+        return value
     row = s.get(PolicySetting, key)
     return json.loads(row.value) if row else DEFAULTS[key]
 
@@ -34,6 +49,10 @@ def all_settings(s: Session) -> dict:
     for row in s.execute(select(PolicySetting)).scalars():
         if row.key in DEFAULTS:
             out[row.key] = json.loads(row.value)
+    for key in MACHINE_KEYS:
+        fixed, value = _machine(key)
+        if fixed:
+            out[key] = value
     return out
 
 
@@ -56,6 +75,10 @@ def parse_value(key: str, text: str):
 
 
 def set_value(s: Session, key: str, value, user: str) -> None:
+    if _machine(key)[0]:
+        from ..policy import load_policy
+        raise StoreError(f"{key} is set by the machine policy file {load_policy().path} "
+                         "and cannot be changed here")
     old = get(s, key)
     row = s.get(PolicySetting, key)
     if row is None:

@@ -1,6 +1,7 @@
 """Migrations from an empty database; standalone mode creates no database."""
 from __future__ import annotations
 
+import pytest
 import sqlalchemy as sa
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
@@ -72,3 +73,19 @@ def test_database_url_default_and_plain_postgres_scheme(tmp_path, monkeypatch):
     assert db.database_url() == f"sqlite:///{tmp_path / 'bwv.sqlite3'}"
     monkeypatch.setenv("BWV_DATABASE_URL", "postgresql://u:p@host/db")
     assert db.database_url() == "postgresql+psycopg://u:p@host/db"
+
+
+def test_machine_policy_file_overrides_store_settings(store, tmp_path, monkeypatch):
+    """IT's read-only policy file wins over the database's settings and cannot be changed."""
+    import json as _json
+    from redaction.store import policy as store_policy
+    from redaction.store.errors import StoreError
+    f = tmp_path / "policy.json"
+    f.write_text(_json.dumps({"retention_days": 45, "four_eyes_approval": True}))
+    monkeypatch.setenv("BWV_POLICY_FILE", str(f))
+    with store.session() as s:
+        assert store_policy.get(s, "non_evidential_days") == 45
+        assert store_policy.all_settings(s)["four_eyes_export"] is True
+        with pytest.raises(StoreError, match="machine policy"):
+            store_policy.set_value(s, "non_evidential_days", 10, "admin")
+        assert store_policy.get(s, "lockout_failures") == 5  # untouched keys: the store's
