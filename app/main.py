@@ -43,6 +43,10 @@ def _excepthook(kind, value, tb) -> None:
 
 
 def make_app(argv: Optional[list[str]] = None):
+    # Background jobs (detection, export) run Python in a worker thread; a short GIL switch
+    # interval lets the GUI thread get the GIL back quickly, so frame stepping stays
+    # responsive while they run (see bench/ui_latency.py and docs/adr/0003-playback.md).
+    sys.setswitchinterval(float(os.environ.get("BWV_GIL_SWITCH_S", "0.001")))
     from PySide6.QtWidgets import QApplication
     app = QApplication.instance()
     if app is None:

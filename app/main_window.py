@@ -56,6 +56,7 @@ class MainWindow(QMainWindow):
         self.user = user
         self.prefs = prefs or Preferences.load()
         self.interactive = interactive   # False: tests/screenshots, never block on a question
+        self._restored_state = False
         self.doc: Optional[Document] = None
         self.setWindowTitle("BWV Workstation")
         self.setObjectName("MainWindow")
@@ -93,8 +94,8 @@ class MainWindow(QMainWindow):
             self.stack.addWidget(self.vlc)
         self.playback = Playback(None, self.vlc, self)
         self.transport = TransportBar(self.a, self)
-        short = self.vlc_status.split(";")[0].split(":")[0] if self.vlc is None else self.vlc_status
-        self.transport.set_note(short if self.vlc is None else self.vlc_status, self.vlc_status)
+        self.transport.set_note(self.vlc_status.split(":")[0] if self.vlc is None else "Sound: Shift+Space",
+                                self.vlc_status)
         central = QWidget(self)
         v = QVBoxLayout(central)
         v.setContentsMargins(0, 0, 0, 0)
@@ -104,6 +105,8 @@ class MainWindow(QMainWindow):
         self.setCentralWidget(central)
 
     def _build_docks(self) -> None:
+        self.setCorner(Qt.BottomRightCorner, Qt.RightDockWidgetArea)
+        self.setCorner(Qt.TopRightCorner, Qt.RightDockWidgetArea)
         self.timeline = TimelinePanel(self)
         self.review = ReviewPanel(self.a, self.prefs.reasons, self)
         self.review.short_n.setValue(self.prefs.short_track_frames)
@@ -147,6 +150,9 @@ class MainWindow(QMainWindow):
         for w in (self.job_label, self.job_bar, self.job_cancel):
             w.hide()
             sb.addPermanentWidget(w)
+        self.vlc_label = QLabel(self.vlc_status, self)
+        self.vlc_label.setAccessibleName("Sound playback status")
+        sb.addPermanentWidget(self.vlc_label)
         sb.addPermanentWidget(self.user_label)
 
     def _connect(self) -> None:
@@ -485,9 +491,11 @@ class MainWindow(QMainWindow):
     def detect(self) -> None:
         if self.doc is None or not detect_available() or self.runner.busy:
             return
+        from redaction.detect.factory import available_kinds
         from redaction.detect.job import DetectSettings, detect_job  # the detection issue's job
         path, sha = str(self.doc.session.source_path), self.doc.project.source.sha256
-        self.runner.start("detect", lambda cancel: detect_job(path, DetectSettings(), cancel, sha256=sha))
+        settings = DetectSettings(kinds=available_kinds())
+        self.runner.start("detect", lambda cancel: detect_job(path, settings, cancel, sha256=sha))
         self.runner.finished.connect(self._detected, Qt.SingleShotConnection)
 
     def _detected(self, result) -> None:
@@ -553,6 +561,7 @@ class MainWindow(QMainWindow):
     def _restore(self) -> None:
         s = settings()
         geo, state = s.value("geometry"), s.value("state")
+        self._restored_state = isinstance(state, QByteArray)
         if isinstance(geo, QByteArray):
             self.restoreGeometry(geo)
         else:
@@ -560,8 +569,18 @@ class MainWindow(QMainWindow):
         if isinstance(state, QByteArray):
             self.restoreState(state)
         else:
-            self.resizeDocks([self.dock_review], [440], Qt.Horizontal)
-            self.resizeDocks([self.dock_timeline], [300], Qt.Vertical)
+            self._default_layout()
+
+    def _default_layout(self) -> None:
+        w, h = self.width(), self.height()
+        self.resizeDocks([self.dock_review], [max(360, int(w * 0.27))], Qt.Horizontal)
+        self.resizeDocks([self.dock_timeline], [max(190, int(h * 0.33))], Qt.Vertical)
+
+    def showEvent(self, e) -> None:
+        super().showEvent(e)
+        if not self._restored_state:
+            self._restored_state = True
+            self._default_layout()
 
     def closeEvent(self, e) -> None:
         if self.doc is not None and self.doc.session.dirty and self.interactive:

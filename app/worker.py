@@ -11,7 +11,7 @@ import logging
 import time
 from typing import Any, Callable, Optional
 
-from PySide6.QtCore import QObject, QThread, Signal, Slot
+from PySide6.QtCore import QCoreApplication, QEventLoop, QObject, QThread, Signal, Slot
 
 from redaction.errors import BwvError, Cancelled
 from redaction.jobs import CancelToken, Job, Progress
@@ -109,13 +109,15 @@ class JobRunner(QObject):
             self._cancel.cancel()
 
     def wait(self, ms: int = 30000) -> bool:
-        """Block until the job ends (tests, shutdown). Signals are delivered afterwards."""
-        t = self._thread
-        if t is None:
-            return True
-        if self._cancel is not None and ms <= 0:
-            self._cancel.cancel()
-        return t.wait(max(ms, 1))
+        """Process events until the job has ended and its signals were delivered (tests,
+        screenshots, shutdown). True if it ended within ``ms``."""
+        deadline = time.monotonic() + ms / 1000
+        while self.busy and time.monotonic() < deadline:
+            t = self._thread
+            if t is not None:
+                t.wait(20)
+            QCoreApplication.processEvents(QEventLoop.AllEvents, 20)
+        return not self.busy
 
     def _end(self) -> None:
         thread = self._thread
@@ -142,7 +144,12 @@ class JobRunner(QObject):
         self.cancelled.emit()
 
     def shutdown(self) -> None:
+        """Cancel and join the job (its result is dropped)."""
         self.cancel()
-        if self._thread is not None:
-            self._thread.quit()
-            self._thread.wait(10000)
+        t = self._thread
+        if t is not None:
+            self.wait(10000)
+        t = self._thread
+        if t is not None:  # the job ignored cancellation: stop its thread's event loop
+            t.quit()
+            t.wait(10000)

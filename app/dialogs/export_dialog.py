@@ -250,6 +250,11 @@ class ExportDialog(QDialog):
         self.error.setText("Export cancelled; nothing was kept.")
         self.stack.setCurrentIndex(0)
 
+    def _browse(self) -> None:
+        path, _ = QFileDialog.getSaveFileName(self, "Export to", self.out.text(), "MP4 video (*.mp4)")
+        if path:
+            self.out.setText(path if path.lower().endswith(".mp4") else path + ".mp4")
+
     def _open_folder(self) -> None:
         if self.result is not None:
             QDesktopServices.openUrl(QUrl.fromLocalFile(str(Path(self.result.out).parent)))

@@ -67,17 +67,15 @@ class TransportBar(QWidget):
         lay.addStretch(1)
         self.playback_note = QLabel("", self)
         self.playback_note.setAccessibleName("Playback engine")
-        self.playback_note.setMaximumWidth(self.fontMetrics().horizontalAdvance("x") * 36)
         lay.addWidget(self.playback_note)
-        lay.addWidget(QLabel("Speed", self))
         self.speed = QComboBox(self)
         self.speed.setAccessibleName("Playback speed")
         for s in SPEEDS:
             self.speed.addItem(f"{s:g}×", s)
         self.speed.setCurrentIndex(SPEEDS.index(1.0))
         self.speed.activated.connect(lambda i: self.speedRequested.emit(self.speed.itemData(i)))
+        self.speed.setToolTip("Playback speed (Ctrl+Up / Ctrl+Down; J/L shuttle)")
         lay.addWidget(self.speed)
-        lay.addWidget(QLabel("View", self))
         self.mode = QComboBox(self)
         self.mode.setAccessibleName("View mode")
         self.mode.setToolTip("View mode (M cycles Edit / Redacted preview / Original)")
@@ -101,7 +99,7 @@ class TransportBar(QWidget):
         self.frame.blockSignals(True)
         self.frame.setValue(index)
         self.frame.blockSignals(False)
-        self.captured.setText(f"Captured {captured}" if captured else "Capture time unknown")
+        self.captured.setText(captured or "capture time unknown")
 
     def show_speed(self, signed: float) -> None:
         s = abs(signed)

@@ -6,8 +6,8 @@ from typing import Optional
 import numpy as np
 from PySide6.QtCore import QSize, Qt, Signal
 from PySide6.QtGui import QIcon, QImage, QPixmap
-from PySide6.QtWidgets import (QAbstractItemView, QComboBox, QFormLayout, QGroupBox, QHBoxLayout,
-                               QHeaderView, QLabel, QProgressBar, QPushButton, QSpinBox,
+from PySide6.QtWidgets import (QAbstractItemView, QComboBox, QGridLayout, QGroupBox, QHBoxLayout,
+                               QHeaderView, QLabel, QMenu, QProgressBar, QSizePolicy, QSpinBox,
                                QTableWidget, QTableWidgetItem, QToolButton, QVBoxLayout, QWidget)
 
 from redaction.model import KINDS
@@ -40,52 +40,51 @@ class ReviewPanel(QWidget):
         lay.setContentsMargins(6, 6, 6, 6)
 
         box = QGroupBox("Decision", self)
-        form = QFormLayout(box)
+        g = QGridLayout(box)
+        g.setContentsMargins(6, 6, 6, 6)
         self.current = QLabel("No track selected", box)
         self.current.setWordWrap(True)
         self.current.setAccessibleName("Selected track")
-        form.addRow(self.current)
+        g.addWidget(self.current, 0, 0, 1, 3)
+        g.addWidget(QLabel("Reason", box), 1, 0)
         self.reason = QComboBox(box)
         self.reason.setEditable(True)
         self.reason.setAccessibleName("Reason")
         self.reason.setToolTip("Reason recorded with the decision: pick one or type your own")
         self.reason.addItems(reasons)
         self.reason.setSizeAdjustPolicy(QComboBox.AdjustToMinimumContentsLengthWithIcon)
-        self.reason.setMinimumContentsLength(16)
-        form.addRow("Reason", self.reason)
-        row = QHBoxLayout()
-        for name in ("accept", "reject", "keep_clear"):
-            b = QToolButton(box)
-            b.setDefaultAction(actions[name])
-            b.setToolButtonStyle(Qt.ToolButtonTextOnly)
-            row.addWidget(b)
-        form.addRow(row)
+        self.reason.setMinimumContentsLength(12)
+        g.addWidget(self.reason, 1, 1, 1, 2)
+        for c, name in enumerate(("accept", "reject", "keep_clear")):
+            g.addWidget(self._button(actions[name], box), 2, c)
+        for c, name in enumerate(("set_start", "set_end")):
+            g.addWidget(self._button(actions[name], box), 3, c)
         self.kind = QComboBox(box)
         self.kind.setAccessibleName("Kind of the selected track")
+        self.kind.setToolTip("Kind of the selected track")
         self.kind.addItems(KINDS)
         self.kind.activated.connect(lambda i: self.kindRequested.emit(self.kind.itemText(i)))
-        form.addRow("Kind", self.kind)
-        row2 = QHBoxLayout()
-        for name in ("set_start", "set_end", "split", "merge", "delete"):
-            b = QToolButton(box)
-            b.setDefaultAction(actions[name])
-            b.setToolButtonStyle(Qt.ToolButtonTextOnly)
-            row2.addWidget(b)
-        form.addRow(row2)
+        g.addWidget(self.kind, 3, 2)
+        for c, name in enumerate(("split", "merge", "delete")):
+            g.addWidget(self._button(actions[name], box), 4, c)
         lay.addWidget(box)
 
-        bulk = QGroupBox("Bulk decisions (one undo)", self)
+        bulk = QGroupBox("Bulk (one undo each)", self)
         bl = QHBoxLayout(bulk)
-        self.bulk_kind = QComboBox(bulk)
-        self.bulk_kind.addItems(KINDS)
-        self.bulk_kind.setAccessibleName("Kind to accept in bulk")
-        acc = QPushButton("Accept all pending", bulk)
-        acc.setAccessibleName("Accept all pending tracks of this kind")
-        acc.clicked.connect(lambda: self.acceptAllRequested.emit(self.bulk_kind.currentText()))
+        bl.setContentsMargins(6, 6, 6, 6)
+        acc = QToolButton(bulk)
+        acc.setText("Accept all…")
+        acc.setAccessibleName("Accept all pending tracks of a kind")
+        acc.setPopupMode(QToolButton.InstantPopup)
+        acc.setToolTip("Accept every pending track of a kind")
+        menu = QMenu(acc)
+        for k in KINDS:
+            menu.addAction(f"…{k}s", lambda k=k: self.acceptAllRequested.emit(k))
+        acc.setMenu(menu)
         bl.addWidget(acc)
-        bl.addWidget(self.bulk_kind)
-        bl.addSpacing(8)
-        rej = QPushButton("Reject shorter than", bulk)
+        rej = QToolButton(bulk)
+        rej.setText("Reject shorter than")
+        rej.setToolTip("Reject every pending track shorter than this many frames")
         rej.setAccessibleName("Reject pending tracks shorter than N frames")
         self.short_n = QSpinBox(bulk)
         self.short_n.setRange(1, 100000)
@@ -128,13 +127,21 @@ class ReviewPanel(QWidget):
         lay.addWidget(self.table, 1)
 
         cov = QHBoxLayout()
-        cov.addWidget(QLabel("Watched in redacted preview", self))
+        cov.addWidget(QLabel("Watched in preview", self))
         self.coverage = QProgressBar(self)
         self.coverage.setAccessibleName("Coverage: share of frames watched in redacted preview")
         self.coverage.setRange(0, 1000)
         self.coverage.setFormat("%p%")
         cov.addWidget(self.coverage, 1)
         lay.addLayout(cov)
+
+    @staticmethod
+    def _button(action, parent) -> QToolButton:
+        b = QToolButton(parent)
+        b.setDefaultAction(action)
+        b.setToolButtonStyle(Qt.ToolButtonTextOnly)
+        b.setSizePolicy(QSizePolicy.Expanding, QSizePolicy.Fixed)
+        return b
 
     # -- data -------------------------------------------------------------------------
     def set_doc(self, doc) -> None:

@@ -101,7 +101,6 @@ def test_bulk_decisions_are_one_undo(qtbot, win):
     win.review.rejectShortRequested.emit(5)
     st = {t.id: t.status for t in doc.project.tracks}
     assert st == {"a1": "pending", "a2": "rejected", "a3": "rejected", "a4": "pending"}
-    win.review.bulk_kind.setCurrentText("face")
     win.review.acceptAllRequested.emit("face")
     assert doc.project.track("a1").status == "accepted"
     doc.undo()

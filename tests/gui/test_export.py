@@ -1,0 +1,99 @@
+"""Export gating, and export from the dialog producing the same files as the CLI."""
+from __future__ import annotations
+
+import json
+
+import av
+import numpy as np
+
+from redaction import edits
+from redaction.cli import main as bwv
+from redaction.model import Keyframe, Track
+
+
+def _auto(tid, status="pending"):
+    return Track(tid, "face", "auto", status, keyframes=[Keyframe(0, (40, 30, 60, 60)),
+                                                         Keyframe(39, (200, 120, 60, 60))])
+
+
+def test_export_disabled_while_auto_tracks_pending(qtbot, win):
+    doc = win.doc
+    doc.do(edits.AddTracks([_auto("a1")]))
+    assert "pending" in win.a["export"].toolTip()
+    d = win.export()
+    qtbot.addWidget(d)
+    d.recipient.setText("Jane Doe")
+    d.org.setText("Doe & Co Solicitors")
+    assert not d.go.isEnabled()                   # pending: disabled
+    d.override.setChecked(True)                   # explicit override
+    assert d.go.isEnabled()
+    assert d.request().accept_pending
+    d.override.setChecked(False)
+    assert not d.go.isEnabled()
+    d.reject()
+    doc.decide("accepted", "Third party", ["a1"])
+    d2 = win.export()
+    qtbot.addWidget(d2)
+    d2.recipient.setText("Jane Doe")
+    d2.org.setText("Doe & Co Solicitors")
+    assert d2.go.isEnabled() and not d2.override.isVisible()
+    d2.recipient.setText("")
+    assert not d2.go.isEnabled()                  # required fields
+    d2.recipient.setText("Jane")
+    d2.ranges.setText("5-")
+    assert not d2.go.isEnabled()
+    d2.ranges.setText("0-9, 00:00:01:00-00:00:01:10")
+    assert d2.request().ranges == [(0, 9), (25, 35)]
+    d2.reject()
+
+
+def _frames(path):
+    with av.open(str(path)) as c:
+        return [f.to_ndarray(format="yuv420p") for f in c.decode(video=0)]
+
+
+def test_export_from_dialog_matches_cli(qtbot, win, tmp_path):
+    doc = win.doc
+    doc.do(edits.AddTracks([_auto("a1"), _auto("a2")]))
+    doc.decide("accepted", "Third party face", ["a1"])
+    doc.decide("rejected", "Officer", ["a2"])
+    doc.seek(10)
+    doc.add_box((10, 150, 50, 40))
+    d = win.export()
+    qtbot.addWidget(d)
+    out_gui = tmp_path / "gui.mp4"
+    d.out.setText(str(out_gui))
+    d.recipient.setText("Jane Doe")
+    d.org.setText("Doe & Co Solicitors")
+    d.basis.setCurrentText("UK GDPR Art.15 (subject access)")
+    d.style_mode.setCurrentText("pixelate")
+    d.ranges.setText("0-19, 30-39")
+    assert d.go.isEnabled()
+    d.go.click()
+    assert d.stack.currentIndex() == 1                        # progress page, off the UI thread
+    qtbot.waitUntil(lambda: d.stack.currentIndex() == 2, timeout=120000)
+    res = d.result
+    assert res.out == out_gui and res.manifest.exists() and res.csv.exists()
+    assert res.sha256 in d.summary.text() and str(res.manifest) in d.summary.text()
+    d.accept()
+    out_cli = tmp_path / "cli.mp4"
+    rc = bwv(["export", str(doc.session.path), "--out", str(out_cli), "--operator", "alice",
+              "--recipient", "Jane Doe", "--organisation", "Doe & Co Solicitors",
+              "--basis", "UK GDPR Art.15 (subject access)", "--style", "pixelate",
+              "--ranges", "0-19,30-39", "--quiet"])
+    assert rc == 0
+    a, b = _frames(out_gui), _frames(out_cli)
+    assert len(a) == len(b) == 30
+    assert all(np.array_equal(x, y) for x, y in zip(a, b))
+    mg = json.loads(res.manifest.read_text())
+    mc = json.loads(out_cli.with_name("cli.manifest.json").read_text())
+    for key in ("source", "ranges", "trimmed", "style", "redactions", "operator", "recipient",
+                "organisation", "basis", "metadata"):
+        assert mg[key] == mc[key], key
+    assert set(mg["redactions"]["tracks"]) == {"a1", doc.project.tracks[-1].id}
+    assert mg["output"]["frames"] == mc["output"]["frames"] == 30
+    assert res.sha256 == mc["export_sha256"]      # byte-identical files
+    # the UI session keeps appending to the same, unbroken log after the engine's export entry
+    doc.add_box((5, 5, 20, 20))
+    acts = [e["action"] for e in doc.session.log.verify()]
+    assert acts.count("export") == 2 and acts[-1] == "apply"
