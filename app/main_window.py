@@ -8,7 +8,7 @@ import uuid
 from pathlib import Path
 from typing import Callable, Optional
 
-from PySide6.QtCore import QByteArray, QSettings, Qt, QTimer
+from PySide6.QtCore import QByteArray, QSettings, QSize, Qt, QTimer
 from PySide6.QtWidgets import (QApplication, QDockWidget, QFileDialog, QLabel, QMainWindow,
                                QMessageBox, QProgressBar, QStackedWidget, QStyle, QToolButton, QVBoxLayout,
                                QWidget)
@@ -22,6 +22,7 @@ from . import background
 from .actions import build_actions
 from .dialogs.export_dialog import ExportDialog
 from .dialogs.help_overlay import HelpOverlay
+from .icons import SHAPES, icon
 from .dialogs.small import AnnotationDialog, AudioRangeDialog, ask_goto
 from .document import MODE_LABELS, Document, open_document
 from .player.frame_view import FrameView
@@ -77,12 +78,12 @@ class MainWindow(QMainWindow):
 
     # -- construction ----------------------------------------------------------------------
     def _set_icons(self) -> None:
-        st = self.style()
-        for name, icon in (("go_start", QStyle.SP_MediaSkipBackward), ("back_second", QStyle.SP_MediaSeekBackward),
-                           ("step_back", QStyle.SP_ArrowLeft), ("play", QStyle.SP_MediaPlay),
-                           ("step_forward", QStyle.SP_ArrowRight), ("forward_second", QStyle.SP_MediaSeekForward),
-                           ("go_end", QStyle.SP_MediaSkipForward)):
-            self.a[name].setIcon(st.standardIcon(icon))
+        color = QApplication.palette().buttonText().color()
+        playing = getattr(self, "playback", None) is not None and self.playback.playing
+        for name in SHAPES:
+            if name in self.a:
+                self.a[name].setIcon(icon(name, color))
+        self.a["play"].setIcon(icon("pause" if playing else "play", color))
 
     def _build_view(self) -> None:
         self.view = FrameView(self)
@@ -374,7 +375,10 @@ class MainWindow(QMainWindow):
 
     def _playing_changed(self, playing: bool) -> None:
         self.stack.setCurrentWidget(self.vlc if self.playback.using_vlc else self.view)
-        self.a["play"].setIcon(self.style().standardIcon(QStyle.SP_MediaPause if playing else QStyle.SP_MediaPlay))
+        if playing and self.playback.using_vlc:
+            self.statusBar().showMessage("Playing with sound (VLC): overlays hidden; pause to review "
+                                         "the exact frame", 5000)
+        self._set_icons()
         if not playing:
             self.render()
 
@@ -539,6 +543,7 @@ class MainWindow(QMainWindow):
     def cycle_theme(self) -> None:
         i = THEMES.index(self.prefs.theme) if self.prefs.theme in THEMES else 0
         self.prefs.theme = apply_theme(QApplication.instance(), THEMES[(i + 1) % len(THEMES)])
+        self._set_icons()
         self.statusBar().showMessage(f"Theme: {self.prefs.theme}", 3000)
         try:
             self.prefs.save()
@@ -562,14 +567,15 @@ class MainWindow(QMainWindow):
         s = settings()
         geo, state = s.value("geometry"), s.value("state")
         self._restored_state = isinstance(state, QByteArray)
-        if isinstance(geo, QByteArray):
-            self.restoreGeometry(geo)
-        else:
-            self.resize(1600, 960)
         if isinstance(state, QByteArray):
             self.restoreState(state)
+        if isinstance(geo, QByteArray):
+            self.restoreGeometry(geo)
+            size = s.value("size")
+            if isinstance(size, QSize) and not self.isMaximized():
+                self.resize(size)   # some platforms (offscreen) restore the frame, not the size
         else:
-            self._default_layout()
+            self.resize(1600, 960)
 
     def _default_layout(self) -> None:
         w, h = self.width(), self.height()
@@ -599,5 +605,6 @@ class MainWindow(QMainWindow):
         s = settings()
         s.setValue("geometry", self.saveGeometry())
         s.setValue("state", self.saveState())
+        s.setValue("size", self.size())
         s.sync()
         super().closeEvent(e)

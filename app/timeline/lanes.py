@@ -223,22 +223,31 @@ class TimelineView(QWidget):
             x += tw + 1
 
     def _paint_ruler(self, p, lane, text, mid) -> None:
+        """Ticks on frames when zoomed in, on whole seconds (labelled by time) otherwise."""
         y, h = lane
         fps = float(self.doc.media.fps) or 25.0
         fm = p.fontMetrics()
         min_px = fm.horizontalAdvance("00:00:00") + 16
-        steps = [1, 5, 10, int(fps), int(fps) * 2, int(fps) * 5, int(fps) * 10, int(fps) * 30,
-                 int(fps) * 60, int(fps) * 300, int(fps) * 600, int(fps) * 1800]
-        step = next((s for s in steps if s > 0 and s * self.ppf >= min_px), steps[-1])
-        first = int(self.offset // step) * step
         p.setPen(text)
-        f = first
-        while self.x_of(f) < self.width():
-            x = self.x_of(f)
+        frame_steps = [s for s in (1, 2, 5, 10) if s < fps]
+        step = next((s for s in frame_steps if s * self.ppf >= min_px), None)
+        if step is not None:
+            f = int(self.offset // step) * step
+            while self.x_of(f) < self.width():
+                x = self.x_of(f)
+                p.drawLine(QPointF(x, y + h - 5), QPointF(x, y + h))
+                p.drawText(QPointF(x + 3, y + fm.ascent() + 1), f"{f}")
+                f += step
+            return
+        secs = next((s for s in (1, 2, 5, 10, 15, 30, 60, 120, 300, 600, 1800, 3600)
+                     if s * fps * self.ppf >= min_px), 3600)
+        t = int(self.offset / fps // secs) * secs
+        while self.x_of(t * fps) < self.width():
+            x = self.x_of(t * fps)
             p.drawLine(QPointF(x, y + h - 5), QPointF(x, y + h))
-            label = self.doc.timecode(f)[:8] if step >= fps else f"{f}"
-            p.drawText(QPointF(x + 3, y + fm.ascent() + 1), label)
-            f += step
+            p.drawText(QPointF(x + 3, y + fm.ascent() + 1),
+                       f"{t // 3600:02d}:{t // 60 % 60:02d}:{t % 60:02d}")
+            t += secs
 
     def _paint_density(self, p, lane) -> None:
         y, h = lane
@@ -262,6 +271,11 @@ class TimelineView(QWidget):
 
     def _paint_tracks(self, p, lane, text) -> None:
         y0, h = lane
+        if not self.doc.project.tracks:
+            p.setPen(self.palette().placeholderText().color())
+            p.drawText(QRectF(GUTTER + 8, y0, 600, p.fontMetrics().height() + 6), Qt.AlignVCenter,
+                       "No tracks yet: draw a box on the picture, or run detection (Ctrl+D)")
+            return
         if h <= 0:
             return
         sel = self.doc.selected
@@ -284,9 +298,14 @@ class TimelineView(QWidget):
                 for k in t.keyframes:
                     kx = self.x_of(k.frame + 0.5)
                     p.drawLine(QPointF(kx, y + 2), QPointF(kx, y + h - 2))
-            if h >= p.fontMetrics().height() - 2 and r.width() > 40:
+            if h >= 9 and r.width() > 40:
+                if h < p.fontMetrics().height():
+                    f = p.font()
+                    f.setPixelSize(max(8, int(h) - 1))
+                    p.setFont(f)
                 p.setPen(QColor(0, 0, 0))
                 p.drawText(r.adjusted(3, 0, 0, 0), Qt.AlignVCenter | Qt.AlignLeft, f"{t.id} {t.kind}")
+                p.setFont(self.font())
 
     def _paint_audio(self, p, lane, text) -> None:
         y, h = lane

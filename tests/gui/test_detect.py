@@ -1,0 +1,33 @@
+"""Detection from the window: runs in the JobRunner, adds pending auto tracks in one undo,
+frame stepping keeps working while it runs, and export is then gated."""
+from __future__ import annotations
+
+import pytest
+from PySide6.QtCore import Qt
+
+job_mod = pytest.importorskip("redaction.detect.job")
+from redaction.detect.base import Detection  # noqa: E402
+
+
+def test_detect_adds_pending_tracks_off_the_ui_thread(qtbot, win, monkeypatch):
+    real = job_mod.detect_job
+
+    def fake_detector(rgb):
+        return [Detection("face", (100.0, 60.0, 40.0, 40.0), 0.9)]
+
+    monkeypatch.setattr(job_mod, "detect_job",
+                        lambda clip, settings, cancel=None, **kw: real(clip, settings, cancel,
+                                                                       detector=fake_detector, **kw))
+    monkeypatch.setattr("redaction.detect.factory.available_kinds", lambda: ("face",))
+    assert win.a["detect"].isEnabled()
+    win.a["detect"].trigger()
+    assert win.runner.busy and win.runner.name == "detect"
+    qtbot.keyClick(win.view, Qt.Key_Right)        # stepping while detection runs
+    assert win.view.frame_index == 1
+    qtbot.waitUntil(lambda: not win.runner.busy, timeout=120000)
+    tracks = win.doc.project.tracks
+    assert tracks and all(t.origin == "auto" and t.status == "pending" for t in tracks)
+    assert win.review.table.rowCount() == len(tracks)
+    assert "pending" in win.a["export"].toolTip()
+    win.doc.undo()                                 # one undo removes the whole run
+    assert win.doc.project.tracks == []
