@@ -44,9 +44,16 @@ def build_faces(preset: str = DEFAULT_PRESET, **overrides) -> Detector:
     return CombinedFaceDetector(members, name=f"faces-{preset}")
 
 
+def build_plates(preset: str = DEFAULT_PRESET, **overrides) -> Detector:
+    """The number-plate detector of ``preset`` (redaction/detect/plates.py)."""
+    from .plates import build_plates as _build
+    return _build(_check_preset(preset), **overrides)
+
+
 # kind -> builder(preset) -> Detector. The plate detector registers itself here.
 BUILDERS: dict[str, Callable[..., Detector]] = {
     "face": build_faces,
+    "plate": build_plates,
 }
 
 

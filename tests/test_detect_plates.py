@@ -1,0 +1,125 @@
+"""The number-plate detector (redaction/detect/plates.py) on generated images.
+
+The synthetic plates come from the training renderer (training/plates/synth.py), drawn
+frontal and sharp onto a procedurally generated background at a known place.
+"""
+from __future__ import annotations
+
+import importlib.util
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from redaction.detect import models as reg
+from redaction.detect.base import Detector
+from redaction.detect.factory import build_detector
+from redaction.detect.plates import PlateDetector, build_plates
+from redaction.errors import IntegrityError, MediaError
+from redaction.fsutil import sha256_file
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def _synth():
+    spec = importlib.util.spec_from_file_location("plates_synth", ROOT / "training" / "plates" / "synth.py")
+    mod = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(mod)
+    return mod
+
+
+@pytest.fixture(scope="module")
+def synth():
+    return _synth()
+
+
+@pytest.fixture(scope="module")
+def det():
+    return PlateDetector()
+
+
+def _iou(a, b):
+    ax0, ay0, aw, ah = a
+    bx0, by0, bw, bh = b
+    iw = max(0.0, min(ax0 + aw, bx0 + bw) - max(ax0, bx0))
+    ih = max(0.0, min(ay0 + ah, by0 + bh) - max(ay0, by0))
+    inter = iw * ih
+    return inter / (aw * ah + bw * bh - inter)
+
+
+def _scene(synth, seed, style, size=(720, 1280), width=200, centre=(640, 470)):
+    rng = np.random.default_rng(seed)
+    img = synth.procedural_background(rng, *size)
+    plate, _ = synth.render_plate(rng, style)
+    box = synth.paste_plate(img, plate, rng, width, centre, clean=True)
+    return img, box
+
+
+def test_model_file_matches_registry():
+    m = reg.info("plate_detector")
+    p = reg.model_path("plate_detector")
+    assert p.name == "plate_detector.onnx" and sha256_file(p) == m.sha256
+    assert m.licence == "GPL-3.0-or-later"
+    md = (ROOT / "resources" / "models" / "MODELS.md").read_text()
+    assert m.sha256 in md
+
+
+@pytest.mark.parametrize("style,seed", [("uk_rear", 1), ("uk_front", 2), ("uk_square", 3)])
+def test_finds_a_synthetic_uk_plate_at_its_place(det, synth, style, seed):
+    img, box = _scene(synth, seed, style, width=160 if style == "uk_square" else 220)
+    dets = det(img)
+    assert dets, f"no plate found ({style})"
+    best = max(dets, key=lambda d: _iou(d.box, box))
+    assert best.kind == "plate" and 0 < best.score <= 1
+    assert _iou(best.box, box) > 0.5, (best, box)
+    x, y, w, h = best.box
+    assert 0 <= x and 0 <= y and x + w <= img.shape[1] and y + h <= img.shape[0]
+
+
+def test_no_detections_on_blank_images(det):
+    for v in (0, 128, 255):
+        assert det(np.full((480, 640, 3), v, np.uint8)) == []
+
+
+@pytest.mark.parametrize("shape", [(1, 1), (7, 333), (333, 7), (101, 179), (1081, 1919), (2000, 50)])
+def test_odd_image_sizes(det, shape):
+    rng = np.random.default_rng(0)
+    img = rng.integers(0, 256, shape + (3,), dtype=np.uint8)
+    for d in det(img):
+        x, y, w, h = d.box
+        assert 0 <= x and 0 <= y and w >= 1 and h >= 1
+        assert x + w <= shape[1] + 1e-3 and y + h <= shape[0] + 1e-3
+
+
+def test_odd_size_scene_still_finds_the_plate(det, synth):
+    img, box = _scene(synth, 5, "uk_rear", size=(487, 901), width=180, centre=(451, 300))
+    assert max((_iou(d.box, box) for d in det(img)), default=0) > 0.5
+
+
+def test_bad_input_is_one_line_error(det):
+    with pytest.raises(MediaError) as e:
+        det(np.zeros((10, 10), np.uint8))
+    assert "\n" not in str(e.value)
+    with pytest.raises(MediaError):
+        det(np.zeros((10, 10, 3), np.float32))
+
+
+def test_factory_and_presets(synth):
+    img, box = _scene(synth, 7, "uk_rear")
+    for preset in ("fast", "accurate"):
+        d = build_detector(("plate",), preset=preset)
+        assert isinstance(d, Detector) and d.kinds == ("plate",)
+        assert [e["name"] for e in d.models()] == ["plate_detector"]
+        assert d.models()[0]["sha256"] == reg.info("plate_detector").sha256
+        assert max((_iou(x.box, box) for x in d(img)), default=0) > 0.5
+    with pytest.raises(ValueError, match="preset"):
+        build_plates("turbo")
+
+
+def test_tampered_model_is_refused(tmp_path, monkeypatch):
+    data = bytearray(reg.model_path("plate_detector").read_bytes())
+    data[len(data) // 2] ^= 0x01
+    (tmp_path / "plate_detector.onnx").write_bytes(bytes(data))
+    monkeypatch.setattr(reg, "models_dir", lambda: tmp_path)
+    with pytest.raises(IntegrityError, match="plate_detector.onnx"):
+        PlateDetector()
