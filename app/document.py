@@ -32,6 +32,7 @@ from redaction.timebase import timecode
 log = logging.getLogger("bwv.gui.document")
 
 MODES = ("edit", "preview", "original")
+BACK_CACHE = 16  # frames kept when stepping backwards (about 100 MB at 1080p RGB)
 MODE_LABELS = {"edit": "Edit", "preview": "Redacted preview", "original": "Original"}
 
 
@@ -85,6 +86,8 @@ class Document(QObject):
         self.mode = "edit"
         self.selected: Optional[str] = None
         self.watched = np.zeros(self.media.frame_count, dtype=bool)
+        self._back: dict = {}          # frames kept from the last backward seek
+        self._last_fetch: Optional[int] = None
         self._load_coverage()
         session.listeners.append(self._on_session_change)
         self.autosave = QTimer(self)
@@ -159,12 +162,33 @@ class Document(QObject):
         """RGB pixels for ``frame`` in ``mode``: the exact decoded frame, or the export render."""
         frame = self.frame if frame is None else frame
         mode = mode or self.mode
-        media = media or self.media
+        if media is not None and media is not self.media:
+            fetch = media.frame
+        else:
+            fetch = self._fetch
         if mode == "preview":
             w, h = self.size
             rects = frame_rects(self.project, frame, w, h, accept_pending=True)
-            return preview_rgb(media.frame(frame, "yuv420p"), rects, self.project.style)
-        return media.frame(frame, "rgb24")
+            return preview_rgb(fetch(frame, "yuv420p"), rects, self.project.style)
+        return fetch(frame, "rgb24")
+
+    def _fetch(self, i: int, fmt: str) -> np.ndarray:
+        """``media.frame`` plus a small cache filled when stepping backwards: one seek decodes
+        the frames before ``i`` anyway, so keep them and the next steps back are free."""
+        key = (i, fmt)
+        hit = self._back.get(key)
+        if hit is not None:
+            return hit
+        last, self._last_fetch = self._last_fetch, i
+        if last is None or i != last - 1:
+            return self.media.frame(i, fmt)
+        start = max(self.media.index.keyframe_before(i), i - BACK_CACHE + 1)
+        arr = None
+        for j, a in self.media.iter_frames(start, i, fmt):
+            self._back[(j, fmt)] = arr = a
+        while len(self._back) > BACK_CACHE:
+            self._back.pop(next(iter(self._back)))
+        return arr if arr is not None else self.media.frame(i, fmt)
 
     # -- coverage --------------------------------------------------------------------
     def _mark_watched(self) -> None:

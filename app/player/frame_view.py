@@ -98,7 +98,9 @@ class FrameView(QWidget):
         if (tw, th) == (w, h):
             buf = np.ascontiguousarray(self.rgb)
         else:
-            interp = cv2.INTER_AREA if s < 1 else cv2.INTER_LINEAR
+            # INTER_AREA only for strong reductions: for factors >= 0.5 it costs ~10x more than
+            # INTER_LINEAR at 1080p and the two look the same (no aliasing to average away).
+            interp = cv2.INTER_AREA if s < 0.5 else cv2.INTER_LINEAR
             buf = cv2.resize(self.rgb, (tw, th), interpolation=interp)
         self._scaled_buf = buf
         self._scaled = QImage(buf.data, tw, th, buf.strides[0], QImage.Format_RGB888)

@@ -12,7 +12,7 @@ from typing import Optional
 
 import numpy as np
 from PySide6.QtCore import QEvent, QPointF, QRectF, Qt, Signal
-from PySide6.QtGui import QColor, QImage, QPainter, QPen, QPolygonF
+from PySide6.QtGui import QColor, QImage, QPainter, QPen, QPixmap, QPolygonF
 from PySide6.QtWidgets import QSizePolicy, QToolTip, QWidget
 
 from ..player.frame_view import KIND_COLORS, STATUS_COLORS
@@ -47,6 +47,9 @@ class TimelineView(QWidget):
         self._density = None
         self._drag: Optional[dict] = None
         self.selected_audio: Optional[str] = None
+        self._version = 0
+        self._static: Optional[QPixmap] = None
+        self._static_key_value = None
 
     # -- data -----------------------------------------------------------------------
     def set_doc(self, doc) -> None:
@@ -70,6 +73,7 @@ class TimelineView(QWidget):
 
     def project_changed(self) -> None:
         self._density = None
+        self._version += 1
         self.updateGeometry()
         self.update()
 
@@ -166,20 +170,53 @@ class TimelineView(QWidget):
             self._density = np.cumsum(d, axis=1)[:, :n]
         return self._density
 
+    def _static_key(self):
+        d = self.doc
+        return (self.width(), self.height(), round(self.ppf, 9), round(self.offset, 3), self._version,
+                id(self.envelope), len(self.thumbs), d.selected, self.selected_audio,
+                self.palette().cacheKey(), self.devicePixelRatioF())
+
     def paintEvent(self, e) -> None:
+        """Lanes are drawn once into a pixmap (they change on edits, zoom and scroll, not on
+        every frame); each frame only the playhead and drag feedback are drawn over it."""
         p = QPainter(self)
-        pal = self.palette()
-        p.fillRect(self.rect(), pal.base())
         if not self.doc:
+            p.fillRect(self.rect(), self.palette().base())
             p.end()
             return
         self._update_fit() if self.fit else None
+        key = self._static_key()
+        if self._static is None or self._static_key_value != key:
+            dpr = self.devicePixelRatioF()
+            pm = QPixmap(int(self.width() * dpr), int(self.height() * dpr))
+            pm.setDevicePixelRatio(dpr)
+            sp = QPainter(pm)
+            self._paint_static(sp)
+            sp.end()
+            self._static, self._static_key_value = pm, key
+        p.drawPixmap(0, 0, self._static)
+        L = self.lanes()
+        if self._drag and self._drag.get("kind") in ("new_audio", "new_note") and self._drag.get("x1") is not None:
+            y, h = L["audio" if self._drag["kind"] == "new_audio" else "notes"]
+            x0, x1 = sorted((self._drag["x0"], self._drag["x1"]))
+            p.fillRect(QRectF(x0, y, x1 - x0, h), QColor(255, 255, 255, 60))
+        x = self.x_of(self.doc.frame + 0.5)
+        if x >= GUTTER:
+            p.setPen(QPen(QColor(255, 40, 40), 2))
+            p.drawLine(QPointF(x, 0), QPointF(x, self.height()))
+            p.setBrush(QColor(255, 40, 40))
+            y0 = L["ruler"][0]
+            p.drawPolygon(QPolygonF([QPointF(x - 5, y0), QPointF(x + 5, y0), QPointF(x, y0 + 7)]))
+        p.end()
+
+    def _paint_static(self, p) -> None:
+        pal = self.palette()
+        p.fillRect(self.rect(), pal.base())
         L = self.lanes()
         W = self.width()
         fm = p.fontMetrics()
         text = pal.text().color()
         mid = pal.mid().color()
-        # gutter labels
         for name, label in (("thumbs", "Picture"), ("ruler", "Time"), ("density", "Detections"),
                             ("tracks", "Tracks"), ("audio", "Audio"), ("notes", "Notes")):
             y, h = L[name]
@@ -195,18 +232,6 @@ class TimelineView(QWidget):
         self._paint_tracks(p, L["lane"], text)
         self._paint_audio(p, L["audio"], text)
         self._paint_notes(p, L["notes"], text)
-        if self._drag and self._drag.get("kind") in ("new_audio", "new_note") and self._drag.get("x1") is not None:
-            y, h = L["audio" if self._drag["kind"] == "new_audio" else "notes"]
-            x0, x1 = sorted((self._drag["x0"], self._drag["x1"]))
-            p.fillRect(QRectF(x0, y, x1 - x0, h), QColor(255, 255, 255, 60))
-        # playhead
-        x = self.x_of(self.doc.frame + 0.5)
-        p.setPen(QPen(QColor(255, 40, 40), 2))
-        p.drawLine(QPointF(x, 0), QPointF(x, self.height()))
-        p.setBrush(QColor(255, 40, 40))
-        y0 = L["ruler"][0]
-        p.drawPolygon(QPolygonF([QPointF(x - 5, y0), QPointF(x + 5, y0), QPointF(x, y0 + 7)]))
-        p.end()
 
     def _paint_thumbs(self, p, lane) -> None:
         y, h = lane
