@@ -22,6 +22,7 @@ from . import background
 from .actions import build_actions
 from .dialogs.export_dialog import ExportDialog
 from .dialogs.help_overlay import HelpOverlay
+from .dialogs.preferences import PreferencesDialog
 from .icons import SHAPES, icon
 from .dialogs.small import AnnotationDialog, AudioRangeDialog, ask_goto
 from .document import MODE_LABELS, Document, open_document
@@ -535,10 +536,26 @@ class MainWindow(QMainWindow):
         if self.interactive:
             QMessageBox.warning(self, "BWV Workstation", msg)
 
-    def show_preferences(self) -> None:
-        QMessageBox.information(self, "Preferences", f"Preferences are kept in\n{Preferences.path()}\n\n"
-                                "Edit the reasons, lawful bases, annotation categories, theme and "
-                                "autosave interval there; they are read at start-up.")
+    def show_preferences(self) -> Optional[PreferencesDialog]:
+        d = PreferencesDialog(self, self.prefs)
+        if self.interactive and d.exec():
+            self.apply_preferences(d)
+        return d
+
+    def apply_preferences(self, d: PreferencesDialog) -> None:
+        try:
+            d.apply()
+        except BwvError as e:
+            self.show_error(str(e))
+            return
+        apply_theme(QApplication.instance(), self.prefs.theme)
+        self._set_icons()
+        current = self.review.reason.currentText()
+        self.review.reason.clear()
+        self.review.reason.addItems(self.prefs.reasons)
+        self.review.reason.setCurrentText(current)
+        if self.doc is not None:
+            self.doc.autosave.setInterval(self.prefs.autosave_seconds * 1000)
 
     def cycle_theme(self) -> None:
         i = THEMES.index(self.prefs.theme) if self.prefs.theme in THEMES else 0

@@ -173,3 +173,17 @@ def test_help_overlay_and_themes(qtbot, win):
     assert win.prefs.theme == "high-contrast"
     from redaction.paths import config_dir
     assert (config_dir() / "gui-preferences.json").exists()
+
+
+def test_preferences_dialog_writes_the_config_file(qtbot, win):
+    import json
+    from redaction.paths import config_dir
+    d = win.show_preferences()
+    qtbot.addWidget(d)
+    d.reasons.setPlainText("Bystander\nChild")
+    d.autosave.setValue(3)
+    win.apply_preferences(d)
+    doc = json.loads((config_dir() / "gui-preferences.json").read_text())
+    assert doc["reasons"] == ["Bystander", "Child"] and doc["autosave_seconds"] == 3
+    assert [win.review.reason.itemText(i) for i in range(win.review.reason.count())] == ["Bystander", "Child"]
+    assert win.doc.autosave.interval() == 3000
