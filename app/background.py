@@ -6,15 +6,37 @@ MediaSource, so stepping through frames is never blocked by them.
 from __future__ import annotations
 
 from redaction.audio_read import envelope_job
-from redaction.jobs import CancelToken
+from redaction.jobs import CancelToken, Progress
 from redaction.thumbs import strip_job, track_thumbs_job
 
 
-def clip_media_job(path: str, strip_count: int, crops: list, cancel: CancelToken):
+def hash_job(path: str, cancel: CancelToken, chunk: int = 1 << 22):
+    """sha256 of the clip, chunked (hashlib releases the GIL), cancellable."""
+    import hashlib
+    import os
+    h = hashlib.sha256()
+    total = max(1, os.path.getsize(path))
+    done = 0
+    with open(path, "rb") as f:
+        while True:
+            b = f.read(chunk)
+            if not b:
+                break
+            h.update(b)
+            done += len(b)
+            cancel.check()
+            yield Progress(done, total, "checking the clip's sha256")
+    return h.hexdigest()
+
+
+def clip_media_job(path: str, strip_count: int, crops: list, cancel: CancelToken,
+                   expected_sha256: str = ""):
+    sha = (yield from hash_job(path, cancel)) if expected_sha256 else ""
     env = yield from envelope_job(path, cancel=cancel)
     strip = yield from strip_job(path, strip_count, cancel=cancel)
     thumbs = (yield from track_thumbs_job(path, crops, cancel=cancel)) if crops else {}
-    return {"envelope": env, "strip": strip, "crops": thumbs}
+    return {"envelope": env, "strip": strip, "crops": thumbs,
+            "source_ok": (sha == expected_sha256) if expected_sha256 else None, "sha256": sha}
 
 
 def crops_job(path: str, crops: list, cancel: CancelToken):

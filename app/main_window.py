@@ -59,6 +59,7 @@ class MainWindow(QMainWindow):
         self.prefs = prefs or Preferences.load()
         self.interactive = interactive   # False: tests/screenshots, never block on a question
         self._restored_state = False
+        self.source_changed = False
         self.doc: Optional[Document] = None
         self.setWindowTitle("BWV Workstation")
         self.setObjectName("MainWindow")
@@ -263,8 +264,8 @@ class MainWindow(QMainWindow):
     def _start_bg(self) -> None:
         doc = self.doc
         items = background.crop_items(doc.project, set(self.review.icons))
-        path = str(doc.media.path)
-        self.bg.start("media", lambda cancel: background.clip_media_job(path, 60, items, cancel))
+        path, sha = str(doc.media.path), doc.project.source.sha256
+        self.bg.start("media", lambda cancel: background.clip_media_job(path, 60, items, cancel, sha))
 
     def _load_crops(self) -> None:
         if self.doc is None or self.bg.busy:
@@ -280,6 +281,12 @@ class MainWindow(QMainWindow):
         if "envelope" in result:
             self.timeline.view.set_envelope(result["envelope"])
             self.timeline.view.set_thumbs(result["strip"])
+        if result.get("source_ok") is False:
+            self.source_changed = True
+            self.view.set_banner("SOURCE CLIP HAS CHANGED since the project was made: its sha256 "
+                                 "does not match; boxes may be wrong and export will refuse")
+            self.show_error(f"{self.doc.session.source_path}: the clip's sha256 does not match the "
+                            "project's; export will refuse")
         self.review.set_icons(result.get("crops", {}))
         if background.crop_items(self.doc.project, set(self.review.icons)):
             self._thumb_timer.start()
@@ -309,7 +316,8 @@ class MainWindow(QMainWindow):
 
     def _mode_changed(self, mode: str) -> None:
         self.view.editable = mode == "edit"
-        self.view.set_banner(BANNERS.get(mode, ""))
+        if not self.source_changed:
+            self.view.set_banner(BANNERS.get(mode, ""))
         self.transport.show_mode(mode)
         for m in ("edit", "preview", "original"):
             self.a[f"mode_{m}"].setChecked(m == mode)

@@ -77,3 +77,18 @@ def test_window_opens_and_says_so_when_libvlc_is_missing(qtbot, monkeypatch, cli
     assert w.playback.playing and not w.playback.using_vlc
     w.a["play"].trigger()
     w.shutdown()
+
+
+def test_changed_source_clip_is_flagged(qtbot, clip):
+    from app.main_window import MainWindow
+    from app.prefs import Preferences
+    from redaction.session import ProjectSession
+    from redaction.project_io import default_project_path
+    s = ProjectSession.create(clip, default_project_path(clip), "alice", sha256="0" * 64)
+    w = MainWindow("alice", Preferences(), interactive=False)
+    qtbot.addWidget(w)
+    w.show()
+    assert w.open_path(s.path)
+    w.wait_idle()
+    assert w.source_changed and "SOURCE CLIP HAS CHANGED" in w.view.banner
+    w.shutdown()
