@@ -15,6 +15,7 @@ from __future__ import annotations
 import argparse
 import ast
 import importlib.metadata as md
+import os
 import re
 import sys
 import sysconfig
@@ -137,6 +138,10 @@ def native_components() -> list[tuple[str, str, str, list[Path]]]:
         pass
     vlc_docs = [p for p in (Path("/usr/share/doc/libvlc5/copyright"),
                             Path("/usr/share/doc/libvlccore9/copyright")) if p.is_file()]
+    vlc_dir = os.environ.get("BWV_VLC_DIR", "")
+    if vlc_dir and vlc_dir.lower() != "none":  # a VLC install folder (Windows builds)
+        vlc_docs += [p for p in (Path(vlc_dir) / "COPYING.txt", Path(vlc_dir) / "COPYING")
+                     if p.is_file()]
     out.append(("libvlc and VLC plugins (VideoLAN)", vlc_ver or "3.0.x",
                 "LGPL-2.1-or-later (libvlc, libvlccore); plugins GPL-2.0-or-later or "
                 "LGPL-2.1-or-later", vlc_docs))

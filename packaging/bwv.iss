@@ -1,0 +1,65 @@
+; Inno Setup 6 script: per-machine installer for BWV Workstation (Windows x64).
+; Build after PyInstaller (see packaging/README.md):
+;     iscc /DAppVersion=<version from pyproject.toml> packaging\bwv.iss
+; build_windows.ps1 passes the version read from pyproject.toml; the default below must
+; equal pyproject's version (tests/test_packaging.py checks it).
+; All paths are relative to this script.
+
+#ifndef AppVersion
+  #define AppVersion "0.1.0"
+#endif
+#define AppName "BWV Workstation"
+#define AppExe "BWV Workstation.exe"
+#define CliExe "bwv.exe"
+
+[Setup]
+; The AppId identifies the product to Windows for upgrades and uninstall: never change it.
+AppId={{D10BB78A-F81F-42C4-8E5F-1436C16CDE43}
+AppName={#AppName}
+AppVersion={#AppVersion}
+AppVerName={#AppName} {#AppVersion}
+AppPublisher=BWV Workstation contributors
+VersionInfoVersion={#AppVersion}
+DefaultDirName={autopf}\{#AppName}
+DefaultGroupName={#AppName}
+DisableProgramGroupPage=yes
+; per-machine: installed by IT for every user, into Program Files
+PrivilegesRequired=admin
+PrivilegesRequiredOverridesAllowed=
+ArchitecturesAllowed=x64compatible
+ArchitecturesInstallIn64BitMode=x64compatible
+LicenseFile=..\LICENSE
+OutputDir=..\dist
+OutputBaseFilename=bwv-workstation-{#AppVersion}-setup
+Compression=lzma2/max
+SolidCompression=yes
+WizardStyle=modern
+UninstallDisplayName={#AppName} {#AppVersion}
+UninstallDisplayIcon={app}\{#AppExe}
+; a newer build replaces the files of an older one in place (same AppId)
+CloseApplications=yes
+
+[Files]
+; the whole PyInstaller folder: executables, _internal\ (Python, Qt, FFmpeg, libvlc, models),
+; LICENSE, THIRD_PARTY_LICENSES, MODELS.md and the CycloneDX SBOM
+Source: "..\dist\bwv\*"; DestDir: "{app}"; Flags: ignoreversion recursesubdirs createallsubdirs
+
+[Dirs]
+; where IT puts the machine policy (policy.json): readable, not writable, by users
+Name: "{commonappdata}\{#AppName}"; Permissions: users-readexec admins-full system-full
+
+[Icons]
+Name: "{group}\{#AppName}"; Filename: "{app}\{#AppExe}"
+Name: "{group}\{#AppName} self-test"; Filename: "{cmd}"; Parameters: "/k ""{app}\{#CliExe}"" selftest"
+Name: "{group}\Licences"; Filename: "{app}\THIRD_PARTY_LICENSES"
+
+[Run]
+; prove the installation is healthy before first use (silent installs: skipped unless /SELFTEST)
+Filename: "{app}\{#CliExe}"; Parameters: "selftest"; Flags: runhidden waituntilterminated; \
+    Check: WantSelfTest; StatusMsg: "Running the self-test..."
+
+[Code]
+function WantSelfTest: Boolean;
+begin
+  Result := not WizardSilent or (ExpandConstant('{param:SELFTEST|0}') = '1');
+end;
