@@ -9,7 +9,7 @@ package:
 
 ## The fast packaging checks (no build): spec paths, hidden imports, versions, models, offline
 package-test:
-	$(PYTHON) -m pytest -q tests/test_packaging.py tests/test_offline.py tests/test_policy.py tests/test_selftest.py
+	$(PYTHON) -m pytest -q tests/test_packaging.py tests/test_offline.py tests/test_policy.py tests/test_selftest.py tests/test_excepthook.py
 
 clean-package:
 	rm -rf build/pyinstaller dist/bwv dist/bwv-*.tar.gz

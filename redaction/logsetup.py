@@ -59,4 +59,5 @@ def install_excepthook(show_dialog=None) -> None:
                 pass
 
     sys.excepthook = _report
-    threading.excepthook = lambda a: _report(a.exc_type, a.exc_value, a.exc_traceback)
+    if threading.excepthook is threading.__excepthook__:  # keep a test runner's own hook
+        threading.excepthook = lambda a: _report(a.exc_type, a.exc_value, a.exc_traceback)
