@@ -61,14 +61,16 @@ class PlateDetector:
     def models(self) -> list[dict]:
         return [dict(self._model)]
 
-    def raw(self, image: np.ndarray) -> np.ndarray:
-        """(K,5) float array [x0, y0, x1, y1, score] after NMS, in image pixels, unclipped."""
+    def raw(self, image: np.ndarray, input_side: int | None = None) -> np.ndarray:
+        """(K,5) float array [x0, y0, x1, y1, score] after NMS, in image pixels, unclipped.
+
+        ``input_side`` overrides the detector's for this call (multi-scale passes)."""
         if image.ndim != 3 or image.shape[2] != 3 or image.dtype != np.uint8:
             raise MediaError(f"plate detector needs an HxWx3 uint8 image, got {image.dtype} {image.shape}")
         h, w = image.shape[:2]
         if h < 1 or w < 1:
             return np.zeros((0, 5), np.float32)
-        s = self.input_side / max(h, w)
+        s = (input_side or self.input_side) / max(h, w)
         nw, nh = max(1, round(w * s)), max(1, round(h * s))
         im = cv2.resize(image, (nw, nh), interpolation=cv2.INTER_AREA if s < 1 else cv2.INTER_LINEAR)
         H, W = -(-nh // 32) * 32, -(-nw // 32) * 32
@@ -125,15 +127,7 @@ class MultiScalePlateDetector:
         return self.base.models()
 
     def __call__(self, image: np.ndarray) -> list[Detection]:
-        rows = []
-        orig = self.base.input_side
-        try:
-            for side in self.sides:
-                self.base.input_side = side
-                rows.append(self.base.raw(image))
-        finally:
-            self.base.input_side = orig
-        b = np.concatenate(rows, 0)
+        b = np.concatenate([self.base.raw(image, side) for side in self.sides], 0)
         if len(b) > 1:
             idx = cv2.dnn.NMSBoxes([[float(r[0]), float(r[1]), float(r[2] - r[0]), float(r[3] - r[1])] for r in b],
                                    [float(v) for v in b[:, 4]], self.base.threshold, self.base.nms_iou)
