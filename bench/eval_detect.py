@@ -180,6 +180,38 @@ def ms_1080p(detector, sample: np.ndarray, reps: int = 5) -> float:
     return 1000 * (time.perf_counter() - t) / reps
 
 
+def speed_table(builders: dict, sample: np.ndarray, reps: int = 7) -> dict:
+    """Median ms/frame at 720p and 1080p, configurations interleaved round-robin so that
+    load from other processes hits them alike (2 shared cores: compare ratios)."""
+    dets = {label: b() for label, b in builders.items()}
+    out = {}
+    for w, h in ((1280, 720), (1920, 1080)):
+        frame = cv2.resize(sample, (w, h), interpolation=cv2.INTER_LINEAR)
+        times: dict[str, list] = {label: [] for label in dets}
+        for d in dets.values():
+            d(frame)                                   # warm-up: shapes, buffers
+        for _ in range(reps):
+            for label, d in dets.items():
+                t = time.perf_counter()
+                d(frame)
+                times[label].append(1000 * (time.perf_counter() - t))
+        for label, ts in times.items():
+            out.setdefault(label, {})[f"{w}x{h}"] = float(np.median(ts))
+    return out
+
+
+def _speed_configs() -> dict:
+    from redaction.detect.faces import BlazeFace, CenterFace
+    cfgs = {f"face preset={p}": (lambda p=p: build_detector(("face",), p)) for p in PRESETS}
+    cfgs.update({
+        "centerface x1 only, onnxruntime": lambda: CenterFace(coarse=None, backend="ort"),
+        "centerface x1 only, cv2.dnn": lambda: CenterFace(coarse=None, backend="cv2"),
+        "centerface coarse240 only": lambda: CenterFace(scales=(), coarse=240),
+        "blazeface whole frame": lambda: BlazeFace(threshold=0.7),
+    })
+    return cfgs
+
+
 def fmt_row(label, cov, fp, ms, iou=None, cov_tight=None, extra=""):
     def f(v, spec):
         return format(v, spec) if v is not None else "-"
@@ -202,7 +234,17 @@ def main(argv=None) -> int:
     ap.add_argument("--closeups", action="store_true", help="also score synthetic 1080p close-ups")
     ap.add_argument("--out", type=Path, default=ROOT / ".bench" / "detect")
     ap.add_argument("--json", type=Path, default=None, help="write all summaries here")
+    ap.add_argument("--speed", action="store_true",
+                    help="only the interleaved 720p/1080p speed table (face configurations)")
     a = ap.parse_args(argv)
+    if a.speed:
+        sample = read_rgb(next(iter(sorted((a.eval / "images" / "faces_dlib").glob("*.jpg")))))
+        res = speed_table(_speed_configs(), sample)
+        print(f"{'configuration':<40} {'1280x720':>9} {'1920x1080':>10}   (median ms/frame, interleaved)")
+        for label, r in res.items():
+            print(f"{label:<40} {r['1280x720']:9.0f} {r['1920x1080']:10.0f}")
+        print(f"load average during the run: {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores")
+        return 0
     if not (a.eval / "score_detections.py").is_file():
         print(f"{a.eval}: no score_detections.py (is ../shared/eval there?)", file=sys.stderr)
         return 2

@@ -73,8 +73,9 @@ class CenterFace:
     whose resized image would exceed ``max_pixels`` is capped to it, so an upscaling pass
     meant for small frames never blows up on 1080p. ``coarse``: the long side of an extra
     downscaled pass, which finds close-up faces that fill most of the frame (CenterFace
-    misses faces taller than about half the frame at full resolution). Passes within 15 %
-    of each other's scale are run once. Each pass pads the image to a multiple of 32 (no
+    misses faces taller than about half the frame at full resolution); its detections must
+    reach ``coarse_threshold`` (close-ups score high; a lower bar there only adds false
+    positives). Passes within 15 % of each other's scale are run once. Each pass pads the image to a multiple of 32 (no
     stretching). ``backend``: ``"ort"`` (onnxruntime, measured ~2x faster on
     2 cores), ``"cv2"`` (cv2.dnn) or ``"auto"`` (ort if importable).
     """
@@ -83,13 +84,14 @@ class CenterFace:
     kinds = ("face",)
 
     def __init__(self, threshold: float = 0.3, scales=(1.0,), max_pixels: int = 2_100_000,
-                 coarse: int | None = 240, nms_iou: float = 0.3, backend: str = "auto",
-                 threads: int | None = None, model_root=None):
+                 coarse: int | None = 240, coarse_threshold: float = 0.4, nms_iou: float = 0.3,
+                 backend: str = "auto", threads: int | None = None, model_root=None):
         self.threshold = float(threshold)
         self.scales = tuple(float(s) for s in scales)
         self.max_pixels = int(max_pixels)
         self.coarse = int(coarse) if coarse else None
-        self._plans: dict[tuple[int, int], tuple[float, ...]] = {}
+        self.coarse_threshold = float(coarse_threshold)
+        self._plans: dict[tuple[int, int], tuple[tuple[float, float], ...]] = {}
         self.nms_iou = float(nms_iou)
         data = model_bytes("centerface", root=model_root)
         if backend == "auto":
@@ -123,21 +125,21 @@ class CenterFace:
         self._net.setInput(blob)
         return self._net.forward(["537", "538", "539", "540"])
 
-    def plan(self, w: int, h: int) -> tuple[float, ...]:
-        """The resize factors of the passes run on a ``w`` x ``h`` image."""
+    def plan(self, w: int, h: int) -> tuple[tuple[float, float], ...]:
+        """``(resize factor, score threshold)`` of each pass run on a ``w`` x ``h`` image."""
         key = (w, h)
         if key not in self._plans:
-            wanted = [min(s, math.sqrt(self.max_pixels / (w * h))) for s in self.scales]
+            wanted = [(min(s, math.sqrt(self.max_pixels / (w * h))), self.threshold) for s in self.scales]
             if self.coarse and self.coarse / max(w, h) < 0.67:
-                wanted.append(self.coarse / max(w, h))
-            kept: list[float] = []
-            for f in wanted:
-                if all(max(f, k) / min(f, k) >= 1.15 for k in kept):
-                    kept.append(f)
+                wanted.append((self.coarse / max(w, h), self.coarse_threshold))
+            kept: list[tuple[float, float]] = []
+            for f, t in wanted:
+                if all(max(f, k) / min(f, k) >= 1.15 for k, _ in kept):
+                    kept.append((f, t))
             self._plans[key] = tuple(kept)
         return self._plans[key]
 
-    def _pass(self, image: np.ndarray, s: float) -> np.ndarray:
+    def _pass(self, image: np.ndarray, s: float, thr: float) -> np.ndarray:
         h, w = image.shape[:2]
         nw, nh = max(32, round(w * s)), max(32, round(h * s))
         sx, sy = nw / w, nh / h
@@ -154,10 +156,11 @@ class CenterFace:
             blob[:, :, :, nw:] = 0
         blob[0, :, :nh, :nw] = img.transpose(2, 0, 1)
         heat, scale, offset, _ = self._forward(blob)
-        return self._decode(heat[0, 0], scale[0], offset[0], nw, nh, sx, sy)
+        return self._decode(heat[0, 0], scale[0], offset[0], nw, nh, sx, sy, thr)
 
-    def _decode(self, heat, scale, offset, nw, nh, sx, sy) -> np.ndarray:
-        ys, xs = np.nonzero(heat > self.threshold)
+    @staticmethod
+    def _decode(heat, scale, offset, nw, nh, sx, sy, thr) -> np.ndarray:
+        ys, xs = np.nonzero(heat >= thr)
         if len(ys) == 0:
             return _EMPTY
         bh = np.exp(scale[0, ys, xs]) * 4.0
@@ -176,7 +179,7 @@ class CenterFace:
         if image.shape[0] == 0 or image.shape[1] == 0:
             return _EMPTY
         with self._lock:
-            parts = [self._pass(image, s) for s in self.plan(image.shape[1], image.shape[0])]
+            parts = [self._pass(image, f, t) for f, t in self.plan(image.shape[1], image.shape[0])]
         boxes = np.concatenate(parts) if parts else _EMPTY
         return nms(boxes, self.nms_iou)
 
@@ -286,9 +289,9 @@ class BlazeFace:
 class CombinedFaceDetector:
     """The union of several face detectors: boxes from all of them, duplicates merged.
 
-    Boxes that overlap by IoU >= ``merge_iou`` form a cluster; the cluster is reported once,
-    as the score-weighted mean box with the best score (boxes that do not overlap are all
-    kept: recall comes first). ``weights`` multiply each member's scores.
+    Duplicates (IoU >= ``merge_iou``, or one box mostly inside another) are reported once, as
+    the largest of them with the best score (:func:`fuse`); boxes that do not overlap are all
+    kept: recall comes first. ``weights`` multiply each member's scores.
     """
 
     kinds = ("face",)
@@ -326,22 +329,29 @@ class CombinedFaceDetector:
         return to_detections(self.raw(image), w, h)
 
 
-def fuse(boxes: np.ndarray, iou: float) -> np.ndarray:
-    """Cluster boxes greedily by IoU (best score first); score-weighted mean box, max score."""
+def fuse(boxes: np.ndarray, iou: float, contain: float = 0.8) -> np.ndarray:
+    """Merge duplicates from different detectors, keeping real boxes only.
+
+    Boxes form a cluster (greedily, best score first) when they overlap by IoU >= ``iou`` or
+    when one lies mostly (``contain`` of its area) inside the other. A cluster is reported
+    as its **largest** member box (one a detector really produced; BlazeFace's boxes are
+    tighter than CenterFace's, and recall comes first) with the cluster's best score.
+    """
     if len(boxes) <= 1:
         return boxes
-    order = np.argsort(-boxes[:, 4])
-    boxes = boxes[order]
+    boxes = boxes[np.argsort(-boxes[:, 4])]
+    area = (boxes[:, 2] - boxes[:, 0]) * (boxes[:, 3] - boxes[:, 1])
     ious = iou_matrix(boxes, boxes)
+    inter = ious * (area[:, None] + area[None, :]) / (1 + ious)
+    iomin = inter / np.maximum(np.minimum(area[:, None], area[None, :]), 1e-9)
+    linked = (ious >= iou) | (iomin >= contain)
     taken = np.zeros(len(boxes), bool)
     out = []
     for i in range(len(boxes)):
         if taken[i]:
             continue
-        members = np.nonzero((ious[i] >= iou) & ~taken)[0]
+        members = np.nonzero(linked[i] & ~taken)[0]
         taken[members] = True
-        grp = boxes[members]
-        wts = grp[:, 4:5] + 1e-6
-        box = (grp[:, :4] * wts).sum(0) / wts.sum()
-        out.append([*box, grp[0, 4]])
+        big = members[np.argmax(area[members])]
+        out.append([*boxes[big, :4], boxes[i, 4]])
     return np.asarray(out, np.float32)

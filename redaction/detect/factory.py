@@ -23,11 +23,13 @@ DEFAULT_PRESET = "accurate"
 #   blazeface: the whole-frame BlazeFace full-range pass joined to the union.
 FACE_PRESETS: dict[str, dict] = {
     "fast": {
-        "centerface": {"threshold": 0.3, "scales": (1.0,), "max_pixels": 1280 * 736, "coarse": 240},
+        "centerface": {"threshold": 0.3, "scales": (1.0,), "max_pixels": 1280 * 736,
+                       "coarse": 240, "coarse_threshold": 0.4},
         "blazeface": {"threshold": 0.7},
     },
     "accurate": {
-        "centerface": {"threshold": 0.3, "scales": (1.0, 1.5), "max_pixels": 2_100_000, "coarse": 240},
+        "centerface": {"threshold": 0.3, "scales": (1.0, 1.5), "max_pixels": 2_100_000,
+                       "coarse": 240, "coarse_threshold": 0.4},
         "blazeface": {"threshold": 0.7},
     },
 }
