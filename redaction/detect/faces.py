@@ -289,9 +289,11 @@ class BlazeFace:
 class CombinedFaceDetector:
     """The union of several face detectors: boxes from all of them, duplicates merged.
 
-    Duplicates (IoU >= ``merge_iou``, or one box mostly inside another) are reported once, as
-    the largest of them with the best score (:func:`fuse`); boxes that do not overlap are all
-    kept: recall comes first. ``weights`` multiply each member's scores.
+    Duplicates (IoU >= ``merge_iou``, or one box mostly inside another) are reported once,
+    with the best score, as the box of the earliest member that found it (:func:`fuse`): put
+    the detector whose box style best matches a face first (CenterFace; BlazeFace's boxes
+    are tighter). Boxes that do not overlap are all kept: recall comes first. ``weights``
+    multiply each member's scores.
     """
 
     kinds = ("face",)
@@ -312,16 +314,17 @@ class CombinedFaceDetector:
         return out
 
     def raw(self, image: np.ndarray) -> np.ndarray:
-        parts = []
-        for m, wgt in zip(self.members, self.weights):
+        parts, ranks = [], []
+        for k, (m, wgt) in enumerate(zip(self.members, self.weights)):
             b = m.raw(image)
             if len(b):
                 b = b.copy()
                 b[:, 4] *= wgt
                 parts.append(b)
+                ranks.append(np.full(len(b), k))
         if not parts:
             return _EMPTY
-        return fuse(np.concatenate(parts), self.merge_iou)
+        return fuse(np.concatenate(parts), self.merge_iou, rank=np.concatenate(ranks))
 
     def __call__(self, image: np.ndarray) -> list[Detection]:
         _check_image(image)
@@ -329,17 +332,19 @@ class CombinedFaceDetector:
         return to_detections(self.raw(image), w, h)
 
 
-def fuse(boxes: np.ndarray, iou: float, contain: float = 0.8) -> np.ndarray:
+def fuse(boxes: np.ndarray, iou: float, contain: float = 0.8, rank=None) -> np.ndarray:
     """Merge duplicates from different detectors, keeping real boxes only.
 
     Boxes form a cluster (greedily, best score first) when they overlap by IoU >= ``iou`` or
     when one lies mostly (``contain`` of its area) inside the other. A cluster is reported
-    as its **largest** member box (one a detector really produced; BlazeFace's boxes are
-    tighter than CenterFace's, and recall comes first) with the cluster's best score.
+    as the best-scoring box of its best-ranked member (``rank``: lower wins, e.g. the
+    detector's position in the union; default: all equal), with the cluster's best score.
     """
     if len(boxes) <= 1:
         return boxes
-    boxes = boxes[np.argsort(-boxes[:, 4])]
+    rank = np.zeros(len(boxes)) if rank is None else np.asarray(rank, np.float64)
+    order = np.argsort(-boxes[:, 4], kind="stable")
+    boxes, rank = boxes[order], rank[order]
     area = (boxes[:, 2] - boxes[:, 0]) * (boxes[:, 3] - boxes[:, 1])
     ious = iou_matrix(boxes, boxes)
     inter = ious * (area[:, None] + area[None, :]) / (1 + ious)
@@ -352,6 +357,6 @@ def fuse(boxes: np.ndarray, iou: float, contain: float = 0.8) -> np.ndarray:
             continue
         members = np.nonzero(linked[i] & ~taken)[0]
         taken[members] = True
-        big = members[np.argmax(area[members])]
-        out.append([*boxes[big, :4], boxes[i, 4]])
+        rep = members[np.argmin(rank[members])]    # members are in score order: first best rank
+        out.append([*boxes[rep, :4], boxes[i, 4]])
     return np.asarray(out, np.float32)
