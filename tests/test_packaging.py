@@ -145,6 +145,8 @@ def test_hidden_imports_are_importable(spec):
             assert f"redaction.cli.cmd_{name}" in hidden
     missing = [m for m in hidden if importlib.util.find_spec(m) is None]
     assert not missing, missing
+    tests = [m for m in hidden if ".test" in m or m.startswith("tests")]
+    assert not tests, f"test modules would be bundled: {tests[:5]}"
 
 
 def test_installer_script_version_appid_and_paths():
