@@ -58,6 +58,14 @@ def install_excepthook(show_dialog=None) -> None:
             except (OSError, ValueError):
                 pass
 
-    sys.excepthook = _report
-    if threading.excepthook is threading.__excepthook__:  # keep a test runner's own hook
-        threading.excepthook = lambda a: _report(a.exc_type, a.exc_value, a.exc_traceback)
+    def _thread_report(a) -> None:
+        _report(a.exc_type, a.exc_value, a.exc_traceback)
+
+    _report._bwv = _thread_report._bwv = True
+    # replace only Python's defaults or our own earlier hooks (the GUI re-installs with a
+    # dialog): a test runner's (pytest-qt's) hooks stay in force
+    if sys.excepthook is sys.__excepthook__ or getattr(sys.excepthook, "_bwv", False):
+        sys.excepthook = _report
+    if (threading.excepthook is threading.__excepthook__
+            or getattr(threading.excepthook, "_bwv", False)):
+        threading.excepthook = _thread_report

@@ -40,3 +40,23 @@ def test_dialog_callback_is_used_when_given(tmp_path):
     r = _run(tmp_path, "seen.append")
     assert "dialog: Unexpected error: ZeroDivisionError" in r.stdout
     assert "Unexpected error" not in r.stderr
+
+
+def test_reinstall_replaces_our_hook_but_not_a_foreign_one():
+    import sys
+    import threading
+
+    from redaction.logsetup import install_excepthook
+    saved = sys.excepthook, threading.excepthook
+    try:
+        sys.excepthook, threading.excepthook = sys.__excepthook__, threading.__excepthook__
+        install_excepthook()
+        first = sys.excepthook
+        install_excepthook(show_dialog=print)   # the GUI's call, with a dialog
+        assert sys.excepthook is not first and getattr(sys.excepthook, "_bwv", False)
+        foreign = lambda *a: None  # noqa: E731
+        sys.excepthook = foreign
+        install_excepthook()
+        assert sys.excepthook is foreign
+    finally:
+        sys.excepthook, threading.excepthook = saved
