@@ -4,7 +4,8 @@ Runs ``cyclonedx-py environment`` (PyPI ``cyclonedx-bom``) on the build environm
 the project's pyproject.toml as the root component, then keeps only the distributions
 the bundle ships (the same set as THIRD_PARTY_LICENSES, so build and test tools in the
 environment are not listed) and adds the native components that are not Python
-distributions (Python runtime, PyInstaller bootloader, libvlc, FFmpeg).
+distributions (Python runtime, PyInstaller bootloader, libvlc, FFmpeg) and the model files
+(resources/models, with their sha256).
 
 Usage: python packaging/sbom.py --out dist/bwv/bwv-sbom.cdx.json
 """
@@ -38,6 +39,15 @@ def build(out: Path, python: str = sys.executable) -> dict:
         ref = "native:" + norm(name.split(" (")[0]).replace(" ", "-")
         comps.append({"type": "library", "bom-ref": ref, "name": name, "version": ver,
                       "licenses": [{"license": {"name": lic}}]})
+        kept_refs.add(ref)
+    sys.path.insert(0, str(ROOT))
+    from redaction.detect.models import MODELS
+    for m in MODELS:  # the shipped model files, with the hashes the self-test checks
+        ref = f"model:{m.name}"
+        comps.append({"type": "machine-learning-model", "bom-ref": ref, "name": m.name,
+                      "description": f"resources/models/{m.file}; source: {m.source}",
+                      "hashes": [{"alg": "SHA-256", "content": m.sha256}],
+                      "licenses": [{"expression": m.licence}]})
         kept_refs.add(ref)
     bom["components"] = comps
     deps = []

@@ -195,3 +195,26 @@ def test_third_party_licence_list_covers_the_runtime_dependencies():
                  "python-vlc", "sqlalchemy", "alembic", "platformdirs", "psycopg"):
         assert must in names, must
     assert not names & {"pytest", "pyinstaller", "cyclonedx-bom", "import-linter"}
+
+
+@pytest.mark.slow
+def test_sbom_lists_what_ships(tmp_path):
+    pytest.importorskip("cyclonedx_py", reason="cyclonedx-bom (package extra) not installed")
+    import json
+    sys.path.insert(0, str(REPO / "packaging"))
+    try:
+        import sbom
+    finally:
+        sys.path.pop(0)
+    out = tmp_path / "bom.json"
+    sbom.build(out)
+    bom = json.loads(out.read_text())
+    assert bom["bomFormat"] == "CycloneDX" and bom["metadata"]["component"]["name"] == "bwv-workstation"
+    names = {c["name"].lower() for c in bom["components"]}
+    assert {"av", "numpy", "mediapipe", "python-vlc"} <= names
+    assert not names & {"pytest", "pyinstaller", "cyclonedx-bom"}
+    from redaction.detect.models import MODELS
+    models = {c["name"]: c for c in bom["components"] if c["type"] == "machine-learning-model"}
+    assert set(models) == {m.name for m in MODELS}
+    for m in MODELS:
+        assert models[m.name]["hashes"][0]["content"] == m.sha256
