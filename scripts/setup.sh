@@ -15,7 +15,7 @@ APT_RUNTIME="python3 python3-venv libvlc5 vlc-plugin-base vlc-plugin-video-outpu
   libxcb-icccm4 libxcb-keysyms1 libxcb-cursor0 libxcb-image0 libxcb-render-util0
   libxcb-randr0 libxcb-shape0 libxcb-xinerama0 libxcb-xkb1 fonts-dejavu-core"
 # tests: a real X server for the window test, PostgreSQL for the store suite, setpriv
-APT_TEST="xvfb imagemagick postgresql util-linux"
+APT_TEST="xvfb imagemagick postgresql util-linux strace"
 
 pkgs="$APT_RUNTIME"
 [ "$WITH_TEST" = 1 ] && pkgs="$pkgs $APT_TEST"

@@ -20,6 +20,8 @@ def isolated_user_dirs(tmp_path_factory, monkeypatch):
         monkeypatch.setenv(f"BWV_{name}_DIR", str(base / name.lower()))
     monkeypatch.setenv("BWV_USER", "test.officer")
     monkeypatch.delenv("BWV_DATABASE_URL", raising=False)
+    # a machine's real policy file must not change test results
+    monkeypatch.setenv("BWV_POLICY_FILE", str(base / "no-policy.json"))
     yield base
 
 
