@@ -31,6 +31,7 @@ from .player.playback import SPEEDS, Playback
 from .player.transport import TransportBar, capture_time
 from .player.vlc_backend import VlcSurface, probe_vlc
 from .prefs import Preferences
+from .procjob import process_job
 from .review.panel import ReviewPanel
 from .themes import THEMES, apply_theme
 from .timeline.panel import TimelinePanel
@@ -60,6 +61,7 @@ class MainWindow(QMainWindow):
         self.interactive = interactive   # False: tests/screenshots, never block on a question
         self._restored_state = False
         self.source_changed = False
+        self.detect_in_process = True
         self.doc: Optional[Document] = None
         self.setWindowTitle("BWV Workstation")
         self.setObjectName("MainWindow")
@@ -508,7 +510,11 @@ class MainWindow(QMainWindow):
         from redaction.detect.job import DetectSettings, detect_job  # the detection issue's job
         path, sha = str(self.doc.session.source_path), self.doc.project.source.sha256
         settings = DetectSettings(kinds=available_kinds())
-        self.runner.start("detect", lambda cancel: detect_job(path, settings, cancel, sha256=sha))
+        if self.detect_in_process:  # keeps the GIL for the UI: stepping stays responsive
+            factory = process_job(detect_job, path, settings, sha256=sha)
+        else:
+            factory = lambda cancel: detect_job(path, settings, cancel, sha256=sha)  # noqa: E731
+        self.runner.start("detect", factory)
         self.runner.finished.connect(self._detected, Qt.SingleShotConnection)
 
     def _detected(self, result) -> None:

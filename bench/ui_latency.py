@@ -91,7 +91,11 @@ def background_job(path):
         from redaction.detect.factory import available_kinds
         from redaction.detect.job import DetectSettings, detect_job
         st = DetectSettings(kinds=available_kinds())
-        return f"detection {'+'.join(st.kinds)}", lambda cancel: detect_job(path, st, cancel, use_cache=False)
+        if os.environ.get("BWV_BENCH_DETECT_THREAD"):
+            return f"detection {'+'.join(st.kinds)} (thread)", \
+                lambda cancel: detect_job(path, st, cancel, use_cache=False)
+        from app.procjob import process_job
+        return f"detection {'+'.join(st.kinds)} (process)", process_job(detect_job, path, st, use_cache=False)
     except ImportError:
         return None, None
 
@@ -132,12 +136,21 @@ def main() -> int:
     win.doc.set_mode("edit")
     name, factory = background_job(str(clip))
     if factory is not None:
+        seen = []
+        win.runner.progress.connect(lambda p: seen.append(p.done))
         win.runner.start(name, factory)
-        time.sleep(0.5)
+        t0 = time.perf_counter()
+        while (not seen or seen[-1] < 3) and win.runner.busy and time.perf_counter() - t0 < 120:
+            app.processEvents()      # measure only once detection is really running
+        res["job_frames_before"] = seen[-1] if seen else 0
         res["background_job"] = name
+        print(f"background job: {name}")
         res["step_edit_during_job"] = summary(step_latency(app, win, Qt.Key_Right, Qt.NoModifier, n))
         res["raw_fetch_rgb_seq_during_job"] = summary(raw_fetch(clip, range(1, n + 1)))
         res["job_still_running_at_end"] = win.runner.busy
+        res["job_frames_during"] = (seen[-1] if seen else 0) - res["job_frames_before"]
+        print(f"job progressed {res['job_frames_during']} frames during the stepping; "
+              f"still running: {win.runner.busy}")
         win.runner.cancel()
         win.runner.wait(60000)
     res["playback"] = [playback(app, win, m, args.play_seconds) for m in ("edit", "preview")]

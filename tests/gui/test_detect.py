@@ -19,6 +19,7 @@ def test_detect_adds_pending_tracks_off_the_ui_thread(qtbot, win, monkeypatch):
                         lambda clip, settings, cancel=None, **kw: real(clip, settings, cancel,
                                                                        detector=fake_detector, **kw))
     monkeypatch.setattr("redaction.detect.factory.available_kinds", lambda: ("face",))
+    win.detect_in_process = False      # the fake detector lives in this process
     assert win.a["detect"].isEnabled()
     win.a["detect"].trigger()
     assert win.runner.busy and win.runner.name == "detect"
@@ -31,3 +32,24 @@ def test_detect_adds_pending_tracks_off_the_ui_thread(qtbot, win, monkeypatch):
     assert "pending" in win.a["export"].toolTip()
     win.doc.undo()                                 # one undo removes the whole run
     assert win.doc.project.tracks == []
+
+
+def test_process_job_runs_in_a_child_and_cancels(qtbot, win, clip):
+    from app.procjob import process_job
+    from app.worker import JobRunner
+    from redaction.thumbs import strip_job
+    r = JobRunner()
+    got = []
+    r.progress.connect(got.append)
+    assert r.start("strip", process_job(strip_job, str(clip), 5))
+    assert r.wait(120000)
+    assert r.last_error is None and len(r.last_result) >= 1 and got
+    i, rgb = r.last_result[0]
+    assert i == 0 and rgb.shape[0] == 48
+    assert r.start("strip", process_job(strip_job, str(clip), 40))
+    r.cancel()
+    assert r.wait(120000)
+    assert r.last_error == "cancelled" or r.last_result is not None
+    assert r.start("bad", process_job(strip_job, str(clip) + ".missing", 5))
+    assert r.wait(120000)
+    assert "no such file" in r.last_error and ".missing" in r.last_error
