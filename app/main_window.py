@@ -347,8 +347,11 @@ class MainWindow(QMainWindow):
         for n in ("save", "export", "undo", "redo", "next_pending", "add_note", "goto"):
             self.a[n].setEnabled(has)
         if has:
-            self.a["undo"].setEnabled(bool(self.doc.session.undo_stack))
-            self.a["redo"].setEnabled(bool(self.doc.session.redo_stack))
+            us, rs = self.doc.session.undo_stack, self.doc.session.redo_stack
+            self.a["undo"].setEnabled(bool(us))
+            self.a["redo"].setEnabled(bool(rs))
+            self.a["undo"].setText(f"&Undo {us[-1].describe()}" if us else "&Undo")
+            self.a["redo"].setText(f"&Redo {rs[-1].describe()}" if rs else "&Redo")
             pend = [t for t in self.doc.project.pending() if t.origin == "auto"]
             self.a["export"].setToolTip(
                 f"{len(pend)} detected track(s) pending: export needs decisions or a logged override"
