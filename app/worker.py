@@ -14,7 +14,7 @@ from typing import Any, Callable, Optional
 from PySide6.QtCore import QCoreApplication, QEventLoop, QObject, QThread, Signal, Slot
 
 from redaction.errors import BwvError, Cancelled
-from redaction.jobs import CancelToken, Job, Progress
+from redaction.jobs import CancelToken, Job
 
 log = logging.getLogger("bwv.gui.worker")
 

@@ -7,7 +7,6 @@ Backwards play seeks frame by frame through the decoded path.
 from __future__ import annotations
 
 import time
-from typing import Optional
 
 from PySide6.QtCore import QObject, Qt, QTimer, Signal
 

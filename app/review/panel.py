@@ -1,7 +1,6 @@
 """Review dock: decision controls, bulk decisions, the filterable track list, coverage."""
 from __future__ import annotations
 
-from typing import Optional
 
 import numpy as np
 from PySide6.QtCore import QSize, Qt, Signal

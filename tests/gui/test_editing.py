@@ -1,7 +1,7 @@
 """Draw a box, move it on another frame (a keyframe), undo/redo, decisions, bulk, recovery."""
 from __future__ import annotations
 
-from PySide6.QtCore import QPoint, Qt
+from PySide6.QtCore import Qt
 
 from redaction import edits
 from redaction.model import Keyframe, Track
