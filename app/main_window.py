@@ -294,7 +294,8 @@ class MainWindow(CommandsMixin, QMainWindow):
         if not self.playback.using_vlc:
             try:
                 self.view.set_frame(doc.frame, doc.image())
-            except BwvError as e:
+            except BwvError as e:  # a corrupt frame: stop playing, say it once
+                self.playback.pause()
                 self.show_error(str(e))
         self.view.set_tracks(doc.project.tracks if doc.mode == "edit" else [], doc.selected)
         self.transport.show_position(doc.frame, doc.timecode(),
