@@ -187,3 +187,27 @@ def test_preferences_dialog_writes_the_config_file(qtbot, win):
     assert doc["reasons"] == ["Bystander", "Child"] and doc["autosave_seconds"] == 3
     assert [win.review.reason.itemText(i) for i in range(win.review.reason.count())] == ["Bystander", "Child"]
     assert win.doc.autosave.interval() == 3000
+
+
+def test_timeline_mouse_seek_scrub_and_audio_drag(qtbot, win):
+    from PySide6.QtCore import QPoint
+    win.wait_idle()
+    tv = win.timeline.view
+    assert tv.envelope is not None and len(tv.envelope.peaks) > 10   # waveform loaded
+    assert tv.thumbs                                                 # thumbnail strip loaded
+    ry = int(sum(tv.lanes()["ruler"]) - 4)
+    qtbot.mouseClick(tv, Qt.LeftButton, pos=QPoint(int(tv.x_of(20.5)), ry))
+    assert win.doc.frame == 20 and win.view.frame_index == 20
+    qtbot.mousePress(tv, Qt.LeftButton, pos=QPoint(int(tv.x_of(5.5)), ry))
+    qtbot.mouseMove(tv, pos=QPoint(int(tv.x_of(12.5)), ry))                # drag-scrub
+    assert win.doc.frame == 12
+    qtbot.mouseRelease(tv, Qt.LeftButton, pos=QPoint(int(tv.x_of(12.5)), ry))
+    ay = int(tv.lanes()["audio"][0] + tv.lanes()["audio"][1] / 2)
+    qtbot.mousePress(tv, Qt.LeftButton, pos=QPoint(int(tv.x_of(10.5)), ay))
+    qtbot.mouseMove(tv, pos=QPoint(int(tv.x_of(20.5)), ay))
+    qtbot.mouseRelease(tv, Qt.LeftButton, pos=QPoint(int(tv.x_of(20.5)), ay))
+    (r,) = win.doc.project.audio
+    media = win.doc.media
+    assert abs(r.start - media.time_of(10)) < 1e-6 and abs(r.end - media.time_of(21)) < 1e-6
+    tv.zoom(4.0)                                                      # zoom keeps working
+    assert not tv.fit and tv.ppf > 0
