@@ -21,6 +21,7 @@ from .dialogs.small import ask_goto
 from .document import MODE_LABELS, Document, open_document
 from .icons import SHAPES, icon
 from .player.frame_view import FrameView
+from .player.audio_out import AudioOut
 from .player.playback import SPEEDS, Playback
 from .player.transport import TransportBar, capture_time
 from .player.vlc_backend import VlcSurface, probe_vlc
@@ -83,7 +84,8 @@ class MainWindow(CommandsMixin, QMainWindow):
         self.stack.addWidget(self.view)
         if self.vlc is not None:
             self.stack.addWidget(self.vlc)
-        self.playback = Playback(None, self.vlc, self)
+        self.audio_out = AudioOut(self)
+        self.playback = Playback(None, self.vlc, self, audio=self.audio_out)
         self.transport = TransportBar(self.a, self)
         self.transport.set_note(self.vlc_status.split(":")[0] if self.vlc is None else "Sound: Shift+Space",
                                 self.vlc_status)
@@ -141,7 +143,7 @@ class MainWindow(CommandsMixin, QMainWindow):
         for w in (self.job_label, self.job_bar, self.job_cancel):
             w.hide()
             sb.addPermanentWidget(w)
-        self.vlc_label = QLabel(self.vlc_status, self)
+        self.vlc_label = QLabel(f"{self.vlc_status} · {self.audio_out.status}", self)
         self.vlc_label.setAccessibleName("Sound playback status")
         sb.addPermanentWidget(self.vlc_label)
         sb.addPermanentWidget(self.user_label)

@@ -17,10 +17,11 @@ class Playback(QObject):
     stateChanged = Signal(bool)      # playing?
     speedChanged = Signal(float)     # signed speed (negative = backwards)
 
-    def __init__(self, doc, vlc_surface=None, parent=None):
+    def __init__(self, doc, vlc_surface=None, parent=None, audio=None):
         super().__init__(parent)
         self.doc = doc
         self.vlc = vlc_surface
+        self.audio = audio          # AudioOut: sound for the decoded path (1x forwards)
         self.using_vlc = False
         self.speed = 1.0
         self.direction = 1
@@ -29,6 +30,7 @@ class Playback(QObject):
         self.skipped = 0    # frames dropped to keep real time
         self._t0 = 0.0
         self._f0 = 0
+        self._audio_last = (None, 0.0)
         self._timer = QTimer(self)
         self._timer.setTimerType(Qt.PreciseTimer)
         self._timer.setInterval(5)
@@ -56,13 +58,25 @@ class Playback(QObject):
             self.using_vlc = True
             self.vlc.open(str(self.doc.media.path))
             self.vlc.play_from(self.doc.media.time_of(self.doc.frame), self.speed)
+        else:
+            self._start_audio()
         self._timer.start()
         self.stateChanged.emit(True)
+
+    def _start_audio(self) -> None:
+        a = self.audio
+        if a is None or not a.available or self.direction < 0 or self.speed != 1.0 \
+                or not self.doc.media.info.audio:
+            return
+        ranges = self.doc.project.audio if self.doc.mode == "preview" else None
+        a.start(str(self.doc.media.path), self.doc.media.time_of(self.doc.frame), ranges)
 
     def pause(self) -> None:
         if not self.playing:
             return
         self._timer.stop()
+        if self.audio is not None:
+            self.audio.stop()
         self.playing = False
         if self.using_vlc:
             t = self.vlc.stop()
@@ -73,6 +87,9 @@ class Playback(QObject):
     def set_speed(self, speed: float) -> None:
         self.speed = min(max(abs(speed), SPEEDS[0]), SPEEDS[-1])
         self._restart_clock()
+        if self.playing and not self.using_vlc and self.audio is not None:
+            self.audio.stop()
+            self._start_audio()
         if self.using_vlc:
             self.vlc.set_rate(self.speed)
         self.speedChanged.emit(self.speed * self.direction)
@@ -96,6 +113,7 @@ class Playback(QObject):
 
     # -- clock ----------------------------------------------------------------------------
     def _restart_clock(self) -> None:
+        self._audio_last = (None, time.monotonic())
         self._t0 = time.monotonic()
         self._f0 = self.doc.frame if self.doc else 0
 
@@ -108,8 +126,20 @@ class Playback(QObject):
             if not self.vlc.player.is_playing() and time.monotonic() - self._t0 > 1.0:
                 self.pause()
             return
-        elapsed = time.monotonic() - self._t0
-        secs = doc.media.time_of(self._f0) + self.direction * elapsed * self.speed
+        audio_t = self.audio.position_s() if self.audio is not None and self.audio.running else None
+        now = time.monotonic()
+        if audio_t is not None:
+            if audio_t != self._audio_last[0]:
+                self._audio_last = (audio_t, now)
+            elif now - self._audio_last[1] > 0.5 and now - self._t0 > 1.0:
+                self.audio.stop()    # the sound stalled: carry on silent, on the wall clock
+                self._f0, self._t0 = doc.frame, now
+                audio_t = None
+        if audio_t is not None:   # the sound card is the clock while sound plays
+            secs = audio_t
+        else:
+            elapsed = time.monotonic() - self._t0
+            secs = doc.media.time_of(self._f0) + self.direction * elapsed * self.speed
         target = doc.media.index_at_time(max(0.0, secs))
         if target == doc.frame:
             if self.direction < 0 and secs <= 0:

@@ -111,3 +111,20 @@ def test_libvlc_status_is_said_plainly(win):
     assert win.vlc is None
     assert "No sound" in win.transport.playback_note.text()
     assert not win.a["play_sound"].isEnabled()
+
+
+def test_decoded_playback_audio_is_redacted_in_preview(clip):
+    """The samples the decoded-path player would send to the sound card: from the start
+    position, with the project's mute ranges applied (the export's own function)."""
+    from app.player.audio_out import RATE, pcm_chunks
+    from redaction.model import AudioRange
+    x = np.concatenate(list(pcm_chunks(str(clip), 0.4)), axis=1)
+    assert x.shape[0] == 2 and abs(x.shape[1] / RATE - 1.2) < 0.05     # 1.6 s clip from 0.4 s
+    assert np.abs(x[:, 4800:9600]).max() > 0.1                          # the tone is there
+    y = np.concatenate(list(pcm_chunks(str(clip), 0.4, [AudioRange(0.5, 0.7, "mute", id="r")])), axis=1)
+    a, b = int(0.1 * RATE), int(0.3 * RATE)
+    assert np.abs(y[:, a:b]).max() == 0 and np.abs(y[:, b + 100:b + 4800]).max() > 0.1
+
+
+def test_sound_status_is_said(win):
+    assert "decoded playback" in win.vlc_label.text()
