@@ -234,6 +234,7 @@ def main(argv=None) -> int:
     ap.add_argument("--closeups", action="store_true", help="also score synthetic 1080p close-ups")
     ap.add_argument("--out", type=Path, default=ROOT / ".bench" / "detect")
     ap.add_argument("--json", type=Path, default=None, help="write all summaries here")
+    ap.add_argument("--only", default=None, help="run only configurations whose label contains this")
     ap.add_argument("--speed", action="store_true",
                     help="only the interleaved 720p/1080p speed table (face configurations)")
     a = ap.parse_args(argv)
@@ -264,6 +265,8 @@ def main(argv=None) -> int:
     if a.ablations and "face" in kinds:
         configs += [(label, "face", b) for label, b in _face_ablations().items()]
 
+    if a.only:
+        configs = [c for c in configs if a.only in c[0]]
     data = [(name, gt, {n: read_rgb(d / n) for n in sorted(gt["images"])}) for name, d, gt in sets]
     if a.closeups and "face" in kinds:
         ims, gt = closeup_set(a.eval)

@@ -127,6 +127,20 @@ def test_tiles_cover_the_frame():
         assert cover.all()
 
 
+def test_union_keeps_every_first_member_box_and_adds_only_new_faces():
+    from redaction.detect.faces import fuse
+    cf = np.array([[0, 0, 10, 10, .5], [12, 0, 22, 10, .6]], np.float32)
+    bf = np.array([[0, 0, 22, 10, .9],      # spans both CenterFace boxes: a duplicate
+                   [1, 1, 9, 9, .95],       # inside the first: a duplicate, raises its score
+                   [40, 40, 50, 50, .8]],   # a face CenterFace missed: added
+                  np.float32)
+    out = fuse([cf, bf], 0.4)
+    assert out[:, :4].tolist() == [[0, 0, 10, 10], [12, 0, 22, 10], [40, 40, 50, 50]]
+    assert out[:, 4].tolist() == pytest.approx([.95, .9, .8])
+    assert len(fuse([np.zeros((0, 5), np.float32), bf], 0.4)) == 3
+    assert len(fuse([], 0.4)) == 0
+
+
 # ----------------------------------------------------------------------------- behaviour
 
 

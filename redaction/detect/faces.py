@@ -75,9 +75,9 @@ class CenterFace:
     downscaled pass, which finds close-up faces that fill most of the frame (CenterFace
     misses faces taller than about half the frame at full resolution); its detections must
     reach ``coarse_threshold`` (close-ups score high; a lower bar there only adds false
-    positives). Passes within 15 % of each other's scale are run once. Each pass pads the image to a multiple of 32 (no
-    stretching). ``backend``: ``"ort"`` (onnxruntime, measured ~2x faster on
-    2 cores), ``"cv2"`` (cv2.dnn) or ``"auto"`` (ort if importable).
+    positives). Passes within 15 % of each other's scale are run once. Each pass pads the
+    image to a multiple of 32 (no stretching). ``backend``: ``"ort"`` (onnxruntime, measured
+    1.4-2x faster than cv2.dnn on 2 cores), ``"cv2"`` or ``"auto"`` (ort if importable).
     """
 
     name = "centerface"
@@ -129,6 +129,8 @@ class CenterFace:
         """``(resize factor, score threshold)`` of each pass run on a ``w`` x ``h`` image."""
         key = (w, h)
         if key not in self._plans:
+            if len(self._plans) > 64:
+                self._plans.clear()
             wanted = [(min(s, math.sqrt(self.max_pixels / (w * h))), self.threshold) for s in self.scales]
             if self.coarse and self.coarse / max(w, h) < 0.67:
                 wanted.append((self.coarse / max(w, h), self.coarse_threshold))
@@ -289,11 +291,11 @@ class BlazeFace:
 class CombinedFaceDetector:
     """The union of several face detectors: boxes from all of them, duplicates merged.
 
-    Duplicates (IoU >= ``merge_iou``, or one box mostly inside another) are reported once,
-    with the best score, as the box of the earliest member that found it (:func:`fuse`): put
-    the detector whose box style best matches a face first (CenterFace; BlazeFace's boxes
-    are tighter). Boxes that do not overlap are all kept: recall comes first. ``weights``
-    multiply each member's scores.
+    Every box of the first member is kept; a later member adds the boxes that do not
+    duplicate one already kept (IoU >= ``merge_iou``, or one box mostly inside the other),
+    see :func:`fuse`. Put the detector whose boxes best match a face first (CenterFace;
+    BlazeFace's boxes are tighter). Recall comes first: nothing found is dropped except as a
+    duplicate. ``weights`` multiply each member's scores.
     """
 
     kinds = ("face",)
@@ -314,17 +316,14 @@ class CombinedFaceDetector:
         return out
 
     def raw(self, image: np.ndarray) -> np.ndarray:
-        parts, ranks = [], []
-        for k, (m, wgt) in enumerate(zip(self.members, self.weights)):
+        parts = []
+        for m, wgt in zip(self.members, self.weights):
             b = m.raw(image)
-            if len(b):
+            if len(b) and wgt != 1.0:
                 b = b.copy()
-                b[:, 4] *= wgt
-                parts.append(b)
-                ranks.append(np.full(len(b), k))
-        if not parts:
-            return _EMPTY
-        return fuse(np.concatenate(parts), self.merge_iou, rank=np.concatenate(ranks))
+                b[:, 4] = np.clip(b[:, 4] * wgt, 0.0, 1.0)
+            parts.append(b)
+        return fuse(parts, self.merge_iou)
 
     def __call__(self, image: np.ndarray) -> list[Detection]:
         _check_image(image)
@@ -332,31 +331,28 @@ class CombinedFaceDetector:
         return to_detections(self.raw(image), w, h)
 
 
-def fuse(boxes: np.ndarray, iou: float, contain: float = 0.8, rank=None) -> np.ndarray:
-    """Merge duplicates from different detectors, keeping real boxes only.
+def fuse(parts: list[np.ndarray], iou: float, contain: float = 0.8) -> np.ndarray:
+    """Union of the members' boxes (``parts``, in priority order), duplicates dropped.
 
-    Boxes form a cluster (greedily, best score first) when they overlap by IoU >= ``iou`` or
-    when one lies mostly (``contain`` of its area) inside the other. A cluster is reported
-    as the best-scoring box of its best-ranked member (``rank``: lower wins, e.g. the
-    detector's position in the union; default: all equal), with the cluster's best score.
+    Every box of the first member is kept. A box of a later member is kept unless it
+    duplicates a box already kept (IoU >= ``iou``, or one lies ``contain`` of its area inside
+    the other); a duplicate only raises the kept box's score to its own if higher. So a
+    later detector adds faces, never moves or removes a box of an earlier one.
     """
-    if len(boxes) <= 1:
-        return boxes
-    rank = np.zeros(len(boxes)) if rank is None else np.asarray(rank, np.float64)
-    order = np.argsort(-boxes[:, 4], kind="stable")
-    boxes, rank = boxes[order], rank[order]
-    area = (boxes[:, 2] - boxes[:, 0]) * (boxes[:, 3] - boxes[:, 1])
-    ious = iou_matrix(boxes, boxes)
-    inter = ious * (area[:, None] + area[None, :]) / (1 + ious)
-    iomin = inter / np.maximum(np.minimum(area[:, None], area[None, :]), 1e-9)
-    linked = (ious >= iou) | (iomin >= contain)
-    taken = np.zeros(len(boxes), bool)
-    out = []
-    for i in range(len(boxes)):
-        if taken[i]:
+    kept = np.zeros((0, 5), np.float32)
+    for b in parts:
+        if len(b) == 0:
             continue
-        members = np.nonzero(linked[i] & ~taken)[0]
-        taken[members] = True
-        rep = members[np.argmin(rank[members])]    # members are in score order: first best rank
-        out.append([*boxes[rep, :4], boxes[i, 4]])
-    return np.asarray(out, np.float32)
+        if len(kept) == 0:
+            kept = b.astype(np.float32, copy=True)
+            continue
+        ious = iou_matrix(b, kept)
+        area_b = (b[:, 2] - b[:, 0]) * (b[:, 3] - b[:, 1])
+        area_k = (kept[:, 2] - kept[:, 0]) * (kept[:, 3] - kept[:, 1])
+        inter = ious * (area_b[:, None] + area_k[None, :]) / (1 + ious)
+        iomin = inter / np.maximum(np.minimum(area_b[:, None], area_k[None, :]), 1e-9)
+        dup = (ious >= iou) | (iomin >= contain)
+        for i, j in zip(*np.nonzero(dup)):
+            kept[j, 4] = max(kept[j, 4], b[i, 4])
+        kept = np.concatenate([kept, b[~dup.any(axis=1)]])
+    return kept
