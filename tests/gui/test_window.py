@@ -92,3 +92,42 @@ def test_changed_source_clip_is_flagged(qtbot, clip):
     w.wait_idle()
     assert w.source_changed and "SOURCE CLIP HAS CHANGED" in w.view.banner
     w.shutdown()
+
+
+CRASHER = r"""
+import os, sys
+from PySide6.QtWidgets import QApplication
+app = QApplication([])
+from app.main_window import MainWindow
+from app.prefs import Preferences
+w = MainWindow("alice", Preferences(autosave_seconds=1), interactive=False)
+w.show()
+assert w.open_path(sys.argv[1])
+w.doc.add_box((10, 10, 40, 40))
+w.doc.add_box((100, 50, 30, 30))
+from PySide6.QtCore import QElapsedTimer
+t = QElapsedTimer(); t.start()
+while t.elapsed() < 2500:
+    app.processEvents()
+os._exit(3)   # a crash: no save, no clean shutdown
+"""
+
+
+def test_crash_then_reopen_offers_recovery(qtbot, clip, tmp_path):
+    import os
+    script = tmp_path / "crash.py"
+    script.write_text(CRASHER)
+    r = subprocess.run([sys.executable, str(script), str(clip)], capture_output=True, text=True,
+                       timeout=120, cwd=REPO, env={**os.environ, "QT_QPA_PLATFORM": "offscreen",
+                                                   "PYTHONPATH": str(REPO)})
+    assert r.returncode == 3, r.stderr[-1500:]
+    from app.main_window import MainWindow
+    from app.prefs import Preferences
+    w = MainWindow("alice", Preferences(), interactive=False)
+    qtbot.addWidget(w)
+    offered = []
+    assert w.open_path(clip, ask_recover=lambda p: offered.append(p) or True)
+    assert offered and len(w.doc.project.tracks) == 2        # nothing lost but the last seconds
+    acts = [e["action"] for e in w.doc.session.log.verify()]
+    assert acts.count("apply") == 2 and acts[-1] == "recover_autosave"
+    w.shutdown()
