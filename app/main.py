@@ -47,6 +47,9 @@ def make_app(argv: Optional[list[str]] = None):
     # interval lets the GUI thread get the GIL back quickly, so frame stepping stays
     # responsive while they run (see bench/ui_latency.py and docs/adr/0003-playback.md).
     sys.setswitchinterval(float(os.environ.get("BWV_GIL_SWITCH_S", "0.001")))
+    # Qt Multimedia reports missing PipeWire/PulseAudio on every start; the window's status bar
+    # already says plainly when there is no sound device.
+    os.environ.setdefault("QT_LOGGING_RULES", "qt.multimedia*=false")
     from PySide6.QtWidgets import QApplication
     app = QApplication.instance()
     if app is None:
