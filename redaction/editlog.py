@@ -56,6 +56,13 @@ class EditLog:
     def __init__(self, path: str | os.PathLike):
         self.path = Path(path)
         self._head: Optional[Head] = None
+        self._size = -1  # file size when _head was read: another writer invalidates it
+
+    def _file_size(self) -> int:
+        try:
+            return self.path.stat().st_size
+        except FileNotFoundError:
+            return 0
 
     def entries(self) -> Iterator[dict]:
         if not self.path.exists():
@@ -70,11 +77,13 @@ class EditLog:
                     raise IntegrityError(f"edit log line {n} is not valid JSON", self.path) from None
 
     def head(self) -> Head:
-        if self._head is None:
+        size = self._file_size()
+        if self._head is None or size != self._size:
             last = None
             for last in self.entries():
                 pass
             self._head = Head(0, GENESIS) if last is None else Head(int(last["seq"]), last["hash"])
+            self._size = size
         return self._head
 
     def append(self, user: str, action: str, details: Optional[dict] = None) -> dict:
@@ -93,6 +102,7 @@ class EditLog:
         except OSError as e:
             raise ProjectError(f"cannot append to edit log: {describe_os_error(e)}", self.path) from e
         self._head = Head(entry["seq"], entry["hash"])
+        self._size = self._file_size()
         return entry
 
     def verify(self) -> list[dict]:

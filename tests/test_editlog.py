@@ -92,3 +92,13 @@ def test_altered_export_and_source_are_detected(project, tmp_path):
     src.write_bytes(src.read_bytes() + b"x")
     r = run_bwv("verify", str(project.path))
     assert r.returncode != 0 and "source clip" in r.stderr
+
+
+def test_two_writers_keep_one_chain(project):
+    """The GUI's session and an export's session append to the same log: no fork."""
+    from redaction.session import ProjectSession
+    other = ProjectSession.open(project.path, "bob")
+    other.record("note", {"x": 1})
+    project.do(SetStatus(["t1"], "rejected", "not a face", "alice"))
+    entries = EditLog(project.log.path).verify()
+    assert [e["user"] for e in entries[-2:]] == ["bob", "alice"]
