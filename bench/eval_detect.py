@@ -72,10 +72,10 @@ def _face_ablations() -> dict:
         "centerface x1+x1.5+coarse240, 0.25": lambda: cf(threshold=0.25, scales=(1.0, 1.5), coarse=240),
         "centerface(cv2.dnn) x1+x1.5+coarse240, 0.3":
             lambda: cf(threshold=0.3, scales=(1.0, 1.5), coarse=240, backend="cv2"),
-        "union cf x1+x1.5+coarse240 0.3 | bf 0.5":
+        "union cf x1+x1.5+coarse240 0.3 + bf 0.5":
             lambda: CombinedFaceDetector([cf(threshold=0.3, scales=(1.0, 1.5), coarse=240),
                                           BlazeFace(threshold=0.5)]),
-        "union cf x1+x1.5+coarse240 0.3 | bf 0.7":
+        "union cf x1+x1.5+coarse240 0.3 + bf 0.7":
             lambda: CombinedFaceDetector([cf(threshold=0.3, scales=(1.0, 1.5), coarse=240),
                                           BlazeFace(threshold=0.7)]),
     }

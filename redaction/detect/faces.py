@@ -105,6 +105,9 @@ class CenterFace:
             import onnxruntime as ort
             so = ort.SessionOptions()
             so.log_severity_level = 3
+            # No busy-waiting worker threads: the cores are shared with decoding and tracking
+            # (measured at 1080p under load: 251 ms and 1.6 CPU-s vs 324 ms and 2.1 CPU-s).
+            so.add_session_config_entry("session.intra_op.allow_spinning", "0")
             if threads:
                 so.intra_op_num_threads = int(threads)
             self._sess = ort.InferenceSession(make_dims_symbolic(data), so,
