@@ -8,6 +8,7 @@ and presets were chosen from measurements on ../shared/eval: docs/adr/0005-face-
 from __future__ import annotations
 
 import atexit
+import logging
 import math
 import threading
 import weakref
@@ -62,6 +63,7 @@ def to_detections(boxes: np.ndarray, w: int, h: int, kind: str = "face") -> list
 
 
 _EMPTY = np.zeros((0, 5), np.float32)
+log = logging.getLogger(__name__)
 
 # ----------------------------------------------------------------------------- CenterFace
 
@@ -93,31 +95,34 @@ class CenterFace:
         self.coarse_threshold = float(coarse_threshold)
         self._plans: dict[tuple[int, int], tuple[tuple[float, float], ...]] = {}
         self.nms_iou = float(nms_iou)
-        data = model_bytes("centerface", root=model_root)
-        if backend == "auto":
-            try:
-                import onnxruntime  # noqa: F401
-                backend = "ort"
-            except ImportError:
-                backend = "cv2"
-        self.backend = backend
-        if backend == "ort":
-            import onnxruntime as ort
-            so = ort.SessionOptions()
-            so.log_severity_level = 3
-            # No busy-waiting worker threads: the cores are shared with decoding and tracking
-            # (measured at 1080p under load: 251 ms and 1.6 CPU-s vs 324 ms and 2.1 CPU-s).
-            so.add_session_config_entry("session.intra_op.allow_spinning", "0")
-            if threads:
-                so.intra_op_num_threads = int(threads)
-            self._sess = ort.InferenceSession(make_dims_symbolic(data), so,
-                                              providers=["CPUExecutionProvider"])
-        elif backend == "cv2":
-            self._net = cv2.dnn.readNetFromONNX(np.frombuffer(data, np.uint8))
-        else:
+        if backend not in ("auto", "ort", "cv2"):
             raise ValueError(f"unknown CenterFace backend {backend!r}")
+        data = model_bytes("centerface", root=model_root)
+        self.backend = "cv2"
+        if backend in ("auto", "ort"):
+            try:
+                self._sess = self._ort_session(data, threads)
+                self.backend = "ort"
+            except Exception:
+                if backend == "ort":
+                    raise
+                log.warning("onnxruntime cannot run CenterFace; using cv2.dnn", exc_info=True)
+        if self.backend == "cv2":
+            self._net = cv2.dnn.readNetFromONNX(np.frombuffer(data, np.uint8))
         self._blobs: dict[tuple[int, int], np.ndarray] = {}
         self._lock = threading.Lock()
+
+    @staticmethod
+    def _ort_session(data: bytes, threads: int | None):
+        import onnxruntime as ort
+        so = ort.SessionOptions()
+        so.log_severity_level = 3
+        # No busy-waiting worker threads: the cores are shared with decoding and tracking
+        # (measured at 1080p under load: 251 ms and 1.6 CPU-s vs 324 ms and 2.1 CPU-s).
+        so.add_session_config_entry("session.intra_op.allow_spinning", "0")
+        if threads:
+            so.intra_op_num_threads = int(threads)
+        return ort.InferenceSession(make_dims_symbolic(data), so, providers=["CPUExecutionProvider"])
 
     def models(self) -> list[dict]:
         return manifest(["centerface"])
@@ -229,7 +234,9 @@ class BlazeFace:
     def __init__(self, threshold: float = 0.5, tile: int = 0, overlap: float = 0.25,
                  whole: bool = True, model: str = "full_range", nms_iou: float = 0.3,
                  model_root=None):
+        import mediapipe as mp
         from mediapipe.tasks.python import BaseOptions, vision
+        self._mp = mp
         self.threshold = float(threshold)
         self.tile = int(tile)
         self.overlap = float(overlap)
@@ -258,7 +265,7 @@ class BlazeFace:
                 pass
 
     def _detect(self, rgb: np.ndarray, ox: int, oy: int, out: list) -> None:
-        import mediapipe as mp
+        mp = self._mp
         res = self._det.detect(mp.Image(image_format=mp.ImageFormat.SRGB, data=np.ascontiguousarray(rgb)))
         for d in res.detections:
             b = d.bounding_box
