@@ -1,4 +1,5 @@
-"""Start the workstation: QApplication, logging to the log dir, excepthook, theme, window.
+"""Start the workstation: QApplication, logging to the log dir, excepthook, theme, login
+(when the case store has user accounts), window.
 
 :func:`run` is what ``bwv gui`` calls. With ``screenshot`` it opens the window at the
 given frame and mode, renders it (offscreen is fine), saves the PNG and returns.
@@ -6,40 +7,52 @@ given frame and mode, renders it (offscreen is fine), saves the PNG and returns.
 from __future__ import annotations
 
 import logging
-import logging.handlers
 import multiprocessing
 import os
 import sys
-import traceback
 from pathlib import Path
 from typing import Optional
-
-from redaction.paths import log_dir
 
 log = logging.getLogger("bwv.gui")
 
 
 def _setup_logging() -> None:
-    root = logging.getLogger("bwv")
-    if any(isinstance(h, logging.handlers.RotatingFileHandler) for h in root.handlers):
-        return
-    try:
-        h = logging.handlers.RotatingFileHandler(log_dir() / "gui.log", maxBytes=2_000_000,
-                                                 backupCount=3, encoding="utf-8")
-        h.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
-        root.addHandler(h)
-        root.setLevel(logging.INFO)
-    except OSError:
-        pass
+    """One rotating log file for the CLI and the GUI (redaction.logsetup: <log_dir>/bwv.log)."""
+    from redaction.logsetup import setup_logging
+    setup_logging()
 
 
-def _excepthook(kind, value, tb) -> None:
-    log.error("unhandled exception:\n%s", "".join(traceback.format_exception(kind, value, tb)))
+def _error_dialog(message: str) -> None:
+    """The excepthook's dialog (redaction.logsetup logs the traceback first)."""
     from PySide6.QtWidgets import QApplication, QMessageBox
     app = QApplication.instance()
-    if app is not None and os.environ.get("QT_QPA_PLATFORM") != "offscreen":
-        QMessageBox.critical(None, "BWV Workstation",
-                             f"An unexpected error occurred: {value}\nDetails are in {log_dir() / 'gui.log'}")
+    if app is None or os.environ.get("QT_QPA_PLATFORM") == "offscreen":
+        raise RuntimeError("no screen")  # logsetup then prints the line to stderr
+    QMessageBox.critical(None, "BWV Workstation", message)
+
+
+def install_excepthook() -> None:
+    from redaction.logsetup import install_excepthook as install, setup_logging
+    setup_logging()
+    install(show_dialog=_error_dialog)
+
+
+def authenticate(user: str, interactive: bool):
+    """Who acts and the role gate: standalone (no accounts), the login dialog, or (screenshots,
+    no dialog) a `bwv login` session / BWV_PASSWORD. None if nobody logged in."""
+    from redaction import access
+
+    from .access_ui import Gate, store_enforced
+    if not store_enforced():
+        return user, Gate(user, enforced=False)
+    if not interactive:
+        who = access.authenticate(user)
+        return who, Gate(who, enforced=True)
+    from .dialogs.login import LoginDialog
+    d = LoginDialog(None, user)
+    if not d.exec() or d.user is None:
+        return None, None
+    return d.user, Gate(d.user, enforced=True)
 
 
 def make_app(argv: Optional[list[str]] = None):
@@ -70,8 +83,21 @@ def run(path: Optional[str], user: str, frame: Optional[int] = None, mode: Optio
     from .themes import apply_theme
     prefs = Preferences.load()
     apply_theme(app, prefs.theme)
-    sys.excepthook = _excepthook
-    win = MainWindow(user, prefs, interactive=screenshot is None)
+    install_excepthook()
+    from redaction.errors import BwvError
+    from redaction.policy import load_policy
+    try:
+        load_policy()   # an unreadable machine policy stops the program (fail secure)
+        user, gate = authenticate(user, interactive=screenshot is None)
+    except BwvError as e:
+        print(f"bwv gui: error: {e}", file=sys.stderr)
+        if screenshot is None:
+            from PySide6.QtWidgets import QMessageBox
+            QMessageBox.critical(None, "BWV Workstation", str(e))
+        return getattr(e, "exit_code", 2) or 2
+    if gate is None:
+        return 1   # login cancelled
+    win = MainWindow(user, prefs, interactive=screenshot is None, gate=gate)
     if size:
         win.resize(*size)
     if path and not win.open_path(path):

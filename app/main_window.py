@@ -15,6 +15,7 @@ from redaction.errors import BwvError
 from redaction.paths import config_dir
 
 from . import background
+from .access_ui import Gate
 from .actions import build_actions
 from .dialogs.help_overlay import HelpOverlay
 from .dialogs.small import ask_goto
@@ -28,7 +29,8 @@ from .player.vlc_backend import VlcSurface, probe_vlc
 from .prefs import Preferences
 from .review.panel import ReviewPanel
 from .timeline.panel import TimelinePanel
-from .window_commands import CommandsMixin, detect_available
+from .window_commands import CommandsMixin, detect_available, policy_reasons
+from .window_store import StoreMixin
 from .worker import JobRunner
 
 log = logging.getLogger("bwv.gui")
@@ -40,10 +42,13 @@ def settings() -> QSettings:
     return QSettings(str(config_dir() / "gui-window.ini"), QSettings.IniFormat)
 
 
-class MainWindow(CommandsMixin, QMainWindow):
-    def __init__(self, user: str, prefs: Optional[Preferences] = None, interactive: bool = True):
+class MainWindow(StoreMixin, CommandsMixin, QMainWindow):
+    def __init__(self, user: str, prefs: Optional[Preferences] = None, interactive: bool = True,
+                 gate: Optional[Gate] = None):
         super().__init__()
         self.user = user
+        self.gate = gate or Gate(user)   # role checks for the acting (logged-in) user
+        self.store_clip_id: Optional[int] = None
         self.prefs = prefs or Preferences.load()
         self.interactive = interactive   # False: tests/screenshots, never block on a question
         self._restored_state = False
@@ -101,7 +106,7 @@ class MainWindow(CommandsMixin, QMainWindow):
         self.setCorner(Qt.BottomRightCorner, Qt.RightDockWidgetArea)
         self.setCorner(Qt.TopRightCorner, Qt.RightDockWidgetArea)
         self.timeline = TimelinePanel(self)
-        self.review = ReviewPanel(self.a, self.prefs.reasons, self)
+        self.review = ReviewPanel(self.a, policy_reasons(self.prefs), self)
         self.review.short_n.setValue(self.prefs.short_track_frames)
         for name, title, w, area in (("timeline", "Timeline", self.timeline, Qt.BottomDockWidgetArea),
                                      ("review", "Review", self.review, Qt.RightDockWidgetArea)):
@@ -120,6 +125,7 @@ class MainWindow(CommandsMixin, QMainWindow):
             m = self.menuBar().addMenu(f"&{g}")
             for a in groups.get(g, []):
                 m.addAction(a)
+        self._build_store_menus()
         tb = self.addToolBar("Main")
         tb.setObjectName("toolbar_main")
         tb.setToolButtonStyle(Qt.ToolButtonTextOnly)
@@ -147,6 +153,7 @@ class MainWindow(CommandsMixin, QMainWindow):
         self.vlc_label.setAccessibleName("Sound playback status")
         sb.addPermanentWidget(self.vlc_label)
         sb.addPermanentWidget(self.user_label)
+        self._build_store_status()
 
     def _connect(self) -> None:
         a, pb = self.a, self.playback
@@ -181,7 +188,7 @@ class MainWindow(CommandsMixin, QMainWindow):
             self._with_doc(lambda: self.doc.select(None)),
         }
         for name, fn in simple.items():
-            a[name].triggered.connect(fn)
+            a[name].triggered.connect(self.gate.guard(name, fn, self.show_error))
         pb.stateChanged.connect(self._playing_changed)
         pb.speedChanged.connect(self.transport.show_speed)
         self.transport.seekRequested.connect(self._seek)
@@ -202,9 +209,9 @@ class MainWindow(CommandsMixin, QMainWindow):
         rv.jumpRequested.connect(self.jump_to_track)
         rv.kindRequested.connect(lambda k: self.doc and self.doc.selected and
                                  self.doc.do(edits.SetKind(self.doc.selected, k)))
-        rv.acceptAllRequested.connect(lambda k: self._bulk(self.doc.accept_all(k, self.review.reason_text()
-                                                                               or f"All {k} tracks redacted")))
-        rv.rejectShortRequested.connect(lambda n: self._bulk(self.doc.reject_short(
+        rv.acceptAllRequested.connect(lambda k: self.may("accept") and self._bulk(self.doc.accept_all(
+            k, self.review.reason_text() or f"All {k} tracks redacted")))
+        rv.rejectShortRequested.connect(lambda n: self.may("reject") and self._bulk(self.doc.reject_short(
             n, f"Shorter than {n} frames (likely false detection)")))
         self.runner.started.connect(self._job_started)
         self.runner.progress.connect(self._job_progress)
@@ -306,7 +313,7 @@ class MainWindow(CommandsMixin, QMainWindow):
         self.timeline.view.update()
 
     def _mode_changed(self, mode: str) -> None:
-        self.view.editable = mode == "edit"
+        self.view.editable = mode == "edit" and self.gate.allowed("redact")
         if not self.source_changed:
             self.view.set_banner(BANNERS.get(mode, ""))
         self.transport.show_mode(mode)
@@ -352,6 +359,7 @@ class MainWindow(CommandsMixin, QMainWindow):
         self.a["detect"].setEnabled(has and ok and not self.runner.busy)
         if not ok:
             self.a["detect"].setToolTip("Automatic detection is not installed in this build")
+        self.gate.apply(self.a)
 
     # -- navigation / playback ----------------------------------------------------------------
     def _with_doc(self, fn: Callable) -> None:

@@ -26,6 +26,12 @@ from .themes import THEMES, apply_theme
 log = logging.getLogger("bwv.gui")
 
 
+def policy_reasons(prefs) -> list[str]:
+    """The decision reasons in force: the machine policy's list if it sets one, else the user's."""
+    from redaction.policy import effective
+    return list(effective("redaction_reasons", prefs.reasons))
+
+
 def detect_available() -> bool:
     try:
         return importlib.util.find_spec("redaction.detect.job") is not None
@@ -51,7 +57,7 @@ class CommandsMixin:
         self.statusBar().showMessage(f"{n} track(s) changed (one undo step)", 4000)
 
     def add_audio_range(self, start: float, end: float) -> None:
-        d = AudioRangeDialog(self, start, end, self.doc.media.info.duration_s, self.prefs.reasons)
+        d = AudioRangeDialog(self, start, end, self.doc.media.info.duration_s, policy_reasons(self.prefs))
         if not self.interactive or d.exec():
             s, e, mode, reason = d.values()
             self.doc.do(edits.AddAudioRange(AudioRange(s, e, mode, reason, id=f"a{uuid.uuid4().hex[:6]}")))
@@ -60,7 +66,7 @@ class CommandsMixin:
         r = next((r for r in self.doc.project.audio if r.id == rid), None)
         if r is None:
             return
-        d = AudioRangeDialog(self, r.start, r.end, self.doc.media.info.duration_s, self.prefs.reasons,
+        d = AudioRangeDialog(self, r.start, r.end, self.doc.media.info.duration_s, policy_reasons(self.prefs),
                              r.mode, r.reason, allow_delete=True)
         if d.exec():
             if d.deleted:
@@ -108,7 +114,8 @@ class CommandsMixin:
         if self.doc is None or self.runner.busy:
             return None
         self.playback.pause()
-        d = ExportDialog(self, self.doc, self.runner, self.prefs.bases, self.prefs.organisation)
+        d = ExportDialog(self, self.doc, self.runner, self.prefs.bases, self.prefs.organisation,
+                         requests=self.open_requests())
         if self.interactive:
             d.exec()
         return d
@@ -176,7 +183,7 @@ class CommandsMixin:
         self._set_icons()
         current = self.review.reason.currentText()
         self.review.reason.clear()
-        self.review.reason.addItems(self.prefs.reasons)
+        self.review.reason.addItems(policy_reasons(self.prefs))
         self.review.reason.setCurrentText(current)
         if self.doc is not None:
             self.doc.autosave.setInterval(self.prefs.autosave_seconds * 1000)

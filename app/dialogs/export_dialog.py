@@ -4,6 +4,10 @@ Export is disabled while any track is pending, unless the officer ticks the expl
 override (pending tracks are then redacted, and the override is logged by the UI and
 by the engine). The export runs in the window's JobRunner with progress and cancel;
 the last page shows the output, the manifest and the sha256 with an open-folder button.
+
+With a case store, an open disclosure request can be chosen: it is checked before the export
+(open, four-eyes approval; ``api.check_export_request``) and the export is entered in the
+disclosure register afterwards (``api.record_disclosure``), as ``bwv export --request`` does.
 """
 from __future__ import annotations
 
@@ -49,13 +53,16 @@ def default_output(doc) -> Path:
 
 
 class ExportDialog(QDialog):
-    def __init__(self, parent, doc, runner, bases: list[str], organisation: str = ""):
+    def __init__(self, parent, doc, runner, bases: list[str], organisation: str = "",
+                 requests: Optional[list[dict]] = None):
         super().__init__(parent)
         self.setWindowTitle("Export redacted copy")
         self.setAccessibleName("Export dialog")
         self.setMinimumWidth(560)
         self.doc, self.runner = doc, runner
         self.result = None
+        self.requests = list(requests or [])
+        self.disclosure_id: Optional[int] = None
         self.stack = QStackedWidget(self)
         QVBoxLayout(self).addWidget(self.stack)
         self._form_page(bases, organisation)
@@ -94,6 +101,18 @@ class ExportDialog(QDialog):
         b.clicked.connect(self._browse)
         row.addWidget(b)
         f.addRow("Output file", row)
+        self.request_box = QComboBox(page)
+        self.request_box.setAccessibleName("Disclosure request")
+        self.request_box.addItem("(none: not entered in the disclosure register)", None)
+        for r in self.requests:
+            due = f", due {r['due']}" if r.get("due") else ""
+            self.request_box.addItem(f"REQ-{r['id']}: {r['type']} from {r['requester']}{due}", r["id"])
+        self.request_box.setToolTip("The disclosure request this export answers: it is recorded in "
+                                    "the disclosure register with the recipient and the sha256")
+        if self.requests:
+            f.addRow("Request", self.request_box)
+        else:
+            self.request_box.hide()
         self.recipient = QLineEdit(page)
         self.recipient.setAccessibleName("Recipient")
         self.recipient.setPlaceholderText("Who receives this copy")
@@ -198,7 +217,12 @@ class ExportDialog(QDialog):
             organisation=self.org.text().strip(), basis=self.basis.currentText().strip(),
             style=self.style_mode.currentText(),
             accept_pending=bool(self.doc.project.pending()) and self.override.isChecked(),
-            ranges=parse_ranges(self.ranges.text(), self.doc.media.fps))
+            ranges=parse_ranges(self.ranges.text(), self.doc.media.fps),
+            request_id=self.request_id())
+
+    def request_id(self):
+        rid = self.request_box.currentData()
+        return None if rid is None else str(rid)
 
     def start(self) -> None:
         if not self.validate() or self.runner.busy:
@@ -207,7 +231,11 @@ class ExportDialog(QDialog):
         from redaction import access
         from redaction.errors import BwvError
         try:
-            access.check("export", self.doc.user)
+            if req.request_id is not None:   # refuse before any work: closed, unapproved...
+                from redaction.store import api
+                api.check_export_request(req.request_id, self.doc.user)
+            else:
+                access.check("export", self.doc.user)
         except BwvError as e:
             self.error.setText(str(e))
             return
@@ -231,9 +259,19 @@ class ExportDialog(QDialog):
             return
         self.doc.reload_log()
         self.result = result
+        register = ""
+        rid = self.request_id()
+        if rid is not None:
+            from redaction.errors import BwvError
+            from redaction.store import api
+            try:
+                self.disclosure_id = api.record_disclosure(rid, result.manifest, self.doc.user)
+                register = f"\nRegister: disclosure {self.disclosure_id} for REQ-{rid}"
+            except BwvError as e:
+                register = f"\nRegister: NOT RECORDED ({e})"
         self.summary.setText(f"Output:   {result.out}\nManifest: {result.manifest}\n"
                              f"CSV:      {result.csv}\nSHA-256:  {result.sha256}\n"
-                             f"Frames:   {result.frames}")
+                             f"Frames:   {result.frames}{register}")
         self.stack.setCurrentIndex(2)
 
     def _failed(self, msg: str) -> None:

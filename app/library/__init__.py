@@ -1,0 +1,1 @@
+"""The library browser over the case store (cases, clips, requests, disclosures)."""
