@@ -227,6 +227,7 @@ class MainWindow(StoreMixin, CommandsMixin, QMainWindow):
         except BwvError as e:
             self.show_error(str(e))
             return False
+        self.store_clip_id = self.store_clip_name = None   # open_store_clip sets them after
         self.set_document(doc)
         return True
 

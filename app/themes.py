@@ -8,10 +8,14 @@ from PySide6.QtWidgets import QApplication
 THEMES = ("dark", "high-contrast", "system")
 
 
-def _palette(spec: dict) -> QPalette:
+def _palette(spec: dict, disabled: str) -> QPalette:
     p = QPalette()
     for role, color in spec.items():
         p.setColor(getattr(QPalette, role), QColor(color))
+    # setColor(role, c) sets every group: give disabled text its own colour, or disabled
+    # (role-refused) actions look exactly like enabled ones
+    for role in ("WindowText", "Text", "ButtonText"):
+        p.setColor(QPalette.Disabled, getattr(QPalette, role), QColor(disabled))
     return p
 
 
@@ -37,10 +41,10 @@ def apply_theme(app: QApplication, name: str) -> str:
     name = name if name in THEMES else "dark"
     app.setStyle("Fusion")
     if name == "dark":
-        app.setPalette(_palette(DARK))
+        app.setPalette(_palette(DARK, "#7c8086"))
         app.setStyleSheet(DARK_SHEET)
     elif name == "high-contrast":
-        app.setPalette(_palette(HIGH_CONTRAST))
+        app.setPalette(_palette(HIGH_CONTRAST, "#8c8c8c"))
         app.setStyleSheet(HC_SHEET)
     else:
         app.setPalette(app.style().standardPalette())

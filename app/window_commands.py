@@ -115,7 +115,8 @@ class CommandsMixin:
             return None
         self.playback.pause()
         d = ExportDialog(self, self.doc, self.runner, self.prefs.bases, self.prefs.organisation,
-                         requests=self.open_requests())
+                         requests=self.open_requests(),
+                         name=self.store_clip_name if self.store_clip_id is not None else None)
         if self.interactive:
             d.exec()
         return d

@@ -28,6 +28,7 @@ def store_exists() -> bool:
 
 class StoreMixin:
     library = None
+    store_clip_name: Optional[str] = None   # the held clip's original name (exports are named by it)
 
     def _build_store_menus(self) -> None:
         mb = self.menuBar()
@@ -68,6 +69,13 @@ class StoreMixin:
             self.user_label.setToolTip("No case store with user accounts: every action is allowed "
                                        "and attributed to this user")
             self.statusBar().showMessage("Standalone (no case store set up)")
+        why = self.gate.why_not("redact")
+        if why is not None:   # the review panel's bulk decisions are redaction decisions
+            from PySide6.QtWidgets import QGroupBox
+            for box in self.review.findChildren(QGroupBox):
+                if box.title().startswith("Bulk"):
+                    box.setEnabled(False)
+                    box.setToolTip(f"Not allowed: {why}")
 
     def may(self, name: str) -> bool:
         """For slots outside the action table: True if allowed, else the refusal is logged."""
@@ -88,7 +96,7 @@ class StoreMixin:
         self.library.raise_()
         return self.library
 
-    def open_store_clip(self, clip_id: int) -> bool:
+    def open_store_clip(self, clip_id: int, name: Optional[str] = None) -> bool:
         """Open a held clip: api.open_clip re-verifies its sha256 (and logs the consultation)."""
         from redaction.store import api
         try:
@@ -96,8 +104,10 @@ class StoreMixin:
         except BwvError as e:
             self.show_error(str(e))
             return False
-        self.store_clip_id = clip_id
-        return self.open_path(path)
+        if not self.open_path(path):
+            return False
+        self.store_clip_id, self.store_clip_name = clip_id, name
+        return True
 
     def open_requests(self) -> list[dict]:
         """Open requests for the export dialog's selector ([] without a store)."""

@@ -40,10 +40,12 @@ def parse_ranges(text: str, fps) -> Optional[list[tuple[int, int]]]:
     return out
 
 
-def default_output(doc) -> Path:
+def default_output(doc, name: Optional[str] = None) -> Path:
+    """A free name in the data folder's exports; ``name``: the clip's original name (a clip
+    held in the case store is stored under its sha256)."""
     folder = data_dir() / "exports"
     folder.mkdir(parents=True, exist_ok=True)
-    stem = Path(doc.session.source_path).stem
+    stem = Path(name).stem if name else Path(doc.session.source_path).stem
     n = 1
     out = folder / f"{stem}-redacted.mp4"
     while out.exists():
@@ -54,7 +56,7 @@ def default_output(doc) -> Path:
 
 class ExportDialog(QDialog):
     def __init__(self, parent, doc, runner, bases: list[str], organisation: str = "",
-                 requests: Optional[list[dict]] = None):
+                 requests: Optional[list[dict]] = None, name: Optional[str] = None):
         super().__init__(parent)
         self.setWindowTitle("Export redacted copy")
         self.setAccessibleName("Export dialog")
@@ -62,6 +64,7 @@ class ExportDialog(QDialog):
         self.doc, self.runner = doc, runner
         self.result = None
         self.requests = list(requests or [])
+        self.clip_name = name
         self.disclosure_id: Optional[int] = None
         self.stack = QStackedWidget(self)
         QVBoxLayout(self).addWidget(self.stack)
@@ -94,7 +97,7 @@ class ExportDialog(QDialog):
             self.override.hide()
             self.pending_note.hide()
         row = QHBoxLayout()
-        self.out = QLineEdit(str(default_output(self.doc)), page)
+        self.out = QLineEdit(str(default_output(self.doc, self.clip_name)), page)
         self.out.setAccessibleName("Output file")
         row.addWidget(self.out, 1)
         b = QPushButton("Browse…", page)

@@ -174,8 +174,9 @@ class LibraryWindow(QWidget):
         self.tree.clear()
         today = dt.datetime.now(dt.timezone.utc).date()
         for c in self.cases:
-            top = QTreeWidgetItem([f"{c['incident']}  {c.get('title') or ''}".strip(), "", "", "",
-                                   f"{len(c['clips'])} clip(s)", c.get("status") or ""])
+            status = "" if c.get("status") in (None, "open") else f" ({c['status']})"
+            top = QTreeWidgetItem([f"{c['incident']}  {c.get('title') or ''}".strip() + status,
+                                   f"{len(c['clips'])} clip(s)", "", "", "", ""])
             top.setData(0, Qt.UserRole, None)
             self.tree.addTopLevelItem(top)
             for clip in c["clips"]:
@@ -206,7 +207,7 @@ class LibraryWindow(QWidget):
         t.setRowCount(len(self.requests))
         for row, r in enumerate(self.requests):
             due = request_due_text(r)
-            cells = [f"REQ-{r['id']}", r["type"], r["requester"], r["received"], r["due"] or "",
+            cells = [f"REQ-{r['id']}", r["type"].replace("_", " "), r["requester"], r["received"], r["due"] or "",
                      due, r["status"]]
             for col, text in enumerate(cells):
                 it = _item(text)
@@ -219,10 +220,8 @@ class LibraryWindow(QWidget):
                         it.setBackground(QBrush(DUE_SOON))
                 t.setItem(row, col, it)
         t.resizeColumnsToContents()
-        if self.requests:
-            t.selectRow(0)
-        else:
-            self.req_details.setHtml("<i>No requests.</i>")
+        self.req_details.setHtml("<i>Select a request to see its details.</i>" if self.requests
+                                 else "<i>No requests.</i>")
 
     def _fill_register(self) -> None:
         t = self.reg_table
@@ -270,7 +269,7 @@ class LibraryWindow(QWidget):
     def open_selected(self) -> None:
         cid = self.selected_clip()
         if cid is not None:
-            self._open_clip(cid)
+            self._open_clip(cid, self.tree.currentItem().text(0))
 
     def _request_selected(self) -> None:
         rows = self.req_table.selectionModel().selectedRows()

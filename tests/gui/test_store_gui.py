@@ -156,6 +156,7 @@ def test_library_lists_clip_with_countdown_and_opens_it(qtbot, team, held_clip):
     lib.open_selected()                            # re-verifies the sha256, opens the evidence file
     assert w.doc is not None and w.store_clip_id == held_clip["id"]
     assert w.doc.project.source.sha256 == held_clip["sha256"]
+    assert w.export().out.text().endswith("clip-redacted.mp4")
     w.shutdown()
 
 
