@@ -132,6 +132,7 @@ def test_unwritable_output_folder(clips, tmp_path):
         locked.mkdir()
         os.chmod(locked, 0o555)
         env = {f"BWV_{n}_DIR": str(base / n.lower()) for n in ("DATA", "CONFIG", "LOG", "CACHE")}
+        env["BWV_POLICY_FILE"] = str(base / "no-policy.json")
         r = run_bwv("export", str(s.path), "--out", str(locked / "o.mp4"), "--operator", "a",
                     "--recipient", "b", "--organisation", "c", "--basis", "d", "--quiet",
                     user="nobody", env={**env, "HOME": str(base)})
