@@ -117,6 +117,9 @@ class JobRunner(QObject):
             if t is not None:
                 t.wait(20)
             QCoreApplication.processEvents(QEventLoop.AllEvents, 20)
+            # the worker's queued finished/failed signals are posted events: deliver them
+            # explicitly (a frozen build was seen not to within processEvents(flags, ms))
+            QCoreApplication.sendPostedEvents()
         return not self.busy
 
     def _end(self) -> None:
