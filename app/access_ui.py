@@ -60,8 +60,22 @@ class Gate:
     def allowed(self, right: str) -> bool:
         return self.why_not(right) is None
 
+    def role(self) -> Optional[str]:
+        """The acting user's role label (None in standalone mode or if unknown)."""
+        if not self.enforced:
+            return None
+        from redaction.store import users
+        from redaction.store.db import existing_store
+        st = existing_store()
+        with st.session() as s:
+            u = users.find_user(s, self.user)
+            return access.ROLE_LABELS.get(u.role, u.role) if u is not None else None
+
     def status_text(self) -> str:
-        return f"User: {self.user}" if self.enforced else f"User: {self.user} · {STANDALONE}"
+        if not self.enforced:
+            return f"User: {self.user} · {STANDALONE}"
+        role = self.role()
+        return f"User: {self.user} ({role})" if role else f"User: {self.user}"
 
     def apply(self, actions: dict) -> None:
         """Disable the actions the role does not allow (after the window's own enabling)."""

@@ -112,7 +112,7 @@ def test_reviewer_sees_redact_and_export_disabled_and_forcing_is_logged(qtbot, t
     access.login("rita", PASSWORDS["rita"])
     w = make_window(qtbot, "rita")
     assert w.open_path(clip)
-    assert "Standalone" not in w.user_label.text()
+    assert w.user_label.text() == "User: rita (reviewer)"
     for name in ("export", "detect", "save", "accept", "delete"):
         assert not w.a[name].isEnabled(), name
     assert w.a["export"].toolTip() == "Not allowed: needs the disclosure officer role"
@@ -225,3 +225,35 @@ def test_about_box_and_preferences_show_the_machine_policy(qtbot, clip, tmp_path
     prefs.apply()                                  # the policy list is not saved as the user's
     assert w.prefs.reasons != reasons
     w.shutdown()
+
+
+def test_excepthook_logs_and_shows_a_dialog(qtbot, monkeypatch):
+    import sys
+    import threading
+
+    from app import main
+    from PySide6.QtWidgets import QMessageBox
+    from redaction.logsetup import log_file
+    shown = []
+    monkeypatch.setattr(QMessageBox, "critical", lambda parent, title, text: shown.append(text))
+    monkeypatch.setenv("QT_QPA_PLATFORM", "xcb")        # as on a desktop: the dialog is shown
+    monkeypatch.setattr(sys, "excepthook", sys.__excepthook__)
+    monkeypatch.setattr(threading, "excepthook", threading.__excepthook__)
+    import logging
+
+    from redaction import logsetup
+    monkeypatch.setattr(logsetup, "_configured", False)   # log into this test's log folder
+    handlers = list(logging.getLogger().handlers)
+    try:
+        main.install_excepthook()
+        assert getattr(sys.excepthook, "_bwv", False)
+        try:
+            raise ValueError("boom in a slot")
+        except ValueError as e:
+            sys.excepthook(type(e), e, e.__traceback__)
+    finally:
+        for h in set(logging.getLogger().handlers) - set(handlers):
+            h.close()
+            logging.getLogger().removeHandler(h)
+    assert len(shown) == 1 and "ValueError: boom in a slot" in shown[0] and str(log_file()) in shown[0]
+    assert "boom in a slot" in log_file().read_text()
