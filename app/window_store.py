@@ -88,7 +88,8 @@ class StoreMixin:
             return None
         from .library.window import LibraryWindow
         if self.library is None:
-            self.library = LibraryWindow(self, self.user, self.open_store_clip, self.show_error)
+            self.library = LibraryWindow(self, self.user, self.open_store_clip, self.show_error,
+                                         self.gate)
         if not self.library.refresh():
             return self.library
         self.library.tabs.setCurrentIndex(tab)

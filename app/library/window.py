@@ -14,7 +14,8 @@ from typing import Callable, Optional
 
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QBrush, QColor
-from PySide6.QtWidgets import (QCheckBox, QHBoxLayout, QLabel, QPushButton, QSplitter,
+from PySide6.QtWidgets import (QCheckBox, QComboBox, QHBoxLayout, QLabel, QLineEdit, QPushButton,
+                               QSplitter,
                                QTableWidget, QTableWidgetItem, QTabWidget, QTextBrowser,
                                QTreeWidget, QTreeWidgetItem, QVBoxLayout, QWidget)
 
@@ -66,13 +67,14 @@ def _item(text, tip: str = "") -> QTableWidgetItem:
 class LibraryWindow(QWidget):
     """A separate window over the case store for the acting ``user``."""
 
-    def __init__(self, parent, user: str, open_clip: Callable[[int], None],
-                 on_error: Callable[[str], None]):
+    def __init__(self, parent, user: str, open_clip: Callable[[int, str], None],
+                 on_error: Callable[[str], None], gate=None):
         super().__init__(parent, Qt.Window)
         self.setWindowTitle("BWV Workstation — Library")
         self.setAccessibleName("Library")
         self.setObjectName("LibraryWindow")
         self.user, self._open_clip, self._on_error = user, open_clip, on_error
+        self.gate = gate
         self.cases: list[dict] = []
         self.requests: list[dict] = []
         self.register: list[dict] = []
@@ -107,6 +109,24 @@ class LibraryWindow(QWidget):
         row = QHBoxLayout()
         self.clip_note = QLabel("", page)
         row.addWidget(self.clip_note, 1)
+        self.cls_box = QComboBox(page)
+        self.cls_box.setAccessibleName("Classification")
+        for key, label in CLASS_LABELS.items():
+            self.cls_box.addItem(label, key)
+        self.cls_reason = QLineEdit(page)
+        self.cls_reason.setPlaceholderText("Reason for the classification")
+        self.cls_reason.setAccessibleName("Classification reason")
+        self.cls_reason.setMinimumWidth(self.fontMetrics().horizontalAdvance("Reason for the classification") + 24)
+        self.cls_btn = QPushButton("Classify", page)
+        self.cls_btn.setAccessibleName("Set the clip's classification")
+        self.cls_btn.clicked.connect(self.classify_selected)
+        why = self.gate.why_not("classify") if self.gate is not None else None
+        self.cls_allowed = why is None
+        self.cls_btn.setToolTip("Record the classification (who and when are logged)" if why is None
+                                else f"Not allowed: {why}")
+        for w in (self.cls_box, self.cls_reason, self.cls_btn):
+            w.setEnabled(False)
+            row.addWidget(w)
         self.open_btn = QPushButton("Open in workstation", page)
         self.open_btn.setToolTip("Re-verify the clip's sha256 and open it for review and redaction")
         self.open_btn.setEnabled(False)
@@ -254,7 +274,13 @@ class LibraryWindow(QWidget):
     def _clip_selected(self) -> None:
         cid = self.selected_clip()
         it = self.tree.currentItem()
-        self.open_btn.setEnabled(cid is not None and it is not None and not it.isDisabled())
+        ok = cid is not None and it is not None and not it.isDisabled()
+        self.open_btn.setEnabled(ok)
+        for w in (self.cls_box, self.cls_reason, self.cls_btn):
+            w.setEnabled(ok and self.cls_allowed)
+        if ok:
+            clip = self.clip(cid)
+            self.cls_box.setCurrentIndex(max(0, self.cls_box.findData(clip["classification"])))
         self.clip_note.setText("" if it is None or cid is None else it.toolTip(0))
 
     def select_clip(self, clip_id: int) -> bool:
@@ -265,6 +291,26 @@ class LibraryWindow(QWidget):
                     self.tree.setCurrentItem(top.child(j))
                     return True
         return False
+
+    def clip(self, clip_id: int) -> Optional[dict]:
+        return next((x for c in self.cases for x in c["clips"] if x["id"] == clip_id), None)
+
+    def classify_selected(self) -> bool:
+        """api.classify (supervisor; evidential -> other needs the declassify right)."""
+        from redaction.store import api
+        cid = self.selected_clip()
+        if cid is None:
+            return False
+        try:
+            api.classify(cid, self.cls_box.currentData(), self.user,
+                         reason=self.cls_reason.text().strip())
+        except BwvError as e:
+            self._on_error(str(e))
+            return False
+        self.cls_reason.clear()
+        self.refresh()
+        self.select_clip(cid)
+        return True
 
     def open_selected(self) -> None:
         cid = self.selected_clip()

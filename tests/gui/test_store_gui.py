@@ -257,3 +257,24 @@ def test_excepthook_logs_and_shows_a_dialog(qtbot, monkeypatch):
             logging.getLogger().removeHandler(h)
     assert len(shown) == 1 and "ValueError: boom in a slot" in shown[0] and str(log_file()) in shown[0]
     assert "boom in a slot" in log_file().read_text()
+
+
+def test_library_classify_follows_the_role(qtbot, team, held_clip):
+    access.login("rita", PASSWORDS["rita"])
+    w = make_window(qtbot, "rita")
+    lib = w.open_library()
+    assert lib.select_clip(held_clip["id"])
+    assert not lib.cls_btn.isEnabled()
+    assert lib.cls_btn.toolTip() == "Not allowed: needs the supervisor role"
+    w.shutdown()
+    access.login("sam", PASSWORDS["sam"])
+    w2 = make_window(qtbot, "sam")
+    lib2 = w2.open_library()
+    assert lib2.select_clip(held_clip["id"]) and lib2.cls_btn.isEnabled()
+    assert lib2.cls_box.currentData() == "non_evidential"
+    lib2.cls_box.setCurrentIndex(lib2.cls_box.findData("evidential"))
+    lib2.cls_reason.setText("Shows the arrest")
+    assert lib2.classify_selected()
+    item = lib2.tree.currentItem()
+    assert item.text(3) == "Evidential" and item.text(4).startswith("MoPI review ")
+    w2.shutdown()
