@@ -64,8 +64,12 @@ def run(seed: int, seconds: float, preset: str, every: int, tmp: Path, size=(128
                 if covered.mean() < 0.8:
                     stats[kind][1] += 1
                     leaks.append((i, kind, int(w), int(h), round(float(covered.mean()), 2)))
+    by_obj: dict = {}
+    for i, kind, w, h, cov in leaks:  # group leaked frames per object (kind + size)
+        e = by_obj.setdefault((kind, w, h), [i, i, 0])
+        e[0], e[1], e[2] = min(e[0], i), max(e[1], i), e[2] + 1
     return {"seed": seed, "frames": frames, "tracks": len(tracks), "detect_s": t_detect,
-            "stats": stats, "leaks": [l for l in leaks if l[1] == "face"][:25] + [l for l in leaks if l[1] != "face"][:5]}
+            "stats": stats, "leaks": [(k, w, h, a, b, n) for (k, w, h), (a, b, n) in by_obj.items()]}
 
 
 def main() -> None:
@@ -82,7 +86,7 @@ def main() -> None:
             print(f"seed {seed}: {r['frames']} frames, {r['tracks']} tracks, detect {r['detect_s']:.1f}s | "
                   f"faces >=24px: {f[1]} leaked of {f[0]} object-frames | plates: {p[1]} of {p[0]}")
             for lk in r["leaks"]:
-                print("   leak: frame %d %s %dx%d covered %.2f" % lk)
+                print("   leaked: %s %dx%d on frames %d-%d (%d frames)" % lk)
 
 
 if __name__ == "__main__":
