@@ -14,18 +14,13 @@ def hash_job(path: str, cancel: CancelToken, chunk: int = 1 << 22):
     """sha256 of the clip, chunked (hashlib releases the GIL), cancellable."""
     import hashlib
     import os
+
+    from redaction.fsutil import sha256_chunks
     h = hashlib.sha256()
     total = max(1, os.path.getsize(path))
-    done = 0
-    with open(path, "rb") as f:
-        while True:
-            b = f.read(chunk)
-            if not b:
-                break
-            h.update(b)
-            done += len(b)
-            cancel.check()
-            yield Progress(done, total, "checking the clip's sha256")
+    for done in sha256_chunks(path, h, chunk):
+        cancel.check()
+        yield Progress(done, total, "checking the clip's sha256")
     return h.hexdigest()
 
 

@@ -12,14 +12,23 @@ from .errors import BwvError, ExportError
 CHUNK = 1 << 20
 
 
-def sha256_file(path: str | os.PathLike) -> str:
-    h = hashlib.sha256()
+def sha256_chunks(path: str | os.PathLike, h, chunk: int = CHUNK):
+    """Feed the file to hash ``h`` chunk by chunk, yielding the bytes done (for progress)."""
+    done = 0
     with open(path, "rb") as f:
         while True:
-            b = f.read(CHUNK)
+            b = f.read(chunk)
             if not b:
                 break
             h.update(b)
+            done += len(b)
+            yield done
+
+
+def sha256_file(path: str | os.PathLike) -> str:
+    h = hashlib.sha256()
+    for _ in sha256_chunks(path, h):
+        pass
     return h.hexdigest()
 
 
@@ -56,10 +65,10 @@ def atomic_write_bytes(path: str | os.PathLike, data: bytes, *, overwrite: bool 
         else:
             publish_no_overwrite(tmp, path, error=error)
     except OSError as e:
-        _unlink_quiet(tmp)
+        unlink_quiet(tmp)
         raise error(f"cannot write: {describe_os_error(e)}", path) from e
     except BaseException:
-        _unlink_quiet(tmp)
+        unlink_quiet(tmp)
         raise
 
 
@@ -72,19 +81,19 @@ def publish_no_overwrite(tmp: str | os.PathLike, final: str | os.PathLike, error
     try:
         os.link(tmp, final)
     except FileExistsError:
-        _unlink_quiet(tmp)
+        unlink_quiet(tmp)
         raise error("already exists; refusing to overwrite", final)
     except OSError:
         # file systems without hard links: fall back to an exclusive check + rename
         if os.path.exists(final):
-            _unlink_quiet(tmp)
+            unlink_quiet(tmp)
             raise error("already exists; refusing to overwrite", final)
         os.replace(tmp, final)
         return
-    _unlink_quiet(tmp)
+    unlink_quiet(tmp)
 
 
-def _unlink_quiet(p) -> None:
+def unlink_quiet(p) -> None:
     try:
         os.unlink(p)
     except OSError:

@@ -21,7 +21,24 @@ def ask_goto(parent: QWidget, fps, current: int, count: int) -> Optional[int]:
         return None
 
 
-class AudioRangeDialog(QDialog):
+class _EditDialog(QDialog):
+    """OK / Cancel, and optionally a destructive Delete that sets ``deleted``."""
+    deleted = False
+
+    def _buttons(self, form: QFormLayout, delete_label: Optional[str]) -> None:
+        bb = QDialogButtonBox(QDialogButtonBox.Ok | QDialogButtonBox.Cancel, self)
+        if delete_label:
+            bb.addButton(delete_label, QDialogButtonBox.DestructiveRole).clicked.connect(self._delete)
+        bb.accepted.connect(self.accept)
+        bb.rejected.connect(self.reject)
+        form.addRow(bb)
+
+    def _delete(self) -> None:
+        self.deleted = True
+        self.accept()
+
+
+class AudioRangeDialog(_EditDialog):
     def __init__(self, parent, start: float, end: float, duration: float, reasons: list[str],
                  mode: str = "mute", reason: str = "", allow_delete: bool = False):
         super().__init__(parent)
@@ -49,23 +66,13 @@ class AudioRangeDialog(QDialog):
         self.reason.setCurrentText(reason or self.reason.itemText(0))
         self.reason.setAccessibleName("Reason")
         f.addRow("Reason", self.reason)
-        bb = QDialogButtonBox(QDialogButtonBox.Ok | QDialogButtonBox.Cancel, self)
-        if allow_delete:
-            d = bb.addButton("Delete range", QDialogButtonBox.DestructiveRole)
-            d.clicked.connect(self._delete)
-        bb.accepted.connect(self.accept)
-        bb.rejected.connect(self.reject)
-        f.addRow(bb)
-
-    def _delete(self) -> None:
-        self.deleted = True
-        self.accept()
+        self._buttons(f, "Delete range" if allow_delete else None)
 
     def values(self) -> tuple[float, float, str, str]:
         return self.start.value(), self.end.value(), self.mode.currentText(), self.reason.currentText().strip()
 
 
-class AnnotationDialog(QDialog):
+class AnnotationDialog(_EditDialog):
     def __init__(self, parent, frame: int, end: Optional[int], categories: list[str],
                  category: str = "incident", note: str = "", allow_delete: bool = False):
         super().__init__(parent)
@@ -84,14 +91,4 @@ class AnnotationDialog(QDialog):
         self.note.setAccessibleName("Note")
         self.note.setMinimumWidth(320)
         f.addRow("Note", self.note)
-        bb = QDialogButtonBox(QDialogButtonBox.Ok | QDialogButtonBox.Cancel, self)
-        if allow_delete:
-            d = bb.addButton("Delete", QDialogButtonBox.DestructiveRole)
-            d.clicked.connect(self._delete)
-        bb.accepted.connect(self.accept)
-        bb.rejected.connect(self.reject)
-        f.addRow(bb)
-
-    def _delete(self) -> None:
-        self.deleted = True
-        self.accept()
+        self._buttons(f, "Delete" if allow_delete else None)

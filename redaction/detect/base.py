@@ -28,3 +28,14 @@ class Detector(Protocol):
     def models(self) -> list[dict]:
         """``[{"name": ..., "file": ..., "sha256": ...}]`` for the export manifest."""
         ...
+
+
+def merged_models(members) -> list[dict]:
+    """The ``models()`` of several detectors, each model once (a combined detector's list)."""
+    seen, out = set(), []
+    for m in members:
+        for e in m.models():
+            if e["name"] not in seen:
+                seen.add(e["name"])
+                out.append(e)
+    return out

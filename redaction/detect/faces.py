@@ -16,7 +16,7 @@ import weakref
 import cv2
 import numpy as np
 
-from .base import Detection
+from .base import Detection, merged_models
 from .models import manifest, model_bytes
 from .onnx_shapes import make_dims_symbolic
 
@@ -317,13 +317,7 @@ class CombinedFaceDetector:
         self.name = name
 
     def models(self) -> list[dict]:
-        seen, out = set(), []
-        for m in self.members:
-            for e in m.models():
-                if e["name"] not in seen:
-                    seen.add(e["name"])
-                    out.append(e)
-        return out
+        return merged_models(self.members)
 
     def raw(self, image: np.ndarray) -> np.ndarray:
         parts = []

@@ -12,7 +12,7 @@ from typing import Callable
 
 import numpy as np
 
-from .base import Detection, Detector
+from .base import Detection, Detector, merged_models
 
 PRESETS = ("fast", "accurate")
 DEFAULT_PRESET = "accurate"
@@ -84,13 +84,7 @@ class MultiDetector:
         return out
 
     def models(self) -> list[dict]:
-        seen, out = set(), []
-        for m in self.members:
-            for e in m.models():
-                if e["name"] not in seen:
-                    seen.add(e["name"])
-                    out.append(e)
-        return out
+        return merged_models(self.members)
 
 
 def build_detector(kinds=("face", "plate"), preset: str = DEFAULT_PRESET) -> Detector:

@@ -12,7 +12,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from ..errors import IntegrityError, MediaError
-from ..fsutil import CHUNK, describe_os_error, fsync_dir, sha256_file
+from ..fsutil import CHUNK, describe_os_error, fsync_dir, sha256_file, unlink_quiet
 from . import audit, policy
 from .cases import get_or_create_case
 from .db import evidence_dir
@@ -73,21 +73,15 @@ def _copy_verified(src: Path, dest: Path, sha: str) -> None:
         except OSError:  # no hard links (some network shares): check, then rename
             if not dest.exists():
                 os.replace(tmp, dest)
-        _unlink(tmp)
+        unlink_quiet(tmp)
         fsync_dir(dest.parent)
     except OSError as e:
-        _unlink(tmp)
+        unlink_quiet(tmp)
         raise StoreError(f"cannot store the clip: {describe_os_error(e)}", dest) from e
     except BaseException:
-        _unlink(tmp)
+        unlink_quiet(tmp)
         raise
 
-
-def _unlink(p) -> None:
-    try:
-        os.unlink(p)
-    except OSError:
-        pass
 
 
 def describe(c: Clip) -> str:
