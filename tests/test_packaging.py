@@ -27,13 +27,13 @@ def _stub_hooks() -> types.ModuleType:
     import pkgutil
     mod = types.ModuleType("PyInstaller.utils.hooks")
 
-    def collect_submodules(name):
+    def collect_submodules(name, filter=None, **_):
         spec = importlib.util.find_spec(name)
         out = [name]
         if spec and spec.submodule_search_locations:
             out += [m.name for m in pkgutil.walk_packages(spec.submodule_search_locations,
                                                            name + ".", onerror=lambda n: None)]
-        return out
+        return [m for m in out if filter is None or filter(m)]
 
     def collect_dynamic_libs(name):
         spec = importlib.util.find_spec(name)
