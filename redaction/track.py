@@ -29,6 +29,7 @@ class TrackerSettings:
     hold_growth: float = 0.5       # extra margin per second lost (fraction of box size)
     min_iou: float = 0.15
     max_centre_dist: float = 1.0   # in box sizes, for matches without overlap (shake)
+    gate_px_per_frame: float = 16.0  # ... or this many pixels per frame since the last match
     min_hits: int = 1              # detections needed to keep a track (1 = recall first)
     residual_px: float = 2.0       # add an in-between keyframe when camera residual exceeds this
 
@@ -66,35 +67,37 @@ def iou(a: Box, b: Box) -> float:
     return inter / union if union > 0 else 0.0
 
 
-_GRID: dict[tuple[int, int], np.ndarray] = {}
-
-
-def _grid(shape: tuple[int, int], step: int = 8) -> np.ndarray:
-    g = _GRID.get(shape)
-    if g is None:
-        h, w = shape
-        ys, xs = np.mgrid[step // 2:h - step // 2:step, step // 2:w - step // 2:step]
-        g = np.stack([xs.ravel(), ys.ravel()], 1).astype(np.float32).reshape(-1, 1, 2)
-        _GRID[shape] = g
-    return g
-
-
 def camera_shift(prev: Optional[np.ndarray], cur: np.ndarray, scale: float) -> tuple[float, float]:
     """Global translation (full-frame pixels) from ``prev`` to ``cur`` (small uint8 grey frames).
 
-    Sparse Lucas-Kanade flow on a regular grid, then the median vector: robust to people
-    and cars moving through part of the picture, unlike a whole-frame correlation.
+    Sparse Lucas-Kanade flow on textured corners, checked forwards and backwards, then the
+    median vector, accepted only when enough points agree with it: robust to people and cars
+    moving through part of the picture and to flat surfaces (asphalt, walls) that give no
+    reliable flow; without a consensus spread over the picture the camera is taken as still.
     """
     if prev is None or prev.shape != cur.shape:
         return (0.0, 0.0)
     import cv2
-    pts = _grid(cur.shape)
-    nxt, st, err = cv2.calcOpticalFlowPyrLK(prev, cur, pts, None, winSize=(15, 15), maxLevel=3)
-    ok = st.ravel() == 1
-    if ok.sum() < max(6, 0.2 * len(pts)):
+    pts = cv2.goodFeaturesToTrack(prev, maxCorners=120, qualityLevel=0.01, minDistance=5)
+    if pts is None or len(pts) < 12:
+        return (0.0, 0.0)
+    nxt, st, _ = cv2.calcOpticalFlowPyrLK(prev, cur, pts, None, winSize=(15, 15), maxLevel=3)
+    back, st2, _ = cv2.calcOpticalFlowPyrLK(cur, prev, nxt, None, winSize=(15, 15), maxLevel=3)
+    fb = np.linalg.norm((back - pts).reshape(-1, 2), axis=1)
+    ok = (st.ravel() == 1) & (st2.ravel() == 1) & (fb < 0.5)
+    if ok.sum() < 12:
         return (0.0, 0.0)
     d = (nxt - pts).reshape(-1, 2)[ok]
-    dx, dy = np.median(d[:, 0]), np.median(d[:, 1])
+    med = np.median(d, axis=0)
+    agree = np.linalg.norm(d - med, axis=1) < 1.0
+    if agree.mean() < 0.4:
+        return (0.0, 0.0)
+    # the agreeing points must be spread over the picture, not one moving object
+    p_ok = pts.reshape(-1, 2)[ok][agree]
+    spread = np.ptp(p_ok, axis=0) / np.array([cur.shape[1], cur.shape[0]])
+    if spread.min() < 0.3:
+        return (0.0, 0.0)
+    dx, dy = d[agree].mean(axis=0)
     return (float(dx) * scale, float(dy) * scale)
 
 
@@ -172,11 +175,13 @@ class Tracker:
                     cx = (p[0] + p[2] / 2) - (d.box[0] + d.box[2] / 2)
                     cy = (p[1] + p[3] / 2) - (d.box[1] + d.box[3] / 2)
                     size = max(p[2], p[3], d.box[2], d.box[3])
-                    dist = (cx * cx + cy * cy) ** 0.5 / size
+                    gate = max(self.s.max_centre_dist * size,
+                               self.s.gate_px_per_frame * max(1, f - t.last_frame))
+                    dist = (cx * cx + cy * cy) ** 0.5
                     ratio = max(p[2], d.box[2]) / max(1e-6, min(p[2], d.box[2]))
-                    if dist > self.s.max_centre_dist or ratio > 2.0:
+                    if dist > gate or ratio > 2.0:
                         continue
-                    o = 0.01 * (1 - dist / self.s.max_centre_dist)
+                    o = 0.01 * (1 - dist / gate)
                 pairs.append((o, ti, di))
         pairs.sort(reverse=True)
         used_t, used_d = set(), set()

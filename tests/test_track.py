@@ -178,3 +178,31 @@ def test_detect_cli_writes_jsonl_and_project(tmp_path, monkeypatch):
     log = [json.loads(l) for l in (tmp_path / "p.editlog.jsonl").read_text().splitlines()]
     assert log[-1]["details"]["command"]["name"] == "batch"
     assert run_bwv("verify", str(proj)).returncode == 0
+
+
+def test_camera_shift_ignores_a_moving_object_on_a_flat_background():
+    """Asphalt-like flat ground with a textured car moving up: the camera is still."""
+    from redaction.track import camera_shift
+    rng = np.random.default_rng(3)
+    car = rng.integers(0, 255, (30, 24), dtype=np.uint8)
+    frames = []
+    for i in range(2):
+        g = np.full((90, 160), 70, np.uint8) + rng.integers(0, 3, (90, 160), dtype=np.uint8)
+        g[50 - 6 * i:80 - 6 * i, 60:84] = car
+        frames.append(g)
+    dx, dy = camera_shift(frames[0], frames[1], 12.0)
+    assert abs(dx) < 1 and abs(dy) < 1
+
+
+def test_fast_small_object_stays_one_track(tmp_path):
+    """A plate-sized object moving 15 px per frame, detected every 3rd frame, is one track."""
+    def fn(i):
+        f = scene(i)
+        x = 20 + 15 * i
+        if x + 30 < W:
+            f[100:112, x:x + 30] = (255, 0, 0)
+        return f
+    clip = write_clip(tmp_path / "fast.mp4", ClipSpec(width=W, height=H, frames=18, fps=Fraction(FPS),
+                                                       audio_rate=None, crf=12), frame_fn=fn)
+    res = detect(clip, RedDetector(), every=3, hold_s=0.5)
+    assert len(res.tracks) == 1
