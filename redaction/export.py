@@ -9,6 +9,7 @@ from __future__ import annotations
 import errno
 import os
 import secrets
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from fractions import Fraction
 from pathlib import Path
@@ -19,6 +20,7 @@ import numpy as np
 
 from . import __version__
 from .audio import apply_ranges
+from .determinism import fixed_heap_fill
 from .editlog import utc_now
 from .errors import BwvError, ExportError, MediaError
 from .fsutil import describe_os_error, publish_no_overwrite, sha256_file
@@ -136,7 +138,9 @@ def export_job(req: ExportRequest, cancel: Optional[CancelToken] = None) -> Job:
     tmp = req.out.with_name(f".{req.out.name}.{secrets.token_hex(4)}.part")
     state = {}
     try:
-        yield from _encode(src, tmp, req, style, tracks, project.audio, ranges, total, cancel, state)
+        with fixed_heap_fill():  # reproducible bytes: see redaction/determinism.py
+            yield from _encode(src, tmp, req, style, tracks, project.audio, ranges, total,
+                               cancel, state)
         cancel.check()
         yield Progress(total, total, "hashing export")
         export_sha = sha256_file(tmp)
@@ -250,6 +254,7 @@ def _encode(src: MediaSource, tmp: Path, req: ExportRequest, style: Style, track
     except (av.error.FFmpegError, OSError) as e:
         inp.close()
         raise _fail_io(e, req.out) from None
+    audio_thread = ThreadPoolExecutor(max_workers=1, thread_name_prefix="bwv-export-audio")
     try:
         src_meta = dict(inp.metadata or {})
         kept = {k: v for k, v in src_meta.items() if k in METADATA_WHITELIST}
@@ -292,17 +297,19 @@ def _encode(src: MediaSource, tmp: Path, req: ExportRequest, style: Style, track
             else:
                 lane = lanes.get(packet.stream.index)
                 if lane is not None:
-                    for frame in packet.decode():
-                        lane.push(frame, out)
+                    for pkt in audio_thread.submit(lane.packet, packet).result():
+                        out.mux(pkt)
         for pkt in ovs.encode():
             out.mux(pkt)
         for lane in audio_pairs:
-            lane.finish(out)
+            for pkt in audio_thread.submit(lane.finish).result():
+                out.mux(pkt)
         if done != total:
             raise MediaError(f"decoded {done} of {total} frames: the clip is corrupt or truncated",
                              src.path)
         state["frames"] = done
     finally:
+        audio_thread.shutdown(wait=True)
         inp.close()
         out.close()
 
@@ -326,7 +333,13 @@ def _video_frame(frame, pts_to_index, keep, src, tracks, style, ovs, out) -> int
 
 
 class _AudioLane:
-    """Decoded audio -> redaction -> trim to the kept ranges -> AAC frames of 1024."""
+    """Decoded audio -> redaction -> trim to the kept ranges -> AAC frames of 1024.
+
+    Runs on its own thread (see :func:`_encode`): the audio codecs leave the thread's
+    floating-point state changed, and libx264's rate control, run after them on the same
+    thread, then made slightly different streams from identical frames (measured: exports
+    of one project differed run to run). Separate threads keep every export reproducible.
+    """
 
     def __init__(self, ias, oas, layout, seg_times, ranges, video_start_s):
         self.ias, self.oas, self.layout = ias, oas, layout
@@ -340,12 +353,27 @@ class _AudioLane:
         self.out_samples = 0
         self.next_out_s: Optional[float] = None
         self.channels = oas.codec_context.channels
+        self.ready: list = []  # encoded packets for the muxer (which stays on the main thread)
 
-    def push(self, frame, out) -> None:
+    def packet(self, packet) -> list:
+        """Decode one demuxed packet and return the AAC packets it completes."""
+        for frame in packet.decode():
+            self.push(frame)
+        return self._drain()
+
+    def finish(self) -> list:
+        self._finish()
+        return self._drain()
+
+    def _drain(self) -> list:
+        out, self.ready = self.ready, []
+        return out
+
+    def push(self, frame) -> None:
         for rf in self.resampler.resample(frame):
-            self._take(rf, out)
+            self._take(rf)
 
-    def _take(self, rf, out) -> None:
+    def _take(self, rf) -> None:
         if rf.pts is None:
             return
         t0 = float(rf.pts * rf.time_base) - self.t_origin
@@ -361,21 +389,21 @@ class _AudioLane:
             target = int(round((o0 + (t0 + a / self.rate - s0)) * self.rate))
             if target > self.out_samples:  # gap (e.g. audio starts late): pad with silence
                 pad = target - self.out_samples
-                self._emit(np.zeros((data.shape[0], pad), np.float32), out)
+                self._emit(np.zeros((data.shape[0], pad), np.float32))
             elif target < self.out_samples:
                 a += self.out_samples - target
                 if a >= b:
                     continue
-            self._emit(data[:, a:b], out)
+            self._emit(data[:, a:b])
 
-    def _emit(self, chunk: np.ndarray, out) -> None:
+    def _emit(self, chunk: np.ndarray) -> None:
         self.buf.append(chunk)
         self.buffered += chunk.shape[1]
         self.out_samples += chunk.shape[1]
         while self.buffered >= 1024:
-            self._encode(1024, out)
+            self._encode(1024)
 
-    def _encode(self, n: int, out) -> None:
+    def _encode(self, n: int) -> None:
         data = np.concatenate(self.buf, axis=1) if len(self.buf) > 1 else self.buf[0]
         head, rest = data[:, :n], data[:, n:]
         self.buf = [rest] if rest.shape[1] else []
@@ -386,15 +414,15 @@ class _AudioLane:
         frame.pts = self.out_samples - self.buffered - n
         frame.time_base = Fraction(1, self.rate)
         for pkt in self.oas.encode(frame):
-            out.mux(pkt)
+            self.ready.append(pkt)
 
-    def finish(self, out) -> None:
+    def _finish(self) -> None:
         for rf in self.resampler.resample(None):
-            self._take(rf, out)
+            self._take(rf)
         # pad to the end of the video timeline, then flush
         end = int(round(sum(s1 - s0 for s0, s1, _ in self.seg) * self.rate))
         if end > self.out_samples:
-            self._emit(np.zeros((self.channels, end - self.out_samples), np.float32), out)
+            self._emit(np.zeros((self.channels, end - self.out_samples), np.float32))
         elif end < self.out_samples and self.buffered:
             cut = min(self.buffered, self.out_samples - end)
             last = self.buf[-1]
@@ -402,6 +430,6 @@ class _AudioLane:
             self.buffered -= cut
             self.out_samples -= cut
         if self.buffered:
-            self._encode(self.buffered, out)
+            self._encode(self.buffered)
         for pkt in self.oas.encode(None):
-            out.mux(pkt)
+            self.ready.append(pkt)

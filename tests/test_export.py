@@ -251,3 +251,10 @@ def test_cli_export_end_to_end(redacted, tmp_path):
     r2 = run_bwv("export", str(s.path), "--out", str(out), "--operator", "alice",
                  "--recipient", "Bob", "--organisation", "CPS", "--basis", "court")
     assert r2.returncode != 0 and "refusing to overwrite" in r2.stderr
+
+
+def test_export_is_reproducible(redacted, tmp_path):
+    """The same project and source give the same bytes (ACPO principle 3), run after run."""
+    clip, s = redacted
+    shas = {run_job(export_job(request(s, tmp_path / f"r{i}.mp4"))).sha256 for i in range(4)}
+    assert len(shas) == 1
