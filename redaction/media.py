@@ -148,8 +148,7 @@ def build_index(container, path) -> FrameIndex:
     order = sorted(set(pts))
     if not order:
         raise MediaError("video stream has no frames", path)
-    key_idx = sorted(order.index(k) for k in keys) if len(keys) < 4096 else \
-        sorted(bisect.bisect_left(order, k) for k in keys)
+    key_idx = sorted(bisect.bisect_left(order, k) for k in keys)
     if not key_idx or key_idx[0] != 0:
         key_idx = [0] + key_idx
     return FrameIndex(order, key_idx, Fraction(vs.time_base))
@@ -249,9 +248,8 @@ class MediaSource:
         return arr
 
     def _decode_at(self, i: int) -> av.VideoFrame:
-        if self._next_index is not None and self._next_index <= i < self._next_index + 48:
-            pass  # continue decoding forward: cheaper than a seek
-        else:
+        near = self._next_index is not None and self._next_index <= i < self._next_index + 48
+        if not near:  # else keep decoding forward: cheaper than a seek
             self._seek(self.index.keyframe_before(i))
         target = self.index.pts[i]
         assert self._decoder is not None
@@ -294,8 +292,8 @@ class MediaSource:
         """Yield ``(index, array)`` for frames ``start..end`` inclusive, sequentially."""
         end = self.index.count - 1 if end is None else min(end, self.index.count - 1)
         for i in range(max(0, start), end + 1):
-            yield i, self.frame(i, fmt) if (i, fmt) in self._cache else \
-                to_array(self._decode_at(i), fmt, self.rotation)
+            hit = self._cache.get((i, fmt))  # sequential reads bypass the cache otherwise
+            yield i, hit if hit is not None else to_array(self._decode_at(i), fmt, self.rotation)
 
     def close(self) -> None:
         self._cache.clear()
