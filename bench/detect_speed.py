@@ -60,7 +60,7 @@ def main() -> None:
     ap.add_argument("--seconds", type=float, default=6)
     ap.add_argument("--sizes", default="1280x720,1920x1080")
     ap.add_argument("--preset", default="accurate")
-    ap.add_argument("--every", type=int, default=3)
+    ap.add_argument("--every", type=int, default=None, help="default: the product default (about 5 runs/s)")
     a = ap.parse_args()
     frames = int(a.seconds * 30)
     print(f"{'clip':>24} {'decode fps':>10} {'detect fps':>10} {'x realtime':>10} {'vs decode':>9} {'tracks':>6}")

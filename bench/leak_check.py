@@ -1,7 +1,7 @@
 """Leak check: export with every proposal accepted, then count ground-truth object-frames
 whose pixels are still visible. Target: zero leaked frames for objects of 24 px and larger.
 
-    python bench/leak_check.py [--seconds 8] [--seeds 0,1] [--preset accurate] [--every 3]
+    python bench/leak_check.py [--seconds 8] [--seeds 0,1] [--preset accurate] [--every K]
 
 An object-frame leaks when under 80 % of its box is covered by redaction in the exported
 frame (checked on the decoded export: a pixel is covered when it differs from the source
@@ -77,7 +77,7 @@ def main() -> None:
     ap.add_argument("--seconds", type=float, default=8)
     ap.add_argument("--seeds", default="0,1")
     ap.add_argument("--preset", default="accurate")
-    ap.add_argument("--every", type=int, default=3)
+    ap.add_argument("--every", type=int, default=None, help="default: the product default (about 5 runs/s)")
     a = ap.parse_args()
     with tempfile.TemporaryDirectory() as d:
         for seed in map(int, a.seeds.split(",")):

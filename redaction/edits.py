@@ -317,6 +317,7 @@ class DeleteAudioRange(Command):
 class SetStyle(Command):
     mode: str
     margin: Optional[float] = None
+    margin_px: Optional[float] = None
     name = "set_style"
 
     def apply(self, p):
@@ -324,6 +325,8 @@ class SetStyle(Command):
         p.style.mode = self.mode
         if self.margin is not None:
             p.style.margin = self.margin
+        if self.margin_px is not None:
+            p.style.margin_px = self.margin_px
 
     def revert(self, p):
         p.style = copy.deepcopy(self._old)

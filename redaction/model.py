@@ -113,6 +113,10 @@ class AudioRange:
 class Style:
     mode: str = "solid"
     margin: float = 0.15  # fraction of the box size added on every side
+    # pixels added on every side on top of ``margin``: a detector's box is only placed to
+    # about its stride (4 px at the detector's input), which a fraction of a 15-px face does
+    # not cover (docs/adr/0010-small-face-margin.md)
+    margin_px: float = 2.0
     color: tuple[int, int, int] = (0, 0, 0)  # solid fill, RGB
     strength: int = 8  # pixelate: blocks across the box's shorter side (lower is stronger)
 

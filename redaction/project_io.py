@@ -157,6 +157,10 @@ def project_from_dict(doc: Any, file: str = "<project>") -> Project:
         style.margin = v.num(st["margin"], "style.margin")
         if not 0 <= style.margin <= 2:
             v.fail("style.margin", "must be between 0 and 2")
+    if "margin_px" in st:
+        style.margin_px = v.num(st["margin_px"], "style.margin_px")
+        if not 0 <= style.margin_px <= 64:
+            v.fail("style.margin_px", "must be between 0 and 64")
     if "color" in st:
         col = v.lst(st["color"], "style.color")
         if len(col) != 3:
@@ -208,7 +212,7 @@ def project_to_dict(p: Project) -> dict:
            "source": {"path": p.source.path, "sha256": p.source.sha256},
            "tracks": [track(t) for t in p.tracks],
            "audio": [audio(a) for a in p.audio],
-           "style": {"mode": p.style.mode, "margin": p.style.margin,
+           "style": {"mode": p.style.mode, "margin": p.style.margin, "margin_px": p.style.margin_px,
                      "color": list(p.style.color), "strength": p.style.strength},
            "annotations": [{k: v for k, v in vars(n).items() if v is not None}
                            for n in p.annotations]}

@@ -18,10 +18,16 @@ from .model import Box, Project, Style, Track
 Rect = tuple[int, int, int, int]  # x0, y0, x1, y1 (exclusive), integer pixels
 
 
-def expand_box(box: Box, margin: float) -> Box:
-    """Grow a box by ``margin`` (fraction of its size) on every side."""
+def expand_box(box: Box, margin: float, margin_px: float = 0.0) -> Box:
+    """Grow a box by ``margin`` (fraction of its size) plus ``margin_px`` pixels on every side."""
     x, y, w, h = box
-    return (x - w * margin, y - h * margin, w * (1 + 2 * margin), h * (1 + 2 * margin))
+    mx, my = w * margin + margin_px, h * margin + margin_px
+    return (x - mx, y - my, w + 2 * mx, h + 2 * my)
+
+
+def style_box(box: Box, style: Style) -> Box:
+    """The box ``style`` redacts for the tight ``box``: its fractional and pixel margins."""
+    return expand_box(box, style.margin, style.margin_px)
 
 
 def to_rect(box: Box, width: int, height: int) -> Optional[Rect]:
@@ -46,7 +52,7 @@ def frame_rects(project: Project, frame: int, width: int, height: int, *,
         b = t.box_at(frame)
         if b is None:
             continue
-        r = to_rect(expand_box(b, style.margin), width, height)
+        r = to_rect(style_box(b, style), width, height)
         if r is not None:
             rects.append(r)
     return rects

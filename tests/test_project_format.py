@@ -51,6 +51,8 @@ def test_round_trip(tmp_path):
     (lambda d: d["audio"][0].update(end=0.5), "audio[0].end"),
     (lambda d: d["audio"][0].update(mode="loud"), "audio[0].mode"),
     (lambda d: d["style"].update(mode="sparkle"), "style.mode"),
+    (lambda d: d["style"].update(margin_px=-1), "style.margin_px"),
+    (lambda d: d["style"].update(margin_px="wide"), "style.margin_px"),
 ])
 def test_malformed_project_names_the_field(tmp_path, mutate, field):
     d = doc()
@@ -91,3 +93,11 @@ def test_save_is_atomic_and_leaves_no_temp(tmp_path):
     save_project(p, target)
     save_project(p, target)
     assert sorted(x.name for x in tmp_path.iterdir()) == ["out.bwvproj.json", "p.bwvproj.json"]
+
+
+def test_pixel_margin_round_trips_and_defaults_to_two(tmp_path):
+    assert load_project(write(tmp_path, doc())).style.margin_px == 2.0
+    p = load_project(write(tmp_path, doc(style={"mode": "solid", "margin_px": 0})))
+    assert p.style.margin_px == 0
+    save_project(p, tmp_path / "again.json")
+    assert json.loads((tmp_path / "again.json").read_text())["style"]["margin_px"] == 0

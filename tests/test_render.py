@@ -48,6 +48,20 @@ def test_weak_styles_remove_detail(mode):
 
 def test_margin_and_clipping():
     assert expand_box((10, 10, 100, 50), 0.1) == pytest.approx((0, 5, 120, 60))
+    assert expand_box((10, 10, 100, 50), 0.1, 2) == pytest.approx((-2, 3, 124, 64))
+
+
+def test_pixel_margin_covers_a_small_box_a_fraction_does_not():
+    """A 15-px face whose detected box is 3 px off (under one stride of a stride-4 detector):
+    15 % of the size alone leaves two columns of it showing; the default 2-px margin covers it."""
+    from redaction.render import style_box
+    face = (40, 40, 15, 15)
+    det = (44, 44, 15, 15)
+    x0, y0, _, _ = to_rect(expand_box(det, 0.15), 100, 100)
+    assert x0 > face[0] and y0 > face[1]          # floor(44 - 2.25) = 41: a column leaks
+    assert Style().margin_px == 2.0
+    x0, y0, x1, y1 = to_rect(style_box(det, Style()), 100, 100)
+    assert x0 <= face[0] and y0 <= face[1] and x1 >= face[0] + 15 and y1 >= face[1] + 15
     assert to_rect((-20.5, -5, 50, 50), 64, 48) == (0, 0, 30, 45)
     assert to_rect((100, 100, 10, 10), 64, 48) is None
 

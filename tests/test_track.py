@@ -206,3 +206,47 @@ def test_fast_small_object_stays_one_track(tmp_path):
                                                        audio_rate=None, crf=12), frame_fn=fn)
     res = detect(clip, RedDetector(), every=3, hold_s=0.5)
     assert len(res.tracks) == 1
+
+
+def test_default_cadence_is_about_five_detections_per_second(tmp_path):
+    from redaction.detect.job import default_every
+    assert [default_every(f) for f in (30, 29.97, 25, 60, 10, 5, 2)] == [6, 6, 5, 12, 2, 1, 1]
+    clip = make(tmp_path / "c.mp4", frames=33)
+    det = RedDetector()
+    res = detect(clip, det)
+    assert res.settings.every == 6
+    assert det.calls == 7          # frames 0, 6, ..., 30 and 32 (the last frame is always detected)
+    (t,) = res.tracks
+    assert all(covered(t, i) for i in range(33))
+
+
+def _decode_threads():
+    import threading
+    return [t for t in threading.enumerate() if t.name == "bwv-detect-decode"]
+
+
+def test_error_on_the_decode_thread_is_raised_and_the_thread_ends(tmp_path, monkeypatch):
+    import redaction.detect.job as job
+    clip = make(tmp_path / "c.mp4", frames=40)
+    real, calls = job.camera_shift, []
+
+    def failing(prev, cur, scale):
+        calls.append(1)
+        if len(calls) == 20:
+            raise OSError("simulated read failure")
+        return real(prev, cur, scale)
+    monkeypatch.setattr(job, "camera_shift", failing)
+    with pytest.raises(OSError, match="simulated read failure"):
+        detect(clip, RedDetector(), every=2)
+    assert not _decode_threads()
+
+
+def test_cancel_stops_the_decode_thread(tmp_path):
+    clip = make(tmp_path / "c.mp4", frames=60)
+    token = CancelToken()
+    job = detect_job(clip, DetectSettings(kinds=("face",), every=2), token, detector=RedDetector())
+    with pytest.raises(Cancelled):
+        for p in job:
+            if p.done >= 15:
+                token.cancel()
+    assert not _decode_threads()

@@ -27,14 +27,18 @@ def register(sub) -> None:
     p.add_argument("--out", help="JSONL output file (default: standard output)")
     p.add_argument("--project", help="add the tracks to this project (created if missing)")
     p.add_argument("--preset", choices=("fast", "accurate"), default="accurate")
-    p.add_argument("--every", type=int, default=3,
-                   help="run the detector on every k-th frame, tracking in between (default 3)")
+    p.add_argument("--every", type=int, default=None,
+                   help="run the detector on every k-th frame, tracking in between "
+                        "(default: about 5 runs per second of video, every 6th frame at 30 fps)")
     p.add_argument("--hold", type=float, default=1.0,
                    help="seconds a lost track is held before it ends (min 0.5; default 1.0)")
     p.add_argument("--from", dest="start", help="first frame or time (N, #N, SS.s, HH:MM:SS:FF)")
     p.add_argument("--to", dest="end", help="last frame or time")
     p.add_argument("--margin", type=float, default=Style().margin,
-                   help="redaction margin in the JSONL boxes (fraction of box size)")
+                   help="redaction margin in the JSONL boxes (fraction of box size; default %(default)s)")
+    p.add_argument("--margin-px", type=float, default=Style().margin_px,
+                   help="pixels added on every side of the JSONL boxes on top of --margin "
+                        "(default %(default)s)")
     p.add_argument("--no-cache", action="store_true", help="ignore and discard cached results")
     p.add_argument("--quiet", action="store_true")
     p.set_defaults(func=run)
@@ -91,7 +95,7 @@ def _images(inp: Path, detector, args) -> int:
             rgb = cv2.cvtColor(img, cv2.COLOR_BGR2RGB)
             for d in detector(rgb):
                 fh.write(json.dumps({"image": f.name, "kind": d.kind,
-                                     "box": [round(v, 1) for v in expand_box(d.box, args.margin)],
+                                     "box": [round(v, 1) for v in expand_box(d.box, args.margin, args.margin_px)],
                                      "score": round(d.score, 4)}) + "\n")
             from ..jobs import Progress
             bar(Progress(n, len(files), f.name))
@@ -118,7 +122,7 @@ def _clip(inp: Path, detector, kinds, args, user) -> int:
             last = parse_timecode(args.end, info.fps)
     except ValueError as e:
         raise BwvError(f"bad --from/--to: {e}") from None
-    settings = DetectSettings(kinds=kinds, preset=args.preset, every=max(1, args.every),
+    settings = DetectSettings(kinds=kinds, preset=args.preset, every=None if args.every is None else max(1, args.every),
                               hold_s=max(0.5, args.hold), first=first or 0, last=last)
     session = None
     if args.project:
@@ -134,7 +138,7 @@ def _clip(inp: Path, detector, kinds, args, user) -> int:
     try:
         if fh is not None:
             for row in track_lines(result.tracks, args.margin, settings.first,
-                                   settings.first + result.frames - 1):
+                                   settings.first + result.frames - 1, args.margin_px):
                 fh.write(json.dumps(row) + "\n")
     finally:
         if close:

@@ -82,7 +82,8 @@ def register(sub) -> None:
     st = ps.add_parser("style", help="set the redaction style")
     st.add_argument("project")
     st.add_argument("mode", choices=STYLE_MODES)
-    st.add_argument("--margin", type=float)
+    st.add_argument("--margin", type=float, help="fraction of the box size added on every side")
+    st.add_argument("--margin-px", type=float, help="pixels added on every side on top of --margin")
     st.set_defaults(func=cmd_style)
 
 
@@ -179,6 +180,9 @@ def cmd_add_audio(args) -> int:
 
 
 def cmd_style(args) -> int:
+    for name, val, hi in (("--margin", args.margin, 2), ("--margin-px", args.margin_px, 64)):
+        if val is not None and not 0 <= val <= hi:
+            raise ProjectError(f"{name} must be between 0 and {hi}", args.project)
     s = _open(args)
-    s.do(SetStyle(args.mode, args.margin))
+    s.do(SetStyle(args.mode, args.margin, args.margin_px))
     return _done(s, f"style {args.mode}")

@@ -37,7 +37,8 @@ def add_to_project(session: ProjectSession, result: DetectResult) -> list[Track]
     return tracks
 
 
-def track_lines(tracks: list[Track], margin: float, first: int, last: int) -> Iterator[dict]:
+def track_lines(tracks: list[Track], margin: float, first: int, last: int,
+                margin_px: float = 0.0) -> Iterator[dict]:
     """JSONL rows per frame and track: the redaction box (margin included) the product applies."""
     for f in range(first, last + 1):
         for t in tracks:
@@ -47,5 +48,5 @@ def track_lines(tracks: list[Track], margin: float, first: int, last: int) -> It
             scored = [s for fr, s in t.scores.items() if fr <= f]
             score = t.scores.get(f, scored[-1] if scored else 0.0)
             yield {"frame": f, "kind": t.kind,
-                   "box": [round(v, 1) for v in expand_box(b, margin)],
+                   "box": [round(v, 1) for v in expand_box(b, margin, margin_px)],
                    "score": round(score, 4), "track": t.id}

@@ -10,7 +10,9 @@ from __future__ import annotations
 import hashlib
 import json
 import os
-from dataclasses import asdict, dataclass, field
+import queue
+import threading
+from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 from typing import Callable, Optional
 
@@ -27,13 +29,20 @@ from .base import Detection
 
 MOTION_WIDTH = 160
 CACHE_VERSION = 1
+DETECT_RATE = 5.0                  # default detector runs per second of video (ADR 0008)
+
+
+def default_every(fps: float) -> int:
+    """The default cadence: about :data:`DETECT_RATE` detector runs per second of video
+    (every 6th frame at 30 fps, every 5th at 25 fps), tracking in between."""
+    return max(1, round(float(fps) / DETECT_RATE)) if fps and fps > 0 else 1
 
 
 @dataclass
 class DetectSettings:
     kinds: tuple[str, ...] = ("face", "plate")
     preset: str = "accurate"
-    every: int = 3                 # run the detector on every k-th frame (and on cuts)
+    every: Optional[int] = None    # detector on every k-th frame (and on cuts); None: default_every(fps)
     hold_s: float = 1.0            # fail-secure hold after the last detection
     first: int = 0                 # frame range (inclusive)
     last: Optional[int] = None
@@ -116,6 +125,72 @@ def small_grey(yuv: np.ndarray) -> tuple[np.ndarray, float]:
     return cv2.resize(y, (MOTION_WIDTH, h), interpolation=cv2.INTER_AREA), scale
 
 
+_END = object()
+
+
+class _Prefetch:
+    """Decoding, camera motion, the cut test and the RGB conversion of detection frames,
+    run ahead of the detector on a background thread (PyAV and OpenCV release the GIL,
+    so this overlaps with inference; measured in docs/adr/0008-tracking.md).
+
+    Iterating yields ``(index, shift, cut, rgb or None)`` in frame order; an error on the
+    thread is raised in the caller. :meth:`close` stops the thread and waits for it; the
+    :class:`MediaSource` must not be used by anyone else until then.
+    """
+
+    def __init__(self, src: MediaSource, start: int, last: int, first: int, every: int,
+                 prev: Optional[np.ndarray], depth: int = 4):
+        self._q: queue.Queue = queue.Queue(maxsize=depth)
+        self._stop = threading.Event()
+        self._t = threading.Thread(target=self._run, args=(src, start, last, first, every, prev),
+                                   name="bwv-detect-decode", daemon=True)
+        self._t.start()
+
+    def _put(self, item) -> bool:
+        while not self._stop.is_set():
+            try:
+                self._q.put(item, timeout=0.1)
+                return True
+            except queue.Full:
+                continue
+        return False
+
+    def _run(self, src, start, last, first, every, prev) -> None:
+        try:
+            for i, yuv in src.iter_frames(start, last, "yuv420p"):
+                if self._stop.is_set():
+                    return
+                grey, scale = small_grey(yuv)
+                shift = camera_shift(prev, grey, scale)
+                cut = is_cut(prev, grey, (shift[0] / scale, shift[1] / scale))
+                if cut:
+                    shift = (0.0, 0.0)
+                rgb = None
+                # a fixed cadence (not "k frames since the last run") so a resumed run
+                # detects on exactly the same frames as an uninterrupted one
+                if (i - first) % every == 0 or cut or i == last:
+                    rgb = cv2.cvtColor(yuv, cv2.COLOR_YUV2RGB_I420)
+                prev = grey
+                if not self._put((i, shift, cut, rgb)):
+                    return
+            self._put(_END)
+        except BaseException as e:  # noqa: BLE001 - handed to the consumer, raised there
+            self._put(e)
+
+    def __iter__(self):
+        while True:
+            item = self._q.get()
+            if item is _END:
+                return
+            if isinstance(item, BaseException):
+                raise item
+            yield item
+
+    def close(self) -> None:
+        self._stop.set()
+        self._t.join()
+
+
 def detect_job(clip: str | os.PathLike, settings: DetectSettings = DetectSettings(),
                cancel: Optional[CancelToken] = None, *,
                detector: Optional[Callable] = None, sha256: Optional[str] = None,
@@ -126,6 +201,10 @@ def detect_job(clip: str | os.PathLike, settings: DetectSettings = DetectSetting
         if detector is None:
             from .factory import build_detector
             detector = build_detector(settings.kinds, settings.preset)
+        if settings.every is None:
+            settings = replace(settings, every=default_every(float(src.fps)))
+        elif settings.every < 1:
+            raise ValueError(f"every must be at least 1, got {settings.every}")
         n = src.frame_count
         first = max(0, settings.first)
         last = n - 1 if settings.last is None else min(n - 1, settings.last)
@@ -155,24 +234,16 @@ def detect_job(clip: str | os.PathLike, settings: DetectSettings = DetectSetting
                 prev, _ = small_grey(src.frame(start - 1, "yuv420p"))
             cache.open()
             clock = EtaClock(total - resumed)
+            frames = _Prefetch(src, start, last, first, settings.every, prev)
             try:
-                for i, yuv in src.iter_frames(start, last, "yuv420p"):
-                    grey, scale = small_grey(yuv)
-                    shift = camera_shift(prev, grey, scale)
-                    cut = is_cut(prev, grey, (shift[0] / scale, shift[1] / scale))
-                    if cut:
-                        shift = (0.0, 0.0)
+                for i, shift, cut, rgb in frames:
                     dets = None
-                    # a fixed cadence (not "k frames since the last run") so a resumed run
-                    # detects on exactly the same frames as an uninterrupted one
-                    if (i - first) % settings.every == 0 or cut or i == last:
-                        rgb = cv2.cvtColor(yuv, cv2.COLOR_YUV2RGB_I420)
+                    if rgb is not None:
                         dets = detector(rgb)
                         n_dets += len(dets)
                     rec = FrameRecord(i, shift, cut, dets)
                     tracker.update(rec)
                     cache.add(rec)
-                    prev = grey
                     done = i - first + 1
                     if done % 15 == 0 or i == last:
                         cancel.check()
@@ -180,6 +251,7 @@ def detect_job(clip: str | os.PathLike, settings: DetectSettings = DetectSetting
                                        extra={"tracks": tracker.track_count,
                                               "detections": n_dets})
             finally:
+                frames.close()
                 cache.close()
         tracks = tracker.finish()
         if not use_cache:
