@@ -7,10 +7,18 @@ Pure numpy; fed one frame record at a time (so progress can report tracks found)
   makes a chest-mounted camera's shake tolerable.
 - **Association.** Predicted boxes (last box + own velocity + camera motion) are matched to
   detections greedily by IoU, falling back to centre distance relative to size (shake).
+- **Candidates.** A video detector also reports boxes scored below its own threshold
+  (``Detection.sure`` False). They join tracks like any detection (so a face whose score dips
+  stays one track), but a track made of candidates only is kept when it has at least
+  ``confirm_hits`` of them: a small face the detector is unsure of on every frame is still
+  proposed when it recurs in the same place, while one-off low scores are dropped.
 - **Fail-secure hold.** A track that loses its detection is held, moving with the camera, for
   ``hold_s`` seconds (default 1.0, at least 0.5) with a margin growing with the time lost,
-  before it ends. Entry frames are covered by extending a new track back to the previous
-  detection frame. A cut resets tracking (no hold across a cut).
+  before it ends. Symmetrically, a new track is **pre-held** for ``hold_s`` before its first
+  detection (back to the shot's first frame at most): the detector may have missed the object
+  on the detection frames before it found it, so those frames are covered too, extrapolated
+  back along the object's and the camera's motion with the same growing margin. A cut resets
+  tracking (no hold across a cut).
 - **Gaps.** Between detection frames boxes are interpolated, plus the camera's residual motion.
 """
 from __future__ import annotations
@@ -31,6 +39,7 @@ class TrackerSettings:
     max_centre_dist: float = 1.0   # in box sizes, for matches without overlap (shake)
     gate_px_per_frame: float = 16.0  # ... or this many pixels per frame since the last match
     min_hits: int = 1              # detections needed to keep a track (1 = recall first)
+    confirm_hits: int = 3          # ... when none of them is sure (candidates only, ADR 0008)
     residual_px: float = 2.0       # add an in-between keyframe when camera residual exceeds this
 
 
@@ -52,6 +61,7 @@ class _Live:
     velocity: np.ndarray = field(default_factory=lambda: np.zeros(2))
     hits: int = 0
     first_frame: int = 0
+    sure: bool = False             # at least one detection at the detector's own threshold
 
     @property
     def last_box(self) -> Box:
@@ -131,12 +141,15 @@ class Tracker:
         self.cuts: set[int] = set()
         self._cam = np.zeros(2)
         self._n = 0
-        self._last_det_frame: Optional[int] = None
         self.last_frame = -1
+
+    def _kept(self, t: _Live) -> bool:
+        """Recall first: one sure detection keeps a track; candidates alone must recur."""
+        return t.hits >= self.s.min_hits and (t.sure or t.hits >= self.s.confirm_hits)
 
     @property
     def track_count(self) -> int:
-        return sum(1 for t in self.live + self.done if t.hits >= self.s.min_hits)
+        return sum(1 for t in self.live + self.done if self._kept(t))
 
     def update(self, rec: FrameRecord) -> None:
         f = rec.frame
@@ -147,10 +160,8 @@ class Tracker:
             self.cuts.add(f)
             self.done.extend(self.live)
             self.live = []
-            self._last_det_frame = None
         if rec.detections is not None:
             self._associate(f, rec.detections)
-            self._last_det_frame = f
         # end tracks held for too long
         still = []
         for t in self.live:
@@ -200,22 +211,24 @@ class Tracker:
             t.scores[f] = float(d.score)
             t.last_frame = f
             t.hits += 1
+            t.sure = t.sure or getattr(d, "sure", True)
+        shot_start = max([c for c in self.cuts if c <= f], default=min(self.cam, default=f))
         for di, d in enumerate(dets):
             if di in used_d:
                 continue
             self._n += 1
-            start = f
-            if self._last_det_frame is not None and not self.cuts & set(range(self._last_det_frame + 1, f + 1)):
-                start = self._last_det_frame + 1  # cover entry frames missed between detections
+            # fail-secure pre-hold: the object may have been missed on earlier detection frames
+            start = max(shot_start, f - self.hold_frames)
             t = _Live(f"{self.prefix}{self._n}", d.kind, {f: tuple(float(v) for v in d.box)},
-                      {f: float(d.score)}, f, hits=1, first_frame=start)
+                      {f: float(d.score)}, f, hits=1, first_frame=start,
+                      sure=getattr(d, "sure", True))
             self.live.append(t)
 
     # -- output -------------------------------------------------------------------
     def finish(self) -> list[Track]:
         self.done.extend(self.live)
         self.live = []
-        out = [self._to_track(t) for t in self.done if t.hits >= self.s.min_hits]
+        out = [self._to_track(t) for t in self.done if self._kept(t)]
         out.sort(key=lambda t: (t.first_frame, t.id))
         return out
 
@@ -231,16 +244,18 @@ class Tracker:
         frames = sorted(t.boxes)
         kfs: dict[int, Box] = {}
         first = frames[0]
-        # entry frames before the first detection: extrapolated back along the track's own
-        # motion (and the camera's), with extra margin for the uncertainty
+        # pre-hold before the first detection: extrapolated back along the track's own
+        # motion (and the camera's), with a margin growing with the time before it was found
         if t.first_frame < first:
             v0 = np.zeros(2)
             if len(frames) > 1:
                 b = frames[1]
                 dcam = self._cam_at(b) - self._cam_at(first)
                 v0 = (np.asarray(t.boxes[b][:2]) - np.asarray(t.boxes[first][:2]) - dcam) / (b - first)
-            for j in range(t.first_frame, first):
-                box = self._shifted(t.boxes[first], first, j, 0.1)
+            step = max(1, int(round(self.fps / 10)))
+            for j in sorted({t.first_frame, *range(first - 1, t.first_frame, -step)}):
+                grow = 0.1 + self.s.hold_growth * (first - j) / self.fps
+                box = self._shifted(t.boxes[first], first, j, grow)
                 off = v0 * (j - first)
                 kfs[j] = (box[0] + off[0], box[1] + off[1], box[2], box[3])
         for a, b in zip(frames, frames[1:]):

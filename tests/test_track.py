@@ -112,6 +112,24 @@ def test_entry_frames_between_detections_are_covered(tmp_path):
     assert all(covered(t, i, slack=6) for i in range(10, 40))
 
 
+def test_object_missed_on_its_first_detection_frames_is_pre_held(tmp_path):
+    """Visible from frame 10; the detector misses it on frames 12 and 15 and finds it on 18.
+    Those misses are not taken as absence: the track starts up to hold_s earlier."""
+    clip = make(tmp_path / "c.mp4", frames=40, visible=lambda i: i >= 10)
+    res = detect(clip, RedDetector(miss_calls={4, 5}), every=3, hold_s=0.5)
+    (t,) = res.tracks
+    assert min(t.scores) == 18
+    assert t.first_frame == 3       # 18 - 0.5 s at 30 fps
+    assert all(covered(t, i, slack=6) for i in range(10, 40))
+
+
+def test_pre_hold_stops_at_a_cut(tmp_path):
+    clip = make(tmp_path / "c.mp4", frames=40, visible=lambda i: i >= 20, cut_at=20)
+    res = detect(clip, RedDetector(), every=3)
+    (t,) = res.tracks
+    assert t.first_frame == 20     # found on the cut frame: nothing before it belongs to this shot
+
+
 def test_detect_every_k_keeps_coverage(tmp_path):
     clip = make(tmp_path / "c.mp4", frames=45)
     res = detect(clip, RedDetector(), every=4)

@@ -14,6 +14,10 @@ class Detection:
     kind: str          # "face" | "plate" | ...
     box: Box           # tight (x, y, w, h) in image pixels, no redaction margin
     score: float       # 0..1
+    # False for a *candidate*: scored below the detector's own threshold, reported only by a
+    # detector built for video (``candidates=True``), where the tracker keeps it only when
+    # it recurs over several detection frames (ADR 0008)
+    sure: bool = True
 
 
 @runtime_checkable

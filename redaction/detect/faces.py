@@ -52,13 +52,16 @@ def iou_matrix(a: np.ndarray, b: np.ndarray) -> np.ndarray:
     return inter / np.maximum(aa[:, None] + ab[None, :] - inter, 1e-9)
 
 
-def to_detections(boxes: np.ndarray, w: int, h: int, kind: str = "face") -> list[Detection]:
+def to_detections(boxes: np.ndarray, w: int, h: int, kind: str = "face",
+                  sure_from: float = 0.0) -> list[Detection]:
+    """Rows ``[x1, y1, x2, y2, score]`` -> clipped detections; a score under ``sure_from``
+    makes a candidate (``sure=False``)."""
     out = []
     for x1, y1, x2, y2, s in boxes.tolist():
         x1, y1 = max(0.0, x1), max(0.0, y1)
         x2, y2 = min(float(w), x2), min(float(h), y2)
         if x2 - x1 >= 1 and y2 - y1 >= 1:
-            out.append(Detection(kind, (x1, y1, x2 - x1, y2 - y1), float(s)))
+            out.append(Detection(kind, (x1, y1, x2 - x1, y2 - y1), float(s), s >= sure_from))
     return out
 
 
@@ -80,6 +83,8 @@ class CenterFace:
     positives). Passes within 15 % of each other's scale are run once. Each pass pads the
     image to a multiple of 32 (no stretching). ``backend``: ``"ort"`` (onnxruntime, measured
     1.4-2x faster than cv2.dnn on 2 cores), ``"cv2"`` or ``"auto"`` (ort if importable).
+    ``candidate_threshold``: when set (video), the non-coarse passes also report boxes from
+    this score up, as candidates (``Detection.sure`` False) for the tracker to confirm.
     """
 
     name = "centerface"
@@ -87,8 +92,11 @@ class CenterFace:
 
     def __init__(self, threshold: float = 0.3, scales=(1.0,), max_pixels: int = 2_100_000,
                  coarse: int | None = 240, coarse_threshold: float = 0.4, nms_iou: float = 0.3,
-                 backend: str = "auto", threads: int | None = None, model_root=None):
+                 backend: str = "auto", threads: int | None = None, model_root=None,
+                 candidate_threshold: float | None = None):
         self.threshold = float(threshold)
+        self.candidate_threshold = None if candidate_threshold is None else \
+            min(float(candidate_threshold), self.threshold)
         self.scales = tuple(float(s) for s in scales)
         self.max_pixels = int(max_pixels)
         self.coarse = int(coarse) if coarse else None
@@ -139,7 +147,8 @@ class CenterFace:
         if key not in self._plans:
             if len(self._plans) > 64:
                 self._plans.clear()
-            wanted = [(min(s, math.sqrt(self.max_pixels / (w * h))), self.threshold) for s in self.scales]
+            low = self.threshold if self.candidate_threshold is None else self.candidate_threshold
+            wanted = [(min(s, math.sqrt(self.max_pixels / (w * h))), low) for s in self.scales]
             if self.coarse and self.coarse / max(w, h) < 0.67:
                 wanted.append((self.coarse / max(w, h), self.coarse_threshold))
             kept: list[tuple[float, float]] = []
@@ -195,7 +204,7 @@ class CenterFace:
 
     def __call__(self, image: np.ndarray) -> list[Detection]:
         h, w = image.shape[:2]
-        return to_detections(self.raw(image), w, h)
+        return to_detections(self.raw(image), w, h, sure_from=self.threshold)
 
 
 # ----------------------------------------------------------------------------- BlazeFace
@@ -315,6 +324,9 @@ class CombinedFaceDetector:
         self.merge_iou = float(merge_iou)
         self.weights = list(weights) if weights is not None else [1.0] * len(self.members)
         self.name = name
+        # a box is sure when it reaches the lowest own threshold of a member (candidates,
+        # reported by members built for video, score below it)
+        self.sure_threshold = min((getattr(m, "threshold", 0.0) for m in self.members), default=0.0)
 
     def models(self) -> list[dict]:
         return merged_models(self.members)
@@ -332,7 +344,7 @@ class CombinedFaceDetector:
     def __call__(self, image: np.ndarray) -> list[Detection]:
         _check_image(image)
         h, w = image.shape[:2]
-        return to_detections(self.raw(image), w, h)
+        return to_detections(self.raw(image), w, h, sure_from=self.sure_threshold)
 
 
 def fuse(parts: list[np.ndarray], iou: float, contain: float = 0.8) -> np.ndarray:

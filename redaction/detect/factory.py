@@ -21,38 +21,49 @@ DEFAULT_PRESET = "accurate"
 #   centerface: CenterFace passes. ``scales`` are resize factors, each capped so the pass
 #     has at most ``max_pixels``; ``coarse`` adds a pass at that long side for close-ups.
 #   blazeface: the whole-frame BlazeFace full-range pass joined to the union.
+#   video_candidates: the CenterFace score from which a detector built for video
+#     (``candidates=True``) also reports candidates, kept by the tracker only when they
+#     recur (docs/adr/0008-tracking-and-detection-job.md).
 FACE_PRESETS: dict[str, dict] = {
     "fast": {
         "centerface": {"threshold": 0.3, "scales": (1.0,), "max_pixels": 1280 * 736,
                        "coarse": 240, "coarse_threshold": 0.4},
+        "video_candidates": 0.15,
         "blazeface": {"threshold": 0.7},
     },
     "accurate": {
         "centerface": {"threshold": 0.3, "scales": (1.0, 1.5), "max_pixels": 2_100_000,
                        "coarse": 240, "coarse_threshold": 0.4},
+        "video_candidates": 0.15,
         "blazeface": {"threshold": 0.7},
     },
 }
 
 
-def build_faces(preset: str = DEFAULT_PRESET, **overrides) -> Detector:
-    """The face detector of ``preset``: CenterFace passes united with BlazeFace."""
+def build_faces(preset: str = DEFAULT_PRESET, candidates: bool = False, **overrides) -> Detector:
+    """The face detector of ``preset``: CenterFace passes united with BlazeFace.
+    ``candidates``: also report lower-scored boxes as candidates (video; the tracker
+    confirms them)."""
     from .faces import BlazeFace, CenterFace, CombinedFaceDetector
     cfg = FACE_PRESETS[_check_preset(preset)]
-    cf = CenterFace(**{**cfg["centerface"], **overrides.get("centerface", {})})
+    cf_cfg = {**cfg["centerface"], **overrides.get("centerface", {})}
+    if candidates:
+        cf_cfg.setdefault("candidate_threshold", cfg["video_candidates"])
+    cf = CenterFace(**cf_cfg)
     members = [cf]
     if cfg.get("blazeface") is not None:
         members.append(BlazeFace(**{**cfg["blazeface"], **overrides.get("blazeface", {})}))
     return CombinedFaceDetector(members, name=f"faces-{preset}")
 
 
-def build_plates(preset: str = DEFAULT_PRESET, **overrides) -> Detector:
-    """The number-plate detector of ``preset`` (redaction/detect/plates.py)."""
+def build_plates(preset: str = DEFAULT_PRESET, candidates: bool = False, **overrides) -> Detector:
+    """The number-plate detector of ``preset`` (redaction/detect/plates.py). It has no
+    candidate mode: every box it reports is sure (``candidates`` is accepted and ignored)."""
     from .plates import build_plates as _build
     return _build(_check_preset(preset), **overrides)
 
 
-# kind -> builder(preset) -> Detector. The plate detector registers itself here.
+# kind -> builder(preset, candidates=False) -> Detector. The plate detector registers itself here.
 BUILDERS: dict[str, Callable[..., Detector]] = {
     "face": build_faces,
     "plate": build_plates,
@@ -87,12 +98,15 @@ class MultiDetector:
         return merged_models(self.members)
 
 
-def build_detector(kinds=("face", "plate"), preset: str = DEFAULT_PRESET) -> Detector:
+def build_detector(kinds=("face", "plate"), preset: str = DEFAULT_PRESET,
+                   candidates: bool = False) -> Detector:
     """One detector for ``kinds`` (each must be in :data:`BUILDERS`) at ``preset``.
 
     Raises ``ValueError`` for an unknown kind or preset: a kind that was asked for is never
     silently skipped. Models are loaded (and their sha256 checked) here, once; the
-    returned detector is reused for every frame.
+    returned detector is reused for every frame. ``candidates=True`` builds the video
+    detector: it also reports lower-scored candidates (``Detection.sure`` False) for the
+    tracker to confirm over several detection frames; stills use the default.
     """
     if isinstance(kinds, str):
         kinds = tuple(k.strip() for k in kinds.split(",") if k.strip())
@@ -104,5 +118,5 @@ def build_detector(kinds=("face", "plate"), preset: str = DEFAULT_PRESET) -> Det
     if missing:
         raise ValueError(f"no detector for kind {', '.join(map(repr, missing))}; "
                          f"available: {', '.join(BUILDERS)}")
-    members = [BUILDERS[k](preset) for k in kinds]
+    members = [BUILDERS[k](preset, candidates=candidates) for k in kinds]
     return members[0] if len(members) == 1 else MultiDetector(members)

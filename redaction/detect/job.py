@@ -28,7 +28,7 @@ from ..track import FrameRecord, Tracker, TrackerSettings, camera_shift, is_cut
 from .base import Detection
 
 MOTION_WIDTH = 160
-CACHE_VERSION = 1
+CACHE_VERSION = 2                  # 2: candidates (Detection.sure) in the records
 DETECT_RATE = 5.0                  # default detector runs per second of video (ADR 0008)
 
 
@@ -44,6 +44,7 @@ class DetectSettings:
     preset: str = "accurate"
     every: Optional[int] = None    # detector on every k-th frame (and on cuts); None: default_every(fps)
     hold_s: float = 1.0            # fail-secure hold after the last detection
+    confirm_hits: int = 3          # a track of candidates only is kept from this many hits
     first: int = 0                 # frame range (inclusive)
     last: Optional[int] = None
 
@@ -63,11 +64,12 @@ class DetectResult:
 
 
 def _encode_dets(dets: list[Detection]) -> list:
-    return [[d.kind, *(round(v, 2) for v in d.box), round(d.score, 4)] for d in dets]
+    return [[d.kind, *(round(v, 2) for v in d.box), round(d.score, 4), *(() if d.sure else (0,))]
+            for d in dets]
 
 
 def _decode_dets(rows) -> list[Detection]:
-    return [Detection(r[0], (r[1], r[2], r[3], r[4]), r[5]) for r in rows]
+    return [Detection(r[0], (r[1], r[2], r[3], r[4]), r[5], len(r) < 7 or bool(r[6])) for r in rows]
 
 
 class _Cache:
@@ -200,7 +202,7 @@ def detect_job(clip: str | os.PathLike, settings: DetectSettings = DetectSetting
     try:
         if detector is None:
             from .factory import build_detector
-            detector = build_detector(settings.kinds, settings.preset)
+            detector = build_detector(settings.kinds, settings.preset, candidates=True)
         if settings.every is None:
             settings = replace(settings, every=default_every(float(src.fps)))
         elif settings.every < 1:
@@ -220,7 +222,8 @@ def detect_job(clip: str | os.PathLike, settings: DetectSettings = DetectSetting
         cache.path.parent.mkdir(parents=True, exist_ok=True)
         if use_cache:
             cache.load()
-        tracker = Tracker(float(src.fps), TrackerSettings(hold_s=settings.hold_s))
+        tracker = Tracker(float(src.fps), TrackerSettings(hold_s=settings.hold_s,
+                                                          confirm_hits=settings.confirm_hits))
         for rec in cache.records:
             tracker.update(rec)
         start = first + len(cache.records)
