@@ -74,8 +74,9 @@ def covered(track, i, slack=2):
         and b[1] + b[3] >= y + h - slack
 
 
-def detect(path, detector, **kw):
-    return run_job(detect_job(path, DetectSettings(kinds=("face",), **kw), detector=detector))
+def detect(path, detector, use_cache=True, **kw):
+    return run_job(detect_job(path, DetectSettings(kinds=("face",), **kw), detector=detector,
+                              use_cache=use_cache))
 
 
 def test_gap_is_interpolated_into_one_track(tmp_path):
@@ -268,3 +269,45 @@ def test_cancel_stops_the_decode_thread(tmp_path):
             if p.done >= 15:
                 token.cancel()
     assert not _decode_threads()
+
+
+class UnsureRed(RedDetector):
+    """The red square reported as a candidate (below the detector's threshold) on the calls
+    in ``seen``, nothing otherwise."""
+
+    def __init__(self, seen):
+        super().__init__()
+        self.seen = set(seen)
+
+    def __call__(self, rgb):
+        n = self.calls
+        found = super().__call__(rgb)
+        return [Detection(d.kind, d.box, 0.2, sure=False) for d in found] if n in self.seen else []
+
+
+def test_recurring_candidates_make_a_track_and_one_off_candidates_do_not(tmp_path):
+    clip = make(tmp_path / "c.mp4", frames=40)
+    res = detect(clip, UnsureRed(seen={2, 3, 4}), every=3)       # frames 6, 9, 12
+    (t,) = res.tracks
+    assert sorted(t.scores) == [6, 9, 12]
+    assert all(covered(t, i, slack=6) for i in range(6, 13))
+    assert detect(clip, UnsureRed(seen={2, 3}), every=3, use_cache=False).tracks == []
+
+
+def test_a_sure_track_continues_through_candidates(tmp_path):
+    """Sure on frame 0, then only candidate-level scores: one track, covering every frame."""
+    class Dipping(RedDetector):
+        def __call__(self, rgb):
+            n = self.calls
+            found = super().__call__(rgb)
+            return found if n == 0 else [Detection(d.kind, d.box, 0.2, sure=False) for d in found]
+    clip = make(tmp_path / "c.mp4", frames=45)
+    (t,) = detect(clip, Dipping(), every=4).tracks
+    assert all(covered(t, i) for i in range(45))
+
+
+def test_candidates_survive_the_cache(tmp_path):
+    clip = make(tmp_path / "c.mp4", frames=40)
+    first = detect(clip, UnsureRed(seen={2, 3}), every=3)
+    again = detect(clip, RedDetector(), every=3)        # same settings: served from the cache
+    assert first.tracks == [] and again.tracks == [] and again.resumed_from == 40
