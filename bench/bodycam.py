@@ -91,12 +91,26 @@ def make_scene(w: int, h: int, frames: int, seed: int = 0, faces: int = 8, plate
         noise = rng.integers(-3, 4, f.shape, dtype=np.int16)
         return np.clip(f.astype(np.int16) + noise, 0, 255).astype(np.uint8)
 
-    def gt(i: int) -> list[tuple[str, tuple[float, float, float, float]]]:
+    def gt(i: int, with_mask: bool = False) -> list[tuple]:
+        """``(kind, (x, y, w, h))`` of each object's face/plate box on frame ``i``; with
+        ``with_mask``, ``(kind, box, visible)`` where ``visible`` (h x w bool, integer box
+        ``int(x), int(y)``) is True where the object's own pixels are shown: patches pasted
+        later (in front) and the frame's edges hide the rest."""
         out = []
-        for o, inner in objs:
-            if o.start <= i <= o.end:
-                bx, by, _, _ = o.box(i, (0, 0))
-                out.append((o.kind, (bx + inner[0], by + inner[1], inner[2], inner[3])))
+        live = [(o, inner) for o, inner in objs if o.start <= i <= o.end]
+        for n, (o, inner) in enumerate(live):
+            bx, by, _, _ = o.box(i, (0, 0))
+            box = (bx + inner[0], by + inner[1], inner[2], inner[3])
+            if not with_mask:
+                out.append((o.kind, box))
+                continue
+            x0, y0, bw, bh = int(box[0]), int(box[1]), int(box[2]), int(box[3])
+            ys, xs = np.mgrid[y0:y0 + bh, x0:x0 + bw]
+            vis = (xs >= 0) & (ys >= 0) & (xs < w) & (ys < h)
+            for front, _ in live[n + 1:]:
+                fx, fy, fw, fh = front.box(i, (0, 0))
+                vis &= ~((xs >= fx) & (xs < fx + fw) & (ys >= fy) & (ys < fy + fh))
+            out.append((o.kind, box, vis))
         return out
 
     return frame, gt

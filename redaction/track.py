@@ -141,6 +141,7 @@ class Tracker:
         self.cuts: set[int] = set()
         self._cam = np.zeros(2)
         self._n = 0
+        self._prev_det: Optional[int] = None     # the previous detection frame of this shot
         self.last_frame = -1
 
     def _kept(self, t: _Live) -> bool:
@@ -160,8 +161,10 @@ class Tracker:
             self.cuts.add(f)
             self.done.extend(self.live)
             self.live = []
+            self._prev_det = None
         if rec.detections is not None:
             self._associate(f, rec.detections)
+            self._prev_det = f
         # end tracks held for too long
         still = []
         for t in self.live:
@@ -175,6 +178,11 @@ class Tracker:
         return (x + dx, y + dy, w, h)
 
     def _associate(self, f: int, dets: list) -> None:
+        # how far an object may have moved beyond its prediction: frames since the previous
+        # detection run, not since the track's last match, so that a track lost for a while
+        # does not reach ever further and take over another object (a wrong join leaves both
+        # uncovered between them; a split is harmless: the hold and the pre-hold cover it)
+        step = f - self._prev_det if self._prev_det is not None else 1
         pairs = []
         for ti, t in enumerate(self.live):
             p = self._predict(t, f)
@@ -187,7 +195,7 @@ class Tracker:
                     cy = (p[1] + p[3] / 2) - (d.box[1] + d.box[3] / 2)
                     size = max(p[2], p[3], d.box[2], d.box[3])
                     gate = max(self.s.max_centre_dist * size,
-                               self.s.gate_px_per_frame * max(1, f - t.last_frame))
+                               self.s.gate_px_per_frame * max(1, min(step, f - t.last_frame)))
                     dist = (cx * cx + cy * cy) ** 0.5
                     ratio = max(p[2], d.box[2]) / max(1e-6, min(p[2], d.box[2]))
                     if dist > gate or ratio > 2.0:

@@ -311,3 +311,23 @@ def test_candidates_survive_the_cache(tmp_path):
     first = detect(clip, UnsureRed(seen={2, 3}), every=3)
     again = detect(clip, RedDetector(), every=3)        # same settings: served from the cache
     assert first.tracks == [] and again.tracks == [] and again.resumed_from == 40
+
+
+def test_a_lost_track_does_not_take_over_another_object():
+    """A is found until frame 18 then missed; B appears 120 px away on frame 36. Joining them
+    would interpolate one box from A to B and leave both uncovered in between."""
+    from redaction.track import FrameRecord, Tracker, TrackerSettings
+    a, b = (100.0, 100.0, 28.0, 28.0), (220.0, 100.0, 26.0, 26.0)
+    tr = Tracker(30.0, TrackerSettings(hold_s=1.0))
+    for f in range(61):
+        dets = None
+        if f % 6 == 0:
+            dets = [Detection("face", a, 0.9)] if f <= 18 else []
+            if f >= 36:
+                dets.append(Detection("face", b, 0.9))
+        tr.update(FrameRecord(f, (0.0, 0.0), False, dets))
+    ta, tb = sorted(tr.finish(), key=lambda t: t.first_frame)
+    assert max(ta.scores) == 18 and min(tb.scores) == 36
+    for f in range(0, 49):                      # A held in place for 1 s after its last detection
+        x, y, w, h = ta.box_at(f)
+        assert x <= a[0] and x + w >= a[0] + a[2]
