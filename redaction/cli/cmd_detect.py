@@ -31,7 +31,8 @@ def register(sub) -> None:
                    help="run the detector on every k-th frame, tracking in between "
                         "(default: about 5 runs per second of video, every 6th frame at 30 fps)")
     p.add_argument("--hold", type=float, default=1.0,
-                   help="seconds a lost track is held before it ends (min 0.5; default 1.0)")
+                   help="seconds a track is held after its last detection and before its first "
+                        "(fail-secure; min 0.5; default 1.0)")
     p.add_argument("--from", dest="start", help="first frame or time (N, #N, SS.s, HH:MM:SS:FF)")
     p.add_argument("--to", dest="end", help="last frame or time")
     p.add_argument("--margin", type=float, default=Style().margin,
