@@ -33,7 +33,7 @@ from .model import Box, Keyframe, Track
 
 @dataclass
 class TrackerSettings:
-    hold_s: float = 1.0            # fail-secure hold after the last detection
+    hold_s: float = 1.0            # fail-secure hold after the last detection (and pre-hold before the first)
     hold_growth: float = 0.5       # extra margin per second lost (fraction of box size)
     min_iou: float = 0.15
     max_centre_dist: float = 1.0   # in box sizes, for matches without overlap (shake)

@@ -43,7 +43,7 @@ class DetectSettings:
     kinds: tuple[str, ...] = ("face", "plate")
     preset: str = "accurate"
     every: Optional[int] = None    # detector on every k-th frame (and on cuts); None: default_every(fps)
-    hold_s: float = 1.0            # fail-secure hold after the last detection
+    hold_s: float = 1.0            # fail-secure hold after the last detection and before the first
     confirm_hits: int = 3          # a track of candidates only is kept from this many hits
     first: int = 0                 # frame range (inclusive)
     last: Optional[int] = None
