@@ -123,3 +123,24 @@ def test_tampered_model_is_refused(tmp_path, monkeypatch):
     monkeypatch.setattr(reg, "models_dir", lambda: tmp_path)
     with pytest.raises(IntegrityError, match="plate_detector.onnx"):
         PlateDetector()
+
+
+def test_osd_negatives_are_axis_aligned_text_blocks_inside_the_image(synth):
+    rng = np.random.default_rng(3)
+    for _ in range(20):
+        img = synth.procedural_background(rng, 240, 320)
+        before = img.copy()
+        plate = (100.0, 100.0, 60.0, 20.0)
+        rects = synth.draw_osd(img, rng, avoid=[plate])
+        changed = np.any(img != before, axis=2)
+        inside = np.zeros_like(changed)
+        for x, y, w, h in rects:
+            assert 0 <= x and 0 <= y and x + w <= 320 and y + h <= 240
+            assert not (x < 160 and 100 < x + w and y < 120 and 100 < y + h), "OSD drawn over the plate"
+            inside[y:y + h, x:x + w] = True
+        assert not (changed & ~inside).any()          # drawn only inside its blocks, no warp
+    lines = synth.osd_lines(np.random.default_rng(0))
+    assert 1 <= len(lines) <= 3 and all(isinstance(t, str) and t for t in lines)
+    for seed in range(10):
+        b = synth.render_badge(np.random.default_rng(seed))
+        assert b.dtype == np.uint8 and b.ndim == 3 and b.shape[2] == 4 and b[..., 3].any()

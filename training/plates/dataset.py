@@ -89,10 +89,11 @@ class PlateDataset:
     """A map-style dataset of ``length`` random samples (torch-free; see train.py)."""
 
     def __init__(self, real, size: int = 384, length: int = 10000, p_synth: float = 0.6,
-                 p_procedural: float = 0.08, p_distract: float = 0.4, seed: int = 0):
+                 p_procedural: float = 0.08, p_distract: float = 0.4, seed: int = 0,
+                 p_osd: float = 0.0, p_badge: float = 0.0):
         self.real, self.size, self.length = real, size, length
         self.p_synth, self.p_procedural, self.seed = p_synth, p_procedural, seed
-        self.p_distract = p_distract
+        self.p_distract, self.p_osd, self.p_badge = p_distract, p_osd, p_badge
         self._rng = None
 
     def __len__(self) -> int:
@@ -155,9 +156,21 @@ class PlateDataset:
                 c = (rng.uniform(0, S), rng.uniform(0, S))
                 cand = (c[0] - wpx * 0.7, c[1] - wpx * 0.7, wpx * 1.4, wpx * 1.4)
                 if not any(_overlap(cand, b) for b in boxes):
-                    synth.paste_plate(img, synth.render_distractor(rng), rng, wpx, c)
+                    badge = self.p_badge > 0 and rng.random() < self.p_badge
+                    neg = synth.render_badge(rng) if badge else synth.render_distractor(rng)
+                    synth.paste_plate(img, neg, rng, wpx, c)
+        # p_osd / p_badge = 0 (the shipped run's config) draw nothing from rng, so that
+        # config still gives the same sample stream as before they existed
+        flip = None
+        if self.p_osd > 0 and rng.random() < self.p_osd:  # burned-in OSD text: a hard negative
+            flip = rng.random() < 0.5                      # drawn the right way round after the flip
+            view = img[:, ::-1] if flip else img
+            view = np.ascontiguousarray(view)
+            synth.draw_osd(view, rng, avoid=[(S - x - w, y, w, h) if flip else (x, y, w, h)
+                                             for x, y, w, h in boxes])
+            img = np.ascontiguousarray(view[:, ::-1]) if flip else view
         img = self._photometric(img, rng)
-        if rng.random() < 0.5:
+        if (rng.random() < 0.5) if flip is None else flip:
             img = img[:, ::-1].copy()
             boxes = [(S - x - w, y, w, h) for x, y, w, h in boxes]
         out = np.array([(*b, float(g)) for b, g in zip(boxes, ign)], np.float32).reshape(-1, 5)

@@ -19,6 +19,7 @@ Used by dataset.py for training and by tests/test_detect_plates.py.
 """
 from __future__ import annotations
 
+import math
 import string
 
 import cv2
@@ -281,3 +282,297 @@ def render_distractor(rng) -> np.ndarray:
         _draw_text(img, _choice(rng, string.ascii_letters + DIGITS + " ", int(rng.integers(3, 10))).strip() or "A",
                    int(W * 0.1), int(lh * (i + 0.6)), int(W * rng.uniform(0.4, 0.8)), int(lh * 0.7), ink, rng)
     return np.dstack([img, np.full((H, W), 255, np.uint8)])
+
+
+# -- on-screen-display (OSD) overlays: hard negatives drawn straight onto the image ---------
+# Body-worn cameras, dashcams and CCTV burn a timestamp, a device ID and sometimes speed or
+# GPS into every frame: light digits, often outlined or shadowed, on one or two lines near
+# a corner. They are axis-aligned and unwarped, so they are drawn directly (no perspective).
+
+OSD_FONTS = (cv2.FONT_HERSHEY_SIMPLEX, cv2.FONT_HERSHEY_PLAIN, cv2.FONT_HERSHEY_DUPLEX,
+             cv2.FONT_HERSHEY_COMPLEX, cv2.FONT_HERSHEY_TRIPLEX, cv2.FONT_HERSHEY_COMPLEX_SMALL)
+MONTHS = ("JAN", "FEB", "MAR", "APR", "MAY", "JUN", "JUL", "AUG", "SEP", "OCT", "NOV", "DEC")
+
+
+def _osd_date(rng) -> str:
+    y, m, d = int(rng.integers(2005, 2031)), int(rng.integers(1, 13)), int(rng.integers(1, 29))
+    k = int(rng.integers(0, 9))
+    return (f"{y:04d}-{m:02d}-{d:02d}", f"{y:04d}/{m:02d}/{d:02d}", f"{d:02d}/{m:02d}/{y:04d}",
+            f"{m:02d}-{d:02d}-{y:04d}", f"{m:02d}/{d:02d}/{y:04d}", f"{d:02d}.{m:02d}.{y:04d}",
+            f"{d:02d}-{MONTHS[m - 1]}-{y:04d}", f"{y:04d}.{m:02d}.{d:02d}", f"{d:02d}/{m:02d}/{y % 100:02d}")[k]
+
+
+def _osd_time(rng) -> str:
+    h, mi, s = int(rng.integers(0, 24)), int(rng.integers(0, 60)), int(rng.integers(0, 60))
+    k = int(rng.integers(0, 6))
+    if k == 0:
+        return f"{h:02d}:{mi:02d}:{s:02d}"
+    if k == 1:
+        return f"{(h % 12) or 12:02d}:{mi:02d}:{s:02d} {'AM' if h < 12 else 'PM'}"
+    if k == 2:
+        return f"{(h % 12) or 12}:{mi:02d}:{s:02d}{'AM' if h < 12 else 'PM'}"
+    if k == 3:
+        return f"{h:02d}:{mi:02d}"
+    if k == 4:
+        return f"{h:02d}:{mi:02d}:{s:02d}.{int(rng.integers(0, 1000)):03d}"
+    return f"{h:02d}:{mi:02d}:{s:02d} " + ("UTC", "Z", "GMT", "+0100", "-0500", "BST")[int(rng.integers(0, 6))]
+
+
+def _osd_device(rng) -> str:
+    n = lambda k: _choice(rng, DIGITS, k)  # noqa: E731
+    k = int(rng.integers(0, 10))
+    return (f"AXON BODY {int(rng.integers(2, 5))} X{n(8)}", f"CAM {n(2)}", f"CAM-{n(int(rng.integers(1, 4)))}",
+            f"CH{n(2)}", f"BWV {n(4)}", f"ID:{n(4)}", f"UNIT {n(int(rng.integers(2, 5)))}",
+            f"{_choice(rng, string.ascii_uppercase, int(rng.integers(2, 6)))} {n(int(rng.integers(3, 9)))}",
+            f"OFFICER {n(4)}", f"DVR{n(1)} CAMERA {n(2)}")[k]
+
+
+def _osd_speed(rng) -> str:
+    v = int(rng.integers(0, 140))
+    return (f"{v} MPH", f"{v} km/h", f"{v:03d}KM/H", f"{v}MPH", f"SPD {v:03d}")[int(rng.integers(0, 5))]
+
+
+def _osd_gps(rng) -> str:
+    la, lo = rng.uniform(-60, 70), rng.uniform(-130, 150)
+    k = int(rng.integers(0, 4))
+    ns, ew = "N" if la >= 0 else "S", "E" if lo >= 0 else "W"
+    if k == 0:
+        return f"{ns}{abs(la):.5f} {ew}{abs(lo):.5f}"
+    if k == 1:
+        return f"{abs(la):.4f}{ns} {abs(lo):.4f}{ew}"
+    if k == 2:
+        return f"LAT {la:.4f} LON {lo:.4f}"
+    return f"{la:+.6f} {lo:+.6f}"
+
+
+def osd_lines(rng) -> list[str]:
+    """One to three lines of OSD text (date/time first in most layouts)."""
+    date, time_ = _osd_date(rng), _osd_time(rng)
+    k = rng.random()
+    if k < 0.35:
+        lines = [date, time_] if rng.random() < 0.8 else [time_, date]
+    elif k < 0.6:
+        lines = [date + " " + time_]
+    elif k < 0.75:
+        lines = [date + " " + time_, _osd_device(rng)]
+    elif k < 0.85:
+        lines = [_osd_device(rng), date + "  " + time_]
+    elif k < 0.92:
+        lines = [(time_, date, _osd_device(rng))[int(rng.integers(0, 3))]]
+    else:
+        lines = [(_osd_speed(rng), _osd_gps(rng), _osd_device(rng))[int(rng.integers(0, 3))]]
+    if rng.random() < 0.12:
+        lines.append(_osd_speed(rng) if rng.random() < 0.5 else _osd_gps(rng))
+    return lines[:3]
+
+
+def render_osd(rng, line_h: float, lines: list[str] | None = None) -> np.ndarray:
+    """An OSD text block as float32 RGBA (alpha 0..1), axis-aligned, ``line_h`` px per line
+    (cap height of the digits). Light text, with a dark outline, a drop shadow or neither,
+    sometimes on a semi-transparent dark bar; sometimes blocky (drawn small, scaled up)."""
+    lines = lines or osd_lines(rng)
+    font = OSD_FONTS[int(rng.integers(0, len(OSD_FONTS)))]
+    pix = int(rng.integers(2, 4)) if rng.random() < 0.2 and line_h >= 10 else 1   # blocky OSD
+    lh = max(4.0, line_h / pix)
+    (_, ch), _ = cv2.getTextSize("0", font, 1.0, 1)
+    scale = lh / ch
+    thick = max(1, int(round(lh / rng.uniform(7, 16))))
+    effect = rng.choice(3, p=(0.45, 0.3, 0.25))                    # outline, shadow, none
+    ow = max(1, int(round(thick * rng.uniform(0.6, 1.5))))
+    sh = max(1, int(round(lh * rng.uniform(0.05, 0.15))))
+    gap = lh * rng.uniform(0.35, 0.9)
+    align_right = rng.random() < 0.3
+    widths = [cv2.getTextSize(t, font, scale, thick)[0][0] for t in lines]
+    m = int(ow + sh + 2 + lh * rng.uniform(0.1, 0.5))
+    W = max(widths) + 2 * m
+    H = int(len(lines) * lh + (len(lines) - 1) * gap) + 2 * m + int(lh * 0.35)
+    fill = np.zeros((H, W), np.uint8)
+    edge = np.zeros((H, W), np.uint8)
+    aa = cv2.LINE_AA if rng.random() < 0.75 else cv2.LINE_8
+    for i, (t, w) in enumerate(zip(lines, widths)):
+        org = (m + (max(widths) - w if align_right else 0), int(m + lh + i * (lh + gap)))
+        if effect == 0:
+            cv2.putText(edge, t, org, font, scale, 255, thick + 2 * ow, aa)
+        elif effect == 1:
+            cv2.putText(edge, t, (org[0] + sh, org[1] + sh), font, scale, 255, thick, aa)
+        cv2.putText(fill, t, org, font, scale, 255, thick, aa)
+    if pix > 1:
+        fill = cv2.resize(fill, (W * pix, H * pix), interpolation=cv2.INTER_NEAREST)
+        edge = cv2.resize(edge, (W * pix, H * pix), interpolation=cv2.INTER_NEAREST)
+        H, W = H * pix, W * pix
+    f = fill.astype(np.float32) / 255
+    e = edge.astype(np.float32) / 255 * (1 - f)
+    k = rng.random()
+    if k < 0.55:
+        col = np.full(3, rng.uniform(225, 256))                              # white
+    elif k < 0.75:
+        col = np.array([rng.uniform(220, 256), rng.uniform(200, 256), rng.uniform(0, 120)])  # yellow
+    elif k < 0.9:
+        col = np.full(3, rng.uniform(160, 225))                              # light grey
+    else:
+        col = rng.uniform(0, 256, 3)                                         # any colour
+    dark = np.full(3, rng.uniform(0, 50))
+    opacity = rng.uniform(0.75, 1.0) if rng.random() < 0.3 else 1.0
+    a = np.clip(f + e, 0, 1)[..., None]
+    prem = col * f[..., None] + dark * e[..., None]                         # premultiplied colour
+    if rng.random() < 0.25:                                                  # dark bar behind
+        bar = rng.uniform(0.3, 0.8)
+        prem = prem + rng.uniform(0, 40) * bar * (1 - a)
+        a = a + bar * (1 - a)
+    rgba = np.dstack([prem / np.maximum(a, 1e-6), a * opacity]).astype(np.float32)
+    return rgba
+
+
+def draw_osd(image: np.ndarray, rng, line_h: tuple[float, float] = (6, 34),
+             avoid: list | tuple = ()) -> list[tuple[int, int, int, int]]:
+    """Burn 1-2 OSD text blocks into ``image`` (HxWx3 uint8 RGB, in place): usually at a
+    corner or an edge, sometimes anywhere; none overlapping a box in ``avoid`` (x, y, w, h).
+    Returns the blocks' rectangles (x, y, w, h) clipped to the image. No plate box."""
+    H, W = image.shape[:2]
+    out, avoid = [], list(avoid)
+    lh = math.exp(rng.uniform(math.log(line_h[0]), math.log(line_h[1])))   # one size per frame
+    for _ in range(1 if rng.random() < 0.6 else 2):
+        rgba = render_osd(rng, lh)
+        h, w = rgba.shape[:2]
+        k, mx, my = rng.random(), int(rng.uniform(-0.2, 1.5) * lh), int(rng.uniform(-0.2, 1.5) * lh)
+        if k < 0.65:                                                          # a corner
+            x = mx if rng.random() < 0.5 else W - w - mx
+            y = my if rng.random() < 0.5 else H - h - my
+        elif k < 0.8:                                                         # top/bottom edge
+            x = int(rng.uniform(-0.2, 1.0) * max(1, W - w))
+            y = my if rng.random() < 0.5 else H - h - my
+        else:                                                                 # anywhere
+            x = int(rng.uniform(-0.3, 1.0) * max(1, W - w))
+            y = int(rng.uniform(-0.3, 1.0) * max(1, H - h))
+        x0, y0, x1, y1 = max(0, x), max(0, y), min(W, x + w), min(H, y + h)
+        if x1 - x0 < 2 or y1 - y0 < 2:
+            continue
+        if any(not (x1 <= bx or bx + bw <= x0 or y1 <= by or by + bh <= y0) for bx, by, bw, bh in avoid):
+            continue
+        lay = rgba[y0 - y:y1 - y, x0 - x:x1 - x]
+        a = lay[..., 3:4]
+        roi = image[y0:y1, x0:x1].astype(np.float32)
+        image[y0:y1, x0:x1] = np.clip(roi * (1 - a) + lay[..., :3] * a, 0, 255).astype(np.uint8)
+        out.append((x0, y0, x1 - x0, y1 - y0))
+        avoid.append(out[-1])
+    return out
+
+
+# -- car badges, emblems, lit signs, rear lights: more hard negatives (RGBA, pasted warped) --
+BADGE_WORDS = ("KIA", "FORD", "SAAB", "TOYOTA", "XTERRA", "CIVIC", "GOLF", "TDI", "GTI", "4MATIC",
+               "HYBRID", "SPORT", "TURBO", "QUATTRO", "ECOBOOST", "V6", "4x4", "AWD", "LIMITED", "Focus",
+               "Corolla", "Polo", "Astra", "Transit", "XLT", "SE", "RAV4", "CR-V", "Sprinter")
+SIGN_WORDS = ("TAXI", "EXIT", "STOP", "POLICE", "BUS", "OPEN", "HOTEL", "PARKING", "P", "BAR",
+              "PIZZA", "ONE WAY", "KEEP LEFT", "NO ENTRY", "SALE", "CAFE", "AMBULANCE")
+
+
+def _chrome(h: int, w: int, rng) -> np.ndarray:
+    """A chrome-like vertical gradient (bright top, dark band, bright bottom) as HxWx3."""
+    t = np.linspace(0, 1, h)[:, None]
+    mid = rng.uniform(0.35, 0.65)
+    v = 1 - 0.6 * np.exp(-((t - mid) ** 2) / (2 * rng.uniform(0.05, 0.2) ** 2))
+    v = v * rng.uniform(180, 255)
+    return np.repeat(np.broadcast_to(v, (h, w))[..., None], 3, 2).astype(np.float32)
+
+
+def _word_mask(word: str, h: int, w: int, rng, slant: bool = False) -> np.ndarray:
+    a = _text_block(word, w, h, FONTS[int(rng.integers(0, len(FONTS)))], None, None, rng.random() < 0.5)
+    if slant:
+        M = np.float32([[1, -0.3, 0.3 * h], [0, 1, 0]])
+        a = cv2.warpAffine(a, M, (w, h))
+    return a
+
+
+def render_badge(rng) -> np.ndarray:
+    """A plate-free look-alike as RGBA uint8: an oval badge with lettering (Ford-like), a
+    round or ringed emblem, chrome model lettering with an edge, a lit sign with a short
+    word (light letters on a dark/coloured box), or a rear-light cluster. No box."""
+    k = int(rng.integers(0, 5))
+    if k == 0:                                             # oval badge with script lettering
+        h = int(rng.integers(24, 60))
+        w = int(h * rng.uniform(1.8, 2.8))
+        img = _chrome(h, w, rng)
+        alpha = np.zeros((h, w), np.float32)
+        cv2.ellipse(alpha, (w // 2, h // 2), (w // 2 - 1, h // 2 - 1), 0, 0, 360, 1.0, -1, cv2.LINE_AA)
+        inner = np.zeros((h, w), np.float32)
+        rim = max(1, int(h * rng.uniform(0.06, 0.14)))
+        cv2.ellipse(inner, (w // 2, h // 2), (w // 2 - 1 - rim, h // 2 - 1 - rim), 0, 0, 360, 1.0, -1, cv2.LINE_AA)
+        fill = np.array(rng.integers(0, 256, 3) if rng.random() < 0.3 else
+                        (rng.integers(0, 40), rng.integers(20, 70), rng.integers(70, 160)), np.float32)
+        img = img * (1 - inner[..., None]) + fill * inner[..., None]
+        word = BADGE_WORDS[int(rng.integers(0, len(BADGE_WORDS)))]
+        ww, wh = int(w * rng.uniform(0.5, 0.75)), int(h * rng.uniform(0.35, 0.55))
+        m = np.zeros((h, w), np.float32)
+        slant = rng.random() < 0.6
+        m[(h - wh) // 2:(h - wh) // 2 + wh, (w - ww) // 2:(w - ww) // 2 + ww] = _word_mask(word, wh, ww, rng, slant)
+        img = img * (1 - m[..., None]) + np.float32(rng.uniform(200, 255)) * m[..., None]
+        return np.dstack([np.clip(img, 0, 255), alpha * 255]).astype(np.uint8)
+    if k == 1:                                             # round / ringed emblem (chrome strokes)
+        s = int(rng.integers(24, 64))
+        m = np.zeros((s, s), np.float32)
+        t = max(1, int(s * rng.uniform(0.05, 0.1)))
+        c = s // 2
+        j = int(rng.integers(0, 3))
+        if j == 0:                                         # ring with letters inside (VW-like)
+            cv2.circle(m, (c, c), c - t, 1.0, t, cv2.LINE_AA)
+            word = _choice(rng, "VWMBHSAT", int(rng.integers(1, 3)))
+            q = int(s * 0.55)
+            m[(s - q) // 2:(s - q) // 2 + q, (s - q) // 2:(s - q) // 2 + q] = np.maximum(
+                m[(s - q) // 2:(s - q) // 2 + q, (s - q) // 2:(s - q) // 2 + q], _word_mask(word, q, q, rng))
+        elif j == 1:                                       # three ellipses (Toyota-like)
+            cv2.ellipse(m, (c, c), (c - t, int((c - t) * 0.7)), 0, 0, 360, 1.0, t, cv2.LINE_AA)
+            cv2.ellipse(m, (c, int(c * 0.8)), (int(c * 0.55), int(c * 0.25)), 0, 0, 360, 1.0, t, cv2.LINE_AA)
+            cv2.ellipse(m, (c, int(c * 1.05)), (int(c * 0.2), int(c * 0.5)), 0, 0, 360, 1.0, t, cv2.LINE_AA)
+        else:                                              # interlocked rings / star
+            n = int(rng.integers(2, 5))
+            r = s / (n + 1)
+            for i in range(n):
+                cv2.circle(m, (int(r * (i + 1)), c), int(r * 0.9), 1.0, t, cv2.LINE_AA)
+        img = _chrome(s, s, rng)
+        return np.dstack([img, m * 255]).astype(np.uint8)
+    if k == 2:                                             # chrome model lettering, dark edge
+        word = BADGE_WORDS[int(rng.integers(0, len(BADGE_WORDS)))]
+        h = int(rng.integers(18, 40))
+        w = max(h, int(h * len(word) * rng.uniform(0.55, 0.9)))
+        a = _word_mask(word, h, w, rng, rng.random() < 0.3)
+        pad = max(1, h // 12)
+        a = cv2.copyMakeBorder(a, pad, pad, pad, pad, cv2.BORDER_CONSTANT, value=0)
+        edge = cv2.dilate(a, np.ones((2 * pad + 1, 2 * pad + 1), np.uint8))
+        img = _chrome(*a.shape, rng) * a[..., None] + rng.uniform(0, 60) * (edge - a)[..., None]
+        al = np.maximum(a, edge * rng.uniform(0.3, 0.9))
+        img = img / np.maximum(al, 1e-6)[..., None] * (al[..., None] > 0)
+        return np.dstack([np.clip(img, 0, 255), al * 255]).astype(np.uint8)
+    if k == 3:                                             # lit sign: light letters on dark/colour
+        word = SIGN_WORDS[int(rng.integers(0, len(SIGN_WORDS)))]
+        h = int(rng.integers(20, 50))
+        w = max(h, int(h * max(1.0, len(word) * rng.uniform(0.6, 0.9))))
+        img = np.zeros((h, w, 3), np.float32)
+        img[:] = rng.choice([(0, 120, 60), (180, 20, 20), (20, 40, 140), (10, 10, 10), (230, 120, 0)]) * \
+            rng.uniform(0.7, 1.2)
+        ink = np.array((255, 255, 255) if rng.random() < 0.6 else rng.integers(150, 256, 3), np.float32)
+        mw, mh = int(w * rng.uniform(0.7, 0.9)), int(h * rng.uniform(0.55, 0.8))
+        m = np.zeros((h, w), np.float32)
+        m[(h - mh) // 2:(h - mh) // 2 + mh, (w - mw) // 2:(w - mw) // 2 + mw] = _word_mask(word, mh, mw, rng)
+        img = img * (1 - m[..., None]) + ink * m[..., None]
+        if rng.random() < 0.5:                             # glow
+            img = cv2.GaussianBlur(img, (0, 0), max(0.5, h / 30))
+        return np.dstack([np.clip(img, 0, 255), np.full((h, w), 255, np.float32)]).astype(np.uint8)
+    # rear-light cluster: red/amber/white segments with a bright core
+    h = int(rng.integers(16, 44))
+    w = int(h * rng.uniform(1.5, 4.0))
+    img = np.zeros((h, w, 3), np.float32)
+    al = np.zeros((h, w), np.float32)
+    x = 0
+    while x < w:
+        sw = int(w * rng.uniform(0.15, 0.5))
+        lamp = ((200, 20, 20), (255, 140, 0), (230, 230, 230), (120, 0, 0))[int(rng.choice(4, p=(0.55, 0.2, 0.1, 0.15)))]
+        col = np.array(lamp, np.float32) * rng.uniform(0.6, 1.1)
+        cv2.rectangle(img, (x, 0), (min(w, x + sw) - 1, h - 1), tuple(float(v) for v in col), -1)
+        x += sw + int(rng.integers(0, 3))
+    cv2.rectangle(al, (0, 0), (w - 1, h - 1), 1.0, -1)
+    core = np.exp(-((np.linspace(-1, 1, h)[:, None]) ** 2) / 0.2) * rng.uniform(0, 0.6)
+    img = img + (255 - img) * core[..., None]
+    for _ in range(int(rng.integers(0, 4))):             # facets / dividers
+        xx = int(rng.integers(0, w))
+        cv2.line(img, (xx, 0), (xx, h - 1), (40.0, 0.0, 0.0), 1)
+    return np.dstack([np.clip(img, 0, 255), al * 255]).astype(np.uint8)

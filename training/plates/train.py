@@ -1,13 +1,18 @@
 """Train PlateNet on real photos + synthetic plates (CPU or CUDA, picked automatically).
 
     python training/plates/train.py --data artifacts/plates_data --out artifacts/plates_run
+    python training/plates/train.py --init artifacts/run2/plate_detector.pt --out artifacts/plates_ft
 
 Writes ``plate_detector.pt`` (EMA weights + config), ``train_log.txt`` and ``val.json``
-into ``--out``. The defaults are THE config of the shipped model; see README.md.
+into ``--out``. The defaults are THE config of the from-scratch run (run 2, ADR 0006).
+With ``--init`` the weights start from that checkpoint and the ``FINETUNE`` overrides
+apply (a short schedule with the OSD / badge hard negatives); any option given on the
+command line wins over both. See README.md.
 """
 from __future__ import annotations
 
 import argparse
+import hashlib
 import json
 import math
 import os
@@ -24,7 +29,11 @@ from dataset import PlateDataset, decode, load_real  # noqa: E402
 from model import REG_MAX, REG_MIN, STRIDE, PlateNet, decode_torch  # noqa: E402
 
 CONFIG = dict(size=320, batch=32, iters=3000, lr=2e-3, weight_decay=5e-5, warmup=200,
-              ema=0.998, p_synth=0.6, p_procedural=0.08, p_distract=0.4, reg_weight=5.0, seed=0, val_side=640)
+              ema=0.998, p_synth=0.6, p_procedural=0.08, p_distract=0.4, reg_weight=5.0, seed=0, val_side=640,
+              p_osd=0.0, p_badge=0.0)
+# fine-tune from --init: short, lower lr, short warm-up, faster EMA; burned-in OSD text
+# (timestamps, device IDs) on half the samples, half the pasted negatives badges/emblems/signs
+FINETUNE = dict(iters=400, batch=16, lr=4e-4, warmup=30, ema=0.99, p_osd=0.5, p_badge=0.5, seed=1)
 
 
 def focal_loss(logits, gt, mask):
@@ -135,10 +144,14 @@ def main() -> None:
     ap.add_argument("--device", default=None, help="cuda / cpu (default: cuda if available)")
     ap.add_argument("--max-iters", type=int, default=None,
                     help="stop after this many iterations (timing runs); the schedule keeps the full length")
+    ap.add_argument("--init", default=None,
+                    help="start from this checkpoint's weights (fine-tune; the FINETUNE overrides apply)")
     for k, v in CONFIG.items():
-        ap.add_argument("--" + k.replace("_", "-"), type=type(v), default=v)
+        ap.add_argument("--" + k.replace("_", "-"), type=type(v), default=None,
+                        help=f"default {v}" + (f", {FINETUNE[k]} with --init" if k in FINETUNE else ""))
     a = ap.parse_args()
-    cfg = {k: getattr(a, k) for k in CONFIG}
+    cfg = {**CONFIG, **(FINETUNE if a.init else {})}
+    cfg.update({k: getattr(a, k) for k in CONFIG if getattr(a, k) is not None})
     out = Path(a.out)
     out.mkdir(parents=True, exist_ok=True)
     log_f = open(out / "train_log.txt", "a")
@@ -156,16 +169,24 @@ def main() -> None:
     torch.manual_seed(cfg["seed"])
     np.random.seed(cfg["seed"])
     train_real, val_real = load_real(a.data, "train"), load_real(a.data, "val")
-    log(f"config {json.dumps(cfg)}")
+    log(f"config {json.dumps(cfg)}" + (f" init {a.init}" if a.init else ""))
     log(f"device {device} ({torch.cuda.get_device_name() if device.type == 'cuda' else os.cpu_count()} "
         f"cpus), torch {torch.__version__}, workers {workers}, train photos {len(train_real)}, val photos {len(val_real)}")
     ds = PlateDataset(train_real, size=cfg["size"], length=cfg["iters"] * cfg["batch"],
                       p_synth=cfg["p_synth"], p_procedural=cfg["p_procedural"],
-                      p_distract=cfg["p_distract"], seed=cfg["seed"])
+                      p_distract=cfg["p_distract"], seed=cfg["seed"], p_osd=cfg["p_osd"],
+                      p_badge=cfg["p_badge"])
     dl = torch.utils.data.DataLoader(ds, batch_size=cfg["batch"], num_workers=workers, shuffle=False,
                                      pin_memory=device.type == "cuda", drop_last=True,
                                      persistent_workers=False, prefetch_factor=4 if workers else None)
-    model = PlateNet().to(device)
+    model = PlateNet()
+    if a.init:
+        ck = torch.load(a.init, map_location="cpu", weights_only=True)
+        model.load_state_dict(ck["state_dict"])
+        log(f"init from {a.init} (sha256 {hashlib.sha256(Path(a.init).read_bytes()).hexdigest()[:16]}..., "
+            f"{ck.get('iters')} iterations)")
+    model = model.to(device)
+    init_state = {k: v.detach().cpu().clone() for k, v in model.state_dict().items()} if a.init else None
     log(f"PlateNet {sum(p.numel() for p in model.parameters()) / 1e6:.3f} M parameters")
     opt = torch.optim.AdamW(model.parameters(), lr=cfg["lr"], weight_decay=cfg["weight_decay"])
     total = cfg["iters"]
@@ -207,13 +228,19 @@ def main() -> None:
             acc[:] = 0
             t_last = now
         if it % 1000 == 0 or it == total:
-            torch.save({"config": cfg, "state_dict": {k: v.cpu() for k, v in ema.state.items()}, "iters": it},
-                       out / "plate_detector.pt")
+            torch.save({"config": cfg, "init": a.init, "state_dict": {k: v.cpu() for k, v in ema.state.items()},
+                        "iters": it}, out / "plate_detector.pt")
     elapsed = time.time() - t0
     log(f"trained {it} iterations ({it * cfg['batch']} samples) in {elapsed:.0f}s "
         f"({elapsed / max(1, it * cfg['batch']) * 1000:.1f} ms/sample)")
-    torch.save({"config": cfg, "state_dict": {k: v.cpu() for k, v in ema.state.items()}, "iters": it},
-               out / "plate_detector.pt")
+    torch.save({"config": cfg, "init": a.init, "state_dict": {k: v.cpu() for k, v in ema.state.items()},
+                "iters": it}, out / "plate_detector.pt")
+    # the starting point, measured the same way; after training because measuring it before
+    # the data workers started left them hung on the GPU machine (OpenCV/CUDA state forked)
+    if init_state is not None:
+        model.load_state_dict(init_state)
+        res0 = coverage_eval(model, val_real, device, cfg["val_side"])
+        log(f"val of --init ({len(val_real)} held-out photos, long side {cfg['val_side']}): {json.dumps(res0)}")
     model.load_state_dict(ema.state)
     res = coverage_eval(model, val_real, device, cfg["val_side"])
     log(f"val ({len(val_real)} held-out photos, long side {cfg['val_side']}): {json.dumps(res)}")
