@@ -37,7 +37,7 @@ class TrackerSettings:
     hold_growth: float = 0.5       # extra margin per second lost (fraction of box size)
     min_iou: float = 0.15
     max_centre_dist: float = 1.0   # in box sizes, for matches without overlap (shake)
-    gate_px_per_frame: float = 16.0  # ... or this many pixels per frame since the last match
+    gate_px_per_frame: float = 16.0  # ... or this many px per frame since the previous detection run
     min_hits: int = 1              # detections needed to keep a track (1 = recall first)
     confirm_hits: int = 3          # ... when none of them is sure (candidates only, ADR 0008)
     residual_px: float = 2.0       # add an in-between keyframe when camera residual exceeds this
@@ -142,6 +142,7 @@ class Tracker:
         self._cam = np.zeros(2)
         self._n = 0
         self._prev_det: Optional[int] = None     # the previous detection frame of this shot
+        self._shot_start: Optional[int] = None   # first frame of the current shot (pre-hold limit)
         self.last_frame = -1
 
     def _kept(self, t: _Live) -> bool:
@@ -157,7 +158,10 @@ class Tracker:
         self._cam = self._cam + np.asarray(rec.shift, float)
         self.cam[f] = self._cam.copy()
         self.last_frame = f
+        if self._shot_start is None:
+            self._shot_start = f
         if rec.cut:
+            self._shot_start = f
             self.cuts.add(f)
             self.done.extend(self.live)
             self.live = []
@@ -220,13 +224,12 @@ class Tracker:
             t.last_frame = f
             t.hits += 1
             t.sure = t.sure or getattr(d, "sure", True)
-        shot_start = max([c for c in self.cuts if c <= f], default=min(self.cam, default=f))
         for di, d in enumerate(dets):
             if di in used_d:
                 continue
             self._n += 1
             # fail-secure pre-hold: the object may have been missed on earlier detection frames
-            start = max(shot_start, f - self.hold_frames)
+            start = max(self._shot_start, f - self.hold_frames)
             t = _Live(f"{self.prefix}{self._n}", d.kind, {f: tuple(float(v) for v in d.box)},
                       {f: float(d.score)}, f, hits=1, first_frame=start,
                       sure=getattr(d, "sure", True))

@@ -144,3 +144,30 @@ def test_osd_negatives_are_axis_aligned_text_blocks_inside_the_image(synth):
     for seed in range(10):
         b = synth.render_badge(np.random.default_rng(seed))
         assert b.dtype == np.uint8 and b.ndim == 3 and b.shape[2] == 4 and b[..., 3].any()
+
+
+def test_plate_boxes_inside_a_face_are_dropped_by_the_combined_detector():
+    """A plate box on a face (teeth, measured on the EgoBlur clip) is not proposed; a plate
+    beside the face, or inside a mere face candidate, is."""
+    import numpy as np
+    from redaction.detect.base import Detection
+    from redaction.detect.factory import MultiDetector
+
+    class Fixed:
+        def __init__(self, kind, dets):
+            self.kinds, self.name, self.dets = (kind,), kind, dets
+
+        def __call__(self, image):
+            return list(self.dets)
+
+        def models(self):
+            return []
+    face = Detection("face", (100, 100, 80, 100), 0.9)
+    mouth = Detection("plate", (120, 160, 40, 15), 0.45)
+    beside = Detection("plate", (200, 160, 40, 15), 0.45)
+    img = np.zeros((300, 300, 3), np.uint8)
+    out = MultiDetector([Fixed("face", [face]), Fixed("plate", [mouth, beside])])(img)
+    assert out == [face, beside]
+    unsure = Detection("face", face.box, 0.2, sure=False)
+    out = MultiDetector([Fixed("face", [unsure]), Fixed("plate", [mouth])])(img)
+    assert mouth in out

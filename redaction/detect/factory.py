@@ -80,6 +80,23 @@ def _check_preset(preset: str) -> str:
     return preset
 
 
+def _inside(inner, outer) -> float:
+    """Share of ``inner``'s area that lies inside ``outer`` (both ``(x, y, w, h)``)."""
+    ix = max(0.0, min(inner[0] + inner[2], outer[0] + outer[2]) - max(inner[0], outer[0]))
+    iy = max(0.0, min(inner[1] + inner[3], outer[1] + outer[3]) - max(inner[1], outer[1]))
+    return ix * iy / max(1e-9, inner[2] * inner[3])
+
+
+def drop_plates_inside_faces(dets: list[Detection], share: float = 0.8) -> list[Detection]:
+    """Drop plate boxes lying (``share`` of their area) inside a sure face box: a mouth of
+    teeth is the plate detector's typical false positive on body-worn video (measured on the
+    EgoBlur clip), and a plate inside a face box is redacted with the face anyway."""
+    faces = [d.box for d in dets if d.kind == "face" and d.sure]
+    if not faces:
+        return dets
+    return [d for d in dets if d.kind != "plate" or not any(_inside(d.box, f) >= share for f in faces)]
+
+
 class MultiDetector:
     """Several detectors run on the same frame; their detections concatenated."""
 
@@ -92,7 +109,7 @@ class MultiDetector:
         out: list[Detection] = []
         for m in self.members:
             out.extend(m(image))
-        return out
+        return drop_plates_inside_faces(out)
 
     def models(self) -> list[dict]:
         return merged_models(self.members)

@@ -133,7 +133,7 @@ _END = object()
 class _Prefetch:
     """Decoding, camera motion, the cut test and the RGB conversion of detection frames,
     run ahead of the detector on a background thread (PyAV and OpenCV release the GIL,
-    so this overlaps with inference; measured in docs/adr/0008-tracking.md).
+    so this overlaps with inference; measured in docs/adr/0008-tracking-and-detection-job.md).
 
     Iterating yields ``(index, shift, cut, rgb or None)`` in frame order; an error on the
     thread is raised in the caller. :meth:`close` stops the thread and waits for it; the
