@@ -37,7 +37,9 @@ class TrackerSettings:
     hold_growth: float = 0.5       # extra margin per second lost (fraction of box size)
     min_iou: float = 0.15
     max_centre_dist: float = 1.0   # in box sizes, for matches without overlap (shake)
-    gate_px_per_frame: float = 16.0  # ... or this many px per frame since the previous detection run
+    gate_px_per_s: float = 480.0   # ... or this many px per second since the previous detection run
+                                   # (16 px a frame at 30 fps; per second, so a 12.5 fps clip's
+                                   # moving plate is not split into a new track every run)
     min_hits: int = 1              # detections needed to keep a track (1 = recall first)
     confirm_hits: int = 3          # ... when none of them is sure (candidates only, ADR 0008)
     residual_px: float = 2.0       # add an in-between keyframe when camera residual exceeds this
@@ -199,7 +201,7 @@ class Tracker:
                     cy = (p[1] + p[3] / 2) - (d.box[1] + d.box[3] / 2)
                     size = max(p[2], p[3], d.box[2], d.box[3])
                     gate = max(self.s.max_centre_dist * size,
-                               self.s.gate_px_per_frame * max(1, min(step, f - t.last_frame)))
+                               self.s.gate_px_per_s / self.fps * max(1, min(step, f - t.last_frame)))
                     dist = (cx * cx + cy * cy) ** 0.5
                     ratio = max(p[2], d.box[2]) / max(1e-6, min(p[2], d.box[2]))
                     if dist > gate or ratio > 2.0:

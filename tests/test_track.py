@@ -331,3 +331,22 @@ def test_a_lost_track_does_not_take_over_another_object():
     for f in range(0, 49):                      # A held in place for 1 s after its last detection
         x, y, w, h = ta.box_at(f)
         assert x <= a[0] and x + w >= a[0] + a[2]
+
+
+@pytest.mark.parametrize("fps", [12.5, 30.0])
+def test_a_fast_plate_in_a_low_frame_rate_clip_stays_one_track(fps):
+    """The association gate is a speed (px per second), not px per frame: a 26-px plate
+    crossing a 12.5 fps car-park camera at 250 px/s (20 px a frame, 40 px between detection
+    runs) was split into a new track on every run, three overlapping tracks for one plate."""
+    from redaction.track import FrameRecord, Tracker, TrackerSettings
+    tr = Tracker(fps, TrackerSettings(hold_s=1.0))
+    speed = 250.0 / fps                                  # px per frame
+    every = 2 if fps < 20 else 6
+    for f in range(0, 40):
+        dets = None
+        if f % every == 0:
+            dets = [Detection("plate", (400.0 - speed * f, 300.0, 26.0, 12.0), 0.7)]
+        tr.update(FrameRecord(f, (0.0, 0.0), False, dets))
+    tracks = tr.finish()
+    assert len(tracks) == 1
+    assert len(tracks[0].scores) == len(range(0, 40, every))
