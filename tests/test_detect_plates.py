@@ -109,8 +109,9 @@ def test_factory_and_presets(synth):
     for preset in ("fast", "accurate"):
         d = build_detector(("plate",), preset=preset)
         assert isinstance(d, Detector) and d.kinds == ("plate",)
-        assert [e["name"] for e in d.models()] == ["plate_detector"]
-        assert d.models()[0]["sha256"] == reg.info("plate_detector").sha256
+        names = ["plate_detector", "plate_verifier", "plate_verifier_params"]
+        assert [e["name"] for e in d.models()] == names
+        assert [e["sha256"] for e in d.models()] == [reg.info(n).sha256 for n in names]
         assert max((_iou(x.box, box) for x in d(img)), default=0) > 0.5
     with pytest.raises(ValueError, match="preset"):
         build_plates("turbo")

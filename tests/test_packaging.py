@@ -118,7 +118,8 @@ def test_bundle_contents_are_complete_and_clean(spec):
     a = recs["Analysis"][0]
     dests = {(__import__("pathlib").Path(src).name, dest) for src, dest in a.kw["datas"]}
     models = REPO / "resources" / "models"
-    for f in list(models.glob("*.onnx")) + list(models.glob("*.tflite")) + [models / "MODELS.md"]:
+    for f in (list(models.glob("*.onnx")) + list(models.glob("*.tflite")) + list(models.glob("*.json"))
+              + [models / "MODELS.md"]):
         assert (f.name, "resources/models") in dests, f
     assert ("sample_bwv.mp4", "resources/sample") in dests
     assert ("LICENSE", ".") in dests
@@ -167,7 +168,7 @@ def test_models_md_lists_every_model_with_its_sha256():
     from redaction.detect.models import MODELS
     md = (REPO / "resources" / "models" / "MODELS.md").read_text(encoding="utf-8")
     files = sorted(p for p in (REPO / "resources" / "models").iterdir()
-                   if p.suffix in (".onnx", ".tflite"))
+                   if p.suffix in (".onnx", ".tflite", ".json"))
     assert files
     registered = {m.file: m for m in MODELS}
     for f in files:

@@ -107,9 +107,12 @@ def _decode(hm: np.ndarray, reg: np.ndarray, threshold: float, nms_iou: float, s
 
 # Presets (figures: docs/adr/0006-plate-detector.md). "accurate" also looks at the frame
 # at 960 px long side, for plates that are small in the frame, and unites both passes.
+# Both presets propose from 0.3 and let the verifier decide (plate_verify.py, ADR 0011);
+# ``threshold`` is the detector's own threshold when the verifier is off (verify=False).
 PLATE_PRESETS: dict[str, dict] = {
-    "fast": {"threshold": 0.4, "input_side": 640},
-    "accurate": {"threshold": 0.4, "input_side": 640, "extra_sides": (960,)},
+    "fast": {"threshold": 0.4, "input_side": 640, "verify": True, "proposal_threshold": 0.3},
+    "accurate": {"threshold": 0.4, "input_side": 640, "extra_sides": (960,), "verify": True,
+                 "proposal_threshold": 0.3},
 }
 
 
@@ -145,11 +148,45 @@ def _to_detections(b: np.ndarray, h: int, w: int) -> list[Detection]:
     return out
 
 
-def build_plates(preset: str = "accurate", **overrides):
-    """The plate detector of ``preset`` (``fast`` or ``accurate``)."""
+class VerifiedPlateDetector:
+    """Proposals from ``base`` (run at a low threshold) re-scored by a
+    :class:`~redaction.detect.plate_verify.PlateVerifier`; a box is reported when the fused
+    score reaches ``threshold``, with the fused score as its score."""
+
+    name = "plates"
+    kinds = ("plate",)
+
+    def __init__(self, base, verifier, threshold: float):
+        self.base, self.verifier, self.threshold = base, verifier, float(threshold)
+
+    def models(self) -> list[dict]:
+        return self.base.models() + self.verifier.models()
+
+    def __call__(self, image: np.ndarray) -> list[Detection]:
+        dets = self.base(image)
+        if not dets:
+            return []
+        fused = self.verifier(image, [d.box for d in dets], [d.score for d in dets])
+        return [Detection("plate", d.box, float(f)) for d, f in zip(dets, fused) if f >= self.threshold]
+
+
+def build_plates(preset: str = "accurate", verify: bool | None = None, **overrides):
+    """The plate detector of ``preset`` (``fast`` or ``accurate``). ``verify`` (default: the
+    preset's) adds the second-stage verifier: the detector then proposes from
+    ``proposal_threshold`` and the verifier's fused score decides."""
     if preset not in PLATE_PRESETS:
         raise ValueError(f"unknown detector preset {preset!r}; choose one of {', '.join(PLATE_PRESETS)}")
     cfg = {**PLATE_PRESETS[preset], **overrides}
     extra = tuple(cfg.pop("extra_sides", ()))
+    proposal = cfg.pop("proposal_threshold", None)
+    verify = bool(cfg.pop("verify", False)) if verify is None else verify
+    cfg.pop("verify", None)
+    vthr = cfg.pop("verified_threshold", None)
+    if verify:
+        from .plate_verify import PlateVerifier
+        verifier = PlateVerifier()
+        cfg["threshold"] = proposal if proposal is not None else cfg.get("threshold", 0.4)
+        vthr = verifier.threshold if vthr is None else vthr
     det = PlateDetector(**cfg)
-    return MultiScalePlateDetector(det, extra) if extra else det
+    det = MultiScalePlateDetector(det, extra) if extra else det
+    return VerifiedPlateDetector(det, verifier, vthr) if verify else det

@@ -117,8 +117,10 @@ class PlateDataset:
         return np.ascontiguousarray(img.transpose(2, 0, 1)), hm, reg, rw, mask
 
     # -- sample composition -------------------------------------------------------------
-    def sample(self, rng) -> tuple[np.ndarray, np.ndarray]:
-        """(HxWx3 uint8 RGB, boxes Nx5 [x, y, w, h, ignore])."""
+    def sample(self, rng, negatives: list | None = None) -> tuple[np.ndarray, np.ndarray]:
+        """(HxWx3 uint8 RGB, boxes Nx5 [x, y, w, h, ignore]). ``negatives``, if given, receives
+        the rectangles (x, y, w, h) of the hard negatives drawn (badges, signs, OSD blocks);
+        passing it does not change the sample."""
         S = self.size
         if rng.random() < self.p_procedural or not self.real:
             img, boxes = synth.procedural_background(rng, S, S), np.zeros((0, 4), np.float32)
@@ -158,7 +160,9 @@ class PlateDataset:
                 if not any(_overlap(cand, b) for b in boxes):
                     badge = self.p_badge > 0 and rng.random() < self.p_badge
                     neg = synth.render_badge(rng) if badge else synth.render_distractor(rng)
-                    synth.paste_plate(img, neg, rng, wpx, c)
+                    nb = synth.paste_plate(img, neg, rng, wpx, c)
+                    if negatives is not None:
+                        negatives.append(tuple(float(v) for v in nb))
         # p_osd / p_badge = 0 (the shipped run's config) draw nothing from rng, so that
         # config still gives the same sample stream as before they existed
         flip = None
@@ -166,13 +170,18 @@ class PlateDataset:
             flip = rng.random() < 0.5                      # drawn the right way round after the flip
             view = img[:, ::-1] if flip else img
             view = np.ascontiguousarray(view)
-            synth.draw_osd(view, rng, avoid=[(S - x - w, y, w, h) if flip else (x, y, w, h)
-                                             for x, y, w, h in boxes])
+            blocks = synth.draw_osd(view, rng, avoid=[(S - x - w, y, w, h) if flip else (x, y, w, h)
+                                                      for x, y, w, h in boxes])
             img = np.ascontiguousarray(view[:, ::-1]) if flip else view
+            if negatives is not None:
+                negatives.extend((float(S - x - w) if flip else float(x), float(y), float(w), float(h))
+                                 for x, y, w, h in blocks)
         img = self._photometric(img, rng)
         if (rng.random() < 0.5) if flip is None else flip:
             img = img[:, ::-1].copy()
             boxes = [(S - x - w, y, w, h) for x, y, w, h in boxes]
+            if negatives is not None:
+                negatives[:] = [(S - x - w, y, w, h) for x, y, w, h in negatives]
         out = np.array([(*b, float(g)) for b, g in zip(boxes, ign)], np.float32).reshape(-1, 5)
         return img, out
 

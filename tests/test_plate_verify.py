@@ -1,0 +1,149 @@
+"""The plate verifier (redaction/detect/plate_verify.py): the second stage that re-scores
+the plate detector's proposals from a crop with context around each box.
+
+Synthetic plates and hard negatives come from the training renderer
+(training/plates/synth.py); the verifier was trained on samples from the same generator,
+so these tests check behaviour and wiring, not accuracy (that is measured on real photos by
+bench/eval_detect.py, figures in docs/adr/0011-plate-verifier.md).
+"""
+from __future__ import annotations
+
+import importlib.util
+import json
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from redaction.detect import models as reg
+from redaction.detect.base import Detection
+from redaction.detect.plate_verify import CROP_H, CROP_W, PlateVerifier, crop_for, window
+from redaction.detect.plates import VerifiedPlateDetector, build_plates
+from redaction.errors import IntegrityError
+from redaction.fsutil import sha256_file
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+@pytest.fixture(scope="module")
+def synth():
+    spec = importlib.util.spec_from_file_location("plates_synth", ROOT / "training" / "plates" / "synth.py")
+    mod = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(mod)
+    return mod
+
+
+@pytest.fixture(scope="module")
+def ver():
+    return PlateVerifier()
+
+
+def test_model_files_match_registry_and_are_documented():
+    md = (ROOT / "resources" / "models" / "MODELS.md").read_text()
+    for name, file in (("plate_verifier", "plate_verifier.onnx"), ("plate_verifier_params", "plate_verifier.json")):
+        m = reg.info(name)
+        p = reg.model_path(name)
+        assert p.name == file and sha256_file(p) == m.sha256 and m.sha256 in md
+        assert m.licence == "GPL-3.0-or-later"
+    params = json.loads(reg.model_path("plate_verifier_params").read_text())
+    assert len(params["fuse"]) == 3 and 0 < params["threshold"] < 1
+
+
+def test_crop_window_has_context_and_grey_outside_the_image():
+    img = np.zeros((200, 300, 3), np.uint8)
+    img[90:110, 130:170] = 255                      # a 40x20 white "plate"
+    c = crop_for(img, (130, 90, 40, 20))
+    assert c.shape == (CROP_H, CROP_W, 3) and c.dtype == np.uint8
+    x, y, w, h = window((130, 90, 40, 20))
+    assert (w, h) == (80, 40)                       # twice the box each way
+    white = c[..., 0] > 127
+    ys, xs = np.nonzero(white)                      # the box fills the middle half each way
+    assert abs(xs.min() - CROP_W / 4) <= 2 and abs(xs.max() + 1 - 3 * CROP_W / 4) <= 2
+    assert abs(ys.min() - CROP_H / 4) <= 2 and abs(ys.max() + 1 - 3 * CROP_H / 4) <= 2
+    corner = crop_for(img, (0, 0, 40, 20))          # window half outside: mid-grey there
+    assert (corner[:CROP_H // 4 - 1, :CROP_W // 4 - 1] == 128).all()
+    wide = window((0, 0, 100, 10))                  # a flat box gets a window half as tall as wide
+    assert wide[2] == 200 and wide[3] == 100
+
+
+def _scene(synth, rng, h=480, w=640):
+    return synth.procedural_background(rng, h, w)
+
+
+def test_synthetic_plates_pass_and_osd_text_and_badges_do_not(ver, synth):
+    """Plates of every style pass the fused threshold at a middling detector score; burned-in
+    OSD blocks and badges, given the same score, do not."""
+    rng = np.random.default_rng(11)
+    plates, negs = [], []
+    for i in range(24):
+        img = _scene(synth, rng)
+        style = synth.STYLES[i % len(synth.STYLES)]
+        plate, _ = synth.render_plate(rng, style)
+        pb = synth.paste_plate(img, plate, rng, float(rng.uniform(60, 160)), (320.0, 330.0))
+        osd = synth.draw_osd(img, rng, line_h=(10, 24), avoid=[pb])
+        bb = synth.paste_plate(img, synth.render_badge(rng), rng, float(rng.uniform(40, 90)), (160.0, 140.0))
+        boxes = [pb, *osd, bb]
+        f = ver(img, boxes, [0.5] * len(boxes))
+        plates.append(f[0])
+        negs.extend(f[1:])
+    plates, negs = np.array(plates), np.array(negs)
+    assert (plates >= ver.threshold).mean() >= 0.9, plates
+    assert (negs < ver.threshold).mean() >= 0.9, negs
+    assert plates.mean() > negs.mean() + 0.3
+
+
+def test_fused_score_rises_with_the_detector_score(ver, synth):
+    rng = np.random.default_rng(5)
+    img = _scene(synth, rng)
+    box = synth.paste_plate(img, synth.render_plate(rng, "uk_rear")[0], rng, 120.0, (300.0, 250.0))
+    f = ver(img, [box] * 3, [0.3, 0.5, 0.8])
+    assert f[0] < f[1] < f[2]
+    assert ver(img, [], []).shape == (0,)
+
+
+class _Fixed:
+    """A stand-in plate detector proposing fixed boxes (to test the wiring alone)."""
+    kinds, name = ("plate",), "fixed"
+
+    def __init__(self, dets):
+        self.dets = dets
+
+    def __call__(self, image):
+        return list(self.dets)
+
+    def models(self):
+        return [{"name": "fixed", "sha256": "0" * 64}]
+
+
+def test_verified_detector_keeps_the_plate_and_drops_the_timestamp(ver, synth):
+    rng = np.random.default_rng(2)
+    img = _scene(synth, rng, 720, 1280)
+    pb = synth.paste_plate(img, synth.render_plate(rng, "uk_rear")[0], rng, 200.0, (640.0, 500.0))
+    view = np.ascontiguousarray(img)
+    osd = synth.draw_osd(view, rng, line_h=(16, 20), avoid=[pb])
+    dets = [Detection("plate", pb, 0.5)] + [Detection("plate", tuple(map(float, b)), 0.5) for b in osd]
+    out = VerifiedPlateDetector(_Fixed(dets), ver, ver.threshold)(view)
+    assert [d.box for d in out] == [pb]
+    assert out[0].score >= ver.threshold and out[0].kind == "plate"
+    assert VerifiedPlateDetector(_Fixed([]), ver, ver.threshold)(view) == []
+
+
+def test_verify_switch_and_models(synth):
+    raw = build_plates("fast", verify=False)
+    assert [m["name"] for m in raw.models()] == ["plate_detector"]
+    v = build_plates("fast")
+    assert isinstance(v, VerifiedPlateDetector)
+    assert v.base.threshold == 0.3                  # proposes low, the verifier decides
+
+
+@pytest.mark.parametrize("name,file", [("plate_verifier", "plate_verifier.onnx"),
+                                       ("plate_verifier_params", "plate_verifier.json")])
+def test_tampered_verifier_files_are_refused(tmp_path, monkeypatch, name, file):
+    for n in ("plate_verifier", "plate_verifier_params"):
+        (tmp_path / reg.info(n).file).write_bytes(reg.model_path(n).read_bytes())
+    data = bytearray((tmp_path / file).read_bytes())
+    data[len(data) // 2] ^= 0x01
+    (tmp_path / file).write_bytes(bytes(data))
+    monkeypatch.setattr(reg, "models_dir", lambda: tmp_path)
+    with pytest.raises(IntegrityError, match=file.replace(".", r"\.")):
+        PlateVerifier()
