@@ -40,6 +40,12 @@ def crops_job(path: str, crops: list, cancel: CancelToken):
 
 
 def crop_items(project, have: set) -> list:
-    """(track id, frame, box) of the first keyframe of each track without a crop yet."""
-    return [(t.id, t.keyframes[0].frame, t.keyframes[0].box) for t in project.tracks
-            if t.id not in have and t.keyframes]
+    """(track id, frame, box) for each track without a crop yet, at the frame that shows it
+    best (``Track.best_frame``: its surest detection, not a pre-held box off the picture)."""
+    out = []
+    for t in project.tracks:
+        if t.id in have or not t.keyframes:
+            continue
+        f = t.best_frame()
+        out.append((t.id, f, t.box_at(f)))
+    return out

@@ -95,6 +95,18 @@ class Track:
     def mean_score(self) -> Optional[float]:
         return sum(self.scores.values()) / len(self.scores) if self.scores else None
 
+    def best_frame(self) -> Optional[int]:
+        """The frame that shows the object best: the highest-scored detection of an auto
+        track (not a held or pre-held box, which may lie off the picture), else the middle
+        keyframe. None for a track without keyframes."""
+        if not self.keyframes:
+            return None
+        inside = [f for f in self.scores if self.covers(f)]
+        if inside:
+            return max(inside, key=lambda f: (self.scores[f], -f))
+        kfs = [k.frame for k in self.keyframes if self.covers(k.frame)] or [self.first_frame]
+        return kfs[len(kfs) // 2]
+
 
 @dataclass
 class AudioRange:

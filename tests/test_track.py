@@ -350,3 +350,29 @@ def test_a_fast_plate_in_a_low_frame_rate_clip_stays_one_track(fps):
     tracks = tr.finish()
     assert len(tracks) == 1
     assert len(tracks[0].scores) == len(range(0, 40, every))
+
+
+def test_track_thumbnail_frame_is_its_surest_detection_not_a_pre_held_box():
+    """A plate entering from the bottom edge: the pre-held box before its first detection
+    lies off the picture, and a thumbnail cut there was black. The review panel's crop is
+    taken at the track's surest detection frame instead."""
+    from app.background import crop_items
+    from redaction.model import Keyframe, Project, Track
+    from redaction.track import FrameRecord, Tracker, TrackerSettings
+    tr = Tracker(12.5, TrackerSettings(hold_s=1.0))
+    for f in range(0, 40):
+        dets = None
+        if f % 2 == 0 and f >= 12:
+            dets = [Detection("plate", (300.0, 420.0 - 20.0 * (f - 12), 28.0, 12.0), 0.6 + 0.01 * f)]
+        tr.update(FrameRecord(f, (0.0, 0.0), False, dets))
+    (t,) = tr.finish()
+    assert t.first_frame < 12 and t.box_at(t.first_frame)[1] > 420          # pre-held, lower down
+    best = t.best_frame()
+    assert best == max(t.scores, key=t.scores.get) and best >= 12
+    manual = Track("m1", keyframes=[Keyframe(0, (1, 1, 5, 5)), Keyframe(10, (2, 2, 5, 5)),
+                                    Keyframe(20, (3, 3, 5, 5))])
+    assert manual.best_frame() == 10 and Track("e").best_frame() is None
+    proj = Project.__new__(Project)
+    proj.tracks = [t, manual]
+    assert crop_items(proj, set()) == [(t.id, best, t.box_at(best)), ("m1", 10, (2, 2, 5, 5))]
+    assert crop_items(proj, {t.id}) == [("m1", 10, (2, 2, 5, 5))]
