@@ -47,5 +47,8 @@ def crop_items(project, have: set) -> list:
         if t.id in have or not t.keyframes:
             continue
         f = t.best_frame()
-        out.append((t.id, f, t.box_at(f)))
+        box = t.box_at(f)
+        if box is None:                                  # e.g. ended before its first keyframe
+            f, box = t.keyframes[0].frame, t.keyframes[0].box
+        out.append((t.id, f, box))
     return out

@@ -12,6 +12,7 @@ beside the reference figures of issue 3, with ms/image.
     python bench/eval_detect.py --kinds face --preset fast
     python bench/eval_detect.py --ablations           # every face configuration in ADR 0005
     python bench/eval_detect.py --closeups            # + synthetic close-ups (faces_dlib crops)
+    python bench/eval_detect.py --kinds plate --plate-ablations   # plates without / with the verifier (ADR 0011)
 
 Nothing is written outside ``--out`` (default .bench/detect/, git-ignored). Eval data is
 read only, never copied into the repository.
@@ -235,6 +236,8 @@ def main(argv=None) -> int:
     ap.add_argument("--sets", default=None, help="comma list of set names (default: all)")
     ap.add_argument("--ablations", action="store_true", help="also run the face configurations of ADR 0005")
     ap.add_argument("--closeups", action="store_true", help="also score synthetic 1080p close-ups")
+    ap.add_argument("--plate-ablations", action="store_true",
+                    help="also run the plate detector without its verifier, and the verifier at other thresholds (ADR 0011)")
     ap.add_argument("--out", type=Path, default=ROOT / ".bench" / "detect")
     ap.add_argument("--json", type=Path, default=None, help="write all summaries here")
     ap.add_argument("--only", default=None, help="run only configurations whose label contains this")
@@ -267,6 +270,14 @@ def main(argv=None) -> int:
                 configs.append((f"{k} preset={p}", k, lambda p=p, k=k: build_detector((k,), p)))
     if a.ablations and "face" in kinds:
         configs += [(label, "face", b) for label, b in _face_ablations().items()]
+    if a.plate_ablations and "plate" in kinds:
+        from redaction.detect.plates import build_plates
+        for p in presets:
+            configs.append((f"plate preset={p}, detector alone (0.4)", "plate",
+                            lambda p=p: build_plates(p, verify=False)))
+            for t in (0.5, 0.6, 0.8):
+                configs.append((f"plate preset={p}, verified >= {t}", "plate",
+                                lambda p=p, t=t: build_plates(p, verified_threshold=t)))
 
     if a.only:
         configs = [c for c in configs if a.only in c[0]]

@@ -128,12 +128,31 @@ def test_verified_detector_keeps_the_plate_and_drops_the_timestamp(ver, synth):
     assert VerifiedPlateDetector(_Fixed([]), ver, ver.threshold)(view) == []
 
 
-def test_verify_switch_and_models(synth):
+def test_verify_switch_and_models():
     raw = build_plates("fast", verify=False)
     assert [m["name"] for m in raw.models()] == ["plate_detector"]
     v = build_plates("fast")
     assert isinstance(v, VerifiedPlateDetector)
     assert v.base.threshold == 0.3                  # proposes low, the verifier decides
+    assert build_plates("fast", verified_threshold=0.5).threshold == 0.5
+    with pytest.raises(ValueError, match="proposal_threshold"):
+        build_plates("fast", threshold=0.5)         # ambiguous with the verifier on
+
+
+def test_a_plate_cut_by_the_frame_edge_still_passes(ver, synth):
+    """A car half out of the picture: the visible part of its plate, clipped to the frame as
+    the detector reports it, is still a plate to the verifier."""
+    rng = np.random.default_rng(21)
+    kept = []
+    for i in range(12):
+        img = _scene(synth, rng, 720, 1280)
+        plate, _ = synth.render_plate(rng, ("uk_rear", "uk_front", "eu")[i % 3])
+        wpx = float(rng.uniform(120, 220))
+        right = i % 2 == 0                          # cut by the right or the bottom edge
+        c = (1280.0, 400.0) if right else (500.0, 720.0)     # half of it out of the picture
+        x, y, w, h = synth.paste_plate(img, plate, rng, wpx, c)
+        kept.append(ver(img, [(x, y, w, h)], [0.5])[0] >= ver.threshold)
+    assert np.mean(kept) >= 0.75, kept
 
 
 @pytest.mark.parametrize("name,file", [("plate_verifier", "plate_verifier.onnx"),
@@ -147,3 +166,20 @@ def test_tampered_verifier_files_are_refused(tmp_path, monkeypatch, name, file):
     monkeypatch.setattr(reg, "models_dir", lambda: tmp_path)
     with pytest.raises(IntegrityError, match=file.replace(".", r"\.")):
         PlateVerifier()
+
+
+def test_the_verifier_cannot_veto_what_the_detector_is_sure_of(ver, synth):
+    """Recall first: a proposal the detector scores at or above ``keep_from`` is kept even
+    where the verifier rejects it (its reported score is then the higher of the two)."""
+    rng = np.random.default_rng(4)
+    img = np.ascontiguousarray(_scene(synth, rng, 720, 1280))
+    osd = synth.draw_osd(img, rng, line_h=(16, 20))
+    box = tuple(map(float, osd[0]))
+    fused = float(ver(img, [box], [0.75])[0])
+    assert fused < ver.threshold                    # the verifier rejects the timestamp ...
+    sure = VerifiedPlateDetector(_Fixed([Detection("plate", box, 0.75)]), ver, ver.threshold, keep_from=0.7)
+    (d,) = sure(img)                                # ... but the detector was sure: kept
+    assert d.box == box and d.score == 0.75
+    unsure = VerifiedPlateDetector(_Fixed([Detection("plate", box, 0.65)]), ver, ver.threshold, keep_from=0.7)
+    assert unsure(img) == []
+    assert build_plates("fast").keep_from == 0.7

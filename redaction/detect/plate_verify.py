@@ -42,11 +42,21 @@ def crop_for(image: np.ndarray, box: tuple[float, float, float, float]) -> np.nd
     """The classifier's CROP_H x CROP_W x 3 uint8 RGB input for ``box`` in ``image``
     (HxWx3 uint8 RGB); parts of the window outside the image are mid-grey."""
     x, y, w, h = window(box)
+    H, W = image.shape[:2]
     sx, sy = CROP_W / w, CROP_H / h
-    M = np.array([[sx, 0, -x * sx], [0, sy, -y * sy]], np.float32)
-    interp = cv2.INTER_AREA if sx < 1 and sy < 1 else cv2.INTER_LINEAR
-    return cv2.warpAffine(image, M, (CROP_W, CROP_H), flags=interp,
-                          borderMode=cv2.BORDER_CONSTANT, borderValue=(128, 128, 128))
+    if sx >= 1 or sy >= 1:                       # enlarging (either way): bilinear warp
+        M = np.array([[sx, 0, -x * sx], [0, sy, -y * sy]], np.float32)
+        return cv2.warpAffine(image, M, (CROP_W, CROP_H), flags=cv2.INTER_LINEAR,
+                              borderMode=cv2.BORDER_CONSTANT, borderValue=(128, 128, 128))
+    # shrinking: cut the window at whole pixels (grey outside the image), then area-average;
+    # warpAffine has no area filter, and a 1080p plate shrunk bilinearly aliases
+    x0, y0 = int(np.floor(x)), int(np.floor(y))
+    x1, y1 = max(x0 + 1, int(np.ceil(x + w))), max(y0 + 1, int(np.ceil(y + h)))
+    win = np.full((y1 - y0, x1 - x0, 3), 128, np.uint8)
+    ix0, iy0, ix1, iy1 = max(0, x0), max(0, y0), min(W, x1), min(H, y1)
+    if ix1 > ix0 and iy1 > iy0:
+        win[iy0 - y0:iy1 - y0, ix0 - x0:ix1 - x0] = image[iy0:iy1, ix0:ix1]
+    return cv2.resize(win, (CROP_W, CROP_H), interpolation=cv2.INTER_AREA)
 
 
 def box_features(box: tuple[float, float, float, float], image_h: int, image_w: int) -> np.ndarray:
@@ -89,8 +99,9 @@ class PlateVerifier:
         self.weights = tuple(float(v) for v in params["fuse"])       # a, b, c
         self.threshold = float(params["threshold"])                  # chosen on validation photos
         opts = ort.SessionOptions()
-        opts.intra_op_num_threads = threads or min(2, os.cpu_count() or 1)
+        opts.intra_op_num_threads = threads or 1                     # a few small crops per frame
         opts.inter_op_num_threads = 1
+        opts.add_session_config_entry("session.intra_op.allow_spinning", "0")
         opts.log_severity_level = 3
         self._sess = ort.InferenceSession(data, sess_options=opts, providers=["CPUExecutionProvider"])
         self._inputs = [i.name for i in self._sess.get_inputs()]

@@ -107,12 +107,14 @@ def _decode(hm: np.ndarray, reg: np.ndarray, threshold: float, nms_iou: float, s
 
 # Presets (figures: docs/adr/0006-plate-detector.md). "accurate" also looks at the frame
 # at 960 px long side, for plates that are small in the frame, and unites both passes.
-# Both presets propose from 0.3 and let the verifier decide (plate_verify.py, ADR 0011);
+# Both presets propose from 0.3 and let the verifier decide (plate_verify.py, ADR 0011),
+# except that a proposal scored ``keep_from`` or more by the detector is always kept;
 # ``threshold`` is the detector's own threshold when the verifier is off (verify=False).
 PLATE_PRESETS: dict[str, dict] = {
-    "fast": {"threshold": 0.4, "input_side": 640, "verify": True, "proposal_threshold": 0.3},
+    "fast": {"threshold": 0.4, "input_side": 640, "verify": True, "proposal_threshold": 0.3,
+             "keep_from": 0.7},
     "accurate": {"threshold": 0.4, "input_side": 640, "extra_sides": (960,), "verify": True,
-                 "proposal_threshold": 0.3},
+                 "proposal_threshold": 0.3, "keep_from": 0.7},
 }
 
 
@@ -151,13 +153,17 @@ def _to_detections(b: np.ndarray, h: int, w: int) -> list[Detection]:
 class VerifiedPlateDetector:
     """Proposals from ``base`` (run at a low threshold) re-scored by a
     :class:`~redaction.detect.plate_verify.PlateVerifier`; a box is reported when the fused
-    score reaches ``threshold``, with the fused score as its score."""
+    score reaches ``threshold``, with the fused score as its score. A proposal the detector
+    itself scores ``keep_from`` or more is kept whatever the verifier says (recall first:
+    the verifier may not veto what the detector is sure of), with the higher of the two
+    scores."""
 
     name = "plates"
     kinds = ("plate",)
 
-    def __init__(self, base, verifier, threshold: float):
+    def __init__(self, base, verifier, threshold: float, keep_from: float = 1.01):
         self.base, self.verifier, self.threshold = base, verifier, float(threshold)
+        self.keep_from = float(keep_from)
 
     def models(self) -> list[dict]:
         return self.base.models() + self.verifier.models()
@@ -167,7 +173,8 @@ class VerifiedPlateDetector:
         if not dets:
             return []
         fused = self.verifier(image, [d.box for d in dets], [d.score for d in dets])
-        return [Detection("plate", d.box, float(f)) for d, f in zip(dets, fused) if f >= self.threshold]
+        return [Detection("plate", d.box, max(float(f), d.score) if d.score >= self.keep_from else float(f))
+                for d, f in zip(dets, fused) if f >= self.threshold or d.score >= self.keep_from]
 
 
 def build_plates(preset: str = "accurate", verify: bool | None = None, **overrides):
@@ -182,11 +189,15 @@ def build_plates(preset: str = "accurate", verify: bool | None = None, **overrid
     verify = bool(cfg.pop("verify", False)) if verify is None else verify
     cfg.pop("verify", None)
     vthr = cfg.pop("verified_threshold", None)
+    keep_from = cfg.pop("keep_from", 1.01)
     if verify:
+        if "threshold" in overrides:
+            raise ValueError("with the verifier on, set proposal_threshold (what the detector proposes "
+                             "from) or verified_threshold (the fused score kept), not threshold")
         from .plate_verify import PlateVerifier
         verifier = PlateVerifier()
         cfg["threshold"] = proposal if proposal is not None else cfg.get("threshold", 0.4)
         vthr = verifier.threshold if vthr is None else vthr
     det = PlateDetector(**cfg)
     det = MultiScalePlateDetector(det, extra) if extra else det
-    return VerifiedPlateDetector(det, verifier, vthr) if verify else det
+    return VerifiedPlateDetector(det, verifier, vthr, keep_from) if verify else det

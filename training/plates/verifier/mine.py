@@ -1,15 +1,18 @@
 """Mine plate proposals for the verifier (training/plates/verifier/README.md).
 
-Draws ``--samples`` 640x640 training samples with the detector's own sample generator
+Draws ``--train-samples`` / ``--val-samples`` 640x640 samples with the detector's own sample generator
 (dataset.py: scaled crops of the training photos, synthetic UK/EU/US plates pasted in, badge
 / sign / OSD-text hard negatives, photometric noise), runs the shipped plate detector on each
 at both of the ``accurate`` preset's input sides with a low threshold, and labels every
 proposal against the sample's boxes:
 
 * positive: IoU >= 0.4 with a plate box, or >= 70 % of the proposal inside a plate box that
-  it covers >= 50 %;
+  it covers >= 50 %; plates cut by the sample's edge count (the detector's trainer ignores
+  them, but a plate half out of the picture still has to be redacted);
 * negative: < 10 % of the proposal inside every box (the scorer's false-positive rule);
-* anything in between, or touching an ignored box, is dropped.
+* anything in between is dropped.
+
+Proposals are clipped to the sample, as ``plates._to_detections`` clips them at run time.
 
 Each plate box also gives ``--jitter`` positive crops with the box shifted and scaled a
 little (detector boxes are never exact), and each hard negative the generator drew (badge,
@@ -54,14 +57,11 @@ def _iou_inside(p, boxes):
     return out
 
 
-def label(p, boxes, ignore) -> int | None:
+def label(p, boxes) -> int | None:
     """1 plate, 0 not a plate, None undecided (see the module docstring)."""
     ov = _iou_inside(p, boxes)
-    for (iou, inside, cover), ign in zip(ov, ignore):
-        if ign and inside >= 0.1:
-            return None
-        if not ign and (iou >= 0.4 or (inside >= 0.7 and cover >= 0.5)):
-            return 1
+    if any(iou >= 0.4 or (inside >= 0.7 and cover >= 0.5) for iou, inside, cover in ov):
+        return 1
     if all(inside < 0.1 for _, inside, _ in ov):
         return 0
     return None
@@ -81,19 +81,20 @@ def _one(i: int):
     rng = np.random.default_rng([_W["ds"].seed, i])
     negs: list = []
     img, bx = _W["ds"].sample(rng, negatives=negs)
-    boxes, ignore = [tuple(b[:4]) for b in bx], [bool(b[4]) for b in bx]
+    boxes = [tuple(float(v) for v in b[:4]) for b in bx]   # "ignore" (cut by the crop) still a plate
     H, W = img.shape[:2]
     rows = []                                    # (crop, features, score, label, kind)
     props = np.concatenate([_W["det"].raw(img, s) for s in SIDES], 0)
     for x0, y0, x1, y1, sc in props:
-        p = (float(x0), float(y0), float(x1 - x0), float(y1 - y0))
+        x0, y0, x1, y1 = max(0.0, x0), max(0.0, y0), min(float(W), x1), min(float(H), y1)
+        p = (float(x0), float(y0), float(x1 - x0), float(y1 - y0))     # clipped, as at run time
         if p[2] < 2 or p[3] < 2:
             continue
-        lab = label(p, boxes, ignore)
+        lab = label(p, boxes)
         if lab is not None:
             rows.append((crop_for(img, p), box_features(p, H, W), float(sc), lab, 0))
-    for b, ign in zip(boxes, ignore):
-        if ign or b[2] < 6 or b[3] < 3:
+    for b in boxes:                              # partly visible plates too: still plates
+        if b[2] < 6 or b[3] < 3:
             continue
         for _ in range(_W["jitter"]):
             x, y, w, h = b
@@ -111,7 +112,7 @@ def _one(i: int):
             nw, nh = w * fw, h * fh
             p = (x + rng.uniform(0, max(0.0, w - nw)) if fw < 1 else x + w / 2 - nw / 2,
                  y + rng.uniform(0, max(0.0, h - nh)) if fh < 1 else y + h / 2 - nh / 2, nw, nh)
-            if label(p, boxes, ignore) == 0:
+            if label(p, boxes) == 0:
                 rows.append((crop_for(img, p), box_features(p, H, W), -1.0, 0, 2))
     return rows
 
@@ -137,8 +138,8 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--data", default=str(ROOT / "artifacts" / "plates_data"))
     ap.add_argument("--out", default=str(ROOT / "artifacts" / "plates_verifier"))
-    ap.add_argument("--train-samples", type=int, default=3000)
-    ap.add_argument("--val-samples", type=int, default=600)
+    ap.add_argument("--train-samples", type=int, default=5000)
+    ap.add_argument("--val-samples", type=int, default=1000)
     ap.add_argument("--threshold", type=float, default=0.2)
     ap.add_argument("--jitter", type=int, default=2)
     ap.add_argument("--seed", type=int, default=7)
