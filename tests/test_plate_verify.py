@@ -183,3 +183,21 @@ def test_the_verifier_cannot_veto_what_the_detector_is_sure_of(ver, synth):
     unsure = VerifiedPlateDetector(_Fixed([Detection("plate", box, 0.65)]), ver, ver.threshold, keep_from=0.7)
     assert unsure(img) == []
     assert build_plates("fast").keep_from == 0.7
+
+
+def test_video_reports_doubtful_plates_as_candidates(ver, synth):
+    """Built for video, the verified detector reports a box fused between
+    ``video_candidates`` and the threshold as a candidate (the tracker confirms it if it
+    recurs); stills never get candidates."""
+    rng = np.random.default_rng(5)
+    img = _scene(synth, rng)
+    box = synth.paste_plate(img, synth.render_plate(rng, "uk_rear")[0], rng, 120.0, (300.0, 250.0))
+    f = float(ver(img, [box], [0.5])[0])
+    base = _Fixed([Detection("plate", box, 0.5)])
+    (d,) = VerifiedPlateDetector(base, ver, f + 0.01, candidate_threshold=f - 0.01)(img)
+    assert d.sure is False and abs(d.score - f) < 1e-6
+    assert VerifiedPlateDetector(base, ver, f + 0.01)(img) == []
+    assert VerifiedPlateDetector(base, ver, f + 0.01, candidate_threshold=f + 0.005)(img) == []
+    from redaction.detect.factory import build_detector
+    assert build_detector(("plate",), "fast", candidates=True).candidate_threshold == 0.4
+    assert build_detector(("plate",), "fast").candidate_threshold is None

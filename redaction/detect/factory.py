@@ -57,10 +57,11 @@ def build_faces(preset: str = DEFAULT_PRESET, candidates: bool = False, **overri
 
 
 def build_plates(preset: str = DEFAULT_PRESET, candidates: bool = False, **overrides) -> Detector:
-    """The number-plate detector of ``preset`` (redaction/detect/plates.py). It has no
-    candidate mode: every box it reports is sure (``candidates`` is accepted and ignored)."""
+    """The number-plate detector of ``preset`` (redaction/detect/plates.py): proposals
+    checked by the verifier. ``candidates`` (video): boxes the verifier doubts, but not
+    much, are reported as candidates for the tracker to confirm (ADR 0011)."""
     from .plates import build_plates as _build
-    return _build(_check_preset(preset), **overrides)
+    return _build(_check_preset(preset), candidates=candidates, **overrides)
 
 
 # kind -> builder(preset, candidates=False) -> Detector. The plate detector registers itself here.

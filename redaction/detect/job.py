@@ -28,7 +28,8 @@ from ..track import FrameRecord, Tracker, TrackerSettings, camera_shift, is_cut
 from .base import Detection
 
 MOTION_WIDTH = 160
-CACHE_VERSION = 3                  # 2: candidates (Detection.sure); 3: plates inside faces dropped
+CACHE_VERSION = 4                  # 2: candidates (Detection.sure); 3: plates inside faces dropped;
+                                   # 4: plate candidates from the verifier
 DETECT_RATE = 5.0                  # default detector runs per second of video (ADR 0008)
 
 

@@ -110,11 +110,12 @@ def _decode(hm: np.ndarray, reg: np.ndarray, threshold: float, nms_iou: float, s
 # Both presets propose from 0.3 and let the verifier decide (plate_verify.py, ADR 0011),
 # except that a proposal scored ``keep_from`` or more by the detector is always kept;
 # ``threshold`` is the detector's own threshold when the verifier is off (verify=False).
+# On video (``candidates=True``) boxes fused from ``video_candidates`` up are candidates.
 PLATE_PRESETS: dict[str, dict] = {
     "fast": {"threshold": 0.4, "input_side": 640, "verify": True, "proposal_threshold": 0.3,
-             "keep_from": 0.7},
+             "keep_from": 0.7, "video_candidates": 0.4},
     "accurate": {"threshold": 0.4, "input_side": 640, "extra_sides": (960,), "verify": True,
-                 "proposal_threshold": 0.3, "keep_from": 0.7},
+                 "proposal_threshold": 0.3, "keep_from": 0.7, "video_candidates": 0.4},
 }
 
 
@@ -161,9 +162,13 @@ class VerifiedPlateDetector:
     name = "plates"
     kinds = ("plate",)
 
-    def __init__(self, base, verifier, threshold: float, keep_from: float = 1.01):
+    def __init__(self, base, verifier, threshold: float, keep_from: float = 1.01,
+                 candidate_threshold: float | None = None):
         self.base, self.verifier, self.threshold = base, verifier, float(threshold)
         self.keep_from = float(keep_from)
+        # video: boxes fused from here up to the threshold are reported as candidates
+        # (Detection.sure False), which the tracker keeps only when they recur or extend a track
+        self.candidate_threshold = candidate_threshold
 
     def models(self) -> list[dict]:
         return self.base.models() + self.verifier.models()
@@ -173,14 +178,26 @@ class VerifiedPlateDetector:
         if not dets:
             return []
         fused = self.verifier(image, [d.box for d in dets], [d.score for d in dets])
-        return [Detection("plate", d.box, max(float(f), d.score) if d.score >= self.keep_from else float(f))
-                for d, f in zip(dets, fused) if f >= self.threshold or d.score >= self.keep_from]
+        out = []
+        cand = self.candidate_threshold
+        for d, f in zip(dets, fused):
+            f = float(f)
+            if d.score >= self.keep_from:
+                out.append(Detection("plate", d.box, max(f, d.score)))
+            elif f >= self.threshold:
+                out.append(Detection("plate", d.box, f))
+            elif cand is not None and f >= cand:
+                out.append(Detection("plate", d.box, f, sure=False))
+        return out
 
 
-def build_plates(preset: str = "accurate", verify: bool | None = None, **overrides):
+def build_plates(preset: str = "accurate", verify: bool | None = None, candidates: bool = False,
+                 **overrides):
     """The plate detector of ``preset`` (``fast`` or ``accurate``). ``verify`` (default: the
     preset's) adds the second-stage verifier: the detector then proposes from
-    ``proposal_threshold`` and the verifier's fused score decides."""
+    ``proposal_threshold`` and the verifier's fused score decides. ``candidates`` (video):
+    boxes the verifier scores from ``video_candidates`` up to its threshold are reported as
+    candidates for the tracker to confirm."""
     if preset not in PLATE_PRESETS:
         raise ValueError(f"unknown detector preset {preset!r}; choose one of {', '.join(PLATE_PRESETS)}")
     cfg = {**PLATE_PRESETS[preset], **overrides}
@@ -190,6 +207,7 @@ def build_plates(preset: str = "accurate", verify: bool | None = None, **overrid
     cfg.pop("verify", None)
     vthr = cfg.pop("verified_threshold", None)
     keep_from = cfg.pop("keep_from", 1.01)
+    video_cand = cfg.pop("video_candidates", None)
     if verify:
         if "threshold" in overrides:
             raise ValueError("with the verifier on, set proposal_threshold (what the detector proposes "
@@ -200,4 +218,6 @@ def build_plates(preset: str = "accurate", verify: bool | None = None, **overrid
         vthr = verifier.threshold if vthr is None else vthr
     det = PlateDetector(**cfg)
     det = MultiScalePlateDetector(det, extra) if extra else det
-    return VerifiedPlateDetector(det, verifier, vthr, keep_from) if verify else det
+    if not verify:
+        return det
+    return VerifiedPlateDetector(det, verifier, vthr, keep_from, video_cand if candidates else None)
