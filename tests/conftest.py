@@ -9,7 +9,7 @@ import pytest
 
 from redaction.synth import ClipSpec, pattern_frame, write_clip
 
-from helpers import REPO, SHARED  # noqa: F401
+from helpers import REPO, SHARED, plate_synth  # noqa: F401
 
 
 @pytest.fixture(autouse=True)
@@ -23,6 +23,12 @@ def isolated_user_dirs(tmp_path_factory, monkeypatch):
     # a machine's real policy file must not change test results
     monkeypatch.setenv("BWV_POLICY_FILE", str(base / "no-policy.json"))
     yield base
+
+
+@pytest.fixture(scope="session")
+def synth():
+    """The training code's plate renderer (training/plates/synth.py)."""
+    return plate_synth()
 
 
 @pytest.fixture(scope="session")

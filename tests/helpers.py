@@ -63,3 +63,13 @@ def moving_track(tid="t1", kind="face", status="accepted", start=0, end=40,
                  box0=(20, 30, 60, 60), box1=(200, 120, 80, 80)) -> Track:
     return Track(tid, kind, "manual", status, reason="third party",
                  keyframes=[Keyframe(start, box0), Keyframe(end, box1)])
+
+
+def plate_synth():
+    """The plate renderer of the training code (training/plates/synth.py), loaded as a
+    module: tests draw synthetic plates and hard negatives with it."""
+    import importlib.util
+    spec = importlib.util.spec_from_file_location("plates_synth", REPO / "training" / "plates" / "synth.py")
+    mod = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(mod)
+    return mod

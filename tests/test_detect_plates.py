@@ -5,7 +5,6 @@ frontal and sharp onto a procedurally generated background at a known place.
 """
 from __future__ import annotations
 
-import importlib.util
 from pathlib import Path
 
 import numpy as np
@@ -20,17 +19,6 @@ from redaction.fsutil import sha256_file
 
 ROOT = Path(__file__).resolve().parents[1]
 
-
-def _synth():
-    spec = importlib.util.spec_from_file_location("plates_synth", ROOT / "training" / "plates" / "synth.py")
-    mod = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(mod)
-    return mod
-
-
-@pytest.fixture(scope="module")
-def synth():
-    return _synth()
 
 
 @pytest.fixture(scope="module")

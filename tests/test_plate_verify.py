@@ -8,7 +8,6 @@ bench/eval_detect.py, figures in docs/adr/0011-plate-verifier.md).
 """
 from __future__ import annotations
 
-import importlib.util
 import json
 from pathlib import Path
 
@@ -23,14 +22,6 @@ from redaction.errors import IntegrityError
 from redaction.fsutil import sha256_file
 
 ROOT = Path(__file__).resolve().parents[1]
-
-
-@pytest.fixture(scope="module")
-def synth():
-    spec = importlib.util.spec_from_file_location("plates_synth", ROOT / "training" / "plates" / "synth.py")
-    mod = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(mod)
-    return mod
 
 
 @pytest.fixture(scope="module")
