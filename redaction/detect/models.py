@@ -39,6 +39,7 @@ MODELS: list[ModelInfo] = [
     ModelInfo("plate_verifier", "plate_verifier.onnx", "aa12b0e093392ef6a62f1e2ccfa90c5d04e2014590ac61d58bee586a6af0e160", "GPL-3.0-or-later", "trained here: training/plates/verifier/ (VerifierNet on crops of the plate detector's proposals; same data as plate_detector)"),
     ModelInfo("plate_verifier_params", "plate_verifier.json", "970162e3718ba19c756fef433f1ce553a70974b27d0b3b419d4ef20f7921b6ad", "GPL-3.0-or-later", "written by training/plates/verifier/train.py: fusion weights and threshold for plate_verifier"),
 ]
+
 _BY_NAME: dict[str, ModelInfo] = {}
 _verified: dict[str, tuple] = {}   # resolved path -> (size, mtime_ns, sha256) last verified
 _lock = threading.Lock()

@@ -9,8 +9,8 @@ docs/adr/0011-plate-verifier.md).
 
 :func:`crop_for` is the one definition of the classifier's input; training
 (``training/plates/verifier/``) imports it, so the model and the product cannot disagree.
-:class:`PlateVerifier` scores a batch of boxes; :func:`fuse` combines its logit with the
-detector's score into the final plate score, using weights fitted on held-out training
+:class:`PlateVerifier` scores a batch of boxes and combines each logit with the detector's
+score into the final plate score, using weights (and a threshold) fitted on validation
 photos and stored beside the model (``plate_verifier.json``).
 """
 from __future__ import annotations

@@ -202,22 +202,21 @@ def build_plates(preset: str = "accurate", verify: bool | None = None, candidate
         raise ValueError(f"unknown detector preset {preset!r}; choose one of {', '.join(PLATE_PRESETS)}")
     cfg = {**PLATE_PRESETS[preset], **overrides}
     extra = tuple(cfg.pop("extra_sides", ()))
+    preset_verify = bool(cfg.pop("verify", False))
+    verify = preset_verify if verify is None else verify
     proposal = cfg.pop("proposal_threshold", None)
-    verify = bool(cfg.pop("verify", False)) if verify is None else verify
-    cfg.pop("verify", None)
     vthr = cfg.pop("verified_threshold", None)
     keep_from = cfg.pop("keep_from", 1.01)
     video_cand = cfg.pop("video_candidates", None)
-    if verify:
-        if "threshold" in overrides:
-            raise ValueError("with the verifier on, set proposal_threshold (what the detector proposes "
-                             "from) or verified_threshold (the fused score kept), not threshold")
-        from .plate_verify import PlateVerifier
-        verifier = PlateVerifier()
-        cfg["threshold"] = proposal if proposal is not None else cfg.get("threshold", 0.4)
-        vthr = verifier.threshold if vthr is None else vthr
-    det = PlateDetector(**cfg)
-    det = MultiScalePlateDetector(det, extra) if extra else det
     if not verify:
-        return det
-    return VerifiedPlateDetector(det, verifier, vthr, keep_from, video_cand if candidates else None)
+        det = PlateDetector(**cfg)
+        return MultiScalePlateDetector(det, extra) if extra else det
+    if "threshold" in overrides:
+        raise ValueError("with the verifier on, set proposal_threshold (what the detector proposes "
+                         "from) or verified_threshold (the fused score kept), not threshold")
+    from .plate_verify import PlateVerifier
+    verifier = PlateVerifier()
+    det = PlateDetector(**{**cfg, "threshold": cfg["threshold"] if proposal is None else proposal})
+    det = MultiScalePlateDetector(det, extra) if extra else det
+    return VerifiedPlateDetector(det, verifier, verifier.threshold if vthr is None else vthr, keep_from,
+                                 video_cand if candidates else None)
