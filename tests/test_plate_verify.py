@@ -176,19 +176,27 @@ def test_the_verifier_cannot_veto_what_the_detector_is_sure_of(ver, synth):
     assert build_plates("fast").keep_from == 0.7
 
 
-def test_video_reports_doubtful_plates_as_candidates(ver, synth):
-    """Built for video, the verified detector reports a box fused between
-    ``video_candidates`` and the threshold as a candidate (the tracker confirms it if it
-    recurs); stills never get candidates."""
+def test_video_reports_every_unconfirmed_proposal_as_a_candidate(ver, synth):
+    """Built for video, the verifier may lower a proposal's priority but never drops it:
+    whatever it does not confirm is a candidate (``sure`` False) carrying the fused score,
+    however low, for the tracker to confirm if it recurs (issue 12). Stills are unchanged:
+    only confirmed boxes."""
     rng = np.random.default_rng(5)
-    img = _scene(synth, rng)
+    img = np.ascontiguousarray(_scene(synth, rng))
     box = synth.paste_plate(img, synth.render_plate(rng, "uk_rear")[0], rng, 120.0, (300.0, 250.0))
-    f = float(ver(img, [box], [0.5])[0])
-    base = _Fixed([Detection("plate", box, 0.5)])
-    (d,) = VerifiedPlateDetector(base, ver, f + 0.01, candidate_threshold=f - 0.01)(img)
-    assert d.sure is False and abs(d.score - f) < 1e-6
-    assert VerifiedPlateDetector(base, ver, f + 0.01)(img) == []
-    assert VerifiedPlateDetector(base, ver, f + 0.01, candidate_threshold=f + 0.005)(img) == []
+    osd = tuple(map(float, synth.draw_osd(img, rng, line_h=(16, 20), avoid=[box])[0]))
+    f, f_osd = (float(v) for v in ver(img, [box, osd], [0.5, 0.35]))
+    assert f_osd < 0.4                                  # what the old rule dropped on video
+    base = _Fixed([Detection("plate", box, 0.5), Detection("plate", osd, 0.35)])
+    video = VerifiedPlateDetector(base, ver, f + 0.01, candidates=True)(img)
+    assert [d.box for d in video] == [box, osd]
+    assert all(d.sure is False for d in video)
+    assert abs(video[0].score - f) < 1e-6 and abs(video[1].score - f_osd) < 1e-6
+    assert VerifiedPlateDetector(base, ver, f + 0.01)(img) == []          # a still: dropped
+    (d,) = VerifiedPlateDetector(base, ver, f - 0.01)(img)                # a still: confirmed
+    assert d.sure is True and d.box == box
+    confirmed = VerifiedPlateDetector(base, ver, f - 0.01, candidates=True)(img)
+    assert [(d.box, d.sure) for d in confirmed] == [(box, True), (osd, False)]
     from redaction.detect.factory import build_detector
-    assert build_detector(("plate",), "fast", candidates=True).candidate_threshold == 0.4
-    assert build_detector(("plate",), "fast").candidate_threshold is None
+    assert build_detector(("plate",), "fast", candidates=True).candidates is True
+    assert build_detector(("plate",), "fast").candidates is False

@@ -107,33 +107,52 @@ def _decode(hm: np.ndarray, reg: np.ndarray, threshold: float, nms_iou: float, s
 
 # Presets (figures: docs/adr/0006-plate-detector.md). "accurate" also looks at the frame
 # at 960 px long side, for plates that are small in the frame, and unites both passes.
-# Both presets propose from 0.3 and let the verifier decide (plate_verify.py, ADR 0011),
+# All presets propose from 0.3 and let the verifier decide (plate_verify.py, ADR 0011),
 # except that a proposal scored ``keep_from`` or more by the detector is always kept;
 # ``threshold`` is the detector's own threshold when the verifier is off (verify=False).
-# On video (``candidates=True``) boxes fused from ``video_candidates`` up are candidates.
+# On video (``candidates=True``) every proposal the verifier does not confirm is a candidate.
+# ``wide_sides`` replace the sides on frames whose longer side exceeds ``wide_from``
+# (0 = the frame's own size).
 PLATE_PRESETS: dict[str, dict] = {
     "fast": {"threshold": 0.4, "input_side": 640, "verify": True, "proposal_threshold": 0.3,
-             "keep_from": 0.7, "video_candidates": 0.4},
+             "keep_from": 0.7},
     "accurate": {"threshold": 0.4, "input_side": 640, "extra_sides": (960,), "verify": True,
-                 "proposal_threshold": 0.3, "keep_from": 0.7, "video_candidates": 0.4},
+                 "proposal_threshold": 0.3, "keep_from": 0.7},
+    "thorough": {"threshold": 0.4, "input_side": 640, "extra_sides": (960,), "verify": True,
+                 "proposal_threshold": 0.3, "keep_from": 0.7, "wide_sides": (640, 0), "wide_from": 1280},
 }
 
 
 class MultiScalePlateDetector:
     """PlateDetector passes at several ``input_side`` values on one ONNX session, boxes
-    united and de-duplicated by NMS."""
+    united and de-duplicated by NMS.
+
+    ``wide_sides``: the sides used instead when the frame's longer side exceeds
+    ``wide_from`` (wide frames: 1080p and up, where a 1.5 % plate is under 15 px at 960).
+    A side of 0 means the frame's own longer side (a pass at native resolution); no pass
+    ever enlarges the frame beyond ``max_upscale`` x its size."""
 
     name = "plates"
     kinds = ("plate",)
 
-    def __init__(self, base: PlateDetector, extra_sides: tuple[int, ...]):
+    def __init__(self, base: PlateDetector, extra_sides: tuple[int, ...] = (),
+                 wide_sides: tuple[int, ...] | None = None, wide_from: int = 1280):
         self.base, self.sides = base, (base.input_side, *extra_sides)
+        self.wide_sides = tuple(wide_sides) if wide_sides else None
+        self.wide_from = int(wide_from)
 
     def models(self) -> list[dict]:
         return self.base.models()
 
+    def sides_for(self, h: int, w: int) -> tuple[int, ...]:
+        """The input sides run on an h x w frame."""
+        long = max(h, w)
+        sides = self.wide_sides if self.wide_sides and long > self.wide_from else self.sides
+        return tuple(dict.fromkeys(long if s == 0 else int(s) for s in sides))
+
     def __call__(self, image: np.ndarray) -> list[Detection]:
-        b = np.concatenate([self.base.raw(image, side) for side in self.sides], 0)
+        sides = self.sides_for(*image.shape[:2])
+        b = np.concatenate([self.base.raw(image, side) for side in sides], 0)
         if len(b) > 1:
             idx = cv2.dnn.NMSBoxes([[float(r[0]), float(r[1]), float(r[2] - r[0]), float(r[3] - r[1])] for r in b],
                                    [float(v) for v in b[:, 4]], self.base.threshold, self.base.nms_iou)
@@ -157,18 +176,21 @@ class VerifiedPlateDetector:
     score reaches ``threshold``, with the fused score as its score. A proposal the detector
     itself scores ``keep_from`` or more is kept whatever the verifier says (recall first:
     the verifier may not veto what the detector is sure of), with the higher of the two
-    scores."""
+    scores.
+
+    ``candidates`` (video): the verifier may lower a proposal's priority but never drops it.
+    Every proposal it does not confirm is reported as a candidate (``Detection.sure``
+    False) carrying its fused score, which the tracker keeps when it recurs or extends a
+    track (ADR 0011, 2026-12 addendum). Stills (the default) report confirmed boxes only."""
 
     name = "plates"
     kinds = ("plate",)
 
     def __init__(self, base, verifier, threshold: float, keep_from: float = 1.01,
-                 candidate_threshold: float | None = None):
+                 candidates: bool = False):
         self.base, self.verifier, self.threshold = base, verifier, float(threshold)
         self.keep_from = float(keep_from)
-        # video: boxes fused from here up to the threshold are reported as candidates
-        # (Detection.sure False), which the tracker keeps only when they recur or extend a track
-        self.candidate_threshold = candidate_threshold
+        self.candidates = bool(candidates)
 
     def models(self) -> list[dict]:
         return self.base.models() + self.verifier.models()
@@ -179,44 +201,46 @@ class VerifiedPlateDetector:
             return []
         fused = self.verifier(image, [d.box for d in dets], [d.score for d in dets])
         out = []
-        cand = self.candidate_threshold
         for d, f in zip(dets, fused):
             f = float(f)
             if d.score >= self.keep_from:
                 out.append(Detection("plate", d.box, max(f, d.score)))
             elif f >= self.threshold:
                 out.append(Detection("plate", d.box, f))
-            elif cand is not None and f >= cand:
+            elif self.candidates:
                 out.append(Detection("plate", d.box, f, sure=False))
         return out
 
 
 def build_plates(preset: str = "accurate", verify: bool | None = None, candidates: bool = False,
                  **overrides):
-    """The plate detector of ``preset`` (``fast`` or ``accurate``). ``verify`` (default: the
-    preset's) adds the second-stage verifier: the detector then proposes from
+    """The plate detector of ``preset`` (a key of :data:`PLATE_PRESETS`). ``verify``
+    (default: the preset's) adds the second-stage verifier: the detector then proposes from
     ``proposal_threshold`` and the verifier's fused score decides. ``candidates`` (video):
-    boxes the verifier scores from ``video_candidates`` up to its threshold are reported as
-    candidates for the tracker to confirm."""
+    every proposal the verifier does not confirm is reported as a candidate for the tracker
+    to confirm, with its fused score."""
     if preset not in PLATE_PRESETS:
         raise ValueError(f"unknown detector preset {preset!r}; choose one of {', '.join(PLATE_PRESETS)}")
     cfg = {**PLATE_PRESETS[preset], **overrides}
-    extra = tuple(cfg.pop("extra_sides", ()))
+    extra = tuple(cfg.pop("extra_sides", ()) or ())
+    wide = cfg.pop("wide_sides", None)
+    wide_from = cfg.pop("wide_from", 1280)
     preset_verify = bool(cfg.pop("verify", False))
     verify = preset_verify if verify is None else verify
     proposal = cfg.pop("proposal_threshold", None)
     vthr = cfg.pop("verified_threshold", None)
     keep_from = cfg.pop("keep_from", 1.01)
-    video_cand = cfg.pop("video_candidates", None)
+
+    def multi(det):
+        return MultiScalePlateDetector(det, extra, wide, wide_from) if extra or wide else det
+
     if not verify:
-        det = PlateDetector(**cfg)
-        return MultiScalePlateDetector(det, extra) if extra else det
+        return multi(PlateDetector(**cfg))
     if "threshold" in overrides:
         raise ValueError("with the verifier on, set proposal_threshold (what the detector proposes "
                          "from) or verified_threshold (the fused score kept), not threshold")
     from .plate_verify import PlateVerifier
     verifier = PlateVerifier()
-    det = PlateDetector(**{**cfg, "threshold": cfg["threshold"] if proposal is None else proposal})
-    det = MultiScalePlateDetector(det, extra) if extra else det
+    det = multi(PlateDetector(**{**cfg, "threshold": cfg["threshold"] if proposal is None else proposal}))
     return VerifiedPlateDetector(det, verifier, verifier.threshold if vthr is None else vthr, keep_from,
-                                 video_cand if candidates else None)
+                                 candidates)
