@@ -1,33 +1,41 @@
-"""Tracking: detections on every k-th frame -> fail-secure tracks with keyframes.
+"""Tracking: detections on some frames -> fail-secure tracks with keyframes.
 
 Pure numpy; fed one frame record at a time (so progress can report tracks found):
 
-- **Camera motion.** Each frame's global shift (phase correlation on a small grey copy, see
-  :func:`camera_shift`) is accumulated; predictions and held boxes follow it, which is what
-  makes a chest-mounted camera's shake tolerable.
-- **Association.** Predicted boxes (last box + own velocity + camera motion) are matched to
-  detections greedily by IoU, falling back to centre distance relative to size (shake).
+- **Camera motion.** Each frame's camera motion (a similarity transform: pan, roll, zoom;
+  :func:`redaction.camera.camera_motion`) is accumulated in a :class:`CameraPath`. Tracks
+  live in the shot's world coordinates (position, velocity, size and its rate of change),
+  so predictions, in-between frames and held boxes follow the camera through fast pans,
+  roll and zoom, and only the object's own motion is extrapolated.
+- **Association.** Predicted boxes are matched to detections greedily by IoU, falling back
+  to centre distance within a gate that grows with the predicted box's size and with the
+  time the track has been lost (ADR 0008), and by size consistency with the predicted size.
+  A track that lost its detection is still matched while it is held: a detection that
+  continues it re-joins it instead of starting a new track.
 - **Candidates.** A video detector also reports boxes scored below its own threshold
   (``Detection.sure`` False). They join tracks like any detection (so a face whose score dips
   stays one track), but a track made of candidates only is kept when it has at least
   ``confirm_hits`` of them: a small face the detector is unsure of on every frame is still
   proposed when it recurs in the same place, while one-off low scores are dropped.
-- **Fail-secure hold.** A track that loses its detection is held, moving with the camera, for
-  ``hold_s`` seconds (default 1.0, at least 0.5) with a margin growing with the time lost,
-  before it ends. Symmetrically, a new track is **pre-held** for ``hold_s`` before its first
-  detection (back to the shot's first frame at most): the detector may have missed the object
-  on the detection frames before it found it, so those frames are covered too, extrapolated
-  back along the object's and the camera's motion with the same growing margin. A cut resets
-  tracking (no hold across a cut).
-- **Gaps.** Between detection frames boxes are interpolated, plus the camera's residual motion.
+- **Fail-secure hold.** A track that loses its detection is held, moving with the camera and
+  along its own motion, for ``hold_s`` seconds (default 1.0, at least 0.5) with a margin
+  growing with the time lost and with its speed (bounded), before it ends. Symmetrically, a
+  new track is **pre-held** for ``hold_s`` before its first detection (back to the shot's
+  first frame at most). A cut resets tracking (no hold across a cut).
+- **Gaps.** Between detection frames boxes are interpolated in world coordinates and mapped
+  to each frame through the camera path; a keyframe is written wherever that differs from a
+  straight line between the detections by more than ``residual_px``.
 """
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 from typing import Optional
 
+import math
+
 import numpy as np
 
+from .camera import CameraPath, camera_motion, camera_shift, is_cut  # noqa: F401 - re-exported
 from .model import Box, Keyframe, Track
 
 
@@ -37,9 +45,11 @@ class TrackerSettings:
     hold_growth: float = 0.5       # extra margin per second lost (fraction of box size)
     min_iou: float = 0.15
     max_centre_dist: float = 1.0   # in box sizes, for matches without overlap (shake)
-    gate_px_per_s: float = 480.0   # ... or this many px per second since the previous detection run
-                                   # (16 px a frame at 30 fps; per second, so a 12.5 fps clip's
-                                   # moving plate is not split into a new track every run)
+    lost_growth: float = 1.5       # ... plus this many box sizes per second the track has been lost
+    gate_px_per_s: float = 480.0   # ... or an unknown motion of this many px per second since the
+                                   # previous detection run (per second, so a 12.5 fps clip's moving
+                                   # plate is not split into a new track every run)
+    max_hold_growth: float = 1.0   # a held box grows at most this much (fraction of size, per side)
     min_hits: int = 1              # detections needed to keep a track (1 = recall first)
     confirm_hits: int = 3          # ... when none of them is sure (candidates only, ADR 0008)
     residual_px: float = 2.0       # add an in-between keyframe when camera residual exceeds this
@@ -48,7 +58,8 @@ class TrackerSettings:
 @dataclass
 class FrameRecord:
     frame: int
-    shift: tuple[float, float]                  # camera motion since the previous frame (px)
+    motion: tuple                               # camera motion since the previous frame:
+                                                # (a, b, tx, ty) similarity, or (dx, dy)
     cut: bool = False
     detections: Optional[list] = None           # list[Detection] on detection frames, else None
 
@@ -60,7 +71,8 @@ class _Live:
     boxes: dict[int, Box] = field(default_factory=dict)   # detection frames -> box
     scores: dict[int, float] = field(default_factory=dict)
     last_frame: int = 0
-    velocity: np.ndarray = field(default_factory=lambda: np.zeros(2))
+    velocity: np.ndarray = field(default_factory=lambda: np.zeros(2))    # world px / frame
+    size_rate: float = 0.0         # d log(size) / frame (approaching > 0)
     hits: int = 0
     first_frame: int = 0
     sure: bool = False             # at least one detection at the detector's own threshold
@@ -79,69 +91,18 @@ def iou(a: Box, b: Box) -> float:
     return inter / union if union > 0 else 0.0
 
 
-def camera_shift(prev: Optional[np.ndarray], cur: np.ndarray, scale: float) -> tuple[float, float]:
-    """Global translation (full-frame pixels) from ``prev`` to ``cur`` (small uint8 grey frames).
-
-    Sparse Lucas-Kanade flow on textured corners, checked forwards and backwards, then the
-    median vector, accepted only when enough points agree with it: robust to people and cars
-    moving through part of the picture and to flat surfaces (asphalt, walls) that give no
-    reliable flow; without a consensus spread over the picture the camera is taken as still.
-    """
-    if prev is None or prev.shape != cur.shape:
-        return (0.0, 0.0)
-    import cv2
-    pts = cv2.goodFeaturesToTrack(prev, maxCorners=120, qualityLevel=0.01, minDistance=5)
-    if pts is None or len(pts) < 12:
-        return (0.0, 0.0)
-    nxt, st, _ = cv2.calcOpticalFlowPyrLK(prev, cur, pts, None, winSize=(15, 15), maxLevel=3)
-    back, st2, _ = cv2.calcOpticalFlowPyrLK(cur, prev, nxt, None, winSize=(15, 15), maxLevel=3)
-    fb = np.linalg.norm((back - pts).reshape(-1, 2), axis=1)
-    ok = (st.ravel() == 1) & (st2.ravel() == 1) & (fb < 0.5)
-    if ok.sum() < 12:
-        return (0.0, 0.0)
-    d = (nxt - pts).reshape(-1, 2)[ok]
-    med = np.median(d, axis=0)
-    agree = np.linalg.norm(d - med, axis=1) < 1.0
-    if agree.mean() < 0.4:
-        return (0.0, 0.0)
-    # the agreeing points must be spread over the picture, not one moving object
-    p_ok = pts.reshape(-1, 2)[ok][agree]
-    spread = np.ptp(p_ok, axis=0) / np.array([cur.shape[1], cur.shape[0]])
-    if spread.min() < 0.3:
-        return (0.0, 0.0)
-    dx, dy = d[agree].mean(axis=0)
-    return (float(dx) * scale, float(dy) * scale)
-
-
-def is_cut(prev: Optional[np.ndarray], cur: np.ndarray, shift_small=(0.0, 0.0),
-           hist_threshold: float = 0.5, diff_threshold: float = 35.0) -> bool:
-    """A hard cut: histograms barely correlate, or the motion-compensated difference is huge."""
-    if prev is None:
-        return False
-    import cv2
-    h1 = cv2.calcHist([prev], [0], None, [32], [0, 256])
-    h2 = cv2.calcHist([cur], [0], None, [32], [0, 256])
-    if cv2.compareHist(h1, h2, cv2.HISTCMP_CORREL) < hist_threshold:
-        return True
-    m = np.float32([[1, 0, shift_small[0]], [0, 1, shift_small[1]]])
-    warped = cv2.warpAffine(prev, m, (prev.shape[1], prev.shape[0]), borderMode=cv2.BORDER_REPLICATE)
-    b = 8  # ignore the borders the shift uncovered
-    diff = cv2.absdiff(warped[b:-b, b:-b], cur[b:-b, b:-b])
-    return float(diff.mean()) > diff_threshold
-
-
 class Tracker:
     def __init__(self, fps: float, settings: TrackerSettings = TrackerSettings(),
-                 id_prefix: str = "a"):
+                 id_prefix: str = "a", frame_size: Optional[tuple[int, int]] = None):
         self.fps = fps
+        self.frame_size = frame_size    # (width, height): detections cut by the edge are restored
         self.s = settings
         self.hold_frames = max(1, int(round(max(0.5, settings.hold_s) * fps)))
         self.prefix = id_prefix
         self.live: list[_Live] = []
         self.done: list[_Live] = []
-        self.cam: dict[int, np.ndarray] = {}     # frame -> cumulative camera offset
+        self.path = CameraPath()
         self.cuts: set[int] = set()
-        self._cam = np.zeros(2)
         self._n = 0
         self._prev_det: Optional[int] = None     # the previous detection frame of this shot
         self._shot_start: Optional[int] = None   # first frame of the current shot (pre-hold limit)
@@ -157,8 +118,7 @@ class Tracker:
 
     def update(self, rec: FrameRecord) -> None:
         f = rec.frame
-        self._cam = self._cam + np.asarray(rec.shift, float)
-        self.cam[f] = self._cam.copy()
+        self.path.add(f, rec.motion, rec.cut or self._shot_start is None)
         self.last_frame = f
         if self._shot_start is None:
             self._shot_start = f
@@ -177,17 +137,45 @@ class Tracker:
             (self.done if f - t.last_frame >= self.hold_frames else still).append(t)
         self.live = still
 
-    def _predict(self, t: _Live, f: int) -> Box:
-        x, y, w, h = t.last_box
-        dcam = self.cam.get(f, self._cam) - self.cam.get(t.last_frame, self._cam)
-        dx, dy = t.velocity * (f - t.last_frame) + dcam
-        return (x + dx, y + dy, w, h)
+    def lost_in_view(self, width: int, height: int) -> bool:
+        """Whether a track missed on the last detection run is predicted to be still (mostly)
+        inside the picture: the detector should look again soon."""
+        f = self.last_frame
+        for t in self.live:
+            if self._prev_det is None or t.last_frame >= self._prev_det:
+                continue
+            x, y, w, h = self._predict(t, f)
+            cx, cy = x + w / 2, y + h / 2
+            if 0 <= cx < width and 0 <= cy < height:
+                return True
+        return False
+
+    # -- world-space motion ---------------------------------------------------------
+    def _world(self, t: _Live, f: int) -> tuple[np.ndarray, np.ndarray]:
+        return self.path.to_world(f, t.boxes[f])
+
+    def _predict(self, t: _Live, f: int, grow: float = 0.0) -> Box:
+        c, size = self._world(t, t.last_frame)
+        dt = f - t.last_frame
+        c = c + t.velocity * dt
+        size = size * math.exp(float(np.clip(t.size_rate * dt, -0.7, 0.7)))
+        return self.path.from_world(f, c, size, grow, ref=t.last_frame)
+
+    def _gate(self, t: _Live, f: int, size: float, step: int) -> float:
+        """How far (px) a detection's centre may lie from the track's predicted centre: the
+        box size, more the longer the track has been lost, or an unknown motion at
+        ``gate_px_per_s`` over the frames since the previous detection run (not since the
+        track's last match: a track lost for a while must not reach ever further and take
+        over another object; a split is harmless, the hold and the pre-hold cover it)."""
+        lost_s = (f - t.last_frame) / self.fps
+        own = size * (self.s.max_centre_dist + self.s.lost_growth * min(1.0, lost_s))
+        unknown = self.s.gate_px_per_s / self.fps * max(1, min(step, f - t.last_frame))
+        if t.hits > 1:
+            # the track's own speed is known: allow for its change, not for any speed
+            unknown = min(unknown, size + 0.5 * float(np.linalg.norm(t.velocity)) * (f - t.last_frame))
+        return max(own, unknown)
 
     def _associate(self, f: int, dets: list) -> None:
-        # how far an object may have moved beyond its prediction: frames since the previous
-        # detection run, not since the track's last match, so that a track lost for a while
-        # does not reach ever further and take over another object (a wrong join leaves both
-        # uncovered between them; a split is harmless: the hold and the pre-hold cover it)
         step = f - self._prev_det if self._prev_det is not None else 1
         pairs = []
         for ti, t in enumerate(self.live):
@@ -195,16 +183,17 @@ class Tracker:
             for di, d in enumerate(dets):
                 if d.kind != t.kind:
                     continue
+                ratio = max(p[2], d.box[2]) / max(1e-6, min(p[2], d.box[2]))
+                if ratio > 2.0:
+                    continue
                 o = iou(p, d.box)
                 if o < self.s.min_iou:
                     cx = (p[0] + p[2] / 2) - (d.box[0] + d.box[2] / 2)
                     cy = (p[1] + p[3] / 2) - (d.box[1] + d.box[3] / 2)
                     size = max(p[2], p[3], d.box[2], d.box[3])
-                    gate = max(self.s.max_centre_dist * size,
-                               self.s.gate_px_per_s / self.fps * max(1, min(step, f - t.last_frame)))
+                    gate = self._gate(t, f, size, step)
                     dist = (cx * cx + cy * cy) ** 0.5
-                    ratio = max(p[2], d.box[2]) / max(1e-6, min(p[2], d.box[2]))
-                    if dist > gate or ratio > 2.0:
+                    if dist > gate:
                         continue
                     o = 0.01 * (1 - dist / gate)
                 pairs.append((o, ti, di))
@@ -215,17 +204,7 @@ class Tracker:
                 continue
             used_t.add(ti)
             used_d.add(di)
-            t, d = self.live[ti], dets[di]
-            gap = f - t.last_frame
-            if gap > 0:
-                dcam = self.cam[f] - self.cam.get(t.last_frame, self.cam[f])
-                moved = np.array([d.box[0] - t.last_box[0], d.box[1] - t.last_box[1]]) - dcam
-                t.velocity = 0.5 * t.velocity + 0.5 * moved / gap
-            t.boxes[f] = tuple(float(v) for v in d.box)
-            t.scores[f] = float(d.score)
-            t.last_frame = f
-            t.hits += 1
-            t.sure = t.sure or getattr(d, "sure", True)
+            self._extend(self.live[ti], f, dets[di])
         for di, d in enumerate(dets):
             if di in used_d:
                 continue
@@ -237,6 +216,42 @@ class Tracker:
                       sure=getattr(d, "sure", True))
             self.live.append(t)
 
+    def _unclip(self, t: _Live, f: int, box: Box) -> Box:
+        """A detection cut by the picture's edge (an object leaving or entering) is only its
+        visible part: give it back the size the track predicts, extending past the edge, so
+        that the boxes interpolated towards it, and its hold, are not shrunk."""
+        if self.frame_size is None:
+            return box
+        W, H = self.frame_size
+        x, y, w, h = box
+        px, py, pw, ph = self._predict(t, f)
+        if w < pw:
+            if x <= 1:
+                x, w = x + w - pw, pw
+            elif x + w >= W - 1:
+                w = pw
+        if h < ph:
+            if y <= 1:
+                y, h = y + h - ph, ph
+            elif y + h >= H - 1:
+                h = ph
+        return (x, y, w, h)
+
+    def _extend(self, t: _Live, f: int, d) -> None:
+        gap = f - t.last_frame
+        c0, s0 = self._world(t, t.last_frame)
+        t.boxes[f] = self._unclip(t, f, tuple(float(v) for v in d.box))
+        if gap > 0:
+            c1, s1 = self._world(t, f)
+            t.velocity = 0.5 * t.velocity + 0.5 * (c1 - c0) / gap
+            rate = math.log(max(1e-6, float(np.sqrt(s1[0] * s1[1])))
+                            / max(1e-6, float(np.sqrt(s0[0] * s0[1])))) / gap
+            t.size_rate = 0.5 * t.size_rate + 0.5 * rate
+        t.scores[f] = float(d.score)
+        t.last_frame = f
+        t.hits += 1
+        t.sure = t.sure or getattr(d, "sure", True)
+
     # -- output -------------------------------------------------------------------
     def finish(self) -> list[Track]:
         self.done.extend(self.live)
@@ -245,59 +260,90 @@ class Tracker:
         out.sort(key=lambda t: (t.first_frame, t.id))
         return out
 
-    def _cam_at(self, f: int) -> np.ndarray:
-        return self.cam.get(f, np.zeros(2))
-
-    def _shifted(self, box: Box, src: int, dst: int, grow: float = 0.0) -> Box:
-        d = self._cam_at(dst) - self._cam_at(src)
-        x, y, w, h = box
-        return (x + d[0] - w * grow, y + d[1] - h * grow, w * (1 + 2 * grow), h * (1 + 2 * grow))
+    def _hold_grow(self, t: _Live, frames: int, base: float = 0.0) -> float:
+        """Margin (fraction of the box per side) of a box extrapolated ``frames`` away from a
+        detection: growing with the time and with the object's own speed, bounded."""
+        dt = abs(frames) / self.fps
+        c, size = self._world(t, t.last_frame)
+        speed = float(np.linalg.norm(t.velocity)) * abs(frames) / max(1.0, float(size.max()))
+        return min(self.s.max_hold_growth, base + self.s.hold_growth * dt + 0.25 * speed)
 
     def _to_track(self, t: _Live) -> Track:
         frames = sorted(t.boxes)
         kfs: dict[int, Box] = {}
-        first = frames[0]
+        first, last = frames[0], frames[-1]
+        world = {f: self._world(t, f) for f in frames}
         # pre-hold before the first detection: extrapolated back along the track's own
-        # motion (and the camera's), with a margin growing with the time before it was found
+        # motion in the world, mapped through the camera, margin growing with the time
         if t.first_frame < first:
-            v0 = np.zeros(2)
+            v0, r0 = np.zeros(2), 0.0
             if len(frames) > 1:
                 b = frames[1]
-                dcam = self._cam_at(b) - self._cam_at(first)
-                v0 = (np.asarray(t.boxes[b][:2]) - np.asarray(t.boxes[first][:2]) - dcam) / (b - first)
-            step = max(1, int(round(self.fps / 10)))
-            for j in sorted({t.first_frame, *range(first - 1, t.first_frame, -step)}):
-                grow = 0.1 + self.s.hold_growth * (first - j) / self.fps
-                box = self._shifted(t.boxes[first], first, j, grow)
-                off = v0 * (j - first)
-                kfs[j] = (box[0] + off[0], box[1] + off[1], box[2], box[3])
+                v0 = (world[b][0] - world[first][0]) / (b - first)
+                r0 = math.log(max(1e-6, float(np.prod(world[b][1]))) /
+                              max(1e-6, float(np.prod(world[first][1])))) / 2 / (b - first)
+            c, size = world[first]
+            for j in range(t.first_frame, first):
+                dt = j - first
+                grow = 0.1 + self._hold_grow(_speed_of(t, v0), dt)
+                sz = size * math.exp(float(np.clip(r0 * dt, -0.7, 0.7)))
+                kfs[j] = self.path.from_world(j, c + v0 * dt, sz, grow, ref=first)
         for a, b in zip(frames, frames[1:]):
             kfs[a] = t.boxes[a]
-            # in-between frames: linear interpolation + the camera's residual motion
-            ca, cb = self._cam_at(a), self._cam_at(b)
+            (ca, sa), (cb, sb) = world[a], world[b]
+            ba, bb = np.asarray(t.boxes[a]), np.asarray(t.boxes[b])
             for j in range(a + 1, b):
                 r = (j - a) / (b - a)
-                res = self._cam_at(j) - (ca + (cb - ca) * r)
-                if abs(res[0]) > self.s.residual_px or abs(res[1]) > self.s.residual_px:
-                    ba, bb = np.asarray(t.boxes[a]), np.asarray(t.boxes[b])
-                    box = ba + (bb - ba) * r
-                    box[:2] += res
-                    grow = 0.1  # uncertain in-between position: a little extra margin
+                size = sa * (sb / np.maximum(sa, 1e-6)) ** r
+                box = np.asarray(self.path.from_world(j, ca + (cb - ca) * r, size, ref=a if r < 0.5 else b))
+                lin = ba + (bb - ba) * r
+                if np.abs(box - lin).max() > self.s.residual_px:
+                    grow = 0.1  # the camera moved unevenly in between: a little extra margin
                     kfs[j] = (box[0] - box[2] * grow, box[1] - box[3] * grow,
                               box[2] * (1 + 2 * grow), box[3] * (1 + 2 * grow))
-        last = frames[-1]
         kfs[last] = t.boxes[last]
-        # fail-secure hold: follow the camera, margin growing with time lost
+        # fail-secure hold: follow the camera and the object's own motion, margin growing
         cut_after = min([c for c in self.cuts if c > last], default=None)
         end = min(last + self.hold_frames, self.last_frame)
         if cut_after is not None:
             end = min(end, cut_after - 1)
-        step = max(1, int(round(self.fps / 10)))
-        for j in list(range(last + step, end, step)) + ([end] if end > last else []):
-            grow = self.s.hold_growth * (j - last) / self.fps
-            box = self._shifted(t.boxes[last], last, j, grow)
-            off = t.velocity * (j - last)  # keeps moving as it last moved (camera-compensated)
-            kfs[j] = (box[0] + off[0], box[1] + off[1], box[2], box[3])
+        c, size = world[last]
+        for j in range(last + 1, end + 1):
+            dt = j - last
+            sz = size * math.exp(float(np.clip(t.size_rate * dt, -0.7, 0.7)))
+            kfs[j] = self.path.from_world(j, c + t.velocity * dt, sz, self._hold_grow(t, dt), ref=last)
         keys = [Keyframe(f, tuple(round(v, 2) for v in kfs[f])) for f in sorted(kfs)]
         return Track(id=t.id, kind=t.kind, origin="auto", status="pending", reason="",
-                     keyframes=keys, end_frame=None, scores=dict(t.scores))
+                     keyframes=_thin(keys, self.s.residual_px / 2, set(frames)),
+                     end_frame=None, scores=dict(t.scores),
+                     flags=[] if t.sure else ["low_confidence"])
+
+
+def _speed_of(t: _Live, velocity: np.ndarray) -> _Live:
+    """``t`` with another velocity (for the pre-hold's margin, which uses the entry motion)."""
+    return _Live(t.id, t.kind, t.boxes, t.scores, t.last_frame, velocity, t.size_rate)
+
+
+def _thin(keys: list[Keyframe], tol: float, fixed: set[int]) -> list[Keyframe]:
+    """The fewest keyframes whose linear interpolation reproduces every dropped keyframe to
+    within ``tol`` px (detection frames in ``fixed`` are always kept)."""
+    n = len(keys)
+    if n <= 2:
+        return keys
+
+    def fits(i: int, j: int) -> bool:
+        a, b = keys[i], keys[j]
+        for k in keys[i + 1:j]:
+            r = (k.frame - a.frame) / (b.frame - a.frame)
+            if max(abs(pa + (pb - pa) * r - pk) for pa, pb, pk in zip(a.box, b.box, k.box)) > tol:
+                return False
+        return True
+
+    out, i = [keys[0]], 0
+    while i < n - 1:
+        j = i + 1
+        while j + 1 < n and keys[j].frame not in fixed and fits(i, j + 1):
+            j += 1
+        out.append(keys[j])
+        i = j
+    return out

@@ -247,14 +247,14 @@ def _decode_threads():
 def test_error_on_the_decode_thread_is_raised_and_the_thread_ends(tmp_path, monkeypatch):
     import redaction.detect.job as job
     clip = make(tmp_path / "c.mp4", frames=40)
-    real, calls = job.camera_shift, []
+    real, calls = job.camera_motion, []
 
     def failing(prev, cur, scale):
         calls.append(1)
         if len(calls) == 20:
             raise OSError("simulated read failure")
         return real(prev, cur, scale)
-    monkeypatch.setattr(job, "camera_shift", failing)
+    monkeypatch.setattr(job, "camera_motion", failing)
     with pytest.raises(OSError, match="simulated read failure"):
         detect(clip, RedDetector(), every=2)
     assert not _decode_threads()

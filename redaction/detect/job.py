@@ -24,13 +24,20 @@ from ..jobs import CancelToken, EtaClock, Job, Progress
 from ..media import MediaSource, split_yuv420p
 from ..model import Track
 from ..paths import clip_cache_dir
-from ..track import FrameRecord, Tracker, TrackerSettings, camera_shift, is_cut
+from ..camera import camera_motion, is_cut, small_motion, speed_px
+from ..track import FrameRecord, Tracker, TrackerSettings
 from .base import Detection
 
-MOTION_WIDTH = 160
-CACHE_VERSION = 4                  # 2: candidates (Detection.sure); 3: plates inside faces dropped;
-                                   # 4: plate candidates from the verifier
+MOTION_WIDTH = 256
+CACHE_VERSION = 5                  # 2: candidates (Detection.sure); 3: plates inside faces dropped;
+                                   # 4: plate candidates from the verifier; 5: similarity camera
+                                   # motion, adaptive cadence
 DETECT_RATE = 5.0                  # default detector runs per second of video (ADR 0008)
+# Adaptive cadence (ADR 0008): while the camera moves fast the picture changes faster than
+# the tracker can follow it safely, and new objects come in at the edges, so the detector
+# runs more often: the picture's fastest point moving this many frame widths per second.
+FAST_PAN = 0.25                    # ... from here every k/2 frames (about 480 px/s at 1080p)
+VERY_FAST_PAN = 0.6                # ... from here every k/3 frames (about 1,150 px/s at 1080p)
 
 
 def default_every(fps: float) -> int:
@@ -43,7 +50,8 @@ def default_every(fps: float) -> int:
 class DetectSettings:
     kinds: tuple[str, ...] = ("face", "plate")
     preset: str = "accurate"
-    every: Optional[int] = None    # detector on every k-th frame (and on cuts); None: default_every(fps)
+    every: Optional[int] = None    # detector on every k-th frame at rest (and on cuts); None: default_every(fps)
+    adaptive: bool = True          # more often while the camera moves fast or a track is lost
     hold_s: float = 1.0            # fail-secure hold after the last detection and before the first
     confirm_hits: int = 3          # a track of candidates only is kept from this many hits
     first: int = 0                 # frame range (inclusive)
@@ -96,7 +104,7 @@ class _Cache:
                 r = json.loads(line)
             except json.JSONDecodeError:
                 break  # a torn last line from an interrupted run
-            self.records.append(FrameRecord(r["f"], tuple(r["s"]), r["c"],
+            self.records.append(FrameRecord(r["f"], tuple(r["m"]), r["c"],
                                             None if r["d"] is None else _decode_dets(r["d"])))
             good.append(line)
         # rewrite without the torn tail so appends continue a clean file
@@ -112,7 +120,7 @@ class _Cache:
 
     def add(self, rec: FrameRecord) -> None:
         d = None if rec.detections is None else _encode_dets(rec.detections)
-        self._fh.write(json.dumps({"f": rec.frame, "s": [round(v, 3) for v in rec.shift],
+        self._fh.write(json.dumps({"f": rec.frame, "m": [round(v, 6) for v in rec.motion],
                                    "c": rec.cut, "d": d}, separators=(",", ":")) + "\n")
 
     def close(self) -> None:
@@ -132,20 +140,20 @@ _END = object()
 
 
 class _Prefetch:
-    """Decoding, camera motion, the cut test and the RGB conversion of detection frames,
-    run ahead of the detector on a background thread (PyAV and OpenCV release the GIL,
-    so this overlaps with inference; measured in docs/adr/0008-tracking-and-detection-job.md).
+    """Decoding, camera motion and the cut test, run ahead of the detector on a background
+    thread (PyAV and OpenCV release the GIL, so this overlaps with inference; measured in
+    docs/adr/0008-tracking-and-detection-job.md).
 
-    Iterating yields ``(index, shift, cut, rgb or None)`` in frame order; an error on the
+    Iterating yields ``(index, motion, cut, yuv420p)`` in frame order; an error on the
     thread is raised in the caller. :meth:`close` stops the thread and waits for it; the
     :class:`MediaSource` must not be used by anyone else until then.
     """
 
-    def __init__(self, src: MediaSource, start: int, last: int, first: int, every: int,
+    def __init__(self, src: MediaSource, start: int, last: int,
                  prev: Optional[np.ndarray], depth: int = 4):
         self._q: queue.Queue = queue.Queue(maxsize=depth)
         self._stop = threading.Event()
-        self._t = threading.Thread(target=self._run, args=(src, start, last, first, every, prev),
+        self._t = threading.Thread(target=self._run, args=(src, start, last, prev),
                                    name="bwv-detect-decode", daemon=True)
         self._t.start()
 
@@ -158,23 +166,18 @@ class _Prefetch:
                 continue
         return False
 
-    def _run(self, src, start, last, first, every, prev) -> None:
+    def _run(self, src, start, last, prev) -> None:
         try:
             for i, yuv in src.iter_frames(start, last, "yuv420p"):
                 if self._stop.is_set():
                     return
                 grey, scale = small_grey(yuv)
-                shift = camera_shift(prev, grey, scale)
-                cut = is_cut(prev, grey, (shift[0] / scale, shift[1] / scale))
+                motion = camera_motion(prev, grey, scale)
+                cut = is_cut(prev, grey, small_motion(motion, scale))
                 if cut:
-                    shift = (0.0, 0.0)
-                rgb = None
-                # a fixed cadence (not "k frames since the last run") so a resumed run
-                # detects on exactly the same frames as an uninterrupted one
-                if (i - first) % every == 0 or cut or i == last:
-                    rgb = cv2.cvtColor(yuv, cv2.COLOR_YUV2RGB_I420)
+                    motion = (1.0, 0.0, 0.0, 0.0)
                 prev = grey
-                if not self._put((i, shift, cut, rgb)):
+                if not self._put((i, motion, cut, yuv)):
                     return
             self._put(_END)
         except BaseException as e:  # noqa: BLE001 - handed to the consumer, raised there
@@ -192,6 +195,42 @@ class _Prefetch:
     def close(self) -> None:
         self._stop.set()
         self._t.join()
+
+
+class Cadence:
+    """Which frames the detector runs on: every ``every`` frames at rest, and on cuts and the
+    range's first and last frames; with ``adaptive``, every k/2 or k/3 frames while the camera
+    moves fast (:data:`FAST_PAN`, :data:`VERY_FAST_PAN`), and every k/2 while a track the
+    tracker holds is lost inside the picture. Decided from what has been seen up to the
+    frame only, so a resumed run detects on the same frames as an uninterrupted one."""
+
+    def __init__(self, every: int, fps: float, width: int, height: int, adaptive: bool = True):
+        self.every, self.fps, self.w, self.h, self.adaptive = every, fps, width, height, adaptive
+        self.last_det: Optional[int] = None
+        self._speed = 0.0
+
+    def seen(self, rec: FrameRecord) -> None:
+        """Feed every frame record (also those replayed from the cache)."""
+        v = speed_px(rec.motion, self.w, self.h) * self.fps / max(1, self.w)
+        self._speed = max(v, 0.5 * self._speed + 0.5 * v)      # fast to rise, slow to fall
+        if rec.detections is not None:
+            self.last_det = rec.frame
+
+    def step(self, lost_in_view: bool = False) -> int:
+        k = self.every
+        if not self.adaptive:
+            return k
+        if self._speed >= VERY_FAST_PAN:
+            k = min(k, max(1, round(self.every / 3)))
+        elif self._speed >= FAST_PAN:
+            k = min(k, max(1, round(self.every / 2)))
+        if lost_in_view:
+            k = min(k, max(1, round(self.every / 2)))
+        return k
+
+    def due(self, i: int, cut: bool, last: int, lost_in_view: bool = False) -> bool:
+        return (self.last_det is None or cut or i == last
+                or i - self.last_det >= self.step(lost_in_view))
 
 
 def detect_job(clip: str | os.PathLike, settings: DetectSettings = DetectSettings(),
@@ -224,9 +263,13 @@ def detect_job(clip: str | os.PathLike, settings: DetectSettings = DetectSetting
         if use_cache:
             cache.load()
         tracker = Tracker(float(src.fps), TrackerSettings(hold_s=settings.hold_s,
-                                                          confirm_hits=settings.confirm_hits))
+                                                          confirm_hits=settings.confirm_hits),
+                          frame_size=(src.info.width, src.info.height))
+        cadence = Cadence(settings.every, float(src.fps), src.info.width, src.info.height,
+                          settings.adaptive)
         for rec in cache.records:
             tracker.update(rec)
+            cadence.seen(rec)
         start = first + len(cache.records)
         resumed = len(cache.records)
         n_dets = sum(len(r.detections or []) for r in cache.records)
@@ -238,15 +281,16 @@ def detect_job(clip: str | os.PathLike, settings: DetectSettings = DetectSetting
                 prev, _ = small_grey(src.frame(start - 1, "yuv420p"))
             cache.open()
             clock = EtaClock(total - resumed)
-            frames = _Prefetch(src, start, last, first, settings.every, prev)
+            frames = _Prefetch(src, start, last, prev)
             try:
-                for i, shift, cut, rgb in frames:
+                for i, motion, cut, yuv in frames:
                     dets = None
-                    if rgb is not None:
-                        dets = detector(rgb)
+                    if cadence.due(i, cut, last, tracker.lost_in_view(src.info.width, src.info.height)):
+                        dets = detector(cv2.cvtColor(yuv, cv2.COLOR_YUV2RGB_I420))
                         n_dets += len(dets)
-                    rec = FrameRecord(i, shift, cut, dets)
+                    rec = FrameRecord(i, motion, cut, dets)
                     tracker.update(rec)
+                    cadence.seen(rec)
                     cache.add(rec)
                     done = i - first + 1
                     if done % 15 == 0 or i == last:
