@@ -321,6 +321,21 @@ class Document(QObject):
                                 f"reject tracks shorter than {frames} frames"))
         return len(ids)
 
+    def checks(self) -> list:
+        """The checks before export (redaction/review_checks.py), with those already done."""
+        from redaction.review_checks import review_checks
+        w, h = self.size
+        return review_checks(self.project, self.frame_count, w, h, float(self.media.fps))
+
+    def mark_checks_done(self, keys: list[str], note: str) -> bool:
+        from redaction.review_checks import mark_done
+        try:
+            cmd = mark_done(keys, self.user, note, self.project)
+        except ValueError as e:
+            self.error.emit(str(e))
+            return False
+        return self.do(cmd)
+
     def next_pending(self) -> Optional[Track]:
         pend = sorted(self.project.pending(), key=lambda t: t.first_frame)
         after = [t for t in pend if t.first_frame > self.frame] or pend

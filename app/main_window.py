@@ -207,6 +207,8 @@ class MainWindow(StoreMixin, CommandsMixin, QMainWindow):
         tv.annotationEdit.connect(self.edit_annotation)
         rv = self.review
         rv.jumpRequested.connect(self.jump_to_track)
+        rv.checks.jumpRequested.connect(self.jump_to_check)
+        rv.checks.doneRequested.connect(self.mark_checks_done)
         rv.kindRequested.connect(lambda k: self.doc and self.doc.selected and
                                  self.doc.do(edits.SetKind(self.doc.selected, k)))
         rv.acceptAllRequested.connect(lambda k: self.may("accept") and self._bulk(self.doc.accept_all(
@@ -414,6 +416,22 @@ class MainWindow(StoreMixin, CommandsMixin, QMainWindow):
         if not t.covers(self.doc.frame):
             self._seek(t.first_frame)
         self.view.setFocus()
+
+    def jump_to_check(self, tid: str, frame: int) -> None:
+        if self.doc is None:
+            return
+        self.doc.select(tid)
+        self._seek(frame)
+        self.view.setFocus()
+
+    def mark_checks_done(self, keys: list) -> None:
+        if self.doc is None or not self.may("accept"):
+            return
+        from .dialogs.small import ask_text
+        note = ask_text(self, "Mark checked", "What did you check? (recorded in the edit log)",
+                        "Looked at the frames: nothing left to redact")
+        if note:
+            self.doc.mark_checks_done(keys, note)
 
     def next_pending(self) -> None:
         if self.doc is None:

@@ -133,6 +133,9 @@ def export_job(req: ExportRequest, cancel: Optional[CancelToken] = None) -> Job:
     tracks = project.redacted_tracks(req.accept_pending)
     src = MediaSource(session.source_path, sha256=source_sha)
     info = src.info
+    from .review_checks import open_checks, review_checks
+    checks_open = [c.key for c in open_checks(review_checks(project, src.frame_count, info.width,
+                                                            info.height, float(src.fps)))]
     ranges = _normalise_ranges(req.ranges, src.frame_count)
     total = sum(b - a + 1 for a, b in ranges)
     tmp = req.out.with_name(f".{req.out.name}.{secrets.token_hex(4)}.part")
@@ -187,6 +190,8 @@ def export_job(req: ExportRequest, cancel: Optional[CancelToken] = None) -> Job:
                   "strength": style.strength},
         "redactions": {"tracks": [t.id for t in tracks], "audio": [a.id for a in project.audio],
                        "accept_pending": req.accept_pending, "accepted_by_override": overrides},
+        # checks before export (redaction/review_checks.py) nobody recorded as done
+        "open_checks": checks_open,
         "models": project.extra.get("detection", {}).get("models", []),
         "metadata": {"kept": state["metadata_kept"], "dropped_keys": state["metadata_dropped"],
                      "whitelist": list(METADATA_WHITELIST)},

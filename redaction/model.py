@@ -14,6 +14,8 @@ ORIGINS = ("auto", "manual")
 STATUSES = ("pending", "accepted", "rejected", "keep_clear")
 AUDIO_MODES = ("mute", "bleep")
 STYLE_MODES = ("solid", "pixelate", "blur")
+# flags an automatic track may carry for the review (redaction/review_checks.py)
+TRACK_FLAGS = ("low_confidence",)
 
 Box = tuple[float, float, float, float]
 
@@ -38,6 +40,10 @@ class Track:
     decided_by: str = ""
     decided_at: str = ""
     label: str = ""
+    # "low_confidence": every detection of the track was a candidate (scored below the
+    # detector's own threshold, or doubted by the plate verifier): proposed, and listed
+    # among the checks before export
+    flags: list[str] = field(default_factory=list)
 
     def __post_init__(self) -> None:
         self.keyframes.sort(key=lambda k: k.frame)

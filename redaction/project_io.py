@@ -13,7 +13,7 @@ from typing import Any
 
 from .errors import ProjectError
 from .fsutil import atomic_write_text
-from .model import (AUDIO_MODES, KINDS, ORIGINS, STATUSES, STYLE_MODES, Annotation,
+from .model import (AUDIO_MODES, KINDS, ORIGINS, STATUSES, STYLE_MODES, TRACK_FLAGS, Annotation,
                     AudioRange, Keyframe, Project, Source, Style, Track)
 
 FORMAT = "bwv-project"
@@ -132,6 +132,8 @@ def project_from_dict(doc: Any, file: str = "<project>") -> Project:
             decided_by=v.string(t.get("decided_by", ""), f"{w}.decided_by"),
             decided_at=v.string(t.get("decided_at", ""), f"{w}.decided_at"),
             label=v.string(t.get("label", ""), f"{w}.label"),
+            flags=[v.choice(fl, TRACK_FLAGS, f"{w}.flags[{j}]")
+                   for j, fl in enumerate(v.lst(t.get("flags", []), f"{w}.flags"))],
         ))
 
     audio = []
@@ -200,6 +202,8 @@ def project_to_dict(p: Project) -> dict:
         for k in ("decided_by", "decided_at", "label"):
             if getattr(t, k):
                 d[k] = getattr(t, k)
+        if t.flags:
+            d["flags"] = list(t.flags)
         return d
 
     def audio(a: AudioRange) -> dict:

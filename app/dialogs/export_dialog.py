@@ -96,6 +96,18 @@ class ExportDialog(QDialog):
         else:
             self.override.hide()
             self.pending_note.hide()
+        open_checks = [c for c in self.doc.checks() if not c.done]
+        self.checks_note = QLabel(page)
+        self.checks_note.setWordWrap(True)
+        self.checks_note.setAccessibleName("Open checks before export")
+        if open_checks:
+            self.checks_note.setText(
+                f"<b>{len(open_checks)} check(s) not yet done</b> (tracked objects lost in view, "
+                "low-confidence proposals): see \u201cChecks before export\u201d in the review "
+                "panel. The export's manifest lists them.")
+            f.addRow(self.checks_note)
+        else:
+            self.checks_note.hide()
         row = QHBoxLayout()
         self.out = QLineEdit(str(default_output(self.doc, self.clip_name)), page)
         self.out.setAccessibleName("Output file")

@@ -21,6 +21,12 @@ def ask_goto(parent: QWidget, fps, current: int, count: int) -> Optional[int]:
         return None
 
 
+def ask_text(parent: QWidget, title: str, label: str, default: str = "") -> Optional[str]:
+    """One line of text, or None when cancelled or empty."""
+    text, ok = QInputDialog.getText(parent, title, label, text=default)
+    return text.strip() if ok and text.strip() else None
+
+
 class _EditDialog(QDialog):
     """OK / Cancel, and optionally a destructive Delete that sets ``deleted``."""
     deleted = False

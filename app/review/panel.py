@@ -11,6 +11,8 @@ from PySide6.QtWidgets import (QAbstractItemView, QComboBox, QGridLayout, QGroup
 
 from redaction.model import KINDS
 
+from .checks import ChecksBox
+
 FILTERS = [("Pending first", None), ("Pending only", "pending"), ("Redact (accepted)", "accepted"),
            ("Rejected", "rejected"), ("Keep clear", "keep_clear")]
 STATUS_LABEL = {"pending": "Pending", "accepted": "Redact", "rejected": "Rejected",
@@ -125,6 +127,9 @@ class ReviewPanel(QWidget):
         self.table.cellActivated.connect(self._clicked)
         lay.addWidget(self.table, 1)
 
+        self.checks = ChecksBox(self)
+        lay.addWidget(self.checks)
+
         cov = QHBoxLayout()
         cov.addWidget(QLabel("Watched in preview", self))
         self.coverage = QProgressBar(self)
@@ -188,6 +193,7 @@ class ReviewPanel(QWidget):
             self.table.selectRow(sel_row)
         else:
             self.table.clearSelection()
+        self.checks.set_checks(self.doc.checks() if self.doc else [])
         self.show_selected()
 
     def show_selected(self) -> None:

@@ -9,6 +9,7 @@ from .. import access
 from ..errors import BwvError, MediaError
 from ..jobs import run_job
 from ..model import Style
+from ..detect.factory import DEFAULT_PRESET, PRESETS, STILLS_PRESET
 from ..render import expand_box
 from . import current_user
 from .progress import ProgressBar
@@ -26,7 +27,9 @@ def register(sub) -> None:
     p.add_argument("--kinds", default="face,plate", help="comma list (default: face,plate)")
     p.add_argument("--out", help="JSONL output file (default: standard output)")
     p.add_argument("--project", help="add the tracks to this project (created if missing)")
-    p.add_argument("--preset", choices=("fast", "accurate"), default="accurate")
+    p.add_argument("--preset", choices=PRESETS, default=None,
+                   help=f"detector preset (default: {DEFAULT_PRESET} for a clip, {STILLS_PRESET} "
+                        "for images: slower, finds more small faces; docs/adr/0005)")
     p.add_argument("--every", type=int, default=None,
                    help="run the detector on every k-th frame, tracking in between "
                         "(default: about 5 runs per second of video, every 6th frame at 30 fps)")
@@ -69,12 +72,15 @@ def run(args) -> int:
     if not inp.exists():
         raise MediaError("no such file or folder", inp)
     kinds = _kinds(args.kinds)
+    stills = inp.is_dir() or inp.suffix.lower() in IMAGE_EXT
+    if args.preset is None:
+        args.preset = STILLS_PRESET if stills else DEFAULT_PRESET
     try:
         from ..detect.factory import build_detector
         detector = build_detector(kinds, args.preset)
     except ValueError as e:
         raise BwvError(str(e)) from None
-    if inp.is_dir() or inp.suffix.lower() in IMAGE_EXT:
+    if stills:
         if args.project:
             raise BwvError("--project needs a clip, not images", inp)
         return _images(inp, detector, args)
@@ -149,4 +155,9 @@ def _clip(inp: Path, detector, kinds, args, user) -> int:
         session.save()
         print(f"{len(tracks)} track(s) added to {session.path} as pending proposals",
               file=sys.stderr)
+        from ..review_checks import clip_checks, open_checks
+        left = open_checks(clip_checks(session.project, session.source_path))
+        if left:
+            print(f"{len(left)} check(s) before export (tracks lost in view, low-confidence "
+                  f"proposals): bwv project checks {session.path}", file=sys.stderr)
     return 0

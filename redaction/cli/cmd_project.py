@@ -79,6 +79,17 @@ def register(sub) -> None:
     au.add_argument("--reason", required=True)
     au.set_defaults(func=cmd_add_audio)
 
+    ck = ps.add_parser("checks", help="list the checks before export (tracks lost in view, "
+                                      "low-confidence proposals), or record some as done",
+                       description="List the places the officer should look at before export: "
+                                   "automatic tracks lost while in view, and low-confidence "
+                                   "proposals. With --done, record that you looked (logged).")
+    ck.add_argument("project")
+    ck.add_argument("--json", action="store_true")
+    ck.add_argument("--done", nargs="+", metavar="KEY", help="check keys (or 'all') to mark as done")
+    ck.add_argument("--note", default="", help="what you checked (required with --done)")
+    ck.set_defaults(func=cmd_checks)
+
     st = ps.add_parser("style", help="set the redaction style")
     st.add_argument("project")
     st.add_argument("mode", choices=STYLE_MODES)
@@ -186,3 +197,33 @@ def cmd_style(args) -> int:
     s = _open(args)
     s.do(SetStyle(args.mode, args.margin, args.margin_px))
     return _done(s, f"style {args.mode}")
+
+
+def cmd_checks(args) -> int:
+    from ..review_checks import clip_checks, mark_done, open_checks
+    s = _open(args, "redact" if args.done else "view")
+    checks = clip_checks(s.project, s.source_path)
+    if args.done:
+        keys = [c.key for c in open_checks(checks)] if args.done == ["all"] else args.done
+        unknown = sorted(set(keys) - {c.key for c in checks})
+        if unknown:
+            raise ProjectError(f"no check {unknown[0]!r} in the project (see `bwv project checks`)",
+                               s.path)
+        if not keys:
+            print("no open checks")
+            return 0
+        try:
+            cmd = mark_done(keys, s.user, args.note, s.project)
+        except ValueError as e:
+            raise ProjectError(str(e), s.path) from None
+        s.do(cmd)
+        return _done(s, f"{len(keys)} check(s) marked done by {s.user}")
+    if args.json:
+        print(json.dumps([c.to_json() for c in checks], indent=1))
+        return 0
+    left = open_checks(checks)
+    print(f"{len(checks)} check(s), {len(left)} open")
+    for c in checks:
+        state = f"done by {c.done_by}: {c.note}" if c.done else "OPEN"
+        print(f"  [{state}] {c.key}\n      {c.message}")
+    return 0
