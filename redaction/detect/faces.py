@@ -68,6 +68,42 @@ def to_detections(boxes: np.ndarray, w: int, h: int, kind: str = "face",
 _EMPTY = np.zeros((0, 5), np.float32)
 log = logging.getLogger(__name__)
 
+
+# Close-up guard (ADR 0005, "False faces at close range"): a CenterFace box whose side
+# exceeds a third of the frame must look like a face: its score at least BIG_MIN_SCORE (the
+# coarse pass's own bar; 0.5 dropped a quarter of the real faces cut by the frame edge in
+# close-up crops of the EgoBlur clip), its width/height within BIG_ASPECT, and its five
+# landmarks (eyes, nose, mouth corners, given by the model relative to its unclipped box) in
+# a face's order and proportions. Profiles pass (their nose may lie outside the box).
+BIG_SIDE = 1 / 3
+BIG_MIN_SCORE = 0.4
+BIG_ASPECT = (0.5, 1.15)
+
+
+def closeup_plausible(boxes: np.ndarray, rel_lms: np.ndarray, w: int, h: int) -> np.ndarray:
+    """Mask of the rows of ``boxes`` (``[x1, y1, x2, y2, score]``) to keep: every box no
+    larger than :data:`BIG_SIDE` of the frame (``w`` x ``h``), and larger boxes that pass the
+    close-up guard. ``rel_lms``: ``(N, 5, 2)`` landmarks ``(x, y)`` relative to the box
+    (0..1 = inside): left eye, right eye, nose, left and right mouth corner."""
+    if len(boxes) == 0:
+        return np.zeros(0, bool)
+    bw = boxes[:, 2] - boxes[:, 0]
+    bh = np.maximum(boxes[:, 3] - boxes[:, 1], 1e-6)
+    big = np.maximum(bw / w, bh / h) > BIG_SIDE
+    if not big.any():
+        return np.ones(len(boxes), bool)
+    le, re, no, lm, rm = (rel_lms[:, k] for k in range(5))
+    eye_y = (le[:, 1] + re[:, 1]) / 2
+    mouth_y = (lm[:, 1] + rm[:, 1]) / 2
+    eye_dx = re[:, 0] - le[:, 0]
+    ok = ((boxes[:, 4] >= BIG_MIN_SCORE)
+          & (bw / bh >= BIG_ASPECT[0]) & (bw / bh <= BIG_ASPECT[1])
+          & (eye_y < no[:, 1]) & (no[:, 1] < mouth_y)            # eyes above nose above mouth
+          & (eye_dx > 0.1) & (eye_dx < 0.75)                      # eyes apart, left of right
+          & (rm[:, 0] - lm[:, 0] > 0.05)                          # (a profile's nose may stick out)
+          & (eye_y > 0.1) & (mouth_y < 0.95) & (mouth_y - eye_y > 0.15))
+    return ~big | ok
+
 # ----------------------------------------------------------------------------- CenterFace
 
 
@@ -85,6 +121,9 @@ class CenterFace:
     1.4-2x faster than cv2.dnn on 2 cores), ``"cv2"`` or ``"auto"`` (ort if importable).
     ``candidate_threshold``: when set (video), the non-coarse passes also report boxes from
     this score up, as candidates (``Detection.sure`` False) for the tracker to confirm.
+    ``guard``: drop boxes larger than a third of the frame that do not look like a face
+    (:func:`closeup_plausible`; without it the coarse pass was reported proposing cars and
+    pavement as faces in real wearable footage).
     """
 
     name = "centerface"
@@ -93,7 +132,8 @@ class CenterFace:
     def __init__(self, threshold: float = 0.3, scales=(1.0,), max_pixels: int = 2_100_000,
                  coarse: int | None = 240, coarse_threshold: float = 0.4, nms_iou: float = 0.3,
                  backend: str = "auto", threads: int | None = None, model_root=None,
-                 candidate_threshold: float | None = None):
+                 candidate_threshold: float | None = None, guard: bool = True):
+        self.guard = bool(guard)
         self.threshold = float(threshold)
         self.candidate_threshold = None if candidate_threshold is None else \
             min(float(candidate_threshold), self.threshold)
@@ -174,11 +214,12 @@ class CenterFace:
             blob[:, :, nh:, :] = 0
             blob[:, :, :, nw:] = 0
         blob[0, :, :nh, :nw] = img.transpose(2, 0, 1)
-        heat, scale, offset, _ = self._forward(blob)
-        return self._decode(heat[0, 0], scale[0], offset[0], nw, nh, sx, sy, thr)
+        heat, scale, offset, lms = self._forward(blob)
+        return self._decode(heat[0, 0], scale[0], offset[0], nw, nh, sx, sy, thr,
+                            lms[0] if self.guard else None)
 
     @staticmethod
-    def _decode(heat, scale, offset, nw, nh, sx, sy, thr) -> np.ndarray:
+    def _decode(heat, scale, offset, nw, nh, sx, sy, thr, lms=None) -> np.ndarray:
         ys, xs = np.nonzero(heat >= thr)
         if len(ys) == 0:
             return _EMPTY
@@ -186,11 +227,19 @@ class CenterFace:
         bw = np.exp(scale[1, ys, xs]) * 4.0
         cy = (ys + offset[0, ys, xs] + 0.5) * 4.0
         cx = (xs + offset[1, ys, xs] + 0.5) * 4.0
+        score = heat[ys, xs]
+        if lms is not None:     # the close-up guard, on the model's own (unclipped) box, so
+            # that a face cut by the frame edge keeps a face's shape; landmarks are (y, x)
+            # pairs relative to that box
+            rel = np.stack([lms[1::2][:, ys, xs].T, lms[0::2][:, ys, xs].T], axis=-1)
+            box = np.column_stack([cx - bw / 2, cy - bh / 2, cx + bw / 2, cy + bh / 2, score])
+            keep = closeup_plausible(box, rel, nw, nh)
+            bw, bh, cx, cy, score = bw[keep], bh[keep], cx[keep], cy[keep], score[keep]
         x1 = np.clip(cx - bw / 2, 0, nw) / sx
         y1 = np.clip(cy - bh / 2, 0, nh) / sy
         x2 = np.clip(cx + bw / 2, 0, nw) / sx
         y2 = np.clip(cy + bh / 2, 0, nh) / sy
-        return np.column_stack([x1, y1, x2, y2, heat[ys, xs]]).astype(np.float32)
+        return np.column_stack([x1, y1, x2, y2, score]).astype(np.float32)
 
     def raw(self, image: np.ndarray) -> np.ndarray:
         """``(N, 5)`` float32 ``[x1, y1, x2, y2, score]`` after NMS across all scales."""
