@@ -58,6 +58,7 @@ TARGETS = {"faces_wider": "target: cov >= 0.92 at <= 1 FP/img",
 
 def _face_ablations() -> dict:
     """Face configurations tried for ADR 0005 (name -> zero-argument builder)."""
+    from redaction.detect.extd import EXTD
     from redaction.detect.faces import BlazeFace, CenterFace, CombinedFaceDetector
     cf = CenterFace
     return {
@@ -80,6 +81,16 @@ def _face_ablations() -> dict:
         "union cf x1+x1.5+coarse240 0.3 + bf 0.7":
             lambda: CombinedFaceDetector([cf(threshold=0.3, scales=(1.0, 1.5), coarse=240),
                                           BlazeFace(threshold=0.7)]),
+        # EXTD-64 (preset thorough = extd 0.25 first, then cf from 0.5, then bf 0.7)
+        "extd x1, 0.2": lambda: EXTD(threshold=0.2),
+        "extd x1, 0.25": lambda: EXTD(threshold=0.25),
+        "extd x1, 0.5": lambda: EXTD(threshold=0.5),
+        "extd x1, 0.25, onnxruntime": lambda: EXTD(threshold=0.25, backend="ort"),
+        "union accurate + extd 0.4 (centerface first)":
+            lambda: CombinedFaceDetector([cf(threshold=0.3, scales=(1.0, 1.5), coarse=240),
+                                          BlazeFace(threshold=0.7), EXTD(threshold=0.4)]),
+        "centerface accurate passes, close-up guard off":
+            lambda: cf(threshold=0.3, scales=(1.0, 1.5), coarse=240, guard=False),
     }
 
 
@@ -205,6 +216,7 @@ def speed_table(builders: dict, sample: np.ndarray, reps: int = 7) -> dict:
 
 
 def _speed_configs() -> dict:
+    from redaction.detect.extd import EXTD
     from redaction.detect.faces import BlazeFace, CenterFace
     cfgs = {f"face preset={p}": (lambda p=p: build_detector(("face",), p)) for p in PRESETS}
     cfgs.update({
@@ -212,6 +224,8 @@ def _speed_configs() -> dict:
         "centerface x1 only, cv2.dnn": lambda: CenterFace(coarse=None, backend="cv2"),
         "centerface coarse240 only": lambda: CenterFace(scales=(), coarse=240),
         "blazeface whole frame": lambda: BlazeFace(threshold=0.7),
+        "extd x1 only, cv2.dnn": lambda: EXTD(backend="cv2"),
+        "extd x1 only, onnxruntime": lambda: EXTD(backend="ort"),
     })
     return cfgs
 
