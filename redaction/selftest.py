@@ -93,8 +93,10 @@ def check_models(ctx: _Ctx) -> str:
         raise RuntimeError(f"sha256 not in MODELS.md provenance: {', '.join(undocumented)}")
     kinds = available_kinds()
     ctx.detector = build_detector(kinds, "fast")
+    from .detect.extd import EXTD
+    EXTD()          # the stills preset's crowd face model (not in "fast") loads too
     return (f"{len(MODELS)} model file(s) match their sha256 and MODELS.md; "
-            f"detector for {', '.join(kinds)} loaded")
+            f"detector for {', '.join(kinds)} and EXTD-64 loaded")
 
 
 def check_encoders(ctx: _Ctx) -> str:
