@@ -122,9 +122,14 @@ def load_crops(kind: str, pose: bool = False) -> list[Crop]:
             for b in boxes:
                 if b.get("ignore"):
                     continue
-                atypical = b.get("attrs", {}).get("pose", 0) == 1
+                attrs = b.get("attrs", {})
+                atypical = attrs.get("pose", 0) == 1
                 if set_name == "faces_wider":
                     if pose != atypical or min(b["box"][2:]) < (12 if pose else 20):
+                        continue
+                    # heavily blurred or mostly hidden faces are left out: the scenes add
+                    # their own blur and occlusion, and those crops show no face to find
+                    if attrs.get("blur", 0) >= 2 or attrs.get("occlusion", 0) >= 2:
                         continue
                 picked.append(b)
             if not picked:

@@ -50,6 +50,11 @@ class TrackerSettings:
                                    # previous detection run (per second, so a 12.5 fps clip's moving
                                    # plate is not split into a new track every run)
     max_hold_growth: float = 1.0   # a held box grows at most this much (fraction of size, per side)
+    # frames on which the camera moves this fast (picture widths per second; 480 px/s at
+    # 1080p) blur small objects past what a detector finds: they do not count towards the
+    # hold or the pre-hold, which then last until hold_s of steadier picture ... up to max_hold_s
+    blind_speed: float = 0.25
+    max_hold_s: float = 4.0
     min_hits: int = 1              # detections needed to keep a track (1 = recall first)
     confirm_hits: int = 3          # ... when none of them is sure (candidates only, ADR 0008)
     residual_px: float = 2.0       # add an in-between keyframe when camera residual exceeds this
@@ -98,6 +103,9 @@ class Tracker:
         self.frame_size = frame_size    # (width, height): detections cut by the edge are restored
         self.s = settings
         self.hold_frames = max(1, int(round(max(0.5, settings.hold_s) * fps)))
+        self.max_hold_frames = max(self.hold_frames, int(round(settings.max_hold_s * fps)))
+        self.clear: dict[int, int] = {}          # frame -> count of steady (not blind) frames so far
+        self._clear = 0
         self.prefix = id_prefix
         self.live: list[_Live] = []
         self.done: list[_Live] = []
@@ -116,9 +124,35 @@ class Tracker:
     def track_count(self) -> int:
         return sum(1 for t in self.live + self.done if self._kept(t))
 
+    def _blind(self, rec: FrameRecord) -> bool:
+        if self.frame_size is None or rec.cut:
+            return False
+        from .camera import speed_px
+        W, H = self.frame_size
+        return speed_px(rec.motion, W, H) * self.fps / max(1, W) >= self.s.blind_speed
+
+    def held_long_enough(self, since: int, f: int) -> bool:
+        """Whether a track last detected on ``since`` has been held long enough on ``f``:
+        ``hold_s`` of steady picture (fast-pan frames, too blurred to detect on, do not
+        count), or ``max_hold_s`` in all."""
+        return (f - since >= self.max_hold_frames
+                or self.clear.get(f, self._clear) - self.clear.get(since, 0) >= self.hold_frames)
+
+    def _pre_hold_start(self, f: int) -> int:
+        """The first frame of a new track's pre-hold: back ``hold_s`` of steady picture (or
+        ``max_hold_s`` in all) before its first detection on ``f``, never before the shot."""
+        s, now = f, self.clear.get(f, self._clear)
+        while (s > self._shot_start and f - (s - 1) <= self.max_hold_frames
+               and now - self.clear.get(s - 1, 0) <= self.hold_frames):
+            s -= 1
+        return s
+
     def update(self, rec: FrameRecord) -> None:
         f = rec.frame
         self.path.add(f, rec.motion, rec.cut or self._shot_start is None)
+        if not self._blind(rec):
+            self._clear += 1
+        self.clear[f] = self._clear
         self.last_frame = f
         if self._shot_start is None:
             self._shot_start = f
@@ -134,7 +168,7 @@ class Tracker:
         # end tracks held for too long
         still = []
         for t in self.live:
-            (self.done if f - t.last_frame >= self.hold_frames else still).append(t)
+            (self.done if self.held_long_enough(t.last_frame, f) else still).append(t)
         self.live = still
 
     def lost_in_view(self, width: int, height: int) -> bool:
@@ -210,7 +244,7 @@ class Tracker:
                 continue
             self._n += 1
             # fail-secure pre-hold: the object may have been missed on earlier detection frames
-            start = max(self._shot_start, f - self.hold_frames)
+            start = self._pre_hold_start(f)
             t = _Live(f"{self.prefix}{self._n}", d.kind, {f: tuple(float(v) for v in d.box)},
                       {f: float(d.score)}, f, hits=1, first_frame=start,
                       sure=getattr(d, "sure", True))
@@ -237,10 +271,35 @@ class Tracker:
                 h = ph
         return (x, y, w, h)
 
+    def _restore_previous(self, t: _Live, box: Box) -> None:
+        """The track's previous detection was cut by the edge (an object coming in) and this
+        one is bigger: give the previous box the new size, extending past the edge, before
+        the motion is measured from it (else the object seems to move and shrink)."""
+        if self.frame_size is None:
+            return
+        W, H = self.frame_size
+        x, y, w, h = t.last_box
+        scale = self.path.relative(t.last_frame, self.last_frame)
+        s = float(np.hypot(scale[0, 0], scale[1, 0]))
+        nw, nh = box[2] / s, box[3] / s
+        if nw > w:
+            if x <= 1:
+                x, w = x + w - nw, nw
+            elif x + w >= W - 1:
+                w = nw
+        if nh > h:
+            if y <= 1:
+                y, h = y + h - nh, nh
+            elif y + h >= H - 1:
+                h = nh
+        t.boxes[t.last_frame] = (x, y, w, h)
+
     def _extend(self, t: _Live, f: int, d) -> None:
         gap = f - t.last_frame
+        box = self._unclip(t, f, tuple(float(v) for v in d.box))
+        self._restore_previous(t, box)
         c0, s0 = self._world(t, t.last_frame)
-        t.boxes[f] = self._unclip(t, f, tuple(float(v) for v in d.box))
+        t.boxes[f] = box
         if gap > 0:
             c1, s1 = self._world(t, f)
             t.velocity = 0.5 * t.velocity + 0.5 * (c1 - c0) / gap
@@ -304,7 +363,9 @@ class Tracker:
         kfs[last] = t.boxes[last]
         # fail-secure hold: follow the camera and the object's own motion, margin growing
         cut_after = min([c for c in self.cuts if c > last], default=None)
-        end = min(last + self.hold_frames, self.last_frame)
+        end = last
+        while end < self.last_frame and not self.held_long_enough(last, end):
+            end += 1
         if cut_after is not None:
             end = min(end, cut_after - 1)
         c, size = world[last]

@@ -158,3 +158,50 @@ def test_the_detector_runs_more_often_while_the_camera_pans_fast(tmp_path):
     run_job(detect_job(pan, DetectSettings(kinds=("face",), every=6, adaptive=False),
                        detector=det, use_cache=False))
     assert det.calls == 6                        # --no-adaptive: the fixed cadence
+
+
+def _track_direct(frames, motion, det_at, frame_size=(W, H), **settings):
+    from redaction.detect.base import Detection
+    from redaction.track import FrameRecord, Tracker, TrackerSettings
+    tr = Tracker(FPS, TrackerSettings(**settings), frame_size=frame_size)
+    for f in range(frames):
+        b = det_at(f)
+        tr.update(FrameRecord(f, motion(f), False,
+                              None if f % 6 else ([] if b is None else [Detection("face", b, 0.9)])))
+    return tr.finish()
+
+
+def test_a_box_cut_by_the_edge_on_entry_gets_the_full_size_of_the_next_detection():
+    """A 40-px face walks in from the right edge: its first detection is only the visible
+    20 px; interpolating from that shrank and shifted every box up to the next detection."""
+    def det(f):
+        x = 300 - 4 * f
+        return (float(x), 100.0, float(min(40, W - x)), 40.0)
+    (t,) = _track_direct(30, lambda f: (0.0, 0.0), det)
+    assert t.box_at(0)[2] == pytest.approx(40, abs=0.5)
+    for f in range(0, 30):
+        x = 300 - 4 * f
+        b = t.box_at(f)
+        assert b[0] <= x + 0.5 and b[0] + b[2] >= x + 40 - 0.5, (f, b)
+
+
+def test_the_hold_lasts_through_a_fast_pan_that_blurs_the_object():
+    """The wearer turns back and forth fast (600 px/s, 1.9 picture widths a second) for 2 s:
+    the face, found on frames 0 and 6, is too blurred to be found again until the camera
+    steadies. The hold's clock runs only on steady frames, so the face is covered
+    throughout, with the box following the camera, and for hold_s after."""
+    def pan(f):
+        if 7 <= f < 67:
+            return (20.0 if (f - 7) // 10 % 2 == 0 else -20.0, 0.0)
+        return (0.0, 0.0)
+    cam_x = np.cumsum([pan(f)[0] for f in range(120)])
+    det = lambda f: (150.0, 100.0, 30.0, 30.0) if f <= 6 else None  # noqa: E731
+    (t,) = _track_direct(120, pan, det, hold_s=1.0)
+    assert t.last_frame >= 66 + 30
+    for f in range(7, 97):
+        x = 150 + cam_x[f] - cam_x[6]
+        b = t.box_at(f)
+        assert b[0] <= x and b[0] + b[2] >= x + 30, (f, b, x)
+    # steady camera: the usual 1 s hold
+    (t2,) = _track_direct(120, lambda f: (0.0, 0.0), det, hold_s=1.0)
+    assert t2.last_frame == 6 + 30
