@@ -90,8 +90,15 @@ class PlateDataset:
 
     def __init__(self, real, size: int = 384, length: int = 10000, p_synth: float = 0.6,
                  p_procedural: float = 0.08, p_distract: float = 0.4, seed: int = 0,
-                 p_osd: float = 0.0, p_badge: float = 0.0):
+                 p_osd: float = 0.0, p_badge: float = 0.0, p_small: float = 0.0,
+                 p_motion: float = 0.0, p_dark: float = 0.0, scale_min: float = 0.5,
+                 scale_max: float = 2.2):
         self.real, self.size, self.length = real, size, length
+        # small-plate fine-tune (issue 12): synthetic plates 8-40 px wide (p_small), linear
+        # motion blur (p_motion), dark frames (p_dark), photos scaled from scale_min; at
+        # their defaults they draw nothing from the random stream (old configs unchanged)
+        self.p_small, self.p_motion, self.p_dark = p_small, p_motion, p_dark
+        self.scale_min, self.scale_max = scale_min, scale_max
         self.p_synth, self.p_procedural, self.seed = p_synth, p_procedural, seed
         self.p_distract, self.p_osd, self.p_badge = p_distract, p_osd, p_badge
         self._rng = None
@@ -140,7 +147,10 @@ class PlateDataset:
         ign = list(ign)
         if rng.random() < self.p_synth:
             for _ in range(int(rng.integers(1, 4))):
-                wpx = math.exp(rng.uniform(math.log(10), math.log(S * 0.75)))
+                if self.p_small > 0 and rng.random() < self.p_small:
+                    wpx = math.exp(rng.uniform(math.log(8), math.log(40)))
+                else:
+                    wpx = math.exp(rng.uniform(math.log(10), math.log(S * 0.75)))
                 c = (rng.uniform(0, S), rng.uniform(0, S))
                 ph = wpx * 0.5
                 cand = (c[0] - wpx * 0.6, c[1] - ph * 0.6, wpx * 1.2, ph * 1.2)
@@ -177,6 +187,10 @@ class PlateDataset:
                 negatives.extend((float(S - x - w) if flip else float(x), float(y), float(w), float(h))
                                  for x, y, w, h in blocks)
         img = self._photometric(img, rng)
+        if self.p_motion > 0 and rng.random() < self.p_motion:
+            img = motion_blur(img, rng)
+        if self.p_dark > 0 and rng.random() < self.p_dark:
+            img = darken(img, rng)
         if (rng.random() < 0.5) if flip is None else flip:
             img = img[:, ::-1].copy()
             boxes = [(S - x - w, y, w, h) for x, y, w, h in boxes]
@@ -191,7 +205,7 @@ class PlateDataset:
         im = decode(buf)
         H, W = im.shape[:2]
         # scale relative to the stored (<= 640 px) photo: plates from 0.5x to 2.2x
-        s = math.exp(rng.uniform(math.log(0.5), math.log(2.2)))
+        s = math.exp(rng.uniform(math.log(self.scale_min), math.log(self.scale_max)))
         s *= 640 / max(H, W)
         if len(boxes) and rng.random() < 0.6:
             b = boxes[int(rng.integers(0, len(boxes)))]
@@ -232,6 +246,23 @@ class PlateDataset:
         if rng.random() < 0.05:
             img = np.repeat(cv2.cvtColor(img, cv2.COLOR_RGB2GRAY)[..., None], 3, 2)
         return img
+
+
+def motion_blur(img, rng):
+    """A linear motion blur of 3-9 px, mostly near horizontal (a walking wearer's camera)."""
+    L = int(rng.integers(3, 10))
+    ang = rng.uniform(-30, 30) + (90 if rng.random() < 0.25 else 0)
+    k = np.zeros((L, L), np.float32)
+    k[L // 2, :] = 1
+    k = cv2.warpAffine(k, cv2.getRotationMatrix2D(((L - 1) / 2, (L - 1) / 2), ang, 1), (L, L))
+    return cv2.filter2D(img, -1, k / max(1e-6, float(k.sum())))
+
+
+def darken(img, rng):
+    """Dusk / shade: a gamma, a gain and sensor noise."""
+    x = (img.astype(np.float32) / 255) ** rng.uniform(1.3, 2.4) * rng.uniform(0.35, 0.8) * 255
+    x += rng.normal(0, rng.uniform(2, 7), x.shape)
+    return np.clip(x, 0, 255).astype(np.uint8)
 
 
 def _overlap(a, b) -> bool:

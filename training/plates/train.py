@@ -30,10 +30,18 @@ from model import REG_MAX, REG_MIN, STRIDE, PlateNet, decode_torch  # noqa: E402
 
 CONFIG = dict(size=320, batch=32, iters=3000, lr=2e-3, weight_decay=5e-5, warmup=200,
               ema=0.998, p_synth=0.6, p_procedural=0.08, p_distract=0.4, reg_weight=5.0, seed=0, val_side=640,
-              p_osd=0.0, p_badge=0.0)
+              p_osd=0.0, p_badge=0.0, p_small=0.0, p_motion=0.0, p_dark=0.0, scale_min=0.5,
+              scale_max=2.2, freeze_bn=0)
 # fine-tune from --init: short, lower lr, short warm-up, faster EMA; burned-in OSD text
 # (timestamps, device IDs) on half the samples, half the pasted negatives badges/emblems/signs
 FINETUNE = dict(iters=400, batch=16, lr=4e-4, warmup=30, ema=0.99, p_osd=0.5, p_badge=0.5, seed=1)
+# --recipe small (issue 12): fine-tune for plates 8-40 px wide in the network's input, as
+# wide body-worn frames give: more small synthetic plates, photos scaled down further,
+# linear motion blur and dark frames; BatchNorm frozen (an --init rebuilt from the ONNX
+# file by onnx_to_checkpoint.py has it folded). 200 x 16 samples: ~17 CPU-min (2 cores).
+FINETUNE_SMALL = dict(FINETUNE, iters=200, p_osd=0.3, p_small=0.6, p_motion=0.35, p_dark=0.3,
+                      scale_min=0.3, freeze_bn=1, seed=2)
+RECIPES = {"osd": FINETUNE, "small": FINETUNE_SMALL}
 
 
 def focal_loss(logits, gt, mask):
@@ -82,6 +90,15 @@ class Ema:
                 self.state[k].copy_(v)
 
 
+def train_mode(model, freeze_bn: bool):
+    """model.train(), with every BatchNorm kept in eval mode when ``freeze_bn``."""
+    model.train()
+    if freeze_bn:
+        for m in model.modules():
+            if isinstance(m, torch.nn.BatchNorm2d):
+                m.eval()
+
+
 def letterbox(img: np.ndarray, side: int):
     """Scale so the longer side is ``side``, pad right/bottom to a multiple of 32."""
     import cv2
@@ -114,7 +131,7 @@ def coverage_eval(model, real, device, side, thresholds=(0.2, 0.3, 0.4, 0.5, 0.6
                                         [float(v) for v in b[:, 4]], min(thresholds), 0.5)
                 b = b[np.array(keep, int).reshape(-1)]
             preds.append((img.shape[:2], gt, b))
-    model.train()
+    train_mode(model, getattr(model, "_freeze_bn", False))
     res = {}
     for t in thresholds:
         hit = n = fp = 0
@@ -146,11 +163,13 @@ def main() -> None:
                     help="stop after this many iterations (timing runs); the schedule keeps the full length")
     ap.add_argument("--init", default=None,
                     help="start from this checkpoint's weights (fine-tune; the FINETUNE overrides apply)")
+    ap.add_argument("--recipe", choices=sorted(RECIPES), default="osd",
+                    help="the overrides applied with --init (default osd: the FINETUNE set)")
     for k, v in CONFIG.items():
         ap.add_argument("--" + k.replace("_", "-"), type=type(v), default=None,
                         help=f"default {v}" + (f", {FINETUNE[k]} with --init" if k in FINETUNE else ""))
     a = ap.parse_args()
-    cfg = {**CONFIG, **(FINETUNE if a.init else {})}
+    cfg = {**CONFIG, **(RECIPES[a.recipe] if a.init else {})}
     cfg.update({k: getattr(a, k) for k in CONFIG if getattr(a, k) is not None})
     out = Path(a.out)
     out.mkdir(parents=True, exist_ok=True)
@@ -175,7 +194,8 @@ def main() -> None:
     ds = PlateDataset(train_real, size=cfg["size"], length=cfg["iters"] * cfg["batch"],
                       p_synth=cfg["p_synth"], p_procedural=cfg["p_procedural"],
                       p_distract=cfg["p_distract"], seed=cfg["seed"], p_osd=cfg["p_osd"],
-                      p_badge=cfg["p_badge"])
+                      p_badge=cfg["p_badge"], p_small=cfg["p_small"], p_motion=cfg["p_motion"],
+                      p_dark=cfg["p_dark"], scale_min=cfg["scale_min"], scale_max=cfg["scale_max"])
     dl = torch.utils.data.DataLoader(ds, batch_size=cfg["batch"], num_workers=workers, shuffle=False,
                                      pin_memory=device.type == "cuda", drop_last=True,
                                      persistent_workers=False, prefetch_factor=4 if workers else None)
@@ -186,6 +206,8 @@ def main() -> None:
         log(f"init from {a.init} (sha256 {hashlib.sha256(Path(a.init).read_bytes()).hexdigest()[:16]}..., "
             f"{ck.get('iters')} iterations)")
     model = model.to(device)
+    model._freeze_bn = bool(cfg["freeze_bn"])
+    train_mode(model, model._freeze_bn)
     init_state = {k: v.detach().cpu().clone() for k, v in model.state_dict().items()} if a.init else None
     log(f"PlateNet {sum(p.numel() for p in model.parameters()) / 1e6:.3f} M parameters")
     opt = torch.optim.AdamW(model.parameters(), lr=cfg["lr"], weight_decay=cfg["weight_decay"])
