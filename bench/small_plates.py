@@ -84,7 +84,8 @@ def build(spec: str):
         ov = {}
         for item in filter(None, kv.split(";")):
             k, v = item.split("=")
-            ov[k] = tuple(json.loads(x) for x in v.split("+")) if "+" in v or k.endswith("sides") else json.loads(v)
+            ov[k] = None if v == "null" else tuple(json.loads(x) for x in v.split("+")) \
+                if "+" in v or k.endswith("sides") else json.loads(v)
         return build_plates(name, **ov)
     if spec in PLATE_PRESETS:
         return build_plates(spec)
@@ -137,6 +138,12 @@ def main(argv=None) -> int:
     ap.add_argument("--eval", type=Path, default=ss.SHARED / "eval")
     ap.add_argument("--json", type=Path, default=None)
     ap.add_argument("--misses", action="store_true", help="print every missed plate")
+    ap.add_argument("--timing", type=int, default=0, metavar="R",
+                    help="also time every config R times on 2 sharp frames per size, interleaved, "
+                         "and report the median time per frame as a ratio against the first config")
+    ap.add_argument("--before-model", default=None,
+                    help="the plate_detector.onnx that 'before' runs (default: the registered one); "
+                         "for comparing against a replaced model in the same run")
     a = ap.parse_args(argv)
     sys.path.insert(0, str(a.eval))
     import score_detections as sd
@@ -144,6 +151,8 @@ def main(argv=None) -> int:
     from redaction.model import Style
     global BEFORE
     BEFORE = _before_overrides()
+    if a.before_model:
+        BEFORE["model_file"] = a.before_model
     style = Style()
     names = [c for c in a.configs.split(",") if c]
     dets = {}
@@ -201,12 +210,16 @@ def main(argv=None) -> int:
 
     ref = names[0]
     summary = {}
+    if not n_frames:
+        dets_scored = {}
+    else:
+        dets_scored = dets
     print(f"\n{n_frames} frames x {a.plates} plates; coverage recall of the product's boxes "
           f"(n plates) / FP per frame; time ratio against '{ref}' (same frames, interleaved)")
     bks = [bucket(lo + 0.5) for lo, _ in BUCKETS]
     print(f"\n{'config':<34} {'all >=1.5%':>12} " + " ".join(f"{b:>12}" for b in bks) + f" {'FP/img':>7} {'s/frame':>8} {'ratio':>6}")
     tref = {sz: np.median([t for s, t in times[ref] if s == sz]) for sz, _ in times[ref]} if ref in times else {}
-    for name in dets:
+    for name in dets_scored:
         r = rows[name]
         W_of = {f"{w}x{h}": w for w, h in sizes}
         tgt = rec(c for sz, cd, w, c in r if w >= TARGET_FRAC * W_of[sz] - 0.5)
@@ -222,7 +235,7 @@ def main(argv=None) -> int:
         keys = [f"{w}x{h}" for w, h in sizes] if idx == 0 else conds
         print(f"\nby {what}: recall (n) / FP per frame" + (" / time ratio" if idx == 0 else ""))
         print(f"{'config':<34} " + " ".join(f"{k:>24}" for k in keys))
-        for name in dets:
+        for name in dets_scored:
             cells = []
             for k in keys:
                 rr = rec(c for *kk, w, c in rows[name] if kk[idx] == k)
@@ -242,6 +255,30 @@ def main(argv=None) -> int:
                   f"{np.mean([n for *_, n in still_rows[name]]):.2f}")
     else:
         print("\neval stills with a plate of 1.5-4 % of their width at native size: none in plates_us / plates_eu")
+    if a.timing:
+        bgs, pl = ss.Backgrounds(), ss.EvalPlates()
+        print(f"\ntiming: median s/frame over {a.timing} interleaved repeats x 2 frames per size "
+              f"(ratio against '{ref}')")
+        print(f"{'config':<34} " + " ".join(f"{f'{w}x{h}':>16}" for w, h in sizes))
+        tim = defaultdict(lambda: defaultdict(list))
+        for W, H in sizes:
+            ims = [ss.make_frame((W, H), "sharp", 100 + k, bgs, pl, a.plates)[0] for k in range(2)]
+            for d in dets.values():
+                d(ims[0])                                   # warm-up at this size
+            for _ in range(a.timing):
+                for name, d in dets.items():
+                    t = time.perf_counter()
+                    for im in ims:
+                        d(im)
+                    tim[name][f"{W}x{H}"].append((time.perf_counter() - t) / len(ims))
+        for name in dets:
+            cells = []
+            for W, H in sizes:
+                k = f"{W}x{H}"
+                m, m0 = float(np.median(tim[name][k])), float(np.median(tim[ref][k]))
+                cells.append(f"{m:7.3f} ({m / m0:4.2f}x)")
+                summary.setdefault(name, {}).setdefault("timing", {})[k] = {"s": m, "ratio": m / m0}
+            print(f"{name:<34} " + " ".join(f"{c:>16}" for c in cells))
     print(f"\nload average: {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores; {time.time() - t_all:.0f} s")
     if a.json:
         a.json.parent.mkdir(parents=True, exist_ok=True)

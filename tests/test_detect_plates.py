@@ -160,3 +160,48 @@ def test_plate_boxes_inside_a_face_are_dropped_by_the_combined_detector():
     unsure = Detection("face", face.box, 0.2, sure=False)
     out = MultiDetector([Fixed("face", [unsure]), Fixed("plate", [mouth])])(img)
     assert mouth in out
+
+
+def _wide_scene(synth, seed, style, size=(1440, 2560), frac=0.02):
+    """A wide frame (procedural background) with one plate ``frac`` of its width, pasted with
+    the renderer's random perspective, light and blur (the training compositor)."""
+    rng = np.random.default_rng(seed)
+    H, W = size
+    img = synth.procedural_background(rng, H, W)
+    plate, _ = synth.render_plate(rng, style)
+    centre = (rng.uniform(0.2, 0.8) * W, rng.uniform(0.5, 0.85) * H)
+    return img, synth.paste_plate(img, plate, rng, frac * W, centre)
+
+
+def _covered(dets, box, share=0.8):
+    """``box`` is >= ``share`` covered by the union of the detections (README metric)."""
+    x, y, w, h = box
+    m = np.zeros((int(np.ceil(h)) + 1, int(np.ceil(w)) + 1), bool)
+    for d in dets:
+        dx, dy, dw, dh = d.box
+        m[max(0, int(dy - y)):max(0, int(np.ceil(dy + dh - y))), max(0, int(dx - x)):max(0, int(np.ceil(dx + dw - x)))] = True
+    return m[:int(round(h)), :int(round(w))].mean() >= share
+
+
+def test_default_preset_finds_a_plate_of_2_percent_of_a_wide_frame(synth):
+    """Issue 12: a flat EU plate 2 % of a 2560x1440 frame's width (51x11 px). At 960 px long
+    side (the old 'accurate' passes, 640 + 960) it is 19x4 px and was missed; the wide-frame
+    pass at 1280 finds it."""
+    img, box = _wide_scene(synth, 102, "eu")
+    assert 45 < box[2] < 56 and box[3] < 14
+    det = build_detector(("plate",))                      # the default preset
+    assert _covered(det(img), box), (box, [(d.box, d.score) for d in det(img)])
+    old = build_plates("accurate", wide_sides=None)       # the passes before issue 12
+    assert not _covered(old(img), box)
+
+
+def test_wide_sides_apply_only_to_wide_frames():
+    from redaction.detect.plates import PLATE_PRESETS, MultiScalePlateDetector
+    det = build_plates("accurate", verify=False)
+    assert isinstance(det, MultiScalePlateDetector)
+    assert det.sides_for(720, 1280) == (640, 960)         # 720p and smaller: as before
+    assert det.sides_for(1080, 1920) == (1280,)
+    assert det.sides_for(1920, 2560) == (1280,)
+    th = build_plates("thorough", verify=False)
+    assert th.sides_for(1440, 2560) == (640, 2560) and th.sides_for(480, 640) == (640, 960)
+    assert "thorough" in PLATE_PRESETS
