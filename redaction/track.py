@@ -49,7 +49,7 @@ class TrackerSettings:
     gate_px_per_s: float = 480.0   # ... or an unknown motion of this many px per second since the
                                    # previous detection run (per second, so a 12.5 fps clip's moving
                                    # plate is not split into a new track every run)
-    max_hold_growth: float = 1.0   # a held box grows at most this much (fraction of size, per side)
+    max_hold_growth: float = 0.75  # a held box grows at most this much (fraction of size, per side)
     # frames on which the camera moves this fast (picture widths per second; 480 px/s at
     # 1080p) blur small objects past what a detector finds: they do not count towards the
     # hold or the pre-hold, which then last until hold_s of steadier picture ... up to max_hold_s
@@ -131,18 +131,24 @@ class Tracker:
         W, H = self.frame_size
         return speed_px(rec.motion, W, H) * self.fps / max(1, W) >= self.s.blind_speed
 
-    def held_long_enough(self, since: int, f: int) -> bool:
+    def held_long_enough(self, since: int, f: int, sure: bool = True) -> bool:
         """Whether a track last detected on ``since`` has been held long enough on ``f``:
         ``hold_s`` of steady picture (fast-pan frames, too blurred to detect on, do not
-        count), or ``max_hold_s`` in all."""
+        count), or ``max_hold_s`` in all. A track of candidates only (``sure`` False) gets the
+        plain ``hold_s``: what the detector doubted is not held through a pan."""
+        if not sure:
+            return f - since >= self.hold_frames
         return (f - since >= self.max_hold_frames
                 or self.clear.get(f, self._clear) - self.clear.get(since, 0) >= self.hold_frames)
 
-    def _pre_hold_start(self, f: int) -> int:
+    def _pre_hold_start(self, f: int, shot_start: int, sure: bool = True) -> int:
         """The first frame of a new track's pre-hold: back ``hold_s`` of steady picture (or
-        ``max_hold_s`` in all) before its first detection on ``f``, never before the shot."""
+        ``max_hold_s`` in all; plain ``hold_s`` when not ``sure``) before its first detection
+        on ``f``, never before the shot's first frame."""
+        if not sure:
+            return max(shot_start, f - self.hold_frames)
         s, now = f, self.clear.get(f, self._clear)
-        while (s > self._shot_start and f - (s - 1) <= self.max_hold_frames
+        while (s > shot_start and f - (s - 1) <= self.max_hold_frames
                and now - self.clear.get(s - 1, 0) <= self.hold_frames):
             s -= 1
         return s
@@ -168,7 +174,7 @@ class Tracker:
         # end tracks held for too long
         still = []
         for t in self.live:
-            (self.done if self.held_long_enough(t.last_frame, f) else still).append(t)
+            (self.done if self.held_long_enough(t.last_frame, f, t.sure) else still).append(t)
         self.live = still
 
     def lost_in_view(self, width: int, height: int) -> bool:
@@ -244,9 +250,9 @@ class Tracker:
                 continue
             self._n += 1
             # fail-secure pre-hold: the object may have been missed on earlier detection frames
-            start = self._pre_hold_start(f)
+            # (the first frame is settled in _to_track, once the track's sureness is known)
             t = _Live(f"{self.prefix}{self._n}", d.kind, {f: tuple(float(v) for v in d.box)},
-                      {f: float(d.score)}, f, hits=1, first_frame=start,
+                      {f: float(d.score)}, f, hits=1, first_frame=self._shot_start,
                       sure=getattr(d, "sure", True))
             self.live.append(t)
 
@@ -331,7 +337,9 @@ class Tracker:
         frames = sorted(t.boxes)
         kfs: dict[int, Box] = {}
         first, last = frames[0], frames[-1]
+        t.first_frame = self._pre_hold_start(first, t.first_frame, t.sure)
         world = {f: self._world(t, f) for f in frames}
+        vmax = self.hold_frames     # the object's own motion is extrapolated for hold_s at most
         # pre-hold before the first detection: extrapolated back along the track's own
         # motion in the world, mapped through the camera, margin growing with the time
         if t.first_frame < first:
@@ -346,7 +354,7 @@ class Tracker:
                 dt = j - first
                 grow = 0.1 + self._hold_grow(_speed_of(t, v0), dt)
                 sz = size * math.exp(float(np.clip(r0 * dt, -0.7, 0.7)))
-                kfs[j] = self.path.from_world(j, c + v0 * dt, sz, grow, ref=first)
+                kfs[j] = self.path.from_world(j, c + v0 * max(dt, -vmax), sz, grow, ref=first)
         for a, b in zip(frames, frames[1:]):
             kfs[a] = t.boxes[a]
             (ca, sa), (cb, sb) = world[a], world[b]
@@ -364,7 +372,7 @@ class Tracker:
         # fail-secure hold: follow the camera and the object's own motion, margin growing
         cut_after = min([c for c in self.cuts if c > last], default=None)
         end = last
-        while end < self.last_frame and not self.held_long_enough(last, end):
+        while end < self.last_frame and not self.held_long_enough(last, end, t.sure):
             end += 1
         if cut_after is not None:
             end = min(end, cut_after - 1)
@@ -372,7 +380,8 @@ class Tracker:
         for j in range(last + 1, end + 1):
             dt = j - last
             sz = size * math.exp(float(np.clip(t.size_rate * dt, -0.7, 0.7)))
-            kfs[j] = self.path.from_world(j, c + t.velocity * dt, sz, self._hold_grow(t, dt), ref=last)
+            kfs[j] = self.path.from_world(j, c + t.velocity * min(dt, vmax), sz,
+                                          self._hold_grow(t, dt), ref=last)
         keys = [Keyframe(f, tuple(round(v, 2) for v in kfs[f])) for f in sorted(kfs)]
         return Track(id=t.id, kind=t.kind, origin="auto", status="pending", reason="",
                      keyframes=_thin(keys, self.s.residual_px / 2, set(frames)),
