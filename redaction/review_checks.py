@@ -68,8 +68,8 @@ def _lost_in_view(t: Track, frames: int, width: int, height: int, fps: float) ->
         return None
     last_det = max(t.scores)
     end = t.last_frame
-    if end <= last_det or last_det >= frames - 2:
-        return None              # ended on a detection (a cut) or at the clip's end
+    if end <= last_det or last_det >= frames - 2 or end >= frames - 1:
+        return None              # ended on a detection (a cut), or held to the clip's end
     box_det, box_end = t.box_at(last_det), t.box_at(end)
     if box_det is None or box_end is None:
         return None
@@ -105,9 +105,9 @@ def review_checks(project: Project, frames: int, width: int, height: int,
     for t in project.tracks:
         if t.origin != "auto" or t.status in ("rejected", "keep_clear"):
             continue
-        for c in (_low_confidence(t), _lost_in_view(t, frames, width, height, fps)):
-            if c is None:
-                continue
+        # one check a track: a low-confidence track is looked at as a whole anyway
+        c = _low_confidence(t) or _lost_in_view(t, frames, width, height, fps)
+        if c is not None:
             d = done.get(c.key)
             if isinstance(d, dict):
                 c = Check(**{**c.__dict__, "done_by": str(d.get("by", "")),

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 from PySide6.QtCore import QSize, Qt, Signal
-from PySide6.QtGui import QIcon, QImage, QPixmap
+from PySide6.QtGui import QBrush, QColor, QIcon, QImage, QPixmap
 from PySide6.QtWidgets import (QAbstractItemView, QComboBox, QGridLayout, QGroupBox, QHBoxLayout,
                                QHeaderView, QLabel, QMenu, QProgressBar, QSizePolicy, QSpinBox,
                                QTableWidget, QTableWidgetItem, QToolButton, QVBoxLayout, QWidget)
@@ -177,8 +177,10 @@ class ReviewPanel(QWidget):
         sel_row = -1
         for r, t in enumerate(tracks):
             conf = t.mean_score()
+            low = "low_confidence" in t.flags
             vals = ["", t.id, t.kind, f"{t.first_frame}–{t.last_frame}",
-                    "" if conf is None else f"{conf:.2f}", STATUS_LABEL.get(t.status, t.status), t.reason]
+                    ("" if conf is None else f"{conf:.2f}") + (" low" if low else ""),
+                    STATUS_LABEL.get(t.status, t.status), t.reason]
             for c, v in enumerate(vals):
                 it = QTableWidgetItem(v)
                 if c == 0:
@@ -186,6 +188,10 @@ class ReviewPanel(QWidget):
                     if ic is not None:
                         it.setIcon(ic)
                 it.setData(Qt.UserRole, t.id)
+                if c == 4 and low:
+                    it.setForeground(QBrush(QColor("#c62828")))
+                    it.setToolTip("Low confidence: only candidates (below the detector's threshold "
+                                  "or doubted by the plate verifier). Look before deciding.")
                 self.table.setItem(r, c, it)
             if self.doc and t.id == self.doc.selected:
                 sel_row = r

@@ -75,8 +75,9 @@ def build_faces(preset: str = DEFAULT_PRESET, candidates: bool = False, **overri
 
 def build_plates(preset: str = DEFAULT_PRESET, candidates: bool = False, **overrides) -> Detector:
     """The number-plate detector of ``preset`` (redaction/detect/plates.py): proposals
-    checked by the verifier. ``candidates`` (video): boxes the verifier doubts, but not
-    much, are reported as candidates for the tracker to confirm (ADR 0011)."""
+    checked by the verifier. ``candidates`` (video): every proposal the verifier does not
+    confirm is reported as a candidate, with its fused score, for the tracker to confirm
+    when it recurs or continues a track (recall first; ADR 0011)."""
     from .plates import build_plates as _build
     return _build(_check_preset(preset), candidates=candidates, **overrides)
 
