@@ -31,11 +31,16 @@ def register(sub) -> None:
                    help=f"detector preset (default: {DEFAULT_PRESET} for a clip, {STILLS_PRESET} "
                         "for images: slower, finds more small faces; docs/adr/0005)")
     p.add_argument("--every", type=int, default=None,
-                   help="run the detector on every k-th frame, tracking in between "
-                        "(default: about 5 runs per second of video, every 6th frame at 30 fps)")
+                   help="run the detector on every k-th frame at rest, tracking in between "
+                        "(default: about 5 runs per second of video, every 6th frame at 30 fps; "
+                        "more often while the camera pans fast or a track is lost in view)")
+    p.add_argument("--fixed-cadence", action="store_true",
+                   help="run the detector on every k-th frame only, not more often while the "
+                        "camera pans fast or a track is lost in view (faster, fewer finds)")
     p.add_argument("--hold", type=float, default=1.0,
-                   help="seconds a track is held after its last detection and before its first "
-                        "(fail-secure; min 0.5; default 1.0)")
+                   help="seconds of steady picture a track is held after its last detection and "
+                        "before its first (fail-secure; min 0.5; default 1.0; fast-pan frames do "
+                        "not count, up to 4 s in all)")
     p.add_argument("--from", dest="start", help="first frame or time (N, #N, SS.s, HH:MM:SS:FF)")
     p.add_argument("--to", dest="end", help="last frame or time")
     p.add_argument("--margin", type=float, default=Style().margin,
@@ -130,7 +135,8 @@ def _clip(inp: Path, detector, kinds, args, user) -> int:
     except ValueError as e:
         raise BwvError(f"bad --from/--to: {e}") from None
     settings = DetectSettings(kinds=kinds, preset=args.preset, every=None if args.every is None else max(1, args.every),
-                              hold_s=max(0.5, args.hold), first=first or 0, last=last)
+                              hold_s=max(0.5, args.hold), first=first or 0, last=last,
+                              adaptive=not args.fixed_cadence)
     session = None
     if args.project:
         pp = Path(args.project)
