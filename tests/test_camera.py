@@ -205,3 +205,31 @@ def test_the_hold_lasts_through_a_fast_pan_that_blurs_the_object():
     # steady camera: the usual 1 s hold
     (t2,) = _track_direct(120, lambda f: (0.0, 0.0), det, hold_s=1.0)
     assert t2.last_frame == 6 + 30
+
+
+def test_extra_runs_while_panning_stay_within_the_budget():
+    """A 20 s clip panning fast the whole time: the adaptive cadence adds at most 30 % of
+    the fixed cadence's runs (plus a 10-run start credit), and spends them early, where the
+    pan starts; a resumed run (records replayed) decides the same frames."""
+    from redaction.detect.job import EXTRA_CREDIT, EXTRA_RUNS, Cadence
+    from redaction.track import FrameRecord
+
+    def run(n, replay=()):
+        c = Cadence(6, 30.0, 1920, 1080)
+        for rec in replay:
+            c.seen(rec)
+        start = len(replay)
+        recs = list(replay)
+        for i in range(start, n):
+            det = [] if c.due(i, False, n - 1) else None
+            rec = FrameRecord(i, (40.0, 0.0), False, det)     # 1,200 px/s
+            c.seen(rec)
+            recs.append(rec)
+        return recs
+    recs = run(600)
+    runs = [r.frame for r in recs if r.detections is not None]
+    fixed = len(range(0, 600, 6)) + 1
+    assert fixed < len(runs) <= fixed * (1 + EXTRA_RUNS) + EXTRA_CREDIT + 1
+    assert runs[:6] == [0, 2, 4, 6, 8, 10]                  # the credit goes to the start of the pan
+    again = run(600, replay=recs[:250])
+    assert [r.frame for r in again if r.detections is not None] == runs

@@ -39,6 +39,8 @@ DETECT_RATE = 5.0                  # default detector runs per second of video (
 # runs more often: the picture's fastest point moving this many frame widths per second.
 FAST_PAN = 0.25                    # ... from here every k/2 frames (about 480 px/s at 1080p)
 VERY_FAST_PAN = 0.6                # ... from here every k/3 frames (about 1,150 px/s at 1080p)
+EXTRA_RUNS = 0.3                   # ... within a budget of 30 % more runs than the fixed cadence
+EXTRA_CREDIT = 10                  # ... plus 10 runs (2 s of the default cadence) to start with
 
 
 def default_every(fps: float) -> int:
@@ -202,12 +204,21 @@ class Cadence:
     """Which frames the detector runs on: every ``every`` frames at rest, and on cuts and the
     range's first and last frames; with ``adaptive``, every k/2 or k/3 frames while the camera
     moves fast (:data:`FAST_PAN`, :data:`VERY_FAST_PAN`), and every k/2 while a track the
-    tracker holds is lost inside the picture. Decided from what has been seen up to the
-    frame only, so a resumed run detects on the same frames as an uninterrupted one."""
+    tracker holds is lost inside the picture.
 
-    def __init__(self, every: int, fps: float, width: int, height: int, adaptive: bool = True):
+    Those extra runs are budgeted: over the range so far they may add at most
+    :data:`EXTRA_RUNS` of the fixed cadence's runs (plus :data:`EXTRA_CREDIT` runs to start
+    with), so a clip costs at most that much more than at the fixed cadence, and the runs go
+    where the risk is (a wearer's turn after a quiet stretch gets every 2nd frame). Decided
+    from what has been seen up to the frame only, so a resumed run (which replays the cached
+    records through :meth:`seen`) detects on the same frames as an uninterrupted one."""
+
+    def __init__(self, every: int, fps: float, width: int, height: int, adaptive: bool = True,
+                 first: int = 0):
         self.every, self.fps, self.w, self.h, self.adaptive = every, fps, width, height, adaptive
+        self.first = first
         self.last_det: Optional[int] = None
+        self.extra = 0                 # runs made before ``every`` frames had passed
         self._speed = 0.0
 
     def seen(self, rec: FrameRecord) -> None:
@@ -215,6 +226,8 @@ class Cadence:
         v = speed_px(rec.motion, self.w, self.h) * self.fps / max(1, self.w)
         self._speed = max(v, 0.5 * self._speed + 0.5 * v)      # fast to rise, slow to fall
         if rec.detections is not None:
+            if self.last_det is not None and not rec.cut and rec.frame - self.last_det < self.every:
+                self.extra += 1
             self.last_det = rec.frame
 
     def step(self, lost_in_view: bool = False) -> int:
@@ -229,9 +242,16 @@ class Cadence:
             k = min(k, max(1, round(self.every / 2)))
         return k
 
+    def _budget_left(self, i: int) -> bool:
+        return self.extra < EXTRA_RUNS * (i - self.first + 1) / self.every + EXTRA_CREDIT
+
     def due(self, i: int, cut: bool, last: int, lost_in_view: bool = False) -> bool:
-        return (self.last_det is None or cut or i == last
-                or i - self.last_det >= self.step(lost_in_view))
+        if self.last_det is None or cut or i == last:
+            return True
+        since = i - self.last_det
+        if since >= self.every:
+            return True
+        return since >= self.step(lost_in_view) and self._budget_left(i)
 
 
 def detect_job(clip: str | os.PathLike, settings: DetectSettings = DetectSettings(),
@@ -267,7 +287,7 @@ def detect_job(clip: str | os.PathLike, settings: DetectSettings = DetectSetting
                                                           confirm_hits=settings.confirm_hits),
                           frame_size=(src.info.width, src.info.height))
         cadence = Cadence(settings.every, float(src.fps), src.info.width, src.info.height,
-                          settings.adaptive)
+                          settings.adaptive, first)
         for rec in cache.records:
             tracker.update(rec)
             cadence.seen(rec)
