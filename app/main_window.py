@@ -428,8 +428,8 @@ class MainWindow(StoreMixin, CommandsMixin, QMainWindow):
         if self.doc is None or not self.may("accept"):
             return
         from .dialogs.small import ask_text
-        note = ask_text(self, "Mark checked", "What did you check? (recorded in the edit log)",
-                        "Looked at the frames: nothing left to redact")
+        note = ask_text(self, "Mark checked", "What did you check, and what did you find? "
+                        "(recorded in the edit log)")
         if note:
             self.doc.mark_checks_done(keys, note)
 

@@ -55,7 +55,8 @@ def _spread(p: np.ndarray, shape) -> float:
     return float((np.ptp(p, axis=0) / np.array([shape[1], shape[0]])).min())
 
 
-def camera_motion(prev: Optional[np.ndarray], cur: np.ndarray, scale: float) -> tuple[float, float, float, float]:
+def estimate_motion(prev: Optional[np.ndarray], cur: np.ndarray,
+                    scale: float) -> Optional[tuple[float, float, float, float]]:
     """The similarity transform from ``prev`` to ``cur`` (small uint8 grey frames, ``scale``
     full-frame pixels per small pixel), in full-frame pixels.
 
@@ -63,26 +64,28 @@ def camera_motion(prev: Optional[np.ndarray], cur: np.ndarray, scale: float) -> 
     then a RANSAC fit of scale + rotation + translation. It is accepted only when enough
     points agree with it and those points are spread over the picture (not one moving
     object), and when it is plausible for a camera between two frames (scale within 12 %,
-    rotation within 6 degrees); otherwise the camera is taken as still.
+    rotation within 6 degrees). None when it cannot tell (too little texture, no consensus,
+    an implausible fit): the camera's motion on that frame is unknown, which the tracker
+    treats like a fast pan (held boxes are not trusted to follow it).
     """
     if prev is None or prev.shape != cur.shape:
-        return IDENTITY
+        return IDENTITY                  # the first frame: nothing moved yet
     import cv2
     found = _points(prev, cur)
     if found is None:
-        return IDENTITY
+        return None
     p0, p1 = found
     m, inl = cv2.estimateAffinePartial2D(p0, p1, method=cv2.RANSAC, ransacReprojThreshold=0.75,
                                          maxIters=500, confidence=0.995)
     if m is None or inl is None:
-        return IDENTITY
+        return None
     inl = inl.ravel().astype(bool)
     if inl.sum() < 12 or inl.mean() < 0.4 or _spread(p0[inl], cur.shape) < 0.3:
-        return IDENTITY
+        return None
     a, b = float(m[0, 0]), float(m[1, 0])
     s, rot = math.hypot(a, b), math.degrees(math.atan2(b, a))
     if not 0.88 < s < 1.12 or abs(rot) > 6:
-        return IDENTITY
+        return None
     if abs(s - 1) < 0.002 and abs(rot) < 0.05:
         # below what two small frames can resolve: a pure translation (no scale drift)
         d = (p1[inl] - p0[inl]).mean(axis=0)
@@ -91,13 +94,11 @@ def camera_motion(prev: Optional[np.ndarray], cur: np.ndarray, scale: float) -> 
     return (a, b, float(m[0, 2]) * scale, float(m[1, 2]) * scale)
 
 
-def camera_shift(prev: Optional[np.ndarray], cur: np.ndarray, scale: float) -> tuple[float, float]:
-    """The translation part of :func:`camera_motion` at the picture's centre."""
-    a, b, tx, ty = camera_motion(prev, cur, scale)
-    if prev is None:
-        return (0.0, 0.0)
-    cx, cy = cur.shape[1] * scale / 2, cur.shape[0] * scale / 2
-    return (a * cx - b * cy + tx - cx, b * cx + a * cy + ty - cy)
+def camera_motion(prev: Optional[np.ndarray], cur: np.ndarray,
+                  scale: float) -> tuple[float, float, float, float]:
+    """:func:`estimate_motion`, with a still camera where it cannot tell."""
+    m = estimate_motion(prev, cur, scale)
+    return IDENTITY if m is None else m
 
 
 def is_cut(prev: Optional[np.ndarray], cur: np.ndarray, motion_small: Sequence[float] = IDENTITY,
@@ -134,59 +135,81 @@ def speed_px(m: Sequence[float], width: float, height: float) -> float:
     return float(np.linalg.norm(moved - pts, axis=1).max())
 
 
+SEGMENT = 128      # frames per anchor of the camera path (bounds the accumulated drift)
+
+
 class CameraPath:
-    """The camera's accumulated motion over the frames seen: ``C[f]`` maps the coordinates
-    of the shot's first frame (the "world") to frame ``f``'s. A cut starts a new shot."""
+    """The camera's motion over the frames seen, for mapping boxes between two frames.
+
+    Only *relative* transforms are used (``relative(src, dst)``: frame ``src``'s pixels to
+    frame ``dst``'s), and they are chained from per-segment anchors: each frame keeps its
+    transform from its segment's anchor (a frame every :data:`SEGMENT` frames), and each
+    anchor its transform from the previous anchor. A product accumulated over a whole shot
+    would drift without bound (walking forwards zooms in on every frame: scale 1.003 a frame
+    is 10^8 after 100 minutes), losing the precision that boxes need."""
 
     def __init__(self):
-        self.C: dict[int, np.ndarray] = {}
-        self._last: Optional[np.ndarray] = None
+        self._C: dict[int, tuple[int, np.ndarray]] = {}   # frame -> (segment, anchor->frame)
+        self._T: list[np.ndarray] = []                     # segment -> previous anchor->anchor
+        self._last: Optional[tuple[int, np.ndarray]] = None
+        self._in_seg = 0
 
     def add(self, frame: int, motion: Sequence[float], cut: bool = False) -> None:
-        if self._last is None or cut:
-            c = np.eye(3)
+        """Append ``frame`` with the camera's ``motion`` since the previous frame (a cut:
+        no motion carried over)."""
+        if self._last is None:
+            self._T.append(np.eye(3))
+            seg, c, self._in_seg = 0, np.eye(3), 0
         else:
-            c = matrix(motion) @ self._last
-        self.C[frame] = c
-        self._last = c
+            seg, prev = self._last
+            c = prev if cut else matrix(motion) @ prev
+            if self._in_seg >= SEGMENT:
+                self._T.append(c)            # the new anchor, seen from the previous one
+                seg, c, self._in_seg = seg + 1, np.eye(3), 0
+        self._in_seg += 1
+        self._C[frame] = (seg, c)
+        self._last = (seg, c)
 
-    def at(self, frame: int) -> np.ndarray:
-        c = self.C.get(frame)
-        if c is None:
-            return self._last if self._last is not None else np.eye(3)
-        return c
+    def __contains__(self, frame: int) -> bool:
+        return frame in self._C
 
     def relative(self, src: int, dst: int) -> np.ndarray:
-        """3x3 map from frame ``src``'s pixels to frame ``dst``'s."""
-        return self.at(dst) @ np.linalg.inv(self.at(src))
-
-    def to_world(self, frame: int, box: Box) -> tuple[np.ndarray, np.ndarray]:
-        """(centre, size) of ``box`` of ``frame`` in world coordinates."""
-        inv = np.linalg.inv(self.at(frame))
-        x, y, w, h = box
-        c = inv @ np.array([x + w / 2, y + h / 2, 1.0])
-        s = math.hypot(inv[0, 0], inv[1, 0])
-        return c[:2], np.array([w, h]) * s
-
-    def angle(self, frame: int) -> float:
-        c = self.at(frame)
-        return math.atan2(c[1, 0], c[0, 0])
-
-    def from_world(self, frame: int, centre: np.ndarray, size: np.ndarray,
-                   grow: float = 0.0, ref: Optional[int] = None) -> Box:
-        """The axis-aligned box of frame ``frame`` holding a world box, grown by ``grow`` of
-        its size on every side. ``ref``: the frame on which the box was axis-aligned; the
-        camera's roll since then turns it, and the box returned holds the turned box."""
-        c = self.at(frame)
-        p = c @ np.array([centre[0], centre[1], 1.0])
-        s = math.hypot(c[0, 0], c[1, 0])
-        turn = self.angle(frame) - (self.angle(ref) if ref is not None else 0.0)
-        cos, sin = abs(math.cos(turn)), abs(math.sin(turn))
-        w, h = size * s
-        bw, bh = cos * w + sin * h, sin * w + cos * h
-        bw, bh = bw * (1 + 2 * grow), bh * (1 + 2 * grow)
-        return (float(p[0] - bw / 2), float(p[1] - bh / 2), float(bw), float(bh))
+        """3x3 map from frame ``src``'s pixels to frame ``dst``'s (both seen)."""
+        si, ci = self._C[src]
+        sj, cj = self._C[dst]
+        if si > sj:
+            return _inv(self.relative(dst, src))
+        chain = np.eye(3)
+        for k in range(si + 1, sj + 1):
+            chain = self._T[k] @ chain
+        return cj @ chain @ _inv(ci)
 
     def map_box(self, box: Box, src: int, dst: int, grow: float = 0.0) -> Box:
-        centre, size = self.to_world(src, box)
-        return self.from_world(dst, centre, size, grow, ref=src)
+        """``box`` of frame ``src`` on frame ``dst`` (held box: see :func:`place`)."""
+        x, y, w, h = box
+        return place(self.relative(src, dst), np.array([x + w / 2, y + h / 2]),
+                     np.array([w, h]), grow)
+
+
+def _inv(m: np.ndarray) -> np.ndarray:
+    """Inverse of a similarity (closed form)."""
+    a, b, tx, ty = m[0, 0], m[1, 0], m[0, 2], m[1, 2]
+    d = a * a + b * b
+    ia, ib = a / d, -b / d
+    return np.array([[ia, -ib, -(ia * tx - ib * ty)], [ib, ia, -(ib * tx + ia * ty)], [0, 0, 1.0]])
+
+
+def scale_of(m: np.ndarray) -> float:
+    return math.hypot(m[0, 0], m[1, 0])
+
+
+def place(m: np.ndarray, centre: np.ndarray, size: np.ndarray, grow: float = 0.0) -> Box:
+    """The axis-aligned box holding the box (``centre``, ``size``; axis-aligned in the source
+    frame) mapped by the similarity ``m``: moved, scaled, and turned by its rotation (the
+    box returned holds the turned box), then grown by ``grow`` of its size on every side."""
+    p = m @ np.array([centre[0], centre[1], 1.0])
+    s = scale_of(m)
+    cos, sin = abs(m[0, 0]) / max(s, 1e-12), abs(m[1, 0]) / max(s, 1e-12)
+    w, h = float(size[0]) * s, float(size[1]) * s
+    bw, bh = (cos * w + sin * h) * (1 + 2 * grow), (sin * w + cos * h) * (1 + 2 * grow)
+    return (float(p[0] - bw / 2), float(p[1] - bh / 2), float(bw), float(bh))

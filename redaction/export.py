@@ -133,10 +133,11 @@ def export_job(req: ExportRequest, cancel: Optional[CancelToken] = None) -> Job:
     tracks = project.redacted_tracks(req.accept_pending)
     src = MediaSource(session.source_path, sha256=source_sha)
     info = src.info
+    ranges = _normalise_ranges(req.ranges, src.frame_count)
     from .review_checks import open_checks, review_checks
     checks_open = [c.key for c in open_checks(review_checks(project, src.frame_count, info.width,
-                                                            info.height, float(src.fps)))]
-    ranges = _normalise_ranges(req.ranges, src.frame_count)
+                                                            info.height, float(src.fps)))
+                   if any(c.first_frame <= b and c.last_frame >= a for a, b in ranges)]
     total = sum(b - a + 1 for a, b in ranges)
     tmp = req.out.with_name(f".{req.out.name}.{secrets.token_hex(4)}.part")
     state = {}

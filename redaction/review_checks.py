@@ -37,6 +37,7 @@ class Check:
     first_frame: int          # the frames to look at
     last_frame: int
     message: str
+    frame: int = -1           # where to look first (the window goes there)
     done_by: str = ""
     done_at: str = ""
     note: str = ""
@@ -64,12 +65,13 @@ def _inside(box, width: int, height: int, margin: float = 0.6) -> bool:
 
 
 def _lost_in_view(t: Track, frames: int, width: int, height: int, fps: float) -> Optional[Check]:
+    """``frames``: the last frame detection ran on, plus one (the clip's length)."""
     if not t.scores:
         return None
     last_det = max(t.scores)
     end = t.last_frame
     if end <= last_det or last_det >= frames - 2 or end >= frames - 1:
-        return None              # ended on a detection (a cut), or held to the clip's end
+        return None              # ended on a detection (a cut), or held to the range's end
     box_det, box_end = t.box_at(last_det), t.box_at(end)
     if box_det is None or box_end is None:
         return None
@@ -82,7 +84,7 @@ def _lost_in_view(t: Track, frames: int, width: int, height: int, fps: float) ->
     return Check(f"lost_in_view:{t.id}:{last_det}", "lost_in_view", t.id, last_det + 1, upto,
                  f"{t.id} ({t.kind}) was last detected on frame {last_det} while inside the "
                  f"picture and is held to frame {end}: check frames {last_det + 1}–{upto} "
-                 f"for it")
+                 f"for it", frame=last_det + 1)
 
 
 def _low_confidence(t: Track) -> Optional[Check]:
@@ -90,10 +92,11 @@ def _low_confidence(t: Track) -> Optional[Check]:
         return None
     best = t.best_frame()
     score = max(t.scores.values()) if t.scores else 0.0
-    return Check(f"low_confidence:{t.id}:{best}", "low_confidence", t.id, t.first_frame,
+    return Check(f"low_confidence:{t.id}", "low_confidence", t.id, t.first_frame,
                  t.last_frame,
                  f"{t.id} ({t.kind}) is a low-confidence proposal (best score {score:.2f}, on "
-                 f"frame {best}): look at what it is before deciding")
+                 f"frame {best}): look at what it is before deciding",
+                 frame=best if best is not None else t.first_frame)
 
 
 def review_checks(project: Project, frames: int, width: int, height: int,
@@ -101,6 +104,10 @@ def review_checks(project: Project, frames: int, width: int, height: int,
     """Every check of ``project``'s automatic tracks (pending or accepted), in frame order,
     with the record of those already done."""
     done = project.extra.get(EXTRA_KEY, {}) or {}
+    # a detection run on part of the clip: tracks held to the end of that part are not lost
+    last = ((project.extra.get("detection") or {}).get("settings") or {}).get("last")
+    if isinstance(last, int) and 0 <= last < frames - 1:
+        frames = last + 1
     out: list[Check] = []
     for t in project.tracks:
         if t.origin != "auto" or t.status in ("rejected", "keep_clear"):
@@ -123,10 +130,13 @@ def open_checks(checks: list[Check]) -> list[Check]:
 
 def mark_done(keys: list[str], user: str, note: str, project: Project) -> SetExtra:
     """The edit that records ``keys`` as looked at by ``user`` (apply it with the session,
-    so it is logged and undoable)."""
+    so it is logged and undoable). A check already done keeps its first record."""
     if not note.strip():
         raise ValueError("a note is required: say what you checked")
     done = dict(project.extra.get(EXTRA_KEY, {}) or {})
+    again = sorted(k for k in keys if k in done)
+    if again:
+        raise ValueError(f"check {again[0]} was already marked done by {done[again[0]].get('by')}")
     at = utc_now()
     for k in keys:
         done[k] = {"by": user, "at": at, "note": note.strip()}

@@ -3,10 +3,11 @@
 Pure numpy; fed one frame record at a time (so progress can report tracks found):
 
 - **Camera motion.** Each frame's camera motion (a similarity transform: pan, roll, zoom;
-  :func:`redaction.camera.camera_motion`) is accumulated in a :class:`CameraPath`. Tracks
-  live in the shot's world coordinates (position, velocity, size and its rate of change),
-  so predictions, in-between frames and held boxes follow the camera through fast pans,
-  roll and zoom, and only the object's own motion is extrapolated.
+  :func:`redaction.camera.estimate_motion`) is kept in a :class:`CameraPath`, which maps
+  boxes between any two frames. A track's own motion (velocity, rate of growth) is kept in
+  the pixels of its last detection frame, so predictions, in-between frames and held boxes
+  follow the camera through fast pans, roll and zoom, and only the object's own motion is
+  extrapolated.
 - **Association.** Predicted boxes are matched to detections greedily by IoU, falling back
   to centre distance within a gate that grows with the predicted box's size and with the
   time the track has been lost (ADR 0008), and by size consistency with the predicted size.
@@ -18,13 +19,17 @@ Pure numpy; fed one frame record at a time (so progress can report tracks found)
   ``confirm_hits`` of them: a small face the detector is unsure of on every frame is still
   proposed when it recurs in the same place, while one-off low scores are dropped.
 - **Fail-secure hold.** A track that loses its detection is held, moving with the camera and
-  along its own motion, for ``hold_s`` seconds (default 1.0, at least 0.5) with a margin
-  growing with the time lost and with its speed (bounded), before it ends. Symmetrically, a
-  new track is **pre-held** for ``hold_s`` before its first detection (back to the shot's
-  first frame at most). A cut resets tracking (no hold across a cut).
-- **Gaps.** Between detection frames boxes are interpolated in world coordinates and mapped
-  to each frame through the camera path; a keyframe is written wherever that differs from a
-  straight line between the detections by more than ``residual_px``.
+  along its own motion, never smaller than its last detection, with a margin growing with
+  the time lost and its speed (bounded), for ``hold_s`` seconds of *steady* picture: frames
+  where the camera pans fast (``blind_speed``) or its motion is unknown blur small objects
+  past what a detector finds, so they do not count (up to ``max_hold_s`` in all; tracks of
+  candidates only get the plain ``hold_s``). Symmetrically, a new track is **pre-held** before
+  its first detection (back to the shot's first frame at most). A cut resets tracking.
+- **Gaps.** Between detection frames boxes are interpolated in the earlier detection's pixels
+  and mapped to each frame through the camera path; a keyframe is written wherever that
+  differs from a straight line between the detections by more than ``residual_px``.
+- **Edges.** A detection cut by the picture's edge (an object entering or leaving) is given
+  the size the track predicts, or the size of the next detection, extending past the edge.
 """
 from __future__ import annotations
 
@@ -35,7 +40,7 @@ import math
 
 import numpy as np
 
-from .camera import CameraPath, camera_motion, camera_shift, is_cut  # noqa: F401 - re-exported
+from .camera import CameraPath, place, scale_of
 from .model import Box, Keyframe, Track
 
 
@@ -67,6 +72,7 @@ class FrameRecord:
                                                 # (a, b, tx, ty) similarity, or (dx, dy)
     cut: bool = False
     detections: Optional[list] = None           # list[Detection] on detection frames, else None
+    unknown: bool = False                       # the camera's motion could not be measured
 
 
 @dataclass
@@ -125,6 +131,8 @@ class Tracker:
         return sum(1 for t in self.live + self.done if self._kept(t))
 
     def _blind(self, rec: FrameRecord) -> bool:
+        if rec.unknown and not rec.cut:
+            return True          # the camera's motion is unknown: held boxes may not follow it
         if self.frame_size is None or rec.cut:
             return False
         from .camera import speed_px
@@ -190,16 +198,27 @@ class Tracker:
                 return True
         return False
 
-    # -- world-space motion ---------------------------------------------------------
-    def _world(self, t: _Live, f: int) -> tuple[np.ndarray, np.ndarray]:
-        return self.path.to_world(f, t.boxes[f])
+    # -- motion relative to the camera ------------------------------------------------
+    # A track's velocity (px per frame) and size rate (d log size per frame) are the
+    # object's own motion in the pixels of its last detection frame; the camera path maps
+    # them to any other frame (camera.CameraPath.relative).
+    def _project(self, t: _Live, ref: int, f: int, velocity: np.ndarray, rate: float,
+                 grow: float = 0.0, hold: bool = False) -> Box:
+        """Track ``t``'s box of detection frame ``ref`` carried to frame ``f`` along
+        ``velocity`` and ``rate`` (own motion, in ``ref``'s pixels) and the camera. ``hold``:
+        a held or pre-held box: never smaller than the detection, own motion extrapolated for
+        ``hold_s`` at most."""
+        x, y, w, h = t.boxes[ref]
+        dt = f - ref
+        vdt = max(-self.hold_frames, min(self.hold_frames, dt)) if hold else dt
+        k = math.exp(float(np.clip(rate * dt, -0.7, 0.7)))
+        if hold:
+            k = max(1.0, k)
+        c = np.array([x + w / 2, y + h / 2]) + velocity * vdt
+        return place(self.path.relative(ref, f), c, np.array([w, h]) * k, grow)
 
     def _predict(self, t: _Live, f: int, grow: float = 0.0) -> Box:
-        c, size = self._world(t, t.last_frame)
-        dt = f - t.last_frame
-        c = c + t.velocity * dt
-        size = size * math.exp(float(np.clip(t.size_rate * dt, -0.7, 0.7)))
-        return self.path.from_world(f, c, size, grow, ref=t.last_frame)
+        return self._project(t, t.last_frame, f, t.velocity, t.size_rate, grow)
 
     def _gate(self, t: _Live, f: int, size: float, step: int) -> float:
         """How far (px) a detection's centre may lie from the track's predicted centre: the
@@ -223,11 +242,13 @@ class Tracker:
             for di, d in enumerate(dets):
                 if d.kind != t.kind:
                     continue
-                ratio = max(p[2], d.box[2]) / max(1e-6, min(p[2], d.box[2]))
-                if ratio > 2.0:
-                    continue
                 o = iou(p, d.box)
                 if o < self.s.min_iou:
+                    # without overlap, only a box of a similar size (an object half cut by
+                    # the edge or approaching fast still overlaps its prediction)
+                    ratio = max(p[2], d.box[2]) / max(1e-6, min(p[2], d.box[2]))
+                    if ratio > 2.0:
+                        continue
                     cx = (p[0] + p[2] / 2) - (d.box[0] + d.box[2] / 2)
                     cy = (p[1] + p[3] / 2) - (d.box[1] + d.box[3] / 2)
                     size = max(p[2], p[3], d.box[2], d.box[3])
@@ -256,61 +277,43 @@ class Tracker:
                       sure=getattr(d, "sure", True))
             self.live.append(t)
 
-    def _unclip(self, t: _Live, f: int, box: Box) -> Box:
-        """A detection cut by the picture's edge (an object leaving or entering) is only its
-        visible part: give it back the size the track predicts, extending past the edge, so
-        that the boxes interpolated towards it, and its hold, are not shrunk."""
+    def _at_edge(self, box: Box) -> tuple[bool, bool, bool, bool]:
+        """Which sides of ``box`` touch the picture's edge (left, top, right, bottom)."""
         if self.frame_size is None:
-            return box
+            return (False, False, False, False)
         W, H = self.frame_size
         x, y, w, h = box
-        px, py, pw, ph = self._predict(t, f)
-        if w < pw:
-            if x <= 1:
-                x, w = x + w - pw, pw
-            elif x + w >= W - 1:
-                w = pw
-        if h < ph:
-            if y <= 1:
-                y, h = y + h - ph, ph
-            elif y + h >= H - 1:
-                h = ph
-        return (x, y, w, h)
+        return (x <= 1, y <= 1, x + w >= W - 1, y + h >= H - 1)
 
-    def _restore_previous(self, t: _Live, box: Box) -> None:
-        """The track's previous detection was cut by the edge (an object coming in) and this
-        one is bigger: give the previous box the new size, extending past the edge, before
-        the motion is measured from it (else the object seems to move and shrink)."""
-        if self.frame_size is None:
-            return
-        W, H = self.frame_size
-        x, y, w, h = t.last_box
-        scale = self.path.relative(t.last_frame, self.last_frame)
-        s = float(np.hypot(scale[0, 0], scale[1, 0]))
-        nw, nh = box[2] / s, box[3] / s
-        if nw > w:
-            if x <= 1:
-                x, w = x + w - nw, nw
-            elif x + w >= W - 1:
-                w = nw
-        if nh > h:
-            if y <= 1:
-                y, h = y + h - nh, nh
-            elif y + h >= H - 1:
-                h = nh
-        t.boxes[t.last_frame] = (x, y, w, h)
+    def _extend_past_edge(self, box: Box, w_to: float, h_to: float) -> Box:
+        """``box`` cut by the picture's edge given the size ``w_to`` x ``h_to`` (if larger),
+        extending past the edge it touches: a detection of an object entering or leaving is
+        only its visible part."""
+        x, y, w, h = box
+        left, top, right, bottom = self._at_edge(box)
+        if w_to > w and (left or right):
+            x, w = (x + w - w_to if left else x), w_to
+        if h_to > h and (top or bottom):
+            y, h = (y + h - h_to if top else y), h_to
+        return (x, y, w, h)
 
     def _extend(self, t: _Live, f: int, d) -> None:
         gap = f - t.last_frame
-        box = self._unclip(t, f, tuple(float(v) for v in d.box))
-        self._restore_previous(t, box)
-        c0, s0 = self._world(t, t.last_frame)
+        # a detection cut by the edge: the size the track predicts
+        _, _, pw, ph = self._predict(t, f)
+        box = self._extend_past_edge(tuple(float(v) for v in d.box), pw, ph)
+        r = self.path.relative(t.last_frame, f)
+        s = scale_of(r)
+        # ... and the previous one, cut on its way in, the size of this one
+        t.boxes[t.last_frame] = self._extend_past_edge(t.last_box, box[2] / s, box[3] / s)
         t.boxes[f] = box
         if gap > 0:
-            c1, s1 = self._world(t, f)
-            t.velocity = 0.5 * t.velocity + 0.5 * (c1 - c0) / gap
-            rate = math.log(max(1e-6, float(np.sqrt(s1[0] * s1[1])))
-                            / max(1e-6, float(np.sqrt(s0[0] * s0[1])))) / gap
+            x, y, w, h = t.last_box
+            was = r @ np.array([x + w / 2, y + h / 2, 1.0])
+            moved = np.array([box[0] + box[2] / 2, box[1] + box[3] / 2]) - was[:2]
+            old_v = r[:2, :2] @ t.velocity           # into this frame's pixels
+            t.velocity = 0.5 * old_v + 0.5 * moved / gap
+            rate = _log_ratio(box, t.last_box, s) / gap
             t.size_rate = 0.5 * t.size_rate + 0.5 * rate
         t.scores[f] = float(d.score)
         t.last_frame = f
@@ -325,63 +328,66 @@ class Tracker:
         out.sort(key=lambda t: (t.first_frame, t.id))
         return out
 
-    def _hold_grow(self, t: _Live, frames: int, base: float = 0.0) -> float:
+    def _hold_grow(self, size: float, velocity: np.ndarray, frames: int, base: float = 0.0) -> float:
         """Margin (fraction of the box per side) of a box extrapolated ``frames`` away from a
         detection: growing with the time and with the object's own speed, bounded."""
         dt = abs(frames) / self.fps
-        c, size = self._world(t, t.last_frame)
-        speed = float(np.linalg.norm(t.velocity)) * abs(frames) / max(1.0, float(size.max()))
-        return min(self.s.max_hold_growth, base + self.s.hold_growth * dt + 0.25 * speed)
+        moved = float(np.linalg.norm(velocity)) * abs(frames) / max(1.0, size)
+        return min(self.s.max_hold_growth, base + self.s.hold_growth * dt + 0.25 * moved)
 
     def _to_track(self, t: _Live) -> Track:
         frames = sorted(t.boxes)
         kfs: dict[int, Box] = {}
         first, last = frames[0], frames[-1]
         t.first_frame = self._pre_hold_start(first, t.first_frame, t.sure)
-        world = {f: self._world(t, f) for f in frames}
-        vmax = self.hold_frames     # the object's own motion is extrapolated for hold_s at most
-        # pre-hold before the first detection: extrapolated back along the track's own
-        # motion in the world, mapped through the camera, margin growing with the time
+        # pre-hold before the first detection: extrapolated back along the object's entry
+        # motion and through the camera, never smaller than the detection, margin growing
         if t.first_frame < first:
             v0, r0 = np.zeros(2), 0.0
             if len(frames) > 1:
                 b = frames[1]
-                v0 = (world[b][0] - world[first][0]) / (b - first)
-                r0 = math.log(max(1e-6, float(np.prod(world[b][1]))) /
-                              max(1e-6, float(np.prod(world[first][1])))) / 2 / (b - first)
-            c, size = world[first]
+                rb = self.path.relative(b, first)
+                xb, yb, wb, hb = t.boxes[b]
+                x0, y0, w0, h0 = t.boxes[first]
+                cb = rb @ np.array([xb + wb / 2, yb + hb / 2, 1.0])
+                v0 = (cb[:2] - np.array([x0 + w0 / 2, y0 + h0 / 2])) / (b - first)
+                r0 = _log_ratio(t.boxes[b], t.boxes[first], 1 / scale_of(rb)) / (b - first)
+            size = max(t.boxes[first][2:])
             for j in range(t.first_frame, first):
-                dt = j - first
-                grow = 0.1 + self._hold_grow(_speed_of(t, v0), dt)
-                sz = size * math.exp(float(np.clip(r0 * dt, -0.7, 0.7)))
-                kfs[j] = self.path.from_world(j, c + v0 * max(dt, -vmax), sz, grow, ref=first)
+                grow = 0.1 + self._hold_grow(size, v0, first - j)
+                kfs[j] = self._project(t, first, j, v0, r0, grow, hold=True)
         for a, b in zip(frames, frames[1:]):
             kfs[a] = t.boxes[a]
-            (ca, sa), (cb, sb) = world[a], world[b]
+            # in-between frames: interpolated in frame a's pixels, mapped through the camera
+            rb = self.path.relative(b, a)
+            xa, ya, wa, ha = t.boxes[a]
+            xb, yb, wb, hb = t.boxes[b]
+            ca = np.array([xa + wa / 2, ya + ha / 2])
+            cb = (rb @ np.array([xb + wb / 2, yb + hb / 2, 1.0]))[:2]
+            sa, sb = np.array([wa, ha]), np.array([wb, hb]) * scale_of(rb)
             ba, bb = np.asarray(t.boxes[a]), np.asarray(t.boxes[b])
             for j in range(a + 1, b):
                 r = (j - a) / (b - a)
-                size = sa * (sb / np.maximum(sa, 1e-6)) ** r
-                box = np.asarray(self.path.from_world(j, ca + (cb - ca) * r, size, ref=a if r < 0.5 else b))
+                size = sa * (sb / np.maximum(sa, 1e-9)) ** r
+                box = np.asarray(place(self.path.relative(a, j), ca + (cb - ca) * r, size))
                 lin = ba + (bb - ba) * r
                 if np.abs(box - lin).max() > self.s.residual_px:
                     grow = 0.1  # the camera moved unevenly in between: a little extra margin
                     kfs[j] = (box[0] - box[2] * grow, box[1] - box[3] * grow,
                               box[2] * (1 + 2 * grow), box[3] * (1 + 2 * grow))
         kfs[last] = t.boxes[last]
-        # fail-secure hold: follow the camera and the object's own motion, margin growing
+        # fail-secure hold: follow the camera and the object's own motion, never smaller
+        # than the last detection, margin growing
         cut_after = min([c for c in self.cuts if c > last], default=None)
         end = last
         while end < self.last_frame and not self.held_long_enough(last, end, t.sure):
             end += 1
         if cut_after is not None:
             end = min(end, cut_after - 1)
-        c, size = world[last]
+        size = max(t.boxes[last][2:])
         for j in range(last + 1, end + 1):
-            dt = j - last
-            sz = size * math.exp(float(np.clip(t.size_rate * dt, -0.7, 0.7)))
-            kfs[j] = self.path.from_world(j, c + t.velocity * min(dt, vmax), sz,
-                                          self._hold_grow(t, dt), ref=last)
+            kfs[j] = self._project(t, last, j, t.velocity, t.size_rate,
+                                   self._hold_grow(size, t.velocity, j - last), hold=True)
         keys = [Keyframe(f, tuple(round(v, 2) for v in kfs[f])) for f in sorted(kfs)]
         return Track(id=t.id, kind=t.kind, origin="auto", status="pending", reason="",
                      keyframes=_thin(keys, self.s.residual_px / 2, set(frames)),
@@ -389,30 +395,39 @@ class Tracker:
                      flags=[] if t.sure else ["low_confidence"])
 
 
-def _speed_of(t: _Live, velocity: np.ndarray) -> _Live:
-    """``t`` with another velocity (for the pre-hold's margin, which uses the entry motion)."""
-    return _Live(t.id, t.kind, t.boxes, t.scores, t.last_frame, velocity, t.size_rate)
+def _log_ratio(box: Box, ref: Box, scale: float) -> float:
+    """log of ``box``'s size over ``ref``'s size times ``scale`` (the camera's zoom between
+    them): the object's own growth."""
+    return math.log(max(1e-9, math.sqrt(box[2] * box[3]))
+                    / max(1e-9, math.sqrt(ref[2] * ref[3]) * scale))
 
 
-def _thin(keys: list[Keyframe], tol: float, fixed: set[int]) -> list[Keyframe]:
-    """The fewest keyframes whose linear interpolation reproduces every dropped keyframe to
-    within ``tol`` px (detection frames in ``fixed`` are always kept)."""
+def _thin(keys: list[Keyframe], tol: float, fixed: set[int], max_run: int = 48) -> list[Keyframe]:
+    """The fewest keyframes whose linear interpolation reproduces every dropped keyframe's box
+    without leaving any of it uncovered (a quarter pixel at most, rounding) and without
+    being more than ``tol`` px larger on any side (detection frames in ``fixed`` are always
+    kept; a keyframe is kept at least every ``max_run``, which bounds the cost)."""
     n = len(keys)
     if n <= 2:
         return keys
+    frames = np.array([k.frame for k in keys], float)
+    boxes = np.array([k.box for k in keys], float)
+    edges = np.column_stack([boxes[:, 0], boxes[:, 1], boxes[:, 0] + boxes[:, 2],
+                             boxes[:, 1] + boxes[:, 3]])
 
     def fits(i: int, j: int) -> bool:
-        a, b = keys[i], keys[j]
-        for k in keys[i + 1:j]:
-            r = (k.frame - a.frame) / (b.frame - a.frame)
-            if max(abs(pa + (pb - pa) * r - pk) for pa, pb, pk in zip(a.box, b.box, k.box)) > tol:
-                return False
-        return True
+        r = ((frames[i + 1:j] - frames[i]) / (frames[j] - frames[i]))[:, None]
+        lin = edges[i] + (edges[j] - edges[i]) * r
+        d = lin - edges[i + 1:j]                     # >0: the interpolated edge lies further right/down
+        inside = (d[:, :2] <= 0.25).all() and (d[:, 2:] >= -0.25).all()
+        snug = (d[:, :2] >= -tol).all() and (d[:, 2:] <= tol).all()
+        return bool(inside and snug)
 
     out, i = [keys[0]], 0
     while i < n - 1:
         j = i + 1
-        while j + 1 < n and keys[j].frame not in fixed and fits(i, j + 1):
+        while (j + 1 < n and keys[j].frame not in fixed and j + 1 - i <= max_run
+               and fits(i, j + 1)):
             j += 1
         out.append(keys[j])
         i = j

@@ -233,3 +233,87 @@ def test_extra_runs_while_panning_stay_within_the_budget():
     assert runs[:6] == [0, 2, 4, 6, 8, 10]                  # the credit goes to the start of the pan
     again = run(600, replay=recs[:250])
     assert [r.frame for r in again if r.detections is not None] == runs
+
+
+def test_held_and_pre_held_boxes_are_never_smaller_than_the_detection():
+    """A face shrinking between its last two detections (turning away, going behind
+    something): the hold may not extrapolate the shrink and uncover it; nor may the pre-hold
+    of a face that grew between its first two detections."""
+    sizes = {0: 60.0, 2: 60.0, 4: 42.0}
+
+    def det(f):
+        s = sizes.get(f)
+        return None if s is None else (200.0, 100.0, s, s)
+    from redaction.detect.base import Detection
+    from redaction.track import FrameRecord, Tracker, TrackerSettings
+    tr = Tracker(FPS, TrackerSettings(hold_s=1.0), frame_size=(W, H))
+    for f in range(60):
+        b = det(f)
+        tr.update(FrameRecord(f, (0.0, 0.0), False, None if f % 2 else ([] if b is None else
+                                                                         [Detection("face", b, 0.9)])))
+    (t,) = tr.finish()
+    assert t.last_frame == 4 + 30
+    for f in range(5, t.last_frame + 1):
+        x, y, w, h = t.box_at(f)
+        assert w >= 42 * 1.01 and h >= 42 * 1.01, (f, (x, y, w, h))     # grows, never shrinks
+    grow = {30: 60.0, 32: 80.0}
+    tr = Tracker(FPS, TrackerSettings(hold_s=1.0), frame_size=(W, H))
+    for f in range(40):
+        s = grow.get(f)
+        tr.update(FrameRecord(f, (0.0, 0.0), False,
+                              None if f % 2 else ([Detection("face", (100.0, 60.0, s, s), 0.9)] if s else [])))
+    (t,) = tr.finish()
+    assert t.first_frame == 0
+    for f in range(0, 30):
+        x, y, w, h = t.box_at(f)
+        assert w >= 60 and h >= 60, (f, w, h)
+
+
+def test_camera_path_keeps_its_precision_over_a_long_walk_forwards():
+    """Walking forwards zooms in on every frame: 0.3 % a frame for 100 minutes is a factor
+    of 10^7 accumulated. Boxes are mapped between nearby frames only, chained from anchors,
+    so the mapping stays exact however long the shot is."""
+    from redaction.camera import CameraPath
+    path = CameraPath()
+    s = 1.003
+    n = 180_000
+    for f in range(n):
+        path.add(f, (s, 0.0, -0.003 * 160, -0.003 * 120))        # zoom about (160, 120)
+    x, y, w, h = path.map_box((150.0, 110.0, 20.0, 20.0), n - 7, n - 1)
+    k = s ** 6
+    assert w == pytest.approx(20 * k, rel=1e-9) and h == pytest.approx(20 * k, rel=1e-9)
+    assert x + w / 2 == pytest.approx(160, abs=1e-6) and y + h / 2 == pytest.approx(120, abs=1e-6)
+
+
+@pytest.mark.slow
+def test_a_resumed_run_with_the_adaptive_cadence_gives_the_same_tracks(tmp_path):
+    """The cadence depends on the camera's speed and on lost tracks; a resumed run replays
+    the cached (rounded) records, so it must see exactly what the first run saw."""
+    from redaction.errors import Cancelled
+    from redaction.jobs import CancelToken
+    kw = {"walk": (-4.0, 0.5), "roll": 0.2}
+    clip = make(tmp_path / "walk.mp4", 40, **kw)
+    settings = DetectSettings(kinds=("face",), every=6)
+    det = RedDetector()
+    full = run_job(detect_job(clip, settings, detector=det, use_cache=False))
+    assert det.calls > 40 // 6 + 1                  # the adaptive cadence did add runs
+    token = CancelToken()
+    with pytest.raises(Cancelled):
+        for p in detect_job(clip, settings, token, detector=RedDetector()):
+            if p.done >= 15:
+                token.cancel()
+    again = run_job(detect_job(clip, settings, detector=RedDetector()))
+    assert 15 <= again.resumed_from < 40
+    assert [(t.keyframes, t.scores) for t in again.tracks] == [(t.keyframes, t.scores) for t in full.tracks]
+
+
+def test_frames_whose_camera_motion_is_unknown_do_not_count_towards_the_hold():
+    from redaction.detect.base import Detection
+    from redaction.track import FrameRecord, Tracker, TrackerSettings
+    tr = Tracker(FPS, TrackerSettings(hold_s=1.0), frame_size=(W, H))
+    for f in range(150):
+        dets = [Detection("face", (100.0, 100.0, 30.0, 30.0), 0.9)] if f in (0, 6) else None
+        tr.update(FrameRecord(f, (0.0, 0.0), False, dets if f % 6 == 0 and f <= 6 else
+                              ([] if f % 6 == 0 else None), unknown=7 <= f < 60))
+    (t,) = tr.finish()
+    assert t.last_frame == 59 + 30          # 1 s of frames with a known camera after the unknown ones

@@ -107,6 +107,7 @@ def test_cli_lists_checks_marks_them_done_and_the_export_manifest_lists_open_one
     r = run_bwv("export", str(proj), "--out", str(out), "--operator", "tester", "--recipient", "r",
                 "--organisation", "o", "--basis", "b")
     assert r.returncode == 0, r.stderr
+    assert "1 check(s) before export were not marked done" in r.stderr
     (manifest,) = tmp_path.glob("*.manifest.json")
     man = json.loads(manifest.read_text())
     assert man["open_checks"] == [c["key"]]
@@ -116,6 +117,21 @@ def test_cli_lists_checks_marks_them_done_and_the_export_manifest_lists_open_one
     assert r.returncode == 0, r.stderr
     r = run_bwv("project", "checks", str(proj))
     assert "0 open" in r.stdout and "looked at 49-138" in r.stdout
+    r = run_bwv("project", "checks", str(proj), "--done", c["key"], "--note", "again")
+    assert r.returncode != 0 and "already marked done" in r.stderr   # the first record stands
+    r = run_bwv("project", "checks", str(proj), "--note", "no --done")
+    assert r.returncode != 0 and "--done" in r.stderr and len(r.stderr.strip().splitlines()) == 1
     log = (tmp_path / "p.editlog.jsonl").read_text()
     assert "checks_done" in log
     assert run_bwv("verify", str(proj)).returncode == 0
+
+
+def test_a_track_held_to_the_end_of_a_partial_detection_run_is_not_lost():
+    tracks = tracked(lambda f: (300.0, 150.0, 40.0, 40.0) if f <= 48 else None)
+    end = tracks[0].last_frame
+    assert [c.kind for c in review_checks(P(tracks), N, W, H, FPS)] == ["lost_in_view"]
+    partial = P(tracks, {"detection": {"settings": {"last": end}}})
+    assert review_checks(partial, N, W, H, FPS) == []
+    (c,) = review_checks(P(tracked(lambda f: (100.0, 100.0, 30.0, 12.0), "plate", 0.45, False)),
+                         N, W, H, FPS)
+    assert c.key == f"low_confidence:{c.track_id}" and c.first_frame <= c.frame <= c.last_frame

@@ -199,9 +199,9 @@ def test_detect_cli_writes_jsonl_and_project(tmp_path, monkeypatch):
     assert run_bwv("verify", str(proj)).returncode == 0
 
 
-def test_camera_shift_ignores_a_moving_object_on_a_flat_background():
+def test_camera_motion_ignores_a_moving_object_on_a_flat_background():
     """Asphalt-like flat ground with a textured car moving up: the camera is still."""
-    from redaction.track import camera_shift
+    from redaction.camera import IDENTITY, camera_motion
     rng = np.random.default_rng(3)
     car = rng.integers(0, 255, (30, 24), dtype=np.uint8)
     frames = []
@@ -209,8 +209,7 @@ def test_camera_shift_ignores_a_moving_object_on_a_flat_background():
         g = np.full((90, 160), 70, np.uint8) + rng.integers(0, 3, (90, 160), dtype=np.uint8)
         g[50 - 6 * i:80 - 6 * i, 60:84] = car
         frames.append(g)
-    dx, dy = camera_shift(frames[0], frames[1], 12.0)
-    assert abs(dx) < 1 and abs(dy) < 1
+    assert camera_motion(frames[0], frames[1], 12.0) == IDENTITY
 
 
 def test_fast_small_object_stays_one_track(tmp_path):
@@ -247,14 +246,14 @@ def _decode_threads():
 def test_error_on_the_decode_thread_is_raised_and_the_thread_ends(tmp_path, monkeypatch):
     import redaction.detect.job as job
     clip = make(tmp_path / "c.mp4", frames=40)
-    real, calls = job.camera_motion, []
+    real, calls = job.estimate_motion, []
 
     def failing(prev, cur, scale):
         calls.append(1)
         if len(calls) == 20:
             raise OSError("simulated read failure")
         return real(prev, cur, scale)
-    monkeypatch.setattr(job, "camera_motion", failing)
+    monkeypatch.setattr(job, "estimate_motion", failing)
     with pytest.raises(OSError, match="simulated read failure"):
         detect(clip, RedDetector(), every=2)
     assert not _decode_threads()

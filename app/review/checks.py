@@ -79,7 +79,7 @@ class ChecksBox(QGroupBox):
     def _clicked(self, item: QListWidgetItem) -> None:
         c = self._check(item.data(Qt.UserRole))
         if c is not None:
-            self.jumpRequested.emit(c.track_id, c.first_frame)
+            self.jumpRequested.emit(c.track_id, c.frame if c.frame >= 0 else c.first_frame)
 
     def _update_button(self) -> None:
         it = self.list.currentItem()

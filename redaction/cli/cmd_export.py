@@ -1,6 +1,8 @@
 """``bwv export PROJECT --out OUT.mp4 ...``: the redacted disclosure copy and its records."""
 from __future__ import annotations
 
+import sys
+
 from pathlib import Path
 
 from .. import access
@@ -66,4 +68,8 @@ def run(args) -> int:
     print(f"sha256 {result.sha256}")
     print(f"manifest {result.manifest}")
     print(f"redactions {result.csv}")
+    left = result.manifest_data.get("open_checks") or []
+    if left:
+        print(f"warning: {len(left)} check(s) before export were not marked done (listed in the "
+              f"manifest): bwv project checks {args.project}", file=sys.stderr)
     return 0

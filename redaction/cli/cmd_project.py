@@ -201,6 +201,8 @@ def cmd_style(args) -> int:
 
 def cmd_checks(args) -> int:
     from ..review_checks import clip_checks, mark_done, open_checks
+    if args.note and not args.done:
+        raise ProjectError("--note goes with --done KEY (or --done all)", args.project)
     s = _open(args, "redact" if args.done else "view")
     checks = clip_checks(s.project, s.source_path)
     if args.done:

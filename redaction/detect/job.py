@@ -24,7 +24,7 @@ from ..jobs import CancelToken, EtaClock, Job, Progress
 from ..media import MediaSource, split_yuv420p
 from ..model import Track
 from ..paths import clip_cache_dir
-from ..camera import camera_motion, is_cut, small_motion, speed_px
+from ..camera import IDENTITY, estimate_motion, is_cut, small_motion, speed_px
 from ..track import FrameRecord, Tracker, TrackerSettings
 from .base import Detection
 
@@ -107,8 +107,7 @@ class _Cache:
                 r = json.loads(line)
             except json.JSONDecodeError:
                 break  # a torn last line from an interrupted run
-            self.records.append(FrameRecord(r["f"], tuple(r["m"]), r["c"],
-                                            None if r["d"] is None else _decode_dets(r["d"])))
+            self.records.append(_decode_record(r))
             good.append(line)
         # rewrite without the torn tail so appends continue a clean file
         tmp = self.path.with_suffix(".tmp")
@@ -121,15 +120,30 @@ class _Cache:
         if new:
             self._fh.write(json.dumps(self.header) + "\n")
 
-    def add(self, rec: FrameRecord) -> None:
-        d = None if rec.detections is None else _encode_dets(rec.detections)
-        self._fh.write(json.dumps({"f": rec.frame, "m": [round(v, 6) for v in rec.motion],
-                                   "c": rec.cut, "d": d}, separators=(",", ":")) + "\n")
+    def add(self, rec: FrameRecord) -> FrameRecord:
+        """Append ``rec``; returns it as it will be read back (rounded), which is what the
+        tracker must see so that a resumed run gives the same tracks."""
+        row = _encode_record(rec)
+        self._fh.write(json.dumps(row, separators=(",", ":")) + "\n")
+        return _decode_record(json.loads(json.dumps(row)))
 
     def close(self) -> None:
         if self._fh:
             self._fh.close()
             self._fh = None
+
+
+def _encode_record(rec: FrameRecord) -> dict:
+    row = {"f": rec.frame, "m": [round(v, 6) for v in rec.motion], "c": rec.cut,
+           "d": None if rec.detections is None else _encode_dets(rec.detections)}
+    if rec.unknown:
+        row["u"] = 1
+    return row
+
+
+def _decode_record(r: dict) -> FrameRecord:
+    return FrameRecord(r["f"], tuple(r["m"]), r["c"],
+                       None if r["d"] is None else _decode_dets(r["d"]), bool(r.get("u", 0)))
 
 
 def small_grey(yuv: np.ndarray) -> tuple[np.ndarray, float]:
@@ -147,7 +161,8 @@ class _Prefetch:
     thread (PyAV and OpenCV release the GIL, so this overlaps with inference; measured in
     docs/adr/0008-tracking-and-detection-job.md).
 
-    Iterating yields ``(index, motion, cut, yuv420p)`` in frame order; an error on the
+    Iterating yields ``(index, motion, unknown, cut, yuv420p)`` in frame order (``unknown``:
+    the camera's motion could not be measured, ``motion`` is then none); an error on the
     thread is raised in the caller. :meth:`close` stops the thread and waits for it; the
     :class:`MediaSource` must not be used by anyone else until then.
     """
@@ -175,12 +190,14 @@ class _Prefetch:
                 if self._stop.is_set():
                     return
                 grey, scale = small_grey(yuv)
-                motion = camera_motion(prev, grey, scale)
+                motion = estimate_motion(prev, grey, scale)
+                unknown = motion is None
+                motion = IDENTITY if unknown else motion
                 cut = is_cut(prev, grey, small_motion(motion, scale))
                 if cut:
-                    motion = (1.0, 0.0, 0.0, 0.0)
+                    motion, unknown = IDENTITY, False
                 prev = grey
-                if not self._put((i, motion, cut, yuv)):
+                if not self._put((i, motion, unknown, cut, yuv)):
                     return
             self._put(_END)
         except BaseException as e:  # noqa: BLE001 - handed to the consumer, raised there
@@ -224,7 +241,9 @@ class Cadence:
     def seen(self, rec: FrameRecord) -> None:
         """Feed every frame record (also those replayed from the cache)."""
         v = speed_px(rec.motion, self.w, self.h) * self.fps / max(1, self.w)
-        self._speed = max(v, 0.5 * self._speed + 0.5 * v)      # fast to rise, slow to fall
+        if rec.unknown:
+            v = max(v, FAST_PAN)       # motion not measured: look more often, as in a pan
+        self._speed = max(v, 0.5 * self._speed + 0.5 * v)      # rises at once, halves a frame
         if rec.detections is not None:
             if self.last_det is not None and not rec.cut and rec.frame - self.last_det < self.every:
                 self.extra += 1
@@ -304,15 +323,14 @@ def detect_job(clip: str | os.PathLike, settings: DetectSettings = DetectSetting
             clock = EtaClock(total - resumed)
             frames = _Prefetch(src, start, last, prev)
             try:
-                for i, motion, cut, yuv in frames:
+                for i, motion, unknown, cut, yuv in frames:
                     dets = None
                     if cadence.due(i, cut, last, tracker.lost_in_view(src.info.width, src.info.height)):
                         dets = detector(cv2.cvtColor(yuv, cv2.COLOR_YUV2RGB_I420))
                         n_dets += len(dets)
-                    rec = FrameRecord(i, motion, cut, dets)
+                    rec = cache.add(FrameRecord(i, motion, cut, dets, unknown))
                     tracker.update(rec)
                     cadence.seen(rec)
-                    cache.add(rec)
                     done = i - first + 1
                     if done % 15 == 0 or i == last:
                         cancel.check()
