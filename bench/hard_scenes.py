@@ -391,7 +391,6 @@ class HardScene:
         W, H = self.sc.size
         c = self.cam(i)
         img = cv2.warpAffine(self.world, c[:2], (W, H), flags=cv2.INTER_LINEAR, borderMode=cv2.BORDER_REFLECT)
-        hidden = np.zeros((H, W), bool)
         regions = []
         live = [(k, o) for k, o in enumerate(self.objs) if o.start <= i <= o.end]
         for k, o in live:
@@ -411,7 +410,6 @@ class HardScene:
             alpha = cv2.warpAffine(np.ones((ph, pw), np.uint8), mm, (X1 - X0, Y1 - Y0),
                                    flags=cv2.INTER_NEAREST).astype(bool)
             img[Y0:Y1, X0:X1][alpha] = roi[alpha]
-            hidden[Y0:Y1, X0:X1] |= alpha
             # everything drawn before this object is now partly hidden by it
             for r in regions:
                 if r[3] is not None:

@@ -186,11 +186,12 @@ class Tracker:
         self.live = still
 
     def lost_in_view(self, width: int, height: int) -> bool:
-        """Whether a track missed on the last detection run is predicted to be still (mostly)
-        inside the picture: the detector should look again soon."""
+        """Whether a track with a sure detection, missed on the last detection run, is
+        predicted to be still inside the picture: the detector should look again soon (tracks
+        of candidates only come and go; they do not spend the cadence's budget)."""
         f = self.last_frame
         for t in self.live:
-            if self._prev_det is None or t.last_frame >= self._prev_det:
+            if self._prev_det is None or t.last_frame >= self._prev_det or not t.sure:
                 continue
             x, y, w, h = self._predict(t, f)
             cx, cy = x + w / 2, y + h / 2
