@@ -301,8 +301,13 @@ class Tracker:
     def _extend(self, t: _Live, f: int, d) -> None:
         gap = f - t.last_frame
         # a detection cut by the edge: the size the track predicts
-        _, _, pw, ph = self._predict(t, f)
-        box = self._extend_past_edge(tuple(float(v) for v in d.box), pw, ph)
+        pred = self._predict(t, f)
+        box = self._extend_past_edge(tuple(float(v) for v in d.box), pred[2], pred[3])
+        if t.sure and not getattr(d, "sure", True):
+            # a candidate continuing a sure track (a doubtful box, often only a part of the
+            # object) places it, but may not shrink it below the size the track predicts
+            w, h = max(box[2], pred[2]), max(box[3], pred[3])
+            box = (box[0] + box[2] / 2 - w / 2, box[1] + box[3] / 2 - h / 2, w, h)
         r = self.path.relative(t.last_frame, f)
         s = scale_of(r)
         # ... and the previous one, cut on its way in, the size of this one
@@ -367,13 +372,18 @@ class Tracker:
             cb = (rb @ np.array([xb + wb / 2, yb + hb / 2, 1.0]))[:2]
             sa, sb = np.array([wa, ha]), np.array([wb, hb]) * scale_of(rb)
             ba, bb = np.asarray(t.boxes[a]), np.asarray(t.boxes[b])
+            # a long gap (the detector missed the object on several runs): where it was in
+            # between is uncertain, most in the middle; the margin grows as in a hold
+            long_gap = b - a > self.hold_frames // 2
             for j in range(a + 1, b):
                 r = (j - a) / (b - a)
                 size = sa * (sb / np.maximum(sa, 1e-9)) ** r
-                box = np.asarray(place(self.path.relative(a, j), ca + (cb - ca) * r, size))
+                grow = min(self.s.max_hold_growth,
+                           self.s.hold_growth * min(j - a, b - j) / self.fps) if long_gap else 0.0
+                box = np.asarray(place(self.path.relative(a, j), ca + (cb - ca) * r, size, grow))
                 lin = ba + (bb - ba) * r
-                if np.abs(box - lin).max() > self.s.residual_px:
-                    grow = 0.1  # the camera moved unevenly in between: a little extra margin
+                if grow > 0 or np.abs(box - lin).max() > self.s.residual_px:
+                    grow = 0.1 if not long_gap else 0.0  # uneven camera motion: a little margin
                     kfs[j] = (box[0] - box[2] * grow, box[1] - box[3] * grow,
                               box[2] * (1 + 2 * grow), box[3] * (1 + 2 * grow))
         kfs[last] = t.boxes[last]
