@@ -39,8 +39,8 @@ DETECT_RATE = 5.0                  # default detector runs per second of video (
 # runs more often: the picture's fastest point moving this many frame widths per second.
 FAST_PAN = 0.25                    # ... from here every k/2 frames (about 480 px/s at 1080p)
 VERY_FAST_PAN = 0.6                # ... from here every k/3 frames (about 1,150 px/s at 1080p)
-EXTRA_RUNS = 0.2                   # ... within a budget of 20 % more runs than the fixed cadence
-EXTRA_CREDIT = 4                   # ... plus 4 runs to start with
+EXTRA_RUNS = 0.15                  # ... within a budget of 15 % more runs than the fixed cadence
+EXTRA_CREDIT = 2                   # ... plus 2 runs to start with
 
 
 def default_every(fps: float) -> int:
@@ -224,7 +224,7 @@ class Cadence:
     tracker holds is lost inside the picture.
 
     Those extra runs are budgeted: over the range so far they may add at most
-    :data:`EXTRA_RUNS` (20 %) of the fixed cadence's runs, plus :data:`EXTRA_CREDIT` runs to
+    :data:`EXTRA_RUNS` (15 %) of the fixed cadence's runs, plus :data:`EXTRA_CREDIT` runs to
     start with, so a clip costs at most that much more than at the fixed cadence, and the
     runs go where the risk is (a wearer's turn after a quiet stretch gets every 2nd frame). Decided
     from what has been seen up to the frame only, so a resumed run (which replays the cached
