@@ -62,6 +62,9 @@ class TrackerSettings:
     max_hold_s: float = 4.0
     min_hits: int = 1              # detections needed to keep a track (1 = recall first)
     confirm_hits: int = 3          # ... when none of them is sure (candidates only, ADR 0008)
+    plate_confirm_hits: int = 2    # ... for plates: a plate the detector proposes on two runs is
+                                   # proposed even if the verifier doubts it (recall first; the
+                                   # white car's front plate on the Intel car-park clip)
     residual_px: float = 2.0       # add an in-between keyframe when camera residual exceeds this
 
 
@@ -124,7 +127,9 @@ class Tracker:
 
     def _kept(self, t: _Live) -> bool:
         """Recall first: one sure detection keeps a track; candidates alone must recur."""
-        return t.hits >= self.s.min_hits and (t.sure or t.hits >= self.s.confirm_hits)
+        need = min(self.s.confirm_hits, self.s.plate_confirm_hits) if t.kind == "plate" \
+            else self.s.confirm_hits
+        return t.hits >= self.s.min_hits and (t.sure or t.hits >= need)
 
     @property
     def track_count(self) -> int:

@@ -380,3 +380,20 @@ def test_track_thumbnail_frame_is_its_surest_detection_not_a_pre_held_box():
     proj.tracks = [t, manual]
     assert crop_items(proj, set()) == [(t.id, best, t.box_at(best)), ("m1", 10, (2, 2, 5, 5))]
     assert crop_items(proj, {t.id}) == [("m1", 10, (2, 2, 5, 5))]
+
+
+def test_a_plate_the_verifier_doubts_on_two_runs_is_proposed_low_confidence_a_face_is_not():
+    from redaction.track import FrameRecord, Tracker, TrackerSettings
+    out = {}
+    for kind in ("plate", "face"):
+        tr = Tracker(12.5, TrackerSettings(hold_s=1.0))
+        for f in range(0, 20):
+            dets = None
+            if f % 2 == 0:
+                dets = [Detection(kind, (200.0, 300.0 - 5 * f, 22.0, 9.0), 0.3, sure=False)] \
+                    if f in (10, 12) else []
+            tr.update(FrameRecord(f, (0.0, 0.0), False, dets))
+        out[kind] = tr.finish()
+    (t,) = out["plate"]
+    assert t.flags == ["low_confidence"] and sorted(t.scores) == [10, 12]
+    assert out["face"] == []
