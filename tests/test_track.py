@@ -397,3 +397,27 @@ def test_a_plate_the_verifier_doubts_on_two_runs_is_proposed_low_confidence_a_fa
     (t,) = out["plate"]
     assert t.flags == ["low_confidence"] and sorted(t.scores) == [10, 12]
     assert out["face"] == []
+
+
+def test_bwv_detect_on_a_clip_builds_the_video_detector_with_candidates(tmp_path, monkeypatch):
+    """The CLI built its detector without candidates (the job's own default has them), so
+    `bwv detect` on a clip never proposed a plate the verifier doubted, and its cache served
+    those results to the window too."""
+    import redaction.detect.factory as factory
+    from redaction.cli import main
+    seen = []
+
+    class Stop(Exception):
+        pass
+
+    def fake(kinds, preset="accurate", candidates=False):
+        seen.append(candidates)
+        raise Stop
+    monkeypatch.setattr(factory, "build_detector", fake)
+    clip = make(tmp_path / "c.mp4", frames=5)
+    for target in (clip, tmp_path):
+        try:
+            main(["detect", str(target), "--quiet"])
+        except (Stop, SystemExit):
+            pass
+    assert seen[:1] == [True]

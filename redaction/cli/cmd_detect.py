@@ -82,7 +82,9 @@ def run(args) -> int:
         args.preset = STILLS_PRESET if stills else DEFAULT_PRESET
     try:
         from ..detect.factory import build_detector
-        detector = build_detector(kinds, args.preset)
+        # a clip's detector reports candidates for the tracker to confirm, as the job's own
+        # does (ADR 0008); stills keep the detectors' thresholds
+        detector = build_detector(kinds, args.preset, candidates=not stills)
     except ValueError as e:
         raise BwvError(str(e)) from None
     if stills:
