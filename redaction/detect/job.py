@@ -250,7 +250,8 @@ class Cadence:
                 self.extra += 1
             self.last_det = rec.frame
 
-    def step(self, lost_in_view: bool = False) -> int:
+    def step(self, lost_in_view: Callable[[], bool] = lambda: False) -> int:
+        """Frames between runs now; ``lost_in_view`` is asked only when it could matter."""
         k = self.every
         if not self.adaptive:
             return k
@@ -258,20 +259,24 @@ class Cadence:
             k = min(k, max(1, round(self.every / 3)))
         elif self._speed >= FAST_PAN:
             k = min(k, max(1, round(self.every / 2)))
-        if lost_in_view:
-            k = min(k, max(1, round(self.every / 2)))
+        half = max(1, round(self.every / 2))
+        if k > half and lost_in_view():
+            k = half
         return k
 
     def _budget_left(self, i: int) -> bool:
         return self.extra < EXTRA_RUNS * (i - self.first + 1) / self.every + EXTRA_CREDIT
 
-    def due(self, i: int, cut: bool, last: int, lost_in_view: bool = False) -> bool:
+    def due(self, i: int, cut: bool, last: int,
+            lost_in_view: Callable[[], bool] = lambda: False) -> bool:
         if self.last_det is None or cut or i == last:
             return True
         since = i - self.last_det
         if since >= self.every:
             return True
-        return since >= self.step(lost_in_view) and self._budget_left(i)
+        if self.adaptive and since < max(1, round(self.every / 3)) or not self._budget_left(i):
+            return False           # too soon for any extra run, or none left: skip the tracker's look
+        return since >= self.step(lost_in_view)
 
 
 def detect_job(clip: str | os.PathLike, settings: DetectSettings = DetectSettings(),
@@ -326,7 +331,8 @@ def detect_job(clip: str | os.PathLike, settings: DetectSettings = DetectSetting
             try:
                 for i, motion, unknown, cut, yuv in frames:
                     dets = None
-                    if cadence.due(i, cut, last, tracker.lost_in_view(src.info.width, src.info.height)):
+                    if cadence.due(i, cut, last,
+                                   lambda: tracker.lost_in_view(src.info.width, src.info.height)):
                         dets = detector(cv2.cvtColor(yuv, cv2.COLOR_YUV2RGB_I420))
                         n_dets += len(dets)
                     rec = cache.add(FrameRecord(i, motion, cut, dets, unknown))
