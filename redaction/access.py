@@ -4,15 +4,21 @@
 user may not do ``action``, logs the refusal in the audit trail, and otherwise
 returns the name of the authenticated user to attribute the action to.
 
-Two modes:
+Three modes (:func:`mode`):
 
-* **standalone** - no store was ever created (no database file, no
-  ``BWV_DATABASE_URL``) or it has no user accounts yet: a single-user workstation.
-  Every action is allowed and attributed to ``user`` (``--user``/``$BWV_USER``/login
-  name); the log says so.
+* **locked** - the machine policy requires the case store (``require_store``, true by
+  default in a machine policy) and it is missing, has no user accounts or cannot be
+  opened: every protected action is refused with one line (``bwv user setup`` is the way
+  forward) and, where the store can be written, audited. Nothing fails open.
+* **standalone** - no machine policy requires the store, and no store was ever created
+  (no database file, no ``BWV_DATABASE_URL``) or it has no user accounts yet: a development
+  or single-user run, "standalone, not for evidence". Every action is allowed and
+  attributed to ``user`` (``--user``/``$BWV_USER``/login name); the log says so.
 * **enforced** - once ``bwv user setup`` has created the first administrator, the
   user must be authenticated (``bwv login`` session, ``BWV_PASSWORD``, a password
   prompt on a terminal, or :func:`login` in the GUI) and the role must allow the action.
+  Without a machine policy (environment variables may then point at any store) the
+  window and ``bwv whoami`` still say "standalone, not for evidence".
 """
 from __future__ import annotations
 
@@ -21,6 +27,7 @@ import json
 import logging
 import os
 import sys
+from dataclasses import dataclass
 
 from .errors import PermissionDenied
 
@@ -69,14 +76,88 @@ def _store():
     return existing_store()
 
 
-def enforced() -> bool:
-    """True once the store has at least one user account."""
-    st = _store()
+SETUP_HINT = "an administrator runs `bwv user setup NAME` first"
+
+
+@dataclass(frozen=True)
+class Mode:
+    """How access is decided now (see the module doc)."""
+    kind: str                      # "enforced" | "standalone" | "locked"
+    reason: str = ""               # locked: the one-line refusal
+    machine_policy: bool = False   # an administrator's policy file is in force
+    store: object = None           # the Store (None when missing or unreachable)
+
+    @property
+    def for_evidence(self) -> bool:
+        """Only an enforced store under a machine policy is fit for evidence."""
+        return self.kind == "enforced" and self.machine_policy
+
+    @property
+    def label(self) -> str:
+        """"standalone, not for evidence" unless fit for evidence ("" then)."""
+        from .policy import STANDALONE_LABEL
+        return "" if self.for_evidence else STANDALONE_LABEL
+
+
+def mode() -> Mode:
+    """Decide the access mode: locked (fail closed), standalone or enforced."""
+    from .policy import load_policy
+    from .store.errors import StoreError
+    pol = load_policy()                  # an unreadable policy file stops here (PolicyError)
+    required = pol.require_store
+    machine = pol.machine
+    where = f"the machine policy {pol.path}" if machine else f"the policy {pol.path}"
+    try:
+        st = _store()
+    except StoreError as e:
+        if not required:
+            raise                        # an unreachable store named by the user: an error
+        return Mode("locked", f"refused: the case store required by {where} cannot be "
+                              f"opened: {e}", machine)
+    except Exception as e:  # noqa: BLE001 - any other failure to open it: fail closed
+        if not required:
+            raise
+        return Mode("locked", f"refused: the case store required by {where} cannot be "
+                              f"opened: {type(e).__name__}: {e}", machine)
     if st is None:
-        return False
+        if required:
+            return Mode("locked", f"refused: {where} requires the case store and there is "
+                                  f"none: {SETUP_HINT}", machine)
+        return Mode("standalone", machine_policy=machine)
     from .store import users
-    with st.session() as s:
-        return users.user_count(s) > 0
+    try:
+        with st.session() as s:
+            n = users.user_count(s)
+    except Exception as e:  # noqa: BLE001 - a broken store is no store
+        if not required:
+            raise
+        return Mode("locked", f"refused: the case store required by {where} cannot be "
+                              f"read: {type(e).__name__}: {e}", machine)
+    if n == 0:
+        if required:
+            return Mode("locked", f"refused: {where} requires the case store and it has no "
+                                  f"user accounts: {SETUP_HINT}", machine, st)
+        return Mode("standalone", machine_policy=machine, store=st)
+    return Mode("enforced", machine_policy=machine, store=st)
+
+
+def _refuse_locked(m: Mode, who: str, action: str, details: dict | None = None):
+    """Refuse under a locked mode: audited where the store can be written, always logged."""
+    log.warning("%s (%s by %s)", m.reason, action, who)
+    if m.store is not None:
+        try:
+            from .store import audit
+            with m.store.session() as s:
+                audit.append(s, who, "refusal", action, {"reason": m.reason, **(details or {})})
+        except Exception as e:  # noqa: BLE001 - the refusal stands even if it cannot be written
+            log.warning("refusal not audited: %s", e)
+    raise PermissionDenied(m.reason)
+
+
+def enforced() -> bool:
+    """True once the store has at least one user account, or when the machine policy
+    requires a store that is missing, empty or unreachable (locked: nothing is allowed)."""
+    return mode().kind != "standalone"
 
 
 def default_user() -> str:
@@ -181,13 +262,14 @@ def _os_login() -> str:
 
 def authenticate(user: str | None = None) -> str:
     """Who acts, after proving it (no role check); refusals are logged."""
-    st = _store()
-    if st is None:
+    m = mode()
+    if m.kind == "locked":
+        _refuse_locked(m, user or default_user(), "authenticate")
+    if m.kind == "standalone":
         return user or default_user()
+    st = m.store
     from .store import audit, users
     with st.session() as s:
-        if users.user_count(s) == 0:
-            return user or default_user()
         try:
             return _authenticate(s, user).username
         except _NotAuthenticated as e:
@@ -206,18 +288,18 @@ def check(action: str, user: str | None = None, *, details: dict | None = None) 
     """
     if action not in ACTIONS:
         raise ValueError(f"unknown action {action!r}")
-    st = _store()
-    from .store import audit, policy, users
-    if st is None:
+    m = mode()
+    if m.kind == "locked":
+        _refuse_locked(m, user or default_user(), action, details)
+    if m.kind == "standalone":
         who = user or default_user()
-        log.info("standalone mode (no store): %s allowed for %s", action, who)
+        log.info("standalone mode (%s, not for evidence): %s allowed for %s",
+                 "no store" if m.store is None else "no user accounts", action, who)
         return who
+    st = m.store
+    from .store import audit, policy, users
     refusal = None
     with st.session() as s:
-        if users.user_count(s) == 0:
-            who = user or default_user()
-            log.info("standalone mode (no user accounts): %s allowed for %s", action, who)
-            return who
         try:
             u = _authenticate(s, user)
         except _NotAuthenticated as e:
@@ -249,13 +331,13 @@ def allowed(action: str, user: str | None) -> bool:
 
 def why_not(action: str, user: str | None) -> str | None:
     """None if allowed, else a tooltip-sized reason (no prompt, no logging)."""
-    st = _store()
-    if st is None:
+    m = mode()
+    if m.kind == "locked":
+        return m.reason
+    if m.kind == "standalone":
         return None
     from .store import policy, users
-    with st.session() as s:
-        if users.user_count(s) == 0:
-            return None
+    with m.store.session() as s:
         u = users.find_user(s, user) if user else None
         if u is None or u.disabled:
             return "log in first"

@@ -21,8 +21,15 @@ def config_dir() -> Path:
     return _env_dir("BWV_CONFIG_DIR", platformdirs.user_config_dir(APP, ORG))
 
 
+def default_data_dir() -> str:
+    """The platform's per-user data folder (what ``BWV_DATA_DIR`` replaces)."""
+    return platformdirs.user_data_dir(APP, ORG)
+
+
 def data_dir() -> Path:
-    return _env_dir("BWV_DATA_DIR", platformdirs.user_data_dir(APP, ORG))
+    """Per-user working files (projects, exports, recovery). The case store's folder is
+    :func:`redaction.store.db.store_dir`, which a machine policy fixes."""
+    return _env_dir("BWV_DATA_DIR", default_data_dir())
 
 
 def cache_dir() -> Path:

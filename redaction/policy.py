@@ -2,11 +2,17 @@
 
 Where it is looked for (the first that exists; ``.json`` before ``.toml``):
 
-* ``$BWV_POLICY_FILE`` if set (tests, or IT pointing elsewhere): only that file;
 * Windows: ``%PROGRAMDATA%\\BWV Workstation\\policy.json``
   (normally ``C:\\ProgramData\\BWV Workstation\\policy.json``);
 * Linux and other Unix: ``/etc/bwv-workstation/policy.json``;
 * macOS: ``/Library/Application Support/BWV Workstation/policy.json``.
+
+A file there is the *machine policy* (only an administrator can write it): environment
+variables cannot override it. ``$BWV_POLICY_FILE`` is read only when no machine policy
+exists (development and tests; :attr:`Policy.machine` is then False, and the workstation
+is "standalone, not for evidence"); with a machine policy present it is ignored, with one
+warning in the log. Tests simulate a machine policy by monkeypatching
+:data:`SYSTEM_POLICY_PATHS` (never by an environment variable).
 
 Keys (all optional; an absent key leaves the user's or the store's setting in force)::
 
@@ -15,8 +21,17 @@ Keys (all optional; an absent key leaves the user's or the store's setting in fo
       "default_style": "solid",              # solid | pixelate | blur
       "redaction_reasons": ["Third party", "Vehicle registration"],
       "four_eyes_approval": true,            # exports need a supervisor's approval
-      "database_url": "postgresql+psycopg://bwv@dbhost/bwv"
+      "database_url": "postgresql+psycopg://bwv@dbhost/bwv",
+      "require_store": true,                 # default true in a machine policy (fail closed)
+      "internal_review_export": false,       # under four-eyes: export without a request,
+                                             # marked "internal_review" (default false)
+      "store_dir": "/srv/bwv",               # local store folder (SQLite file, store files)
+      "evidence_dir": "/mnt/evidence"        # evidence folder (a share for PostgreSQL)
     }
+
+With a machine policy, ``require_store`` defaults to true: the case store must exist and
+have user accounts, or every protected action is refused (``bwv user setup``), and
+``BWV_DATABASE_URL``, ``BWV_DATA_DIR`` (for the store) and ``BWV_EVIDENCE_DIR`` are ignored.
 
 A policy value overrides the user's preference: use :func:`effective`. A file that is
 present but invalid raises :class:`PolicyError`, a one-line message naming the file and
@@ -25,6 +40,7 @@ the key: the program must not run with a policy it cannot read (fail secure).
 from __future__ import annotations
 
 import json
+import logging
 import os
 import sys
 from dataclasses import dataclass, field
@@ -36,14 +52,21 @@ from .model import STYLE_MODES
 
 ENV_VAR = "BWV_POLICY_FILE"
 KEYS = ("retention_days", "default_style", "redaction_reasons", "four_eyes_approval",
-        "database_url")
+        "database_url", "require_store", "internal_review_export", "store_dir", "evidence_dir")
+BOOL_KEYS = ("four_eyes_approval", "require_store", "internal_review_export")
+PATH_KEYS = ("store_dir", "evidence_dir")
 LABELS = {
     "retention_days": "Retention of non-evidential media (days)",
     "default_style": "Default redaction style",
     "redaction_reasons": "Redaction reasons",
     "four_eyes_approval": "Four-eyes approval of exports",
     "database_url": "Case database",
+    "require_store": "Case store required (fail closed)",
+    "internal_review_export": "Exports for internal review without a request",
+    "store_dir": "Store folder",
+    "evidence_dir": "Evidence folder",
 }
+STANDALONE_LABEL = "standalone, not for evidence"
 
 
 class PolicyError(BwvError):
@@ -56,6 +79,19 @@ class PolicyError(BwvError):
 class Policy:
     path: Optional[Path] = None              # the file read, or None when there is none
     values: dict = field(default_factory=dict)
+    machine: bool = False                    # read from the administrator's location
+
+    @property
+    def require_store(self) -> bool:
+        """Must the case store exist, with user accounts? (fail closed; default: a machine
+        policy requires it, a development policy from $BWV_POLICY_FILE does not)."""
+        return bool(self.values.get("require_store", self.machine))
+
+    @property
+    def standalone(self) -> bool:
+        """No administrator's policy: environment variables may point anywhere, so the
+        workstation says "standalone, not for evidence"."""
+        return not self.machine
 
     def get(self, key: str, default: Any = None) -> Any:
         if key not in KEYS:
@@ -68,8 +104,10 @@ class Policy:
     def describe(self) -> list[str]:
         """Lines for the About box and ``bwv selftest``: what the policy enforces."""
         if self.path is None:
-            return ["No machine policy file: user and store settings apply."]
-        out = [f"Machine policy: {self.path}"]
+            return ["No machine policy file: user and store settings apply "
+                    f"({STANDALONE_LABEL})."]
+        out = [f"Machine policy: {self.path}" if self.machine
+               else f"Development policy ($BWV_POLICY_FILE, {STANDALONE_LABEL}): {self.path}"]
         for k in KEYS:
             if k in self.values:
                 v = self.values[k]
@@ -83,10 +121,28 @@ class Policy:
         return out
 
 
-def candidate_paths() -> list[Path]:
-    env = os.environ.get(ENV_VAR)
-    if env:
-        return [Path(env)]
+# Tests replace this (monkeypatch) to simulate a machine policy without writing to /etc;
+# None means the platform's location (:func:`system_paths`).
+SYSTEM_POLICY_PATHS: Optional[list[Path]] = None
+
+log = logging.getLogger("bwv.policy")
+_warned: set[str] = set()
+
+
+def warn_ignored(var: str, what: str) -> None:
+    """Say once per process that an environment variable is ignored under the machine policy."""
+    if var in _warned or not os.environ.get(var):
+        return
+    _warned.add(var)
+    msg = f"{var} is ignored: the machine policy decides {what}"
+    log.warning("%s", msg)
+    print(f"bwv: warning: {msg}", file=sys.stderr)
+
+
+def system_paths() -> list[Path]:
+    """Where an administrator installs the machine policy (see the module doc)."""
+    if SYSTEM_POLICY_PATHS is not None:
+        return [Path(p) for p in SYSTEM_POLICY_PATHS]
     if sys.platform == "win32":
         base = Path(os.environ.get("PROGRAMDATA") or r"C:\ProgramData") / "BWV Workstation"
     elif sys.platform == "darwin":
@@ -94,6 +150,28 @@ def candidate_paths() -> list[Path]:
     else:
         base = Path("/etc/bwv-workstation")
     return [base / "policy.json", base / "policy.toml"]
+
+
+def _exists(path: Path) -> bool:
+    try:
+        path.stat()
+        return True
+    except FileNotFoundError:
+        return False
+    except OSError:
+        return True   # there but unreadable: load_policy reports it (fail secure)
+
+
+def candidate_paths() -> list[tuple[Path, bool]]:
+    """(path, is the machine policy) in the order they are tried."""
+    system = system_paths()
+    if any(_exists(p) for p in system):
+        warn_ignored(ENV_VAR, "the policy file")
+        return [(p, True) for p in system]
+    env = os.environ.get(ENV_VAR)
+    if env:
+        return [(Path(env), False)]
+    return []
 
 
 def _hide_password(url: str) -> str:
@@ -149,9 +227,12 @@ def validate(doc: dict, path: Path) -> dict:
             v = [r.strip() for r in v]
             if len(set(v)) != len(v):
                 raise PolicyError("redaction_reasons lists a reason twice", path)
-        elif k == "four_eyes_approval":
+        elif k in BOOL_KEYS:
             if not isinstance(v, bool):
-                raise PolicyError(f"four_eyes_approval must be true or false, got {v!r}", path)
+                raise PolicyError(f"{k} must be true or false, got {v!r}", path)
+        elif k in PATH_KEYS:
+            if not isinstance(v, str) or not v.strip():
+                raise PolicyError(f"{k} must be a folder path", path)
         elif k == "database_url":
             if not isinstance(v, str) or "://" not in v:
                 raise PolicyError("database_url must be a URL such as "
@@ -169,7 +250,7 @@ def load_policy(reload: bool = False) -> Policy:
     Cached per file state (path, size, mtime), so edits by IT are picked up by a new
     process or with ``reload=True``. Raises :class:`PolicyError` for an invalid file.
     """
-    for path in candidate_paths():
+    for path, machine in candidate_paths():
         try:
             st = path.stat()
         except FileNotFoundError:
@@ -177,10 +258,10 @@ def load_policy(reload: bool = False) -> Policy:
         except OSError as e:
             raise PolicyError(f"cannot read the machine policy file: {e.strerror or e}",
                               path) from None
-        key = (str(path), st.st_size, st.st_mtime_ns)
+        key = (str(path), machine, st.st_size, st.st_mtime_ns)
         if not reload and key in _cache:
             return _cache[key]
-        pol = Policy(path, validate(_parse(path), path))
+        pol = Policy(path, validate(_parse(path), path), machine)
         _cache.clear()
         _cache[key] = pol
         return pol

@@ -22,6 +22,7 @@ def isolated_user_dirs(tmp_path_factory, monkeypatch):
     monkeypatch.delenv("BWV_DATABASE_URL", raising=False)
     # a machine's real policy file must not change test results
     monkeypatch.setenv("BWV_POLICY_FILE", str(base / "no-policy.json"))
+    monkeypatch.setattr("redaction.policy.SYSTEM_POLICY_PATHS", [base / "no-machine-policy.json"])
     yield base
 
 

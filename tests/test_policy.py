@@ -96,7 +96,8 @@ def test_edits_are_picked_up_by_file_state(policy_file):
 
 def test_platform_location_without_env(monkeypatch):
     monkeypatch.delenv("BWV_POLICY_FILE", raising=False)
-    paths = policy.candidate_paths()
+    monkeypatch.setattr(policy, "SYSTEM_POLICY_PATHS", None)   # the real platform location
+    paths = policy.system_paths()
     assert paths[0].name == "policy.json" and paths[1].name == "policy.toml"
     if os.name == "posix":
         assert str(paths[0]).startswith(("/etc/bwv-workstation", "/Library"))

@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from .. import access
-from ..errors import BwvError
+from ..errors import BwvError, PermissionDenied
 from ..store import api, users
 from ..store.db import database_url, open_store
 from ..store.models import ROLES
@@ -158,15 +158,19 @@ def _logout(args) -> int:
 
 
 def _whoami(args) -> int:
-    if not access.enforced():
-        print(f"{claimed_user(args) or access.default_user()} (standalone mode: no user accounts; "
+    m = access.mode()
+    if m.kind == "locked":
+        print(m.reason)
+        return PermissionDenied.exit_code
+    if m.kind == "standalone":
+        print(f"{claimed_user(args) or access.default_user()} ({m.label}: no user accounts; "
               "run `bwv user setup NAME` to enforce roles)")
         return 0
     sess = access.read_session_file()
-    with open_store().session() as s:
+    with m.store.session() as s:
         u = users.session_user(s, sess["token"]) if sess and sess.get("token") else None
         if u is None:
-            print("not logged in")
+            print("not logged in" + (f" ({m.label})" if m.label else ""))
             return 1
-        print(f"{u.username} ({u.role.replace('_', ' ')})")
+        print(f"{u.username} ({u.role.replace('_', ' ')})" + (f", {m.label}" if m.label else ""))
     return 0

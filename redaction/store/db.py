@@ -26,28 +26,64 @@ DB_FILENAME = "bwv.sqlite3"
 MIGRATIONS = Path(__file__).resolve().parent / "migrations"
 
 
+def _machine_policy():
+    """The machine policy if an administrator installed one, else None."""
+    from ..policy import load_policy
+    pol = load_policy()
+    return pol if pol.machine else None
+
+
+def store_dir() -> Path:
+    """The local store's folder (SQLite file, store-held files, default evidence folder).
+
+    With a machine policy: its ``store_dir``, else the platform's per-user data folder;
+    ``BWV_DATA_DIR`` is ignored for the store (it may not step around the roles by
+    pointing at an empty folder). Without one: :func:`redaction.paths.data_dir`.
+    """
+    pol = _machine_policy()
+    if pol is None:
+        return paths.data_dir()
+    from ..policy import warn_ignored
+    warn_ignored("BWV_DATA_DIR", "where the case store is")
+    p = Path(pol.get("store_dir") or paths.default_data_dir())
+    p.mkdir(parents=True, exist_ok=True)
+    return p
+
+
 def database_url() -> str:
-    """``$BWV_DATABASE_URL``, else the machine policy's ``database_url``, else local SQLite."""
-    from ..policy import effective
-    url = os.environ.get("BWV_DATABASE_URL") or effective("database_url", None)
+    """The machine policy's ``database_url`` (or SQLite in :func:`store_dir`) when a machine
+    policy exists (``$BWV_DATABASE_URL`` is then ignored); else ``$BWV_DATABASE_URL``, else
+    a development policy's ``database_url``, else local SQLite."""
+    from ..policy import effective, warn_ignored
+    if _machine_policy() is not None:
+        warn_ignored("BWV_DATABASE_URL", "which case database is used")
+        url = effective("database_url", None)
+    else:
+        url = os.environ.get("BWV_DATABASE_URL") or effective("database_url", None)
     if url:
         # psycopg 3 is the driver we ship; accept the plain libpq-style scheme too
         for plain in ("postgresql://", "postgres://"):
             if url.startswith(plain):
                 return "postgresql+psycopg://" + url[len(plain):]
         return url
-    return f"sqlite:///{paths.data_dir() / DB_FILENAME}"
+    return f"sqlite:///{store_dir() / DB_FILENAME}"
 
 
 def evidence_dir() -> Path:
-    p = Path(os.environ.get("BWV_EVIDENCE_DIR") or paths.data_dir() / "evidence")
+    pol = _machine_policy()
+    if pol is not None:
+        from ..policy import warn_ignored
+        warn_ignored("BWV_EVIDENCE_DIR", "where the evidence is")
+        p = Path(pol.get("evidence_dir") or store_dir() / "evidence")
+    else:
+        p = Path(os.environ.get("BWV_EVIDENCE_DIR") or paths.data_dir() / "evidence")
     p.mkdir(parents=True, exist_ok=True)
     return p
 
 
 def store_files_dir() -> Path:
     """Where projects/exports/thumbnails held by the store live (purged by retention)."""
-    p = paths.data_dir() / "store-files"
+    p = store_dir() / "store-files"
     p.mkdir(parents=True, exist_ok=True)
     return p
 

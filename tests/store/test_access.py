@@ -114,7 +114,7 @@ def test_login_session_then_logout(team, bwv, monkeypatch, new_clip, passwords):
     rc, out, err = bwv("case", "import", new_clip(), "--incident", "INC-1")
     assert rc == 0, err
     rc, out, _ = bwv("user", "whoami")
-    assert out.strip() == "dora (disclosure officer)"
+    assert out.strip() == "dora (disclosure officer), standalone, not for evidence"
     assert bwv("logout")[0] == 0
     rc, out, err = bwv("case", "list")
     assert rc == 7 and "not logged in" in err
