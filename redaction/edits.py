@@ -30,6 +30,15 @@ class Command:
     def describe(self) -> str:
         return self.name.replace("_", " ")
 
+    def touched_tracks(self) -> Optional[set[str]]:
+        """Ids of the tracks apply/revert may change (after apply); None = unknown (all)."""
+        return None
+
+
+class _NoTracks:
+    def touched_tracks(self) -> Optional[set[str]]:
+        return set()
+
 
 def _jsonable(v):
     if isinstance(v, (Track, AudioRange, Annotation, Style, Keyframe)):
@@ -65,6 +74,11 @@ class _TrackSnapshot(Command):
     def _created(self) -> set[str]:
         return set()
 
+    def touched_tracks(self) -> Optional[set[str]]:
+        if not hasattr(self, "_before"):
+            return None
+        return {t.id for _, t in self._before} | self._created()
+
 
 @dataclass
 class AddTrack(Command):
@@ -76,6 +90,9 @@ class AddTrack(Command):
 
     def revert(self, p):
         p.tracks.pop(_index(p, self.track.id))
+
+    def touched_tracks(self):
+        return {self.track.id}
 
     def to_log(self):
         t = self.track
@@ -97,6 +114,9 @@ class AddTracks(Command):
     def revert(self, p):
         ids = {t.id for t in self.tracks}
         p.tracks[:] = [t for t in p.tracks if t.id not in ids]
+
+    def touched_tracks(self):
+        return {t.id for t in self.tracks}
 
     def to_log(self):
         return {"name": self.name, "source": self.source, "count": len(self.tracks),
@@ -264,7 +284,7 @@ class MergeTracks(_TrackSnapshot):
 
 
 @dataclass
-class AddAudioRange(Command):
+class AddAudioRange(_NoTracks, Command):
     range: AudioRange
     name = "add_audio_range"
 
@@ -276,7 +296,7 @@ class AddAudioRange(Command):
 
 
 @dataclass
-class UpdateAudioRange(Command):
+class UpdateAudioRange(_NoTracks, Command):
     range_id: str
     start: Optional[float] = None
     end: Optional[float] = None
@@ -301,7 +321,7 @@ class UpdateAudioRange(Command):
 
 
 @dataclass
-class DeleteAudioRange(Command):
+class DeleteAudioRange(_NoTracks, Command):
     range_id: str
     name = "delete_audio_range"
 
@@ -314,7 +334,7 @@ class DeleteAudioRange(Command):
 
 
 @dataclass
-class SetStyle(Command):
+class SetStyle(_NoTracks, Command):
     mode: str
     margin: Optional[float] = None
     margin_px: Optional[float] = None
@@ -333,7 +353,7 @@ class SetStyle(Command):
 
 
 @dataclass
-class AddAnnotation(Command):
+class AddAnnotation(_NoTracks, Command):
     annotation: Annotation
     name = "add_annotation"
 
@@ -345,7 +365,7 @@ class AddAnnotation(Command):
 
 
 @dataclass
-class DeleteAnnotation(Command):
+class DeleteAnnotation(_NoTracks, Command):
     annotation_id: str
     name = "delete_annotation"
 
@@ -358,7 +378,7 @@ class DeleteAnnotation(Command):
 
 
 @dataclass
-class SetExtra(Command):
+class SetExtra(_NoTracks, Command):
     """Set an extension field of the project (e.g. the last detection run's settings)."""
     key: str
     value: object
@@ -400,6 +420,15 @@ class Batch(Command):
     def revert(self, p):
         for c in reversed(self.commands):
             c.revert(p)
+
+    def touched_tracks(self):
+        out: set[str] = set()
+        for c in self.commands:
+            t = c.touched_tracks()
+            if t is None:
+                return None
+            out |= t
+        return out
 
     def to_log(self):
         return {"name": self.name, "label": self.label,

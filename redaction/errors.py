@@ -55,3 +55,7 @@ class Cancelled(BwvError):
 
     def __init__(self, message: str = "cancelled", path=None):
         super().__init__(message, path)
+
+
+class InvalidEdit(ProjectError, ValueError):
+    """An edit that does not fit the clip (frame past the end, box outside the picture...)."""

@@ -189,22 +189,25 @@ def project_from_dict(doc: Any, file: str = "<project>") -> Project:
     return Project(source, tracks, audio, style, notes, extra)
 
 
+def track_to_dict(t: Track) -> dict:
+    d: dict = {"id": t.id, "kind": t.kind, "origin": t.origin, "status": t.status,
+               "reason": t.reason,
+               "keyframes": [{"frame": k.frame, "box": [round(c, 2) for c in k.box]}
+                             for k in t.keyframes]}
+    if t.end_frame is not None:
+        d["end_frame"] = t.end_frame
+    if t.scores:
+        d["scores"] = [[f, round(s, 4)] for f, s in sorted(t.scores.items())]
+    for k in ("decided_by", "decided_at", "label"):
+        if getattr(t, k):
+            d[k] = getattr(t, k)
+    if t.flags:
+        d["flags"] = list(t.flags)
+    return d
+
+
 def project_to_dict(p: Project) -> dict:
-    def track(t: Track) -> dict:
-        d: dict = {"id": t.id, "kind": t.kind, "origin": t.origin, "status": t.status,
-                   "reason": t.reason,
-                   "keyframes": [{"frame": k.frame, "box": [round(c, 2) for c in k.box]}
-                                 for k in t.keyframes]}
-        if t.end_frame is not None:
-            d["end_frame"] = t.end_frame
-        if t.scores:
-            d["scores"] = [[f, round(s, 4)] for f, s in sorted(t.scores.items())]
-        for k in ("decided_by", "decided_at", "label"):
-            if getattr(t, k):
-                d[k] = getattr(t, k)
-        if t.flags:
-            d["flags"] = list(t.flags)
-        return d
+    track = track_to_dict
 
     def audio(a: AudioRange) -> dict:
         d = {"id": a.id, "start": a.start, "end": a.end, "mode": a.mode, "reason": a.reason}

@@ -1,8 +1,15 @@
 """A project opened for editing: the model, its file, its edit log, undo/redo.
 
 Every change goes through :meth:`ProjectSession.do` with a command object; every
-apply, undo and redo is appended to the edit log with the user. Saving is atomic
-and records the log head (``log_head``) so a deleted log tail is detected.
+apply, undo and redo is appended to the edit log with the user, the change it made
+(values before and after) and the hash of the project state after it, so the log alone
+rebuilds the project (:mod:`redaction.replay`). Saving is atomic and records the log
+head (``log_head``) so a deleted log tail is detected.
+
+Opening compares the project file with the state its log rebuilds: edits logged after
+the last save (a crash) are restored from the log; a file that differs from its log in
+any other way (edited by hand) is refused for editing and export, naming the first
+difference (``bwv project rebuild`` restores the logged state, and logs what it discards).
 """
 from __future__ import annotations
 
@@ -10,6 +17,10 @@ import os
 from pathlib import Path
 from typing import Callable, Optional
 
+import threading
+from dataclasses import dataclass
+
+from . import projstate, replay
 from .editlog import EditLog, log_path_for
 from .edits import Command
 from .errors import IntegrityError, ProjectError
@@ -17,6 +28,16 @@ from .fsutil import sha256_file
 from .model import Project, Source
 from .project_io import (PROJECT_SUFFIX, load_project, relative_source_path, resolve_source,
                          save_project)
+
+
+@dataclass
+class Consistency:
+    """How the project file stands against the state its edit log rebuilds."""
+    kind: str                     # ok | legacy | unsaved | differs
+    message: str = ""
+    replay: Optional[replay.Replay] = None
+    differences: tuple[str, ...] = ()
+    unsaved_edits: int = 0
 
 
 class ProjectSession:
@@ -29,6 +50,12 @@ class ProjectSession:
         self.redo_stack: list[Command] = []
         self.dirty = False
         self.listeners: list[Callable[[str, Optional[Command]], None]] = []
+        self._state: Optional[dict] = None   # the state after the last logged edit
+        self._hasher = projstate.Hasher()
+        self._lock = threading.Lock()        # the export job records from a worker thread
+        self.recovered_edits = 0             # unsaved logged edits restored on opening
+        # (frames, width, height, duration_s) of the clip: edits are validated against it
+        self.bounds: Optional[tuple[int, int, int, float]] = None
 
     # -- opening ----------------------------------------------------------------
     @classmethod
@@ -45,13 +72,96 @@ class ProjectSession:
         s = cls(project, path, user)
         if s.log.path.exists():
             raise ProjectError("an edit log already exists for this project name", s.log.path)
-        s.log.append(user, "create_project", {"source": str(clip), "source_sha256": sha})
+        s._state = projstate.state_of(project)
+        s._hasher = projstate.Hasher()
+        s.log.append(user, "create_project", {"source": str(clip), "source_sha256": sha,
+                                              "log_format": replay.LOG_FORMAT,
+                                              "state": s._state})
         s.save()
         return s
 
     @classmethod
-    def open(cls, path: str | os.PathLike, user: str) -> "ProjectSession":
-        return cls(load_project(path), path, user)
+    def open(cls, path: str | os.PathLike, user: str, *, check: bool = True) -> "ProjectSession":
+        """Open for editing. With ``check`` (the default) a project file that differs from
+        its edit log is refused (IntegrityError naming the first difference), and edits
+        logged after the last save are restored from the log."""
+        s = cls(load_project(path), path, user)
+        if check:
+            c = s.consistency()
+            if c.kind == "differs":
+                raise IntegrityError(f"project file differs from its edit log: {c.message} "
+                                     f"(`bwv verify` lists the differences; `bwv project rebuild` "
+                                     "restores the logged state)", s.path)
+            if c.kind == "unsaved":
+                s.restore_from_log(c)
+        return s
+
+    # -- the log as the truth ---------------------------------------------------------------
+    def consistency(self) -> Consistency:
+        """Replay the (chain-verified) log and compare it with the project in memory."""
+        entries = self.log.verify()
+        try:
+            rep = replay.replay(entries, self.log.path)
+        except replay.LegacyLog as e:
+            return Consistency("legacy", e.message)
+        now = projstate.state_of(self.project)
+        if projstate.state_hash(now) == projstate.state_hash(rep.state):
+            self._state = rep.state
+            self._hasher = projstate.Hasher()
+            return Consistency("ok", replay=rep)
+        head = (self.project.extra.get("log_head") or {})
+        seq = head.get("seq") if isinstance(head, dict) else None
+        if (isinstance(seq, int) and rep.base_seq <= seq < rep.seq
+                and 0 < seq <= len(entries) and entries[seq - 1]["hash"] == head.get("hash")):
+            at_save = replay.replay(entries, self.log.path, upto=seq)
+            if projstate.state_hash(at_save.state) == projstate.state_hash(now):
+                n = sum(1 for e in entries[seq:] if e.get("action") in replay.EDIT_ACTIONS)
+                return Consistency("unsaved", f"{n} edit(s) logged after the last save",
+                                   replay=rep, unsaved_edits=n)
+        diffs = tuple(projstate.differences(rep.state, now))
+        return Consistency("differs", diffs[0] if diffs else "state hash differs", rep, diffs)
+
+    def restore_from_log(self, c: Consistency) -> None:
+        """Take the state the log rebuilds (edits logged after the last save: a crash)."""
+        self.project = replay.rebuild(c.replay.state, self.project.source.path, str(self.log.path))
+        self._state = c.replay.state
+        self._hasher = projstate.Hasher()
+        self.recovered_edits = c.unsaved_edits
+        self.dirty = True
+
+    def _base_state(self) -> dict:
+        """The state the next change is measured from; writes a migration base for a log
+        from an earlier version (format 1) first."""
+        if self._state is None:
+            if replay.has_base(self.log.entries()):
+                c = self.consistency()
+                if c.kind != "ok":
+                    raise IntegrityError(f"project file differs from its edit log: {c.message}",
+                                         self.path)
+            else:
+                self.migrate()
+        return self._state
+
+    def migrate(self) -> Optional[dict]:
+        """Give a format-1 log a replayable base: the whole current state, attributed."""
+        entries = self.log.verify()
+        if replay.has_base(entries):
+            return None
+        head = self.project.extra.get("log_head") or {}
+        seq = head.get("seq") if isinstance(head, dict) else None
+        if entries and (not isinstance(seq, int) or not 0 < seq <= len(entries)
+                        or entries[seq - 1]["hash"] != head.get("hash")):
+            raise IntegrityError("edit log does not contain the project's last recorded entry; "
+                                 "it cannot be migrated", self.log.path)
+        self._state = projstate.state_of(self.project)
+        self._hasher = projstate.Hasher()
+        return self.log.append(self.user, "migrate_log", {
+            "from_format": 1, "log_format": replay.LOG_FORMAT, "entries_before": len(entries),
+            "state": self._state, "state_sha256": projstate.state_hash(self._state)})
+
+    @property
+    def state_sha256(self) -> str:
+        return projstate.project_hash(self.project)
 
     @property
     def source_path(self) -> Path:
@@ -68,8 +178,18 @@ class ProjectSession:
                                  f"the project's {self.project.source.sha256[:12]}...", src)
         return actual
 
+    def use_clip_bounds(self) -> None:
+        """Probe the clip so every edit is validated against its frames and picture."""
+        from .media import probe
+        info = probe(self.source_path, with_hash=False)
+        self.bounds = (info.frames, info.width, info.height, info.duration_s)
+
     # -- editing ----------------------------------------------------------------
     def do(self, cmd: Command) -> None:
+        self._base_state()
+        if self.bounds is not None:
+            from .edit_checks import check_command
+            check_command(cmd, self.project, *self.bounds)
         cmd.apply(self.project)
         self.undo_stack.append(cmd)
         self.redo_stack.clear()
@@ -78,6 +198,7 @@ class ProjectSession:
     def undo(self) -> Optional[Command]:
         if not self.undo_stack:
             return None
+        self._base_state()
         cmd = self.undo_stack.pop()
         cmd.revert(self.project)
         self.redo_stack.append(cmd)
@@ -87,21 +208,40 @@ class ProjectSession:
     def redo(self) -> Optional[Command]:
         if not self.redo_stack:
             return None
+        self._base_state()
         cmd = self.redo_stack.pop()
         cmd.apply(self.project)
         self.undo_stack.append(cmd)
         self._changed("redo", cmd)
         return cmd
 
-    def _changed(self, action: str, cmd: Command) -> None:
-        self.log.append(self.user, action, {"command": cmd.to_log()})
+    def _changed(self, action: str, cmd: Optional[Command], details: Optional[dict] = None) -> None:
+        before = self._base_state()
+        touched = cmd.touched_tracks() if cmd is not None else None
+        after = projstate.state_of(self.project, before, touched)
+        d = {"command": cmd.to_log()} if cmd is not None else {}
+        d.update(details or {})
+        d["change"] = projstate.diff(before, after, touched)
+        d["state"] = self._hasher(after, touched)
+        with self._lock:
+            self.log.append(self.user, action, d)
+        self._state = after
         self.dirty = True
         for fn in self.listeners:
             fn(action, cmd)
 
+    def replace(self, project: Project, action: str, details: dict) -> None:
+        """Replace the whole model (an autosave recovery, a rebuild): logged as one change."""
+        self._base_state()
+        self.project = project
+        self.undo_stack.clear()
+        self.redo_stack.clear()
+        self._changed(action, None, details)
+
     def record(self, action: str, details: dict) -> dict:
         """Log a non-edit event (export, verify, detection run...)."""
-        return self.log.append(self.user, action, details)
+        with self._lock:
+            return self.log.append(self.user, action, details)
 
     # -- saving -----------------------------------------------------------------
     def save(self, path: Optional[str | os.PathLike] = None) -> None:

@@ -1,4 +1,5 @@
-"""Verification of a project: edit-log chain, log anchor, source hash, export hashes."""
+"""Verification of a project: edit-log chain, log anchor, the project rebuilt from its log
+and compared with the file, source hash, export hashes and export manifests."""
 from __future__ import annotations
 
 import os
@@ -15,7 +16,10 @@ from .session import ProjectSession
 class VerifyReport:
     entries: int = 0
     exports_checked: int = 0
+    edits_replayed: int = 0
+    state_sha256: str = ""
     warnings: list[str] = field(default_factory=list)
+    differences: list[str] = field(default_factory=list)
 
 
 def verify_project(project_path: str | os.PathLike, user: str, record: bool = True) -> VerifyReport:
@@ -49,8 +53,9 @@ def _check(session, project, project_path, entries) -> VerifyReport:
             raise IntegrityError(f"edit log does not contain the project's last recorded entry "
                                  f"(seq {seq}): entries were deleted or replaced", session.log.path)
         if seq < len(entries):
-            rep.warnings.append(f"{len(entries) - seq} edit(s) logged after the project was "
-                                "last saved (unsaved work)")
+            rep.warnings.append(f"{len(entries) - seq} entries logged after the project was "
+                                "last saved (unsaved work: opening the project restores it)")
+    _check_state(session, rep)
     src = resolve_source(project, project_path)
     if not src.exists():
         raise IntegrityError("source clip not found", src)
@@ -66,5 +71,49 @@ def _check(session, project, project_path, entries) -> VerifyReport:
         if sha256_file(out) != d.get("export_sha256"):
             raise IntegrityError(f"export's sha256 does not match edit log entry {e['seq']} "
                                  "(altered)", out)
+        _check_manifest(e, d)
         rep.exports_checked += 1
     return rep
+
+
+def _check_state(session, rep: VerifyReport) -> None:
+    """Rebuild the project from its log; any difference from the file is named."""
+    c = session.consistency()
+    rep.state_sha256 = session.state_sha256
+    if c.kind == "legacy":
+        rep.warnings.append("edit log written by an earlier version: its edits cannot be "
+                            "replayed (the next edit, or `bwv project migrate`, records a base)")
+        return
+    rep.edits_replayed = c.replay.edits
+    if c.replay.migrated:
+        rep.warnings.append(f"edits replayed from entry {c.replay.base_seq} on (log migrated from "
+                            f"an earlier version by {c.replay.base_user} at "
+                            f"{c.replay.base_time}); earlier edits are chained but not replayed")
+    if c.kind == "differs":
+        rep.differences = list(c.differences)
+        more = f" (and {len(c.differences) - 1} more)" if len(c.differences) > 1 else ""
+        raise IntegrityError(f"project file differs from the state its edit log rebuilds: "
+                             f"{c.message}{more}", session.path)
+    if c.kind == "unsaved":
+        rep.warnings.append(f"{c.message}; opening the project restores them")
+
+
+def _check_manifest(entry: dict, d: dict) -> None:
+    """The export's manifest must still name this log entry (a rewritten log is caught)."""
+    m = d.get("manifest")
+    if not m or not Path(m).exists():
+        return
+    import json
+    try:
+        man = json.loads(Path(m).read_text(encoding="utf-8"))
+        log = man["edit_log"]
+        seq, h = log["last_entry_seq"], log["last_entry_hash"]
+    except (OSError, ValueError, KeyError, TypeError):
+        raise IntegrityError("export manifest cannot be read", m) from None
+    if seq != entry["seq"] or h != entry["hash"]:
+        raise IntegrityError(f"export manifest names edit log entry {seq} with another hash than "
+                             f"the log's entry {entry['seq']}: the log was rewritten", m)
+    state = (man.get("project_state") or {}).get("sha256")
+    if state and d.get("state_sha256") and state != d["state_sha256"]:
+        raise IntegrityError("export manifest's project state differs from the log's export "
+                             "entry", m)
