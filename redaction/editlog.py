@@ -93,7 +93,7 @@ class EditLog:
         entry["hash"] = entry_hash(entry)
         line = json.dumps(entry, ensure_ascii=False, separators=(",", ":")) + "\n"
         try:
-            fd = os.open(self.path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644)
+            fd = os.open(self.path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600)
             try:
                 os.write(fd, line.encode("utf-8"))
                 os.fsync(fd)

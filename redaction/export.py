@@ -1,14 +1,13 @@
 """Export: decode -> redact -> encode (H.264 yuv420p + AAC in MP4), with records.
 
-The output is written under a temporary name in the target folder and published
-only when complete, without ever replacing an existing file; the manifest and the
+The output is written in a private work folder on the same file system
+(:mod:`redaction.exporttmp`) and published only when complete, without ever replacing an existing file; the manifest and the
 redaction CSV are published beside it; the edit log gets an ``export`` entry.
 """
 from __future__ import annotations
 
 import errno
 import os
-import secrets
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from fractions import Fraction
@@ -22,6 +21,7 @@ from . import __version__
 from .audio import apply_ranges
 from .determinism import fixed_heap_fill
 from .editlog import utc_now
+from .exporttmp import ExportWork
 from .errors import BwvError, ExportError, MediaError
 from .fsutil import describe_os_error, publish_no_overwrite, sha256_file
 from .jobs import CancelToken, EtaClock, Job, Progress
@@ -139,7 +139,8 @@ def export_job(req: ExportRequest, cancel: Optional[CancelToken] = None) -> Job:
                                                             info.height, float(src.fps)))
                    if any(c.first_frame <= b and c.last_frame >= a for a, b in ranges)]
     total = sum(b - a + 1 for a, b in ranges)
-    tmp = req.out.with_name(f".{req.out.name}.{secrets.token_hex(4)}.part")
+    work = ExportWork.create(req.out)  # private temp folder; removes killed exports' parts
+    tmp = work.part(req.out)
     state = {}
     try:
         with fixed_heap_fill():  # reproducible bytes: see redaction/determinism.py
@@ -149,7 +150,7 @@ def export_job(req: ExportRequest, cancel: Optional[CancelToken] = None) -> Job:
         yield Progress(total, total, "hashing export")
         export_sha = sha256_file(tmp)
     except BaseException as e:
-        _unlink(tmp)
+        work.close()
         src.close()
         if isinstance(e, (BwvError, GeneratorExit, KeyboardInterrupt)):
             raise
@@ -207,18 +208,16 @@ def export_job(req: ExportRequest, cancel: Optional[CancelToken] = None) -> Job:
     published: list[Path] = []
     try:
         for final, text in ((manifest_path, manifest_json(manifest)), (csv_path, csv_text)):
-            part = final.with_name(f".{final.name}.{secrets.token_hex(4)}.part")
-            part.write_text(text, encoding="utf-8")
+            part = work.write_text(final, text)
             publish_no_overwrite(part, final)
             published.append(final)
         publish_no_overwrite(tmp, req.out)
         published.append(req.out)
+        work.close()
     except BaseException as e:
         for p in published:
             _unlink(p)
-        _unlink(tmp)
-        for p in req.out.parent.glob(f".{req.out.stem}*.part"):
-            _unlink(p)
+        work.close()
         session.record("export_aborted", {"output": str(req.out), "error": str(e)})
         session.save()
         if isinstance(e, BwvError):

@@ -10,6 +10,8 @@ from pathlib import Path
 from .errors import BwvError, ExportError
 
 CHUNK = 1 << 20
+PRIVATE_DIR_MODE = 0o700    # data, evidence, cache, log and temp folders: the owner only
+EVIDENCE_FILE_MODE = 0o440  # evidence copies: read-only, owner and the service group
 
 
 def sha256_chunks(path: str | os.PathLike, h, chunk: int = CHUNK):
@@ -91,6 +93,24 @@ def publish_no_overwrite(tmp: str | os.PathLike, final: str | os.PathLike, error
         os.replace(tmp, final)
         return
     unlink_quiet(tmp)
+
+
+def private_dir(path: str | os.PathLike) -> Path:
+    """The folder, created 0700 (owner only) if missing; an existing folder is left as it is.
+
+    On Windows ``os.chmod`` cannot restrict a folder: the installer sets an ACL limited to
+    the service group on the data folders instead (ADR 0007)."""
+    p = Path(path)
+    try:
+        p.mkdir(parents=True, mode=PRIVATE_DIR_MODE)
+    except FileExistsError:
+        return p
+    if os.name != "nt":
+        try:
+            os.chmod(p, PRIVATE_DIR_MODE)  # mkdir's mode is masked by the umask
+        except OSError:
+            pass
+    return p
 
 
 def unlink_quiet(p) -> None:

@@ -58,6 +58,11 @@ class ClipInfo:
     audio: list[AudioInfo] = field(default_factory=list)
     metadata: dict = field(default_factory=dict)
     captured: Optional[str] = None
+    # what the container's header declares (None where it does not say), and whether far
+    # fewer frames can be read than it declares (a clip cut short: see _truncation)
+    declared_frames: Optional[int] = None
+    declared_duration_s: Optional[float] = None
+    truncated: Optional[str] = None
 
     def to_json(self) -> dict:
         return {"path": self.path, "sha256": self.sha256, "frames": self.frames,
@@ -68,7 +73,11 @@ class ClipInfo:
                 "duration_s": round(self.duration_s, 6), "codec": self.codec,
                 "pix_fmt": self.pix_fmt, "vfr": self.vfr,
                 "audio": [a.to_json() for a in self.audio],
-                "captured": self.captured}
+                "captured": self.captured,
+                "declared_frames": self.declared_frames,
+                "declared_duration_s": (None if self.declared_duration_s is None
+                                        else round(self.declared_duration_s, 6)),
+                "truncated": self.truncated}
 
 
 def _check_file(path: Path) -> None:
@@ -154,6 +163,34 @@ def build_index(container, path) -> FrameIndex:
     return FrameIndex(order, key_idx, Fraction(vs.time_base))
 
 
+TRUNCATION_FRAMES = 2      # frames the header may declare beyond what can be read
+TRUNCATION_SLACK_S = 0.05  # rounding of durations (plus 2.5 frame periods)
+CONTAINER_SLACK_S = 0.5    # a container's duration also covers audio that outlasts the video
+
+
+def _truncation(frames: int, duration_s: float, fps: Fraction, declared_frames: Optional[int],
+                declared_s: Optional[float], from_container: bool) -> Optional[str]:
+    """Why the clip looks cut short, or None: far fewer frames are readable than the header
+    declares (frame count), and the readable video is far shorter than its declared
+    duration. Where the header gives both, both must disagree (an edit list may hide a few
+    frames that are still demuxed); a frame or two and the rounding of durations are allowed."""
+    period = float(1 / fps) if fps else 0.04
+    slack = 2.5 * period + (CONTAINER_SLACK_S if from_container else TRUNCATION_SLACK_S)
+    short_frames = declared_frames is not None and frames < declared_frames - TRUNCATION_FRAMES
+    short_time = declared_s is not None and duration_s < declared_s - slack
+    if declared_frames is not None and declared_s is not None:
+        cut = short_frames and short_time
+    else:
+        cut = short_frames or short_time
+    if not cut:
+        return None
+    if declared_frames is not None and declared_s is not None:
+        said = f"{declared_frames} frames ({declared_s:.2f} s)"
+    else:
+        said = f"{declared_frames} frames" if declared_frames is not None else f"{declared_s:.2f} s"
+    return f"the header declares {said}, only {frames} frames ({duration_s:.2f} s) can be read"
+
+
 class MediaSource:
     """A clip opened read-only with exact random access by frame index."""
 
@@ -211,11 +248,20 @@ class MediaSource:
                                    int(cc.channels if cc else 0),
                                    cc.layout.name if cc and cc.layout else ""))
         meta = dict(self._container.metadata or {})
+        declared_frames = int(vs.frames) if vs.frames and vs.frames > 0 else None
+        declared_s, from_container = None, False
+        if vs.duration and vs.duration > 0:
+            declared_s = float(vs.duration * tb)
+        elif self._container.duration and self._container.duration > 0:
+            declared_s, from_container = self._container.duration / av.time_base, True
         return ClipInfo(path=str(self.path), sha256=self._sha256, frames=n, fps=fps,
                         time_base=tb, width=w, height=h, rotation=self.rotation,
                         duration_s=duration, codec=vs.codec_context.name, pix_fmt=self.pix_fmt,
                         vfr=vfr, audio=audio, metadata=meta,
-                        captured=meta.get("creation_time"))
+                        captured=meta.get("creation_time"), declared_frames=declared_frames,
+                        declared_duration_s=declared_s,
+                        truncated=_truncation(n, duration, fps, declared_frames, declared_s,
+                                              from_container))
 
     # -- frames ----------------------------------------------------------------
     @property

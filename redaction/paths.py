@@ -12,9 +12,8 @@ ORG = "BWV"
 
 
 def _env_dir(var: str, default: str) -> Path:
-    p = Path(os.environ.get(var) or default)
-    p.mkdir(parents=True, exist_ok=True)
-    return p
+    from .fsutil import private_dir
+    return private_dir(Path(os.environ.get(var) or default))  # created 0700
 
 
 def config_dir() -> Path:

@@ -23,8 +23,23 @@ def register(sub) -> None:
     q.add_argument("--officer", help="officer ID")
     q.add_argument("--device", help="camera/device ID")
     q.add_argument("--captured", help="capture time, ISO 8601 with zone (default: from the "
-                                      "file's metadata)")
+                                      "file's metadata; else the file's modification time, "
+                                      "marked as guessed)")
+    q.add_argument("--accept-truncated", action="store_true",
+                   help="import a clip cut short (fewer frames than its header declares) "
+                        "anyway; logged and shown on the clip")
     q.set_defaults(func=_import)
+
+    q = cs.add_parser("capture-time", help="confirm or correct a clip's capture time "
+                                           "(supervisor; retention holds a guessed one)")
+    q.add_argument("clip_id", type=int)
+    how = q.add_mutually_exclusive_group(required=True)
+    how.add_argument("--confirm", action="store_true",
+                     help="the stored (guessed) capture time is right")
+    how.add_argument("--set", metavar="TIME", dest="set_time",
+                     help="the right capture time, ISO 8601 with zone")
+    q.add_argument("--reason", required=True, help="how the capture time was established")
+    q.set_defaults(func=_capture_time)
 
     q = cs.add_parser("list", help="list cases")
     q.add_argument("--json", action="store_true")
@@ -74,9 +89,29 @@ def _create(args) -> int:
 def _import(args) -> int:
     captured = clips.parse_time(args.captured, "--captured") if args.captured else None
     info = api.import_clip(args.clip, args.incident, claimed_user(args), exhibit=args.exhibit,
-                           officer=args.officer, device=args.device, captured=captured)
+                           officer=args.officer, device=args.device, captured=captured,
+                           accept_truncated=args.accept_truncated)
     print(f"imported clip {info['id']} into case {info['case']}: sha256 {info['sha256']}")
+    if info["truncated"]:
+        print(f"warning: clip {info['id']} is marked truncated: {info['truncated']}")
+    if info["capture_guessed"]:
+        print(f"warning: clip {info['id']}: no capture time in the file; the file's modification "
+              f"time {info['captured'][:19]} UTC is used, marked as guessed (retention holds "
+              f"the clip until a supervisor runs `bwv case capture-time {info['id']} ...`)")
     return 0
+
+
+def _capture_time(args) -> int:
+    captured = clips.parse_time(args.set_time, "--set") if args.set_time else None
+    info = api.set_capture_time(args.clip_id, claimed_user(args), reason=args.reason,
+                                confirm=args.confirm, captured=captured)
+    verb = "confirmed" if args.confirm else "corrected to"
+    print(f"clip {info['id']}: capture time {verb} {info['captured'][:19]} UTC")
+    return 0
+
+
+def _captured_cell(c: dict) -> str:
+    return c["captured"][:19] + (" (guessed)" if c.get("capture_guessed") else "")
 
 
 def _list(args) -> int:
@@ -96,11 +131,18 @@ def _show(args) -> int:
         return 0
     print(f"case {info['id']}: incident {info['incident']}  {info['title']}".rstrip())
     print(f"created {info['created'][:19]} by {info['created_by']}; {info['status']}")
-    table([[c["id"], c["name"], c["exhibit"], c["captured"][:19], c["classification"],
+    table([[c["id"], c["name"], c["exhibit"], _captured_cell(c), c["classification"],
             c["state"], "" if c["erase_in_days"] is None else f"{c['erase_in_days']} d",
             c["review_due"], c["sha256"][:12]] for c in info["clips"]],
           ["CLIP", "FILE", "EXHIBIT", "CAPTURED (UTC)", "CLASS", "STATE", "ERASED IN",
            "REVIEW", "SHA256"])
+    for c in info["clips"]:
+        if c.get("truncated"):
+            print(f"clip {c['id']}: TRUNCATED (imported with --accept-truncated): "
+                  f"{c['truncated']}")
+        if c.get("capture_guessed") and c["state"] == "present":
+            print(f"clip {c['id']}: capture time guessed from the file's modification time, "
+                  "not confirmed (retention holds it)")
     for f in info["files"]:
         print(f"file {f['id']}: {f['kind']} {f['path']}{'' if f['in_store'] else ' (outside store)'}")
     for a in info["annotations"]:

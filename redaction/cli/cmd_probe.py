@@ -1,8 +1,14 @@
-"""``bwv probe CLIP [--json]``: what a clip holds, with its sha256."""
+"""``bwv probe CLIP [--json]``: what a clip holds, with its sha256.
+
+A clip cut short (far fewer frames readable than its header declares) is described as
+usual plus a ``truncated:`` line, a warning on stderr, and exit code 3 (MediaError's).
+"""
 from __future__ import annotations
 
 import json
+import sys
 
+from ..errors import MediaError
 from ..media import probe
 
 
@@ -13,6 +19,8 @@ def register(sub) -> None:
     p.add_argument("clip", help="video file (opened read-only)")
     p.add_argument("--json", action="store_true", help="print one JSON object")
     p.add_argument("--no-hash", action="store_true", help="skip the sha256 (faster on long clips)")
+    p.epilog = ("Exit code 3 when the clip is truncated (its header declares more frames or a "
+                "longer duration than can be read); the description is still printed.")
     p.set_defaults(func=run)
 
 
@@ -21,7 +29,7 @@ def run(args) -> int:
     d = info.to_json()
     if args.json:
         print(json.dumps(d))
-        return 0
+        return _truncated(info)
     print(f"path:       {d['path']}")
     print(f"sha256:     {d['sha256'] or '(not computed)'}")
     print(f"frames:     {d['frames']}")
@@ -36,4 +44,13 @@ def run(args) -> int:
     for a in d["audio"]:
         print(f"audio:      #{a['index']} {a['codec']} {a['sample_rate']} Hz, "
               f"{a['channels']} ch ({a['layout']})")
-    return 0
+    if info.truncated:
+        print(f"truncated:  {info.truncated}")
+    return _truncated(info)
+
+
+def _truncated(info) -> int:
+    if not info.truncated:
+        return 0
+    print(f"warning: {info.path}: truncated: {info.truncated}", file=sys.stderr)
+    return MediaError.exit_code

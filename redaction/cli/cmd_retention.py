@@ -41,7 +41,9 @@ def _run(args) -> int:
     out = {"as_of": p.as_of.isoformat(), "dry_run": args.dry_run,
            "erase": [{"clip": c, "rule": r} for c, r in p.erase],
            "interrupted_completed": p.unfinished, "review_due": p.review_due,
-           "unclassified_flagged": p.unclassified}
+           "unclassified_flagged": p.unclassified,
+           "held": [{"clip": c, "reason": r} for c, r in p.held],
+           "capture_guessed": p.capture_guessed}
     if args.json:
         print_json(out)
         return 0
@@ -54,7 +56,15 @@ def _run(args) -> int:
         print(f"  MoPI review due: clip {c} (`bwv retention review {c} ...`)")
     for c in p.unclassified:
         print(f"  unclassified for too long: clip {c}")
-    if not (p.erase or p.unfinished or p.review_due or p.unclassified):
+    for c, r in p.held:
+        print(f"  {r}: clip {c} (a supervisor runs `bwv case capture-time {c} --confirm "
+              "| --set TIME --reason ...`)")
+    held = {c for c, _ in p.held}
+    for c in p.capture_guessed:
+        if c not in held:
+            print(f"  capture time guessed (file modification time), not confirmed: clip {c}")
+    if not (p.erase or p.unfinished or p.review_due or p.unclassified or p.held
+            or p.capture_guessed):
         print("  nothing to do")
     return 0
 

@@ -9,7 +9,7 @@ import datetime as dt
 import os
 
 from .. import access
-from ..errors import PermissionDenied
+from ..errors import MediaError, PermissionDenied
 from . import audit, cases, clips, disclosures, policy, requests, retention, users
 from .db import open_store
 from .models import Clip, Request
@@ -74,6 +74,8 @@ def clip_info(c: Clip, as_of: dt.date | None = None) -> dict:
         "id": c.id, "case": c.case.incident_ref, "name": c.original_name, "sha256": c.sha256,
         "size": c.size, "exhibit": c.exhibit_ref, "officer": c.officer_id, "device": c.device_id,
         "captured": c.captured_at.isoformat(), "imported": c.imported_at.isoformat(),
+        "captured_from": c.captured_from, "capture_guessed": bool(c.capture_guessed),
+        "truncated": c.truncated,
         "imported_by": c.imported_by, "classification": c.classification,
         "classified_by": c.classified_by,
         "classified_at": c.classified_at.isoformat() if c.classified_at else None,
@@ -95,13 +97,36 @@ def retention_countdown(c: Clip, days: int, as_of: dt.date | None = None) -> int
 
 def import_clip(path: str | os.PathLike, incident: str, user: str | None = None, *,
                 exhibit: str | None = None, officer: str | None = None,
-                device: str | None = None, captured: dt.datetime | None = None) -> dict:
+                device: str | None = None, captured: dt.datetime | None = None,
+                accept_truncated: bool = False) -> dict:
+    """Validate (as ``bwv probe``), hash and store a clip. A file that is not a readable
+    video, or a truncated one without ``accept_truncated``, is refused (MediaError naming
+    the file), nothing is stored, and the refusal is audited."""
     who = access.check("import", user)
-    src, sha = clips.prepare_import(path)
+    try:
+        src, sha, media = clips.prepare_import(path, accept_truncated=accept_truncated)
+    except MediaError as e:
+        with open_store().session() as s:
+            audit.append(s, who, "refusal", "import", {"source": os.fspath(path),
+                                                       "incident": incident, "reason": str(e)})
+        raise
     with open_store().session() as s:
         c = clips.import_clip(s, src, sha, incident=incident, user=who, exhibit=exhibit,
-                              officer=officer, device=device, captured=captured)
+                              officer=officer, device=device, captured=captured,
+                              truncated=media.truncated)
         return clip_info(c)
+
+
+def set_capture_time(clip_id: int, user: str | None = None, *, reason: str,
+                     confirm: bool = False, captured: dt.datetime | None = None,
+                     expected_version: int | None = None) -> dict:
+    """A supervisor confirms a guessed capture time or corrects one (role retention_review)."""
+    who = access.check("retention_review", user,
+                       details={"clip": clip_id, "capture_time": "confirm" if confirm else "set"})
+    with open_store().session() as s:
+        return clip_info(clips.set_capture_time(s, clip_id, who, reason=reason, confirm=confirm,
+                                                captured=captured,
+                                                expected_version=expected_version))
 
 
 def open_clip(clip_id: int, user: str | None = None, purpose: str = "open"):
@@ -238,7 +263,8 @@ def retention_report(user: str | None = None, as_of: dt.date | None = None) -> d
     with open_store().session() as s:
         p = retention.plan(s, as_of or retention.today_utc())
     return {"as_of": p.as_of.isoformat(), "erase": p.erase, "unfinished": p.unfinished,
-            "review_due": p.review_due, "unclassified": p.unclassified}
+            "review_due": p.review_due, "unclassified": p.unclassified, "held": p.held,
+            "capture_guessed": p.capture_guessed}
 
 
 def policy_settings(user: str | None = None) -> dict:

@@ -4,20 +4,24 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import os
-import stat
 import tempfile
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from ..errors import IntegrityError, MediaError
-from ..fsutil import CHUNK, describe_os_error, fsync_dir, sha256_file, unlink_quiet
+from ..fsutil import (CHUNK, EVIDENCE_FILE_MODE, describe_os_error, fsync_dir, private_dir,
+                      sha256_file, unlink_quiet)
 from . import audit, policy
 from .cases import get_or_create_case
 from .db import evidence_dir
 from .errors import Conflict, NotFound, StoreError
-from .models import CLASSIFICATIONS, Clip, utcnow
+from .models import CLASSIFICATIONS, Clip, RetentionReview, utcnow
+
+if TYPE_CHECKING:
+    from ..media import ClipInfo
 
 
 def parse_time(text: str, what: str = "time") -> dt.datetime:
@@ -49,7 +53,7 @@ def stored_file(sha: str, suffix: str) -> Path:
 
 def _copy_verified(src: Path, dest: Path, sha: str) -> None:
     """Copy src to dest (temp + fsync + rename, then read-only), checking the hash of the copy."""
-    dest.parent.mkdir(parents=True, exist_ok=True)
+    private_dir(dest.parent)
     if dest.exists():  # left by an interrupted import, or a concurrent one
         if sha256_file(dest) == sha:
             return
@@ -65,7 +69,7 @@ def _copy_verified(src: Path, dest: Path, sha: str) -> None:
             os.fsync(out.fileno())
         if h.hexdigest() != sha:
             raise MediaError("the clip changed while it was being copied", src)
-        os.chmod(tmp, stat.S_IRUSR | stat.S_IRGRP | stat.S_IROTH)
+        os.chmod(tmp, EVIDENCE_FILE_MODE)  # 0440: owner and the service group only
         try:
             os.link(tmp, dest)  # never replaces an existing file
         except FileExistsError:
@@ -93,44 +97,105 @@ def find_live(s: Session, sha: str) -> Clip | None:
     return s.execute(select(Clip).where(Clip.live_sha256 == sha)).scalar_one_or_none()
 
 
-def prepare_import(src: str | os.PathLike) -> tuple[Path, str]:
-    """Check and hash the source (outside any transaction: hashing is slow)."""
+def prepare_import(src: str | os.PathLike, *, accept_truncated: bool = False
+                   ) -> tuple[Path, str, "ClipInfo"]:
+    """Check and hash the source (outside any transaction: hashing is slow).
+
+    The same media validation as ``bwv probe`` (:func:`redaction.media.probe`: it must
+    open, index and decode as a video); a clip cut short (far fewer frames readable than
+    its header declares) is refused unless ``accept_truncated``. MediaError names the file.
+    """
+    from ..media import probe
     src = Path(src)
     if not src.is_file():
         raise MediaError("no such file", src)
     if src.stat().st_size == 0:
         raise MediaError("empty file", src)
-    return src, sha256_file(src)
+    info = probe(src)  # MediaError: not a readable video, no video stream, corrupt...
+    if info.truncated and not accept_truncated:
+        raise MediaError(f"truncated ({info.truncated}); not imported (pass "
+                         "--accept-truncated to import it anyway, marked as truncated)", src)
+    return src, info.sha256, info
 
 
 def import_clip(s: Session, src: Path, sha: str, *, incident: str, user: str,
                 exhibit: str | None = None, officer: str | None = None,
-                device: str | None = None, captured: dt.datetime | None = None) -> Clip:
-    """Store one clip (the source is only read). Duplicates raise Conflict naming the entry."""
+                device: str | None = None, captured: dt.datetime | None = None,
+                truncated: str | None = None) -> Clip:
+    """Store one clip (the source is only read). Duplicates raise Conflict naming the entry.
+
+    Without a given capture time it comes from the container's creation_time tag, else
+    from the file's modification time: then it is marked *guessed* (shown everywhere,
+    and retention holds the clip until a supervisor confirms or corrects it).
+    ``truncated`` is the reason a clip imported with --accept-truncated looks cut short.
+    """
     dup = find_live(s, sha)
     if dup is not None:
         raise Conflict(f"already imported as {describe(dup)}", src)
-    captured_from = "given"
+    captured_from, source = "given", "given"
     if captured is None:
         captured = media_creation_time(src)
-        captured_from = "container creation_time"
+        captured_from, source = "container creation_time", "container"
     if captured is None:
         captured = dt.datetime.fromtimestamp(src.stat().st_mtime, dt.timezone.utc)
-        captured_from = "file modification time"
+        captured_from, source = "file modification time", "file_mtime"
     rel = stored_file(sha, src.suffix)
     _copy_verified(src, evidence_dir() / rel, sha)
     case = get_or_create_case(s, incident, user)
     clip = Clip(case=case, sha256=sha, live_sha256=sha, original_name=src.name,
                 source_path=str(src.resolve()), stored_path=rel.as_posix(),
                 size=src.stat().st_size, exhibit_ref=exhibit, officer_id=officer,
-                device_id=device, captured_at=captured, imported_by=user)
+                device_id=device, captured_at=captured, imported_by=user,
+                captured_from=source, capture_guessed=source == "file_mtime",
+                truncated=truncated)
     s.add(clip)
     s.flush()
-    audit.append(s, user, "collection", "clip.import", {
+    details = {
         "clip": clip.id, "sha256": sha, "incident": incident, "exhibit": exhibit,
         "officer": officer, "device": device, "captured": captured.isoformat(),
-        "captured_from": captured_from, "source": clip.source_path})
+        "captured_from": captured_from, "capture_guessed": clip.capture_guessed,
+        "source": clip.source_path}
+    if truncated:
+        details["accepted_truncated"] = truncated
+    audit.append(s, user, "collection", "clip.import", details)
     return clip
+
+
+def set_capture_time(s: Session, clip_id: int, user: str, *, reason: str,
+                     confirm: bool = False, captured: dt.datetime | None = None,
+                     expected_version: int | None = None) -> Clip:
+    """A supervisor confirms a guessed capture time, or corrects a capture time (audited).
+
+    Either ``confirm`` (the stored time is right) or ``captured`` (the right time) is given,
+    with a reason (how it was established). The retention clock then runs from it.
+    """
+    if confirm == (captured is not None):
+        raise StoreError("give either --confirm or --set TIME")
+    if not reason.strip():
+        raise StoreError("give the reason (how the capture time was established)")
+    c = get_clip(s, clip_id)
+    if expected_version is not None and c.version != expected_version:
+        raise Conflict(f"clip {clip_id} was changed by someone else; reload and try again")
+    if c.state != "present":
+        raise StoreError(f"clip {clip_id} has been erased")
+    if confirm and not c.capture_guessed:
+        raise StoreError(f"clip {clip_id}'s capture time is not a guess "
+                         f"(from {c.captured_from or 'import'}); use --set to correct it")
+    old, was_guessed = c.captured_at, c.capture_guessed
+    if captured is not None:
+        c.captured_at, c.captured_from = captured, "corrected"
+        if c.classification == "evidential" and c.review_due is not None and not s.execute(
+                select(RetentionReview.id).where(RetentionReview.clip_id == c.id)).first():
+            c.review_due = review_due_for(captured, policy.get(s, "mopi_review_years"))
+    else:
+        c.captured_from = "confirmed"
+    c.capture_guessed = False
+    s.flush()
+    audit.append(s, user, "alteration", "clip.capture_time", {
+        "clip": c.id, "action": "confirm" if confirm else "correct",
+        "old": old.isoformat(), "new": c.captured_at.isoformat(),
+        "was_guessed": was_guessed, "reason": reason})
+    return c
 
 
 def get_clip(s: Session, clip_id: int) -> Clip:

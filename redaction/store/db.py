@@ -20,6 +20,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from sqlalchemy.orm.exc import StaleDataError
 
 from .. import paths
+from ..fsutil import private_dir
 from .errors import Conflict, StoreError
 
 DB_FILENAME = "bwv.sqlite3"
@@ -46,7 +47,7 @@ def store_dir() -> Path:
     from ..policy import warn_ignored
     warn_ignored("BWV_DATA_DIR", "where the case store is")
     p = Path(pol.get("store_dir") or paths.default_data_dir())
-    p.mkdir(parents=True, exist_ok=True)
+    private_dir(p)  # created 0700
     return p
 
 
@@ -77,14 +78,14 @@ def evidence_dir() -> Path:
         p = Path(pol.get("evidence_dir") or store_dir() / "evidence")
     else:
         p = Path(os.environ.get("BWV_EVIDENCE_DIR") or paths.data_dir() / "evidence")
-    p.mkdir(parents=True, exist_ok=True)
+    private_dir(p)  # created 0700
     return p
 
 
 def store_files_dir() -> Path:
     """Where projects/exports/thumbnails held by the store live (purged by retention)."""
     p = store_dir() / "store-files"
-    p.mkdir(parents=True, exist_ok=True)
+    private_dir(p)  # created 0700
     return p
 
 

@@ -106,6 +106,12 @@ class Clip(Base):
     officer_id: Mapped[str | None] = mapped_column(String(64))
     device_id: Mapped[str | None] = mapped_column(String(64))
     captured_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, index=True)
+    # where captured_at came from: given | container | file_mtime | confirmed | corrected;
+    # capture_guessed while it is only the file's modification time (retention holds the clip)
+    captured_from: Mapped[str | None] = mapped_column(String(16))
+    capture_guessed: Mapped[bool] = mapped_column(Boolean, default=False)
+    # why the clip looks cut short, when it was imported with --accept-truncated
+    truncated: Mapped[str | None] = mapped_column(Text)
     imported_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
     imported_by: Mapped[str] = mapped_column(String(64))
     classification: Mapped[str] = mapped_column(String(16), default="unclassified")
@@ -231,10 +237,15 @@ class AuditEntry(Base):
     details: Mapped[str] = mapped_column(Text)  # canonical JSON, exactly as hashed
     prev_hash: Mapped[str] = mapped_column(String(64))
     hash: Mapped[str] = mapped_column(String(64))
+    # hash rule: NULL = rows written before migration 0005, 2 = redaction.hashchain v2
+    v: Mapped[int | None] = mapped_column(Integer)
+    # HMAC-SHA256 under the audit key file (NULL: written without the key)
+    mac: Mapped[str | None] = mapped_column(String(64))
 
 
 class AuditHead(Base):
-    """The chain's last (seq, hash); locked FOR UPDATE while a row is appended."""
+    """The chain's last (seq, hash); advanced only by the database's trigger on INSERT
+    into ``audit`` (migration 0005), which refuses a row that does not follow it."""
 
     __tablename__ = "audit_head"
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)

@@ -10,6 +10,10 @@ evidence file and every derived file the store holds are deleted; (3) a second
 transaction marks it ``erased`` and appends the erasure record to the audit trail.
 A clip left ``erasing`` by a crash is finished by the next run, so each clip ends up
 either fully present or fully erased and recorded.
+
+A clip whose capture time was only guessed (the file's modification time) is never
+erased by the clock: it is reported as held until a supervisor confirms or corrects the
+time (``bwv case capture-time``).
 """
 from __future__ import annotations
 
@@ -67,6 +71,11 @@ class Plan:
     unfinished: list[int] = field(default_factory=list)            # left 'erasing' by a crash
     review_due: list[int] = field(default_factory=list)            # evidential, review date reached
     unclassified: list[int] = field(default_factory=list)          # flagged
+    held: list[tuple[int, str]] = field(default_factory=list)      # due, but kept: (id, why)
+    capture_guessed: list[int] = field(default_factory=list)       # capture time not confirmed
+
+
+HELD_GUESSED = "held: capture time not confirmed"
 
 
 def plan(s: Session, as_of: dt.date) -> Plan:
@@ -75,10 +84,15 @@ def plan(s: Session, as_of: dt.date) -> Plan:
     flag = settings["unclassified_flag_days"]
     p = Plan(as_of)
     for c in s.execute(select(Clip).where(Clip.state != "erased").order_by(Clip.id)).scalars():
+        if c.state == "present" and c.capture_guessed:
+            p.capture_guessed.append(c.id)
         if c.state == "erasing":
             p.unfinished.append(c.id)
         elif c.classification == "non_evidential" and as_of >= erase_on(c, days):
-            p.erase.append((c.id, f"non-evidential: {days} days after capture"))
+            if c.capture_guessed:  # the clock may have started from a file's mtime
+                p.held.append((c.id, HELD_GUESSED))
+            else:
+                p.erase.append((c.id, f"non-evidential: {days} days after capture"))
         elif c.classification == "evidential" and c.dispose_approved:
             p.erase.append((c.id, "MoPI review decision: dispose"))
         elif c.classification == "evidential" and c.review_due and c.review_due <= as_of:
@@ -173,7 +187,8 @@ def run(store, user: str, as_of: dt.date | None = None, dry_run: bool = False) -
         audit.append(s, user, "erasure", "retention.run", {
             "as_of": as_of.isoformat(), "erased": [c for c, _ in p.erase],
             "completed": p.unfinished, "review_due": p.review_due,
-            "unclassified_flagged": p.unclassified})
+            "unclassified_flagged": p.unclassified,
+            "held": [{"clip": c, "reason": r} for c, r in p.held]})
     return p
 
 
