@@ -1,14 +1,15 @@
 """The project edit log: append-only JSONL, hash-chained.
 
-Each line is one entry ``{"seq", "time", "user", "action", "details", "prev", "hash"}``
-where ``hash`` is the SHA-256 of the canonical JSON of the entry without ``hash``,
-and ``prev`` is the previous entry's hash (64 zeros for the first). Editing,
+Each line is one entry ``{"seq", "time", "user", "action", "details", "prev", "v", "hash"}``
+where ``hash`` is the SHA-256 of the canonical JSON of the entry without ``hash``
+(:mod:`redaction.hashchain`, the same chain as the store's audit trail; entries written
+before it carry no ``"v"`` and keep their old rule), and ``prev`` is the previous entry's
+hash (64 zeros for the first). Editing,
 deleting or reordering any line breaks the chain; deleting the tail is caught by
 the anchors kept elsewhere (the project's ``log_head`` and export manifests).
 """
 from __future__ import annotations
 
-import hashlib
 import json
 import os
 from dataclasses import dataclass
@@ -16,10 +17,11 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any, Iterator, Optional
 
+from . import hashchain
 from .errors import IntegrityError, ProjectError
 from .fsutil import describe_os_error
 
-GENESIS = "0" * 64
+GENESIS = hashchain.GENESIS
 
 
 def utc_now() -> str:
@@ -27,12 +29,18 @@ def utc_now() -> str:
 
 
 def canonical(obj: Any) -> bytes:
-    return json.dumps(obj, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode("utf-8")
+    return hashchain.canonical(obj)
 
 
 def entry_hash(entry: dict) -> str:
+    """The hash ``entry`` must carry, under the rule its ``"v"`` names (none: the rule of
+    logs written before :mod:`redaction.hashchain`). Raises ValueError for an unknown "v"."""
     body = {k: v for k, v in entry.items() if k != "hash"}
-    return hashlib.sha256(canonical(body)).hexdigest()
+    if "v" not in body:
+        return hashchain.legacy_editlog_hash(body)
+    if body["v"] != hashchain.VERSION:
+        raise ValueError(f"unknown hash version {body['v']!r}")
+    return hashchain.entry_hash(body)
 
 
 def log_path_for(project_path: str | os.PathLike) -> Path:
@@ -90,6 +98,7 @@ class EditLog:
         head = self.head()
         entry = {"seq": head.seq + 1, "time": utc_now(), "user": user or "unknown",
                  "action": action, "details": details or {}, "prev": head.hash}
+        entry["v"] = hashchain.VERSION
         entry["hash"] = entry_hash(entry)
         line = json.dumps(entry, ensure_ascii=False, separators=(",", ":")) + "\n"
         try:
@@ -107,21 +116,31 @@ class EditLog:
 
     def verify(self) -> list[dict]:
         """Check the whole chain; return the entries. Raises IntegrityError at the first break."""
-        prev, seq = GENESIS, 0
-        out = []
-        for e in self.entries():
-            seq += 1
-            where = f"edit log entry {seq}"
+        out: list = []
+
+        def link(e) -> hashchain.Link:
+            where = f"edit log entry {len(out) + 1}"
             if not isinstance(e, dict) or not {"seq", "prev", "hash"} <= e.keys():
                 raise IntegrityError(f"{where}: missing fields", self.path)
-            if e["seq"] != seq:
-                raise IntegrityError(f"{where}: sequence number is {e['seq']} "
+            try:
+                expected = entry_hash(e)
+            except (ValueError, TypeError):
+                expected = None
+            out.append(e)
+            return hashchain.Link(e["seq"], e["prev"], e["hash"], expected)
+
+        r = hashchain.walk(self.entries(), link, first_only=True)
+        b = r.first
+        if b is not None:
+            where = f"edit log entry {b.position}"
+            if b.kind == hashchain.SEQ:
+                raise IntegrityError(f"{where}: sequence number is {b.seq} "
                                      "(entries deleted or reordered)", self.path)
-            if e["prev"] != prev:
+            if b.kind == hashchain.PREV:
                 raise IntegrityError(f"{where}: does not chain to the previous entry "
                                      "(entries deleted, inserted or reordered)", self.path)
-            if entry_hash(e) != e["hash"]:
-                raise IntegrityError(f"{where}: content does not match its hash (edited)", self.path)
-            prev = e["hash"]
-            out.append(e)
+            if b.kind == hashchain.RULE:
+                raise IntegrityError(f"{where}: unknown hash version "
+                                     f"{out[-1].get('v')!r}", self.path)
+            raise IntegrityError(f"{where}: content does not match its hash (edited)", self.path)
         return out
