@@ -1,7 +1,7 @@
 """Rebuilding a project from its edit log, and comparing it with the project file.
 
 The log is the source of truth (docs/adr/0007): ``create_project`` carries the initial
-state, every edit (``apply``, ``undo``, ``redo``, ``recover_autosave``, ``rebuild_from_log``)
+state, every edit (``apply``, ``undo``, ``redo``, ``recover_autosave``)
 carries its change with the values before and after, and the hash of the state after it.
 A log written by an earlier version (format 1) has no replayable start; the first edit made
 with this version appends a ``migrate_log`` entry holding the whole state as the base, and
@@ -17,7 +17,7 @@ from . import projstate
 from .errors import IntegrityError
 
 LOG_FORMAT = 2
-EDIT_ACTIONS = ("apply", "undo", "redo", "recover_autosave", "rebuild_from_log")
+EDIT_ACTIONS = ("apply", "undo", "redo", "recover_autosave")
 BASE_ACTIONS = ("create_project", "migrate_log")
 
 
@@ -67,6 +67,10 @@ def replay(entries: list[dict], path: Optional[Path] = None, upto: Optional[int]
             continue        # before the base of a migrated log: not replayable
         rep.seq = seq
         if action not in EDIT_ACTIONS:
+            # an export records the state it exported: the edits before it must rebuild it
+            if d.get("state_sha256") and hasher(rep.state, set()) != d["state_sha256"]:
+                raise IntegrityError(f"{where}: the edits before it do not rebuild the project "
+                                     "state it records (earlier entries rewritten)", path)
             continue
         if "change" not in d:
             raise IntegrityError(f"{where}: an edit without its recorded change", path)

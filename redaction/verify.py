@@ -22,7 +22,8 @@ class VerifyReport:
     differences: list[str] = field(default_factory=list)
 
 
-def verify_project(project_path: str | os.PathLike, user: str, record: bool = True) -> VerifyReport:
+def verify_project(project_path: str | os.PathLike, user: str, record: bool = True,
+                   manifests=()) -> VerifyReport:
     """Raise IntegrityError at the first broken entry or file; else return a report."""
     project_path = Path(project_path)
     project = load_project(project_path)
@@ -30,6 +31,8 @@ def verify_project(project_path: str | os.PathLike, user: str, record: bool = Tr
     entries = session.log.verify()
     try:
         rep = _check(session, project, project_path, entries)
+        for m in manifests:
+            check_manifest(Path(m), entries)
     except IntegrityError as e:
         if record and entries:
             session.record("verify", {"result": "failed", "error": str(e)})
@@ -117,3 +120,27 @@ def _check_manifest(entry: dict, d: dict) -> None:
     if state and d.get("state_sha256") and state != d["state_sha256"]:
         raise IntegrityError("export manifest's project state differs from the log's export "
                              "entry", m)
+
+
+def check_manifest(path: Path, entries: list[dict]) -> None:
+    """A manifest given by hand: the log must still hold the entry it names, unchanged."""
+    import json
+    try:
+        man = json.loads(path.read_text(encoding="utf-8"))
+        log = man["edit_log"]
+        seq, h = int(log["last_entry_seq"]), str(log["last_entry_hash"])
+    except FileNotFoundError:
+        raise IntegrityError("export manifest not found", path) from None
+    except (OSError, ValueError, KeyError, TypeError):
+        raise IntegrityError("not a readable export manifest", path) from None
+    if not 0 < seq <= len(entries):
+        raise IntegrityError(f"manifest names edit log entry {seq}, but the log has "
+                             f"{len(entries)} entries: the log was cut or replaced", path)
+    e = entries[seq - 1]
+    if e["hash"] != h:
+        raise IntegrityError(f"manifest names edit log entry {seq} with another hash: the log "
+                             "was rewritten after this export", path)
+    state = (man.get("project_state") or {}).get("sha256")
+    logged = (e.get("details") or {}).get("state_sha256")
+    if state and logged and state != logged:
+        raise IntegrityError("manifest's project state differs from the log's export entry", path)

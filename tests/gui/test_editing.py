@@ -150,10 +150,12 @@ def test_autosave_and_recovery_offer(qtbot, win, clip):
     assert rec is not None and rec.exists()
     assert str(rec).startswith(str(__import__("redaction.paths", fromlist=["x"]).data_dir()))
     assert pending_recovery(doc.session.path) == rec
-    # a "crash": the project file was never saved; reopening offers the recovery
+    # a "crash": the project file was never saved; reopening restores the edit from the
+    # edit log (nothing to ask: the log holds it, attributed) and drops the autosave copy
     asked = []
     doc2 = open_document(clip, "alice", lambda p: asked.append(p) or True)
-    assert asked == [rec] and len(doc2.project.tracks) == 1 and doc2.session.dirty
+    assert asked == [] and len(doc2.project.tracks) == 1 and doc2.session.dirty
+    assert doc2.session.recovered_edits == 1 and not rec.exists()
     doc2.save()
     assert pending_recovery(doc.session.path) is None
     doc2.autosave.stop()
