@@ -7,7 +7,10 @@ network; everything is written under the user's cache folder and removed again.
 
 Checks, in order:
 
-* ``dirs``     - the config, data, cache and log folders exist and are writable;
+* ``dirs``     - the config, data, cache and log folders exist and are writable (and
+  says which ones other accounts may read: they are created 0700);
+* ``partials`` - no parts of killed exports are left (:mod:`redaction.exporttmp`; the
+  next export removes them);
 * ``models``   - every registered model's sha256 matches the registry, the registry
   agrees with ``resources/models/MODELS.md`` (provenance), and the detectors load;
 * ``encoders`` - FFmpeg (PyAV) has the H.264 (libx264) and AAC encoders;
@@ -59,7 +62,7 @@ class _Ctx:
 # -- checks ----------------------------------------------------------------------------
 def check_dirs(ctx: _Ctx) -> str:
     from . import paths
-    done = []
+    done, open_to = [], []
     for label, fn in (("config", paths.config_dir), ("data", paths.data_dir),
                       ("cache", paths.cache_dir), ("log", paths.log_dir)):
         d = fn()
@@ -70,7 +73,23 @@ def check_dirs(ctx: _Ctx) -> str:
         except OSError as e:
             raise RuntimeError(f"{label} folder is not writable: {d} ({e.strerror or e})") from None
         done.append(f"{label}={d}")
-    return "writable: " + ", ".join(done)
+        if os.name != "nt" and d.stat().st_mode & 0o077:
+            open_to.append(f"{label} ({oct(d.stat().st_mode & 0o777)[2:]})")
+    tail = (f"; readable by other accounts: {', '.join(open_to)} (chmod 700)" if open_to
+            else "")
+    return "writable: " + ", ".join(done) + tail
+
+
+def check_partials(ctx: _Ctx) -> str:
+    from .exporttmp import local_root, stale_parts
+    left = stale_parts()
+    if left:
+        mb = sum(p.size for p in left) / 1e6
+        raise RuntimeError(f"{len(left)} part(s) of killed exports left ({mb:.1f} MB): "
+                           + ", ".join(str(p.path) for p in left[:3])
+                           + (" ..." if len(left) > 3 else "")
+                           + "; the next export removes them")
+    return f"no parts of killed exports left ({local_root()})"
 
 
 def _models_md_hashes() -> Optional[set[str]]:
@@ -196,6 +215,7 @@ def check_pipeline(ctx: _Ctx) -> str:
 
 CHECKS: list[tuple[str, Callable[[_Ctx], str]]] = [
     ("dirs", check_dirs),
+    ("partials", check_partials),
     ("models", check_models),
     ("encoders", check_encoders),
     ("libvlc", check_libvlc),

@@ -36,6 +36,9 @@ def retention_text(clip: dict, today: Optional[dt.date] = None) -> str:
         n = clip.get("erase_in_days")
         if n is None:
             return ""
+        if clip.get("capture_guessed"):  # retention holds it until a supervisor confirms
+            return ("held: capture time not confirmed" if n == 0
+                    else f"erased in {n} day{'s' if n != 1 else ''} (capture time guessed)")
         return "erasure due now" if n == 0 else f"erased in {n} day{'s' if n != 1 else ''}"
     if cls == "evidential":
         due = clip.get("review_due")
@@ -201,12 +204,22 @@ class LibraryWindow(QWidget):
             self.tree.addTopLevelItem(top)
             for clip in c["clips"]:
                 ret = retention_text(clip, today)
-                it = QTreeWidgetItem([clip["name"], clip.get("exhibit") or "",
-                                      clip["captured"][:16].replace("T", " "),
+                it = QTreeWidgetItem([clip["name"] + (" (truncated)" if clip.get("truncated")
+                                                      else ""),
+                                      clip.get("exhibit") or "",
+                                      clip["captured"][:16].replace("T", " ")
+                                      + (" (guessed)" if clip.get("capture_guessed") else ""),
                                       CLASS_LABELS.get(clip["classification"], clip["classification"]),
                                       ret, clip.get("imported_by") or ""])
                 it.setData(0, Qt.UserRole, clip["id"])
-                it.setToolTip(0, f"sha256 {clip['sha256']}")
+                it.setToolTip(0, f"sha256 {clip['sha256']}" + (
+                    f"\nTruncated (imported with --accept-truncated): {clip['truncated']}"
+                    if clip.get("truncated") else ""))
+                if clip.get("capture_guessed"):
+                    it.setToolTip(2, "No capture time in the file: this is the file's "
+                                     "modification time. A supervisor confirms or corrects it "
+                                     "(bwv case capture-time); until then retention keeps the "
+                                     "clip.")
                 if clip["state"] != "present":
                     it.setDisabled(True)
                 elif ret.startswith("erasure due") or "(due)" in ret:
@@ -263,6 +276,11 @@ class LibraryWindow(QWidget):
             f"<p><b>Erasure left unfinished</b>: {ids(r['unfinished'])}</p>"
             f"<p><b>Evidential clips due for MoPI review</b>: {ids(r['review_due'])}</p>"
             f"<p><b>Unclassified clips flagged</b>: {ids(r['unclassified'])}</p>"
+            f"<p><b>Held: capture time not confirmed</b> (due, but not erased): "
+            f"{ids(r.get('held', []))}</p>"
+            f"<p><b>Capture time guessed</b> (file modification time; a supervisor confirms "
+            f"or corrects it with <code>bwv case capture-time</code>): "
+            f"{ids(r.get('capture_guessed', []))}</p>"
             "<p>Runs and review decisions: <code>bwv retention run</code>, "
             "<code>bwv retention review</code> (supervisor).</p>")
 

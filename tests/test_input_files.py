@@ -1,0 +1,33 @@
+"""Input and files (issue 13): truncation is not reported for whole clips; the edit log is
+private to its owner."""
+from __future__ import annotations
+
+import stat
+
+import pytest
+
+from redaction.media import probe
+
+from helpers import SHARED, make_project
+
+
+def test_whole_clips_are_not_reported_truncated(clips):
+    for name, path in clips.items():
+        info = probe(path, with_hash=False)
+        assert info.truncated is None, (name, info.truncated)
+        assert info.declared_frames == info.frames, name
+
+
+@pytest.mark.slow
+def test_shared_eval_videos_are_not_reported_truncated():
+    videos = sorted((SHARED / "eval" / "videos").glob("*.mp4"))
+    if not videos:
+        pytest.skip("no shared eval videos here")
+    for v in videos:
+        assert probe(v, with_hash=False).truncated is None, v
+
+
+def test_edit_log_is_created_0600(clips, tmp_path):
+    s = make_project(clips["basic"], tmp_path)
+    s.save()
+    assert stat.S_IMODE(s.log.path.stat().st_mode) == 0o600
