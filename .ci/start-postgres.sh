@@ -2,9 +2,13 @@
 # Start a local PostgreSQL server for the store tests (Debian, run as root).
 #   .ci/start-postgres.sh [ENVFILE]
 # Installs the Debian `postgresql` package if missing, starts the newest cluster,
-# creates the role and database `bwv_test` (idempotent) and prints
+# creates (idempotent) the role and database `bwv_test` (the owner role: it runs the
+# migrations, like `bwv_owner` in production) and the application role `bwv_app` (no
+# rights of its own; `bwv store grant-app-role` gives it DML, and only INSERT/SELECT on
+# the audit trail), and prints
 #   export BWV_TEST_PG_URL=postgresql+psycopg://bwv_test:bwv_test@127.0.0.1:PORT/bwv_test
-# which is also written to ENVFILE when given (source it before pytest).
+#   export BWV_TEST_PG_APP_URL=postgresql+psycopg://bwv_app:bwv_app@127.0.0.1:PORT/bwv_test
+# which are also written to ENVFILE when given (source it before pytest).
 set -eu
 
 if ! ls /usr/lib/postgresql/*/bin/postgres >/dev/null 2>&1; then
@@ -41,8 +45,12 @@ fi
 if [ "$(psql_admin -tAc "SELECT 1 FROM pg_database WHERE datname='bwv_test'")" != "1" ]; then
     psql_admin -c "CREATE DATABASE bwv_test OWNER bwv_test"
 fi
+if [ "$(psql_admin -tAc "SELECT 1 FROM pg_roles WHERE rolname='bwv_app'")" != "1" ]; then
+    psql_admin -c "CREATE ROLE bwv_app LOGIN PASSWORD 'bwv_app' NOSUPERUSER NOCREATEDB NOCREATEROLE NOINHERIT"
+fi
 
-line="export BWV_TEST_PG_URL=postgresql+psycopg://bwv_test:bwv_test@127.0.0.1:$port/bwv_test"
+line="export BWV_TEST_PG_URL=postgresql+psycopg://bwv_test:bwv_test@127.0.0.1:$port/bwv_test
+export BWV_TEST_PG_APP_URL=postgresql+psycopg://bwv_app:bwv_app@127.0.0.1:$port/bwv_test"
 if [ $# -ge 1 ]; then
     echo "$line" > "$1"
 fi

@@ -59,6 +59,7 @@ class ExportRequest:
     accept_pending: bool = False
     ranges: Optional[list[tuple[int, int]]] = None  # inclusive source frame ranges
     encoder: EncoderSettings = field(default_factory=EncoderSettings)
+    audit_head: Optional[dict] = None  # {"seq", "hash"} of the case store's audit trail
     request_id: Optional[str] = None
 
 
@@ -202,6 +203,7 @@ def export_job(req: ExportRequest, cancel: Optional[CancelToken] = None) -> Job:
         "project": str(Path(req.project).resolve()),
         "edit_log": {"path": str(session.log.path.resolve()), "last_entry_seq": entry["seq"],
                      "last_entry_hash": entry["hash"]},
+        "audit": req.audit_head,  # the store's audit head: `bwv audit verify --manifest`
         "export_sha256": export_sha, "output_path": str(req.out.resolve()),
     }
     csv_text = redactions_csv(project, tracks, fps, src.index_at_time, override_user=req.operator)

@@ -26,8 +26,9 @@ Keys (all optional; an absent key leaves the user's or the store's setting in fo
       "internal_review_export": false,       # under four-eyes: export without a request,
                                              # marked "internal_review" (default false)
       "store_dir": "/srv/bwv",               # local store folder (SQLite file, store files)
-      "evidence_dir": "/mnt/evidence"        # evidence folder (a share for PostgreSQL)
-    }
+      "evidence_dir": "/mnt/evidence",       # evidence folder (a share for PostgreSQL)
+      "audit_key_file": "/etc/bwv-workstation/audit.key"   # the audit trail's HMAC key
+    }                                        # (default: beside the machine policy)
 
 With a machine policy, ``require_store`` defaults to true: the case store must exist and
 have user accounts, or every protected action is refused (``bwv user setup``), and
@@ -52,7 +53,8 @@ from .model import STYLE_MODES
 
 ENV_VAR = "BWV_POLICY_FILE"
 KEYS = ("retention_days", "default_style", "redaction_reasons", "four_eyes_approval",
-        "database_url", "require_store", "internal_review_export", "store_dir", "evidence_dir")
+        "database_url", "require_store", "internal_review_export", "store_dir", "evidence_dir",
+        "audit_key_file")
 BOOL_KEYS = ("four_eyes_approval", "require_store", "internal_review_export")
 PATH_KEYS = ("store_dir", "evidence_dir")
 LABELS = {
@@ -65,6 +67,7 @@ LABELS = {
     "internal_review_export": "Exports for internal review without a request",
     "store_dir": "Store folder",
     "evidence_dir": "Evidence folder",
+    "audit_key_file": "Audit key file",
 }
 STANDALONE_LABEL = "standalone, not for evidence"
 
@@ -233,6 +236,9 @@ def validate(doc: dict, path: Path) -> dict:
         elif k in PATH_KEYS:
             if not isinstance(v, str) or not v.strip():
                 raise PolicyError(f"{k} must be a folder path", path)
+        elif k == "audit_key_file":
+            if not isinstance(v, str) or not v.strip():
+                raise PolicyError("audit_key_file must be a file path", path)
         elif k == "database_url":
             if not isinstance(v, str) or "://" not in v:
                 raise PolicyError("database_url must be a URL such as "

@@ -17,7 +17,7 @@ from ..errors import BwvError
 # Explicit list (not filesystem discovery) so frozen builds find every command.
 COMMAND_MODULES = [
     "probe", "project", "export", "verify", "detect", "gui",
-    "case", "request", "retention", "audit", "user", "selftest",
+    "case", "request", "retention", "audit", "user", "selftest", "store",
 ]
 
 log = logging.getLogger("bwv")

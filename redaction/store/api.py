@@ -12,6 +12,7 @@ from .. import access
 from ..errors import MediaError, PermissionDenied
 from . import audit, cases, clips, disclosures, policy, requests, retention, users
 from .db import open_store
+from .errors import Conflict
 from .models import Clip, Request
 
 
@@ -58,7 +59,16 @@ def end_session(token: str) -> str | None:
 
 
 def setup(username: str, password: str) -> None:
-    with open_store().session() as s:
+    """First run: create the audit key file if there is none (so the first administrator's
+    row is already under HMAC), then the first administrator."""
+    from .auditkey import create_key
+    st = open_store()
+    with st.session() as s:
+        if users.user_count(s):
+            raise Conflict("the store is already set up; an administrator adds users with "
+                           "`bwv user add`")
+    create_key()
+    with st.session() as s:
         users.setup_admin(s, username, password)
 
 

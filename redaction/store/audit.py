@@ -1,29 +1,50 @@
 """The audit trail: one append-only, hash-chained table (DPA 2018 s.62 categories).
 
-Each row's ``hash`` is sha256 over the canonical JSON of (seq, ts, username,
-category, action, details, prev_hash); ``prev_hash`` is the previous row's hash
-(64 zeros for the first). ``audit_head`` holds the last (seq, hash): appending
-locks it (SELECT ... FOR UPDATE on PostgreSQL, BEGIN IMMEDIATE on SQLite), so two
-workstations never fork the chain, and deleting the newest rows is detected.
+Rows are chained with :mod:`redaction.hashchain` (the same chain as the project edit
+log). A version-2 row (``v = 2``) hashes the canonical JSON of
+``{"v", "chain", "seq", "ts", "user", "category", "action", "details", "prev"}``: ``hash``
+is its plain SHA-256 (anyone can check the chain, e.g. on a CSV export) and ``mac`` its
+HMAC-SHA256 under the audit key, a file held outside the database
+(:mod:`redaction.store.auditkey`), so someone who can write to the database but does not
+hold the key cannot rewrite a row, even recomputing every hash after it. Rows written
+before (``v`` NULL) keep the old rule (:func:`row_hash`) and carry no MAC.
+
+Once a row carries a MAC every later row must; while the key file exists the newest row
+must carry one; and with MAC'd rows in the trail and the key missing or unreadable,
+appending and verifying are refused (fail closed).
+
+``audit_head`` holds the last (seq, hash). The database advances it, not the program: a
+trigger on INSERT checks that the new row follows the head and moves the head (on
+PostgreSQL a SECURITY DEFINER function, so the application's role needs no UPDATE right
+on it; migration 0005). Appending takes the writers' lock first (an advisory lock on
+PostgreSQL, BEGIN IMMEDIATE on SQLite), so two workstations never fork the chain, and
+deleting the newest rows is detected.
 """
 from __future__ import annotations
 
 import csv
 import datetime as dt
-import hashlib
 import json
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Optional
 
-from sqlalchemy import select
+from sqlalchemy import select, text
 from sqlalchemy.orm import Session
 
+from .. import hashchain
 from ..errors import IntegrityError
+from .auditkey import AuditKeyError, load_key, require_key
 from .models import AuditEntry, AuditHead
 
 CATEGORIES = ("collection", "alteration", "consultation", "disclosure", "combination",
               "erasure", "login", "refusal", "administration")
-GENESIS = "0" * 64
+GENESIS = hashchain.GENESIS
+VERSION = hashchain.VERSION
+CHAIN = "bwv-audit"
+LOCK_ID = 4242013  # pg_advisory_xact_lock key of the audit writers' lock
+
+_UNSET = object()
 
 
 def _ts(now: dt.datetime | None = None) -> str:
@@ -32,34 +53,90 @@ def _ts(now: dt.datetime | None = None) -> str:
 
 
 def canonical(obj) -> str:
-    return json.dumps(obj, sort_keys=True, separators=(",", ":"), ensure_ascii=False,
-                      default=str)
+    """How ``details`` is stored (and hashed): canonical JSON text; values that are not
+    JSON (paths, times) are written as text first."""
+    return hashchain.canonical(json.loads(json.dumps(obj, default=str))).decode("utf-8")
 
 
 def row_hash(seq: int, ts: str, username: str, category: str, action: str, details: str,
              prev_hash: str) -> str:
-    payload = canonical([seq, ts, username, category, action, details, prev_hash])
-    return hashlib.sha256(payload.encode("utf-8")).hexdigest()
+    """The hash of a row written before version 2 (``v`` NULL)."""
+    return hashchain.legacy_audit_hash(seq, ts, username, category, action, details, prev_hash)
+
+
+def row_body(seq: int, ts: str, username: str, category: str, action: str, details: str,
+             prev_hash: str) -> dict:
+    """What a version-2 row's hash and MAC cover."""
+    return {"v": VERSION, "chain": CHAIN, "seq": seq, "ts": ts, "user": username,
+            "category": category, "action": action, "details": details, "prev": prev_hash}
+
+
+def _body_of(e: AuditEntry) -> dict:
+    return row_body(e.seq, e.ts, e.username, e.category, e.action, e.details, e.prev_hash)
+
+
+def lock(s: Session) -> None:
+    """Take the audit writers' lock for this transaction (SQLite: BEGIN IMMEDIATE has)."""
+    if s.get_bind().dialect.name == "postgresql":
+        s.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": LOCK_ID})
+
+
+def head(s: Session) -> dict:
+    """The chain's head ``{"seq", "hash"}`` as the database holds it."""
+    row = s.execute(select(AuditHead.seq, AuditHead.hash).where(AuditHead.id == 1)).first()
+    return {"seq": row.seq, "hash": row.hash} if row else {"seq": 0, "hash": GENESIS}
+
+
+def _check_newest(s: Session, h: dict, key: Optional[bytes]) -> None:
+    """Refuse when the newest row is under HMAC and the key is missing or does not verify
+    it (fail closed), or when it is not the row the head names."""
+    if not h["seq"]:
+        return
+    last = s.get(AuditEntry, h["seq"])
+    if last is None or last.hash != h["hash"]:
+        raise IntegrityError(f"the audit trail's newest row ({h['seq']}) is not the one its "
+                             "head names; run `bwv audit verify`")
+    if last.mac is None:
+        return
+    if key is None:
+        require_key()  # raises: the trail is under HMAC and the key is missing
+    if not hashchain.same(hashchain.entry_hash(_body_of(last), key), last.mac):
+        raise AuditKeyError(f"the audit key does not verify the newest row ({last.seq}): "
+                            "a different key, or the row was edited; run `bwv audit verify`")
+
+
+def anchor(s: Session) -> dict:
+    """The head ``{"seq", "hash"}`` to record outside the database (export manifests),
+    after checking that the newest row is the head's and verifies under the key."""
+    h = head(s)
+    _check_newest(s, h, load_key())
+    return h
 
 
 def append(s: Session, user: str, category: str, action: str, details: dict | None = None,
            *, now: dt.datetime | None = None) -> AuditEntry:
-    """Append one row in the caller's transaction (it is committed with the change it logs)."""
+    """Append one row in the caller's transaction (it is committed with the change it logs).
+
+    Under the audit key when its file exists; refused (:class:`AuditKeyError`) when the
+    trail is under HMAC and the key is missing, unreadable, or does not verify the newest row.
+    """
     if category not in CATEGORIES:
         raise ValueError(f"unknown audit category {category!r}")
-    head = s.execute(select(AuditHead).where(AuditHead.id == 1).with_for_update()).scalar_one_or_none()
-    if head is None:
-        head = AuditHead(id=1, seq=0, hash=GENESIS)
-        s.add(head)
-    seq = head.seq + 1
+    key = load_key()
+    lock(s)
+    h = head(s)
+    last = s.get(AuditEntry, h["seq"]) if h["seq"] else None
+    if last is not None and last.mac is not None:
+        _check_newest(s, h, key)
+    seq = h["seq"] + 1
     ts = _ts(now)
     det = canonical(details or {})
-    h = row_hash(seq, ts, user, category, action, det, head.hash)
+    body = row_body(seq, ts, user, category, action, det, h["hash"])
     entry = AuditEntry(seq=seq, ts=ts, username=user, category=category, action=action,
-                       details=det, prev_hash=head.hash, hash=h)
+                       details=det, prev_hash=h["hash"], hash=hashchain.entry_hash(body),
+                       v=VERSION, mac=hashchain.entry_hash(body, key) if key else None)
     s.add(entry)
-    head.seq, head.hash = seq, h
-    s.flush()
+    s.flush()  # the database's trigger checks the link and advances audit_head
     return entry
 
 
@@ -69,33 +146,85 @@ class VerifyResult:
     rows: int
     head_hash: str
     problems: list[str]
+    head_seq: int = 0
+    macs: int = 0          # rows under HMAC (all checked against the key)
+    first_bad: Optional[int] = None   # the first row named in a problem
 
 
-def verify(s: Session) -> VerifyResult:
-    """Recompute the chain; report edited, deleted, inserted or reordered rows."""
-    problems: list[str] = []
-    prev = GENESIS
-    expected = 1
-    n = 0
-    for e in s.execute(select(AuditEntry).order_by(AuditEntry.seq)).scalars():
-        n += 1
-        if e.seq != expected:
-            problems.append(f"row {e.seq}: expected row {expected} (rows deleted or renumbered)")
-        if e.prev_hash != prev:
-            problems.append(f"row {e.seq}: does not follow the previous row "
-                            "(deleted, inserted or reordered)")
-        if row_hash(e.seq, e.ts, e.username, e.category, e.action, e.details,
-                    e.prev_hash) != e.hash:
-            problems.append(f"row {e.seq}: content does not match its hash (edited)")
-        prev = e.hash
-        expected = e.seq + 1
-    head = s.get(AuditHead, 1)
-    if head is not None and (head.seq != expected - 1 or head.hash != prev):
-        problems.append(f"the trail ends at row {expected - 1} but row {head.seq} was written "
+_MESSAGES = {
+    hashchain.SEQ: "row {seq}: expected row {expected} (rows deleted or renumbered)",
+    hashchain.PREV: "row {seq}: does not follow the previous row (deleted, inserted or "
+                    "reordered)",
+    hashchain.RULE: "row {seq}: unknown row version",
+    hashchain.HASH: "row {seq}: content does not match its hash (edited)",
+    hashchain.MAC: "row {seq}: HMAC does not match (edited in the database, even if its "
+                   "hash was recomputed, or a different audit key)",
+    hashchain.MAC_MISSING: "row {seq}: no HMAC although earlier rows have one (rewritten "
+                           "without the audit key)",
+}
+
+
+def verify(s: Session, key=_UNSET) -> VerifyResult:
+    """Recompute the chain and the HMACs; report edited, deleted, inserted or reordered rows.
+
+    ``key`` defaults to the audit key file's. Raises :class:`AuditKeyError` (fail closed)
+    when a row carries a MAC and the key is missing or unreadable.
+    """
+    if key is _UNSET:
+        key = load_key()
+
+    def link(e: AuditEntry) -> hashchain.Link:
+        if e.v is None:
+            expected = row_hash(e.seq, e.ts, e.username, e.category, e.action, e.details,
+                                e.prev_hash)
+        elif e.v == VERSION:
+            expected = hashchain.entry_hash(_body_of(e))
+        else:
+            expected = None
+        emac = None
+        if e.mac is not None:
+            if key is None:
+                require_key()
+            emac = hashchain.entry_hash(_body_of(e), key) if e.v == VERSION else ""
+        return hashchain.Link(e.seq, e.prev_hash, e.hash, expected, e.mac, emac)
+
+    rows = s.execute(select(AuditEntry).order_by(AuditEntry.seq)).scalars()
+    r = hashchain.walk(rows, link, mac_once_started=True)
+    problems = [_MESSAGES[b.kind].format(seq=b.seq, expected=b.expected_seq)
+                for b in r.breaks]
+    first_bad = r.first.seq if r.first else None
+    last = r.head_seq
+    hd = s.execute(select(AuditHead.seq, AuditHead.hash).where(AuditHead.id == 1)).first()
+    if hd is not None and (hd.seq != last or hd.hash != r.head_hash):
+        problems.append(f"the trail ends at row {last} but row {hd.seq} was written "
                         "(newest rows deleted or edited)")
-    if head is None and n:
+    if hd is None and r.count:
         problems.append("the chain head is missing")
-    return VerifyResult(not problems, n, prev, problems)
+    if key is not None and r.count and not _has_mac(s, last):
+        problems.append(f"row {last} (the newest) has no HMAC although the audit key exists "
+                        "(trail rewritten without the key, or the key was installed after "
+                        "it: `bwv audit init-key` appends a keyed row)")
+    if first_bad is None and problems:
+        first_bad = last
+    return VerifyResult(not problems, r.count, r.head_hash, problems, last, r.macs, first_bad)
+
+
+def _has_mac(s: Session, seq: int) -> bool:
+    e = s.get(AuditEntry, seq)
+    return e is not None and e.mac is not None
+
+
+def check_anchor(s: Session, seq: int, hash_: str) -> Optional[str]:
+    """None if row ``seq`` is still in the trail with ``hash_`` (an audit head recorded
+    outside the database, e.g. in an export manifest); else why not, in one line."""
+    e = s.get(AuditEntry, seq)
+    if e is None:
+        return (f"audit row {seq} recorded there is no longer in the trail (rows deleted or "
+                "the trail replaced)")
+    if not hashchain.same(e.hash, hash_):
+        return (f"audit row {seq} no longer has the hash recorded there (the trail was "
+                "rewritten at or before that row)")
+    return None
 
 
 def check(s: Session) -> VerifyResult:

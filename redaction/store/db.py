@@ -15,7 +15,7 @@ from pathlib import Path
 from sqlalchemy import create_engine, event, inspect
 from sqlalchemy.engine import Engine, make_url
 from sqlalchemy.exc import IntegrityError as SAIntegrityError
-from sqlalchemy.exc import OperationalError
+from sqlalchemy.exc import OperationalError, ProgrammingError
 from sqlalchemy.orm import Session, sessionmaker
 from sqlalchemy.orm.exc import StaleDataError
 
@@ -166,6 +166,11 @@ class Store:
                 migrate(self.engine)
         except OperationalError as e:
             raise StoreError(f"cannot open the database: {_short(e)}",
+                             make_url(self.url).render_as_string(hide_password=True)) from e
+        except ProgrammingError as e:  # e.g. the application's role may not change the schema
+            raise StoreError(f"the database needs an upgrade that this account may not make "
+                             f"({_short(e)}): the database's owner runs `bwv store "
+                             "grant-app-role ROLE --url OWNER_URL`",
                              make_url(self.url).render_as_string(hide_password=True)) from e
         self._sessions = sessionmaker(self.engine, expire_on_commit=False)
 

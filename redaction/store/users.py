@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session
 from ..errors import PermissionDenied
 from . import audit, policy
 from .errors import Conflict, NotFound, StoreError
-from .models import ROLES, AuditHead, LoginSession, User, utcnow
+from .models import ROLES, LoginSession, User, utcnow
 
 _hasher = PasswordHasher()  # argon2id with the library's (RFC 9106 low-memory) parameters
 MIN_PASSWORD = 10
@@ -64,8 +64,8 @@ def _check_name(username: str) -> str:
 
 def setup_admin(s: Session, username: str, password: str) -> User:
     """First run only: create the first administrator (refused once any user exists)."""
-    # serialise with any other workstation doing the same (the audit head row is the lock)
-    s.execute(select(AuditHead).where(AuditHead.id == 1).with_for_update()).all()
+    # serialise with any other workstation doing the same (the audit writers' lock)
+    audit.lock(s)
     if user_count(s):
         raise Conflict("the store is already set up; an administrator adds users with `bwv user add`")
     u = User(username=_check_name(username), role="administrator",
