@@ -1,18 +1,20 @@
-"""Role-aware actions: which window action needs which access right, and the gate that
-enables, explains and checks them (see docs/adr/0007-store-and-access.md).
+"""Role-aware presentation: which window action needs which access right, greyed out with
+the reason (see docs/adr/0007-store-and-access.md). The window checks no roles itself.
 
 ``Gate.apply(actions)`` disables what the acting user's role does not allow and sets the
-tooltip from :func:`redaction.access.why_not`; ``Gate.guard(name, fn)`` wraps a slot so that
-an attempt that reaches it anyway (a shortcut, a script, a test) goes through
-:func:`redaction.access.check`, which logs the refusal in the audit trail.
-In standalone mode (no store, or no user accounts) everything is allowed.
+tooltip from :func:`redaction.access.why_not` (no logging). The decisions are the engine's:
+every edit goes through :func:`redaction.services.edit` (the Document does that), which
+refuses and audits; ``Gate.guard(name, fn)`` only hands the actions that open a dialog
+(export, detection) to :func:`redaction.services.authorise` first, so a forced attempt is
+refused (and audited) before the dialog. In standalone mode (no store, or no user accounts)
+everything is allowed, and the status bar says "standalone, not for evidence".
 """
 from __future__ import annotations
 
 import logging
 from typing import Callable, Optional
 
-from redaction import access
+from redaction import access, services
 from redaction.errors import BwvError, PermissionDenied
 
 log = logging.getLogger("bwv.gui.access")
@@ -26,7 +28,19 @@ ACTION_RIGHTS: dict[str, str] = {
     "delete": "redact", "add_note": "annotate",
 }
 
+# actions that open a dialog before any service runs: authorised (and audited) up front
+DIALOG_ACTIONS = ("export", "detect")
+
 STANDALONE = "Standalone (no case store set up)"
+
+
+def mode_label() -> str:
+    """"standalone, not for evidence" unless an enforced store under a machine policy."""
+    try:
+        return access.mode().label
+    except Exception:  # noqa: BLE001 - the label must never stop the window
+        from redaction.policy import STANDALONE_LABEL
+        return STANDALONE_LABEL
 
 
 def store_enforced() -> bool:
@@ -45,6 +59,7 @@ class Gate:
     def __init__(self, user: str, enforced: Optional[bool] = None):
         self.user = user
         self.enforced = store_enforced() if enforced is None else enforced
+        self.label = mode_label()     # "standalone, not for evidence" or ""
         self._why: dict[str, Optional[str]] = {}
 
     def refresh(self) -> None:
@@ -73,9 +88,10 @@ class Gate:
 
     def status_text(self) -> str:
         if not self.enforced:
-            return f"User: {self.user} · {STANDALONE}"
+            return f"User: {self.user} · {STANDALONE}, not for evidence"
         role = self.role()
-        return f"User: {self.user} ({role})" if role else f"User: {self.user}"
+        text = f"User: {self.user} ({role})" if role else f"User: {self.user}"
+        return f"{text} · {self.label}" if self.label else text
 
     def apply(self, actions: dict) -> None:
         """Disable the actions the role does not allow (after the window's own enabling)."""
@@ -94,19 +110,17 @@ class Gate:
             a.setEnabled(False)
             a.setToolTip(f"Not allowed: {why}")
 
-    def check(self, right: str, details: Optional[dict] = None) -> str:
-        """access.check (logs a refusal); raises PermissionDenied."""
-        return access.check(right, self.user, details=details)
-
     def guard(self, name: str, fn: Callable, on_refused: Callable[[str], None]) -> Callable:
+        """Actions that open a dialog: services.authorise first when the role does not allow
+        them (the refusal is audited). Edits are not wrapped: the service layer refuses them."""
         right = ACTION_RIGHTS.get(name)
-        if right is None:
+        if right is None or name not in DIALOG_ACTIONS:
             return fn
 
         def guarded(*args):
             if self.enforced and not self.allowed(right):
                 try:
-                    self.check(right, {"gui_action": name})
+                    services.authorise(right, self.user, gui_action=name)
                 except PermissionDenied as e:
                     on_refused(str(e))
                     return None

@@ -1,8 +1,10 @@
 """The open project: session + media + current frame, view mode, selection, coverage.
 
 Every change to the project goes through :meth:`Document.do` with a command object
-from :mod:`redaction.edits` (so it is undoable and logged with the user). The widgets
-listen to the signals and never edit the model themselves.
+from :mod:`redaction.edits` (so it is undoable and logged with the user), which hands it
+to the engine's service layer (:func:`redaction.services.edit`: the role check for the
+command, a refusal audited, the project unchanged). The widgets listen to the signals and
+never edit the model themselves.
 """
 from __future__ import annotations
 
@@ -17,9 +19,9 @@ from typing import Callable, Optional
 import numpy as np
 from PySide6.QtCore import QObject, QTimer, Signal
 
-from redaction import edits
+from redaction import edits, services
 from redaction.editlog import EditLog
-from redaction.errors import ProjectError
+from redaction.errors import PermissionDenied, ProjectError
 from redaction.fsutil import atomic_write_text
 from redaction.media import MediaSource
 from redaction.model import Box, Keyframe, Track
@@ -220,18 +222,30 @@ class Document(QObject):
     # -- editing ---------------------------------------------------------------------
     def do(self, cmd: edits.Command) -> bool:
         try:
-            self.session.do(cmd)
+            services.edit(self.session, cmd, self.user)
+        except PermissionDenied as e:
+            self.error.emit(str(e))
+            return False
+        """Apply ``cmd`` through the service layer; False (and a message) if refused/invalid."""
         except (ValueError, KeyError) as e:
             self.error.emit(f"{cmd.describe()}: {e}")
             return False
         return True
 
     def undo(self) -> None:
-        cmd = self.session.undo()
+        try:
+            cmd = services.undo(self.session, self.user).command
+        except PermissionDenied as e:
+            self.error.emit(str(e))
+            return
         self.message.emit(f"Undid {cmd.describe()}" if cmd else "Nothing to undo")
 
     def redo(self) -> None:
-        cmd = self.session.redo()
+        try:
+            cmd = services.redo(self.session, self.user).command
+        except PermissionDenied as e:
+            self.error.emit(str(e))
+            return
         self.message.emit(f"Redid {cmd.describe()}" if cmd else "Nothing to redo")
 
     def _on_session_change(self, action, cmd) -> None:
@@ -308,17 +322,17 @@ class Document(QObject):
 
     def accept_all(self, kind: str, reason: str) -> int:
         ids = [t.id for t in self.project.tracks if t.kind == kind and t.status == "pending"]
-        if ids:
-            self.do(edits.Batch([edits.SetStatus(ids, "accepted", reason, self.user)],
-                                f"accept all {kind} tracks"))
+        if ids and not self.do(edits.Batch([edits.SetStatus(ids, "accepted", reason, self.user)],
+                                           f"accept all {kind} tracks")):
+            return 0
         return len(ids)
 
     def reject_short(self, frames: int, reason: str) -> int:
         ids = [t.id for t in self.project.tracks
                if t.status == "pending" and t.last_frame - t.first_frame + 1 < frames]
-        if ids:
-            self.do(edits.Batch([edits.SetStatus(ids, "rejected", reason, self.user)],
-                                f"reject tracks shorter than {frames} frames"))
+        if ids and not self.do(edits.Batch([edits.SetStatus(ids, "rejected", reason, self.user)],
+                                           f"reject tracks shorter than {frames} frames")):
+            return 0
         return len(ids)
 
     def checks(self) -> list:
@@ -343,7 +357,7 @@ class Document(QObject):
 
     # -- saving, autosave, recovery ------------------------------------------------------
     def save(self) -> None:
-        self.session.save()
+        services.save(self.session, self.user)   # PermissionDenied if the role may not
         self.save_coverage()
         self.clear_recovery()
         self.projectChanged.emit()

@@ -42,7 +42,12 @@ def authenticate(user: str, interactive: bool):
     no dialog) a `bwv login` session / BWV_PASSWORD. None if nobody logged in."""
     from redaction import access
 
+    from redaction.errors import PermissionDenied
+
     from .access_ui import Gate, store_enforced
+    m = access.mode()
+    if m.kind == "locked":     # the machine policy requires a store that is not usable
+        raise PermissionDenied(m.reason)
     if not store_enforced():
         return user, Gate(user, enforced=False)
     if not interactive:

@@ -55,7 +55,7 @@ class MainWindow(StoreMixin, CommandsMixin, QMainWindow):
         self.source_changed = False
         self.detect_in_process = True
         self.doc: Optional[Document] = None
-        self.setWindowTitle("BWV Workstation")
+        self.setWindowTitle(self.title_text())
         self.setObjectName("MainWindow")
         self.setDockOptions(QMainWindow.AnimatedDocks | QMainWindow.AllowTabbedDocks)
         self.runner = JobRunner(self)          # user jobs: export, detection
@@ -211,9 +211,9 @@ class MainWindow(StoreMixin, CommandsMixin, QMainWindow):
         rv.checks.doneRequested.connect(self.mark_checks_done)
         rv.kindRequested.connect(lambda k: self.doc and self.doc.selected and
                                  self.doc.do(edits.SetKind(self.doc.selected, k)))
-        rv.acceptAllRequested.connect(lambda k: self.may("accept") and self._bulk(self.doc.accept_all(
+        rv.acceptAllRequested.connect(lambda k: self.doc and self._bulk(self.doc.accept_all(
             k, self.review.reason_text() or f"All {k} tracks redacted")))
-        rv.rejectShortRequested.connect(lambda n: self.may("reject") and self._bulk(self.doc.reject_short(
+        rv.rejectShortRequested.connect(lambda n: self.doc and self._bulk(self.doc.reject_short(
             n, f"Shorter than {n} frames (likely false detection)")))
         self.runner.started.connect(self._job_started)
         self.runner.progress.connect(self._job_progress)
@@ -326,7 +326,7 @@ class MainWindow(StoreMixin, CommandsMixin, QMainWindow):
         self.render()
 
     def _project_changed(self) -> None:
-        self.setWindowTitle(f"BWV Workstation — {self.doc.title()}")
+        self.setWindowTitle(self.title_text(self.doc.title()))
         self.timeline.view.project_changed()
         self.review.refresh()
         self._update_actions()
@@ -425,7 +425,7 @@ class MainWindow(StoreMixin, CommandsMixin, QMainWindow):
         self.view.setFocus()
 
     def mark_checks_done(self, keys: list) -> None:
-        if self.doc is None or not self.may("accept"):
+        if self.doc is None:
             return
         from .dialogs.small import ask_text
         note = ask_text(self, "Mark checked", "What did you check, and what did you find? "

@@ -54,7 +54,8 @@ class CommandsMixin:
         self.doc.set_start()
 
     def _bulk(self, n: int) -> None:
-        self.statusBar().showMessage(f"{n} track(s) changed (one undo step)", 4000)
+        if n:   # 0: nothing matched, or refused (the service's message is already shown)
+            self.statusBar().showMessage(f"{n} track(s) changed (one undo step)", 4000)
 
     def add_audio_range(self, start: float, end: float) -> None:
         d = AudioRangeDialog(self, start, end, self.doc.media.info.duration_s, policy_reasons(self.prefs))
@@ -138,9 +139,9 @@ class CommandsMixin:
     def _detected(self, result) -> None:
         if self.doc is None or result is None or not hasattr(result, "tracks"):
             return
-        from redaction.detect.apply import add_to_project
+        from redaction import services
         try:
-            tracks = add_to_project(self.doc.session, result)
+            tracks = services.apply_detections(self.doc.session, result, self.user)
         except (BwvError, ValueError, KeyError) as e:
             self.show_error(f"detection results not added: {e}")
             return

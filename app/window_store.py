@@ -67,8 +67,11 @@ class StoreMixin:
         self.user_label.setText(self.gate.status_text())
         if not self.gate.enforced:
             self.user_label.setToolTip("No case store with user accounts: every action is allowed "
-                                       "and attributed to this user")
-            self.statusBar().showMessage("Standalone (no case store set up)")
+                                       "and attributed to this user; not for evidence")
+            self.statusBar().showMessage("Standalone (no case store set up), not for evidence")
+        elif self.gate.label:
+            self.user_label.setToolTip("No machine policy names the case store: standalone, "
+                                       "not for evidence")
         why = self.gate.why_not("redact")
         if why is not None:   # the review panel's bulk decisions are redaction decisions
             from PySide6.QtWidgets import QGroupBox
@@ -77,9 +80,11 @@ class StoreMixin:
                     box.setEnabled(False)
                     box.setToolTip(f"Not allowed: {why}")
 
-    def may(self, name: str) -> bool:
-        """For slots outside the action table: True if allowed, else the refusal is logged."""
-        return bool(self.gate.guard(name, lambda: True, self.show_error)())
+    def title_text(self, doc_title: Optional[str] = None) -> str:
+        """The window title; "standalone, not for evidence" unless an enforced store under a
+        machine policy (environment variables could otherwise point anywhere)."""
+        text = "BWV Workstation" + (f" — {doc_title}" if doc_title else "")
+        return f"{text} [{self.gate.label}]" if self.gate.label else text
 
     # -- library -------------------------------------------------------------------------
     def open_library(self, tab: int = 0):

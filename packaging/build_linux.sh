@@ -22,6 +22,7 @@ echo "== licences and SBOM"
 "$PY" packaging/third_party_licenses.py --out "$DIST/THIRD_PARTY_LICENSES"
 "$PY" packaging/sbom.py --out "$DIST/bwv-sbom.cdx.json"
 cp LICENSE "$DIST/LICENSE"
+cp packaging/policy.json "$DIST/policy.json"   # IT installs it as /etc/bwv-workstation/policy.json
 cp resources/models/MODELS.md "$DIST/MODELS.md"
 
 # nothing from shared data, tests or dev tools may be in the bundle

@@ -43,6 +43,9 @@ CloseApplications=yes
 ; the whole PyInstaller folder: executables, _internal\ (Python, Qt, FFmpeg, libvlc, models),
 ; LICENSE, THIRD_PARTY_LICENSES, MODELS.md and the CycloneDX SBOM
 Source: "..\dist\bwv\*"; DestDir: "{app}"; Flags: ignoreversion recursesubdirs createallsubdirs
+; the default machine policy (fail closed: the case store is required, exports need a
+; supervisor's approval); IT edits or replaces it, an upgrade or uninstall never touches it
+Source: "policy.json"; DestDir: "{commonappdata}\{#AppName}"; Flags: onlyifdoesntexist uninsneveruninstall
 
 [Dirs]
 ; where IT puts the machine policy (policy.json): readable, not writable, by users

@@ -13,7 +13,7 @@ if __name__ == "__main__":
     for name in ("stdout", "stderr"):
         if getattr(sys, name) is None:
             setattr(sys, name, open(os.devnull, "w", encoding="utf-8"))
-    from redaction.cli import main
+    from app.launcher import main
     from redaction.logsetup import install_excepthook
     install_excepthook()
     sys.exit(main(["gui", *sys.argv[1:]]))

@@ -62,6 +62,7 @@ class ExportRequest:
     audit_head: Optional[dict] = None  # {"seq", "hash"} of the case store's audit trail
     request_id: Optional[str] = None
 
+    purpose: str = "disclosure"  # or "internal_review" (no request; services.disclosure)
 
 @dataclass
 class ExportResult:
@@ -218,6 +219,7 @@ def export_job(req: ExportRequest, cancel: Optional[CancelToken] = None) -> Job:
         work.close()
     except BaseException as e:
         for p in published:
+        "purpose": req.purpose,
             _unlink(p)
         work.close()
         session.record("export_aborted", {"output": str(req.out), "error": str(e)})

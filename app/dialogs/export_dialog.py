@@ -6,8 +6,11 @@ by the engine). The export runs in the window's JobRunner with progress and canc
 the last page shows the output, the manifest and the sha256 with an open-folder button.
 
 With a case store, an open disclosure request can be chosen: it is checked before the export
-(open, four-eyes approval; ``api.check_export_request``) and the export is entered in the
-disclosure register afterwards (``api.record_disclosure``), as ``bwv export --request`` does.
+(open, four-eyes approval) and the export is entered in the disclosure register afterwards,
+as ``bwv export --request`` does; both are the engine's service layer
+(``services.authorise_export`` / ``services.finish_export``). When four-eyes approval is
+required, "(none)" is refused; an export for internal review without a request is offered
+only where the policy allows it (marked in the manifest, logged).
 """
 from __future__ import annotations
 
@@ -66,6 +69,7 @@ class ExportDialog(QDialog):
         self.requests = list(requests or [])
         self.clip_name = name
         self.disclosure_id: Optional[int] = None
+        self.permit = None                 # services.ExportPermit of the running export
         self.stack = QStackedWidget(self)
         QVBoxLayout(self).addWidget(self.stack)
         self._form_page(bases, organisation)
@@ -124,10 +128,26 @@ class ExportDialog(QDialog):
             self.request_box.addItem(f"REQ-{r['id']}: {r['type']} from {r['requester']}{due}", r["id"])
         self.request_box.setToolTip("The disclosure request this export answers: it is recorded in "
                                     "the disclosure register with the recipient and the sha256")
-        if self.requests:
+        from redaction import services
+        try:
+            self.four_eyes = services.four_eyes_required()
+            review_ok = self.four_eyes and services.internal_review_allowed()
+        except Exception:  # noqa: BLE001 - the export itself is refused if the store fails
+            self.four_eyes, review_ok = True, False
+        if self.four_eyes:
+            self.request_box.setItemText(0, "(none: refused, four-eyes approval needs an "
+                                            "approved request)")
+        if self.requests or self.four_eyes:
             f.addRow("Request", self.request_box)
         else:
             self.request_box.hide()
+        self.internal_review = QCheckBox("For internal review only, not for disclosure "
+                                         "(no request; marked in the manifest, logged)", page)
+        self.internal_review.setAccessibleName("Internal review export")
+        if review_ok:
+            f.addRow(self.internal_review)
+        else:
+            self.internal_review.hide()
         self.recipient = QLineEdit(page)
         self.recipient.setAccessibleName("Recipient")
         self.recipient.setPlaceholderText("Who receives this copy")
@@ -233,7 +253,11 @@ class ExportDialog(QDialog):
             style=self.style_mode.currentText(),
             accept_pending=bool(self.doc.project.pending()) and self.override.isChecked(),
             ranges=parse_ranges(self.ranges.text(), self.doc.media.fps),
-            request_id=self.request_id())
+            request_id=self.request_id(), purpose=self.purpose())
+
+    def purpose(self) -> str:
+        return ("internal_review" if self.request_id() is None
+                and self.internal_review.isChecked() else "disclosure")
 
     def request_id(self):
         rid = self.request_box.currentData()
@@ -243,18 +267,16 @@ class ExportDialog(QDialog):
         if not self.validate() or self.runner.busy:
             return
         req = self.request()
-        from redaction import access
+        from redaction import services
         from redaction.errors import BwvError
-        try:
-            if req.request_id is not None:   # refuse before any work: closed, unapproved...
-                from redaction.store import api
-                api.check_export_request(req.request_id, self.doc.user)
-            else:
-                access.check("export", self.doc.user)
+        try:   # refuse before any work: no right, closed or unapproved request, no request
+            self.permit = services.authorise_export(
+                self.doc.user, req.request_id, req.purpose,
+                project=str(req.project), output=str(req.out), gui=True)
+            self.doc.save()  # the export reads the saved project
         except BwvError as e:
             self.error.setText(str(e))
             return
-        self.doc.save()  # the export reads the saved project
         if req.accept_pending:
             self.doc.session.record("export_override_confirmed", {
                 "tracks": [t.id for t in self.doc.project.pending()], "output": str(req.out)})
@@ -275,15 +297,18 @@ class ExportDialog(QDialog):
         self.doc.reload_log()
         self.result = result
         register = ""
-        rid = self.request_id()
-        if rid is not None:
-            from redaction.errors import BwvError
-            from redaction.store import api
-            try:
-                self.disclosure_id = api.record_disclosure(rid, result.manifest, self.doc.user)
-                register = f"\nRegister: disclosure {self.disclosure_id} for REQ-{rid}"
-            except BwvError as e:
-                register = f"\nRegister: NOT RECORDED ({e})"
+        rid = self.permit.request_id if self.permit is not None else None
+        from redaction import services
+        from redaction.errors import BwvError
+        try:
+            n = services.finish_export(self.permit, result.manifest, result.sha256)
+            if rid is not None:
+                self.disclosure_id = n
+                register = f"\nRegister: disclosure {n} for REQ-{rid}"
+            elif self.permit.purpose == "internal_review":
+                register = "\nPurpose:  internal review (not for disclosure; logged)"
+        except BwvError as e:
+            register = f"\nRegister: NOT RECORDED ({e})"
         self.summary.setText(f"Output:   {result.out}\nManifest: {result.manifest}\n"
                              f"CSV:      {result.csv}\nSHA-256:  {result.sha256}\n"
                              f"Frames:   {result.frames}{register}")

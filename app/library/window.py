@@ -314,13 +314,13 @@ class LibraryWindow(QWidget):
         return next((x for c in self.cases for x in c["clips"] if x["id"] == clip_id), None)
 
     def classify_selected(self) -> bool:
-        """api.classify (supervisor; evidential -> other needs the declassify right)."""
-        from redaction.store import api
+        """services.classify (supervisor; evidential -> other needs the declassify right)."""
+        from redaction import services
         cid = self.selected_clip()
         if cid is None:
             return False
         try:
-            api.classify(cid, self.cls_box.currentData(), self.user,
+            services.classify(cid, self.cls_box.currentData(), self.user,
                          reason=self.cls_reason.text().strip())
         except BwvError as e:
             self._on_error(str(e))

@@ -1,7 +1,9 @@
 """The ``bwv`` command line: one subcommand per use case.
 
 Subcommands live in ``redaction/cli/cmd_*.py``; each module defines
-``register(subparsers)`` which adds its parser and sets ``func``. Errors of type
+``register(subparsers)`` which adds its parser and sets ``func``. ``bwv gui`` is not
+here: the ``bwv`` console script is :mod:`app.launcher`, which passes its own ``gui``
+command in ``extra_commands`` (the engine never imports the app, not even by name). Errors of type
 :class:`~redaction.errors.BwvError` become one line on stderr and a non-zero exit.
 """
 from __future__ import annotations
@@ -16,14 +18,16 @@ from ..errors import BwvError
 
 # Explicit list (not filesystem discovery) so frozen builds find every command.
 COMMAND_MODULES = [
-    "probe", "project", "export", "verify", "detect", "gui",
+    "probe", "project", "export", "verify", "detect",
     "case", "request", "retention", "audit", "user", "selftest", "store",
 ]
 
 log = logging.getLogger("bwv")
 
 
-def build_parser() -> argparse.ArgumentParser:
+def build_parser(extra_commands=()) -> argparse.ArgumentParser:
+    """The parser; ``extra_commands``: more ``register(subparsers)`` callables (the
+    launcher's ``gui``)."""
     parser = argparse.ArgumentParser(
         prog="bwv", description="BWV Workstation: review and redact body-worn video, offline.")
     parser.add_argument("--version", action="version", version=f"bwv {__version__}")
@@ -38,6 +42,8 @@ def build_parser() -> argparse.ArgumentParser:
                 continue  # command not built in this version
             raise
         mod.register(sub)
+    for register in extra_commands:
+        register(sub)
     return parser
 
 
@@ -49,13 +55,13 @@ def current_user(args) -> str:
     return default_user()
 
 
-def main(argv: list[str] | None = None) -> int:
+def main(argv: list[str] | None = None, extra_commands=()) -> int:
     import multiprocessing
     multiprocessing.freeze_support()  # a frozen build's worker processes start here
     from ..logsetup import install_excepthook, setup_logging
     setup_logging()
     install_excepthook()  # `bwv gui` replaces it with one that also shows a dialog
-    parser = build_parser()
+    parser = build_parser(extra_commands)
     args = parser.parse_args(argv)
     if not getattr(args, "func", None):
         parser.print_help()

@@ -1,9 +1,9 @@
 """`bwv case`: import clips into the evidence store; list, show and classify them."""
 from __future__ import annotations
 
-from .. import access
-from ..store import api, cases, clips
-from ..store.db import open_store
+from .. import services
+from ..jobs import run_job
+from ..store import api, clips
 from .storeutil import claimed_user, print_json, table
 
 
@@ -79,25 +79,24 @@ def register(sub) -> None:
 
 
 def _create(args) -> int:
-    who = access.check("manage_cases", claimed_user(args))
-    with open_store().session() as s:
-        c = cases.create_case(s, args.incident, who, args.title)
-        print(f"case {c.id} created for incident {c.incident_ref}")
+    c = services.create_case(args.incident, claimed_user(args), args.title)
+    print(f"case {c.id} created for incident {c.incident}")
     return 0
 
 
 def _import(args) -> int:
     captured = clips.parse_time(args.captured, "--captured") if args.captured else None
-    info = api.import_clip(args.clip, args.incident, claimed_user(args), exhibit=args.exhibit,
-                           officer=args.officer, device=args.device, captured=captured,
-                           accept_truncated=args.accept_truncated)
-    print(f"imported clip {info['id']} into case {info['case']}: sha256 {info['sha256']}")
-    if info["truncated"]:
-        print(f"warning: clip {info['id']} is marked truncated: {info['truncated']}")
-    if info["capture_guessed"]:
-        print(f"warning: clip {info['id']}: no capture time in the file; the file's modification "
-              f"time {info['captured'][:19]} UTC is used, marked as guessed (retention holds "
-              f"the clip until a supervisor runs `bwv case capture-time {info['id']} ...`)")
+    job = services.import_job([args.clip], args.incident, claimed_user(args),
+                              exhibit=args.exhibit, officer=args.officer, device=args.device,
+                              captured=captured, accept_truncated=args.accept_truncated)
+    [info] = run_job(job)
+    print(f"imported clip {info.id} into case {info.case}: sha256 {info.sha256}")
+    if info.truncated:
+        print(f"warning: clip {info.id} is marked truncated: {info.truncated}")
+    if info.capture_guessed:
+        print(f"warning: clip {info.id}: no capture time in the file; the file's modification "
+              f"time {info.captured[:19]} UTC is used, marked as guessed (retention holds "
+              f"the clip until a supervisor runs `bwv case capture-time {info.id} ...`)")
     return 0
 
 
@@ -152,33 +151,25 @@ def _show(args) -> int:
 
 
 def _classify(args) -> int:
-    info = api.classify(args.clip_id, args.classification, claimed_user(args), args.reason)
+    info = services.classify(args.clip_id, args.classification, claimed_user(args), args.reason)
     extra = f"; MoPI review due {info['review_due']}" if info["review_due"] else ""
     print(f"clip {info['id']} is now {info['classification'].replace('_', '-')}{extra}")
     return 0
 
 
 def _verify(args) -> int:
-    print(api.open_clip(args.clip_id, claimed_user(args), purpose="verify"))
+    print(services.open_clip(args.clip_id, claimed_user(args), purpose="verify"))
     return 0
 
 
 def _note(args) -> int:
-    who = access.check("annotate", claimed_user(args))
-    with open_store().session() as s:
-        c = cases.get_case(s, args.case)
-        clip = clips.get_clip(s, args.clip) if args.clip else None
-        at = int(round(args.at * 1000)) if args.at is not None else None
-        a = cases.annotate(s, c, args.text, who, clip, at)
-        print(f"note {a.id} added to case {c.incident_ref}")
+    n = services.annotate_case(args.case, args.text, claimed_user(args), args.clip, args.at)
+    print(f"note {n.id} added to case {n.case}")
     return 0
 
 
 def _attach(args) -> int:
-    who = access.check("redact" if args.kind == "project" else "export", claimed_user(args))
-    with open_store().session() as s:
-        c = cases.get_case(s, args.case)
-        clip = clips.get_clip(s, args.clip) if args.clip else None
-        f = cases.add_file(s, c, args.kind, args.file, who, clip, copy=not args.no_copy)
-        print(f"file {f.id} ({f.kind}) attached to case {c.incident_ref}")
+    f = services.add_case_file(args.case, args.kind, args.file, claimed_user(args), args.clip,
+                               copy=not args.no_copy)
+    print(f"file {f.id} ({f.kind}) attached to case {f.case}")
     return 0

@@ -5,7 +5,7 @@ import json
 import sys
 from pathlib import Path
 
-from .. import access
+from .. import services
 from ..errors import BwvError, MediaError
 from ..jobs import run_job
 from ..model import Style
@@ -72,7 +72,7 @@ def _writer(out):
 
 def run(args) -> int:
     user = current_user(args)
-    access.check("redact" if args.project else "view", user)
+    services.authorise("redact" if args.project else "view", user)
     inp = Path(args.input)
     if not inp.exists():
         raise MediaError("no such file or folder", inp)

@@ -5,7 +5,7 @@ import sys
 
 from pathlib import Path
 
-from .. import access
+from .. import services
 from ..errors import ExportError
 from ..export import ExportRequest, export_job
 from ..jobs import run_job
@@ -54,29 +54,34 @@ def register(sub) -> None:
     p.add_argument("--accept-pending", action="store_true",
                    help="redact tracks still pending review (the override is logged)")
     p.add_argument("--ranges", help="export only these source frame ranges, e.g. 0-99,250-400")
-    p.add_argument("--request", help="the disclosure request this export answers (case store)")
+    p.add_argument("--request", help="the disclosure request this export answers (case store); "
+                                     "required for disclosure when four-eyes approval is on")
+    p.add_argument("--internal-review", action="store_true",
+                   help="an export for internal review, not for disclosure: possible without a "
+                        "request only where the policy allows it; marked in the manifest and "
+                        "logged")
     p.add_argument("--quiet", action="store_true", help="no progress bar")
     p.set_defaults(func=run)
 
 
 def run(args) -> int:
-    user = args.operator or current_user(args)
-    if args.request:  # refuse before any work: unknown/closed request, or no four-eyes approval
-        from ..store.api import check_export_request
-        user = check_export_request(args.request, user)
-    else:
-        user = access.check("export", user) or user
+    # refuse before any work: no right, unknown/closed request, no four-eyes approval, or no
+    # request where four-eyes approval is required (services.disclosure)
+    permit = services.authorise_export(
+        args.operator or current_user(args), args.request,
+        "internal_review" if args.internal_review else "disclosure",
+        project=str(args.project), output=str(args.out))
+    user = permit.user
     req = ExportRequest(project=Path(args.project), out=Path(args.out), operator=user,
                         recipient=args.recipient, organisation=args.organisation,
                         basis=args.basis, style=args.style, accept_pending=args.accept_pending,
-                        ranges=parse_ranges(args.ranges), request_id=args.request)
+                        ranges=parse_ranges(args.ranges), request_id=permit.request_id,
+                        purpose=permit.purpose)
     req.audit_head = _audit_head()
     bar = ProgressBar("export", enabled=None if not args.quiet else False)
     result = run_job(export_job(req), bar)
     bar.close()
-    if args.request:
-        from ..store.disclosures import record_disclosure  # optional case store
-        record_disclosure(args.request, result.manifest, user)
+    services.finish_export(permit, result.manifest, result.sha256)
     print(f"wrote {result.out} ({result.frames} frames)")
     print(f"sha256 {result.sha256}")
     print(f"manifest {result.manifest}")

@@ -4,7 +4,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from .. import access
+from .. import services
 from ..edits import AddAudioRange, AddTrack, SetKeyframe, SetSpan, SetStatus, SetStyle
 from ..errors import ProjectError
 from ..model import KINDS, STATUSES, STYLE_MODES, AudioRange, Keyframe, Track
@@ -99,8 +99,11 @@ def register(sub) -> None:
 
 
 def _open(args, action="redact") -> ProjectSession:
+    """Open the project. Viewing is checked here; every edit is checked by
+    :func:`redaction.services.edit` for the right its command needs."""
     user = current_user(args)
-    access.check(action, user)
+    if action == "view":
+        services.authorise("view", user, project=str(args.project))
     return ProjectSession.open(args.project, user)
 
 
@@ -112,14 +115,13 @@ def _track(s: ProjectSession, tid: str):
 
 
 def _done(s: ProjectSession, msg: str) -> int:
-    s.save()
+    services.save(s)
     print(msg)
     return 0
 
 
 def cmd_new(args) -> int:
-    user = current_user(args)
-    access.check("redact", user)
+    user = services.authorise("redact", current_user(args), clip=str(args.clip))
     out = Path(args.out) if args.out else default_project_path(args.clip)
     from ..media import probe
     info = probe(args.clip)  # proves it is a readable clip; hashes it
@@ -149,23 +151,23 @@ def cmd_add_track(args) -> int:
     tid = s.project.new_track_id()
     t = Track(tid, args.kind, "manual", "pending", keyframes=[Keyframe(args.frame, _box(args.box))],
               end_frame=args.end_frame if args.end_frame and args.end_frame > args.frame else None)
-    s.do(AddTrack(t))
+    services.edit(s, AddTrack(t))
     if args.status != "pending":
-        s.do(SetStatus([tid], args.status, args.reason, s.user))
+        services.edit(s, SetStatus([tid], args.status, args.reason, s.user))
     return _done(s, tid)
 
 
 def cmd_keyframe(args) -> int:
     s = _open(args)
     _track(s, args.track)
-    s.do(SetKeyframe(args.track, args.frame, _box(args.box)))
+    services.edit(s, SetKeyframe(args.track, args.frame, _box(args.box)))
     return _done(s, f"{args.track}: keyframe at {args.frame}")
 
 
 def cmd_span(args) -> int:
     s = _open(args)
     _track(s, args.track)
-    s.do(SetSpan(args.track, args.start, args.end))
+    services.edit(s, SetSpan(args.track, args.start, args.end))
     return _done(s, f"{args.track}: frames {args.start}-{args.end}")
 
 
@@ -175,7 +177,7 @@ def cmd_decide(args) -> int:
     for tid in ids:
         _track(s, tid)
     if ids:
-        s.do(SetStatus(ids, args.status, args.reason, s.user))
+        services.edit(s, SetStatus(ids, args.status, args.reason, s.user))
     return _done(s, f"{len(ids)} track(s) {args.status}")
 
 
@@ -186,7 +188,7 @@ def cmd_add_audio(args) -> int:
     rid = f"a{len(s.project.audio) + 1}"
     while any(a.id == rid for a in s.project.audio):
         rid += "'"
-    s.do(AddAudioRange(AudioRange(args.start, args.end, args.mode, args.reason, id=rid)))
+    services.edit(s, AddAudioRange(AudioRange(args.start, args.end, args.mode, args.reason, id=rid)))
     return _done(s, rid)
 
 
@@ -195,7 +197,7 @@ def cmd_style(args) -> int:
         if val is not None and not 0 <= val <= hi:
             raise ProjectError(f"{name} must be between 0 and {hi}", args.project)
     s = _open(args)
-    s.do(SetStyle(args.mode, args.margin, args.margin_px))
+    services.edit(s, SetStyle(args.mode, args.margin, args.margin_px))
     return _done(s, f"style {args.mode}")
 
 
@@ -218,7 +220,7 @@ def cmd_checks(args) -> int:
             cmd = mark_done(keys, s.user, args.note, s.project)
         except ValueError as e:
             raise ProjectError(str(e), s.path) from None
-        s.do(cmd)
+        services.edit(s, cmd)
         return _done(s, f"{len(keys)} check(s) marked done by {s.user}")
     if args.json:
         print(json.dumps([c.to_json() for c in checks], indent=1))

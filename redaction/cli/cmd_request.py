@@ -1,8 +1,8 @@
 """`bwv request`: subject access, FOI, CPS/court and other requests; the disclosure register."""
 from __future__ import annotations
 
-from .. import access
-from ..store import api, disclosures, requests
+from .. import services
+from ..store import api, requests
 from ..store.db import open_store
 from ..store.models import REQUEST_TYPES
 from .storeutil import claimed_user, parse_date, print_json, table
@@ -65,21 +65,16 @@ def register(sub) -> None:
 
 
 def _create(args) -> int:
-    who = access.check("request", claimed_user(args))
-    with open_store().session() as s:
-        r = requests.create_request(s, args.type, args.requester, who,
-                                    parse_date(args.received, "--received"),
-                                    parse_date(args.due, "--due"), args.notes)
-        due = f", due {r.due}" if r.due else ""
-        print(f"request {r.id} ({r.type.replace('_', ' ')}) recorded{due}")
+    r = services.create_request(args.type, args.requester, claimed_user(args),
+                                parse_date(args.received, "--received"),
+                                parse_date(args.due, "--due"), args.notes)
+    due = f", due {r.due}" if r.due else ""
+    print(f"request {r.id} ({r.type.replace('_', ' ')}) recorded{due}")
     return 0
 
 
 def _list(args) -> int:
-    access.check("view", claimed_user(args))
-    with open_store().session() as s:
-        rows = [api.request_info(r) for r in
-                requests.list_requests(s, None if args.all else "open")]
+    rows = api.list_requests(claimed_user(args), include_closed=args.all)
     if args.json:
         print_json(rows)
     else:
@@ -91,7 +86,7 @@ def _list(args) -> int:
 
 
 def _show(args) -> int:
-    who = access.check("view", claimed_user(args))
+    who = services.authorise("view", claimed_user(args), request=args.id)
     with open_store().session() as s:
         info = api.request_info(requests.get_request(s, args.id))
         from ..store import audit
@@ -111,49 +106,37 @@ def _show(args) -> int:
 
 
 def _extend(args) -> int:
-    who = access.check("request", claimed_user(args))
-    with open_store().session() as s:
-        r = requests.extend(s, args.id, args.months, args.reason, who)
-        print(f"request {r.id} now due {r.due}")
+    r = services.extend_request(args.id, args.months, args.reason, claimed_user(args))
+    print(f"request {r.id} now due {r.due}")
     return 0
 
 
 def _link(args) -> int:
-    who = access.check("request", claimed_user(args))
-    with open_store().session() as s:
-        r = requests.link_clips(s, args.id, args.clips, who)
-        print(f"request {r.id} clips: {', '.join(str(c.id) for c in r.clips)}")
+    r = services.link_clips(args.id, args.clips, claimed_user(args))
+    print(f"request {r.id} clips: {', '.join(str(c) for c in r.clips)}")
     return 0
 
 
 def _approve(args) -> int:
-    who = access.check("approve_export", claimed_user(args), details={"request": args.id})
-    with open_store().session() as s:
-        r = requests.approve(s, args.id, who)
-        print(f"request {r.id} approved for disclosure by {who}")
+    r = services.approve_request(args.id, claimed_user(args))
+    print(f"request {r.id} approved for disclosure by {r.approved_by}")
     return 0
 
 
 def _close(args) -> int:
-    who = access.check("request", claimed_user(args))
-    with open_store().session() as s:
-        r = requests.close(s, args.id, args.outcome, who)
-        print(f"request {r.id} closed: {r.outcome}")
+    r = services.close_request(args.id, args.outcome, claimed_user(args))
+    print(f"request {r.id} closed: {r.outcome}")
     return 0
 
 
 def _disclose(args) -> int:
-    n = api.record_disclosure(args.id, args.manifest, claimed_user(args))
+    n = services.record_disclosure(args.id, args.manifest, claimed_user(args))
     print(f"disclosure {n} recorded against request {args.id}")
     return 0
 
 
 def _register(args) -> int:
-    who = access.check("view", claimed_user(args))
-    with open_store().session() as s:
-        rows = [api.disclosure_info(d) for d in disclosures.register(s, args.request)]
-        from ..store import audit
-        audit.append(s, who, "consultation", "disclosure.register", {"request": args.request})
+    rows = api.disclosure_register(claimed_user(args), args.request)
     if args.json:
         print_json(rows)
     else:

@@ -1,9 +1,9 @@
 """`bwv retention`: apply the retention policy, record MoPI reviews, set the policy."""
 from __future__ import annotations
 
-from .. import access
+from .. import services
+from ..jobs import run_job
 from ..store import policy, retention
-from ..store.clips import get_clip
 from ..store.db import open_store
 from .storeutil import claimed_user, parse_date, print_json
 
@@ -33,10 +33,9 @@ def register(sub) -> None:
 
 
 def _run(args) -> int:
-    who = access.check("retention_run", claimed_user(args))
     as_of = retention.parse_as_of(args.as_of)
-    st = open_store()
-    p = retention.run(st, who, as_of, dry_run=args.dry_run)
+    # a job (progress per clip, cancel between clips), as the GUI would run it
+    p = run_job(services.retention_job(claimed_user(args), as_of, dry_run=args.dry_run)).plan
     verb = "would erase" if args.dry_run else "erased"
     out = {"as_of": p.as_of.isoformat(), "dry_run": args.dry_run,
            "erase": [{"clip": c, "rule": r} for c, r in p.erase],
@@ -70,21 +69,19 @@ def _run(args) -> int:
 
 
 def _review(args) -> int:
-    who = access.check("retention_review", claimed_user(args), details={"clip": args.clip_id})
-    with open_store().session() as s:
-        r = retention.record_review(s, args.clip_id, args.decision, args.reason, who,
-                                    parse_date(args.next, "--next"))
-        clip = get_clip(s, args.clip_id)
-        tail = (f"next review {r.next_review}" if r.decision == "retain"
-                else "the next `bwv retention run` erases it")
-        print(f"clip {clip.id}: {r.decision} recorded; {tail}")
+    decision, next_review = services.record_review(args.clip_id, args.decision, args.reason,
+                                                   claimed_user(args),
+                                                   parse_date(args.next, "--next"))
+    tail = (f"next review {next_review}" if decision == "retain"
+            else "the next `bwv retention run` erases it")
+    print(f"clip {args.clip_id}: {decision} recorded; {tail}")
     return 0
 
 
 def _policy(args) -> int:
     st = open_store()
     if args.value is None:
-        access.authenticate(claimed_user(args))
+        services.authorise_user(claimed_user(args))
         with st.session() as s:
             vals = policy.all_settings(s)
         if args.key:
@@ -92,7 +89,7 @@ def _policy(args) -> int:
         else:
             print_json(vals)
         return 0
-    who = access.check("administer", claimed_user(args))
+    who = services.authorise("administer", claimed_user(args), key=args.key)
     value = policy.parse_value(args.key, args.value)
     with st.session() as s:
         policy.set_value(s, args.key, value, who)

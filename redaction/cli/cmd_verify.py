@@ -1,7 +1,7 @@
 """``bwv verify PROJECT``: check the edit log chain, the source and every export."""
 from __future__ import annotations
 
-from .. import access
+from .. import services
 from ..verify import verify_project
 from . import current_user
 
@@ -19,7 +19,7 @@ def register(sub) -> None:
 
 def run(args) -> int:
     user = current_user(args)
-    access.check("view", user)
+    services.authorise("view", user)
     rep = verify_project(args.project, user, record=not args.no_record)
     for w in rep.warnings:
         print(f"warning: {w}")

@@ -19,12 +19,15 @@ DEFAULTS: dict[str, int | bool] = {
     "session_hours": 8,             # lifetime of a `bwv login` session
     "admin_footage_access": False,  # administrators may also act on footage
     "four_eyes_export": False,      # exports need a supervisor's approval
+    "internal_review_export": False,  # under four-eyes: export without a request, marked
+                                      # "internal_review" in its manifest (and logged)
 }
 
 
 # settings that the machine-wide policy file (redaction/policy.py, installed by IT) fixes:
 # store key -> policy file key. A value there overrides the database's.
-MACHINE_KEYS = {"non_evidential_days": "retention_days", "four_eyes_export": "four_eyes_approval"}
+MACHINE_KEYS = {"non_evidential_days": "retention_days", "four_eyes_export": "four_eyes_approval",
+                "internal_review_export": "internal_review_export"}
 
 
 def _machine(key: str):

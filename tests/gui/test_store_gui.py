@@ -112,7 +112,7 @@ def test_reviewer_sees_redact_and_export_disabled_and_forcing_is_logged(qtbot, t
     access.login("rita", PASSWORDS["rita"])
     w = make_window(qtbot, "rita")
     assert w.open_path(clip)
-    assert w.user_label.text() == "User: rita (reviewer)"
+    assert w.user_label.text() == "User: rita (reviewer) · standalone, not for evidence"
     for name in ("export", "detect", "save", "accept", "delete"):
         assert not w.a[name].isEnabled(), name
     assert w.a["export"].toolTip() == "Not allowed: needs the disclosure officer role"
@@ -208,8 +208,9 @@ def test_help_selftest_dialog_runs_checks(qtbot):
 def test_about_box_and_preferences_show_the_machine_policy(qtbot, clip, tmp_path, monkeypatch):
     pol = tmp_path / "policy.json"
     reasons = ["Third party", "Vehicle registration"]
-    pol.write_text(json.dumps({"retention_days": 40, "redaction_reasons": reasons}))
-    monkeypatch.setenv("BWV_POLICY_FILE", str(pol))
+    pol.write_text(json.dumps({"retention_days": 40, "redaction_reasons": reasons,
+                               "store_dir": str(tmp_path / "store")}))
+    monkeypatch.setattr("redaction.policy.SYSTEM_POLICY_PATHS", [pol])   # IT's machine policy
     from redaction import __version__ as version
     w = make_window(qtbot, "alice", enforced=False)
     box = w.show_about()

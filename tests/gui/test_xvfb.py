@@ -45,7 +45,7 @@ def test_real_window_screenshot(xserver, gui_clip, tmp_path):
     out = REPO / "artifacts" / "gui-xvfb-1366x768.png"
     out.unlink(missing_ok=True)
     env = {**os.environ, "DISPLAY": xserver, "QT_QPA_PLATFORM": "xcb"}
-    r = subprocess.run([sys.executable, "-m", "redaction", "gui", str(gui_clip), "--frame", "12",
+    r = subprocess.run([sys.executable, "-m", "app", "gui", str(gui_clip), "--frame", "12",
                         "--mode", "edit", "--size", "1366x768", "--screenshot", str(out)],
                        capture_output=True, text=True, env=env, timeout=240, cwd=REPO)
     if r.returncode != 0 and "could not connect to display" in r.stderr + r.stdout:

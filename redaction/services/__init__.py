@@ -1,0 +1,32 @@
+"""The engine's use cases: each checks the role (:mod:`redaction.access`) before it acts,
+and a refusal is audited there. The CLI and the GUI call these; neither checks roles itself.
+
+* :mod:`.editing` - any project command (``edit``), undo/redo, save, decisions (``decide``)
+* :mod:`.evidence` - import (a job), classify, open a held clip, case notes and files
+* :mod:`.disclosure` - export for disclosure (four-eyes), requests, approvals, the register
+* :mod:`.retention_jobs` - retention runs (a job) and MoPI reviews
+* :mod:`.gate` - ``authorise``: the one call for actions that are not a use case here
+  (probe, verify, detect, opening a dialog)
+"""
+from __future__ import annotations
+
+from .disclosure import (ExportPermit, RequestRef, approve_request, authorise_export,
+                         close_request, create_request, extend_request, finish_export,
+                         four_eyes_required, internal_review_allowed, link_clips,
+                         record_disclosure)
+from .editing import (EditResult, apply_detections, decide, edit, redo, right_for, save, undo)
+from .evidence import (CaseRef, FileRef, ImportResult, NoteRef, add_case_file, annotate_case, classify, create_case,
+                       import_clip, import_job, open_clip)
+from .gate import authorise, authorise_user
+from .retention_jobs import RetentionResult, record_review, retention_job
+
+__all__ = [
+    "authorise", "authorise_user",
+    "edit", "undo", "redo", "save", "decide", "right_for", "EditResult", "apply_detections",
+    "import_job", "import_clip", "ImportResult", "classify", "open_clip", "create_case",
+    "annotate_case", "add_case_file", "CaseRef", "NoteRef", "FileRef",
+    "authorise_export", "ExportPermit", "four_eyes_required", "internal_review_allowed",
+    "finish_export", "record_disclosure", "RequestRef",
+    "create_request", "approve_request", "extend_request", "link_clips", "close_request",
+    "retention_job", "RetentionResult", "record_review",
+]

@@ -1,0 +1,80 @@
+"""Project edits: every change to a project, from the CLI or the GUI, goes through
+:func:`edit` (or :func:`undo`/:func:`redo`), which checks the role the command needs.
+
+Annotations need ``annotate`` (a reviewer may add notes); every other command (tracks,
+boxes, decisions, audio ranges, kinds, style, checks) needs ``redact``. A refusal raises
+PermissionDenied (audited) and leaves the project unchanged.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Optional
+
+from .. import edits
+from ..session import ProjectSession
+from .gate import authorise
+
+ANNOTATION_COMMANDS = (edits.AddAnnotation, edits.DeleteAnnotation)
+
+
+def right_for(cmd: edits.Command) -> str:
+    """The access right a command needs: ``annotate`` for notes only, else ``redact``."""
+    if isinstance(cmd, edits.Batch):
+        rights = {right_for(c) for c in cmd.commands}
+        return "annotate" if rights == {"annotate"} else "redact"
+    return "annotate" if isinstance(cmd, ANNOTATION_COMMANDS) else "redact"
+
+
+@dataclass(frozen=True)
+class EditResult:
+    action: str                       # "apply" | "undo" | "redo"
+    command: Optional[edits.Command]  # None: nothing to undo/redo
+    user: str
+
+
+def _details(session: ProjectSession, cmd: edits.Command) -> dict:
+    return {"project": str(session.path), "command": cmd.name,
+            "describe": cmd.describe()}
+
+
+def edit(session: ProjectSession, cmd: edits.Command, user: Optional[str] = None) -> EditResult:
+    """Check the role for ``cmd``, then apply it (logged in the edit log, undoable)."""
+    who = authorise(right_for(cmd), user or session.user, **_details(session, cmd))
+    session.do(cmd)
+    return EditResult("apply", cmd, who)
+
+
+def decide(session: ProjectSession, ids: list[str], status: str, reason: str,
+           user: Optional[str] = None) -> EditResult:
+    """Accept, reject or keep clear tracks (a redaction decision)."""
+    return edit(session, edits.SetStatus(list(ids), status, reason, user or session.user), user)
+
+
+def undo(session: ProjectSession, user: Optional[str] = None) -> EditResult:
+    if not session.undo_stack:
+        return EditResult("undo", None, user or session.user)
+    cmd = session.undo_stack[-1]
+    who = authorise(right_for(cmd), user or session.user, undo=True, **_details(session, cmd))
+    return EditResult("undo", session.undo(), who)
+
+
+def redo(session: ProjectSession, user: Optional[str] = None) -> EditResult:
+    if not session.redo_stack:
+        return EditResult("redo", None, user or session.user)
+    cmd = session.redo_stack[-1]
+    who = authorise(right_for(cmd), user or session.user, redo=True, **_details(session, cmd))
+    return EditResult("redo", session.redo(), who)
+
+
+def save(session: ProjectSession, user: Optional[str] = None) -> str:
+    """Save the project: the least right that can have changed it (``annotate``)."""
+    who = authorise("annotate", user or session.user, project=str(session.path), save=True)
+    session.save()
+    return who
+
+
+def apply_detections(session: ProjectSession, result, user: Optional[str] = None) -> list:
+    """Add a detection run's tracks to the project (``redact``; one undo step)."""
+    authorise("redact", user or session.user, project=str(session.path), command="detection")
+    from ..detect.apply import add_to_project
+    return add_to_project(session, result)

@@ -1,0 +1,80 @@
+"""Retention as a job (progress per clip, cancel between clips) and MoPI reviews.
+
+The erasure of one clip is the store's crash-safe three steps
+(:func:`redaction.store.retention.erase_clip`); a cancelled run stops before the next clip,
+records what it did in the audit trail, and the next run picks up the rest.
+"""
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from typing import Optional
+
+from ..errors import Cancelled
+from ..jobs import CancelToken, Job, Progress
+from .gate import authorise
+
+
+@dataclass
+class RetentionResult:
+    as_of: dt.date
+    dry_run: bool
+    erase: list = field(default_factory=list)          # [(clip id, rule)] (done or planned)
+    unfinished: list = field(default_factory=list)     # interrupted erasures completed
+    review_due: list = field(default_factory=list)
+    unclassified: list = field(default_factory=list)
+    cancelled: bool = False
+    plan: object = None                                 # the store's Plan (all its lists)
+
+
+def retention_job(user: Optional[str] = None, as_of: Optional[dt.date] = None,
+                  dry_run: bool = False, cancel: Optional[CancelToken] = None) -> Job:
+    """Apply the retention policy (``retention_run``); returns :class:`RetentionResult`."""
+    who = authorise("retention_run", user, dry_run=dry_run)
+    from ..store import audit, retention
+    from ..store.db import open_store
+    from ..store.errors import StoreError
+    st = open_store()
+    as_of = as_of or retention.today_utc()
+    if as_of > retention.today_utc() and not dry_run:
+        raise StoreError(f"--as-of {as_of} is in the future: only a --dry-run may look ahead")
+    with st.session() as s:
+        p = retention.plan(s, as_of)
+    res = RetentionResult(as_of, dry_run, review_due=list(p.review_due),
+                          unclassified=list(p.unclassified), plan=p)
+    if dry_run:
+        res.erase, res.unfinished = list(p.erase), list(p.unfinished)
+        return res
+    work = [(cid, "completing an interrupted erasure", True) for cid in p.unfinished] + \
+           [(cid, rule, False) for cid, rule in p.erase]
+    try:
+        for i, (cid, rule, unfinished) in enumerate(work):
+            if cancel is not None:
+                cancel.check()
+            yield Progress(i, len(work), f"erasing clip {cid}")
+            retention.erase_clip(st, cid, rule, who)
+            (res.unfinished.append(cid) if unfinished else res.erase.append((cid, rule)))
+    except Cancelled:
+        res.cancelled = True
+    yield Progress(len(work), len(work), "done")
+    with st.session() as s:
+        audit.append(s, who, "erasure", "retention.run", {
+            "as_of": as_of.isoformat(), "erased": [c for c, _ in res.erase],
+            "completed": res.unfinished, "review_due": res.review_due,
+            "unclassified_flagged": res.unclassified,
+            "held": [{"clip": c, "reason": r} for c, r in getattr(p, "held", [])],
+            "cancelled": res.cancelled})
+    if res.cancelled:
+        raise Cancelled()
+    return res
+
+
+def record_review(clip_id: int, decision: str, reason: str, user: Optional[str] = None,
+                  next_review: Optional[dt.date] = None):
+    """A supervisor's MoPI review decision (``retain`` or ``dispose``)."""
+    who = authorise("retention_review", user, clip=clip_id)
+    from ..store import retention
+    from ..store.db import open_store
+    with open_store().session() as s:
+        r = retention.record_review(s, clip_id, decision, reason, who, next_review)
+        return r.decision, r.next_review
