@@ -1,8 +1,9 @@
 """Export: decode -> redact -> encode (H.264 yuv420p + AAC in MP4), with records.
 
 The output is written in a private work folder on the same file system
-(:mod:`redaction.exporttmp`) and published only when complete, without ever replacing an existing file; the manifest and the
-redaction CSV are published beside it; the edit log gets an ``export`` entry.
+(:mod:`redaction.exporttmp`) and published only when complete, without ever replacing
+an existing file; the manifest and the redaction CSV are published beside it; the edit
+log gets an ``export`` entry.
 """
 from __future__ import annotations
 
