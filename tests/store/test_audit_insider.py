@@ -18,9 +18,8 @@ from redaction.errors import IntegrityError
 from redaction.store import audit, auditkey, db, roles
 from redaction.store.models import AuditEntry
 
-from conftest import PG_URL
-
-PG_APP_URL = os.environ.get("BWV_TEST_PG_APP_URL")
+PG_URL = os.environ.get("BWV_TEST_PG_URL")          # the owner role (see conftest.py)
+PG_APP_URL = os.environ.get("BWV_TEST_PG_APP_URL")  # the application role
 
 
 def _fill(store, n=5, first_day=1):
@@ -296,9 +295,11 @@ def test_cli_export_writes_the_audit_head_into_the_manifest(keyed, new_clip, tmp
 # --- PostgreSQL: the owner and the application role ---------------------------------------
 
 @pytest.fixture
-def pg_roles(store_env, monkeypatch):
+def pg_roles(store_env, db_url, monkeypatch):
     """A schema migrated by the owner (BWV_TEST_PG_URL) and granted to the application role
     (BWV_TEST_PG_APP_URL); yields (owner store, app store, owner url, app url)."""
+    if db_url.startswith("sqlite"):
+        pytest.skip("database roles: PostgreSQL only")
     if not (PG_URL and PG_APP_URL):
         pytest.skip("BWV_TEST_PG_URL / BWV_TEST_PG_APP_URL not set (run .ci/start-postgres.sh)")
     schema = f"t_{uuid.uuid4().hex[:12]}"
@@ -400,3 +401,39 @@ def test_grant_app_role_cli_and_refusals(pg_roles, bwv):
     with app.engine.begin() as c:
         with pytest.raises(sa.exc.DatabaseError, match="permission denied|must be owner"):
             c.exec_driver_sql("CREATE TABLE x (a int)")
+
+
+@pytest.mark.postgres
+def test_app_role_cannot_upgrade_the_schema_the_owner_does(store_env, db_url, bwv):
+    if db_url.startswith("sqlite"):
+        pytest.skip("database roles: PostgreSQL only")
+    if not (PG_URL and PG_APP_URL):
+        pytest.skip("BWV_TEST_PG_URL / BWV_TEST_PG_APP_URL not set (run .ci/start-postgres.sh)")
+    schema = f"t_{uuid.uuid4().hex[:12]}"
+    admin = sa.create_engine(PG_URL, isolation_level="AUTOCOMMIT")
+    with admin.connect() as c:
+        c.exec_driver_sql(f'CREATE SCHEMA "{schema}"')
+    opt = f"options={quote(f'-csearch_path={schema}')}"
+    owner_url, app_url = f"{PG_URL}?{opt}", f"{PG_APP_URL}?{opt}"
+    try:
+        eng = db.make_engine(owner_url)
+        db.migrate(eng, "0004_clip_input")   # a store of the previous version
+        with eng.begin() as c:
+            roles.grant_app_role(c, "bwv_app")
+        eng.dispose()
+        with pytest.raises(db.StoreError, match="needs an upgrade that this account may not "
+                                                "make.*grant-app-role"):
+            db.Store(app_url)
+        rc, out, err = bwv("store", "migrate", "--url", owner_url)
+        assert rc == 0 and db.head_revision() in out, err
+        rc, out, err = bwv("store", "grant-app-role", "bwv_app", "--url", owner_url)
+        assert rc == 0, err
+        app = db.Store(app_url)
+        _fill(app, 1)
+        assert _verify(app).ok
+        app.dispose()
+    finally:
+        db.forget_stores()
+        with admin.connect() as c:
+            c.exec_driver_sql(f'DROP SCHEMA "{schema}" CASCADE')
+        admin.dispose()
