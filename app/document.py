@@ -84,6 +84,8 @@ class Document(QObject):
         super().__init__(parent)
         self.session = session
         self.media = media or MediaSource(session.source_path, sha256=session.project.source.sha256)
+        info = self.media.info   # every edit is validated against the clip (edit_checks)
+        session.bounds = (self.media.frame_count, info.width, info.height, info.duration_s)
         self.frame = 0
         self.mode = "edit"
         self.selected: Optional[str] = None
@@ -221,12 +223,12 @@ class Document(QObject):
 
     # -- editing ---------------------------------------------------------------------
     def do(self, cmd: edits.Command) -> bool:
+        """Apply ``cmd`` through the service layer; False (and a message) if refused/invalid."""
         try:
             services.edit(self.session, cmd, self.user)
         except PermissionDenied as e:
             self.error.emit(str(e))
             return False
-        """Apply ``cmd`` through the service layer; False (and a message) if refused/invalid."""
         except (ValueError, KeyError) as e:
             self.error.emit(f"{cmd.describe()}: {e}")
             return False
@@ -403,9 +405,9 @@ def apply_recovery(session: ProjectSession, recovery: Path) -> None:
     project = project_from_dict(doc, str(recovery))
     if project.source.sha256 != session.project.source.sha256:
         raise ProjectError("recovery file is for another clip", recovery)
-    session.project = project
-    session.dirty = True
-    session.record("recover_autosave", {"file": str(recovery), "tracks": len(project.tracks)})
+    # logged as one change (values before and after) so the log still rebuilds the project
+    session.replace(project, "recover_autosave", {"file": str(recovery),
+                                                  "tracks": len(project.tracks)})
 
 
 def open_document(path, user: str, ask_recover: Callable[[Path], bool] = lambda p: False,
@@ -413,11 +415,29 @@ def open_document(path, user: str, ask_recover: Callable[[Path], bool] = lambda 
     session = open_session(path, user)
     rec = pending_recovery(session.path)
     if rec is not None:
-        if ask_recover(rec):
+        # Edits logged after the last save were restored from the edit log when the
+        # session opened (the log is the truth, attributed edit by edit): the autosave
+        # copy is then redundant. It is offered only for a log that cannot be replayed
+        # (written by an earlier version).
+        if session.recovered_edits or _same_state(session, rec):
+            rec.unlink(missing_ok=True)
+        elif ask_recover(rec):
             apply_recovery(session, rec)
         else:
             rec.unlink(missing_ok=True)
     return Document(session, autosave_seconds=autosave_seconds)
+
+
+def _same_state(session: ProjectSession, recovery: Path) -> bool:
+    from redaction import projstate
+    from redaction.project_io import project_from_dict
+    try:
+        doc = json.loads(recovery.read_text(encoding="utf-8"))
+        doc.pop("recovery_of", None)
+        return projstate.project_hash(project_from_dict(doc, str(recovery))) == \
+            session.state_sha256
+    except (OSError, ValueError, ProjectError):
+        return False
 
 
 __all__ = ["Document", "open_document", "open_session", "MODES", "MODE_LABELS",

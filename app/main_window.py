@@ -231,6 +231,10 @@ class MainWindow(StoreMixin, CommandsMixin, QMainWindow):
             return False
         self.store_clip_id = self.store_clip_name = None   # open_store_clip sets them after
         self.set_document(doc)
+        if doc.session.recovered_edits:
+            self.statusBar().showMessage(
+                f"Restored {doc.session.recovered_edits} unsaved edit(s) from the edit log "
+                "(the last session did not close cleanly)", 10000)
         return True
 
     def _ask_recover(self, rec: Path) -> bool:

@@ -7,6 +7,7 @@ log gets an ``export`` entry.
 """
 from __future__ import annotations
 
+import copy
 import errno
 import os
 from concurrent.futures import ThreadPoolExecutor
@@ -18,12 +19,12 @@ from typing import Optional, Sequence
 import av
 import numpy as np
 
-from . import __version__
+from . import __version__, projstate
 from .audio import apply_ranges
 from .determinism import fixed_heap_fill
 from .editlog import utc_now
 from .exporttmp import ExportWork
-from .errors import BwvError, ExportError, MediaError
+from .errors import BwvError, ExportError, IntegrityError, MediaError
 from .fsutil import describe_os_error, publish_no_overwrite, sha256_file
 from .jobs import CancelToken, EtaClock, Job, Progress
 from .manifest import manifest_json, redactions_csv, sidecar_paths
@@ -62,8 +63,8 @@ class ExportRequest:
     encoder: EncoderSettings = field(default_factory=EncoderSettings)
     audit_head: Optional[dict] = None  # {"seq", "hash"} of the case store's audit trail
     request_id: Optional[str] = None
-
     purpose: str = "disclosure"  # or "internal_review" (no request; services.disclosure)
+
 
 @dataclass
 class ExportResult:
@@ -113,13 +114,28 @@ def _normalise_ranges(ranges, n: int) -> list[tuple[int, int]]:
     return out
 
 
-def export_job(req: ExportRequest, cancel: Optional[CancelToken] = None) -> Job:
-    """A job that yields Progress and returns an :class:`ExportResult`."""
+def export_job(req: ExportRequest, cancel: Optional[CancelToken] = None,
+               session: Optional[ProjectSession] = None) -> Job:
+    """A job that yields Progress and returns an :class:`ExportResult`.
+
+    ``session``: the project as the caller holds it open (the window); its log gets the
+    export's entries. Without it the project file is opened. Either way a project whose
+    content differs from the state its edit log rebuilds is refused, naming the first
+    difference, and the manifest records the state hash and the log head."""
     cancel = cancel or CancelToken()
     req.out = Path(req.out)
     manifest_path, csv_path = _check_target(req)
-    session = ProjectSession.open(req.project, req.operator)
-    project = session.project
+    if session is None:
+        session = ProjectSession.open(req.project, req.operator)
+    consistency = session.consistency()
+    if consistency.kind == "differs":
+        raise IntegrityError(f"project differs from its edit log ({consistency.message}); "
+                             "nothing exported: run `bwv verify`", session.path)
+    if consistency.kind == "legacy":   # written by an earlier version: record a base first
+        session.migrate()
+        session.save()
+    project = copy.deepcopy(session.project)   # the window may go on editing meanwhile
+    state_sha = projstate.project_hash(project)
     pending = project.pending()
     if pending and not req.accept_pending:
         ids = ", ".join(t.id for t in pending[:8]) + (" ..." if len(pending) > 8 else "")
@@ -165,9 +181,11 @@ def export_job(req: ExportRequest, cancel: Optional[CancelToken] = None) -> Job:
     fps = info.fps
     overrides = [t.id for t in tracks if t.status == "pending"]
     if overrides:
-        session.record("accept_pending_override", {"tracks": overrides, "output": str(req.out)})
+        session.record("accept_pending_override", {"tracks": overrides, "output": str(req.out),
+                                                   "confirmed_by": req.operator})
     details = {"output": str(req.out.resolve()), "export_sha256": export_sha,
-               "source_sha256": source_sha, "frames": state["frames"], "ranges": ranges,
+               "source_sha256": source_sha, "state_sha256": state_sha,
+               "frames": state["frames"], "ranges": ranges,
                "style": style.mode, "recipient": req.recipient,
                "organisation": req.organisation, "basis": req.basis,
                "manifest": str(manifest_path.resolve()), "request": req.request_id}
@@ -202,10 +220,14 @@ def export_job(req: ExportRequest, cancel: Optional[CancelToken] = None) -> Job:
                      "whitelist": list(METADATA_WHITELIST)},
         "operator": req.operator, "recipient": req.recipient,
         "organisation": req.organisation, "basis": req.basis, "request": req.request_id,
+        "purpose": req.purpose,
         "project": str(Path(req.project).resolve()),
         "edit_log": {"path": str(session.log.path.resolve()), "last_entry_seq": entry["seq"],
                      "last_entry_hash": entry["hash"]},
         "audit": req.audit_head,  # the store's audit head: `bwv audit verify --manifest`
+        # the project content exported (redaction/projstate.py): `bwv verify --manifest`
+        "project_state": {"sha256": state_sha, "tracks": len(project.tracks),
+                          "edits_replayed": consistency.replay.edits if consistency.replay else 0},
         "export_sha256": export_sha, "output_path": str(req.out.resolve()),
     }
     csv_text = redactions_csv(project, tracks, fps, src.index_at_time, override_user=req.operator)
@@ -220,7 +242,6 @@ def export_job(req: ExportRequest, cancel: Optional[CancelToken] = None) -> Job:
         work.close()
     except BaseException as e:
         for p in published:
-        "purpose": req.purpose,
             _unlink(p)
         work.close()
         session.record("export_aborted", {"output": str(req.out), "error": str(e)})

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import json
+import sys
 from pathlib import Path
 
 from .. import services
@@ -46,7 +47,7 @@ def register(sub) -> None:
     a.add_argument("--box", required=True, help="X,Y,W,H on that frame")
     a.add_argument("--end-frame", type=int, help="last frame (default: the first frame)")
     a.add_argument("--status", choices=STATUSES, default="accepted")
-    a.add_argument("--reason", default="")
+    a.add_argument("--reason", required=True, help="why this is redacted (logged)")
     a.set_defaults(func=cmd_add_track)
 
     k = ps.add_parser("keyframe", help="set a track's box on a frame")
@@ -90,6 +91,22 @@ def register(sub) -> None:
     ck.add_argument("--note", default="", help="what you checked (required with --done)")
     ck.set_defaults(func=cmd_checks)
 
+    rb = ps.add_parser("rebuild", help="rewrite the project file from its edit log",
+                       description="Rebuild the project from its edit log (the truth) and save "
+                                   "it, discarding whatever was changed in the file outside the "
+                                   "program. The discarded differences are logged.")
+    rb.add_argument("project")
+    rb.set_defaults(func=cmd_rebuild)
+
+    mg = ps.add_parser("migrate", help="give a project from an earlier version a replayable "
+                                       "edit log",
+                       description="Projects written before edit-log format 2 cannot be rebuilt "
+                                   "from their log. This records the current state as the base "
+                                   "the replay starts from (attributed and logged), after "
+                                   "checking the log's chain and anchor.")
+    mg.add_argument("project")
+    mg.set_defaults(func=cmd_migrate)
+
     st = ps.add_parser("style", help="set the redaction style")
     st.add_argument("project")
     st.add_argument("mode", choices=STYLE_MODES)
@@ -104,7 +121,12 @@ def _open(args, action="redact") -> ProjectSession:
     user = current_user(args)
     if action == "view":
         services.authorise("view", user, project=str(args.project))
-    return ProjectSession.open(args.project, user)
+    s = ProjectSession.open(args.project, user)
+    if s.recovered_edits:
+        print(f"restored {s.recovered_edits} edit(s) logged after the last save", file=sys.stderr)
+    if action != "view":
+        s.use_clip_bounds()   # every edit is validated against the clip's frames and picture
+    return s
 
 
 def _track(s: ProjectSession, tid: str):
@@ -149,8 +171,8 @@ def cmd_show(args) -> int:
 def cmd_add_track(args) -> int:
     s = _open(args)
     tid = s.project.new_track_id()
-    t = Track(tid, args.kind, "manual", "pending", keyframes=[Keyframe(args.frame, _box(args.box))],
-              end_frame=args.end_frame if args.end_frame and args.end_frame > args.frame else None)
+    t = Track(tid, args.kind, "manual", "pending", reason=args.reason,
+              keyframes=[Keyframe(args.frame, _box(args.box))], end_frame=args.end_frame)
     services.edit(s, AddTrack(t))
     if args.status != "pending":
         services.edit(s, SetStatus([tid], args.status, args.reason, s.user))
@@ -230,4 +252,36 @@ def cmd_checks(args) -> int:
     for c in checks:
         state = f"done by {c.done_by}: {c.note}" if c.done else "OPEN"
         print(f"  [{state}] {c.key}\n      {c.message}")
+    return 0
+
+
+def cmd_rebuild(args) -> int:
+    from ..replay import rebuild
+    user = services.authorise("redact", current_user(args), project=str(args.project))
+    s = ProjectSession.open(args.project, user, check=False)
+    c = s.consistency()
+    if c.kind == "legacy":
+        raise ProjectError("edit log has no replayable start (earlier version): nothing to "
+                           "rebuild from; see `bwv project migrate`", args.project)
+    if c.kind == "ok":
+        print("project file already matches its edit log")
+        return 0
+    s.project = rebuild(c.replay.state, s.project.source.path, str(s.log.path))
+    s.record("rebuild_from_log", {"was": c.kind, "discarded": list(c.differences)[:50]
+                                  or [c.message]})
+    s.save()
+    print(f"rebuilt {s.path} from {c.replay.edits} logged edit(s)"
+          + (f"; discarded: {c.message}" if c.kind == "differs" else ""))
+    return 0
+
+
+def cmd_migrate(args) -> int:
+    user = services.authorise("redact", current_user(args), project=str(args.project))
+    s = ProjectSession.open(args.project, user)
+    entry = s.migrate()
+    if entry is None:
+        print("edit log already replayable (format 2)")
+        return 0
+    s.save()
+    print(f"migrated {s.path}: edits are replayed from log entry {entry['seq']} on")
     return 0
