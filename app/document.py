@@ -20,7 +20,6 @@ import numpy as np
 from PySide6.QtCore import QObject, QTimer, Signal
 
 from redaction import edits, services
-from redaction.editlog import EditLog
 from redaction.errors import PermissionDenied, ProjectError
 from redaction.fsutil import atomic_write_text
 from redaction.media import MediaSource
@@ -381,9 +380,6 @@ class Document(QObject):
         except FileNotFoundError:
             pass
 
-    def reload_log(self) -> None:
-        """Another writer (the export job) appended to the edit log: re-read its head."""
-        self.session.log = EditLog(self.session.log.path)
 
 
 def pending_recovery(project_path: Path) -> Optional[Path]:

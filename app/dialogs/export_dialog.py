@@ -273,15 +273,16 @@ class ExportDialog(QDialog):
             self.permit = services.authorise_export(
                 self.doc.user, req.request_id, req.purpose,
                 project=str(req.project), output=str(req.out), gui=True)
-            self.doc.save()  # the export reads the saved project
+            req.audit_head = services.audit_anchor()   # recorded in the manifest
+            self.doc.save()
         except BwvError as e:
             self.error.setText(str(e))
             return
-        if req.accept_pending:
-            self.doc.session.record("export_override_confirmed", {
-                "tracks": [t.id for t in self.doc.project.pending()], "output": str(req.out)})
         self.stack.setCurrentIndex(1)
-        self.runner.start("export", lambda cancel: export_job(req, cancel))
+        # the export appends to this window's session (one log writer; the pending-track
+        # override is logged once, by the export, with who confirmed it)
+        session = self.doc.session
+        self.runner.start("export", lambda cancel: export_job(req, cancel, session=session))
 
     def _progress(self, p) -> None:
         if self.runner.name != "export":
@@ -294,7 +295,6 @@ class ExportDialog(QDialog):
     def _finished(self, result) -> None:
         if self.stack.currentIndex() != 1:
             return
-        self.doc.reload_log()
         self.result = result
         register = ""
         rid = self.permit.request_id if self.permit is not None else None
@@ -317,14 +317,12 @@ class ExportDialog(QDialog):
     def _failed(self, msg: str) -> None:
         if self.stack.currentIndex() != 1:
             return
-        self.doc.reload_log()
         self.error.setText(f"Export failed: {msg}")
         self.stack.setCurrentIndex(0)
 
     def _cancelled(self) -> None:
         if self.stack.currentIndex() != 1:
             return
-        self.doc.reload_log()
         self.error.setText("Export cancelled; nothing was kept.")
         self.stack.setCurrentIndex(0)
 

@@ -26,18 +26,6 @@ def parse_ranges(text: str | None) -> list[tuple[int, int]] | None:
     return out
 
 
-def _audit_head() -> dict | None:
-    """The case store's audit head (None without a store), for the manifest; refused when
-    the newest audit row does not verify (key missing, edited row)."""
-    from ..store.db import existing_store
-    st = existing_store()
-    if st is None:
-        return None
-    from ..store import audit
-    with st.session() as s:
-        return audit.anchor(s)
-
-
 def register(sub) -> None:
     p = sub.add_parser("export", help="write a redacted MP4 with manifest and redaction list",
                        description="Render the project's accepted redactions into a new MP4 "
@@ -77,7 +65,7 @@ def run(args) -> int:
                         basis=args.basis, style=args.style, accept_pending=args.accept_pending,
                         ranges=parse_ranges(args.ranges), request_id=permit.request_id,
                         purpose=permit.purpose)
-    req.audit_head = _audit_head()
+    req.audit_head = services.audit_anchor()
     bar = ProgressBar("export", enabled=None if not args.quiet else False)
     result = run_job(export_job(req), bar)
     bar.close()

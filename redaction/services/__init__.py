@@ -10,7 +10,7 @@ and a refusal is audited there. The CLI and the GUI call these; neither checks r
 """
 from __future__ import annotations
 
-from .disclosure import (ExportPermit, RequestRef, approve_request, authorise_export,
+from .disclosure import (ExportPermit, RequestRef, approve_request, audit_anchor, authorise_export,
                          close_request, create_request, extend_request, finish_export,
                          four_eyes_required, internal_review_allowed, link_clips,
                          record_disclosure)
@@ -25,7 +25,7 @@ __all__ = [
     "edit", "undo", "redo", "save", "decide", "right_for", "EditResult", "apply_detections",
     "import_job", "import_clip", "ImportResult", "classify", "open_clip", "create_case",
     "annotate_case", "add_case_file", "CaseRef", "NoteRef", "FileRef",
-    "authorise_export", "ExportPermit", "four_eyes_required", "internal_review_allowed",
+    "authorise_export", "audit_anchor", "ExportPermit", "four_eyes_required", "internal_review_allowed",
     "finish_export", "record_disclosure", "RequestRef",
     "create_request", "approve_request", "extend_request", "link_clips", "close_request",
     "retention_job", "RetentionResult", "record_review",

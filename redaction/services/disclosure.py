@@ -40,6 +40,18 @@ def _setting(store_key: str, policy_key: str) -> bool:
     return bool(load_policy().get(policy_key, False))
 
 
+def audit_anchor() -> Optional[dict]:
+    """The case store's audit head (None without a store), for an export manifest; refused
+    when the newest audit row does not verify (key missing, edited row)."""
+    from ..store.db import existing_store
+    st = existing_store()
+    if st is None:
+        return None
+    from ..store import audit
+    with st.session() as s:
+        return audit.anchor(s)
+
+
 def four_eyes_required() -> bool:
     return _setting("four_eyes_export", "four_eyes_approval")
 

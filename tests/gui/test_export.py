@@ -99,3 +99,31 @@ def test_export_from_dialog_matches_cli(qtbot, win, tmp_path):
     doc.add_box((5, 5, 20, 20))
     acts = [e["action"] for e in doc.session.log.verify()]
     assert acts.count("export") == 2 and acts[-1] == "apply"
+
+
+def test_dialog_export_goes_through_the_window_session(qtbot, win, tmp_path):
+    """The export appends to the window's own session: the override is logged once, the
+    manifest records the state the window holds, and verify replays the log afterwards."""
+    from redaction import projstate
+    from redaction.verify import verify_project
+    doc = win.doc
+    doc.do(edits.AddTracks([_auto("a1")]))
+    d = win.export()
+    qtbot.addWidget(d)
+    d.out.setText(str(tmp_path / "o.mp4"))
+    d.recipient.setText("Jane Doe")
+    d.org.setText("Doe & Co Solicitors")
+    d.override.setChecked(True)
+    d.go.click()
+    qtbot.waitUntil(lambda: d.stack.currentIndex() == 2, timeout=120000)
+    man = json.loads(d.result.manifest.read_text())
+    assert man["project_state"]["sha256"] == projstate.project_hash(doc.project)
+    assert man["redactions"]["accepted_by_override"] == ["a1"]
+    d.accept()
+    entries = doc.session.log.verify()
+    over = [e for e in entries if "override" in e["action"]]
+    assert len(over) == 1 and over[0]["details"]["confirmed_by"] == "alice"
+    doc.decide("rejected", "not a face", ["a1"])
+    doc.save()
+    rep = verify_project(doc.session.path, "bob", record=False)
+    assert rep.exports_checked == 1 and rep.edits_replayed >= 2
