@@ -231,6 +231,9 @@ class MainWindow(StoreMixin, CommandsMixin, QMainWindow):
             return False
         self.store_clip_id = self.store_clip_name = None   # open_store_clip sets them after
         self.set_document(doc)
+        if doc.media.info.truncated:
+            self.show_error(f"{doc.media.path}: truncated: {doc.media.info.truncated}. Only the "
+                            "readable frames can be reviewed and exported.")
         if doc.session.recovered_edits:
             self.statusBar().showMessage(
                 f"Restored {doc.session.recovered_edits} unsaved edit(s) from the edit log "

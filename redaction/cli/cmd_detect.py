@@ -128,6 +128,9 @@ def _clip(inp: Path, detector, kinds, args, user) -> int:
     from ..timebase import parse_timecode
 
     info = probe(inp)
+    if info.truncated:
+        print(f"warning: {inp}: truncated: {info.truncated} (only the readable frames are "
+              "searched)", file=sys.stderr)
     first = last = None
     try:
         if args.start:

@@ -148,6 +148,10 @@ def cmd_new(args) -> int:
     from ..media import probe
     info = probe(args.clip)  # proves it is a readable clip; hashes it
     s = ProjectSession.create(args.clip, out, user, sha256=info.sha256)
+    if info.truncated:   # not evidence-grade: say so, and keep it in the log
+        print(f"warning: {args.clip}: truncated: {info.truncated}", file=sys.stderr)
+        s.record("source_truncated", {"detail": info.truncated})
+        s.save()
     print(f"created {s.path} for {args.clip} ({info.frames} frames, sha256 {info.sha256[:12]}...)")
     return 0
 
