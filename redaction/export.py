@@ -2,8 +2,10 @@
 
 The output is written in a private work folder on the same file system
 (:mod:`redaction.exporttmp`) and published only when complete, without ever replacing
-an existing file; the manifest and the redaction CSV are published beside it; the edit
-log gets an ``export`` entry.
+an existing file; the manifest, the redaction CSV and the PDF disclosure report
+(:mod:`redaction.report`, built from the manifest and the redacted part, listed with its
+sha256 in the manifest) are published beside it, the MP4 last; the edit log gets an
+``export`` entry.
 """
 from __future__ import annotations
 
@@ -27,7 +29,7 @@ from .exporttmp import ExportWork
 from .errors import BwvError, ExportError, IntegrityError, MediaError
 from .fsutil import describe_os_error, publish_no_overwrite, sha256_file
 from .jobs import CancelToken, EtaClock, Job, Progress
-from .manifest import manifest_json, redactions_csv, sidecar_paths
+from .manifest import manifest_json, redactions_csv, report_path, sidecar_paths
 from .media import MediaSource, open_container, to_array
 from .model import Style
 from .policy import load_policy
@@ -64,6 +66,9 @@ class ExportRequest:
     audit_head: Optional[dict] = None  # {"seq", "hash"} of the case store's audit trail
     request_id: Optional[str] = None
     purpose: str = "disclosure"  # or "internal_review" (no request; services.disclosure)
+    # case and request details for the manifest and the report; None: read from the case
+    # store when there is one (redaction.report.store_context)
+    context: Optional[dict] = None
 
 
 @dataclass
@@ -74,6 +79,7 @@ class ExportResult:
     sha256: str
     frames: int
     manifest_data: dict
+    report: Optional[Path] = None      # OUT.report.pdf
 
 
 def _fail_io(e: Exception, path) -> ExportError:
@@ -95,7 +101,7 @@ def _check_target(req: ExportRequest) -> tuple[Path, Path]:
     if not os.access(folder, os.W_OK | os.X_OK):
         raise ExportError("output folder is not writable (permission denied)", folder)
     manifest, csv_path = sidecar_paths(out)
-    for p in (out, manifest, csv_path):
+    for p in (out, manifest, csv_path, report_path(out)):
         if os.path.lexists(p):
             raise ExportError("already exists; refusing to overwrite", p)
     return manifest, csv_path
@@ -188,7 +194,11 @@ def export_job(req: ExportRequest, cancel: Optional[CancelToken] = None,
                "frames": state["frames"], "ranges": ranges,
                "style": style.mode, "recipient": req.recipient,
                "organisation": req.organisation, "basis": req.basis,
-               "manifest": str(manifest_path.resolve()), "request": req.request_id}
+               "manifest": str(manifest_path.resolve()), "request": req.request_id,
+               "report": str(report_path(req.out).resolve())}
+    from .report import build_pdf, store_context
+    context = req.context if req.context is not None else store_context(req.request_id,
+                                                                         source_sha)
     entry = session.record("export", details)
     session.save()
     manifest = {
@@ -221,6 +231,8 @@ def export_job(req: ExportRequest, cancel: Optional[CancelToken] = None,
         "operator": req.operator, "recipient": req.recipient,
         "organisation": req.organisation, "basis": req.basis, "request": req.request_id,
         "purpose": req.purpose,
+        # case and request as the case store held them at export (the report shows them)
+        "disclosure_context": context,
         "project": str(Path(req.project).resolve()),
         "edit_log": {"path": str(session.log.path.resolve()), "last_entry_seq": entry["seq"],
                      "last_entry_hash": entry["hash"]},
@@ -231,12 +243,22 @@ def export_job(req: ExportRequest, cancel: Optional[CancelToken] = None,
         "export_sha256": export_sha, "output_path": str(req.out.resolve()),
     }
     csv_text = redactions_csv(project, tracks, fps, src.index_at_time, override_user=req.operator)
+    pdf_path = report_path(req.out)
     published: list[Path] = []
+    yield Progress(total, total, "writing the disclosure report")
     try:
+        # the report: from this manifest, the exported state and the redacted part (never
+        # the source's pixels); the manifest then lists it (redaction/report)
+        pdf = build_pdf(manifest, project, tmp)
+        pdf_part = work.part(pdf_path)
+        pdf_part.write_bytes(pdf)
+        manifest["report"] = {"path": str(pdf_path.resolve()), "sha256": sha256_file(pdf_part)}
         for final, text in ((manifest_path, manifest_json(manifest)), (csv_path, csv_text)):
             part = work.write_text(final, text)
             publish_no_overwrite(part, final)
             published.append(final)
+        publish_no_overwrite(pdf_part, pdf_path)
+        published.append(pdf_path)
         publish_no_overwrite(tmp, req.out)
         published.append(req.out)
         work.close()
@@ -249,7 +271,8 @@ def export_job(req: ExportRequest, cancel: Optional[CancelToken] = None,
         if isinstance(e, BwvError):
             raise
         raise _fail_io(e, req.out) from None
-    return ExportResult(req.out, manifest_path, csv_path, export_sha, state["frames"], manifest)
+    return ExportResult(req.out, manifest_path, csv_path, export_sha, state["frames"], manifest,
+                        pdf_path)
 
 
 def _unlink(p) -> None:

@@ -1,4 +1,5 @@
-"""The export's records: ``OUT.manifest.json`` and ``OUT.redactions.csv``."""
+"""The export's records: ``OUT.manifest.json`` and ``OUT.redactions.csv`` (the PDF report,
+``OUT.report.pdf``, is built in :mod:`redaction.report`)."""
 from __future__ import annotations
 
 import csv
@@ -19,6 +20,13 @@ def sidecar_paths(out: str | Path) -> tuple[Path, Path]:
     out = Path(out)
     stem = out.name[:-4] if out.name.lower().endswith(".mp4") else out.name
     return out.with_name(stem + ".manifest.json"), out.with_name(stem + ".redactions.csv")
+
+
+def report_path(out: str | Path) -> Path:
+    """``d/x.mp4`` -> ``d/x.report.pdf`` (the disclosure report, redaction/report/)."""
+    out = Path(out)
+    stem = out.name[:-4] if out.name.lower().endswith(".mp4") else out.name
+    return out.with_name(stem + ".report.pdf")
 
 
 def redactions_csv(project: Project, tracks, fps: Fraction, time_to_frame, *,

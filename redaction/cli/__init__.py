@@ -19,7 +19,7 @@ from ..errors import BwvError
 # Explicit list (not filesystem discovery) so frozen builds find every command.
 COMMAND_MODULES = [
     "probe", "project", "export", "verify", "detect",
-    "case", "request", "retention", "audit", "user", "selftest", "store",
+    "case", "request", "retention", "audit", "user", "selftest", "store", "report",
 ]
 
 log = logging.getLogger("bwv")

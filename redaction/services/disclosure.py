@@ -106,13 +106,30 @@ def record_disclosure(request_id, manifest_path, user: Optional[str] = None) -> 
 
 
 def finish_export(permit: ExportPermit, manifest_path, sha256: str) -> Optional[int]:
-    """After the export: the register entry for a request, or the internal-review audit row."""
+    """After the export: the register entry for a request, or the internal-review audit row;
+    then an audit row naming the PDF disclosure report and its sha256 (as the manifest lists
+    it: redaction/report; no-op without a store)."""
+    n = None
     if permit.request_id is not None:
-        return record_disclosure(permit.request_id, manifest_path, permit.user)
-    if permit.purpose == "internal_review":
+        n = record_disclosure(permit.request_id, manifest_path, permit.user)
+    elif permit.purpose == "internal_review":
         access.record("disclosure", "export.internal_review", permit.user,
                       {"manifest": os.fspath(manifest_path), "export_sha256": sha256})
-    return None
+    _record_report(permit, manifest_path, sha256, n)
+    return n
+
+
+def _record_report(permit: ExportPermit, manifest_path, sha256: str, register_entry) -> None:
+    import json
+    try:
+        rep = json.loads(open(manifest_path, encoding="utf-8").read()).get("report") or {}
+    except (OSError, ValueError, AttributeError):
+        rep = {}
+    if rep.get("sha256"):
+        access.record("disclosure", "export.report", permit.user,
+                      {"manifest": os.fspath(manifest_path), "report": rep.get("path"),
+                       "report_sha256": rep["sha256"], "export_sha256": sha256,
+                       "request": permit.request_id, "disclosure": register_entry})
 
 
 # --- requests --------------------------------------------------------------------------
