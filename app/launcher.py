@@ -35,9 +35,46 @@ def register_gui(sub) -> None:
     p.set_defaults(func=run_gui)
 
 
+def no_display(environ=None) -> Optional[str]:
+    """Why no window can open here (Linux without an X or Wayland display), else None.
+
+    Qt would abort (exit 134, with a misleading hint about xcb libraries) instead."""
+    import os
+    env = os.environ if environ is None else environ
+    if not sys.platform.startswith("linux"):
+        return None
+    platform = env.get("QT_QPA_PLATFORM", "")
+    if platform and not platform.startswith(("xcb", "wayland")):
+        return None            # offscreen, vnc, eglfs ...: Qt needs no display server
+    wayland, display = env.get("WAYLAND_DISPLAY"), env.get("DISPLAY")
+    if wayland and not platform.startswith("xcb"):
+        return None
+    if not display:
+        return "no display (DISPLAY and WAYLAND_DISPLAY are not set)"
+    host, _, num = display.partition(":")
+    num = num.split(".")[0]
+    if host in ("", "unix") and num.isdigit() and \
+            not os.path.exists(f"/tmp/.X11-unix/X{num}"):
+        return f"no X server on display {display}"
+    return None
+
+
 def run_gui(args) -> int:
+    import os
+    import shlex
+
     from redaction.cli import current_user
 
+    if args.screenshot:
+        # a screenshot needs no screen: render offscreen unless told otherwise
+        os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+    else:
+        why = no_display()
+        if why:
+            target = shlex.quote(args.path) if args.path else "CLIP_OR_PROJECT"
+            print(f"bwv gui: error: {why}; run it in a desktop session, or take a screenshot "
+                  f"instead: bwv gui {target} --screenshot shot.png", file=sys.stderr)
+            return 2
     from .main import run   # Qt is loaded here, only for `bwv gui`
     return run(args.path, current_user(args), frame=args.frame, mode=args.mode,
                screenshot=args.screenshot, size=args.size)
