@@ -105,6 +105,16 @@ class _Checker:
                 raise InvalidEdit(f"audio mode {a.mode!r} is not one of {', '.join(AUDIO_MODES)}")
             if not a.reason.strip():
                 raise InvalidEdit("an audio redaction needs a reason")
+        elif isinstance(cmd, E.AddAudioRanges):
+            for a in cmd.ranges:
+                self.command(E.AddAudioRange(a), p)
+                if a.status not in STATUSES:
+                    raise InvalidEdit(f"audio status {a.status!r} is not one of {', '.join(STATUSES)}")
+        elif isinstance(cmd, E.SetAudioStatus):
+            if cmd.status not in STATUSES:
+                raise InvalidEdit(f"status {cmd.status!r} is not one of {', '.join(STATUSES)}")
+            if cmd.status != "pending" and not cmd.reason.strip():
+                raise InvalidEdit("a decision on an audio range needs a reason")
         elif isinstance(cmd, E.UpdateAudioRange):
             self.seconds(cmd.start, "start")
             self.seconds(cmd.end, "end")

@@ -321,6 +321,55 @@ class UpdateAudioRange(_NoTracks, Command):
 
 
 @dataclass
+class AddAudioRanges(_NoTracks, Command):
+    """Many audio ranges at once (proposals from the transcript): one undo step."""
+    ranges: list[AudioRange]
+    source: str = ""
+    name = "add_audio_ranges"
+
+    def apply(self, p):
+        ids = {a.id for a in p.audio}
+        dup = [a.id for a in self.ranges if a.id in ids]
+        if dup:
+            raise ValueError(f"audio range id {dup[0]!r} already exists")
+        p.audio.extend(copy.deepcopy(self.ranges))
+
+    def revert(self, p):
+        ids = {a.id for a in self.ranges}
+        p.audio[:] = [a for a in p.audio if a.id not in ids]
+
+    def to_log(self):
+        return {"name": self.name, "source": self.source, "count": len(self.ranges),
+                "ranges": [a.id for a in self.ranges]}
+
+
+@dataclass
+class SetAudioStatus(_NoTracks, Command):
+    """Accept, reject or keep clear audio ranges (proposals reviewed like tracks)."""
+    range_ids: list[str]
+    status: str
+    reason: str = ""
+    user: str = ""
+    name = "set_audio_status"
+
+    def apply(self, p):
+        by_id = {a.id: a for a in p.audio}
+        missing = [i for i in self.range_ids if i not in by_id]
+        if missing:
+            raise KeyError(f"no audio range {missing[0]!r}")
+        self._old = {i: copy.deepcopy(by_id[i]) for i in self.range_ids}
+        now = utc_now()
+        for i in self.range_ids:
+            a = by_id[i]
+            a.status, a.reason, a.decided_by, a.decided_at = self.status, self.reason, self.user, now
+
+    def revert(self, p):
+        for n, a in enumerate(p.audio):
+            if a.id in self._old:
+                p.audio[n] = copy.deepcopy(self._old[a.id])
+
+
+@dataclass
 class DeleteAudioRange(_NoTracks, Command):
     range_id: str
     name = "delete_audio_range"

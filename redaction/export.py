@@ -69,6 +69,9 @@ class ExportRequest:
     # case and request details for the manifest and the report; None: read from the case
     # store when there is one (redaction.report.store_context)
     context: Optional[dict] = None
+    # also write OUT.transcript.json: the clip's transcript with every redacted word replaced
+    # by [REDACTED] (only on request; redaction/speech/export_part.py)
+    transcript: bool = False
 
 
 @dataclass
@@ -101,7 +104,9 @@ def _check_target(req: ExportRequest) -> tuple[Path, Path]:
     if not os.access(folder, os.W_OK | os.X_OK):
         raise ExportError("output folder is not writable (permission denied)", folder)
     manifest, csv_path = sidecar_paths(out)
-    for p in (out, manifest, csv_path, report_path(out)):
+    from .speech.export_part import transcript_path
+    for p in (out, manifest, csv_path, report_path(out)) + ((transcript_path(out),)
+                                                            if req.transcript else ()):
         if os.path.lexists(p):
             raise ExportError("already exists; refusing to overwrite", p)
     return manifest, csv_path
@@ -142,10 +147,13 @@ def export_job(req: ExportRequest, cancel: Optional[CancelToken] = None,
         session.save()
     project = copy.deepcopy(session.project)   # the window may go on editing meanwhile
     state_sha = projstate.project_hash(project)
-    pending = project.pending()
+    pending = project.pending() + project.pending_audio()
     if pending and not req.accept_pending:
         ids = ", ".join(t.id for t in pending[:8]) + (" ..." if len(pending) > 8 else "")
-        raise ExportError(f"{len(pending)} track(s) still pending review ({ids}); decide them "
+        n_audio = len(project.pending_audio())
+        what = f"{len(pending) - n_audio} track(s)" + (f" and {n_audio} audio range(s)"
+                                                       if n_audio else "")
+        raise ExportError(f"{what} still pending review ({ids}); decide them "
                           "or pass --accept-pending to redact them", req.project)
     yield Progress(0, 1, "checking source hash")
     source_sha = session.check_source()
@@ -156,6 +164,7 @@ def export_job(req: ExportRequest, cancel: Optional[CancelToken] = None,
     if req.style:
         style.mode = req.style
     tracks = project.redacted_tracks(req.accept_pending)
+    audio = project.redacted_audio(req.accept_pending)
     src = MediaSource(session.source_path, sha256=source_sha)
     info = src.info
     ranges = _normalise_ranges(req.ranges, src.frame_count)
@@ -169,7 +178,7 @@ def export_job(req: ExportRequest, cancel: Optional[CancelToken] = None,
     state = {}
     try:
         with fixed_heap_fill():  # reproducible bytes: see redaction/determinism.py
-            yield from _encode(src, tmp, req, style, tracks, project.audio, ranges, total,
+            yield from _encode(src, tmp, req, style, tracks, audio, ranges, total,
                                cancel, state)
         cancel.check()
         yield Progress(total, total, "hashing export")
@@ -185,7 +194,8 @@ def export_job(req: ExportRequest, cancel: Optional[CancelToken] = None,
     src.close()
 
     fps = info.fps
-    overrides = [t.id for t in tracks if t.status == "pending"]
+    overrides = [t.id for t in tracks if t.status == "pending"] + \
+        [a.id for a in audio if a.status == "pending"]
     if overrides:
         session.record("accept_pending_override", {"tracks": overrides, "output": str(req.out),
                                                    "confirmed_by": req.operator})
@@ -221,7 +231,7 @@ def export_job(req: ExportRequest, cancel: Optional[CancelToken] = None,
         "style": {"mode": style.mode, "margin": style.margin, "margin_px": style.margin_px,
                   "color": list(style.color),
                   "strength": style.strength},
-        "redactions": {"tracks": [t.id for t in tracks], "audio": [a.id for a in project.audio],
+        "redactions": {"tracks": [t.id for t in tracks], "audio": [a.id for a in audio],
                        "accept_pending": req.accept_pending, "accepted_by_override": overrides},
         # checks before export (redaction/review_checks.py) nobody recorded as done
         "open_checks": checks_open,
@@ -242,7 +252,14 @@ def export_job(req: ExportRequest, cancel: Optional[CancelToken] = None,
                           "edits_replayed": consistency.replay.edits if consistency.replay else 0},
         "export_sha256": export_sha, "output_path": str(req.out.resolve()),
     }
-    csv_text = redactions_csv(project, tracks, fps, src.index_at_time, override_user=req.operator)
+    csv_text = redactions_csv(project, tracks, fps, src.index_at_time, override_user=req.operator,
+                              audio=audio)
+    transcript_part = None
+    if req.transcript:   # the redacted transcript, listed in the manifest (before the report)
+        from .speech.export_part import write_transcript
+        transcript_part = yield from write_transcript(session.source_path, source_sha, audio,
+                                                      state["seg_times"], work, req.out,
+                                                      manifest, cancel)
     pdf_path = report_path(req.out)
     published: list[Path] = []
     yield Progress(total, total, "writing the disclosure report")
@@ -259,6 +276,10 @@ def export_job(req: ExportRequest, cancel: Optional[CancelToken] = None,
             published.append(final)
         publish_no_overwrite(pdf_part, pdf_path)
         published.append(pdf_path)
+        if transcript_part is not None:
+            from .speech.export_part import transcript_path
+            publish_no_overwrite(transcript_part, transcript_path(req.out))
+            published.append(transcript_path(req.out))
         publish_no_overwrite(tmp, req.out)
         published.append(req.out)
         work.close()
@@ -301,6 +322,7 @@ def _encode(src: MediaSource, tmp: Path, req: ExportRequest, style: Style, track
         seg_times.append((float((start - first_pts) * tb), float((nxt - first_pts) * tb),
                           float(out_offset * tb)))
         out_offset += nxt - start
+    state["seg_times"] = seg_times
     pts_to_index = {p: i for i, p in enumerate(index.pts)}
 
     inp = open_container(src.path)

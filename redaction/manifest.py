@@ -30,7 +30,8 @@ def report_path(out: str | Path) -> Path:
 
 
 def redactions_csv(project: Project, tracks, fps: Fraction, time_to_frame, *,
-                   override_user: str = "") -> str:
+                   override_user: str = "", audio=None) -> str:
+    """``audio``: the audio ranges redacted (default: every range of the project)."""
     buf = io.StringIO()
     w = csv.writer(buf, lineterminator="\n")
     w.writerow(CSV_COLUMNS)
@@ -42,10 +43,11 @@ def redactions_csv(project: Project, tracks, fps: Fraction, time_to_frame, *,
                     timecode(t.first_frame, fps), timecode(t.last_frame, fps), "",
                     t.reason, "accepted" if t.status == "pending" else t.status,
                     decided, t.decided_at])
-    for a in project.audio:
+    for a in project.audio if audio is None else audio:
         f0, f1 = time_to_frame(a.start), time_to_frame(a.end)
-        w.writerow([a.id, "audio", "manual", f0, f1, timecode(f0, fps), timecode(f1, fps),
-                    a.mode, a.reason, "accepted", "", ""])
+        decided = f"{override_user} (--accept-pending)" if a.status == "pending" else a.decided_by
+        w.writerow([a.id, "audio", a.origin, f0, f1, timecode(f0, fps), timecode(f1, fps),
+                    a.mode, a.reason, "accepted", decided, a.decided_at])
     return buf.getvalue()
 
 

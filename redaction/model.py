@@ -122,6 +122,15 @@ class AudioRange:
     reason: str = ""
     channels: Optional[list[int]] = None  # None = all channels
     id: str = ""
+    # a range drawn by hand is redacted ("accepted"); one proposed from the transcript
+    # (redaction/speech) is "pending" until reviewed like a track: accepted, rejected or
+    # keep_clear, with a reason (docs/adr/0012-speech.md)
+    status: str = "accepted"
+    origin: str = "manual"
+    kind: str = ""                       # what a proposal found: uk_phone, postcode, ...
+    words: Optional[list[int]] = None    # [first, last] word index in the clip's transcript
+    decided_by: str = ""
+    decided_at: str = ""
 
     def contains(self, t: float) -> bool:
         return self.start <= t < self.end
@@ -180,6 +189,15 @@ class Project:
 
     def pending(self) -> list[Track]:
         return [t for t in self.tracks if t.status == "pending"]
+
+    def pending_audio(self) -> list[AudioRange]:
+        """Audio ranges proposed from the transcript and not yet reviewed: they block
+        export like pending tracks (unless --accept-pending)."""
+        return [a for a in self.audio if a.status == "pending"]
+
+    def redacted_audio(self, accept_pending: bool = False) -> list[AudioRange]:
+        ok = {"accepted", "pending"} if accept_pending else {"accepted"}
+        return [a for a in self.audio if a.status in ok]
 
     def redacted_tracks(self, accept_pending: bool = False) -> list[Track]:
         ok = {"accepted", "pending"} if accept_pending else {"accepted"}

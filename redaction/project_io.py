@@ -149,9 +149,19 @@ def project_from_dict(doc: Any, file: str = "<project>") -> Project:
         chans = a.get("channels")
         if chans is not None:
             chans = [v.integer(c, f"{w}.channels[{n}]") for n, c in enumerate(v.lst(chans, f"{w}.channels"))]
+        words = a.get("words")
+        if words is not None:
+            words = [v.integer(x, f"{w}.words[{n}]") for n, x in enumerate(v.lst(words, f"{w}.words"))]
+            if len(words) != 2 or words[1] < words[0]:
+                v.fail(f"{w}.words", "expected [first, last] word index")
         audio.append(AudioRange(start, end, v.choice(a.get("mode", "mute"), AUDIO_MODES, f"{w}.mode"),
                                 v.string(a.get("reason", ""), f"{w}.reason"), chans,
-                                v.string(a.get("id", f"a{i + 1}"), f"{w}.id")))
+                                v.string(a.get("id", f"a{i + 1}"), f"{w}.id"),
+                                status=v.choice(a.get("status", "accepted"), STATUSES, f"{w}.status"),
+                                origin=v.choice(a.get("origin", "manual"), ORIGINS, f"{w}.origin"),
+                                kind=v.string(a.get("kind", ""), f"{w}.kind"), words=words,
+                                decided_by=v.string(a.get("decided_by", ""), f"{w}.decided_by"),
+                                decided_at=v.string(a.get("decided_at", ""), f"{w}.decided_at")))
 
     st = v.obj(doc.get("style", {}), "style")
     style = Style(mode=v.choice(st.get("mode", "solid"), STYLE_MODES, "style.mode"))
@@ -213,6 +223,13 @@ def project_to_dict(p: Project) -> dict:
         d = {"id": a.id, "start": a.start, "end": a.end, "mode": a.mode, "reason": a.reason}
         if a.channels is not None:
             d["channels"] = list(a.channels)
+        # written only when not the default, so projects without them hash as before
+        for k, default in (("status", "accepted"), ("origin", "manual"), ("kind", ""),
+                           ("decided_by", ""), ("decided_at", "")):
+            if getattr(a, k) != default:
+                d[k] = getattr(a, k)
+        if a.words is not None:
+            d["words"] = list(a.words)
         return d
 
     doc = {"format": FORMAT, "version": VERSION,
