@@ -6,7 +6,7 @@ import datetime as dt
 import json
 from pathlib import Path
 
-from .. import access
+from .. import services
 from ..errors import BwvError, IntegrityError
 from ..store import audit
 from ..store.clips import parse_time
@@ -59,7 +59,7 @@ def _manifest_anchor(path: str) -> tuple[int, str]:
 
 
 def _verify(args) -> int:
-    who = access.check("audit", claimed_user(args))
+    who = services.authorise("audit", claimed_user(args))
     anchors = [(m, *_manifest_anchor(m)) for m in args.manifest]
     st = open_store()
     with st.session() as s:
@@ -92,7 +92,7 @@ def _verify(args) -> int:
 
 
 def _init_key(args) -> int:
-    who = access.check("administer", claimed_user(args))
+    who = services.authorise("administer", claimed_user(args))
     from ..store.auditkey import create_key, key_path, load_key
     st = open_store()
     with st.session() as s:
@@ -113,7 +113,7 @@ def _init_key(args) -> int:
 
 
 def _export(args) -> int:
-    who = access.check("audit", claimed_user(args))
+    who = services.authorise("audit", claimed_user(args))
     start, end = _bound(args.start, False), _bound(args.end, True)
     if start and end and end <= start:
         raise BwvError("--to is before --from")

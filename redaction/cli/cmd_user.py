@@ -1,7 +1,7 @@
 """`bwv user`: first-run set-up, accounts and roles, login/logout."""
 from __future__ import annotations
 
-from .. import access
+from .. import access, services
 from ..errors import BwvError, PermissionDenied
 from ..store import api, users
 from ..store.db import database_url, open_store
@@ -81,7 +81,7 @@ def _setup(args) -> int:
 
 
 def _add(args) -> int:
-    who = access.check("administer", claimed_user(args))
+    who = services.authorise("administer", claimed_user(args))
     pw = new_password(args, f"Password for {args.username}")
     with open_store().session() as s:
         u = users.add_user(s, args.username, args.role, pw, who)
@@ -90,7 +90,7 @@ def _add(args) -> int:
 
 
 def _list(args) -> int:
-    access.check("administer", claimed_user(args))
+    services.authorise("administer", claimed_user(args))
     with open_store().session() as s:
         rows = [{"user": u.username, "role": u.role, "disabled": u.disabled,
                  "failed_logins": u.failed_logins,
@@ -106,7 +106,7 @@ def _list(args) -> int:
 
 
 def _simple(args, name: str) -> int:
-    who = access.check("administer", claimed_user(args))
+    who = services.authorise("administer", claimed_user(args))
     with open_store().session() as s:
         if name == "unlock":
             users.unlock(s, args.username, who)
@@ -117,7 +117,7 @@ def _simple(args, name: str) -> int:
 
 
 def _role(args) -> int:
-    who = access.check("administer", claimed_user(args))
+    who = services.authorise("administer", claimed_user(args))
     with open_store().session() as s:
         u = users.set_role(s, args.username, args.role, who)
         print(f"user {u.username} is now {u.role.replace('_', ' ')}")
@@ -126,9 +126,9 @@ def _role(args) -> int:
 
 def _passwd(args) -> int:
     target = args.username or access.default_user()
-    who = access.authenticate(claimed_user(args))
+    who = services.authorise_user(claimed_user(args))
     if target != who:  # someone else's password: administrators only
-        access.check("administer", who)
+        services.authorise("administer", who)
     pw = new_password(args, f"New password for {target}")
     with open_store().session() as s:
         users.set_password(s, target, pw, who)
