@@ -35,6 +35,8 @@ TABLE = [
     ("zoom_in", "Zoom timeline in", ["Ctrl+="], "View", "Zoom the timeline in"),
     ("zoom_out", "Zoom timeline out", ["Ctrl+-"], "View", "Zoom the timeline out"),
     ("zoom_fit", "Fit timeline", ["Ctrl+0"], "View", "Show the whole clip on the timeline"),
+    ("magnifier", "Magnifier", ["Z"], "View", "A loupe under the pointer showing the frame's real pixels (nearest-neighbour, 2–8×; mouse wheel over the picture changes the power)"),
+    ("magnifier_power", "Magnifier power", ["Shift+Z"], "View", "Next magnification: 2× → 3× → 4× → 6× → 8×"),
     ("theme", "Switch theme", ["Ctrl+T"], "View", "Dark → High contrast → System"),
     ("help", "Keyboard shortcuts", ["F1", "?"], "View", "Show this list"),
     ("accept", "&Accept (redact)", ["A"], "Review", "Redact the selected track, with the reason"),

@@ -132,7 +132,7 @@ class MainWindow(StoreMixin, CommandsMixin, QMainWindow):
         for name in ("open", "save", "undo", "redo", None, "mode_edit", "mode_preview", "mode_original",
                      None, "next_pending", "detect", "export", None, "help"):
             tb.addSeparator() if name is None else tb.addAction(self.a[name])
-        for name in ("mode_edit", "mode_preview", "mode_original"):
+        for name in ("mode_edit", "mode_preview", "mode_original", "magnifier"):
             self.a[name].setCheckable(True)
 
     def _build_status(self) -> None:
@@ -173,6 +173,8 @@ class MainWindow(StoreMixin, CommandsMixin, QMainWindow):
             "mode_edit": lambda: self.set_mode("edit"), "mode_preview": lambda: self.set_mode("preview"),
             "mode_original": lambda: self.set_mode("original"),
             "zoom_in": lambda: self.timeline.view.zoom(2.0), "zoom_out": lambda: self.timeline.view.zoom(0.5),
+            "magnifier": lambda: self.view.set_magnifier(self.a["magnifier"].isChecked()),
+            "magnifier_power": lambda: self.view.next_magnification(),
             "zoom_fit": self.timeline.fit, "theme": self.cycle_theme, "help": self.help.toggle,
             "accept": lambda: self._decide("accepted"), "reject": lambda: self._decide("rejected"),
             "keep_clear": lambda: self._decide("keep_clear"), "next_pending": self.next_pending,
@@ -267,6 +269,35 @@ class MainWindow(StoreMixin, CommandsMixin, QMainWindow):
         self._mode_changed(doc.mode)
         self._project_changed()
         self._start_bg()
+
+    def close_document(self) -> bool:
+        """Close the open clip (log out, switch user): unsaved edits are asked about when
+        interactive (they are in the edit log either way). False if cancelled."""
+        doc = self.doc
+        if doc is None:
+            return True
+        if doc.session.dirty and self.interactive:
+            r = QMessageBox.question(self, "Unsaved edits", "Save the project before closing it?",
+                                     QMessageBox.Save | QMessageBox.Discard | QMessageBox.Cancel)
+            if r == QMessageBox.Cancel:
+                return False
+            if r == QMessageBox.Save:
+                self.save()
+        self.playback.pause()
+        self.bg.cancel()
+        self.bg.wait(5000)
+        doc.autosave.stop()
+        doc.save_coverage()
+        self.doc = None
+        self.store_clip_id = self.store_clip_name = None
+        self.playback.set_doc(None)
+        self.timeline.view.set_doc(None)
+        self.review.set_doc(None)
+        self.view.set_frame(-1, None)
+        self.view.set_tracks([], None)
+        self.setWindowTitle(self.title_text())
+        self._update_actions()
+        return True
 
     def _start_bg(self) -> None:
         doc = self.doc
@@ -458,6 +489,8 @@ class MainWindow(StoreMixin, CommandsMixin, QMainWindow):
             self.doc.autosave.stop()
         self.bg.shutdown()
         self.runner.shutdown()
+        if self.library is not None:
+            self.library.runner.shutdown()
         if self.vlc is not None:
             self.vlc.release()
             self.vlc = None

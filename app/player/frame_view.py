@@ -5,6 +5,11 @@ boxes for that frame on top in Edit mode. Mouse editing (Edit mode only): drag o
 empty picture draws a new box; drag a box to move it; drag a corner of the selected
 box to resize. The results are emitted in frame pixel coordinates; the view never
 edits the project itself.
+
+The magnifier (``set_magnifier``, key Z) is a loupe under the pointer at 2-8x the displayed
+size, drawn from the frame's own pixels (the array handed to ``set_frame``, not the scaled
+picture), each pixel an exact square block (nearest-neighbour), with the pixel under the
+pointer outlined and its frame coordinates shown: for checking a small plate.
 """
 from __future__ import annotations
 
@@ -26,6 +31,7 @@ KIND_COLORS = {"face": QColor(171, 71, 188), "plate": QColor(38, 166, 154),
 STATUS_TEXT = {"pending": "pending", "accepted": "redact", "rejected": "rejected",
                "keep_clear": "keep clear"}
 HANDLE = 7  # px, corner handles
+MAGNIFICATIONS = (2, 3, 4, 6, 8)
 
 
 class FrameView(QWidget):
@@ -53,6 +59,9 @@ class FrameView(QWidget):
         self.selected: Optional[str] = None
         self.banner = ""
         self._drag: Optional[dict] = None
+        self.magnifier = False
+        self.magnification = 4
+        self._pointer: Optional[QPointF] = None     # last pointer position (magnifier)
 
     # -- content ---------------------------------------------------------------------
     def set_frame(self, index: int, rgb: np.ndarray) -> None:
@@ -68,6 +77,99 @@ class FrameView(QWidget):
     def set_banner(self, text: str) -> None:
         self.banner = text
         self.update()
+
+    # -- magnifier --------------------------------------------------------------------
+    def set_magnifier(self, on: bool) -> None:
+        self.magnifier = bool(on)
+        self.update()
+
+    def set_magnification(self, k: int) -> None:
+        self.magnification = min(max(int(k), MAGNIFICATIONS[0]), MAGNIFICATIONS[-1])
+        self.update()
+
+    def next_magnification(self) -> int:
+        i = MAGNIFICATIONS.index(self.magnification) if self.magnification in MAGNIFICATIONS else 0
+        self.set_magnification(MAGNIFICATIONS[(i + 1) % len(MAGNIFICATIONS)])
+        return self.magnification
+
+    def loupe(self) -> Optional[dict]:
+        """Where the loupe is and what it shows (None when off, no frame or no pointer):
+        ``rect`` (widget), ``pixel`` (frame x, y under the pointer or None outside the
+        picture), ``block`` (screen pixels per frame pixel), ``image`` (the magnified
+        pixels, a numpy array) and ``at`` (its top-left in the widget)."""
+        if not self.magnifier or self.rgb is None or self._pointer is None:
+            return None
+        pos = self._pointer
+        side = int(min(max(min(self.width(), self.height()) * 0.4, 120), 320))
+        rect = QRectF(round(pos.x()) - side // 2, round(pos.y()) - side // 2, side, side)
+        s, ox, oy = self._fit()
+        block = max(1, round(self.magnification * s))
+        h, w = self.rgb.shape[:2]
+        fx, fy = (pos.x() - ox) / s, (pos.y() - oy) / s
+        inside = 0 <= fx < w and 0 <= fy < h
+        ix, iy = int(np.floor(fx)), int(np.floor(fy))
+        n = side // (2 * block) + 2
+        x0, x1 = max(0, ix - n), min(w, ix + n + 1)
+        y0, y1 = max(0, iy - n), min(h, iy + n + 1)
+        out = {"rect": rect, "pixel": (ix, iy) if inside else None, "block": block,
+               "image": None, "at": None, "pixel_rect": None}
+        if x1 > x0 and y1 > y0:
+            crop = self.rgb[y0:y1, x0:x1]
+            out["image"] = np.ascontiguousarray(np.repeat(np.repeat(crop, block, 0), block, 1))
+            ax = round(pos.x() - (fx - x0) * block)
+            ay = round(pos.y() - (fy - y0) * block)
+            out["at"] = (ax, ay)
+            if inside:
+                out["pixel_rect"] = QRectF(ax + (ix - x0) * block, ay + (iy - y0) * block,
+                                           block, block)
+        return out
+
+    def _paint_loupe(self, p: QPainter) -> None:
+        lp = self.loupe()
+        if lp is None:
+            return
+        rect = lp["rect"]
+        p.save()
+        p.setRenderHint(QPainter.Antialiasing, False)
+        p.setRenderHint(QPainter.SmoothPixmapTransform, False)
+        p.setClipRect(rect)
+        p.fillRect(rect, QColor(0, 0, 0))
+        img = lp["image"]
+        if img is not None:
+            q = QImage(img.data, img.shape[1], img.shape[0], img.strides[0], QImage.Format_RGB888)
+            p.drawImage(QPointF(*lp["at"]), q)
+        if lp["pixel_rect"] is not None and lp["block"] >= 4:
+            p.setPen(QPen(QColor(255, 214, 0), 1))
+            p.setBrush(Qt.NoBrush)
+            p.drawRect(lp["pixel_rect"].adjusted(-1, -1, 0, 0))
+        fm = p.fontMetrics()
+        px = lp["pixel"]
+        label = f"{self.magnification}×" + (f" · pixel {px[0]}, {px[1]}" if px else " · outside")
+        chip = QRectF(rect.left(), rect.bottom() - fm.height() - 4,
+                      fm.horizontalAdvance(label) + 10, fm.height() + 4)
+        p.fillRect(chip, QColor(0, 0, 0, 190))
+        p.setPen(QColor("white"))
+        p.drawText(chip.adjusted(5, 0, 0, 0), Qt.AlignVCenter | Qt.AlignLeft, label)
+        p.setClipping(False)
+        p.setPen(QPen(QColor(0, 0, 0), 3))
+        p.drawRect(rect)
+        p.setPen(QPen(QColor(255, 255, 255), 1))
+        p.drawRect(rect)
+        p.restore()
+
+    def leaveEvent(self, e) -> None:
+        self._pointer = None
+        if self.magnifier:
+            self.update()
+        super().leaveEvent(e)
+
+    def wheelEvent(self, e) -> None:
+        if not self.magnifier:
+            return super().wheelEvent(e)
+        step = 1 if e.angleDelta().y() > 0 else -1
+        i = MAGNIFICATIONS.index(self.magnification) if self.magnification in MAGNIFICATIONS else 2
+        self.set_magnification(MAGNIFICATIONS[min(max(i + step, 0), len(MAGNIFICATIONS) - 1)])
+        e.accept()
 
     # -- geometry ---------------------------------------------------------------------
     def _fit(self) -> tuple[float, float, float]:
@@ -160,6 +262,7 @@ class FrameView(QWidget):
             p.setPen(QPen(QColor(255, 255, 255), 1.5, Qt.DashLine))
             p.setBrush(QColor(255, 255, 255, 40))
             p.drawRect(self.to_widget(self._drag["rect"]))
+        self._paint_loupe(p)
         if self.banner:
             fm = p.fontMetrics()
             br = QRectF(0, 0, self.width(), fm.height() + 8)
@@ -199,6 +302,9 @@ class FrameView(QWidget):
             self._drag = {"kind": "draw", "start": self.to_frame(pos), "rect": None}
 
     def mouseMoveEvent(self, e) -> None:
+        self._pointer = e.position()
+        if self.magnifier:
+            self.update()
         d = self._drag
         if not d:
             _, _, part = self._hit(e.position())

@@ -4,7 +4,8 @@ and a refusal is audited there. The CLI and the GUI call these; neither checks r
 * :mod:`.editing` - any project command (``edit``), undo/redo, save, decisions (``decide``)
 * :mod:`.evidence` - import (a job), classify, open a held clip, case notes and files
 * :mod:`.disclosure` - export for disclosure (four-eyes), requests, approvals, the register
-* :mod:`.retention_jobs` - retention runs (a job) and MoPI reviews
+* :mod:`.retention_jobs` - retention runs (a job), the retention review, MoPI reviews,
+  capture times
 * :mod:`.gate` - ``authorise``: the one call for actions that are not a use case here
   (probe, verify, detect, opening a dialog)
 """
@@ -12,16 +13,17 @@ from __future__ import annotations
 
 from .disclosure import (ExportPermit, RequestRef, approve_request, audit_anchor, authorise_export,
                          close_request, create_request, extend_request, finish_export,
-                         four_eyes_required, internal_review_allowed, link_clips,
-                         record_disclosure)
+                         disclosure_register, DisclosureEntry, four_eyes_required,
+                         internal_review_allowed, link_clips, record_disclosure)
 from .editing import (EditResult, apply_detections, decide, edit, redo, right_for, save, undo)
 from .evidence import (CaseRef, FileRef, ImportResult, NoteRef, add_case_file, annotate_case, classify, create_case,
                        import_clip, import_job, open_clip)
-from .gate import authorise, authorise_user
-from .retention_jobs import RetentionResult, record_review, retention_job
+from .gate import authorise, authorise_user, log_out
+from .retention_jobs import (CaptureTime, RetentionClip, RetentionOverview, RetentionResult,
+                             record_review, retention_job, retention_overview, set_capture_time)
 
 __all__ = [
-    "authorise", "authorise_user",
+    "authorise", "authorise_user", "log_out",
     "edit", "undo", "redo", "save", "decide", "right_for", "EditResult", "apply_detections",
     "import_job", "import_clip", "ImportResult", "classify", "open_clip", "create_case",
     "annotate_case", "add_case_file", "CaseRef", "NoteRef", "FileRef",
@@ -29,4 +31,6 @@ __all__ = [
     "finish_export", "record_disclosure", "RequestRef",
     "create_request", "approve_request", "extend_request", "link_clips", "close_request",
     "retention_job", "RetentionResult", "record_review",
+    "retention_overview", "RetentionOverview", "RetentionClip", "set_capture_time", "CaptureTime",
+    "disclosure_register", "DisclosureEntry",
 ]

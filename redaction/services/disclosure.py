@@ -192,3 +192,28 @@ def close_request(request_id: int, outcome: str, user: Optional[str] = None) -> 
     from ..store import requests
     with _session() as s:
         return _ref(requests.close(s, request_id, outcome, who))
+
+
+# --- the disclosure register -----------------------------------------------------------
+
+@dataclass(frozen=True)
+class DisclosureEntry:
+    """One export entered in the disclosure register."""
+    id: int
+    request: int
+    date: str              # ISO, UTC
+    recipient: str
+    organisation: str
+    basis: str
+    sha256: str            # of the exported file
+    path: str              # where the export was written
+    recorded_by: str
+
+
+def disclosure_register(user: Optional[str] = None, request_id=None) -> list[DisclosureEntry]:
+    """The register (all requests, or one), for anyone who may view (consultation logged)."""
+    from ..store import api
+    return [DisclosureEntry(d["id"], d["request"], d["date"], d["recipient"],
+                            d["organisation"], d["basis"], d["export_sha256"],
+                            d["output"] or "", d["recorded_by"])
+            for d in api.disclosure_register(user, request_id)]

@@ -19,3 +19,10 @@ def authorise(action: str, user: Optional[str] = None, **details) -> str:
 def authorise_user(user: Optional[str] = None) -> str:
     """Who acts, authenticated (no role check; refusals audited)."""
     return access.authenticate(user)
+
+
+def log_out(user: str) -> None:
+    """End ``user``'s session in this process (the window's Log out / Switch user); the next
+    protected action needs a login again. Recorded in the audit trail where a store exists."""
+    access.logout(user)
+    access.record("login", "logout", user, {"via": "window"})

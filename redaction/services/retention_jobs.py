@@ -78,3 +78,76 @@ def record_review(clip_id: int, decision: str, reason: str, user: Optional[str] 
     with open_store().session() as s:
         r = retention.record_review(s, clip_id, decision, reason, who, next_review)
         return r.decision, r.next_review
+
+
+# --- the retention review (what the window's Retention view shows and records) -----------
+
+@dataclass(frozen=True)
+class RetentionClip:
+    """One clip in the retention review, with what concerns it (``note``)."""
+    id: int
+    case: str
+    name: str
+    captured: str                 # ISO, UTC
+    capture_guessed: bool
+    classification: str
+    review_due: Optional[str]     # ISO date (evidential)
+    note: str = ""                # the erasure rule, why it is held, ...
+    version: int = 0
+
+
+@dataclass(frozen=True)
+class RetentionOverview:
+    """What a retention run would do now, clip by clip (no change; ``view`` right)."""
+    as_of: dt.date
+    erase: tuple = ()             # due for erasure now
+    held: tuple = ()              # due, but kept (capture time not confirmed)
+    unfinished: tuple = ()        # an erasure interrupted: the next run completes it
+    review_due: tuple = ()        # evidential, MoPI review date reached
+    unclassified: tuple = ()      # flagged: classify them
+    capture_guessed: tuple = ()   # capture time to confirm or correct
+
+
+def retention_overview(user: Optional[str] = None,
+                       as_of: Optional[dt.date] = None) -> RetentionOverview:
+    """The retention review for the acting user (anyone who may view the library)."""
+    authorise("view", user, retention="overview")
+    from ..store import clips, retention
+    from ..store.db import open_store
+    with open_store().session() as s:
+        p = retention.plan(s, as_of or retention.today_utc())
+
+        def rows(items):
+            out = []
+            for x in items:
+                cid, note = (x if isinstance(x, (tuple, list)) else (x, ""))
+                c = clips.get_clip(s, cid)
+                out.append(RetentionClip(
+                    c.id, c.case.incident_ref, c.original_name, c.captured_at.isoformat(),
+                    bool(c.capture_guessed), c.classification,
+                    c.review_due.isoformat() if c.review_due else None, note, c.version))
+            return tuple(out)
+        return RetentionOverview(p.as_of, rows(p.erase), rows(p.held), rows(p.unfinished),
+                                 rows(p.review_due), rows(p.unclassified),
+                                 rows(p.capture_guessed))
+
+
+@dataclass(frozen=True)
+class CaptureTime:
+    """A clip's capture time after a supervisor confirmed or corrected it."""
+    clip_id: int
+    captured: str
+    capture_guessed: bool
+    captured_from: Optional[str]
+
+
+def set_capture_time(clip_id: int, reason: str, user: Optional[str] = None,
+                     confirm: bool = False, captured: Optional[dt.datetime] = None,
+                     expected_version: Optional[int] = None) -> CaptureTime:
+    """A supervisor confirms a guessed capture time or corrects one (``retention_review``;
+    audited; the retention clock then runs from it)."""
+    from ..store import api
+    info = api.set_capture_time(clip_id, user, reason=reason, confirm=confirm,
+                                captured=captured, expected_version=expected_version)
+    return CaptureTime(info["id"], info["captured"], bool(info["capture_guessed"]),
+                       info.get("captured_from"))
