@@ -132,6 +132,14 @@ def check_encoders(ctx: _Ctx) -> str:
 
 
 def check_libvlc(ctx: _Ctx, timeout_s: float = 10.0) -> str:
+    # libvlc's plugins write to fd 2 on a machine without a desktop session (libwayland's
+    # "XDG_RUNTIME_DIR is invalid", ALSA): not findings; they go to the log file
+    from .native_logs import quiet_native_stderr
+    with quiet_native_stderr():
+        return _check_libvlc(ctx, timeout_s)
+
+
+def _check_libvlc(ctx: _Ctx, timeout_s: float) -> str:
     try:
         import vlc
     except (ImportError, OSError, NotImplementedError) as e:

@@ -74,6 +74,7 @@ def run(args) -> int:
     print(f"sha256 {result.sha256}")
     print(f"manifest {result.manifest}")
     print(f"redactions {result.csv}")
+    print(f"report {result.report}")
     left = result.manifest_data.get("open_checks") or []
     if left:
         print(f"warning: {len(left)} check(s) before export were not marked done (listed in the "

@@ -307,7 +307,10 @@ class BlazeFace:
             running_mode=vision.RunningMode.IMAGE,
             min_detection_confidence=self.threshold,
             min_suppression_threshold=0.3)
-        self._det = vision.FaceDetector.create_from_options(opts)
+        from ..native_logs import quiet_native_stderr
+        self._quiet = quiet_native_stderr
+        with quiet_native_stderr():     # ~50 LiteRT/absl lines otherwise (redaction/native_logs)
+            self._det = vision.FaceDetector.create_from_options(opts)
         self._lock = threading.Lock()
         _open_detectors.add(self)
 
@@ -324,7 +327,9 @@ class BlazeFace:
 
     def _detect(self, rgb: np.ndarray, ox: int, oy: int, out: list) -> None:
         mp = self._mp
-        res = self._det.detect(mp.Image(image_format=mp.ImageFormat.SRGB, data=np.ascontiguousarray(rgb)))
+        with self._quiet():
+            res = self._det.detect(mp.Image(image_format=mp.ImageFormat.SRGB,
+                                            data=np.ascontiguousarray(rgb)))
         for d in res.detections:
             b = d.bounding_box
             out.append((ox + b.origin_x, oy + b.origin_y, ox + b.origin_x + b.width,
