@@ -189,7 +189,11 @@ class ProjectSession:
         self._base_state()
         if self.bounds is not None:
             from .edit_checks import check_command
-            check_command(cmd, self.project, *self.bounds)
+            from .errors import InvalidEdit
+            try:
+                check_command(cmd, self.project, *self.bounds)
+            except InvalidEdit as e:
+                raise InvalidEdit(e.message, self.path) from None
         cmd.apply(self.project)
         self.undo_stack.append(cmd)
         self.redo_stack.clear()

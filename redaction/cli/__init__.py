@@ -20,6 +20,7 @@ from ..errors import BwvError
 COMMAND_MODULES = [
     "probe", "project", "export", "verify", "detect",
     "case", "request", "retention", "audit", "user", "selftest", "store", "report",
+    "transcribe",
 ]
 
 log = logging.getLogger("bwv")
