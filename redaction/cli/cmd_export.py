@@ -48,6 +48,10 @@ def register(sub) -> None:
                    help="an export for internal review, not for disclosure: possible without a "
                         "request only where the policy allows it; marked in the manifest and "
                         "logged")
+    p.add_argument("--transcript", action="store_true",
+                   help="also write OUT.transcript.json: the clip's transcript with the redacted "
+                        "words replaced by [REDACTED] (listed in the manifest; never written "
+                        "without this option)")
     p.add_argument("--quiet", action="store_true", help="no progress bar")
     p.set_defaults(func=run)
 
@@ -64,7 +68,7 @@ def run(args) -> int:
                         recipient=args.recipient, organisation=args.organisation,
                         basis=args.basis, style=args.style, accept_pending=args.accept_pending,
                         ranges=parse_ranges(args.ranges), request_id=permit.request_id,
-                        purpose=permit.purpose)
+                        purpose=permit.purpose, transcript=args.transcript)
     req.audit_head = services.audit_anchor()
     bar = ProgressBar("export", enabled=None if not args.quiet else False)
     result = run_job(export_job(req), bar)
@@ -74,6 +78,8 @@ def run(args) -> int:
     print(f"sha256 {result.sha256}")
     print(f"manifest {result.manifest}")
     print(f"redactions {result.csv}")
+    if "transcript" in result.manifest_data:
+        print(f"transcript {result.manifest_data['transcript']['path']}")
     print(f"report {result.report}")
     left = result.manifest_data.get("open_checks") or []
     if left:

@@ -64,18 +64,24 @@ def register(sub) -> None:
     sp.add_argument("--end", type=int, required=True)
     sp.set_defaults(func=cmd_span)
 
-    d = ps.add_parser("decide", help="accept, reject or keep clear tracks, with a reason")
+    d = ps.add_parser("decide", help="accept, reject or keep clear tracks and audio proposals, "
+                                     "with a reason")
     d.add_argument("project")
-    d.add_argument("tracks", nargs="+", help="track ids, or 'all-pending'")
+    d.add_argument("tracks", nargs="+", help="track or audio range ids, or 'all-pending'")
     d.add_argument("--status", choices=("accepted", "rejected", "keep_clear", "pending"),
                    required=True)
     d.add_argument("--reason", required=True)
     d.set_defaults(func=cmd_decide)
 
-    au = ps.add_parser("add-audio", help="mute or bleep an audio range (seconds)")
+    au = ps.add_parser("add-audio", help="mute or bleep an audio range (seconds, or words of "
+                                         "the clip's transcript)")
     au.add_argument("project")
-    au.add_argument("--start", type=float, required=True)
-    au.add_argument("--end", type=float, required=True)
+    au.add_argument("--start", type=float)
+    au.add_argument("--end", type=float)
+    au.add_argument("--words", help="FROM-TO: word indices of the transcript (bwv transcribe), "
+                                    "instead of --start/--end")
+    au.add_argument("--pad", type=float, default=None,
+                    help="seconds added before and after the words (default 0.25)")
     au.add_argument("--mode", choices=("mute", "bleep"), default="mute")
     au.add_argument("--reason", required=True)
     au.set_defaults(func=cmd_add_audio)
@@ -168,7 +174,8 @@ def cmd_show(args) -> int:
         print(f"  {t.id:6} {t.kind:6} {t.origin:6} {t.status:10} frames {t.first_frame}-"
               f"{t.last_frame}  {t.reason}")
     for a in p.audio:
-        print(f"  {a.id:6} audio  {a.mode:6} {a.start:.3f}-{a.end:.3f}s  {a.reason}")
+        print(f"  {a.id:6} audio  {a.mode:6} {a.origin:6} {a.status:10} {a.start:.3f}-"
+              f"{a.end:.3f}s  {a.reason}")
     return 0
 
 
@@ -199,16 +206,33 @@ def cmd_span(args) -> int:
 
 def cmd_decide(args) -> int:
     s = _open(args)
-    ids = [t.id for t in s.project.pending()] if args.tracks == ["all-pending"] else args.tracks
+    audio_ids = {a.id for a in s.project.audio}
+    if args.tracks == ["all-pending"]:
+        ids = [t.id for t in s.project.pending()]
+        aids = [a.id for a in s.project.pending_audio()]
+    else:
+        ids = [i for i in args.tracks if i not in audio_ids]
+        aids = [i for i in args.tracks if i in audio_ids]
     for tid in ids:
         _track(s, tid)
     if ids:
         services.edit(s, SetStatus(ids, args.status, args.reason, s.user))
-    return _done(s, f"{len(ids)} track(s) {args.status}")
+    if aids:
+        _decide_audio(s, aids, args)
+    return _done(s, f"{len(ids)} track(s), {len(aids)} audio range(s) {args.status}")
+
+
+def _decide_audio(s, ids, args) -> None:
+    from ..services.editing import decide_audio
+    decide_audio(s, ids, args.status, args.reason)
 
 
 def cmd_add_audio(args) -> int:
     s = _open(args)
+    if args.words:
+        return _add_audio_words(s, args)
+    if args.start is None or args.end is None:
+        raise ProjectError("give --start and --end (seconds), or --words FROM-TO", args.project)
     if args.end <= args.start or args.start < 0:
         raise ProjectError("audio range must have 0 <= start < end", args.project)
     rid = f"a{len(s.project.audio) + 1}"
@@ -216,6 +240,30 @@ def cmd_add_audio(args) -> int:
         rid += "'"
     services.edit(s, AddAudioRange(AudioRange(args.start, args.end, args.mode, args.reason, id=rid)))
     return _done(s, rid)
+
+
+def _add_audio_words(s: ProjectSession, args) -> int:
+    """A range over words FROM-TO of the clip's cached transcript (bwv transcribe)."""
+    from ..speech.job import cached
+    from ..speech.transcript import DEFAULT_PAD_S, word_range
+    a, _, b = args.words.partition("-")
+    try:
+        first, last = int(a), int(b if b else a)
+    except ValueError:
+        raise ProjectError(f"bad --words {args.words!r}: expected FROM-TO word indices",
+                           args.project) from None
+    t = cached(s.project.source.sha256)
+    if t is None:
+        raise ProjectError(f"no transcript of this clip yet: bwv transcribe {s.source_path}",
+                           args.project)
+    try:
+        r = word_range(t, s.project, first, last, mode=args.mode, reason=args.reason,
+                       pad=DEFAULT_PAD_S if args.pad is None else args.pad)
+    except IndexError as e:
+        raise ProjectError(str(e), args.project) from None
+    services.edit(s, AddAudioRange(r))
+    return _done(s, f"{r.id} {r.start:.2f}-{r.end:.2f}s: " + " ".join(
+        w.word for w in t.words[first:last + 1]))
 
 
 def cmd_style(args) -> int:

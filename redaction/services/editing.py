@@ -78,3 +78,21 @@ def apply_detections(session: ProjectSession, result, user: Optional[str] = None
     authorise("redact", user or session.user, project=str(session.path), command="detection")
     from ..detect.apply import add_to_project
     return add_to_project(session, result)
+
+
+def decide_audio(session: ProjectSession, ids: list[str], status: str, reason: str,
+                 user: Optional[str] = None) -> EditResult:
+    """Accept, reject or keep clear audio ranges (proposals from the transcript)."""
+    return edit(session, edits.SetAudioStatus(list(ids), status, reason, user or session.user),
+                user)
+
+
+def add_speech_proposals(session: ProjectSession, transcript, user: Optional[str] = None,
+                         mode: str = "mute") -> list:
+    """Add the transcript's personal-detail proposals as pending audio ranges (``redact``;
+    one undo step); returns the ranges added (none already in the project twice)."""
+    from ..speech.transcript import proposals
+    ranges = proposals(transcript, session.project, mode=mode)
+    if ranges:
+        edit(session, edits.AddAudioRanges(ranges, f"transcript ({transcript.engine})"), user)
+    return ranges
