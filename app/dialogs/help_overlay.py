@@ -19,7 +19,9 @@ class HelpOverlay(QWidget):
         outer.setContentsMargins(40, 30, 40, 30)
         title = QLabel("<h2>Keyboard shortcuts</h2>Press Esc, F1 or ? to close. "
                        "Mouse: drag on the picture to draw a box; drag a box or its corners to move "
-                       "or resize it (sets a keyframe); drag on the audio lane to mute a range.", self)
+                       "or resize it (sets a keyframe); drag on the audio lane to mute a range. "
+                       "Magnifier (Z): the frame's own pixels under the pointer; the mouse wheel "
+                       "changes its power (2–8×).", self)
         title.setWordWrap(True)
         outer.addWidget(title)
         grid = QGridLayout()

@@ -212,8 +212,10 @@ class LibraryWindow(QWidget):
 
     def _job_failed(self, msg: str) -> None:
         if self.runner.name == "import" and "truncated" in msg:
-            msg += (" — refused, nothing stored. If the clip is all there is, tick “Accept a "
-                    "truncated clip” to import it anyway (logged and stored on the clip).")
+            cli = "pass --accept-truncated to import it anyway"
+            hint = "tick “Accept a truncated clip” in the import form to import it anyway"
+            msg = (msg.replace(cli, hint) if cli in msg else
+                   msg + f": refused, nothing stored ({hint}, logged and stored on the clip)")
         self.say(f"{self.runner.name.capitalize()} failed: {msg}", error=True)
         if self.interactive:
             QMessageBox.warning(self, f"{self.runner.name.capitalize()} refused", msg)
@@ -301,6 +303,7 @@ class LibraryWindow(QWidget):
         self.req_table.setSelectionBehavior(QTableWidget.SelectRows)
         self.req_table.setSelectionMode(QTableWidget.SingleSelection)
         self.req_table.horizontalHeader().setStretchLastSection(True)
+        self.req_table.verticalHeader().hide()
         self.req_table.itemSelectionChanged.connect(self._request_selected)
         self.req_details = QTextBrowser(split)
         self.req_details.setAccessibleName("Request details")
@@ -331,6 +334,7 @@ class LibraryWindow(QWidget):
         self.reg_table.setSelectionBehavior(QTableWidget.SelectRows)
         self.reg_table.setSelectionMode(QTableWidget.SingleSelection)
         self.reg_table.horizontalHeader().setStretchLastSection(True)
+        self.reg_table.verticalHeader().hide()
         self.reg_table.itemSelectionChanged.connect(self._register_selected)
         v.addWidget(self.reg_table, 1)
         self.reg_detail = QLabel("Select an entry to see its full sha256 and path.", page)
@@ -561,6 +565,7 @@ class LibraryWindow(QWidget):
                 t.setItem(row, col, _item(text, d.sha256 if col == 6 else
                                           (d.path if col == 7 else "")))
         t.resizeColumnsToContents()
+        t.clearSelection()
         self.reg_detail.setText("Select an entry to see its full sha256 and path." if self.register
                                 else "No disclosures entered" + (
                                     " for this request." if self.reg_filter.currentData() else "."))
@@ -678,7 +683,8 @@ class LibraryWindow(QWidget):
                       for d in r["disclosures"]) or "<li>none</li>"
         due = request_due_text(r)
         self.req_details.setHtml(
-            f"<h3>REQ-{r['id']}: {e(r['type'])} from {e(r['requester'])}</h3>"
+            f"<h3>REQ-{r['id']}: {e(store_forms.REQUEST_TYPE_LABELS.get(r['type'], r['type']))}"
+            f" from {e(r['requester'])}</h3>"
             f"<p>Received {e(r['received'])}; due {e(r['due'] or 'no due date')}"
             f"{' (' + e(due) + ')' if due else ''}; status <b>{e(r['status'])}</b>"
             f"{'; outcome ' + e(r['outcome']) if r.get('outcome') else ''}</p>"

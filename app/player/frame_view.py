@@ -18,7 +18,7 @@ from typing import Optional
 import cv2
 import numpy as np
 from PySide6.QtCore import QEvent, QPointF, QRectF, Qt, Signal
-from PySide6.QtGui import QColor, QFont, QImage, QPainter, QPen
+from PySide6.QtGui import QColor, QCursor, QFont, QImage, QPainter, QPen
 from PySide6.QtWidgets import QSizePolicy, QToolTip, QWidget
 
 STATUS_COLORS = {"pending": QColor(255, 176, 0), "accepted": QColor(229, 57, 53),
@@ -81,6 +81,10 @@ class FrameView(QWidget):
     # -- magnifier --------------------------------------------------------------------
     def set_magnifier(self, on: bool) -> None:
         self.magnifier = bool(on)
+        if self.magnifier and self._pointer is None:   # toggled with the pointer already here
+            pos = self.mapFromGlobal(QCursor.pos())
+            if self.rect().contains(pos):
+                self._pointer = QPointF(pos)
         self.update()
 
     def set_magnification(self, k: int) -> None:
@@ -100,7 +104,7 @@ class FrameView(QWidget):
         if not self.magnifier or self.rgb is None or self._pointer is None:
             return None
         pos = self._pointer
-        side = int(min(max(min(self.width(), self.height()) * 0.4, 120), 320))
+        side = int(min(max(min(self.width(), self.height()) * 0.5, 120), 360))
         rect = QRectF(round(pos.x()) - side // 2, round(pos.y()) - side // 2, side, side)
         s, ox, oy = self._fit()
         block = max(1, round(self.magnification * s))

@@ -15,7 +15,8 @@ from pathlib import Path
 import av
 import numpy as np
 import pytest
-from PySide6.QtCore import QPoint, Qt
+from PySide6.QtCore import QEvent, QPoint, QPointF, Qt
+from PySide6.QtGui import QMouseEvent
 from PySide6.QtWidgets import QApplication
 
 from redaction import access
@@ -39,6 +40,15 @@ def shoot(widget, name: str) -> list[Path]:
         assert widget.grab().save(str(p))
         out.append(p)
     return out
+
+
+def hover(view, pos: QPoint) -> None:
+    """A mouse move over the view (sent as the event: QTest's move is skipped offscreen when
+    the cursor is already there)."""
+    ev = QMouseEvent(QEvent.MouseMove, QPointF(pos), QPointF(view.mapToGlobal(pos)),
+                     Qt.NoButton, Qt.NoButton, Qt.NoModifier)
+    QApplication.sendEvent(view, ev)
+    QApplication.processEvents()
 
 
 def as_user(qtbot, name: str):
@@ -332,7 +342,7 @@ def test_import_job_truncated_refusal_cancel_and_roles(qtbot, team, clip, tmp_pa
     assert lib.runner.wait(60000)
     msg = lib.message.text()
     assert msg.startswith("Import failed: ") and "truncated" in msg and str(cut) in msg
-    assert "refused, nothing stored" in msg and "Accept a truncated clip" in msg
+    assert "not imported" in msg and "tick “Accept a truncated clip”" in msg
     assert sum(len(c["clips"]) for c in api.library("dora")) == 1
     shots = shoot(lib, "library-import-refused")
     # accepted on purpose: imported and flagged
@@ -423,8 +433,7 @@ def test_magnifier_shows_real_pixels_nearest_neighbour(qtbot, win):
     assert view.magnifier and a.isChecked()
     s, ox, oy = view._fit()
     at = QPoint(round(ox + 150.5 * s), round(oy + 100.5 * s))
-    qtbot.mouseMove(view, at)
-    QApplication.processEvents()
+    hover(view, at)
     lp = view.loupe()
     assert lp is not None and lp["pixel"] == (150, 100)
     assert lp["block"] == max(1, round(4 * s))
@@ -450,16 +459,21 @@ def test_magnifier_shows_real_pixels_nearest_neighbour(qtbot, win):
 
 
 def test_magnifier_screenshots(qtbot, win):
+    import cv2
     win.wait_idle()
+    frame = win.doc.image().copy()                  # a small plate drawn on the real frame
+    cv2.rectangle(frame, (140, 150), (181, 159), (235, 235, 235), -1)
+    cv2.putText(frame, "AB12 CDE", (141, 158), cv2.FONT_HERSHEY_PLAIN, 0.55, (10, 10, 10), 1)
     win.a["magnifier"].trigger()
+    win.view.set_magnification(8)
     shots = []
     for size in SIZES:
         win.resize(*size)
         QApplication.processEvents()
         view = win.view
+        view.set_frame(win.doc.frame, frame)
         s, ox, oy = view._fit()
-        qtbot.mouseMove(view, QPoint(round(ox + 160 * s), round(oy + 120 * s)))
-        QApplication.processEvents()
+        hover(view, QPoint(round(ox + 160 * s), round(oy + 155 * s)))
         SHOTS.mkdir(parents=True, exist_ok=True)
         p = SHOTS / f"magnifier-{size[0]}x{size[1]}.png"
         assert win.grab().save(str(p))
