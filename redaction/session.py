@@ -64,6 +64,9 @@ class ProjectSession:
         path = Path(path)
         if path.exists():
             raise ProjectError("project already exists", path)
+        folder = path.parent if str(path.parent) else Path(".")
+        if not folder.is_dir():   # name the folder, not the edit log it would hold
+            raise ProjectError("folder does not exist", folder)
         clip = Path(clip)
         sha = sha256 or sha256_file(clip)
         project = Project(Source(relative_source_path(clip, path), sha))

@@ -57,7 +57,8 @@ def register(sub) -> None:
     q.add_argument("--reason", default="")
     q.set_defaults(func=_classify)
 
-    q = cs.add_parser("verify", help="re-check a clip's hash; print its evidence path")
+    q = cs.add_parser("verify", help="re-check a clip's hash against the one recorded at import; "
+                                      "say whether it matched and print its evidence path")
     q.add_argument("clip_id", type=int)
     q.set_defaults(func=_verify)
 
@@ -158,7 +159,15 @@ def _classify(args) -> int:
 
 
 def _verify(args) -> int:
-    print(services.open_clip(args.clip_id, claimed_user(args), purpose="verify"))
+    # open_clip refuses (one line, non-zero exit) a missing, erased or changed file
+    path = services.open_clip(args.clip_id, claimed_user(args), purpose="verify")
+    from ..store import clips
+    from ..store.db import open_store
+    with open_store().session() as s:
+        sha = clips.get_clip(s, args.clip_id).sha256
+    print(f"clip {args.clip_id}: OK, the evidence file's sha256 matches the hash recorded at "
+          f"import ({sha})")
+    print(f"evidence {path}")
     return 0
 
 

@@ -33,7 +33,9 @@ def register(sub) -> None:
                                    "OUT.redactions.csv beside OUT.mp4 and logs the export.")
     p.add_argument("project", help="redaction project (.bwvproj.json)")
     p.add_argument("--out", required=True, help="output .mp4 (must not exist)")
-    p.add_argument("--operator", required=True, help="who performs the export")
+    p.add_argument("--operator", default=None,
+                   help="who performs the export (default: the logged-in user, else $BWV_USER "
+                        "or the login name); with user accounts it must be the user acting")
     p.add_argument("--recipient", required=True, help="who receives the disclosure")
     p.add_argument("--organisation", required=True, help="the recipient's organisation")
     p.add_argument("--basis", required=True, help="reason or lawful basis for disclosure")

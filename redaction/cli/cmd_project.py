@@ -151,6 +151,8 @@ def _done(s: ProjectSession, msg: str) -> int:
 def cmd_new(args) -> int:
     user = services.authorise("redact", current_user(args), clip=str(args.clip))
     out = Path(args.out) if args.out else default_project_path(args.clip)
+    if not out.parent.is_dir():   # before hashing the clip
+        raise ProjectError("folder does not exist", out.parent)
     from ..media import probe
     info = probe(args.clip)  # proves it is a readable clip; hashes it
     s = ProjectSession.create(args.clip, out, user, sha256=info.sha256)

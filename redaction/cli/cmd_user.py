@@ -1,12 +1,30 @@
 """`bwv user`: first-run set-up, accounts and roles, login/logout."""
 from __future__ import annotations
 
+import shlex
+
 from .. import access, services
 from ..errors import BwvError, PermissionDenied
 from ..store import api, users
 from ..store.db import database_url, open_store
 from ..store.models import ROLES
 from .storeutil import claimed_user, new_password, password, print_json, table
+
+
+ROLE_HELP = ("reviewer (view, annotate), disclosure-officer (also import, redact, export, "
+             "requests), supervisor (also classify, approve exports, retention, audit), "
+             "administrator (accounts and policy; no footage)")
+
+
+def _role_name(text: str) -> str:
+    """``disclosure-officer`` or ``disclosure_officer`` -> ``disclosure_officer``."""
+    return text.strip().lower().replace("-", "_").replace(" ", "_")
+
+
+def _role_arg(q, *names, **kw) -> None:
+    q.add_argument(*names, type=_role_name, choices=list(ROLES),
+                   metavar="{" + ",".join(r.replace("_", "-") for r in ROLES) + "}",
+                   help=ROLE_HELP, **kw)
 
 
 def register(sub) -> None:
@@ -24,7 +42,7 @@ def register(sub) -> None:
 
     q = us.add_parser("add", help="add a user (administrator)")
     q.add_argument("username")
-    q.add_argument("--role", required=True, choices=[r.replace("_", "-") for r in ROLES] + list(ROLES))
+    _role_arg(q, "--role", required=True)
     pw_opt(q)
     q.set_defaults(func=_add)
 
@@ -40,7 +58,7 @@ def register(sub) -> None:
 
     q = us.add_parser("role", help="change a user's role (administrator)")
     q.add_argument("username")
-    q.add_argument("role", choices=[r.replace("_", "-") for r in ROLES] + list(ROLES))
+    _role_arg(q, "role")
     q.set_defaults(func=_role)
 
     q = us.add_parser("passwd", help="change a password (your own, or any as administrator)")
@@ -66,6 +84,9 @@ def register(sub) -> None:
     q.set_defaults(func=_login)
     q = sub.add_parser("logout", help="end the session (same as `bwv user logout`)")
     q.set_defaults(func=_logout)
+    q = sub.add_parser("whoami", help="who is acting, and with which role (same as "
+                                      "`bwv user whoami`)")
+    q.set_defaults(func=_whoami)
 
 
 def _setup(args) -> int:
@@ -75,8 +96,12 @@ def _setup(args) -> int:
                            "with `bwv user add`")
     pw = new_password(args, f"Password for administrator {args.username}")
     api.setup(args.username, pw)
-    print(f"administrator {args.username} created; role checks are now enforced. "
-          f"Log in with `bwv login {args.username}`.")
+    q = shlex.quote(args.username)
+    print(f"administrator {args.username} created; role checks are now enforced.")
+    print(f"An administrator manages accounts and policy but cannot import or view footage: "
+          f"log in with `bwv login {q}`, then add the people who do the work, e.g. "
+          f"`bwv user add pc123 --role disclosure-officer` and "
+          f"`bwv user add sgt45 --role supervisor` (roles: {ROLE_HELP}).")
     return 0
 
 

@@ -80,7 +80,9 @@ def authorise_export(user: Optional[str] = None, request_id=None,
         raise ValueError(f"unknown export purpose {purpose!r}")
     if request_id is not None:
         from ..store import api
-        who = api.check_export_request(request_id, user)
+        # the clip must be on the request (never linked silently: store.disclosures)
+        who = api.check_export_request(request_id, user,
+                                       _source_sha256(details.get("project")))
         return ExportPermit(who, str(request_id), purpose)
     who = authorise("export", user, purpose=purpose, **details)
     if four_eyes_required():
@@ -97,6 +99,20 @@ def authorise_export(user: Optional[str] = None, request_id=None,
     if purpose == "internal_review":
         access.record("disclosure", "export.internal_review.start", who, details)
     return ExportPermit(who, None, purpose)
+
+
+def _source_sha256(project) -> Optional[str]:
+    """The source clip's sha256 a project file names (None if it cannot be read: the export
+    itself then refuses the project)."""
+    if not project:
+        return None
+    import json
+    try:
+        with open(project, encoding="utf-8") as f:
+            sha = (json.load(f).get("source") or {}).get("sha256")
+    except (OSError, ValueError, AttributeError):
+        return None
+    return sha if isinstance(sha, str) else None
 
 
 def record_disclosure(request_id, manifest_path, user: Optional[str] = None) -> int:

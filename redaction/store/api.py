@@ -217,14 +217,19 @@ def disclosure_info(d) -> dict:
             "recorded_by": d.recorded_by}
 
 
-def check_export_request(request_id: int, user: str | None = None) -> str:
-    """Before an export: may ``user`` export, and is the request open? Returns who acts."""
+def check_export_request(request_id: int, user: str | None = None,
+                         source_sha256: str | None = None) -> str:
+    """Before an export: may ``user`` export, is the request open (and approved under
+    four-eyes), and is the clip (``source_sha256``, when held in the store) on the request?
+    Returns who acts; refusals are audited."""
     who = access.check("export", user, details={"request": request_id})
     err = None
     with open_store().session() as s:
         try:
-            disclosures.check_request_open(s, request_id, who)
-        except PermissionDenied as e:
+            r = disclosures.check_request_open(s, request_id, who)
+            if source_sha256:
+                disclosures.check_clip_on_request(r, clips.find_live(s, source_sha256))
+        except (PermissionDenied, disclosures.ClipNotOnRequest) as e:
             err = e
             audit.append(s, who, "refusal", "export", {"request": request_id, "reason": str(e)})
     if err is not None:

@@ -57,18 +57,42 @@ def check_request_open(s: Session, request_id: int, exporter: str | None = None)
     return r
 
 
+class ClipNotOnRequest(StoreError):
+    """An export for a request of a clip the request does not list."""
+
+
+def check_clip_on_request(r, clip) -> None:
+    """An export answers a request only for a clip on that request: a clip held in the store
+    but not linked is refused (never linked silently: a wrong clip would be disclosed under
+    the request). Link it first with ``bwv request link``."""
+    if clip is not None and clip not in r.clips:
+        raise ClipNotOnRequest(f"clip {clip.id} (case {clip.case.incident_ref}) is not on request "
+                         f"{r.id}: link it first (`bwv request link {r.id} {clip.id}`)")
+
+
+def check_not_registered(s: Session, export_sha256: str) -> None:
+    """The same export is entered in the register once."""
+    d = s.execute(select(Disclosure).where(Disclosure.export_sha256 == export_sha256)
+                  .order_by(Disclosure.id)).scalars().first()
+    if d is not None:
+        raise StoreError(f"this export (sha256 {export_sha256[:16]}...) is already in the "
+                         f"disclosure register as entry {d.id} (request {d.request_id}, "
+                         f"{d.disclosed_at:%Y-%m-%d %H:%M} UTC, recorded by {d.recorded_by}); "
+                         "not added again")
+
+
 def add_disclosure(s: Session, request_id: int, manifest: dict, user: str,
                    manifest_path: str = "") -> Disclosure:
     r = check_request_open(s, request_id, user)
+    check_not_registered(s, manifest["export_sha256"])
     clip = _source_clip(s, manifest)
+    check_clip_on_request(r, clip)
     d = Disclosure(request_id=r.id, recipient=manifest["recipient"],
                    organisation=manifest["organisation"], basis=manifest["basis"],
                    export_sha256=manifest["export_sha256"],
                    export_path=output_path(manifest), recorded_by=user)
     s.add(d)
-    if clip is not None:  # the case holds the export; the request lists the clip
-        if clip not in r.clips:
-            r.clips.append(clip)
+    if clip is not None:  # the case holds the export (the request lists the clip: checked)
         s.add(StoredFile(case_id=clip.case_id, clip_id=clip.id, kind="export",
                          path=d.export_path, in_store=False, sha256=d.export_sha256,
                          created_by=user))

@@ -72,10 +72,13 @@ def test_record_disclosure_for_the_export_command(store, tmp_path, bwv):
     rc, out, _ = bwv("request", "register")
     assert "DC Jones" in out and "CPS Wessex" in out
     # the export command's manifest nests the output: {"output": {"path", "sha256"}}
-    nested = _manifest(tmp_path, output={"path": "/x/y.mp4", "sha256": "ab" * 32})
+    nested = _manifest(tmp_path, output={"path": "/x/y.mp4", "sha256": "cd" * 32},
+                       export_sha256="cd" * 32)
     n2 = api.record_disclosure(f"REQ-{rid}", nested, "dora")
     with store.session() as s:
         assert s.get(disclosures.Disclosure, n2).export_path == "/x/y.mp4"
+    with pytest.raises(StoreError, match="already in the disclosure register as entry 1"):
+        disclosures.record_disclosure(rid, _manifest(tmp_path), "dora")      # no duplicate
     with pytest.raises(ExportError, match="lacks recipient"):
         disclosures.record_disclosure(rid, _manifest(tmp_path, recipient=""), "dora")
     with pytest.raises(StoreError, match="no such request"):
@@ -83,7 +86,7 @@ def test_record_disclosure_for_the_export_command(store, tmp_path, bwv):
     with store.session() as s:
         requests.close(s, rid, "disclosed", "dora")
     with pytest.raises(StoreError, match="closed"):
-        disclosures.record_disclosure(rid, _manifest(tmp_path), "dora")
+        disclosures.record_disclosure(rid, _manifest(tmp_path, export_sha256="ef" * 32), "dora")
     with store.session() as s:
         assert len(disclosures.register(s)) == 2
 
