@@ -67,7 +67,8 @@ def transcribe_job(clip: str | os.PathLike, cancel: Optional[CancelToken] = None
     else:
         duration = len(samples) / RATE
         words = yield from _scaled(eng.job(samples, cancel), 10, 100)
-    t = Transcript(words, eng.name, sha, duration, eng.models())
+    # returned as it is read back from the cache (rounded), so a cached run gives the same
+    t = Transcript.from_json(Transcript(words, eng.name, sha, duration, eng.models()).to_json())
     cancel.check()
     path.parent.mkdir(parents=True, exist_ok=True)
     atomic_write_text(path, json.dumps(t.to_json(), separators=(",", ":")) + "\n")

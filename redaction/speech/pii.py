@@ -25,7 +25,7 @@ import re
 from dataclasses import dataclass
 from typing import Optional
 
-KINDS = ("uk_phone", "postcode", "plate", "email", "date_of_birth", "digits")
+KINDS = ("uk_phone", "plate", "postcode", "email", "date_of_birth", "digits")  # most specific first
 LABELS = {"uk_phone": "UK phone number", "postcode": "UK postcode", "plate": "number plate",
           "email": "e-mail address", "date_of_birth": "date of birth",
           "digits": "spoken digit sequence"}
