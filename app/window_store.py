@@ -136,6 +136,12 @@ class StoreMixin:
     def switch_user(self):
         """Ask for another login; on success the open clip is closed and the window acts for
         the new user (roles re-applied). Cancel changes nothing."""
+        if not self.gate.enforced:
+            self.show_error("Standalone: there are no user accounts to switch to")
+            return None
+        if self.runner.busy or (self.library is not None and self.library.runner.busy):
+            self.show_error("A job is running: wait for it to finish or cancel it first")
+            return None
         return self._login_dialog(switch=True)
 
     def log_out(self):

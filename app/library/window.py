@@ -31,7 +31,7 @@ from PySide6.QtWidgets import (QCheckBox, QComboBox, QDateEdit, QGroupBox, QHBox
                                QTableWidget, QTableWidgetItem, QTabWidget, QTextBrowser,
                                QToolButton, QTreeWidget, QTreeWidgetItem, QVBoxLayout, QWidget)
 
-from redaction.errors import BwvError, Cancelled
+from redaction.errors import BwvError
 
 from ..dialogs import store_forms
 from ..worker import JobRunner
