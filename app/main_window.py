@@ -30,6 +30,7 @@ from .prefs import Preferences
 from .review.panel import ReviewPanel
 from .timeline.panel import TimelinePanel
 from .window_commands import CommandsMixin, detect_available, policy_reasons
+from .window_speech import SpeechMixin
 from .window_store import StoreMixin
 from .worker import JobRunner
 
@@ -42,7 +43,7 @@ def settings() -> QSettings:
     return QSettings(str(config_dir() / "gui-window.ini"), QSettings.IniFormat)
 
 
-class MainWindow(StoreMixin, CommandsMixin, QMainWindow):
+class MainWindow(SpeechMixin, StoreMixin, CommandsMixin, QMainWindow):
     def __init__(self, user: str, prefs: Optional[Preferences] = None, interactive: bool = True,
                  gate: Optional[Gate] = None):
         super().__init__()
@@ -116,6 +117,7 @@ class MainWindow(StoreMixin, CommandsMixin, QMainWindow):
             d.setAccessibleName(f"{title} dock")
             self.addDockWidget(area, d)
             setattr(self, f"dock_{name}", d)
+        self._build_transcript_dock()
 
     def _build_menus(self) -> None:
         groups: dict[str, list] = {}
@@ -266,6 +268,7 @@ class MainWindow(StoreMixin, CommandsMixin, QMainWindow):
         self.timeline.view.set_doc(doc)
         self.timeline.fit()
         self.review.set_doc(doc)
+        self._transcript_set_doc(doc)
         self._mode_changed(doc.mode)
         self._project_changed()
         self._start_bg()
@@ -293,6 +296,7 @@ class MainWindow(StoreMixin, CommandsMixin, QMainWindow):
         self.playback.set_doc(None)
         self.timeline.view.set_doc(None)
         self.review.set_doc(None)
+        self._transcript_set_doc(None)
         self.view.set_frame(-1, None)
         self.view.set_tracks([], None)
         self.setWindowTitle(self.title_text())
@@ -367,6 +371,7 @@ class MainWindow(StoreMixin, CommandsMixin, QMainWindow):
         self.setWindowTitle(self.title_text(self.doc.title()))
         self.timeline.view.project_changed()
         self.review.refresh()
+        self.transcript.refresh()
         self._update_actions()
         self.render()
         self._thumb_timer.start()

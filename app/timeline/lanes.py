@@ -16,6 +16,7 @@ from PySide6.QtGui import QColor, QImage, QPainter, QPen, QPixmap, QPolygonF
 from PySide6.QtWidgets import QSizePolicy, QToolTip, QWidget
 
 from ..player.frame_view import KIND_COLORS, STATUS_COLORS
+from .words import paint_words
 
 GUTTER = 84
 EDGE = 5  # px grab tolerance for range edges
@@ -41,6 +42,7 @@ class TimelineView(QWidget):
         self.doc = None
         self.thumbs: list[tuple[int, QImage]] = []
         self.envelope = None
+        self.transcript = None  # redaction.speech Transcript: the words lane (words.py)
         self.ppf = 1.0          # pixels per frame
         self.offset = 0.0       # first visible frame
         self.fit = True
@@ -87,7 +89,7 @@ class TimelineView(QWidget):
         for name, h in fixed:
             out[name] = (y, h)
             y += h
-        tail = [("audio", max(40, 3.5 * fh)), ("notes", fh + 8)]
+        tail = [("audio", max(40, 3.5 * fh)), ("words", fh + 6), ("notes", fh + 8)]
         avail = self.height() - y - sum(h for _, h in tail)
         lane = min(fh * 1.3, max(4.0, avail / max(1, n))) if n else 0
         out["tracks"] = (y, max(avail, fh + 2))
@@ -173,7 +175,8 @@ class TimelineView(QWidget):
     def _static_key(self):
         d = self.doc
         return (self.width(), self.height(), round(self.ppf, 9), round(self.offset, 3), self._version,
-                id(self.envelope), len(self.thumbs), d.selected, self.selected_audio,
+                id(self.envelope), id(self.transcript), len(self.thumbs), d.selected,
+                self.selected_audio,
                 self.palette().cacheKey(), self.devicePixelRatioF())
 
     def paintEvent(self, e) -> None:
@@ -218,7 +221,8 @@ class TimelineView(QWidget):
         text = pal.text().color()
         mid = pal.mid().color()
         for name, label in (("thumbs", "Picture"), ("ruler", "Time"), ("density", "Detections"),
-                            ("tracks", "Tracks"), ("audio", "Audio"), ("notes", "Notes")):
+                            ("tracks", "Tracks"), ("audio", "Audio"), ("words", "Words"),
+                            ("notes", "Notes")):
             y, h = L[name]
             p.fillRect(QRectF(0, y, GUTTER - 2, h), pal.alternateBase())
             p.setPen(text)
@@ -231,6 +235,7 @@ class TimelineView(QWidget):
         self._paint_density(p, L["density"])
         self._paint_tracks(p, L["lane"], text)
         self._paint_audio(p, L["audio"], text)
+        paint_words(self, p, L["words"], text)
         self._paint_notes(p, L["notes"], text)
 
     def _paint_thumbs(self, p, lane) -> None:
@@ -356,13 +361,19 @@ class TimelineView(QWidget):
         for r in self.doc.project.audio:
             x0, x1 = self.x_of(media.index_at_time(r.start)), self.x_of(media.index_at_time(r.end) + 1)
             c = QColor(229, 57, 53, 90) if r.mode == "mute" else QColor(255, 176, 0, 90)
+            if r.status in ("rejected", "keep_clear"):    # reviewed, not redacted
+                c = QColor(150, 150, 150, 60)
             rect = QRectF(x0, y + 1, max(2.0, x1 - x0), h - 2)
             p.fillRect(rect, c)
-            p.setPen(QPen(QColor(255, 255, 255) if r.id == self.selected_audio else c.darker(), 2))
+            pen = QPen(QColor(255, 255, 255) if r.id == self.selected_audio else c.darker(), 2)
+            if r.status == "pending":                     # a proposal awaiting review
+                pen = QPen(QColor(255, 176, 0), 2, Qt.DashLine)
+            p.setPen(pen)
             p.setBrush(Qt.NoBrush)
             p.drawRect(rect)
             p.setPen(text)
-            p.drawText(rect.adjusted(3, 2, 0, 0), Qt.AlignTop | Qt.AlignLeft, f"{r.mode} {r.reason}"[:40])
+            p.drawText(rect.adjusted(3, 2, 0, 0), Qt.AlignTop | Qt.AlignLeft,
+                       (f"{r.status} " if r.status != "accepted" else "") + f"{r.mode} {r.reason}"[:40])
 
     def _paint_notes(self, p, lane, text) -> None:
         y, h = lane

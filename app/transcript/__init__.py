@@ -1,0 +1,1 @@
+"""The transcript dock: words under the waveform, search, word-level redaction, proposals."""
