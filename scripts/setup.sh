@@ -14,8 +14,9 @@ APT_RUNTIME="python3 python3-venv libvlc5 vlc-plugin-base vlc-plugin-video-outpu
   libgl1 libglib2.0-0 libegl1 libxkbcommon0 libxkbcommon-x11-0 libfontconfig1 libdbus-1-3
   libxcb-icccm4 libxcb-keysyms1 libxcb-cursor0 libxcb-image0 libxcb-render-util0
   libxcb-randr0 libxcb-shape0 libxcb-xinerama0 libxcb-xkb1 fonts-dejavu-core"
-# tests: a real X server for the window test, PostgreSQL for the store suite, setpriv
-APT_TEST="xvfb imagemagick postgresql util-linux strace"
+# tests: a real X server for the window test, PostgreSQL for the store suite, setpriv,
+# espeak-ng for the speech tests' synthesised British-English clips (docs/adr/0012-speech.md)
+APT_TEST="xvfb imagemagick postgresql util-linux strace espeak-ng"
 
 pkgs="$APT_RUNTIME"
 [ "$WITH_TEST" = 1 ] && pkgs="$pkgs $APT_TEST"
