@@ -105,7 +105,8 @@ def test_sigkill_at_several_points_leaves_nothing_beside_the_disclosure(project,
     # ... and the next export removes them
     r = run_bwv("export", str(project.path), "--out", str(out_dir / "final.mp4"), *EXPORT_ARGS)
     assert r.returncode == 0, r.stderr
-    assert _visible(out_dir) == ["final.manifest.json", "final.mp4", "final.redactions.csv"]
+    assert _visible(out_dir) == ["final.manifest.json", "final.mp4", "final.redactions.csv",
+                                "final.report.pdf"]
     assert _work_folders() == [] and exporttmp.stale_parts(out_dir) == []
     r = run_bwv("selftest", "--only", "partials")
     assert r.returncode == 0 and "no parts of killed exports left" in r.stdout, r.stdout
@@ -156,7 +157,7 @@ def test_output_on_another_file_system_uses_a_hidden_private_folder(tmp_path, mo
     run_job(export_job(req))
     assert seen["folder"].parent == out_dir / exporttmp.HIDDEN_NAME and seen["mode"] == 0o700
     assert seen["marker"] == str(seen["folder"].resolve())
-    assert _visible(out_dir) == ["o.manifest.json", "o.mp4", "o.redactions.csv"]
+    assert _visible(out_dir) == ["o.manifest.json", "o.mp4", "o.redactions.csv", "o.report.pdf"]
     assert list(exporttmp.local_root().iterdir()) == []
     # a killed export's hidden folder there is found through its marker and removed
     gone = subprocess.Popen([sys.executable, "-c", "pass"])
@@ -167,7 +168,7 @@ def test_output_on_another_file_system_uses_a_hidden_private_folder(tmp_path, mo
     (exporttmp.local_root() / f"{hidden.name}.where").write_text(str(hidden))
     assert [p.path for p in exporttmp.stale_parts()] == [hidden]
     exporttmp.remove_stale(out_dir)
-    assert _visible(out_dir) == ["o.manifest.json", "o.mp4", "o.redactions.csv"]
+    assert _visible(out_dir) == ["o.manifest.json", "o.mp4", "o.redactions.csv", "o.report.pdf"]
     assert list(exporttmp.local_root().iterdir()) == []
 
 
