@@ -24,13 +24,24 @@ def hash_job(path: str, cancel: CancelToken, chunk: int = 1 << 22):
     return h.hexdigest()
 
 
+def strip_first_job(path: str, strip_count: int, cancel: CancelToken):
+    """The timeline's picture strip on its own, first: it shows while the clip is hashed and
+    its audio read (a long clip's strip was otherwise missing from an early screenshot)."""
+    strip = yield from strip_job(path, strip_count, cancel=cancel)
+    return {"strip": strip}
+
+
 def clip_media_job(path: str, strip_count: int, crops: list, cancel: CancelToken,
                    expected_sha256: str = ""):
+    """The sha256 check, the waveform and the track crops (and the strip, unless
+    ``strip_count`` is 0: it came first from :func:`strip_first_job`)."""
     sha = (yield from hash_job(path, cancel)) if expected_sha256 else ""
     env = yield from envelope_job(path, cancel=cancel)
-    strip = yield from strip_job(path, strip_count, cancel=cancel)
+    out = {"envelope": env}
+    if strip_count:
+        out["strip"] = yield from strip_job(path, strip_count, cancel=cancel)
     thumbs = (yield from track_thumbs_job(path, crops, cancel=cancel)) if crops else {}
-    return {"envelope": env, "strip": strip, "crops": thumbs,
+    return {**out, "crops": thumbs,
             "source_ok": (sha == expected_sha256) if expected_sha256 else None, "sha256": sha}
 
 

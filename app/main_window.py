@@ -304,10 +304,16 @@ class MainWindow(SpeechMixin, StoreMixin, CommandsMixin, QMainWindow):
         return True
 
     def _start_bg(self) -> None:
+        """The picture strip first (a job of its own), then the sha256 check, the waveform and
+        the track crops (``_bg_loaded`` starts that when the strip is in)."""
+        path = str(self.doc.media.path)
+        self.bg.start("strip", lambda cancel: background.strip_first_job(path, 60, cancel))
+
+    def _start_media_bg(self) -> None:
         doc = self.doc
         items = background.crop_items(doc.project, set(self.review.icons))
         path, sha = str(doc.media.path), doc.project.source.sha256
-        self.bg.start("media", lambda cancel: background.clip_media_job(path, 60, items, cancel, sha))
+        self.bg.start("media", lambda cancel: background.clip_media_job(path, 0, items, cancel, sha))
 
     def _load_crops(self) -> None:
         if self.doc is None or self.bg.busy:
@@ -320,9 +326,13 @@ class MainWindow(SpeechMixin, StoreMixin, CommandsMixin, QMainWindow):
     def _bg_loaded(self, result) -> None:
         if not result or self.doc is None:
             return
+        if "strip" in result:
+            self.timeline.view.set_thumbs(result["strip"])
+            if "envelope" not in result:
+                self._start_media_bg()
+                return
         if "envelope" in result:
             self.timeline.view.set_envelope(result["envelope"])
-            self.timeline.view.set_thumbs(result["strip"])
         if result.get("source_ok") is False:
             self.source_changed = True
             self.view.set_banner("SOURCE CLIP HAS CHANGED since the project was made: its sha256 "
@@ -334,11 +344,17 @@ class MainWindow(SpeechMixin, StoreMixin, CommandsMixin, QMainWindow):
             self._thumb_timer.start()
 
     def wait_idle(self, ms: int = 30000) -> None:
-        """Tests/screenshots: let background loads finish and deliver their results."""
-        for r in (self.bg, self.runner):
-            r.wait(ms)
-        QApplication.processEvents()
-        QApplication.processEvents()
+        """Tests/screenshots: let background loads finish and deliver their results (the
+        strip's job starts the media job when it ends: wait until both runners stay idle)."""
+        import time
+        deadline = time.monotonic() + ms / 1000
+        while time.monotonic() < deadline:
+            for r in (self.bg, self.runner):
+                r.wait(max(1, int((deadline - time.monotonic()) * 1000)))
+            QApplication.processEvents()
+            QApplication.processEvents()
+            if not (self.bg.busy or self.runner.busy):
+                break
 
     # -- rendering -------------------------------------------------------------------------
     def render(self, *_):

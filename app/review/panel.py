@@ -6,10 +6,12 @@ import numpy as np
 from PySide6.QtCore import QSize, Qt, Signal
 from PySide6.QtGui import QBrush, QColor, QIcon, QImage, QPixmap
 from PySide6.QtWidgets import (QAbstractItemView, QComboBox, QGridLayout, QGroupBox, QHBoxLayout,
-                               QHeaderView, QLabel, QMenu, QProgressBar, QSizePolicy, QSpinBox,
-                               QTableWidget, QTableWidgetItem, QToolButton, QVBoxLayout, QWidget)
+                               QHeaderView, QLabel, QMenu, QProgressBar, QPushButton, QSizePolicy,
+                               QSpinBox, QTableWidget, QTableWidgetItem, QToolButton, QVBoxLayout,
+                               QWidget)
 
 from redaction.model import KINDS
+from redaction.workspace import default_reason, focus_kind, span_problem
 
 from .checks import ChecksBox
 
@@ -73,15 +75,16 @@ class ReviewPanel(QWidget):
         bulk = QGroupBox("Bulk (one undo each)", self)
         bl = QHBoxLayout(bulk)
         bl.setContentsMargins(6, 6, 6, 6)
-        acc = QToolButton(bulk)
-        acc.setText("Accept all…")
+        # a push button sizes itself for its text and the menu arrow (a tool button in
+        # instant-popup mode drew the arrow over the end of "Accept all…")
+        acc = QPushButton("Accept all…", bulk)
         acc.setAccessibleName("Accept all pending tracks of a kind")
-        acc.setPopupMode(QToolButton.InstantPopup)
-        acc.setToolTip("Accept every pending track of a kind")
+        acc.setToolTip("Accept every pending track of a kind (with the reason for that kind)")
         menu = QMenu(acc)
         for k in KINDS:
-            menu.addAction(f"…{k}s", lambda k=k: self.acceptAllRequested.emit(k))
+            menu.addAction(f"…{k}s", lambda k=k: self._accept_all(k))
         acc.setMenu(menu)
+        self.accept_all = acc
         bl.addWidget(acc)
         rej = QToolButton(bulk)
         rej.setText("Reject shorter than")
@@ -172,13 +175,16 @@ class ReviewPanel(QWidget):
         tracks = self.ordered_tracks()
         t_all = self.doc.project.tracks if self.doc else []
         npend = sum(t.status == "pending" for t in t_all)
-        self.counts.setText(f"{len(t_all)} tracks, {npend} pending")
+        nout = sum(span_problem(t, self.doc.frame_count) is not None for t in t_all) if self.doc else 0
+        self.counts.setText(f"{len(t_all)} tracks, {npend} pending"
+                            + (f", {nout} outside the clip" if nout else ""))
         self.table.setRowCount(len(tracks))
         sel_row = -1
         for r, t in enumerate(tracks):
             conf = t.mean_score()
             low = "low_confidence" in t.flags
-            vals = ["", t.id, t.kind, f"{t.first_frame}–{t.last_frame}",
+            outside = span_problem(t, self.doc.frame_count)
+            vals = ["", t.id, t.kind, f"{t.first_frame}–{t.last_frame}" + (" ⚠" if outside else ""),
                     ("" if conf is None else f"{conf:.2f}") + (" low" if low else ""),
                     STATUS_LABEL.get(t.status, t.status), t.reason]
             for c, v in enumerate(vals):
@@ -188,6 +194,10 @@ class ReviewPanel(QWidget):
                     if ic is not None:
                         it.setIcon(ic)
                 it.setData(Qt.UserRole, t.id)
+                if c == 3 and outside:
+                    it.setForeground(QBrush(QColor("#c62828")))
+                    it.setToolTip(f"Track {t.id}: {outside}. Shorten it with Start/End here, or "
+                                  "delete it.")
                 if c == 4 and low:
                     it.setForeground(QBrush(QColor("#c62828")))
                     it.setToolTip("Low confidence: only candidates (below the detector's threshold "
@@ -201,6 +211,24 @@ class ReviewPanel(QWidget):
             self.table.clearSelection()
         self.checks.set_checks(self.doc.checks() if self.doc else [])
         self.show_selected()
+        self.follow_kind()
+
+    def reasons(self) -> list[str]:
+        return [self.reason.itemText(i) for i in range(self.reason.count())]
+
+    def follow_kind(self, kind=None) -> None:
+        """Offer the stock reason for the kind being decided (the selected track's, else the
+        pending tracks' most common kind): a plate-only project never starts on "Third party
+        face". The reviewer's own wording is kept."""
+        if kind is None and self.doc is not None:
+            kind = focus_kind(self.doc.project.tracks, self.doc.selected_track())
+        text = default_reason(self.reason.currentText(), kind, self.reasons())
+        if text != self.reason.currentText():
+            self.reason.setCurrentText(text)
+
+    def _accept_all(self, kind: str) -> None:
+        self.follow_kind(kind)      # the reason recorded is the one for that kind
+        self.acceptAllRequested.emit(kind)
 
     def show_selected(self) -> None:
         t = self.doc.selected_track() if self.doc else None

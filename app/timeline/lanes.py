@@ -20,6 +20,20 @@ from .words import paint_words
 
 GUTTER = 84
 EDGE = 5  # px grab tolerance for range edges
+TICK_GAP = 4  # px: keyframe ticks closer than this are thinned (a solid comb says nothing)
+
+
+def keyframe_ticks(xs, min_gap: float = TICK_GAP, skip=None) -> list[float]:
+    """The x positions of the keyframe ticks to draw: at most one per ``min_gap`` pixels,
+    none inside ``skip`` (the label's span, x0..x1), so the label stays readable."""
+    out: list[float] = []
+    for x in xs:
+        if skip is not None and skip[0] - 1 <= x <= skip[1] + 1:
+            continue
+        if out and x - out[-1] < min_gap:
+            continue
+        out.append(x)
+    return out
 
 
 class TimelineView(QWidget):
@@ -52,6 +66,7 @@ class TimelineView(QWidget):
         self._version = 0
         self._static: Optional[QPixmap] = None
         self._static_key_value = None
+        self.label_rects: dict = {}  # track id -> where its label was drawn (tests)
 
     # -- data -----------------------------------------------------------------------
     def set_doc(self, doc) -> None:
@@ -167,8 +182,11 @@ class TimelineView(QWidget):
                 if t.origin != "auto" or t.kind not in kinds:
                     continue
                 k = kinds.index(t.kind)
-                d[k, max(0, t.first_frame)] += 1
-                d[k, min(n, t.last_frame + 1)] -= 1
+                a, b = max(0, t.first_frame), min(n, t.last_frame + 1)
+                if a >= b:      # outside the clip (an old project): flagged in the table
+                    continue
+                d[k, a] += 1
+                d[k, b] -= 1
             self._density = np.cumsum(d, axis=1)[:, :n]
         return self._density
 
@@ -309,6 +327,7 @@ class TimelineView(QWidget):
         if h <= 0:
             return
         sel = self.doc.selected
+        self.label_rects = {}
         for n, t in enumerate(self.doc.project.tracks):
             y = y0 + n * h
             x0, x1 = self.x_of(t.first_frame), self.x_of(t.last_frame + 1)
@@ -323,19 +342,31 @@ class TimelineView(QWidget):
                 p.setPen(QPen(text, 2))
                 p.setBrush(Qt.NoBrush)
                 p.drawRect(r)
-            if h >= 8:
-                p.setPen(QColor(0, 0, 0))
-                for k in t.keyframes:
-                    kx = self.x_of(k.frame + 0.5)
-                    p.drawLine(QPointF(kx, y + 2), QPointF(kx, y + h - 2))
-            if h >= 9 and r.width() > 40:
-                if h < p.fontMetrics().height():
+            label, lrect = f"{t.id} {t.kind}", None
+            fm = p.fontMetrics()
+            if h >= 7 and r.width() > 24:
+                if h < fm.height():
                     f = p.font()
-                    f.setPixelSize(max(8, int(h) - 1))
+                    f.setPixelSize(max(7, int(h) - 1))
                     p.setFont(f)
+                    fm = p.fontMetrics()
+                left = max(r.left(), GUTTER) + 1   # the label stays in view when scrolled
+                lw = min(fm.horizontalAdvance(label) + 6, r.right() - left)
+                if lw > 12:
+                    lrect = QRectF(left, y + 1, lw, max(2.0, h - 2))
+            if h >= 6:
                 p.setPen(QColor(0, 0, 0))
-                p.drawText(r.adjusted(3, 0, 0, 0), Qt.AlignVCenter | Qt.AlignLeft, f"{t.id} {t.kind}")
-                p.setFont(self.font())
+                xs = [self.x_of(k.frame + 0.5) for k in t.keyframes]
+                skip = (lrect.left(), lrect.right()) if lrect is not None else None
+                for kx in keyframe_ticks(xs, skip=skip):
+                    p.drawLine(QPointF(kx, y + 2), QPointF(kx, y + h - 2))
+            if lrect is not None:   # on its own backdrop: never under the keyframe ticks
+                p.fillRect(lrect, col.lighter(130))
+                p.setPen(QColor(0, 0, 0))
+                p.drawText(lrect.adjusted(3, 0, 0, 0), Qt.AlignVCenter | Qt.AlignLeft,
+                           fm.elidedText(label, Qt.ElideRight, int(lrect.width()) - 3))
+                self.label_rects[t.id] = lrect
+            p.setFont(self.font())
 
     def _paint_audio(self, p, lane, text) -> None:
         y, h = lane
