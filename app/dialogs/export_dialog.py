@@ -309,8 +309,9 @@ class ExportDialog(QDialog):
                 register = "\nPurpose:  internal review (not for disclosure; logged)"
         except BwvError as e:
             register = f"\nRegister: NOT RECORDED ({e})"
+        report = f"Report:   {result.report}\n" if result.report else ""
         self.summary.setText(f"Output:   {result.out}\nManifest: {result.manifest}\n"
-                             f"CSV:      {result.csv}\nSHA-256:  {result.sha256}\n"
+                             f"CSV:      {result.csv}\n{report}SHA-256:  {result.sha256}\n"
                              f"Frames:   {result.frames}{register}")
         self.stack.setCurrentIndex(2)
 

@@ -119,6 +119,7 @@ def test_dialog_export_goes_through_the_window_session(qtbot, win, tmp_path):
     man = json.loads(d.result.manifest.read_text())
     assert man["project_state"]["sha256"] == projstate.project_hash(doc.project)
     assert man["redactions"]["accepted_by_override"] == ["a1"]
+    assert d.result.report.exists() and f"Report:   {d.result.report}" in d.summary.text()
     d.accept()
     entries = doc.session.log.verify()
     over = [e for e in entries if "override" in e["action"]]
