@@ -101,10 +101,15 @@ class WhisperEngine:
     def job(self, samples: np.ndarray, cancel: CancelToken) -> Job:
         model = self._load()
         total = max(1, int(len(samples) / RATE * 1000))
-        # beam search at temperature 0 only (no sampled fallback): the same clip gives the
-        # same words;
-        # no conditioning on the previous window (it can loop on silence)
-        segments, _ = model.transcribe(samples, language="en", beam_size=5, temperature=[0.0],
+        # beam search at temperature 0; a window whose text repeats itself (compression
+        # ratio > 2.4: "000 000 000 ...", measured on a spoken phone number) is decoded again
+        # at rising temperatures, from a fixed random seed so the same clip gives the same
+        # words; no conditioning on the previous window (it can loop on silence)
+        import ctranslate2
+        ctranslate2.set_random_seed(0)
+        segments, _ = model.transcribe(samples, language="en", beam_size=5,
+                                       temperature=[0.0, 0.2, 0.4, 0.6, 0.8],
+                                       compression_ratio_threshold=2.4,
                                        word_timestamps=True, condition_on_previous_text=False,
                                        vad_filter=False)
         words: list[Word] = []

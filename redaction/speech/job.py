@@ -20,7 +20,7 @@ from . import engines
 from .audio16k import RATE, decode_job
 from .transcript import Transcript
 
-CACHE_VERSION = 1
+CACHE_VERSION = 2                  # 2: Whisper falls back to higher temperatures on repetition
 
 
 def cache_path(sha256: str, engine) -> Path:
