@@ -1,14 +1,27 @@
-"""The open project as a reviewer works on it, without Qt: rules the window follows.
+"""The open project as a reviewer works on it, without Qt.
 
-The window (``app/document.py``) is a thin Qt adapter over what is here; everything here
-is testable headless.
+:class:`Workspace` holds the session, the clip, the current frame, view mode, selection,
+coverage and the back-stepping frame cache, and builds the reviewer's edits; around it
+are the default-project rules (:func:`open_session`), autosave recovery and the rules the
+review panel follows (the reason for a kind, a track outside the clip). The window's
+``app/document.py`` ``Document`` is a thin Qt adapter (signals, the autosave timer) over a
+Workspace; everything here is testable headless.
 """
 from __future__ import annotations
 
+import hashlib
+import json
+import logging
+import time
 from collections import Counter
-from typing import Iterable, Optional
+from pathlib import Path
+from typing import Callable, Iterable, Optional
+
+import numpy as np
 
 from .model import Track
+
+log = logging.getLogger("bwv.workspace")
 
 # words that mark a stock reason as meant for a kind of object (case-insensitive)
 KIND_WORDS = {
@@ -74,3 +87,408 @@ def span_problem(track: Track, frame_count: int) -> Optional[str]:
     if track.first_frame < 0:
         return f"starts before the clip (frames 0–{last})"
     return None
+
+
+# -- the open workspace ------------------------------------------------------------------
+MODES = ("edit", "preview", "original")
+BACK_CACHE = 16  # frames kept when stepping backwards (about 100 MB at 1080p RGB)
+
+
+def is_project_path(path) -> bool:
+    from .project_io import PROJECT_SUFFIX
+    return str(path).endswith(PROJECT_SUFFIX)
+
+
+def open_session(path, user: str):
+    """Open a project, or the default project of a clip (created in the data dir): the
+    default-project rules. A bad clip fails with a clear MediaError before any project is
+    made; a default project of that name made for another clip is refused."""
+    from .errors import ProjectError
+    from .media import MediaSource
+    from .project_io import default_project_path
+    from .session import ProjectSession
+    path = Path(path)
+    if is_project_path(path):
+        return ProjectSession.open(path, user)
+    MediaSource(path).close()
+    proj = default_project_path(path)
+    if proj.exists():
+        s = ProjectSession.open(proj, user)
+        if s.source_path.resolve() != path.resolve():
+            raise ProjectError(f"a project of this name already exists for another clip "
+                               f"({s.source_path}); open the project file directly", proj)
+        return s
+    return ProjectSession.create(path, proj, user)
+
+
+def recovery_path(project_path: Path) -> Path:
+    """The autosave file of a project: in the data dir, never beside the clip or project."""
+    from .paths import data_dir
+    from .project_io import PROJECT_SUFFIX
+    key = hashlib.sha256(str(project_path.resolve()).encode()).hexdigest()[:12]
+    folder = data_dir() / "recovery"
+    folder.mkdir(parents=True, exist_ok=True)
+    stem = (project_path.name[:-len(PROJECT_SUFFIX)] if is_project_path(project_path)
+            else project_path.stem)
+    return folder / f"{stem}-{key}.recovery.json"
+
+
+def coverage_path(project_path: Path) -> Path:
+    r = recovery_path(project_path)
+    return r.with_name(r.name.replace(".recovery.json", ".coverage.json"))
+
+
+def pending_recovery(project_path: Path) -> Optional[Path]:
+    """A recovery file newer than the project, if a previous session crashed."""
+    p = recovery_path(project_path)
+    try:
+        if p.stat().st_mtime > project_path.stat().st_mtime:
+            return p
+    except FileNotFoundError:
+        return None
+    return None
+
+
+def _recovered_project(recovery: Path):
+    from .project_io import project_from_dict
+    doc = json.loads(recovery.read_text(encoding="utf-8"))
+    doc.pop("recovery_of", None)
+    return project_from_dict(doc, str(recovery))
+
+
+def apply_recovery(session, recovery: Path) -> None:
+    """Replace the session's model with the recovered one (logged; needs a save)."""
+    from .errors import ProjectError
+    project = _recovered_project(recovery)
+    if project.source.sha256 != session.project.source.sha256:
+        raise ProjectError("recovery file is for another clip", recovery)
+    # logged as one change (values before and after) so the log still rebuilds the project
+    session.replace(project, "recover_autosave", {"file": str(recovery),
+                                                  "tracks": len(project.tracks)})
+
+
+def same_state(session, recovery: Path) -> bool:
+    from . import projstate
+    from .errors import ProjectError
+    try:
+        return projstate.project_hash(_recovered_project(recovery)) == session.state_sha256
+    except (OSError, ValueError, ProjectError):
+        return False
+
+
+def resolve_recovery(session, ask_recover: Callable[[Path], bool]) -> None:
+    """On opening: an autosave left by a crashed session. Edits logged after the last save
+    were restored from the edit log when the session opened (the log is the truth,
+    attributed edit by edit), so the autosave copy is then redundant; it is offered only
+    for a log that cannot be replayed (written by an earlier version)."""
+    rec = pending_recovery(session.path)
+    if rec is None:
+        return
+    if session.recovered_edits or same_state(session, rec):
+        rec.unlink(missing_ok=True)
+    elif ask_recover(rec):
+        apply_recovery(session, rec)
+    else:
+        rec.unlink(missing_ok=True)
+
+
+class FrameCache:
+    """``media.frame`` plus a small cache filled when stepping backwards: one seek decodes
+    the frames before ``i`` anyway, so keep them and the next steps back are free."""
+
+    def __init__(self, media, size: int = BACK_CACHE):
+        self.media, self.size = media, size
+        self._back: dict = {}
+        self._last: Optional[int] = None
+
+    def __call__(self, i: int, fmt: str) -> np.ndarray:
+        key = (i, fmt)
+        hit = self._back.get(key)
+        if hit is not None:
+            return hit
+        last, self._last = self._last, i
+        if last is None or i != last - 1:
+            return self.media.frame(i, fmt)
+        start = max(self.media.index.keyframe_before(i), i - self.size + 1)
+        arr = None
+        for j, a in self.media.iter_frames(start, i, fmt):
+            self._back[(j, fmt)] = arr = a
+        while len(self._back) > self.size:
+            self._back.pop(next(iter(self._back)))
+        return arr if arr is not None else self.media.frame(i, fmt)
+
+
+class Coverage:
+    """Which frames were watched in the redacted preview, kept beside the recovery file."""
+
+    def __init__(self, project_path: Path, frame_count: int):
+        self.path = coverage_path(project_path)
+        self.watched = np.zeros(frame_count, dtype=bool)
+        try:
+            doc = json.loads(self.path.read_text())
+            for a, b in doc.get("watched", []):
+                self.watched[max(0, a):b + 1] = True
+        except (OSError, ValueError, TypeError):
+            pass
+
+    def mark(self, frame: int) -> bool:
+        """True if ``frame`` was not watched before."""
+        if self.watched[frame]:
+            return False
+        self.watched[frame] = True
+        return True
+
+    def fraction(self) -> float:
+        return float(self.watched.mean()) if self.watched.size else 0.0
+
+    def runs(self) -> list[list[int]]:
+        idx = np.flatnonzero(np.diff(np.concatenate([[0], self.watched.astype(np.int8), [0]])))
+        return [[int(a), int(b) - 1] for a, b in zip(idx[::2], idx[1::2])]
+
+    def save(self) -> None:
+        from .fsutil import atomic_write_text
+        try:
+            atomic_write_text(self.path, json.dumps({"watched": self.runs()}))
+        except Exception as e:  # coverage is a convenience, never block on it
+            log.warning("cannot save coverage: %s", e)
+
+
+class Workspace:
+    """One open project over its clip: the session, the clip (one MediaSource for this
+    thread), the current frame, view mode, selection, coverage and the back-stepping frame
+    cache; the edits a reviewer makes are built here as command objects and applied through
+    the service layer (``services.edit``: role check, log, undo). Qt-free: the window's
+    ``Document`` turns its results into signals."""
+
+    def __init__(self, session, media=None):
+        from .media import MediaSource
+        self.session = session
+        self.media = media or MediaSource(session.source_path,
+                                          sha256=session.project.source.sha256)
+        info = self.media.info   # every edit is validated against the clip (edit_checks)
+        session.bounds = (self.media.frame_count, info.width, info.height, info.duration_s)
+        self.frame = 0
+        self.mode = "edit"
+        self.selected: Optional[str] = None
+        self.coverage_state = Coverage(session.path, self.media.frame_count)
+        self.fetch = FrameCache(self.media)
+        self.recovery_written = 0.0
+
+    # -- basic facts ---------------------------------------------------------------------
+    @property
+    def project(self):
+        return self.session.project
+
+    @property
+    def user(self) -> str:
+        return self.session.user
+
+    @property
+    def frame_count(self) -> int:
+        return self.media.frame_count
+
+    @property
+    def size(self) -> tuple[int, int]:
+        return self.media.info.width, self.media.info.height
+
+    @property
+    def watched(self) -> np.ndarray:
+        return self.coverage_state.watched
+
+    def timecode(self, frame: Optional[int] = None) -> str:
+        from .timebase import timecode
+        return timecode(self.frame if frame is None else frame, self.media.fps)
+
+    def title(self) -> str:
+        return f"{Path(self.session.source_path).name} ({self.session.path.name})" + \
+            (" *" if self.session.dirty else "")
+
+    # -- navigation (each returns whether something changed) -------------------------------
+    def seek(self, frame: int) -> bool:
+        frame = max(0, min(self.frame_count - 1, int(frame)))
+        changed = frame != self.frame
+        self.frame = frame
+        return changed
+
+    def set_mode(self, mode: str) -> bool:
+        if mode not in MODES:
+            raise ValueError(mode)
+        changed = mode != self.mode
+        self.mode = mode
+        return changed
+
+    def next_mode(self) -> str:
+        return MODES[(MODES.index(self.mode) + 1) % len(MODES)]
+
+    def select(self, track_id: Optional[str]) -> bool:
+        changed = track_id != self.selected
+        self.selected = track_id
+        return changed
+
+    def selected_track(self) -> Optional[Track]:
+        if self.selected is None:
+            return None
+        try:
+            return self.project.track(self.selected)
+        except KeyError:
+            return None
+
+    def mark_watched(self) -> bool:
+        """The current frame counts as watched in the redacted preview; True if new."""
+        return self.mode == "preview" and self.coverage_state.mark(self.frame)
+
+    def coverage(self) -> float:
+        return self.coverage_state.fraction()
+
+    def save_coverage(self) -> None:
+        self.coverage_state.save()
+
+    # -- pixels --------------------------------------------------------------------------
+    def image(self, frame: Optional[int] = None, mode: Optional[str] = None,
+              media=None) -> np.ndarray:
+        """RGB pixels for ``frame`` in ``mode``: the exact decoded frame, or the export render."""
+        from .render import frame_rects, preview_rgb
+        frame = self.frame if frame is None else frame
+        mode = mode or self.mode
+        fetch = media.frame if media is not None and media is not self.media else self.fetch
+        if mode == "preview":
+            w, h = self.size
+            rects = frame_rects(self.project, frame, w, h, accept_pending=True)
+            return preview_rgb(fetch(frame, "yuv420p"), rects, self.project.style)
+        return fetch(frame, "rgb24")
+
+    # -- edits: applied through the service layer ----------------------------------------
+    def apply(self, cmd) -> None:
+        """services.edit: PermissionDenied, or ValueError/KeyError for an invalid edit."""
+        from . import services
+        services.edit(self.session, cmd, self.user)
+
+    def add_box_command(self, box, kind: str = "face"):
+        """A manual track from this frame to the end of the clip (fail-secure: over-redaction
+        is visible in the preview and trimmed with "End here"), accepted by the reviewer
+        who drew it. Returns (track id, command)."""
+        from .edits import AddTrack
+        from .model import Keyframe
+        tid = self.project.new_track_id("m")
+        end = self.frame_count - 1
+        t = Track(id=tid, kind=kind, origin="manual", status="accepted",
+                  reason="Drawn by reviewer", keyframes=[Keyframe(self.frame, box)],
+                  end_frame=end if end > self.frame else None, decided_by=self.user)
+        return tid, AddTrack(t)
+
+    def set_box_command(self, track_id: str, box):
+        """Move/resize a box on the current frame: a keyframe there (extends the span)."""
+        from . import edits
+        t = self.project.track(track_id)
+        if t.covers(self.frame) or self.frame > t.last_frame:
+            return edits.SetKeyframe(track_id, self.frame, box)
+        return edits.Batch([edits.SetSpan(track_id, self.frame, t.last_frame),   # extend first
+                            edits.SetKeyframe(track_id, self.frame, box)], "move box")
+
+    def decide_command(self, status: str, reason: str, ids: Optional[list[str]] = None):
+        from .edits import SetStatus
+        ids = ids or ([self.selected] if self.selected else [])
+        return SetStatus(list(ids), status, reason, self.user) if ids else None
+
+    def set_start_command(self):
+        from .edits import SetSpan
+        t = self.selected_track()
+        return None if t is None else SetSpan(t.id, self.frame, max(self.frame, t.last_frame))
+
+    def set_end_command(self):
+        from .edits import SetSpan
+        t = self.selected_track()
+        return None if t is None else SetSpan(t.id, min(self.frame, t.first_frame), self.frame)
+
+    def split_command(self):
+        from .edits import SplitTrack
+        t = self.selected_track()
+        return None if t is None else SplitTrack(t.id, self.frame,
+                                                 self.project.new_track_id(t.id + "s"))
+
+    def merge_candidates(self) -> list[Track]:
+        t = self.selected_track()
+        if t is None:
+            return []
+        return sorted((o for o in self.project.tracks if o.id != t.id and o.kind == t.kind),
+                      key=lambda o: min(abs(o.first_frame - t.last_frame),
+                                        abs(t.first_frame - o.last_frame)))
+
+    def merge_command(self, other_id: Optional[str] = None):
+        from .edits import MergeTracks
+        t, cands = self.selected_track(), self.merge_candidates()
+        if t is None or not cands:
+            return None
+        return MergeTracks(t.id, other_id or cands[0].id)
+
+    def delete_command(self):
+        from .edits import DeleteTrack
+        t = self.selected_track()
+        return None if t is None else DeleteTrack(t.id)
+
+    def accept_all_command(self, kind: str, reason: str):
+        """(one undoable Batch or None, how many tracks)."""
+        from .edits import Batch, SetStatus
+        ids = [t.id for t in self.project.tracks if t.kind == kind and t.status == "pending"]
+        cmd = Batch([SetStatus(ids, "accepted", reason, self.user)],
+                    f"accept all {kind} tracks") if ids else None
+        return cmd, len(ids)
+
+    def reject_short_command(self, frames: int, reason: str):
+        from .edits import Batch, SetStatus
+        ids = [t.id for t in self.project.tracks
+               if t.status == "pending" and t.last_frame - t.first_frame + 1 < frames]
+        cmd = Batch([SetStatus(ids, "rejected", reason, self.user)],
+                    f"reject tracks shorter than {frames} frames") if ids else None
+        return cmd, len(ids)
+
+    def checks(self) -> list:
+        """The checks before export (redaction/review_checks.py), with those already done."""
+        from .review_checks import review_checks
+        w, h = self.size
+        return review_checks(self.project, self.frame_count, w, h, float(self.media.fps))
+
+    def mark_checks_command(self, keys: list[str], note: str):
+        """ValueError for an empty note or a check already done."""
+        from .review_checks import mark_done
+        return mark_done(keys, self.user, note, self.project)
+
+    def next_pending(self) -> Optional[Track]:
+        pend = sorted(self.project.pending(), key=lambda t: t.first_frame)
+        after = [t for t in pend if t.first_frame > self.frame] or pend
+        return after[0] if after else None
+
+    # -- saving, autosave, recovery ----------------------------------------------------------
+    def save(self) -> None:
+        from . import services
+        services.save(self.session, self.user)   # PermissionDenied if the role may not
+        self.save_coverage()
+        self.clear_recovery()
+
+    def write_recovery(self) -> Optional[Path]:
+        """Atomic snapshot of unsaved edits in the data dir (never beside the clip)."""
+        from .fsutil import atomic_write_text
+        from .project_io import project_to_dict
+        if not self.session.dirty:
+            return None
+        p = recovery_path(self.session.path)
+        doc = project_to_dict(self.project)
+        doc["recovery_of"] = str(self.session.path.resolve())
+        atomic_write_text(p, json.dumps(doc, indent=1, ensure_ascii=False))
+        self.recovery_written = time.time()
+        return p
+
+    def clear_recovery(self) -> None:
+        try:
+            recovery_path(self.session.path).unlink()
+        except FileNotFoundError:
+            pass
+
+
+def open_workspace(path, user: str, ask_recover: Callable[[Path], bool] = lambda p: False,
+                   media=None) -> Workspace:
+    """Open a project or a clip's default project, settle a crashed session's autosave
+    (``resolve_recovery``), and open the clip once."""
+    session = open_session(path, user)
+    resolve_recovery(session, ask_recover)
+    return Workspace(session, media)

@@ -47,3 +47,102 @@ def test_span_problem():
     assert "outside the clip" in span_problem(_t("a", "face", 100, 120), 40)
     assert "ends after" in span_problem(_t("a", "face", 30, 45), 40)
     assert span_problem(Track(id="e"), 40) is None
+
+
+# -- the workspace (what app/document.py adapts), headless ---------------------------------
+import pytest  # noqa: E402
+
+from redaction import edits  # noqa: E402
+from redaction.errors import ProjectError  # noqa: E402
+from redaction.workspace import (Workspace, open_workspace, pending_recovery,  # noqa: E402
+                                 recovery_path)
+
+
+@pytest.fixture
+def ws(clips, tmp_path):
+    clip = tmp_path / "c.mp4"
+    clip.write_bytes(clips["basic"].read_bytes())
+    return open_workspace(clip, "alice")
+
+
+def test_workspace_opens_a_clip_without_qt(ws):
+    """(tests/test_engine_boundary.py checks that the engine never imports Qt)"""
+    assert ws.frame_count == 50 and ws.size == (320, 240)
+    assert ws.session.bounds[0] == 50                 # edits are checked against the clip
+    assert ws.seek(10) and not ws.seek(10) and ws.frame == 10
+    ws.seek(999)
+    assert ws.frame == 49                             # clamped to the clip
+    assert ws.set_mode("preview") and ws.mark_watched() and not ws.mark_watched()
+    assert ws.coverage() == pytest.approx(1 / 50)
+    with pytest.raises(ValueError):
+        ws.set_mode("sideways")
+    assert ws.next_mode() == "original"
+
+
+def test_workspace_edits_through_the_service_layer(ws):
+    ws.seek(5)
+    tid, cmd = ws.add_box_command((10, 10, 40, 40))
+    ws.apply(cmd)
+    t = ws.project.track(tid)
+    assert t.origin == "manual" and t.status == "accepted" and (t.first_frame, t.last_frame) == (5, 49)
+    ws.select(tid)
+    ws.seek(20)
+    ws.apply(ws.set_end_command())
+    assert ws.project.track(tid).last_frame == 20
+    ws.apply(ws.set_box_command(tid, (12, 12, 40, 40)))
+    assert [k.frame for k in ws.project.track(tid).keyframes] == [5, 20]
+    with pytest.raises(ValueError):                   # outside the picture: refused, unchanged
+        ws.apply(edits.SetKeyframe(tid, 20, (5000, 5000, 10, 10)))
+    assert ws.merge_command() is None and ws.decide_command("accepted", "x", []) is not None
+    cmd, n = ws.accept_all_command("plate", "r")
+    assert cmd is None and n == 0
+    log = [e["action"] for e in ws.session.log.entries()]
+    assert log.count("apply") == 3
+
+
+def test_workspace_frame_cache_fills_on_a_step_back(ws):
+    calls = []
+    real = ws.media.frame
+    ws.media.frame = lambda i, fmt="rgb24": calls.append(i) or real(i, fmt)
+    a = ws.image(30, "original")
+    b = ws.image(29, "original")                      # a step back: decodes the GOP once
+    c = ws.image(28, "original")                      # then free
+    assert a.shape == b.shape == c.shape == (240, 320, 3)
+    assert calls == [30]
+    assert (28, "rgb24") in ws.fetch._back
+
+
+def test_workspace_coverage_and_recovery_files(ws):
+    ws.set_mode("preview")
+    for f in (3, 4, 5, 9):
+        ws.seek(f)
+        ws.mark_watched()
+    ws.save_coverage()
+    again = Workspace(ws.session, ws.media)
+    assert again.watched.sum() == 4 and again.coverage_state.runs() == [[3, 5], [9, 9]]
+    assert ws.write_recovery() is None                # nothing unsaved
+    _, cmd = ws.add_box_command((10, 10, 40, 40))
+    ws.apply(cmd)
+    p = ws.write_recovery()
+    assert p == recovery_path(ws.session.path) and p.parent.name == "recovery"
+    assert p.parent != ws.session.path.parent         # never beside the project or the clip
+    import os
+    os.utime(p, (ws.session.path.stat().st_mtime + 5,) * 2)
+    assert pending_recovery(ws.session.path) == p
+    # the edit is in the log, so reopening restores it from there and drops the autosave
+    reopened = open_workspace(ws.session.path, "alice", ask_recover=lambda r: pytest.fail("asked"))
+    assert len(reopened.project.tracks) == 1 and not p.exists()
+    ws.save()
+    assert not ws.session.dirty
+
+
+def test_default_project_rules(clips, tmp_path):
+    a, b = tmp_path / "a" / "clip.mp4", tmp_path / "b" / "clip.mp4"
+    for p, src in ((a, "basic"), (b, "mono")):
+        p.parent.mkdir()
+        p.write_bytes(clips[src].read_bytes())
+    w = open_workspace(a, "alice")
+    assert w.session.path.name.endswith(".bwvproj.json")
+    assert open_workspace(a, "alice").session.path == w.session.path      # reopened, not remade
+    with pytest.raises(ProjectError, match="another clip"):
+        open_workspace(b, "alice")
