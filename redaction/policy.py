@@ -27,8 +27,10 @@ Keys (all optional; an absent key leaves the user's or the store's setting in fo
                                              # marked "internal_review" (default false)
       "store_dir": "/srv/bwv",               # local store folder (SQLite file, store files)
       "evidence_dir": "/mnt/evidence",       # evidence folder (a share for PostgreSQL)
-      "audit_key_file": "/etc/bwv-workstation/audit.key"   # the audit trail's HMAC key
-    }                                        # (default: beside the machine policy)
+      "audit_key_file": "/etc/bwv-workstation/audit.key",  # the audit trail's HMAC key
+                                             # (default: beside the machine policy)
+      "ray_address": "10.0.0.5:6379"         # `bwv batch detect` runs on this Ray cluster
+    }                                        # (RAY_ADDRESS and --ray cannot change it)
 
 With a machine policy, ``require_store`` defaults to true: the case store must exist and
 have user accounts, or every protected action is refused (``bwv user setup``), and
@@ -54,7 +56,7 @@ from .model import STYLE_MODES
 ENV_VAR = "BWV_POLICY_FILE"
 KEYS = ("retention_days", "default_style", "redaction_reasons", "four_eyes_approval",
         "database_url", "require_store", "internal_review_export", "store_dir", "evidence_dir",
-        "audit_key_file")
+        "audit_key_file", "ray_address")
 BOOL_KEYS = ("four_eyes_approval", "require_store", "internal_review_export")
 PATH_KEYS = ("store_dir", "evidence_dir")
 LABELS = {
@@ -68,6 +70,7 @@ LABELS = {
     "store_dir": "Store folder",
     "evidence_dir": "Evidence folder",
     "audit_key_file": "Audit key file",
+    "ray_address": "Ray cluster for batch detection",
 }
 STANDALONE_LABEL = "standalone, not for evidence"
 
@@ -239,6 +242,11 @@ def validate(doc: dict, path: Path) -> dict:
         elif k == "audit_key_file":
             if not isinstance(v, str) or not v.strip():
                 raise PolicyError("audit_key_file must be a file path", path)
+        elif k == "ray_address":
+            if not isinstance(v, str) or not v.strip() or any(c.isspace() for c in v.strip()):
+                raise PolicyError("ray_address must be a Ray cluster address such as "
+                                  "host:6379 or ray://host:10001", path)
+            v = v.strip()
         elif k == "database_url":
             if not isinstance(v, str) or "://" not in v:
                 raise PolicyError("database_url must be a URL such as "

@@ -18,7 +18,7 @@ from ..errors import BwvError
 
 # Explicit list (not filesystem discovery) so frozen builds find every command.
 COMMAND_MODULES = [
-    "probe", "project", "export", "verify", "detect",
+    "probe", "project", "export", "verify", "detect", "batch",
     "case", "request", "retention", "audit", "user", "selftest", "store", "report",
     "transcribe",
 ]

@@ -264,8 +264,11 @@ def library(user: str | None = None) -> list[dict]:
     who = access.check("view", user)
     with open_store().session() as s:
         days = policy.get(s, "non_evidential_days")
+        from .batchjobs import latest_by_clip
+        batch = latest_by_clip(s)        # each clip's latest `bwv batch detect` job
         out = [{"id": c.id, "incident": c.incident_ref, "title": c.title, "status": c.status,
-                "clips": [dict(clip_info(x), erase_in_days=retention_countdown(x, days))
+                "clips": [dict(clip_info(x), erase_in_days=retention_countdown(x, days),
+                               batch=batch.get(x.id))
                           for x in c.clips]}
                for c in cases.list_cases(s)]
         audit.append(s, who, "consultation", "library.list", {"cases": len(out)})

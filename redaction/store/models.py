@@ -251,3 +251,32 @@ class AuditHead(Base):
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
     seq: Mapped[int] = mapped_column(Integer)
     hash: Mapped[str] = mapped_column(String(64))
+
+
+BATCH_STATES = ("queued", "running", "done", "failed")
+
+
+class BatchJob(Base):
+    """One clip's detection job in a ``bwv batch detect`` run (migration 0006): queued,
+    running (on which worker, how many attempts), done (tracks, project) or failed (the
+    error). Written only by the machine driving the batch; the library window shows each
+    clip's latest job."""
+
+    __tablename__ = "batch_jobs"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    batch: Mapped[str] = mapped_column(String(32), index=True)     # the run's id
+    clip_id: Mapped[int | None] = mapped_column(ForeignKey("clips.id"), index=True)
+    sha256: Mapped[str | None] = mapped_column(String(64), index=True)
+    clip_path: Mapped[str] = mapped_column(Text)
+    settings_key: Mapped[str] = mapped_column(String(32))
+    executor: Mapped[str] = mapped_column(String(128))
+    status: Mapped[str] = mapped_column(String(16), default="queued", index=True)
+    error: Mapped[str | None] = mapped_column(Text)
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    worker: Mapped[str | None] = mapped_column(String(128))
+    tracks: Mapped[int | None] = mapped_column(Integer)
+    project_path: Mapped[str | None] = mapped_column(Text)
+    created_by: Mapped[str] = mapped_column(String(64))
+    queued_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+    started_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    finished_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)

@@ -1,0 +1,264 @@
+"""``bwv batch detect``: detection for many clips, resumable, on this PC or a Ray cluster.
+
+* What to do: the clips of a folder (:func:`folder_items`), of a watched folder, or of a
+  case in the store (:func:`redaction.services.batch.case_items`).
+* Skipping and resuming: a state file per detection settings (:class:`StateFile`, in the
+  data folder) records each clip finished (path, size, modification time, sha256, project);
+  a clip recorded as done with the same settings, whose project is still there, is
+  skipped. A clip a killed run had started resumes from the per-clip detection cache
+  (:mod:`redaction.detect.job`), which its worker appended to frame by frame.
+* Executors: :class:`~redaction.batch.local.LocalExecutor` (worker processes, every core by
+  default) or :class:`~redaction.batch.ray_exec.RayExecutor`; both yield the same
+  :class:`~redaction.batch.worker.Event` objects, and :class:`BatchRun` handles them the
+  same way: the tracks go into the clip's project through the service layer
+  (``services.apply_detections``: role-checked, one logged edit), the state file is
+  appended to, and the store (when there is one) records each clip's job
+  (:mod:`redaction.store.batchjobs`), which the library window shows.
+
+The clips must be readable at the same path by every worker (a share; see
+docs/adr/0013-batch.md); workers never write projects or the store.
+"""
+from __future__ import annotations
+
+import json
+import os
+import time
+import uuid
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Iterator, Optional
+
+from ..errors import BwvError
+from .worker import BatchItem, Event, describe_error
+
+VIDEO_EXT = {".mp4", ".mov", ".m4v", ".mkv", ".avi", ".mts", ".m2ts", ".ts", ".webm", ".3gp"}
+
+__all__ = ["BatchItem", "Event", "BatchRun", "StateFile", "folder_items", "project_for",
+           "settings_id", "ray_address", "VIDEO_EXT"]
+
+
+def settings_id(settings) -> str:
+    """The detection settings' identity, the same for every clip (the per-clip cache key
+    adds the clip's sha256: ``settings.key(sha256)``)."""
+    return settings.key("batch")
+
+
+def ray_address(cli_value: Optional[str]) -> Optional[str]:
+    """Where a batch runs: the machine policy's ``ray_address`` when it sets one (``--ray``
+    and ``RAY_ADDRESS`` cannot change it), else ``--ray``, else None (this PC)."""
+    from ..policy import load_policy
+    pol = load_policy()
+    if pol.is_set("ray_address"):
+        addr = pol.get("ray_address")
+        if cli_value and cli_value != addr:
+            import sys
+            print(f"bwv: warning: --ray {cli_value} ignored: the "
+                  f"{'machine ' if pol.machine else ''}policy runs batches on {addr}",
+                  file=sys.stderr)
+        return addr
+    return cli_value or None
+
+
+def project_for(clip: str | os.PathLike, projects: Optional[str | os.PathLike] = None,
+                beside: bool = False) -> Path:
+    """Where the workstation finds a clip's project: the default project folder
+    (``default_project_path``, what opening the clip in the window uses), ``projects``,
+    or beside the clip."""
+    from ..project_io import PROJECT_SUFFIX, default_project_path
+    clip = Path(clip)
+    if beside:
+        return clip.with_name(clip.stem + PROJECT_SUFFIX)
+    if projects:
+        return Path(projects) / f"{clip.stem}{PROJECT_SUFFIX}"
+    return default_project_path(clip)
+
+
+class StateFile:
+    """Append-only JSON lines, one per finished clip; the last line of a path wins. A torn
+    last line (a killed run) is ignored."""
+
+    def __init__(self, path: Path):
+        self.path = Path(path)
+        self.entries: dict[str, dict] = {}
+        if self.path.exists():
+            for line in self.path.read_text(encoding="utf-8").splitlines():
+                try:
+                    e = json.loads(line)
+                    self.entries[e["path"]] = e
+                except (json.JSONDecodeError, KeyError, TypeError):
+                    continue
+
+    @classmethod
+    def for_settings(cls, settings, folder: Optional[Path] = None) -> "StateFile":
+        from ..paths import data_dir
+        d = Path(folder) if folder else data_dir() / "batch"
+        d.mkdir(parents=True, exist_ok=True)
+        return cls(d / f"detect-{settings_id(settings)}.jsonl")
+
+    def is_done(self, item: BatchItem) -> bool:
+        e = self.entries.get(item.path)
+        return bool(e and e.get("status") == "done" and e.get("size") == item.size
+                    and e.get("mtime_ns") == item.mtime_ns
+                    and (item.sha256 is None or e.get("sha256") == item.sha256)
+                    and e.get("project") and Path(e["project"]).exists())
+
+    def add(self, item: BatchItem, status: str, **info) -> None:
+        e = {"path": item.path, "size": item.size, "mtime_ns": item.mtime_ns, "status": status,
+             "at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()), **info}
+        self.entries[item.path] = e
+        with open(self.path, "a", encoding="utf-8") as f:
+            f.write(json.dumps(e, sort_keys=True) + "\n")
+            f.flush()
+            os.fsync(f.fileno())
+
+
+def make_item(index: int, path: Path, *, project: Path, sha256: Optional[str] = None,
+              clip_id: Optional[int] = None, name: Optional[str] = None) -> BatchItem:
+    st = path.stat()
+    return BatchItem(index, str(path.resolve()), name or path.name, st.st_size, st.st_mtime_ns,
+                     sha256, clip_id, str(project))
+
+
+def folder_items(folder: str | os.PathLike, *, projects=None, beside: bool = False,
+                 recursive: bool = False) -> list[BatchItem]:
+    """The clips of ``folder`` (video files by extension, sorted by path)."""
+    folder = Path(folder)
+    if not folder.is_dir():
+        raise BwvError("not a folder", folder)
+    found = folder.rglob("*") if recursive else folder.iterdir()
+    files = sorted(p for p in found if p.is_file() and p.suffix.lower() in VIDEO_EXT
+                   and not p.name.startswith("."))
+    return [make_item(i, p, project=project_for(p, projects, beside)) for i, p in enumerate(files)]
+
+
+@dataclass
+class Summary:
+    total: int = 0
+    skipped: int = 0
+    done: int = 0
+    failed: int = 0
+    errors: dict = field(default_factory=dict)     # clip name -> error
+
+
+class _StoreRecorder:
+    """The store's ``batch_jobs`` rows of this run (nothing without a store)."""
+
+    def __init__(self, batch: str, executor: str, settings, user: str):
+        from ..store.db import existing_store
+        self.st = existing_store()
+        self.batch, self.executor, self.user = batch, executor, user
+        self.key = settings_id(settings)
+        self.ids: dict[int, int] = {}
+        self.linked: set[int] = set()
+
+    def _write(self, fn) -> None:
+        if self.st is None:
+            return
+        try:
+            with self.st.session() as s:
+                fn(s)
+        except Exception as e:  # noqa: BLE001 - the store's record must not stop the batch
+            import logging
+            logging.getLogger("bwv.batch").warning("batch job record not written: %s", e)
+
+    def queued(self, items: list[BatchItem]) -> None:
+        from ..store import batchjobs
+
+        def go(s):
+            ids = batchjobs.queue(s, self.batch, [{"path": it.path, "sha256": it.sha256,
+                                                   "clip_id": it.clip_id} for it in items],
+                                  settings_key=self.key, executor=self.executor, user=self.user)
+            self.ids = {it.index: i for it, i in zip(items, ids)}
+        self._write(go)
+
+    def update(self, index: int, status=None, **kw) -> None:
+        from ..store import batchjobs
+        if index in self.ids:
+            self._write(lambda s: batchjobs.update(s, self.ids[index], status, **kw))
+
+
+class BatchRun:
+    """One batch: skips what is done, runs the rest on ``executor``, and handles every
+    result the same way whichever executor made it."""
+
+    def __init__(self, items: list[BatchItem], settings, executor, user: str, *,
+                 state: Optional[StateFile] = None, redo: bool = False):
+        self.items, self.settings, self.executor, self.user = items, settings, executor, user
+        self.state = state or StateFile.for_settings(settings)
+        self.batch = uuid.uuid4().hex[:16]
+        self.todo = list(items) if redo else [it for it in items if not self.state.is_done(it)]
+        self.summary = Summary(total=len(items), skipped=len(items) - len(self.todo))
+        self.by_index = {it.index: it for it in items}
+        self.progress: dict[int, tuple[int, int]] = {}   # running clips: (frames done, total)
+        self.attempts: dict[int, int] = {}
+
+    def run(self) -> Iterator[Event]:
+        """Yields each event after handling it (a done event carries ``extra['tracks']``
+        and ``extra['project']``; a done clip whose project cannot be written becomes a
+        failed event)."""
+        rec = _StoreRecorder(self.batch, self.executor.name, self.settings, self.user)
+        rec.queued(self.todo)
+        finished: set[int] = set()
+        for ev in self.executor.run(self.todo, self.settings):
+            if ev.index in finished:
+                continue                       # a late progress report of a finished clip
+            it = self.by_index[ev.index]
+            if ev.kind == "start":
+                self.attempts[ev.index] = self.attempts.get(ev.index, 0) + 1
+                self.progress[ev.index] = (0, 0)
+                rec.update(ev.index, worker=ev.worker, started=True)
+            elif ev.kind == "progress":
+                self.progress[ev.index] = (ev.done, ev.total)
+                if ev.sha256 and ev.index not in rec.linked:
+                    rec.linked.add(ev.index)
+                    rec.update(ev.index, sha256=ev.sha256)
+            elif ev.kind == "done":
+                ev = self._finish(it, ev)
+            if ev.kind == "failed":
+                self.summary.failed += 1
+                self.summary.errors[it.name] = ev.error
+                self.state.add(it, "failed", sha256=ev.sha256, error=ev.error)
+                rec.update(ev.index, "failed", sha256=ev.sha256, error=ev.error,
+                           worker=ev.worker or None)
+            elif ev.kind == "done":
+                self.summary.done += 1
+                rec.update(ev.index, "done", sha256=ev.sha256, worker=ev.worker,
+                           tracks=ev.extra["tracks"], project=ev.extra["project"])
+            if ev.kind in ("done", "failed"):
+                finished.add(ev.index)
+                self.progress.pop(ev.index, None)
+            yield ev
+
+    def _finish(self, it: BatchItem, ev: Event) -> Event:
+        """The one path for every executor's result: the project, then the state file."""
+        try:
+            n = write_project(it, ev.result, ev.sha256, self.user)
+        except Exception as e:  # noqa: BLE001 - recorded as this clip's failure
+            return Event("failed", ev.index, ev.worker, sha256=ev.sha256,
+                         error=f"project not written: {describe_error(e)}")
+        res = ev.result
+        ev.extra.update(tracks=n, project=it.project, resumed_from=res.resumed_from,
+                        frames=res.frames)
+        self.state.add(it, "done", sha256=ev.sha256, project=it.project, tracks=n,
+                       frames=res.frames, worker=ev.worker, batch=self.batch)
+        return ev
+
+
+def write_project(item: BatchItem, result, sha256: str, user: str) -> int:
+    """Add a detection result to the clip's project (created if missing) through the
+    service layer, and save it; returns the number of tracks."""
+    from .. import services
+    from ..errors import ProjectError
+    from ..session import ProjectSession
+    pp = Path(item.project)
+    if pp.exists():
+        s = ProjectSession.open(pp, user)
+        if s.project.source.sha256 != sha256:
+            raise ProjectError(f"a project of this name exists for another clip "
+                               f"({s.source_path}); use --projects or --beside", pp)
+    else:
+        pp.parent.mkdir(parents=True, exist_ok=True)
+        s = ProjectSession.create(item.path, pp, user, sha256=sha256)
+    tracks = services.apply_detections(s, result, user)
+    services.save(s, user)
+    return len(tracks)

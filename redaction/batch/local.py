@@ -1,0 +1,91 @@
+"""The default executor: a pool of worker processes on this PC (every core by default).
+
+Each worker process builds the detector once (the pool's initializer) and runs
+:func:`redaction.batch.worker.detect_clip` on the clips it is given; start and progress
+events come back over a multiprocessing queue, the final event as the task's result.
+Worker processes are started with ``spawn`` (as on Windows; no fork after the detectors'
+threads) and stop by themselves when the process driving the batch dies: a watchdog
+cancels the clip's job, whose per-clip cache is then flushed, so the next run resumes it.
+"""
+from __future__ import annotations
+
+import multiprocessing as mp
+import os
+import queue as queue_mod
+import threading
+import time
+from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
+from concurrent.futures.process import BrokenProcessPool
+from typing import Iterator, Optional
+
+from .worker import BatchItem, Event, detect_clip, detector_for
+
+_q = None
+_cancel = None
+
+
+def _watch_parent(parent: int) -> None:
+    while True:
+        time.sleep(0.2)
+        if os.getppid() != parent:
+            _cancel.cancel()             # the job flushes its cache and stops
+            time.sleep(5)
+            os._exit(3)
+
+
+def _init(kinds, preset, q, parent: int) -> None:
+    global _q, _cancel
+    from ..jobs import CancelToken
+    _q, _cancel = q, CancelToken()
+    threading.Thread(target=_watch_parent, args=(parent,), daemon=True,
+                     name="bwv-batch-watchdog").start()
+    detector_for(kinds, preset)          # once per worker process
+
+
+def _run(item: BatchItem, settings) -> Event:
+    return detect_clip(item, settings, _q.put, _cancel)
+
+
+class LocalExecutor:
+    """``workers`` processes (default: every core of this PC)."""
+
+    def __init__(self, workers: Optional[int] = None):
+        self.workers = max(1, workers or os.cpu_count() or 1)
+        self.name = f"local ({self.workers} worker{'s' if self.workers != 1 else ''})"
+
+    def run(self, items: list[BatchItem], settings) -> Iterator[Event]:
+        if not items:
+            return
+        ctx = mp.get_context("spawn")
+        q = ctx.Queue()
+        pool = ProcessPoolExecutor(max_workers=min(self.workers, len(items)), mp_context=ctx,
+                                   initializer=_init,
+                                   initargs=(settings.kinds, settings.preset, q, os.getpid()))
+        futures = {pool.submit(_run, it, settings): it for it in items}
+        pending = set(futures)
+        try:
+            while pending:
+                done, pending = wait(pending, timeout=0.2, return_when=FIRST_COMPLETED)
+                yield from _drain(q)
+                for f in done:
+                    it = futures[f]
+                    try:
+                        yield f.result()
+                    except BrokenProcessPool:
+                        yield Event("failed", it.index, error="the worker process was lost "
+                                                              "(killed or out of memory)")
+                    except Exception as e:  # noqa: BLE001
+                        from .worker import describe_error
+                        yield Event("failed", it.index, error=describe_error(e))
+            yield from _drain(q)
+        finally:
+            pool.shutdown(wait=True, cancel_futures=True)
+            q.close()
+
+
+def _drain(q) -> Iterator[Event]:
+    while True:
+        try:
+            yield q.get_nowait()
+        except queue_mod.Empty:
+            return
