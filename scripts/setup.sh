@@ -39,7 +39,7 @@ if [ ! -x .venv/bin/python ]; then
 fi
 .venv/bin/python -m pip install -q --upgrade pip >/dev/null
 if [ "$WITH_TEST" = 1 ]; then
-    .venv/bin/python -m pip install -q -e ".[test,package]"
+    .venv/bin/python -m pip install -q -e ".[test,package,cluster]"
 else
     .venv/bin/python -m pip install -q -e .
 fi
