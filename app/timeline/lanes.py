@@ -15,25 +15,9 @@ from PySide6.QtCore import QEvent, QPointF, QRectF, Qt, Signal
 from PySide6.QtGui import QColor, QImage, QPainter, QPen, QPixmap, QPolygonF
 from PySide6.QtWidgets import QSizePolicy, QToolTip, QWidget
 
-from ..player.frame_view import KIND_COLORS, STATUS_COLORS
+from . import painters
+from .geometry import EDGE, GUTTER, TimelineGeometry, keyframe_ticks  # noqa: F401
 from .words import paint_words
-
-GUTTER = 84
-EDGE = 5  # px grab tolerance for range edges
-TICK_GAP = 4  # px: keyframe ticks closer than this are thinned (a solid comb says nothing)
-
-
-def keyframe_ticks(xs, min_gap: float = TICK_GAP, skip=None) -> list[float]:
-    """The x positions of the keyframe ticks to draw: at most one per ``min_gap`` pixels,
-    none inside ``skip`` (the label's span, x0..x1), so the label stays readable."""
-    out: list[float] = []
-    for x in xs:
-        if skip is not None and skip[0] - 1 <= x <= skip[1] + 1:
-            continue
-        if out and x - out[-1] < min_gap:
-            continue
-        out.append(x)
-    return out
 
 
 class TimelineView(QWidget):
@@ -57,9 +41,7 @@ class TimelineView(QWidget):
         self.thumbs: list[tuple[int, QImage]] = []
         self.envelope = None
         self.transcript = None  # redaction.speech Transcript: the words lane (words.py)
-        self.ppf = 1.0          # pixels per frame
-        self.offset = 0.0       # first visible frame
-        self.fit = True
+        self.geo = TimelineGeometry()   # lanes, frame axis, zoom, hit tests (Qt-free)
         self._density = None
         self._drag: Optional[dict] = None
         self.selected_audio: Optional[str] = None
@@ -94,26 +76,22 @@ class TimelineView(QWidget):
         self.updateGeometry()
         self.update()
 
-    # -- geometry ---------------------------------------------------------------------
+    # -- geometry (geometry.py) ------------------------------------------------------
+    ppf = property(lambda self: self.geo.ppf, lambda self, v: setattr(self.geo, "ppf", v))
+    offset = property(lambda self: self.geo.offset, lambda self, v: setattr(self.geo, "offset", v))
+    fit = property(lambda self: self.geo.fit, lambda self, v: setattr(self.geo, "fit", v))
+
+    def _geo(self) -> TimelineGeometry:
+        """The geometry, told the widget's current size, font and clip."""
+        g = self.geo
+        g.width, g.height = self.width(), self.height()
+        g.font_height = self.fontMetrics().height()
+        g.frame_count = self.doc.frame_count if self.doc else 0
+        g.n_tracks = len(self.doc.project.tracks) if self.doc else 0
+        return g
+
     def lanes(self) -> dict[str, tuple[float, float]]:
-        fh = self.fontMetrics().height()
-        n = len(self.doc.project.tracks) if self.doc else 0
-        y = 0.0
-        out = {}
-        fixed = [("thumbs", max(36, 3 * fh)), ("ruler", fh + 4), ("density", fh + 2)]
-        for name, h in fixed:
-            out[name] = (y, h)
-            y += h
-        tail = [("audio", max(40, 3.5 * fh)), ("words", fh + 6), ("notes", fh + 8)]
-        avail = self.height() - y - sum(h for _, h in tail)
-        lane = min(fh * 1.3, max(4.0, avail / max(1, n))) if n else 0
-        out["tracks"] = (y, max(avail, fh + 2))
-        out["lane"] = (y, lane)
-        y += out["tracks"][1]
-        for name, h in tail:
-            out[name] = (y, h)
-            y += h
-        return out
+        return self._geo().lanes()
 
     def minimumSizeHint(self):
         from PySide6.QtCore import QSize
@@ -127,44 +105,29 @@ class TimelineView(QWidget):
         return QSize(1000, int(9 * fh + 20 + min(n, 12) * fh))
 
     def _update_fit(self) -> None:
-        if self.doc and self.fit:
-            self.ppf = max(1e-6, (self.width() - GUTTER - 8) / max(1, self.doc.frame_count))
-            self.offset = 0.0
+        self._geo().update_fit()
 
     def x_of(self, frame: float) -> float:
-        return GUTTER + (frame - self.offset) * self.ppf
+        return self.geo.x_of(frame)
 
     def frame_at(self, x: float) -> int:
-        f = self.offset + (x - GUTTER) / self.ppf
-        return int(max(0, min(self.doc.frame_count - 1, round(f - 0.5)))) if self.doc else 0
+        return self._geo().frame_at(x)
 
     def visible_frames(self) -> float:
-        return (self.width() - GUTTER) / self.ppf
+        return self._geo().visible_frames()
 
     def zoom(self, factor: float, around_x: Optional[float] = None) -> None:
         if not self.doc:
             return
-        around_x = self.width() / 2 if around_x is None else around_x
-        f = self.offset + (around_x - GUTTER) / self.ppf
-        fit_ppf = (self.width() - GUTTER - 8) / max(1, self.doc.frame_count)
-        self.ppf = min(60.0, max(fit_ppf, self.ppf * factor))
-        self.fit = self.ppf <= fit_ppf * 1.0001
-        self.offset = max(0.0, f - (around_x - GUTTER) / self.ppf)
-        self.clamp()
+        self._geo().zoom(factor, around_x)
         self.viewChanged.emit()
         self.update()
 
     def clamp(self) -> None:
-        if self.doc:
-            self.offset = max(0.0, min(self.offset, self.doc.frame_count - self.visible_frames() + 1))
+        self._geo().clamp()
 
     def ensure_visible(self, frame: int) -> None:
-        if self.fit or not self.doc:
-            return
-        x = self.x_of(frame)
-        if x < GUTTER or x > self.width() - 8:
-            self.offset = max(0.0, frame - self.visible_frames() * 0.2)
-            self.clamp()
+        if self.doc and self._geo().ensure_visible(frame):
             self.viewChanged.emit()
 
     def resizeEvent(self, e) -> None:
@@ -173,21 +136,9 @@ class TimelineView(QWidget):
         super().resizeEvent(e)
 
     # -- painting ---------------------------------------------------------------------
-    def _density_rows(self) -> np.ndarray:
+    def density(self) -> np.ndarray:
         if self._density is None and self.doc:
-            n = self.doc.frame_count
-            kinds = list(KIND_COLORS)
-            d = np.zeros((len(kinds), n + 1), np.int32)
-            for t in self.doc.project.tracks:
-                if t.origin != "auto" or t.kind not in kinds:
-                    continue
-                k = kinds.index(t.kind)
-                a, b = max(0, t.first_frame), min(n, t.last_frame + 1)
-                if a >= b:      # outside the clip (an old project): flagged in the table
-                    continue
-                d[k, a] += 1
-                d[k, b] -= 1
-            self._density = np.cumsum(d, axis=1)[:, :n]
+            self._density = painters.density_rows(self.doc.project, self.doc.frame_count)
         return self._density
 
     def _static_key(self):
@@ -248,215 +199,26 @@ class TimelineView(QWidget):
             p.setPen(mid)
             p.drawLine(0, int(y + h), W, int(y + h))
         p.setClipRect(QRectF(GUTTER, 0, W - GUTTER, self.height()))
-        self._paint_thumbs(p, L["thumbs"])
-        self._paint_ruler(p, L["ruler"], text, mid)
-        self._paint_density(p, L["density"])
-        self._paint_tracks(p, L["lane"], text)
-        self._paint_audio(p, L["audio"], text)
+        painters.paint_thumbs(self, p, L["thumbs"])
+        painters.paint_ruler(self, p, L["ruler"], text, mid)
+        painters.paint_density(self, p, L["density"])
+        painters.paint_tracks(self, p, L["lane"], text)
+        painters.paint_audio(self, p, L["audio"], text)
         paint_words(self, p, L["words"], text)
-        self._paint_notes(p, L["notes"], text)
+        painters.paint_notes(self, p, L["notes"], text)
 
-    def _paint_thumbs(self, p, lane) -> None:
-        y, h = lane
-        if not self.thumbs:
-            return
-        frames = [i for i, _ in self.thumbs]
-        x = GUTTER
-        while x < self.width():
-            f = self.frame_at(x)
-            k = max(0, int(np.searchsorted(frames, f, side="right")) - 1)
-            img = self.thumbs[k][1]
-            tw = img.width() * (h - 2) / img.height()
-            p.drawImage(QRectF(x, y + 1, tw, h - 2), img)
-            x += tw + 1
-
-    def _paint_ruler(self, p, lane, text, mid) -> None:
-        """Ticks on frames when zoomed in, on whole seconds (labelled by time) otherwise."""
-        y, h = lane
-        fps = float(self.doc.media.fps) or 25.0
-        fm = p.fontMetrics()
-        min_px = fm.horizontalAdvance("00:00:00") + 16
-        p.setPen(text)
-        frame_steps = [s for s in (1, 2, 5, 10) if s < fps]
-        step = next((s for s in frame_steps if s * self.ppf >= min_px), None)
-        if step is not None:
-            f = int(self.offset // step) * step
-            while self.x_of(f) < self.width():
-                x = self.x_of(f)
-                p.drawLine(QPointF(x, y + h - 5), QPointF(x, y + h))
-                p.drawText(QPointF(x + 3, y + fm.ascent() + 1), f"{f}")
-                f += step
-            return
-        secs = next((s for s in (1, 2, 5, 10, 15, 30, 60, 120, 300, 600, 1800, 3600)
-                     if s * fps * self.ppf >= min_px), 3600)
-        t = int(self.offset / fps // secs) * secs
-        while self.x_of(t * fps) < self.width():
-            x = self.x_of(t * fps)
-            p.drawLine(QPointF(x, y + h - 5), QPointF(x, y + h))
-            p.drawText(QPointF(x + 3, y + fm.ascent() + 1),
-                       f"{t // 3600:02d}:{t // 60 % 60:02d}:{t % 60:02d}")
-            t += secs
-
-    def _paint_density(self, p, lane) -> None:
-        y, h = lane
-        d = self._density_rows()
-        if d is None or not d.size or d.max() == 0:
-            return
-        cols = list(KIND_COLORS.values())
-        total = d.sum(axis=0)
-        peak = max(1, int(total.max()))
-        x = GUTTER
-        while x < self.width():
-            a, b = self.frame_at(x), self.frame_at(x + 2)
-            seg = d[:, a:b + 1]
-            tot = int(seg.sum(axis=0).max()) if seg.size else 0
-            if tot:
-                k = int(seg.max(axis=1).argmax())
-                c = QColor(cols[k])
-                c.setAlpha(int(80 + 175 * tot / peak))
-                p.fillRect(QRectF(x, y + 1, 2, h - 2), c)
-            x += 2
-
-    def _paint_tracks(self, p, lane, text) -> None:
-        y0, h = lane
-        if not self.doc.project.tracks:
-            p.setPen(self.palette().placeholderText().color())
-            p.drawText(QRectF(GUTTER + 8, y0, 600, p.fontMetrics().height() + 6), Qt.AlignVCenter,
-                       "No tracks yet: draw a box on the picture, or run detection (Ctrl+D)")
-            return
-        if h <= 0:
-            return
-        sel = self.doc.selected
-        self.label_rects = {}
-        for n, t in enumerate(self.doc.project.tracks):
-            y = y0 + n * h
-            x0, x1 = self.x_of(t.first_frame), self.x_of(t.last_frame + 1)
-            if x1 < GUTTER or x0 > self.width():
-                continue
-            r = QRectF(x0, y + 1, max(2.0, x1 - x0), max(2.0, h - 2))
-            col = QColor(STATUS_COLORS.get(t.status, QColor("gray")))
-            if t.status == "rejected":
-                col.setAlpha(110)
-            p.fillRect(r, col)
-            if t.id == sel:
-                p.setPen(QPen(text, 2))
-                p.setBrush(Qt.NoBrush)
-                p.drawRect(r)
-            label, lrect = f"{t.id} {t.kind}", None
-            fm = p.fontMetrics()
-            if h >= 7 and r.width() > 24:
-                if h < fm.height():
-                    f = p.font()
-                    f.setPixelSize(max(7, int(h) - 1))
-                    p.setFont(f)
-                    fm = p.fontMetrics()
-                left = max(r.left(), GUTTER) + 1   # the label stays in view when scrolled
-                lw = min(fm.horizontalAdvance(label) + 6, r.right() - left)
-                if lw > 12:
-                    lrect = QRectF(left, y + 1, lw, max(2.0, h - 2))
-            if h >= 6:
-                p.setPen(QColor(0, 0, 0))
-                xs = [self.x_of(k.frame + 0.5) for k in t.keyframes]
-                skip = (lrect.left(), lrect.right()) if lrect is not None else None
-                for kx in keyframe_ticks(xs, skip=skip):
-                    p.drawLine(QPointF(kx, y + 2), QPointF(kx, y + h - 2))
-            if lrect is not None:   # on its own backdrop: never under the keyframe ticks
-                p.fillRect(lrect, col.lighter(130))
-                p.setPen(QColor(0, 0, 0))
-                p.drawText(lrect.adjusted(3, 0, 0, 0), Qt.AlignVCenter | Qt.AlignLeft,
-                           fm.elidedText(label, Qt.ElideRight, int(lrect.width()) - 3))
-                self.label_rects[t.id] = lrect
-            p.setFont(self.font())
-
-    def _paint_audio(self, p, lane, text) -> None:
-        y, h = lane
-        mid_y = y + h / 2
-        env = self.envelope
-        media = self.doc.media
-        if env is not None and len(env.peaks):
-            p.setPen(QColor(80, 200, 120))
-            x = GUTTER
-            while x < self.width():
-                t0 = media.time_of(self.frame_at(x))
-                t1 = media.time_of(self.frame_at(x + 1)) if self.ppf < 1 else t0 + float(1 / media.fps) / max(1, self.ppf)
-                a = int(t0 / env.bucket_s)
-                b = max(a + 1, int(t1 / env.bucket_s))
-                seg = env.peaks[a:b]
-                if len(seg):
-                    lo, hi = float(seg[:, 0].min()), float(seg[:, 1].max())
-                    p.drawLine(QPointF(x, mid_y - hi * h / 2), QPointF(x, mid_y - lo * h / 2))
-                x += 1
-        elif not media.info.audio:
-            p.setPen(text)
-            p.drawText(QRectF(GUTTER + 6, y, 300, h), Qt.AlignVCenter, "No audio stream")
-        for r in self.doc.project.audio:
-            x0, x1 = self.x_of(media.index_at_time(r.start)), self.x_of(media.index_at_time(r.end) + 1)
-            c = QColor(229, 57, 53, 90) if r.mode == "mute" else QColor(255, 176, 0, 90)
-            if r.status in ("rejected", "keep_clear"):    # reviewed, not redacted
-                c = QColor(150, 150, 150, 60)
-            rect = QRectF(x0, y + 1, max(2.0, x1 - x0), h - 2)
-            p.fillRect(rect, c)
-            pen = QPen(QColor(255, 255, 255) if r.id == self.selected_audio else c.darker(), 2)
-            if r.status == "pending":                     # a proposal awaiting review
-                pen = QPen(QColor(255, 176, 0), 2, Qt.DashLine)
-            p.setPen(pen)
-            p.setBrush(Qt.NoBrush)
-            p.drawRect(rect)
-            p.setPen(text)
-            p.drawText(rect.adjusted(3, 2, 0, 0), Qt.AlignTop | Qt.AlignLeft,
-                       (f"{r.status} " if r.status != "accepted" else "") + f"{r.mode} {r.reason}"[:40])
-
-    def _paint_notes(self, p, lane, text) -> None:
-        y, h = lane
-        for a in self.doc.project.annotations:
-            x0 = self.x_of(a.frame + 0.5)
-            if a.end_frame is not None and a.end_frame > a.frame:
-                x1 = self.x_of(a.end_frame + 0.5)
-                p.fillRect(QRectF(x0, y + 2, x1 - x0, h - 4), QColor(92, 107, 192, 140))
-            p.setPen(QPen(QColor(255, 214, 0), 2))
-            p.drawLine(QPointF(x0, y + 1), QPointF(x0, y + h - 1))
-            p.setPen(text)
-            p.drawText(QRectF(x0 + 3, y, 200, h), Qt.AlignVCenter, a.category)
-
-    # -- hit testing -------------------------------------------------------------------
+    # -- hit testing (geometry.py) -----------------------------------------------------
     def _zone(self, y: float) -> str:
-        for name, (y0, h) in self.lanes().items():
-            if name != "lane" and y0 <= y < y0 + h:
-                return name
-        return "none"
+        return self._geo().zone(y)
 
     def _track_at(self, pos: QPointF):
-        y0, h = self.lanes()["lane"]
-        if h <= 0:
-            return None
-        n = int((pos.y() - y0) // h)
-        tracks = self.doc.project.tracks
-        if 0 <= n < len(tracks):
-            f = self.frame_at(pos.x())
-            t = tracks[n]
-            if t.first_frame - 2 / self.ppf <= f <= t.last_frame + 2 / self.ppf:
-                return t
-        return None
+        return self._geo().track_at(pos.x(), pos.y(), self.doc.project.tracks)
 
     def _audio_at(self, x: float):
-        media = self.doc.media
-        for r in reversed(self.doc.project.audio):
-            x0, x1 = self.x_of(media.index_at_time(r.start)), self.x_of(media.index_at_time(r.end) + 1)
-            if abs(x - x0) <= EDGE:
-                return r, "start"
-            if abs(x - x1) <= EDGE:
-                return r, "end"
-            if x0 < x < x1:
-                return r, "inside"
-        return None, None
+        return self._geo().audio_at(x, self.doc.project.audio, self.doc.media.index_at_time)
 
     def _note_at(self, x: float):
-        for a in self.doc.project.annotations:
-            x0 = self.x_of(a.frame + 0.5)
-            x1 = self.x_of(a.end_frame + 0.5) if a.end_frame else x0
-            if x0 - EDGE <= x <= x1 + EDGE:
-                return a
-        return None
+        return self._geo().note_at(x, self.doc.project.annotations)
 
     # -- mouse -------------------------------------------------------------------------
     def mousePressEvent(self, e) -> None:
@@ -548,8 +310,7 @@ class TimelineView(QWidget):
         if e.modifiers() & Qt.ControlModifier:
             self.zoom(1.25 if dy > 0 else 0.8, e.position().x())
         elif not self.fit:
-            self.offset -= dy / 120 * self.visible_frames() * 0.1
-            self.clamp()
+            self._geo().scroll(dy / 120)
             self.viewChanged.emit()
             self.update()
         e.accept()
