@@ -13,7 +13,7 @@ from PySide6.QtWidgets import (QComboBox, QHBoxLayout, QLabel, QLineEdit, QPushB
 from redaction.errors import BwvError
 
 from ..dialogs import store_forms
-from .common import CLASS_LABELS, retention_text
+from .common import CLASS_LABELS, batch_text, batch_tip, retention_text
 
 
 class ClipsView(QWidget):
@@ -31,7 +31,7 @@ class ClipsView(QWidget):
         self.tree = QTreeWidget(self)
         self.tree.setAccessibleName("Cases and clips")
         self.tree.setHeaderLabels(["Case / clip", "Exhibit", "Captured (UTC)", "Classification",
-                                   "Retention", "Imported by"])
+                                   "Retention", "Imported by", "Batch detection"])
         self.tree.setAlternatingRowColors(True)
         self.tree.itemDoubleClicked.connect(lambda it, _c: self.open_selected())
         self.tree.itemSelectionChanged.connect(self._clip_selected)
@@ -74,7 +74,7 @@ class ClipsView(QWidget):
         for c in cases:
             status = "" if c.get("status") in (None, "open") else f" ({c['status']})"
             top = QTreeWidgetItem([f"{c['incident']}  {c.get('title') or ''}".strip() + status,
-                                   f"{len(c['clips'])} clip(s)", "", "", "", ""])
+                                   f"{len(c['clips'])} clip(s)", "", "", "", "", ""])
             top.setData(0, Qt.UserRole, None)
             self.tree.addTopLevelItem(top)
             for clip in c["clips"]:
@@ -85,8 +85,10 @@ class ClipsView(QWidget):
                                       clip["captured"][:16].replace("T", " ")
                                       + (" (guessed)" if clip.get("capture_guessed") else ""),
                                       CLASS_LABELS.get(clip["classification"], clip["classification"]),
-                                      ret, clip.get("imported_by") or ""])
+                                      ret, clip.get("imported_by") or "", batch_text(clip)])
                 it.setData(0, Qt.UserRole, clip["id"])
+                if clip.get("batch"):
+                    it.setToolTip(6, batch_tip(clip["batch"]))
                 it.setToolTip(0, f"sha256 {clip['sha256']}" + (
                     f"\nTruncated (imported with --accept-truncated): {clip['truncated']}"
                     if clip.get("truncated") else ""))

@@ -37,6 +37,32 @@ def retention_text(clip: dict, today: Optional[dt.date] = None) -> str:
     return "unclassified: classify it"
 
 
+def batch_text(clip: dict) -> str:
+    """The clip's latest `bwv batch detect` job: queued, running, done (tracks), failed."""
+    b = clip.get("batch")
+    if not b:
+        return ""
+    if b["status"] == "done":
+        return f"done: {b['tracks']} track(s)" if b.get("tracks") is not None else "done"
+    if b["status"] == "running" and (b.get("attempts") or 0) > 1:
+        return f"running (attempt {b['attempts']})"
+    if b["status"] == "failed":
+        return "failed: " + (b.get("error") or "").splitlines()[0][:80] if b.get("error") else "failed"
+    return b["status"]
+
+
+def batch_tip(b: dict) -> str:
+    lines = [f"Batch {b['batch']} on {b.get('executor') or '?'}, queued {(b.get('queued') or '')[:16]}"
+             f" by {b.get('by') or '?'}"]
+    if b.get("worker"):
+        lines.append(f"Worker {b['worker']}, attempt(s) {b.get('attempts') or 0}")
+    if b.get("project"):
+        lines.append(f"Project {b['project']}")
+    if b.get("error"):
+        lines.append(f"Error: {b['error']}")
+    return "\n".join(lines)
+
+
 def request_due_text(r: dict) -> str:
     n = r.get("days_left")
     if r.get("due") is None or n is None:

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import Iterable, Optional
 
-from sqlalchemy import func, select
+from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
 from .clips import find_live
@@ -28,8 +28,10 @@ def queue(s: Session, batch: str, clips: Iterable[dict], *, settings_key: str, e
         if clip_id is None and sha:
             live = find_live(s, sha)
             clip_id = live.id if live else None
-        stale = select(BatchJob).where(BatchJob.status.in_(("queued", "running")),
-                                       BatchJob.clip_path == str(c["path"]))
+        same = BatchJob.clip_path == str(c["path"])
+        if clip_id is not None:
+            same = or_(same, BatchJob.clip_id == clip_id)
+        stale = select(BatchJob).where(BatchJob.status.in_(("queued", "running")), same)
         for old in s.execute(stale).scalars():
             old.status, old.error, old.finished_at = "failed", f"interrupted (batch {batch} " \
                                                                "picked it up again)", utcnow()

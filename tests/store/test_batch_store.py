@@ -1,0 +1,58 @@
+"""The store records each clip's job of `bwv batch detect` (queued, running, done, failed
+with the error; migration 0006) and the library lists each clip's latest job."""
+from __future__ import annotations
+
+import shutil
+
+from redaction.store import api, batchjobs
+
+FAST = ["--preset", "fast", "--kinds", "face", "--workers", "1"]
+
+
+def test_batch_jobs_are_recorded_and_shown_in_the_library(store, new_clip, bwv, tmp_path):
+    a, b = new_clip(), new_clip()
+    for c in (a, b):
+        api.import_clip(c, "INC-7", "test.officer")
+    # a job a killed batch left running is closed when a later batch takes the clip
+    with store.session() as s:
+        clip_a = api.library("test.officer")[0]["clips"][0]
+        old = batchjobs.queue(s, "killedbatch", [{"path": "x", "clip_id": clip_a["id"]}],
+                              settings_key="k", executor="local", user="test.officer")[0]
+        batchjobs.update(s, old, started=True, worker="pc:1")
+    rc, out, err = bwv("batch", "detect", "--case", "INC-7", *FAST)
+    assert rc == 0, out + err
+    assert "2 done, 0 skipped, 0 failed of 2" in out
+    clips = api.library("test.officer")[0]["clips"]
+    for c in clips:
+        job = c["batch"]
+        assert job["status"] == "done" and job["attempts"] == 1 and job["tracks"] == 0
+        assert job["project"].endswith(".bwvproj.json") and job["worker"]
+        assert job["executor"].startswith("local")
+    from app.library.common import batch_text
+    assert batch_text(clips[0]) == "done: 0 track(s)"
+    # the clip's project is the one the window opens for the evidence file
+    from redaction.project_io import default_project_path, load_project
+    from redaction.store import clips as store_clips, db
+    with db.open_store().session() as s:
+        path = store_clips.clip_path(store_clips.get_clip(s, clips[0]["id"]))
+    assert str(default_project_path(path)) == clips[0]["batch"]["project"]
+    assert load_project(default_project_path(path)).extra["detection"]["frames"] == 4
+    # a second run skips both clips and queues nothing
+    rc, out, _ = bwv("batch", "detect", "--case", "INC-7", *FAST)
+    assert rc == 0 and "2 already done with these settings, 0 to run" in out
+    # a folder batch: the clip held in the store is linked by its sha256; a broken file fails
+    folder = tmp_path / "incoming"
+    folder.mkdir()
+    shutil.copy(a, folder / "copy.mp4")
+    (folder / "broken.mp4").write_text("not a video")
+    rc, out, _ = bwv("batch", "detect", folder, *FAST)
+    assert rc == 1 and "1 done, 0 skipped, 1 failed of 2" in out
+    batch = out.split()[1].rstrip(":")
+    with store.session() as s:
+        jobs = {j["path"].rsplit("/", 1)[1]: j for j in batchjobs.jobs_of_batch(s, batch)}
+        first = [j for j in batchjobs.jobs_of_batch(s, "killedbatch")]
+    assert jobs["copy.mp4"]["status"] == "done" and jobs["copy.mp4"]["clip"] == clip_a["id"]
+    assert jobs["broken.mp4"]["status"] == "failed" and jobs["broken.mp4"]["error"]
+    assert jobs["broken.mp4"]["clip"] is None
+    assert first[0]["status"] == "failed" and "interrupted" in first[0]["error"]
+    assert api.library("test.officer")[0]["clips"][0]["batch"]["batch"] == batch
