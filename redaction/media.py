@@ -12,7 +12,9 @@ native layout; see :mod:`redaction.render`).
 from __future__ import annotations
 
 import bisect
+import json
 import os
+import threading
 from collections import OrderedDict
 from dataclasses import dataclass, field
 from fractions import Fraction
@@ -163,6 +165,84 @@ def build_index(container, path) -> FrameIndex:
     return FrameIndex(order, key_idx, Fraction(vs.time_base))
 
 
+# -- the frame index, built once per clip -------------------------------------------------
+# Opening a clip in the window used to demux it 4-6 times (the window, the picture strip,
+# the track crops, the checks, detection, export each built the index again). The index is
+# kept per file (path, size, modification time) in this process, and on disk per source
+# sha256 (with the size and modification time it was built from) for the other processes:
+# detection runs in a child, the CLI in another program. Timestamps only, nothing personal.
+INDEX_MEMORY = 8
+_index_lock = threading.Lock()
+_index_memory: "OrderedDict[tuple, FrameIndex]" = OrderedDict()
+index_builds = 0             # demux passes made to build an index (tests, bench)
+
+
+def _file_key(path: Path) -> tuple:
+    st = path.stat()
+    return (str(path.resolve()), st.st_size, st.st_mtime_ns)
+
+
+def _index_file(sha256: str) -> Path:
+    from .paths import cache_dir
+    return cache_dir() / "frameindex" / f"{sha256}.json"
+
+
+def _load_index(sha256: str, key: tuple) -> Optional[FrameIndex]:
+    try:
+        d = json.loads(_index_file(sha256).read_text())
+        if [d["size"], d["mtime_ns"]] != [key[1], key[2]]:
+            return None
+        return FrameIndex(list(d["pts"]), list(d["keyframes"]), Fraction(d["time_base"]))
+    except (OSError, ValueError, KeyError, TypeError, ZeroDivisionError):
+        return None
+
+
+def _save_index(sha256: str, key: tuple, idx: FrameIndex) -> None:
+    from .fsutil import atomic_write_text
+    try:
+        f = _index_file(sha256)
+        f.parent.mkdir(parents=True, exist_ok=True)
+        atomic_write_text(f, json.dumps({"size": key[1], "mtime_ns": key[2], "pts": idx.pts,
+                                         "keyframes": idx.keyframes,
+                                         "time_base": str(idx.time_base)}))
+    except Exception:  # noqa: BLE001 - a cache: never fail an open on it
+        pass
+
+
+def cached_index(container, path: Path, sha256: Optional[str] = None) -> FrameIndex:
+    """The clip's frame index: from this process's memory, else from the disk cache of
+    ``sha256`` (when the caller knows it and the file's size and time still match), else
+    built by one demux pass (and kept in both)."""
+    global index_builds
+    key = _file_key(path)
+    with _index_lock:
+        hit = _index_memory.get(key)
+        if hit is not None:
+            _index_memory.move_to_end(key)
+    if hit is not None:
+        if sha256 and not _index_file(sha256).exists():
+            _save_index(sha256, key, hit)      # for the other processes (detection, CLI)
+        return hit
+    idx = _load_index(sha256, key) if sha256 else None
+    if idx is None:
+        idx = build_index(container, path)
+        with _index_lock:
+            index_builds += 1
+        if sha256:
+            _save_index(sha256, key, idx)
+    with _index_lock:
+        _index_memory[key] = idx
+        while len(_index_memory) > INDEX_MEMORY:
+            _index_memory.popitem(last=False)
+    return idx
+
+
+def forget_indexes() -> None:
+    """Drop the in-memory indexes (tests)."""
+    with _index_lock:
+        _index_memory.clear()
+
+
 TRUNCATION_FRAMES = 2      # frames the header may declare beyond what can be read
 TRUNCATION_SLACK_S = 0.05  # rounding of durations (plus 2.5 frame periods)
 CONTAINER_SLACK_S = 0.5    # a container's duration also covers audio that outlasts the video
@@ -199,7 +279,7 @@ class MediaSource:
         self._container = open_container(self.path)
         self._vs = self._container.streams.video[0]
         self._vs.thread_type = "AUTO"
-        self.index = build_index(self._container, self.path)
+        self.index = cached_index(self._container, self.path, sha256)
         self._pts_to_index = {p: i for i, p in enumerate(self.index.pts)}
         self._cache: "OrderedDict[tuple[int, str], np.ndarray]" = OrderedDict()
         self._decoder: Optional[Iterator] = None
