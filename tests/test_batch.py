@@ -111,13 +111,13 @@ def test_a_killed_batch_resumes_where_it_stopped(tmp_path):
     p = subprocess.Popen(cmd, cwd=REPO, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
     lines, worker = [], None
     try:
-        for line in p.stdout:
+        for line in p.stdout:          # clip1 may start before clip0's result is handled
             lines.append(line)
             if line.startswith("start   clip1.mp4 on "):
                 worker = int(line.rsplit(":", 1)[1])
+            if worker is not None and any(x.startswith("done    clip0.mp4") for x in lines):
                 break
         assert worker is not None, "".join(lines)
-        assert any(x.startswith("done    clip0.mp4") for x in lines)
         from redaction.paths import cache_dir
         caches = cache_dir() / "clips"
         deadline = time.monotonic() + 60             # wait until clip1 is well under way
@@ -263,3 +263,19 @@ def test_ray_executor_retries_a_clip_whose_worker_was_killed(tmp_path, ray_clust
     # the same code path as the local executor: a second run skips every clip
     again = BatchRun(folder_items(tmp_path / "clips"), settings, RayExecutor(ray_cluster), "t.o")
     assert list(again.run()) == [] and again.summary.skipped == 3
+
+
+def test_watch_takes_clips_as_they_arrive_then_stops_when_idle(tmp_path):
+    make_clips(tmp_path / "in", 1)
+    p = subprocess.Popen([*BWV, "batch", "detect", "--watch", str(tmp_path / "in"), "--workers", "1",
+                          "--interval", "0.3", "--idle-exit", "6", *FAST],
+                         cwd=REPO, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
+    lines = []
+    for line in p.stdout:
+        lines.append(line)
+        if line.startswith("done    clip0.mp4"):
+            make_clips(tmp_path / "later", 2)            # a second clip arrives (moved in whole)
+            os.replace(tmp_path / "later" / "clip1.mp4", tmp_path / "in" / "clip1.mp4")
+    assert p.wait(120) == 0, "".join(lines)
+    done = [x.split()[1].rstrip(":") for x in lines if x.startswith("done")]
+    assert done == ["clip0.mp4", "clip1.mp4"], "".join(lines)
