@@ -116,7 +116,7 @@ def run(path: Optional[str], user: str, frame: Optional[int] = None, mode: Optio
             win.doc.set_mode(mode)
         if frame is not None:
             win.doc.seek(frame)
-        win.render()
+        win.player.render()
     win.show()
     if screenshot:
         return _screenshot(app, win, Path(screenshot))

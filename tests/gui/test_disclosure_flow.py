@@ -58,7 +58,7 @@ def as_user(qtbot, name: str):
 
 def library(qtbot, name: str, tab: int):
     w = as_user(qtbot, name)
-    lib = w.open_library(tab)
+    lib = w.store.open_library(tab)
     assert lib is not None and lib.isVisible()
     return w, lib
 
@@ -145,9 +145,9 @@ def test_request_lifecycle_with_four_eyes_and_register(qtbot, team, held_clip, t
 
     # dora exports for the approved request: entered in the register, with the path
     w = as_user(qtbot, "dora")
-    assert w.open_store_clip(cid)
+    assert w.store.open_store_clip(cid)
     w.doc.project.tracks.clear()
-    d = w.export()
+    d = w.jobs.export()
     d.request_box.setCurrentIndex(d.request_box.findData(rid))
     d.out.setText(str(tmp_path / "out.mp4"))
     d.recipient.setText("J. Smith")
@@ -155,7 +155,7 @@ def test_request_lifecycle_with_four_eyes_and_register(qtbot, team, held_clip, t
     d.start()
     assert w.runner.wait(120000)
     assert d.result is not None and d.disclosure_id is not None, d.error.text()
-    lib = w.open_library(2)
+    lib = w.store.open_library(2)
     assert lib.reg_table.rowCount() == 1
     row = [lib.reg_table.item(0, c).text() for c in range(lib.reg_table.columnCount())]
     assert row[2] == f"REQ-{rid}" and row[3] == "J. Smith" and row[4] == "Member of the public"
@@ -369,17 +369,17 @@ def test_import_job_truncated_refusal_cancel_and_roles(qtbot, team, clip, tmp_pa
 
 def test_switch_user_and_log_out(qtbot, team, clip):  # noqa: F811
     w = as_user(qtbot, "dora")
-    assert w.a_switch_user.isEnabled() and w.a_logout.isEnabled()
+    assert w.store.a_switch_user.isEnabled() and w.store.a_logout.isEnabled()
     assert w.open_path(clip)
     # a wrong password changes nothing
-    d = w.switch_user()
+    d = w.store.switch_user()
     d.name.setText("sam")
     d.password.setText("not-the-password")
     assert not d.try_login() and "sam" in d.error.text()
     d.reject()
     assert w.user == "dora" and w.doc is not None
     # sam takes over: the clip is closed, the roles are sam's, dora is logged out
-    d = w.switch_user()
+    d = w.store.switch_user()
     d.name.setText("sam")
     d.password.setText(PASSWORDS["sam"])
     assert d.try_login()
@@ -387,11 +387,11 @@ def test_switch_user_and_log_out(qtbot, team, clip):  # noqa: F811
     assert w.user_label.text().startswith("User: sam (supervisor)")
     assert w.view.rgb is None and not w.a["export"].isEnabled()
     assert "dora" not in access._authenticated
-    lib = w.open_library(3)
+    lib = w.store.open_library(3)
     assert lib.run_btn.isEnabled() and lib.user == "sam"
     # rita logs in after sam logs out: her role greys out export, and she cannot redact
-    d = w.log_out()
-    assert w.library is None and "sam" not in access._authenticated
+    d = w.store.log_out()
+    assert w.store.library is None and "sam" not in access._authenticated
     d.name.setText("rita")
     d.password.setText(PASSWORDS["rita"])
     assert d.try_login()
@@ -404,7 +404,7 @@ def test_switch_user_and_log_out(qtbot, team, clip):  # noqa: F811
     w.a["export"].trigger()                         # forced: refused for rita, not dora
     assert [(u, a) for u, a, _ in refusals(team)[before:]] == [("rita", "export")]
     # log out, then cancel the login: the window closes
-    d = w.log_out()
+    d = w.store.log_out()
     assert w.doc is None
     d.reject()
     assert not w.isVisible()

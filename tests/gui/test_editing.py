@@ -171,7 +171,7 @@ def test_help_overlay_and_themes(qtbot, win):
     for name, *_ in TABLE:                                    # every action has keys and a name
         a = win.a[name]
         assert a.shortcuts() and a.property("accessibleName")
-    win.cycle_theme()
+    win.settings.cycle_theme()
     assert win.prefs.theme == "high-contrast"
     from redaction.paths import config_dir
     assert (config_dir() / "gui-preferences.json").exists()
@@ -180,11 +180,11 @@ def test_help_overlay_and_themes(qtbot, win):
 def test_preferences_dialog_writes_the_config_file(qtbot, win):
     import json
     from redaction.paths import config_dir
-    d = win.show_preferences()
+    d = win.settings.show_preferences()
     qtbot.addWidget(d)
     d.reasons.setPlainText("Bystander\nChild")
     d.autosave.setValue(3)
-    win.apply_preferences(d)
+    win.settings.apply_preferences(d)
     doc = json.loads((config_dir() / "gui-preferences.json").read_text())
     assert doc["reasons"] == ["Bystander", "Child"] and doc["autosave_seconds"] == 3
     assert [win.review.reason.itemText(i) for i in range(win.review.reason.count())] == ["Bystander", "Child"]

@@ -21,7 +21,7 @@ def test_export_disabled_while_auto_tracks_pending(qtbot, win):
     doc = win.doc
     doc.do(edits.AddTracks([_auto("a1")]))
     assert "pending" in win.a["export"].toolTip()
-    d = win.export()
+    d = win.jobs.export()
     qtbot.addWidget(d)
     d.recipient.setText("Jane Doe")
     d.org.setText("Doe & Co Solicitors")
@@ -33,7 +33,7 @@ def test_export_disabled_while_auto_tracks_pending(qtbot, win):
     assert not d.go.isEnabled()
     d.reject()
     doc.decide("accepted", "Third party", ["a1"])
-    d2 = win.export()
+    d2 = win.jobs.export()
     qtbot.addWidget(d2)
     d2.recipient.setText("Jane Doe")
     d2.org.setText("Doe & Co Solicitors")
@@ -60,7 +60,7 @@ def test_export_from_dialog_matches_cli(qtbot, win, tmp_path):
     doc.decide("rejected", "Officer", ["a2"])
     doc.seek(10)
     doc.add_box((10, 150, 50, 40))
-    d = win.export()
+    d = win.jobs.export()
     qtbot.addWidget(d)
     out_gui = tmp_path / "gui.mp4"
     d.out.setText(str(out_gui))
@@ -108,7 +108,7 @@ def test_dialog_export_goes_through_the_window_session(qtbot, win, tmp_path):
     from redaction.verify import verify_project
     doc = win.doc
     doc.do(edits.AddTracks([_auto("a1")]))
-    d = win.export()
+    d = win.jobs.export()
     qtbot.addWidget(d)
     d.out.setText(str(tmp_path / "o.mp4"))
     d.recipient.setText("Jane Doe")

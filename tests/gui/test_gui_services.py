@@ -30,7 +30,7 @@ def prepared(qtbot, team, clip):  # noqa: F811
     w.doc.do(edits.AddTrack(Track("t1", "face", "manual", "pending", reason="Third party",
                                   keyframes=[Keyframe(0, (10, 10, 40, 40))], end_frame=30)))
     w.doc.do(edits.AddAudioRange(AudioRange(0.2, 0.6, "mute", "Address", id="a1")))
-    w.save()
+    w.files.save()
     assert not w.doc.session.dirty
     path = w.doc.session.path
     w.shutdown()
@@ -78,7 +78,7 @@ def test_reviewer_gui_edits_are_refused_and_change_nothing(qtbot, team, prepared
     before = len(refusals(team))
     w.timeline.view.annotationDrawn.emit(3, None)
     assert len(w.doc.project.annotations) == 1 and refusals(team)[before:] == []
-    w.save()                                          # a reviewer saves their notes
+    w.files.save()                                    # a reviewer saves their notes
     assert not w.doc.session.dirty
     w.shutdown()
 
@@ -132,7 +132,7 @@ def _four_eyes(team, internal_review=False):  # noqa: F811
 def test_export_dialog_none_is_refused_under_four_eyes(qtbot, team, prepared, tmp_path):  # noqa: F811
     _four_eyes(team)
     w = _as(qtbot, "dora", prepared)
-    d = w.export()
+    d = w.jobs.export()
     assert d.request_box.isVisibleTo(d) and "refused" in d.request_box.itemText(0)
     assert not d.internal_review.isVisibleTo(d)
     d.request_box.setCurrentIndex(0)                 # "(none)"
@@ -152,7 +152,7 @@ def test_export_dialog_none_is_refused_under_four_eyes(qtbot, team, prepared, tm
 def test_export_dialog_internal_review_where_allowed(qtbot, team, prepared, tmp_path):  # noqa: F811
     _four_eyes(team, internal_review=True)
     w = _as(qtbot, "dora", prepared)
-    d = w.export()
+    d = w.jobs.export()
     assert d.internal_review.isVisibleTo(d)
     d.internal_review.setChecked(True)
     d.out.setText(str(tmp_path / "review.mp4"))

@@ -17,7 +17,7 @@ def test_library_shows_each_clips_batch_job(qtbot, team, held_clip):  # noqa: F8
                               settings_key="k", executor="ray head:6379", user="dora")[0]
     access.login("dora", PASSWORDS["dora"])
     w = make_window(qtbot, "dora")
-    lib = w.open_library(0)
+    lib = w.store.open_library(0)
     clip = lib.tree.topLevelItem(0).child(0)
     col = [lib.tree.headerItem().text(i) for i in range(lib.tree.columnCount())].index("Batch detection")
     assert clip.text(col) == "queued"

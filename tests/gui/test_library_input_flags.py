@@ -26,7 +26,7 @@ def test_library_shows_guessed_capture_time_and_held_clip(qtbot, team, tmp_path)
     assert info["capture_guessed"]
     api.classify(info["id"], "non_evidential", "sam")
     w = make_window(qtbot, "dora")
-    lib = w.open_library()
+    lib = w.store.open_library()
     item = lib.tree.topLevelItem(0).child(0)
     assert item.text(2).endswith("(guessed)") and "modification time" in item.toolTip(2)
     assert item.text(4) == "held: capture time not confirmed"

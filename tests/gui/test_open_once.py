@@ -27,7 +27,7 @@ def test_opening_a_clip_builds_its_frame_index_once(qtbot, clip, monkeypatch):
     w.doc.do(edits.AddTrack(Track(id="a1", kind="face", origin="auto", keyframes=[
         Keyframe(3, (10.0, 10.0, 40.0, 40.0))], end_frame=20)))
     w.wait_idle(60000)
-    w._load_crops()                     # the track crops' job opens the clip again
+    w.jobs.load_crops()                 # the track crops' job opens the clip again
     w.wait_idle(60000)
     assert w.review.icons                # the crops came back
     # before: every one of these opens demuxed the clip (4 on this open, 5-6 with

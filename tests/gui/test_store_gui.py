@@ -102,7 +102,7 @@ def test_standalone_has_no_login_and_says_so(qtbot, clip, monkeypatch):
     w = make_window(qtbot, user, enforced=False)
     assert "Standalone (no case store set up)" in w.user_label.text()
     assert "Standalone (no case store set up)" in w.statusBar().currentMessage()
-    assert not w.a_library.isEnabled()
+    assert not w.store.a_library.isEnabled()
     assert w.open_path(clip)
     assert w.a["export"].isEnabled() and w.a["add_note"].isEnabled()
     w.shutdown()
@@ -143,8 +143,8 @@ def held_clip(team, clip):
 def test_library_lists_clip_with_countdown_and_opens_it(qtbot, team, held_clip):
     access.login("dora", PASSWORDS["dora"])
     w = make_window(qtbot, "dora")
-    assert w.a_library.isEnabled()
-    lib = w.open_library()
+    assert w.store.a_library.isEnabled()
+    lib = w.store.open_library()
     assert lib is not None and lib.isVisible()
     top = lib.tree.topLevelItem(0)
     assert top.text(0).startswith("INC-2024-001")
@@ -156,7 +156,7 @@ def test_library_lists_clip_with_countdown_and_opens_it(qtbot, team, held_clip):
     lib.open_selected()                            # re-verifies the sha256, opens the evidence file
     assert w.doc is not None and w.store_clip_id == held_clip["id"]
     assert w.doc.project.source.sha256 == held_clip["sha256"]
-    assert w.export().out.text().endswith("clip-redacted.mp4")
+    assert w.jobs.export().out.text().endswith("clip-redacted.mp4")
     w.shutdown()
 
 
@@ -169,7 +169,7 @@ def test_requests_view_and_export_into_register(qtbot, team, held_clip, tmp_path
         old_id, sar_id = old.id, sar.id
     access.login("dora", PASSWORDS["dora"])
     w = make_window(qtbot, "dora")
-    lib = w.open_library(1)
+    lib = w.store.open_library(1)
     assert lib.tabs.currentIndex() == 1
     rows = {lib.req_table.item(r, 0).text(): r for r in range(lib.req_table.rowCount())}
     assert set(rows) == {f"REQ-{old_id}", f"REQ-{sar_id}"}
@@ -180,9 +180,9 @@ def test_requests_view_and_export_into_register(qtbot, team, held_clip, tmp_path
     # export answering the subject access request: entered in the disclosure register
     from redaction import services
     services.link_clips(sar_id, [held_clip["id"]], "dora")   # an export needs its clip linked
-    assert w.open_store_clip(held_clip["id"])
+    assert w.store.open_store_clip(held_clip["id"])
     w.doc.project.tracks.clear()
-    d = w.export()
+    d = w.jobs.export()
     d.request_box.setCurrentIndex(d.request_box.findData(sar_id))
     d.out.setText(str(tmp_path / "out.mp4"))
     d.recipient.setText("J. Smith")
@@ -215,14 +215,14 @@ def test_about_box_and_preferences_show_the_machine_policy(qtbot, clip, tmp_path
     monkeypatch.setattr("redaction.policy.SYSTEM_POLICY_PATHS", [pol])   # IT's machine policy
     from redaction import __version__ as version
     w = make_window(qtbot, "alice", enforced=False)
-    box = w.show_about()
+    box = w.settings.show_about()
     text = box.text()
     assert f"BWV Workstation {version}" in text
     assert f"Machine policy: {pol}" in text and "Redaction reasons: Third party; Vehicle registration" in text
     assert "Retention of non-evidential media (days): 40" in text
     review_reasons = [w.review.reason.itemText(i) for i in range(w.review.reason.count())]
     assert review_reasons[:2] == reasons and len(review_reasons) == 2
-    prefs = w.show_preferences()
+    prefs = w.settings.show_preferences()
     assert prefs.reasons.isReadOnly() and prefs.reasons.toPlainText().splitlines() == reasons
     assert str(pol) in prefs.reasons.toolTip()
     prefs.apply()                                  # the policy list is not saved as the user's
@@ -265,14 +265,14 @@ def test_excepthook_logs_and_shows_a_dialog(qtbot, monkeypatch):
 def test_library_classify_follows_the_role(qtbot, team, held_clip):
     access.login("rita", PASSWORDS["rita"])
     w = make_window(qtbot, "rita")
-    lib = w.open_library()
+    lib = w.store.open_library()
     assert lib.select_clip(held_clip["id"])
     assert not lib.cls_btn.isEnabled()
     assert lib.cls_btn.toolTip() == "Not allowed: needs the supervisor role"
     w.shutdown()
     access.login("sam", PASSWORDS["sam"])
     w2 = make_window(qtbot, "sam")
-    lib2 = w2.open_library()
+    lib2 = w2.store.open_library()
     assert lib2.select_clip(held_clip["id"]) and lib2.cls_btn.isEnabled()
     assert lib2.cls_box.currentData() == "non_evidential"
     lib2.cls_box.setCurrentIndex(lib2.cls_box.findData("evidential"))

@@ -1,0 +1,85 @@
+"""Files: opening a clip or project (the dialog, errors, the recovery question), saving,
+and the Save / Discard / Cancel question before the open clip is closed."""
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Callable, Optional
+
+from PySide6.QtWidgets import QFileDialog, QMessageBox
+
+from redaction.errors import BwvError
+
+from ..document import open_document
+from . import Controller
+
+
+class FilesController(Controller):
+    """Holds the window (its user, ``set_document``, ``show_error``) and the preferences
+    (the autosave interval of a document it opens)."""
+
+    def __init__(self, win, prefs):
+        super().__init__(win)
+        self.prefs = prefs
+
+    def slots(self):
+        return {"open": self.open_dialog, "save": self.save}
+
+    def update_actions(self, has: bool) -> None:
+        self.win.a["save"].setEnabled(has)
+
+    def open_dialog(self) -> None:
+        path, _ = QFileDialog.getOpenFileName(self.win, "Open clip or project", "",
+                                              "Video or project (*.mp4 *.mov *.mkv *.avi *.bwvproj.json);;All files (*)")
+        if path:
+            self.open_path(path)
+
+    def open_path(self, path, ask_recover: Optional[Callable[[Path], bool]] = None) -> bool:
+        win = self.win
+        ask = ask_recover or (self.ask_recover if win.interactive else (lambda p: False))
+        try:
+            doc = open_document(path, win.user, ask, self.prefs.autosave_seconds)
+        except BwvError as e:
+            win.show_error(str(e))
+            return False
+        win.store_clip_id = win.store_clip_name = None   # open_store_clip sets them after
+        win.set_document(doc)
+        if doc.media.info.truncated:
+            win.show_error(f"{doc.media.path}: truncated: {doc.media.info.truncated}. Only the "
+                           "readable frames can be reviewed and exported.")
+        if doc.session.recovered_edits:
+            self.status(f"Restored {doc.session.recovered_edits} unsaved edit(s) from the edit log "
+                        "(the last session did not close cleanly)", 10000)
+        return True
+
+    def ask_recover(self, rec: Path) -> bool:
+        return QMessageBox.question(
+            self.win, "Recover unsaved edits?",
+            f"The last session on this project did not close cleanly.\nAutosaved edits were found "
+            f"({rec.name}). Recover them?", QMessageBox.Yes | QMessageBox.No,
+            QMessageBox.Yes) == QMessageBox.Yes
+
+    def save(self) -> None:
+        if self.doc is None:
+            return
+        try:
+            self.doc.save()
+            self.status(f"Saved {self.doc.session.path}", 4000)
+        except BwvError as e:
+            self.win.show_error(str(e))
+
+    def may_close(self, what: str, discard: bool = False) -> bool:
+        """Before the open clip is closed: unsaved edits are asked about when interactive
+        (they are in the edit log either way): Save, Discard (``discard``: drop the recovery
+        file too) or Cancel (False)."""
+        doc = self.doc
+        if doc is None or not doc.session.dirty or not self.win.interactive:
+            return True
+        r = QMessageBox.question(self.win, "Unsaved edits", f"Save the project before {what}?",
+                                 QMessageBox.Save | QMessageBox.Discard | QMessageBox.Cancel)
+        if r == QMessageBox.Cancel:
+            return False
+        if r == QMessageBox.Save:
+            self.save()
+        elif discard:
+            doc.clear_recovery()
+        return True

@@ -1,0 +1,50 @@
+"""Speech: the transcript dock's job (transcription runs in the user-job runner as an engine
+job) and showing a transcript in the panel (app/transcript/panel.py) and the timeline's
+words lane; a transcript made before (cached per clip) shows when the clip opens."""
+from __future__ import annotations
+
+from PySide6.QtCore import Qt
+
+from . import Controller
+
+
+class SpeechController(Controller):
+    """Holds the window, the user-job runner, the transcript panel and its dock, the
+    timeline view (words lane) and the playback controller (seeking to a word)."""
+
+    def __init__(self, win, runner, panel, dock, timeline_view, player):
+        super().__init__(win)
+        self.runner, self.panel, self.dock, self.timeline_view = runner, panel, dock, timeline_view
+        panel.transcribeRequested.connect(self.transcribe)
+        panel.seekTime.connect(player.seek_time)
+
+    def set_doc(self, doc) -> None:
+        self.panel.set_doc(doc)
+        self.timeline_view.transcript = None
+        if doc is not None:     # a transcript made before (cached per clip) shows at once
+            from redaction.speech.job import cached
+            t = cached(doc.project.source.sha256)
+            if t is not None:
+                self.show_transcript(t)
+
+    def show_transcript(self, t) -> None:
+        self.panel.set_transcript(t)
+        self.timeline_view.transcript = t
+        self.timeline_view.project_changed()
+
+    def transcribe(self) -> bool:
+        if self.doc is None or self.runner.busy:
+            return False
+        from redaction.speech.job import transcribe_job
+        path, sha = self.doc.session.source_path, self.doc.project.source.sha256
+        if not self.runner.start("transcribe", lambda cancel: transcribe_job(path, cancel,
+                                                                              sha256=sha)):
+            return False
+        self.runner.finished.connect(self.transcribed, Qt.SingleShotConnection)
+        return True
+
+    def transcribed(self, t) -> None:
+        if self.doc is not None and t is not None and t.source_sha256 == self.doc.project.source.sha256:
+            self.show_transcript(t)
+            self.dock.raise_()
+            self.status(f"Transcript: {len(t.words)} words ({t.engine})", 5000)
