@@ -24,6 +24,7 @@ from .controllers.settings import SettingsController
 from .controllers.speech import SpeechController
 from .controllers.store import StoreController
 from .dialogs.help_overlay import HelpOverlay
+from .elided_label import ElidedLabel
 from .document import Document
 from .player.audio_out import AudioOut
 from .player.frame_view import FrameView
@@ -152,7 +153,8 @@ class MainWindow(QMainWindow):
         sb = self.statusBar()
         self.user_label = QLabel(f"User: {self.user}", self)
         self.jobs.build_status(sb)
-        self.vlc_label = QLabel(f"{self.vlc_status} · {self.audio_out.status}", self)
+        self.vlc_label = ElidedLabel(f"{self.vlc_status} · {self.audio_out.status}", self,
+                                     max_chars=32)
         self.vlc_label.setAccessibleName("Sound playback status")
         sb.addPermanentWidget(self.vlc_label)
         sb.addPermanentWidget(self.user_label)
@@ -232,6 +234,7 @@ class MainWindow(QMainWindow):
         self.jobs.thumb_timer.start()
 
     def _selection_changed(self, tid) -> None:
+        self.timeline.show_row(tid)
         self.review.refresh()
         self.update_actions()
         self.player.render()

@@ -72,3 +72,22 @@ def test_keyframe_ticks_thinned_and_off_the_label():
     t = keyframe_ticks(xs, min_gap=4, skip=(100, 130))
     assert t[0] > 131 and all(b - a >= 4 for a, b in zip(t, t[1:]))
     assert keyframe_ticks([1.0, 10.0, 20.0]) == [1.0, 10.0, 20.0]
+
+
+def test_many_tracks_keep_rows_at_the_label_height():
+    """With many tracks the audio lane gives way first, and rows never drop below the
+    font's height (the panel scrolls past min_height instead)."""
+    roomy = _geo(n_tracks=2, height=400).lanes()
+    g = _geo(n_tracks=8, height=260)
+    L = g.lanes()
+    assert L["lane"][1] >= g.row_min() == 16 + 2
+    assert L["audio"][1] < roomy["audio"][1] and L["audio"][1] >= g.audio_heights()[1]
+    assert L["tracks"][1] >= 8 * L["lane"][1]
+    assert g.min_height() > 260            # taller than given: the panel scrolls
+    g.height = g.min_height()
+    L = g.lanes()
+    assert abs(L["notes"][0] + L["notes"][1] - g.height) < 1e-6
+    assert L["lane"][1] >= g.row_min()
+    assert g.track_at(g.x_of(50), L["lane"][0] + 7.5 * L["lane"][1],
+                      [Track(id=f"t{i}", keyframes=[Keyframe(0, (0, 0, 1, 1))], end_frame=99)
+                       for i in range(8)]).id == "t7"

@@ -9,6 +9,7 @@ from PySide6.QtGui import QFontDatabase
 from PySide6.QtWidgets import (QComboBox, QHBoxLayout, QLabel, QSpinBox, QToolButton, QWidget)
 
 from ..document import MODE_LABELS, MODES
+from ..elided_label import ElidedLabel
 from .playback import SPEEDS
 
 
@@ -65,7 +66,7 @@ class TransportBar(QWidget):
         self.captured.setToolTip("Wall-clock capture time (from the clip's creation time)")
         lay.addWidget(self.captured)
         lay.addStretch(1)
-        self.playback_note = QLabel("", self)
+        self.playback_note = ElidedLabel("", self, max_chars=24, min_chars=6)   # gives way first
         self.playback_note.setAccessibleName("Playback engine")
         lay.addWidget(self.playback_note)
         self.speed = QComboBox(self)

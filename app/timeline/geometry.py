@@ -38,18 +38,48 @@ class TimelineGeometry:
         self.fit = True
 
     # -- lanes -------------------------------------------------------------------------------
+    def _heads(self) -> list[tuple[str, float]]:
+        fh = self.font_height
+        return [("thumbs", max(36, 3 * fh)), ("ruler", fh + 4), ("density", fh + 2)]
+
+    def _tails(self, audio: float) -> list[tuple[str, float]]:
+        fh = self.font_height
+        return [("audio", audio), ("words", fh + 6), ("notes", fh + 8)]
+
+    def row_min(self) -> float:
+        """A track's row is never lower than this: its label in the font's full height."""
+        return self.font_height + 2
+
+    def audio_heights(self) -> tuple[float, float]:
+        """The audio lane's height when there is room, and the least it gives way to rows."""
+        fh = self.font_height
+        return max(40, 3.5 * fh), max(24, 2 * fh)
+
+    def min_height(self) -> float:
+        """The least height that keeps every track's row at ``row_min`` (the audio lane at its
+        least); the widget asks for it and the timeline panel scrolls when the dock is lower."""
+        full, least = self.audio_heights()
+        fixed = sum(h for _, h in self._heads()) + sum(h for _, h in self._tails(least))
+        return fixed + max(1, self.n_tracks) * self.row_min()
+
     def lanes(self) -> dict[str, tuple[float, float]]:
-        """name -> (y, height); "lane" is the first track's row (y, row height)."""
+        """name -> (y, height); "lane" is the first track's row (y, row height). With many
+        tracks the audio lane gives way first, down to its least height; rows stay at least
+        ``row_min`` (below ``min_height`` they run past the bottom: the panel scrolls)."""
         fh, n = self.font_height, self.n_tracks
         y = 0.0
         out = {}
-        for name, h in (("thumbs", max(36, 3 * fh)), ("ruler", fh + 4), ("density", fh + 2)):
+        for name, h in self._heads():
             out[name] = (y, h)
             y += h
-        tail = [("audio", max(40, 3.5 * fh)), ("words", fh + 6), ("notes", fh + 8)]
+        audio, least = self.audio_heights()
+        short = n * self.row_min() - (self.height - y - sum(h for _, h in self._tails(audio)))
+        if n and short > 0:
+            audio = max(least, audio - short)
+        tail = self._tails(audio)
         avail = self.height - y - sum(h for _, h in tail)
-        lane = min(fh * 1.3, max(4.0, avail / max(1, n))) if n else 0
-        out["tracks"] = (y, max(avail, fh + 2))
+        lane = min(fh * 1.3, max(self.row_min(), avail / n)) if n else 0
+        out["tracks"] = (y, max(avail, fh + 2, n * lane))
         out["lane"] = (y, lane)
         y += out["tracks"][1]
         for name, h in tail:

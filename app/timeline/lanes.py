@@ -4,7 +4,8 @@ waveform with redaction ranges, and reviewer annotations, on one frame axis.
 Mouse: click or drag on the upper lanes seeks/scrubs (a click on a track's bar also
 selects it); drag on the audio lane creates an audio range, drag its edges to adjust,
 double-click to edit; drag or click on the notes lane adds an annotation; Ctrl+wheel
-zooms around the cursor, wheel scrolls.
+zooms around the cursor, wheel scrolls (the lanes up and down when the whole clip is
+in view and they are taller than the dock).
 """
 from __future__ import annotations
 
@@ -94,15 +95,19 @@ class TimelineView(QWidget):
         return self._geo().lanes()
 
     def minimumSizeHint(self):
+        """Tall enough for every track's row at the label's font height (the audio lane at
+        its least); the panel's scroll area scrolls when the dock is lower."""
         from PySide6.QtCore import QSize
         fh = self.fontMetrics().height()
-        return QSize(400, int(3 * fh + fh + 4 + fh * 0.7 + fh + 3 * fh + fh + 8 + 8))
+        least = 3 * fh + fh + 4 + fh * 0.7 + fh + 3 * fh + fh + 8 + 8
+        g = self._geo()
+        return QSize(400, int(max(least, g.min_height() if g.n_tracks else 0) + 0.999))
 
     def sizeHint(self):
         from PySide6.QtCore import QSize
         fh = self.fontMetrics().height()
         n = len(self.doc.project.tracks) if self.doc else 0
-        return QSize(1000, int(9 * fh + 20 + min(n, 12) * fh))
+        return QSize(1000, max(int(9 * fh + 20 + min(n, 12) * fh), self.minimumSizeHint().height()))
 
     def _update_fit(self) -> None:
         self._geo().update_fit()
@@ -313,6 +318,9 @@ class TimelineView(QWidget):
             self._geo().scroll(dy / 120)
             self.viewChanged.emit()
             self.update()
+        else:           # the whole clip in view: the panel scrolls the lanes up and down
+            e.ignore()
+            return
         e.accept()
 
     def event(self, e) -> bool:
