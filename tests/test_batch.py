@@ -108,7 +108,8 @@ def _alive(pid: int) -> bool:
 def test_a_killed_batch_resumes_where_it_stopped(tmp_path):
     clips = make_clips(tmp_path / "clips", 3, frames=240)
     cmd = [*BWV, "batch", "detect", str(tmp_path / "clips"), "--workers", "1", *FAST]
-    p = subprocess.Popen(cmd, cwd=REPO, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
+    err = open(tmp_path / "stderr.txt", "w")
+    p = subprocess.Popen(cmd, cwd=REPO, stdout=subprocess.PIPE, stderr=err, text=True)
     lines, worker = [], None
     try:
         for line in p.stdout:          # clip1 may start before clip0's result is handled
@@ -117,7 +118,11 @@ def test_a_killed_batch_resumes_where_it_stopped(tmp_path):
                 worker = int(line.rsplit(":", 1)[1])
             if worker is not None and any(x.startswith("done    clip0.mp4") for x in lines):
                 break
-        assert worker is not None, "".join(lines)
+        if worker is None:
+            p.wait(30)
+            err.close()
+        assert worker is not None, ("".join(lines) + "\nstderr:\n"
+                                    + (tmp_path / "stderr.txt").read_text()[-3000:])
         from redaction.paths import cache_dir
         caches = cache_dir() / "clips"
         deadline = time.monotonic() + 60             # wait until clip1 is well under way
