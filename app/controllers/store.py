@@ -139,9 +139,9 @@ class StoreController(Controller):
         """Open requests for the export dialog's selector ([] without a store)."""
         if not store_exists():
             return []
-        from redaction.store import api
+        from redaction import services
         try:
-            return api.list_requests(self.win.user)
+            return services.requests(self.win.user)
         except BwvError as e:
             log.warning("requests not listed: %s", e)
             return []

@@ -124,8 +124,8 @@ class ExportDialog(QDialog):
         self.request_box.setAccessibleName("Disclosure request")
         self.request_box.addItem("(none: not entered in the disclosure register)", None)
         for r in self.requests:
-            due = f", due {r['due']}" if r.get("due") else ""
-            self.request_box.addItem(f"REQ-{r['id']}: {r['type']} from {r['requester']}{due}", r["id"])
+            due = f", due {r.due}" if r.due else ""
+            self.request_box.addItem(f"REQ-{r.id}: {r.type} from {r.requester}{due}", r.id)
         self.request_box.setToolTip("The disclosure request this export answers: it is recorded in "
                                     "the disclosure register with the recipient and the sha256")
         from redaction import services

@@ -122,20 +122,20 @@ class NewRequestForm(StoreForm):
 class LinkClipsForm(StoreForm):
     """Tick the clips the request covers (those already linked are ticked and fixed)."""
 
-    def __init__(self, parent, request: dict, clips: list[dict], submit):
-        super().__init__(parent, f"Link clips to REQ-{request['id']}", "Link clips", submit,
-                         f"Clips covered by REQ-{request['id']} ({request['requester']}). An "
+    def __init__(self, parent, request, clips, submit):
+        super().__init__(parent, f"Link clips to REQ-{request.id}", "Link clips", submit,
+                         f"Clips covered by REQ-{request.id} ({request.requester}). An "
                          "export for this request may only use linked clips.")
         self.list = QListWidget(self)
         self.list.setAccessibleName("Clips")
-        linked = set(request.get("clips") or ())
+        linked = set(request.clips or ())
         for c in clips:
-            it = QListWidgetItem(f"{c['id']}: {c['case']} · {c['name']}"
-                                 + (f" · exhibit {c['exhibit']}" if c.get("exhibit") else ""))
-            it.setData(Qt.UserRole, c["id"])
+            it = QListWidgetItem(f"{c.id}: {c.case} · {c.name}"
+                                 + (f" · exhibit {c.exhibit}" if c.exhibit else ""))
+            it.setData(Qt.UserRole, c.id)
             it.setFlags((it.flags() | Qt.ItemIsUserCheckable) & ~(
-                Qt.ItemIsEnabled if c["id"] in linked else Qt.NoItemFlags))
-            it.setCheckState(Qt.Checked if c["id"] in linked else Qt.Unchecked)
+                Qt.ItemIsEnabled if c.id in linked else Qt.NoItemFlags))
+            it.setCheckState(Qt.Checked if c.id in linked else Qt.Unchecked)
             self.list.addItem(it)
         self.form.addRow(self.list)
         self.finish()
@@ -153,9 +153,9 @@ class LinkClipsForm(StoreForm):
 
 
 class ExtendForm(StoreForm):
-    def __init__(self, parent, request: dict, submit):
-        used = sum(e["months"] for e in request.get("extensions") or ())
-        super().__init__(parent, f"Extend REQ-{request['id']}", "Extend", submit,
+    def __init__(self, parent, request, submit):
+        used = sum(e.months for e in request.extensions or ())
+        super().__init__(parent, f"Extend REQ-{request.id}", "Extend", submit,
                          "A subject access request may be extended by up to two further "
                          f"months in all, with the reason ({used} used so far). The new due "
                          "date and the reason are recorded.")
@@ -172,10 +172,10 @@ class ExtendForm(StoreForm):
 
 
 class CloseForm(StoreForm):
-    def __init__(self, parent, request: dict, submit):
-        n = len(request.get("disclosures") or ())
-        super().__init__(parent, f"Close REQ-{request['id']}", "Close request", submit,
-                         f"REQ-{request['id']} has {n} disclosure(s) in the register. A closed "
+    def __init__(self, parent, request, submit):
+        n = len(request.disclosures or ())
+        super().__init__(parent, f"Close REQ-{request.id}", "Close request", submit,
+                         f"REQ-{request.id} has {n} disclosure(s) in the register. A closed "
                          "request takes no more exports.")
         self.outcome_box = QComboBox(self)
         self.outcome_box.setEditable(True)

@@ -72,32 +72,32 @@ class ClipsView(QWidget):
         self.tree.clear()
         today = dt.datetime.now(dt.timezone.utc).date()
         for c in cases:
-            status = "" if c.get("status") in (None, "open") else f" ({c['status']})"
-            top = QTreeWidgetItem([f"{c['incident']}  {c.get('title') or ''}".strip() + status,
-                                   f"{len(c['clips'])} clip(s)", "", "", "", "", ""])
+            status = "" if c.status in (None, "open") else f" ({c.status})"
+            top = QTreeWidgetItem([f"{c.incident}  {c.title or ''}".strip() + status,
+                                   f"{len(c.clips)} clip(s)", "", "", "", "", ""])
             top.setData(0, Qt.UserRole, None)
             self.tree.addTopLevelItem(top)
-            for clip in c["clips"]:
+            for clip in c.clips:
                 ret = retention_text(clip, today)
-                it = QTreeWidgetItem([clip["name"] + (" (truncated)" if clip.get("truncated")
+                it = QTreeWidgetItem([clip.name + (" (truncated)" if clip.truncated
                                                       else ""),
-                                      clip.get("exhibit") or "",
-                                      clip["captured"][:16].replace("T", " ")
-                                      + (" (guessed)" if clip.get("capture_guessed") else ""),
-                                      CLASS_LABELS.get(clip["classification"], clip["classification"]),
-                                      ret, clip.get("imported_by") or "", batch_text(clip)])
-                it.setData(0, Qt.UserRole, clip["id"])
-                if clip.get("batch"):
-                    it.setToolTip(6, batch_tip(clip["batch"]))
-                it.setToolTip(0, f"sha256 {clip['sha256']}" + (
-                    f"\nTruncated (imported with --accept-truncated): {clip['truncated']}"
-                    if clip.get("truncated") else ""))
-                if clip.get("capture_guessed"):
+                                      clip.exhibit or "",
+                                      clip.captured[:16].replace("T", " ")
+                                      + (" (guessed)" if clip.capture_guessed else ""),
+                                      CLASS_LABELS.get(clip.classification, clip.classification),
+                                      ret, clip.imported_by or "", batch_text(clip)])
+                it.setData(0, Qt.UserRole, clip.id)
+                if clip.batch:
+                    it.setToolTip(6, batch_tip(clip.batch))
+                it.setToolTip(0, f"sha256 {clip.sha256}" + (
+                    f"\nTruncated (imported with --accept-truncated): {clip.truncated}"
+                    if clip.truncated else ""))
+                if clip.capture_guessed:
                     it.setToolTip(2, "No capture time in the file: this is the file's "
                                      "modification time. A supervisor confirms or corrects it "
                                      "(bwv case capture-time); until then retention keeps the "
                                      "clip.")
-                if clip["state"] != "present":
+                if clip.state != "present":
                     it.setDisabled(True)
                 elif ret.startswith("erasure due") or "(due)" in ret:
                     it.setForeground(4, QBrush(QColor("#ff6b6b")))
@@ -120,7 +120,7 @@ class ClipsView(QWidget):
             w.setEnabled(ok and self.cls_allowed)
         if ok:
             clip = self.lib.clip(cid)
-            self.cls_box.setCurrentIndex(max(0, self.cls_box.findData(clip["classification"])))
+            self.cls_box.setCurrentIndex(max(0, self.cls_box.findData(clip.classification)))
         self.clip_note.setText("" if it is None or cid is None else it.toolTip(0))
 
     def select_clip(self, clip_id: int) -> bool:
@@ -157,7 +157,7 @@ class ClipsView(QWidget):
     # -- import (a job) --------------------------------------------------------------------
     def import_dialog(self, paths=None):
         lib = self.lib
-        incidents = [c["incident"] for c in lib.cases]
+        incidents = [c.incident for c in lib.cases]
 
         def submit(f):
             v = f.values()

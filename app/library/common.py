@@ -16,19 +16,19 @@ CLASS_LABELS = {"evidential": "Evidential", "non_evidential": "Non-evidential",
 
 def retention_text(clip: dict, today: Optional[dt.date] = None) -> str:
     """The countdown shown for a clip: days to erasure, MoPI review date, or a flag."""
-    if clip["state"] != "present":
-        return f"{clip['state']} ({clip.get('erasure_rule') or 'retention'})"
-    cls = clip["classification"]
+    if clip.state != "present":
+        return f"{clip.state} ({clip.erasure_rule or 'retention'})"
+    cls = clip.classification
     if cls == "non_evidential":
-        n = clip.get("erase_in_days")
+        n = clip.erase_in_days
         if n is None:
             return ""
-        if clip.get("capture_guessed"):  # retention holds it until a supervisor confirms
+        if clip.capture_guessed:  # retention holds it until a supervisor confirms
             return ("held: capture time not confirmed" if n == 0
                     else f"erased in {n} day{'s' if n != 1 else ''} (capture time guessed)")
         return "erasure due now" if n == 0 else f"erased in {n} day{'s' if n != 1 else ''}"
     if cls == "evidential":
-        due = clip.get("review_due")
+        due = clip.review_due
         if not due:
             return "MoPI review"
         d = dt.date.fromisoformat(due[:10])
@@ -39,35 +39,35 @@ def retention_text(clip: dict, today: Optional[dt.date] = None) -> str:
 
 def batch_text(clip: dict) -> str:
     """The clip's latest `bwv batch detect` job: queued, running, done (tracks), failed."""
-    b = clip.get("batch")
+    b = clip.batch
     if not b:
         return ""
-    if b["status"] == "done":
-        return f"done: {b['tracks']} track(s)" if b.get("tracks") is not None else "done"
-    if b["status"] == "running" and (b.get("attempts") or 0) > 1:
-        return f"running (attempt {b['attempts']})"
-    if b["status"] == "failed":
-        return "failed: " + (b.get("error") or "").splitlines()[0][:80] if b.get("error") else "failed"
-    return b["status"]
+    if b.status == "done":
+        return f"done: {b.tracks} track(s)" if b.tracks is not None else "done"
+    if b.status == "running" and (b.attempts or 0) > 1:
+        return f"running (attempt {b.attempts})"
+    if b.status == "failed":
+        return "failed: " + (b.error or "").splitlines()[0][:80] if b.error else "failed"
+    return b.status
 
 
 def batch_tip(b: dict) -> str:
-    lines = [f"Batch {b['batch']} on {b.get('executor') or '?'}, queued {(b.get('queued') or '')[:16]}"
-             f" by {b.get('by') or '?'}"]
-    if b.get("worker"):
-        lines.append(f"Worker {b['worker']}, attempt(s) {b.get('attempts') or 0}")
-    if b.get("project"):
-        lines.append(f"Project {b['project']}")
-    if b.get("error"):
-        lines.append(f"Error: {b['error']}")
+    lines = [f"Batch {b.batch} on {b.executor or '?'}, queued {(b.queued or '')[:16]}"
+             f" by {b.by or '?'}"]
+    if b.worker:
+        lines.append(f"Worker {b.worker}, attempt(s) {b.attempts or 0}")
+    if b.project:
+        lines.append(f"Project {b.project}")
+    if b.error:
+        lines.append(f"Error: {b.error}")
     return "\n".join(lines)
 
 
 def request_due_text(r: dict) -> str:
-    n = r.get("days_left")
-    if r.get("due") is None or n is None:
+    n = r.days_left
+    if r.due is None or n is None:
         return ""
-    if r["status"] != "open":
+    if r.status != "open":
         return ""
     return f"OVERDUE by {-n} day(s)" if n < 0 else ("due today" if n == 0 else f"{n} day(s)")
 

@@ -47,7 +47,7 @@ class RegisterView(QWidget):
         box.clear()
         box.addItem("All requests", None)
         for r in requests:
-            box.addItem(f"REQ-{r['id']}: {r['requester']} ({r['status']})", r["id"])
+            box.addItem(f"REQ-{r.id}: {r.requester} ({r.status})", r.id)
         box.setCurrentIndex(max(0, box.findData(keep)))
         box.blockSignals(False)
 

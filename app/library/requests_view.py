@@ -21,7 +21,7 @@ class RequestsView(QWidget):
     def __init__(self, lib):
         super().__init__(lib)
         self.lib = lib
-        self.requests: list[dict] = []
+        self.requests: list = []   # services.RequestRow
         v = QVBoxLayout(self)
         top = QHBoxLayout()
         self.include_closed = QCheckBox("Include closed requests", self)
@@ -62,7 +62,7 @@ class RequestsView(QWidget):
     def update_buttons(self) -> None:
         gated, why_not = self.lib._gated, self.lib.why_not
         r = self.selected_request()
-        open_ = r is not None and r["status"] == "open"
+        open_ = r is not None and r.status == "open"
         b = self.req_buttons
         gated(b["new"], "request", "Record a new request for disclosure")
         gated(b["link"], "request", "Choose the clips this request covers", open_)
@@ -74,12 +74,12 @@ class RequestsView(QWidget):
         if r is not None and not open_:
             for name in ("link", "extend", "approve", "close"):
                 if why_not("approve_export" if name == "approve" else "request") is None:
-                    b[name].setToolTip(f"REQ-{r['id']} is closed")
+                    b[name].setToolTip(f"REQ-{r.id} is closed")
 
     def load(self, *_) -> None:
-        from redaction.store import api
+        from redaction import services
         try:
-            self.requests = api.list_requests(self.lib.user,
+            self.requests = services.requests(self.lib.user,
                                               include_closed=self.include_closed.isChecked())
         except BwvError as e:
             self.lib._on_error(str(e))
@@ -88,17 +88,17 @@ class RequestsView(QWidget):
         t.setRowCount(len(self.requests))
         for row, r in enumerate(self.requests):
             due = request_due_text(r)
-            cells = [f"REQ-{r['id']}", r["type"].replace("_", " "), r["requester"], r["received"], r["due"] or "",
-                     due, r["status"], r.get("approved_by") or "not approved",
-                     len(r.get("clips") or ())]
+            cells = [f"REQ-{r.id}", r.type.replace("_", " "), r.requester, r.received, r.due or "",
+                     due, r.status, r.approved_by or "not approved",
+                     len(r.clips or ())]
             for col, text in enumerate(cells):
                 it = item(text)
-                if r["status"] == "open" and r.get("days_left") is not None:
-                    if r["days_left"] < 0:
+                if r.status == "open" and r.days_left is not None:
+                    if r.days_left < 0:
                         it.setBackground(QBrush(OVERDUE))
                         it.setForeground(QBrush(QColor("white")))
                         it.setToolTip("Overdue")
-                    elif r["days_left"] <= 7 and col == 5:
+                    elif r.days_left <= 7 and col == 5:
                         it.setBackground(QBrush(DUE_SOON))
                 t.setItem(row, col, it)
         t.resizeColumnsToContents()
@@ -113,23 +113,23 @@ class RequestsView(QWidget):
             return
         r = self.requests[rows[0].row()]
         e = html.escape
-        ext = "".join(f"<li>+{x['months']} month(s) to {e(x['new_due'])}: {e(x['reason'])} "
-                      f"({e(x['by'])})</li>" for x in r["extensions"]) or "<li>none</li>"
+        ext = "".join(f"<li>+{x.months} month(s) to {e(x.new_due)}: {e(x.reason)} "
+                      f"({e(x.by)})</li>" for x in r.extensions) or "<li>none</li>"
         dis = "".join(f"<li>{e(d['date'][:10])}: {e(d['recipient'])}, {e(d['organisation'])} "
                       f"({e(d['basis'])}), sha256 {e(d['export_sha256'][:16])}…, "
                       f"{e(d.get('output') or '')}</li>"
-                      for d in r["disclosures"]) or "<li>none</li>"
+                      for d in r.disclosures) or "<li>none</li>"
         due = request_due_text(r)
         self.req_details.setHtml(
-            f"<h3>REQ-{r['id']}: {e(store_forms.REQUEST_TYPE_LABELS.get(r['type'], r['type']))}"
-            f" from {e(r['requester'])}</h3>"
-            f"<p>Received {e(r['received'])}; due {e(r['due'] or 'no due date')}"
-            f"{' (' + e(due) + ')' if due else ''}; status <b>{e(r['status'])}</b>"
-            f"{'; outcome ' + e(r['outcome']) if r.get('outcome') else ''}</p>"
-            f"<p>Created by {e(r['created_by'] or '')}"
-            f"{'; approved for export by ' + e(r['approved_by']) if r.get('approved_by') else '; not approved for export'}</p>"
-            f"<p>Linked clips: {', '.join(str(c) for c in r['clips']) or 'none'}</p>"
-            f"<p>Notes: {e(r.get('notes') or '')}</p>"
+            f"<h3>REQ-{r.id}: {e(store_forms.REQUEST_TYPE_LABELS.get(r.type, r.type))}"
+            f" from {e(r.requester)}</h3>"
+            f"<p>Received {e(r.received)}; due {e(r.due or 'no due date')}"
+            f"{' (' + e(due) + ')' if due else ''}; status <b>{e(r.status)}</b>"
+            f"{'; outcome ' + e(r.outcome) if r.outcome else ''}</p>"
+            f"<p>Created by {e(r.created_by or '')}"
+            f"{'; approved for export by ' + e(r.approved_by) if r.approved_by else '; not approved for export'}</p>"
+            f"<p>Linked clips: {', '.join(str(c) for c in r.clips) or 'none'}</p>"
+            f"<p>Notes: {e(r.notes or '')}</p>"
             f"<p><b>Extensions</b></p><ul>{ext}</ul><p><b>Disclosures</b></p><ul>{dis}</ul>")
 
     # -- create, link, extend, approve, close ---------------------------------------------
@@ -141,7 +141,7 @@ class RequestsView(QWidget):
 
     def select_request(self, request_id: int) -> bool:
         for row, r in enumerate(self.requests):
-            if r["id"] == request_id:
+            if r.id == request_id:
                 self.req_table.selectRow(row)
                 self._request_selected()     # also when the row was selected already
                 return True
@@ -172,7 +172,7 @@ class RequestsView(QWidget):
 
         def submit(f):
             ids = f.chosen()
-            ref = services.link_clips(r["id"], ids, lib.user)
+            ref = services.link_clips(r.id, ids, lib.user)
             self._after_request(ref, f"linked clip(s) {', '.join(map(str, ids)) or 'none'}; "
                                      f"covers {', '.join(map(str, ref.clips)) or 'no clips'}")
             return ref
@@ -185,7 +185,7 @@ class RequestsView(QWidget):
             return None
 
         def submit(f):
-            ref = services.extend_request(r["id"], f.months.value(), f.reason.text().strip(),
+            ref = services.extend_request(r.id, f.months.value(), f.reason.text().strip(),
                                           lib.user)
             self._after_request(ref, f"extended to {ref.due}")
             return ref
@@ -198,7 +198,7 @@ class RequestsView(QWidget):
             return None
 
         def submit(f):
-            ref = services.close_request(r["id"], f.outcome_box.currentText().strip(), lib.user)
+            ref = services.close_request(r.id, f.outcome_box.currentText().strip(), lib.user)
             self._after_request(ref, f"closed ({ref.outcome})")
             return ref
         return lib._open_form(store_forms.CloseForm(lib, r, submit))
@@ -211,11 +211,11 @@ class RequestsView(QWidget):
             return None
         if lib.interactive and QMessageBox.question(
                 lib, "Approve for export",
-                f"Approve disclosure under REQ-{r['id']} ({r['requester']})? Exports answering "
+                f"Approve disclosure under REQ-{r.id} ({r.requester})? Exports answering "
                 "it may then be made by a disclosure officer other than you. Your approval is "
                 "recorded.") != QMessageBox.Yes:
             return None
-        ref = lib._service(services.approve_request, r["id"], lib.user)
+        ref = lib._service(services.approve_request, r.id, lib.user)
         if ref is not None:
             self._after_request(ref, f"approved for export by {ref.approved_by}")
         return ref

@@ -13,7 +13,7 @@ One window, one tab per view (each its own module):
   for MoPI review, guessed capture times to confirm or correct, and a retention run.
 * ``jobs``: the message line and the library's job (import, retention) with Cancel.
 
-Reads come from :mod:`redaction.store.api` and :mod:`redaction.services` (role-checked,
+Reads come from :mod:`redaction.services` (typed rows: services.views; role-checked,
 consultations logged); every change is a :mod:`redaction.services` call, which checks the
 role and audits a refusal. The views check no role: they only grey out what the role does
 not allow (:class:`app.access_ui.Gate`, with the reason as tooltip) and show the service's
@@ -129,12 +129,11 @@ class LibraryWindow(QWidget):
     # -- loading -------------------------------------------------------------------------
     def refresh(self) -> bool:
         from redaction import services
-        from redaction.store import api
         req = self.requests_view.selected_request()
         try:
-            self.cases = api.library(self.user)
+            self.cases = services.library(self.user)
             self.overview = services.retention_overview(self.user)
-            all_requests = api.list_requests(self.user, include_closed=True)
+            all_requests = services.requests(self.user, include_closed=True)
         except BwvError as e:
             self._on_error(str(e))
             return False
@@ -144,8 +143,8 @@ class LibraryWindow(QWidget):
         self.register_view.load()
         self.requests_view.load()
         if req is not None:
-            self.requests_view.select_request(req["id"])
-        n = sum(len(c["clips"]) for c in self.cases)
+            self.requests_view.select_request(req.id)
+        n = sum(len(c.clips) for c in self.cases)
         self.summary.setText(f"{len(self.cases)} case(s), {n} clip(s), "
                              f"{len(self.requests_view.requests)} request(s) shown · "
                              f"acting as {self.user}")
@@ -162,7 +161,7 @@ class LibraryWindow(QWidget):
         self.retention_view.update_buttons(busy)
 
     def clip(self, clip_id: int) -> Optional[dict]:
-        return next((x for c in self.cases for x in c["clips"] if x["id"] == clip_id), None)
+        return next((x for c in self.cases for x in c.clips if x.id == clip_id), None)
 
     def present_clips(self) -> list[dict]:
-        return [x for c in self.cases for x in c["clips"] if x["state"] == "present"]
+        return [x for c in self.cases for x in c.clips if x.state == "present"]

@@ -19,11 +19,17 @@ from .editing import (EditResult, apply_detections, decide, edit, redo, right_fo
 from .evidence import (CaseRef, FileRef, ImportResult, NoteRef, add_case_file, annotate_case, classify, create_case,
                        import_clip, import_job, open_clip)
 from .gate import authorise, authorise_user, log_out
+from .views import (BatchState, CaseRow, ClipRow, Extension, RequestRow, library,
+                    request_row, requests)
 from .retention_jobs import (CaptureTime, RetentionClip, RetentionOverview, RetentionResult,
                              record_review, retention_job, retention_overview, set_capture_time)
 
 __all__ = [
-    "authorise", "authorise_user", "log_out",
+    "library", "requests", "request_row", "CaseRow", "ClipRow", "RequestRow", "BatchState",
+    "Extension",
+    "authorise", "authorise_user",
+    "library", "requests", "request_row", "CaseRow", "ClipRow", "RequestRow", "BatchState",
+    "Extension", "log_out",
     "edit", "undo", "redo", "save", "decide", "right_for", "EditResult", "apply_detections",
     "import_job", "import_clip", "ImportResult", "classify", "open_clip", "create_case",
     "annotate_case", "add_case_file", "CaseRef", "NoteRef", "FileRef",

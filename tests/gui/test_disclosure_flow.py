@@ -110,7 +110,7 @@ def test_request_lifecycle_with_four_eyes_and_register(qtbot, team, held_clip, t
     (req,) = api.list_requests("dora")
     rid = req["id"]
     assert req["requester"] == "J. Smith" and req["type"] == "subject_access" and req["due"]
-    assert lib.selected_request()["id"] == rid and f"REQ-{rid}: created" in lib.message.text()
+    assert lib.selected_request().id == rid and f"REQ-{rid}: created" in lib.message.text()
     assert lib.req_table.item(0, 7).text() == "not approved"
     form = lib.link_selected()
     form.check(cid)
@@ -175,7 +175,7 @@ def test_request_lifecycle_with_four_eyes_and_register(qtbot, team, held_clip, t
     lib.include_closed.setChecked(True)
     assert lib.select_request(rid)
     r = lib.selected_request()
-    assert r["status"] == "closed" and r["outcome"] == "disclosed"
+    assert r.status == "closed" and r.outcome == "disclosed"
     assert not lib.req_buttons["extend"].isEnabled()
     assert lib.req_buttons["extend"].toolTip() == f"REQ-{rid} is closed"
     w.shutdown()

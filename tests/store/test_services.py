@@ -133,3 +133,22 @@ def test_import_and_retention_are_jobs_with_progress_and_cancel(team, as_user, n
     as_user("dora")
     with pytest.raises(PermissionDenied, match="cannot retention run"):
         run_job(services.retention_job())
+
+
+def test_the_window_reads_typed_rows(team, as_user, new_clip):
+    """The library and the requests reach the window as dataclasses, not dicts."""
+    as_user("dora")
+    (clip,) = run_job(services.import_job([new_clip()], "INC-7"))
+    cases = services.library()
+    (case,) = [c for c in cases if c.incident == "INC-7"]
+    assert isinstance(case, services.CaseRow) and isinstance(case.clips[0], services.ClipRow)
+    row = case.clips[0]
+    assert (row.id, row.state, row.classification) == (clip.id, "present", "unclassified")
+    assert len(row.sha256) == 64 and row.batch is None
+    ref = services.create_request("subject_access", "J. Smith", "dora")
+    (req,) = [r for r in services.requests() if r.id == ref.id]
+    assert isinstance(req, services.RequestRow) and req.requester == "J. Smith"
+    assert req.status == "open" and req.extensions == () and req.due
+    as_user("admin")                 # administrators see no footage (policy default)
+    with pytest.raises(PermissionDenied):
+        services.library()
