@@ -68,7 +68,8 @@ def replay(entries: list[dict], path: Optional[Path] = None, upto: Optional[int]
         rep.seq = seq
         if action not in EDIT_ACTIONS:
             # an export records the state it exported: the edits before it must rebuild it
-            if d.get("state_sha256") and hasher(rep.state, set()) != d["state_sha256"]:
+            want = d.get("state_sha256") or d.get("state")
+            if want and hasher(rep.state, set()) != want:
                 raise IntegrityError(f"{where}: the edits before it do not rebuild the project "
                                      "state it records (earlier entries rewritten)", path)
             continue

@@ -246,8 +246,11 @@ class ProjectSession:
         self._changed(action, None, details)
 
     def record(self, action: str, details: dict) -> dict:
-        """Log a non-edit event (export, verify, detection run...)."""
+        """Log a non-edit event (export, verify, detection run...). When this session holds
+        the logged state, the entry carries its hash too (the replay checks it)."""
         with self._lock:
+            if self._state is not None and "state" not in details:
+                details = {**details, "state": self._hasher(self._state, set())}
             return self.log.append(self.user, action, details)
 
     # -- saving -----------------------------------------------------------------
