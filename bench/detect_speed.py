@@ -1,6 +1,12 @@
 """Speed of the full detect-and-track pass, against a plain decode of the same clip.
 
     python bench/detect_speed.py [--seconds 6] [--sizes 1280x720,1920x1080] [--preset accurate]
+    python bench/detect_speed.py --ab          # also without the periodic EXTD-64 pass, interleaved
+
+The detector is the one the detection job builds (``candidates=True``: candidates, and the
+periodic EXTD-64 face pass of ADR 0008). ``--ab`` runs every clip twice more, with the same
+detector minus that pass, alternately (before, after, before, after), and prints the ratio of
+the times: on shared cores only ratios measured side by side mean anything.
 
 Clips: a real one (../shared/eval/videos/intel_people_one_by_one.mp4, scaled to each size and
 re-timed to 30 fps) and a synthetic body-cam clip (real face and plate crops on a shaking
@@ -61,11 +67,20 @@ def main() -> None:
     ap.add_argument("--sizes", default="1280x720,1920x1080")
     ap.add_argument("--preset", default="accurate")
     ap.add_argument("--every", type=int, default=None, help="default: the product default (about 5 runs/s)")
+    ap.add_argument("--ab", action="store_true", help="interleave with the detector without the periodic EXTD pass")
     a = ap.parse_args()
     frames = int(a.seconds * 30)
-    from redaction.detect.factory import build_detector
+    from redaction.detect.factory import FACE_PRESETS, build_detector
     t0 = time.perf_counter()
-    detector = build_detector(available_kinds(), a.preset)
+    detector = build_detector(available_kinds(), a.preset, candidates=True)
+    before = None
+    if a.ab:
+        saved = FACE_PRESETS[a.preset].pop("video_extd", None)
+        try:
+            before = build_detector(available_kinds(), a.preset, candidates=True)
+        finally:
+            if saved is not None:
+                FACE_PRESETS[a.preset]["video_extd"] = saved
     print(f"preset {a.preset}, every {a.every or 'default (about 5 runs/s)'}; models loaded once in "
           f"{time.perf_counter() - t0:.2f} s (not in the figures below: a shift's worth of clips "
           "shares one load)")
@@ -81,13 +96,26 @@ def main() -> None:
             clips.append((f"bodycam {size}", p))
             for name, clip in clips:
                 dec = plain_decode(clip)
-                t0 = time.perf_counter()
-                res = run_job(detect_job(clip, DetectSettings(kinds=available_kinds(), preset=a.preset,
-                                                              every=a.every), use_cache=False,
-                                         detector=detector))
-                fps = res.frames / (time.perf_counter() - t0)
+
+                def timed(det):
+                    t0 = time.perf_counter()
+                    res = run_job(detect_job(clip, DetectSettings(kinds=available_kinds(), preset=a.preset,
+                                                                  every=a.every), use_cache=False,
+                                             detector=det))
+                    return res, time.perf_counter() - t0
+                if before is None:
+                    res, t = timed(detector)
+                else:
+                    t_old = t_new = 0.0
+                    for _ in range(2):
+                        t_old += timed(before)[1]
+                        res, t1 = timed(detector)
+                        t_new += t1
+                    t = t_new / 2
+                fps = res.frames / t
+                extra = "" if before is None else f"   time {t_new / t_old:.2f}x without the periodic EXTD pass"
                 print(f"{name:>24} {dec:10.1f} {fps:10.1f} {fps / 30:10.2f} {fps / dec:9.2f} "
-                      f"{len(res.tracks):6d}")
+                      f"{len(res.tracks):6d}{extra}", flush=True)
 
 
 if __name__ == "__main__":

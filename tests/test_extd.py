@@ -176,3 +176,103 @@ def test_closeup_guard_keeps_the_real_close_up_face(frame):
     for guard in (True, False):
         boxes = CenterFace(scales=(1.0,), coarse=240, guard=guard).raw(big)
         assert any(_iou(b[:4], gt) > 0.5 for b in boxes), f"guard={guard}"
+
+
+# -- the periodic EXTD-64 pass on video (ADR 0008, "never-found objects") ------------------
+
+class _Counting:
+    """A stand-in member: records the calls that reach it."""
+    name, kinds, threshold = "count", ("face",), 0.6
+
+    def __init__(self):
+        self.calls = 0
+
+    def models(self):
+        return []
+
+    def raw(self, image):
+        self.calls += 1
+        return np.float32([[1, 1, 9, 9, 0.9]])
+
+
+def test_periodic_member_runs_once_a_second_of_video_and_restarts_on_a_new_clip():
+    from redaction.detect.extd import Periodic
+    inner = _Counting()
+    p = Periodic(inner, period_s=1.0)
+    img = np.zeros((16, 16, 3), np.uint8)
+    ran = []
+    for f in range(0, 91, 6):           # detection frames at rest, 30 fps
+        p.at_frame(f, 30.0)
+        if len(p.raw(img)):
+            ran.append(f)
+    assert ran == [0, 30, 60, 90]
+    for f in (2, 4):                    # extra runs of the adaptive cadence: no extra EXTD
+        p.at_frame(90 + f, 30.0)
+        assert len(p.raw(img)) == 0
+    p.at_frame(3, 30.0)                 # a frame before the last run: the next clip
+    assert len(p.raw(img)) == 1
+    assert inner.calls == 5
+    still = Periodic(_Counting())       # never told a frame (stills): runs on every call
+    assert all(len(still.raw(img)) for _ in range(3))
+
+
+def test_the_video_detector_adds_the_periodic_pass_and_stills_do_not(frame):
+    from redaction.detect.extd import Periodic
+    from redaction.detect.factory import build_faces
+    video = build_faces("accurate", candidates=True)
+    assert isinstance(video.members[-1], Periodic)
+    assert isinstance(video.members[-1].det, EXTD)
+    assert any(m["name"] == "extd_64" for m in video.models())
+    assert not any(isinstance(m, Periodic) for m in build_faces("accurate").members)
+    assert not any(isinstance(m, Periodic) for m in build_faces("thorough", candidates=True).members)
+    # on its frame it finds the sample's real face (with CenterFace: one box, not two)
+    video.at_frame(0, 30.0)
+    boxes = video.raw(frame)
+    assert len(video.members[-1].raw(frame)) >= 1
+    x1, y1, x2, y2 = FACE_BOX
+    hits = [b for b in boxes if b[0] < (x1 + x2) / 2 < b[2] and b[1] < (y1 + y2) / 2 < b[3]]
+    assert len(hits) == 1
+
+
+def test_a_resumed_run_runs_the_periodic_pass_on_the_same_frames(tmp_path, monkeypatch):
+    """The job tells the detector every detection frame, cached ones included, so an
+    interrupted run, resumed, runs the periodic member on the frames the full run did."""
+    from redaction.detect.extd import Periodic
+    from redaction.detect.job import DetectSettings, detect_job
+    from redaction.errors import Cancelled
+    from redaction.jobs import CancelToken, run_job
+    from redaction.synth import ClipSpec, write_clip
+
+    class Recorder(Periodic):
+        def __init__(self):
+            super().__init__(_Counting(), period_s=0.5)
+            self.frames = []
+            self.name, self.kinds = "rec", ("face",)
+
+        def at_frame(self, frame, fps):
+            super().at_frame(frame, fps)
+            self._frame = frame
+
+        def __call__(self, image):
+            if self._due:
+                self.frames.append(self._frame)
+            return []
+
+    monkeypatch.setenv("BWV_CACHE_DIR", str(tmp_path / "cache"))
+    clip = tmp_path / "c.mp4"
+    write_clip(clip, ClipSpec(width=160, height=96, frames=60))
+    settings = DetectSettings(kinds=("face",), every=4)
+    full = Recorder()
+    run_job(detect_job(clip, settings, detector=full, use_cache=False))
+    assert len(full.frames) >= 3
+    token = CancelToken()
+    first = Recorder()
+    with pytest.raises(Cancelled):
+        for p in detect_job(clip, settings, token, detector=first):
+            if p.done >= 30:
+                token.cancel()
+    second = Recorder()
+    again = run_job(detect_job(clip, settings, detector=second))
+    assert 30 <= again.resumed_from < 60
+    assert sorted(set(first.frames) | set(second.frames)) == full.frames
+    assert not set(second.frames) & set(range(again.resumed_from))

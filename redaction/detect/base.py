@@ -43,3 +43,12 @@ def merged_models(members) -> list[dict]:
                 seen.add(e["name"])
                 out.append(e)
     return out
+
+
+def tell_frame(detector, frame: int, fps: float) -> None:
+    """Tell a video detector which frame its next call is on (and, on resume, which cached
+    frames it was called on), for members that run only now and then (a periodic pass,
+    :class:`~redaction.detect.extd.Periodic`). A detector without ``at_frame`` ignores it."""
+    f = getattr(detector, "at_frame", None)
+    if f is not None:
+        f(int(frame), float(fps))

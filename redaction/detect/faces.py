@@ -385,6 +385,11 @@ class CombinedFaceDetector:
     def models(self) -> list[dict]:
         return merged_models(self.members)
 
+    def at_frame(self, frame: int, fps: float) -> None:
+        from .base import tell_frame
+        for m in self.members:
+            tell_frame(m, frame, fps)
+
     def raw(self, image: np.ndarray) -> np.ndarray:
         parts = []
         for m, wgt in zip(self.members, self.weights):

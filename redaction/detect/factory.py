@@ -26,6 +26,10 @@ STILLS_PRESET = "thorough"
 #   video_candidates: the CenterFace score from which a detector built for video
 #     (``candidates=True``) also reports candidates, kept by the tracker only when they
 #     recur (docs/adr/0008-tracking-and-detection-job.md).
+#   video_extd: (video only) an EXTD-64 pass on one detection frame a second
+#     (``period_s``), after CenterFace and BlazeFace: faces CenterFace never scores above
+#     0.1 (ADR 0008, "never-found objects"), at most ``max_pixels`` (1080p at x0.79, 720p
+#     native). Stills use the preset's own members.
 FACE_PRESETS: dict[str, dict] = {
     "fast": {
         "centerface": {"threshold": 0.3, "scales": (1.0,), "max_pixels": 1280 * 736,
@@ -38,6 +42,8 @@ FACE_PRESETS: dict[str, dict] = {
                        "coarse": 240, "coarse_threshold": 0.4},
         "video_candidates": 0.15,
         "blazeface": {"threshold": 0.7},
+        "video_extd": {"threshold": 0.6, "scales": (1.0,), "max_pixels": 1_200_000, "max_side": 0.5,
+                       "period_s": 1.0},
     },
     # EXTD-64 (crowds of small faces) first, then CenterFace at a higher threshold (EXTD
     # finds what CenterFace 0.3-0.5 adds, with fewer false positives) incl. the coarse
@@ -70,6 +76,12 @@ def build_faces(preset: str = DEFAULT_PRESET, candidates: bool = False, **overri
         members.insert(0, EXTD(**{**cfg["extd"], **overrides.get("extd", {})}))
     if cfg.get("blazeface") is not None:
         members.append(BlazeFace(**{**cfg["blazeface"], **overrides.get("blazeface", {})}))
+    periodic = cfg.get("video_extd")
+    if candidates and periodic is not None and cfg.get("extd") is None:
+        from .extd import EXTD, Periodic
+        ecfg = {**periodic, **overrides.get("video_extd", {})}
+        period = ecfg.pop("period_s")
+        members.append(Periodic(EXTD(**ecfg), period))     # last: it adds, never moves a box
     return CombinedFaceDetector(members, name=f"faces-{preset}")
 
 
@@ -132,6 +144,11 @@ class MultiDetector:
 
     def models(self) -> list[dict]:
         return merged_models(self.members)
+
+    def at_frame(self, frame: int, fps: float) -> None:
+        from .base import tell_frame
+        for m in self.members:
+            tell_frame(m, frame, fps)
 
 
 def build_detector(kinds=("face", "plate"), preset: str = DEFAULT_PRESET,

@@ -26,14 +26,15 @@ from ..model import Track
 from ..paths import clip_cache_dir
 from ..camera import IDENTITY, estimate_motion, is_cut, small_motion, speed_px
 from ..track import FrameRecord, Tracker, TrackerSettings
-from .base import Detection
+from .base import Detection, tell_frame
 
 MOTION_WIDTH = 256
-CACHE_VERSION = 7                  # 2: candidates (Detection.sure); 3: plates inside faces dropped;
+CACHE_VERSION = 8                  # 2: candidates (Detection.sure); 3: plates inside faces dropped;
                                    # 4: plate candidates from the verifier; 5: similarity camera
                                    # motion, adaptive cadence; 6: every unconfirmed plate proposal
                                    # a candidate, one 1280-px plate pass on wide frames; 7: `bwv
-                                   # detect` on a clip had cached results without candidates
+                                   # detect` on a clip had cached results without candidates;
+                                   # 8: the periodic EXTD-64 face pass on video
 DETECT_RATE = 5.0                  # default detector runs per second of video (ADR 0008)
 # Adaptive cadence (ADR 0008): while the camera moves fast the picture changes faster than
 # the tracker can follow it safely, and new objects come in at the edges, so the detector
@@ -313,9 +314,12 @@ def detect_job(clip: str | os.PathLike, settings: DetectSettings = DetectSetting
                           frame_size=(src.info.width, src.info.height))
         cadence = Cadence(settings.every, float(src.fps), src.info.width, src.info.height,
                           settings.adaptive, first)
+        fps = float(src.fps)
         for rec in cache.records:
             tracker.update(rec)
             cadence.seen(rec)
+            if rec.detections is not None:       # periodic members run on the same frames
+                tell_frame(detector, rec.frame, fps)
         start = first + len(cache.records)
         resumed = len(cache.records)
         n_dets = sum(len(r.detections or []) for r in cache.records)
@@ -333,6 +337,7 @@ def detect_job(clip: str | os.PathLike, settings: DetectSettings = DetectSetting
                     dets = None
                     if cadence.due(i, cut, last,
                                    lambda: tracker.lost_in_view(src.info.width, src.info.height)):
+                        tell_frame(detector, i, fps)
                         dets = detector(cv2.cvtColor(yuv, cv2.COLOR_YUV2RGB_I420))
                         n_dets += len(dets)
                     rec = cache.add(FrameRecord(i, motion, cut, dets, unknown))
