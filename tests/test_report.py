@@ -35,6 +35,8 @@ def exported(clip_copy, tmp_path):
     s.do(AddTrack(Track("t2", "plate", "manual", "rejected", "not a plate: a road sign",
                         [Keyframe(0, (250, 10, 40, 20))], end_frame=44)))
     s.do(AddAudioRange(AudioRange(0.4, 0.8, "bleep", "phone number spoken", id="a1")))
+    s.do(AddAudioRange(AudioRange(1.0, 1.2, "mute", "digits: officer's collar number", id="a2",
+                                  status="rejected", origin="auto", kind="digits")))
     s.save()
     out = tmp_path / "out" / "case_REDACTED.mp4"
     out.parent.mkdir()
@@ -61,6 +63,9 @@ def test_every_export_writes_a_report_listed_in_the_manifest(exported):
                   "standalone, not for evidence"):
         assert words in flat, words
     assert "00:00:00.400" in flat and "bleep" in flat
+    # a rejected audio proposal is a decision, not a redaction
+    assert "Audio redactions (1)" in flat and m["redactions"]["audio"] == ["a1"]
+    assert "officer's collar number" in flat and "rejected" in flat
     # the edit log's export entry names the report
     entry = [e for e in s.log.entries() if e["action"] == "export"][-1]
     assert entry["details"]["report"] == str(pdf.resolve())

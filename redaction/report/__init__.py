@@ -307,9 +307,11 @@ def build_pdf(manifest: dict, project, video: str | os.PathLike) -> bytes:
     else:
         story.append(P("No picture redactions."))
 
-    # -- audio
-    audio = list(project.audio)
-    story.append(Paragraph(f"Audio ranges ({len(audio)})", h2))
+    # -- audio: the ranges the export muted or bleeped (the manifest's list); proposals
+    # rejected or kept clear are listed with the decisions below
+    audio_ids = set((manifest.get("redactions") or {}).get("audio") or [])
+    audio = [a for a in project.audio if a.id in audio_ids]
+    story.append(Paragraph(f"Audio redactions ({len(audio)})", h2))
     if audio:
         rows = [[P(h, small) for h in ("Range", "From", "To", "Mode", "Reason")]]
         rows += [[P(a.id, small), P(_hms(a.start), small), P(_hms(a.end), small),
@@ -336,6 +338,17 @@ def build_pdf(manifest: dict, project, video: str | os.PathLike) -> bytes:
         story.append(tbl)
     else:
         story.append(P("None: every track in the project is redacted."))
+    kept_audio = [a for a in project.audio if a.id not in audio_ids]
+    if kept_audio:
+        story.append(Spacer(1, 2 * mm))
+        rows = [[P(h, small) for h in ("Audio range", "From", "To", "Decision", "Reason")]]
+        rows += [[P(a.id, small), P(_hms(a.start), small), P(_hms(a.end), small),
+                  P(getattr(a, "status", "accepted").replace("_", " "), small),
+                  P(a.reason or "-", small)] for a in kept_audio]
+        tbl = Table(rows, colWidths=[24 * mm, 28 * mm, 28 * mm, 24 * mm, W - 104 * mm],
+                    repeatRows=1)
+        tbl.setStyle(head)
+        story.append(tbl)
     open_checks = manifest.get("open_checks") or []
     story.append(Spacer(1, 2 * mm))
     story.append(P("Checks before export not marked done: " +
