@@ -29,7 +29,9 @@ def test_batch_jobs_are_recorded_and_shown_in_the_library(store, new_clip, bwv, 
         assert job["project"].endswith(".bwvproj.json") and job["worker"]
         assert job["executor"].startswith("local")
     from app.library.common import batch_text
-    assert batch_text(clips[0]) == "done: 0 track(s)"
+    from redaction import services
+    rows = services.library("test.officer")[0].clips       # what the window shows
+    assert batch_text(rows[0]) == "done: 0 track(s)" and rows[0].batch.worker
     # the clip's project is the one the window opens for the evidence file
     from redaction.project_io import default_project_path, load_project
     from redaction.store import clips as store_clips, db
