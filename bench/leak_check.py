@@ -184,10 +184,15 @@ def main() -> None:
     ap.add_argument("--seconds", type=float, default=6)
     ap.add_argument("--preset", default="accurate")
     ap.add_argument("--every", type=int, default=None, help="default: the product's scheduling")
+    ap.add_argument("--video-extd", type=float, default=None, metavar="S",
+                    help="add the periodic EXTD-64 face pass (off in the product; ADR 0008), every S seconds")
     ap.add_argument("--json", help="write every result (per object) to this file")
     ap.add_argument("--verbose", action="store_true", help="list every leaking object")
     a = ap.parse_args()
     names = [s.name for s in SCENARIOS] if a.scenarios == "all" else a.scenarios.split(",")
+    if a.video_extd:
+        from redaction.detect.factory import FACE_PRESETS, VIDEO_EXTD
+        FACE_PRESETS[a.preset]["video_extd"] = {**VIDEO_EXTD, "period_s": a.video_extd}
     results = []
     with tempfile.TemporaryDirectory() as d:
         for name in names:

@@ -216,15 +216,20 @@ def test_periodic_member_runs_once_a_second_of_video_and_restarts_on_a_new_clip(
     assert all(len(still.raw(img)) for _ in range(3))
 
 
-def test_the_video_detector_adds_the_periodic_pass_and_stills_do_not(frame):
+def test_the_periodic_pass_is_off_by_default_and_builds_for_video_only(frame):
+    """Off in every preset (its cost, ADR 0008); when asked for, only a video detector
+    gets it, and on its frame it finds the sample's real face without a second box."""
     from redaction.detect.extd import Periodic
-    from redaction.detect.factory import build_faces
-    video = build_faces("accurate", candidates=True)
+    from redaction.detect.factory import VIDEO_EXTD, build_faces
+    for p in PRESETS:
+        assert not any(isinstance(m, Periodic) for m in build_faces(p, candidates=True).members)
+    video = build_faces("accurate", candidates=True, video_extd=VIDEO_EXTD)
     assert isinstance(video.members[-1], Periodic)
     assert isinstance(video.members[-1].det, EXTD)
     assert any(m["name"] == "extd_64" for m in video.models())
-    assert not any(isinstance(m, Periodic) for m in build_faces("accurate").members)
-    assert not any(isinstance(m, Periodic) for m in build_faces("thorough", candidates=True).members)
+    assert not any(isinstance(m, Periodic) for m in build_faces("accurate", video_extd=VIDEO_EXTD).members)
+    assert not any(isinstance(m, Periodic)
+                   for m in build_faces("thorough", candidates=True, video_extd=VIDEO_EXTD).members)
     # on its frame it finds the sample's real face (with CenterFace: one box, not two)
     video.at_frame(0, 30.0)
     boxes = video.raw(frame)

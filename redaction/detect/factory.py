@@ -26,10 +26,14 @@ STILLS_PRESET = "thorough"
 #   video_candidates: the CenterFace score from which a detector built for video
 #     (``candidates=True``) also reports candidates, kept by the tracker only when they
 #     recur (docs/adr/0008-tracking-and-detection-job.md).
-#   video_extd: (video only) an EXTD-64 pass on one detection frame a second
-#     (``period_s``), after CenterFace and BlazeFace: faces CenterFace never scores above
-#     0.1 (ADR 0008, "never-found objects"), at most ``max_pixels`` (1080p at x0.79, 720p
-#     native). Stills use the preset's own members.
+#   video_extd: (video only) an EXTD-64 pass on one detection frame every ``period_s`` s,
+#     after CenterFace and BlazeFace, for faces CenterFace never scores above 0.1 (ADR 0008,
+#     "never-found objects"); None: off. Off in every preset today: once a second at
+#     x0.79 (VIDEO_EXTD) it found two of the never-found faces of the leak check but cost
+#     1.27-1.81x the detection time; cheaper settings found neither. ``bench/leak_check.py
+#     --video-extd S`` and ``bench/detect_speed.py --ab`` measure it.
+VIDEO_EXTD = {"threshold": 0.6, "scales": (1.0,), "max_pixels": 1_200_000, "max_side": 0.5,
+              "period_s": 1.0}
 FACE_PRESETS: dict[str, dict] = {
     "fast": {
         "centerface": {"threshold": 0.3, "scales": (1.0,), "max_pixels": 1280 * 736,
@@ -42,8 +46,7 @@ FACE_PRESETS: dict[str, dict] = {
                        "coarse": 240, "coarse_threshold": 0.4},
         "video_candidates": 0.15,
         "blazeface": {"threshold": 0.7},
-        "video_extd": {"threshold": 0.6, "scales": (1.0,), "max_pixels": 1_200_000, "max_side": 0.5,
-                       "period_s": 1.0},
+        "video_extd": None,     # off: measured +58-81 % detection time at 1080p (ADR 0008)
     },
     # EXTD-64 (crowds of small faces) first, then CenterFace at a higher threshold (EXTD
     # finds what CenterFace 0.3-0.5 adds, with fewer false positives) incl. the coarse
@@ -76,10 +79,10 @@ def build_faces(preset: str = DEFAULT_PRESET, candidates: bool = False, **overri
         members.insert(0, EXTD(**{**cfg["extd"], **overrides.get("extd", {})}))
     if cfg.get("blazeface") is not None:
         members.append(BlazeFace(**{**cfg["blazeface"], **overrides.get("blazeface", {})}))
-    periodic = cfg.get("video_extd")
-    if candidates and periodic is not None and cfg.get("extd") is None:
+    periodic = overrides.get("video_extd", cfg.get("video_extd"))
+    if candidates and periodic and cfg.get("extd") is None:
         from .extd import EXTD, Periodic
-        ecfg = {**periodic, **overrides.get("video_extd", {})}
+        ecfg = dict(periodic)
         period = ecfg.pop("period_s")
         members.append(Periodic(EXTD(**ecfg), period))     # last: it adds, never moves a box
     return CombinedFaceDetector(members, name=f"faces-{preset}")
