@@ -121,3 +121,16 @@ def test_export_refuses_when_the_report_name_is_taken(exported, tmp_path):
         run_job(export_job(ExportRequest(project=s.path, out=out, operator="alice",
                                          recipient="x", organisation="y", basis="z")))
     assert not out.exists()
+
+
+def test_names_outside_latin1_are_drawn(clip_copy, tmp_path):
+    """The report embeds DejaVu Sans: a Polish or Czech name is drawn, not blank boxes."""
+    s = make_project(clip_copy("ntsc"), tmp_path)
+    s.save()
+    out = tmp_path / "o.mp4"
+    res = run_job(export_job(ExportRequest(project=s.path, out=out, operator="PC 7 Łukasz Wójcik",
+                                           recipient="Jiří Žák", organisation="Sąd Okręgowy",
+                                           basis="Criminal proceedings")))
+    flat = _text(res.report).replace("\n", " ")
+    assert "Jiří Žák" in flat and "Łukasz Wójcik" in flat and "Sąd Okręgowy" in flat
+    assert b"DejaVuSans" in res.report.read_bytes()         # the embedded font

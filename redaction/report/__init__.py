@@ -155,6 +155,24 @@ def _style(manifest: dict, project):
     return st
 
 
+
+def _fonts() -> tuple[str, str]:
+    """DejaVu Sans (shipped in resources/fonts, Bitstream Vera licence): names and places
+    outside Latin-1 (Polish, Czech, Turkish, Greek...) render; the PDF built-in fonts
+    cannot draw them."""
+    from importlib.resources import files
+
+    from reportlab.pdfbase import pdfmetrics
+    from reportlab.pdfbase.ttfonts import TTFont
+    names = ("BWV-DejaVuSans", "BWV-DejaVuSans-Bold")
+    if names[0] not in pdfmetrics.getRegisteredFontNames():
+        d = files("resources") / "fonts"
+        pdfmetrics.registerFont(TTFont(names[0], str(d / "DejaVuSans.ttf")))
+        pdfmetrics.registerFont(TTFont(names[1], str(d / "DejaVuSans-Bold.ttf")))
+        pdfmetrics.registerFontFamily(names[0], normal=names[0], bold=names[1],
+                                      italic=names[0], boldItalic=names[1])
+    return names
+
 def build_pdf(manifest: dict, project, video: str | os.PathLike) -> bytes:
     """The report as PDF bytes (deterministic for the same inputs).
 
@@ -172,13 +190,15 @@ def build_pdf(manifest: dict, project, video: str | os.PathLike) -> bytes:
 
     from ..timebase import timecode
 
+    font, bold = _fonts()
     ss = getSampleStyleSheet()
-    body = ParagraphStyle("body", parent=ss["BodyText"], fontSize=8.5, leading=10.5,
-                          alignment=TA_LEFT)
+    body = ParagraphStyle("body", parent=ss["BodyText"], fontName=font, fontSize=8.5,
+                          leading=10.5, alignment=TA_LEFT)
     small = ParagraphStyle("small", parent=body, fontSize=7.5, leading=9)
     mono = ParagraphStyle("mono", parent=body, fontName="Courier", fontSize=7, leading=8.5)
-    h1 = ParagraphStyle("h1", parent=ss["Title"], fontSize=16, leading=19, spaceAfter=2 * mm)
-    h2 = ParagraphStyle("h2", parent=ss["Heading2"], fontSize=11, leading=13,
+    h1 = ParagraphStyle("h1", parent=ss["Title"], fontName=bold, fontSize=16, leading=19,
+                        spaceAfter=2 * mm)
+    h2 = ParagraphStyle("h2", parent=ss["Heading2"], fontName=bold, fontSize=11, leading=13,
                         spaceBefore=3 * mm, spaceAfter=1.5 * mm, keepWithNext=1)
 
     def P(text, style=body) -> Paragraph:
@@ -373,7 +393,7 @@ def build_pdf(manifest: dict, project, video: str | os.PathLike) -> bytes:
 
     def footer(canvas, doc):
         canvas.saveState()
-        canvas.setFont("Helvetica", 7)
+        canvas.setFont(font, 7)
         canvas.drawString(15 * mm, 8 * mm, f"Disclosure report - export sha256 {export_sha}")
         canvas.drawRightString(A4[0] - 15 * mm, 8 * mm, f"page {doc.page}")
         canvas.restoreState()
