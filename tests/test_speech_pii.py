@@ -55,3 +55,18 @@ def test_not_found(text):
 def test_digits_inside_a_phone_number_are_one_finding():
     assert [k for k, _ in _found("oh seven seven zero zero nine zero zero one two three")] \
         == ["uk_phone"]
+
+
+@pytest.mark.parametrize("text,kind,span", [
+    # what Whisper tiny.en made of "my postcode is S W one A, one A A" on an espeak clip
+    ("and my post code in W1A 1A 1Q not everything", "postcode", "W1A 1A 1Q"),
+    ("the reg is alpha bravo one two charlie thanks", "plate", "alpha bravo one two charlie"),
+    ("vehicle registration kilo one nine x-ray", "plate", "kilo one nine x-ray"),
+])
+def test_a_cue_word_proposes_what_follows_even_when_misheard(text, kind, span):
+    assert (kind, span) in _found(text)
+
+
+def test_a_cue_word_alone_proposes_nothing():
+    assert _found("what is your postcode then") == []
+    assert _found("the registration office closes at four") == []

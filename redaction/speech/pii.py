@@ -9,8 +9,10 @@ the words they came from:
 * ``uk_phone``: 10-12 digits from a leading 0 (a leading "oh" misheard as "no" counts),
   ``plus four four`` and 9-10 more, or 9-13 digits after "phone", "number", "mobile"...
   ("or" between digits is read as a misheard "oh")
-* ``postcode``: a UK postcode (``SW1A 1AA``, ``LS1 4DP``, ``M1 1AE``)
-* ``plate``: a current-format UK number plate (``AB12 CDE``)
+* ``postcode``: a UK postcode (``SW1A 1AA``, ``LS1 4DP``, ``M1 1AE``), or any run of letters
+  and digits said within four words after "postcode" / "post code" (misrecognised ones too)
+* ``plate``: a current-format UK number plate (``AB12 CDE``), or a run of letters and digits
+  after "registration", "reg", "number plate", "index" or "VRM"
 * ``email``: a word with ``@``, or ``name at domain dot tld``
 * ``date_of_birth``: a date (day, month name, year) within ten words after
   "born", "birth", "birthday" or "DOB"
@@ -176,6 +178,30 @@ def _alnum(us, pattern, kind) -> list[Finding]:
     return out
 
 
+# words that announce a postcode or a plate: what follows is proposed even when recognition
+# bent it out of the strict pattern ("S W one A, one A A" heard as "W1A 1A 1Q")
+CUES = {"postcode": (("postcode",), ("post", "code"), ("postal", "code")),
+        "plate": (("registration",), ("reg",), ("number", "plate"), ("index",), ("vrm",))}
+
+
+def _cued(us, words) -> list[Finding]:
+    """A run of letters and digits (both present, 4-9 characters) within four words after a
+    cue: proposed as that kind."""
+    low = [_clean(w) for w in words]
+    out = []
+    for run in _runs(us, "dl"):
+        s = "".join(v for _, v, _ in run)
+        if not (4 <= len(s) <= 9 and any(c.isdigit() for c in s) and any(c.isalpha() for c in s)):
+            continue
+        first = run[0][2]
+        before = low[max(0, first - 4):first]
+        for kind, cues in CUES.items():
+            if any(before[k:k + len(c)] == list(c) for c in cues for k in range(len(before))):
+                out.append(Finding(kind, first, run[-1][2], s))
+                break
+    return out
+
+
 def _emails(words) -> list[Finding]:
     out = []
     low = [_clean(w) for w in words]
@@ -269,7 +295,8 @@ def find(words: list[str]) -> list[Finding]:
     """Every finding, in word order; a finding inside a more specific one is dropped."""
     us = units(words)
     found = (_phones_and_digits(us, words) + _alnum(us, PLATE, "plate")
-             + _alnum(us, POSTCODE, "postcode") + _emails(words) + _dates_of_birth(words))
+             + _alnum(us, POSTCODE, "postcode") + _emails(words) + _dates_of_birth(words)
+             + _cued(us, words))
     found.sort(key=lambda f: (f.first, -(f.last - f.first), PRIORITY[f.kind]))
     kept: list[Finding] = []
     for f in found:
