@@ -200,3 +200,35 @@ def test_video_reports_every_unconfirmed_proposal_as_a_candidate(ver, synth):
     from redaction.detect.factory import build_detector
     assert build_detector(("plate",), "fast", candidates=True).candidates is True
     assert build_detector(("plate",), "fast").candidates is False
+
+
+def test_video_low_band_keeps_a_weak_proposal_only_where_the_verifier_backs_it(ver, synth):
+    """On video the accurate preset also takes the network's proposals from 0.15 (oblique
+    plates in a wearer's turn score 0.15-0.3; ADR 0008 "never found"): one under the preset's
+    proposal threshold is kept when the verifier's fused score reaches ``low_fused``
+    (confirmed from the verifier's threshold, else a candidate) and dropped otherwise, so the
+    band's street texture does not flood the review list. Stills are unchanged."""
+    rng = np.random.default_rng(5)
+    img = np.ascontiguousarray(_scene(synth, rng))
+    box = synth.paste_plate(img, synth.render_plate(rng, "uk_rear")[0], rng, 120.0, (300.0, 250.0))
+    osd = tuple(map(float, synth.draw_osd(img, rng, line_h=(16, 20), avoid=[box])[0]))
+    f, f_osd = (float(v) for v in ver(img, [box, osd], [0.25, 0.25]))
+    assert f_osd < f                                   # the plate is backed more than the text
+    bar = (f + f_osd) / 2
+    base = _Fixed([Detection("plate", box, 0.25), Detection("plate", osd, 0.25)])
+    video = VerifiedPlateDetector(base, ver, 1.01, candidates=True, propose_from=0.3, low_fused=bar)(img)
+    assert [(d.box, d.sure) for d in video] == [(box, False)]          # backed, not confirmed
+    assert abs(video[0].score - f) < 1e-6
+    (d,) = VerifiedPlateDetector(base, ver, f - 0.01, candidates=True, propose_from=0.3, low_fused=bar)(img)
+    assert d.box == box and d.sure is True                               # backed and confirmed
+    # a proposal from the preset's own threshold up is never dropped on video
+    above = _Fixed([Detection("plate", osd, 0.35)])
+    (c,) = VerifiedPlateDetector(above, ver, 1.01, candidates=True, propose_from=0.3, low_fused=bar)(img)
+    assert c.box == osd and c.sure is False
+    # the presets: the band is built for video only
+    video_det = build_plates("accurate", candidates=True)
+    assert video_det.propose_from == 0.3 and video_det.low_fused == 0.6
+    assert video_det.base.base.threshold == 0.15
+    still = build_plates("accurate")
+    assert still.propose_from == 0.0 and still.base.base.threshold == 0.3
+    assert build_plates("fast", candidates=True).base.threshold == 0.3     # fast: no band

@@ -119,7 +119,8 @@ PLATE_PRESETS: dict[str, dict] = {
     "fast": {"threshold": 0.4, "input_side": 640, "verify": True, "proposal_threshold": 0.3,
              "keep_from": 0.7},
     "accurate": {"threshold": 0.4, "input_side": 640, "extra_sides": (960,), "verify": True,
-                 "proposal_threshold": 0.3, "keep_from": 0.7, "wide_sides": (1280,), "wide_from": 1280},
+                 "proposal_threshold": 0.3, "keep_from": 0.7, "wide_sides": (1280,), "wide_from": 1280,
+                 "video_proposal_threshold": 0.15, "video_low_fused": 0.6},
     "thorough": {"threshold": 0.4, "input_side": 640, "extra_sides": (960,), "verify": True,
                  "proposal_threshold": 0.3, "keep_from": 0.7, "wide_sides": (640, 0),
                  "wide_from": 1280},
@@ -184,16 +185,25 @@ class VerifiedPlateDetector:
     ``candidates`` (video): the verifier may lower a proposal's priority but never drops it.
     Every proposal it does not confirm is reported as a candidate (``Detection.sure``
     False) carrying its fused score, which the tracker keeps when it recurs or extends a
-    track (ADR 0011, 2026-12 addendum). Stills (the default) report confirmed boxes only."""
+    track (ADR 0011, 2026-12 addendum). Stills (the default) report confirmed boxes only.
+
+    ``propose_from`` / ``low_fused`` (video, the low band): ``base`` then proposes from a
+    lower score than the preset's proposal threshold ``propose_from``; a proposal under it is
+    kept only when the verifier's fused score reaches ``low_fused`` (confirmed from
+    ``threshold`` as usual, else a candidate). Oblique plates in a wearer's turn are scored
+    0.15-0.3 by the network but backed by the verifier (ADR 0008, "never found"), while the
+    band's street texture is not, so it adds few candidates."""
 
     name = "plates"
     kinds = ("plate",)
 
     def __init__(self, base, verifier, threshold: float, keep_from: float = 1.01,
-                 candidates: bool = False):
+                 candidates: bool = False, propose_from: float = 0.0, low_fused: float = 1.01):
         self.base, self.verifier, self.threshold = base, verifier, float(threshold)
         self.keep_from = float(keep_from)
         self.candidates = bool(candidates)
+        self.propose_from = float(propose_from)
+        self.low_fused = float(low_fused)
 
     def models(self) -> list[dict]:
         return self.base.models() + self.verifier.models()
@@ -208,6 +218,8 @@ class VerifiedPlateDetector:
             f = float(f)
             if d.score >= self.keep_from:
                 out.append(Detection("plate", d.box, max(f, d.score)))
+            elif d.score < self.propose_from and f < self.low_fused:
+                continue                        # the low band: kept only where the verifier backs it
             elif f >= self.threshold:
                 out.append(Detection("plate", d.box, f))
             elif self.candidates:
@@ -233,6 +245,8 @@ def build_plates(preset: str = "accurate", verify: bool | None = None, candidate
     proposal = cfg.pop("proposal_threshold", None)
     vthr = cfg.pop("verified_threshold", None)
     keep_from = cfg.pop("keep_from", 1.01)
+    low_from = cfg.pop("video_proposal_threshold", None)
+    low_fused = cfg.pop("video_low_fused", 1.01)
 
     def multi(det):
         return MultiScalePlateDetector(det, extra, wide, wide_from) if extra or wide else det
@@ -244,6 +258,8 @@ def build_plates(preset: str = "accurate", verify: bool | None = None, candidate
                          "from) or verified_threshold (the fused score kept), not threshold")
     from .plate_verify import PlateVerifier
     verifier = PlateVerifier()
-    det = multi(PlateDetector(**{**cfg, "threshold": cfg["threshold"] if proposal is None else proposal}))
+    propose = cfg["threshold"] if proposal is None else proposal
+    low = candidates and low_from is not None and low_from < propose
+    det = multi(PlateDetector(**{**cfg, "threshold": low_from if low else propose}))
     return VerifiedPlateDetector(det, verifier, verifier.threshold if vthr is None else vthr, keep_from,
-                                 candidates)
+                                 candidates, propose if low else 0.0, low_fused if low else 1.01)
