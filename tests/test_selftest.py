@@ -7,6 +7,8 @@ from __future__ import annotations
 
 import dataclasses
 
+import pytest
+
 from redaction import selftest
 from redaction.detect import models
 
@@ -56,3 +58,18 @@ def test_a_crashing_check_is_a_failure_not_a_crash(monkeypatch):
     monkeypatch.setattr(selftest, "CHECKS", [("encoders", boom)])
     (c,) = selftest.run_checks()
     assert not c.ok and c.detail == "ValueError: kaput"
+
+
+def test_speech_check_runs_the_recogniser_and_refuses_altered_weights(monkeypatch, tmp_path):
+    from redaction.speech import engines
+    assert "loaded and ran" in selftest.check_speech(None)
+    if "whisper-tiny.en" not in engines.available():
+        pytest.skip("Whisper not installed")
+    eng = engines.WhisperEngine()
+    fake = tmp_path / "model"
+    fake.mkdir()
+    for name in engines.WHISPER_SHA256:
+        (fake / name).write_bytes((eng.model_dir / name).read_bytes()[:1000])
+    eng.model_dir = fake
+    with pytest.raises(engines.SpeechUnavailable, match="sha256 does not match"):
+        eng.verify()

