@@ -67,13 +67,16 @@ class _Raw:
 def build(spec: str):
     """A detector from a config name: a preset ('accurate', 'fast', 'thorough'),
     'before' (the accurate preset as it was before issue 12: 640 + 960, verified),
-    'video:<preset>|before' (built for video: candidates counted as proposals),
+    'video:<preset>|before' (built for video: candidates counted as proposals; a preset
+    name ending in '-noband' leaves out the video low band of ADR 0008),
     'raw:<side>|native[@thr]' (network alone), or 'preset:<name>:key=value;...' overrides (a tuple as 640+0)."""
     from redaction.detect.plates import PLATE_PRESETS, build_plates
     if spec == "before":
         return build_plates("accurate", **BEFORE)
     if spec.startswith("video:"):                 # every proposal, candidates included
         rest = spec[6:]
+        if rest.endswith("-noband"):
+            return build_plates(rest[:-len("-noband")], candidates=True, video_proposal_threshold=None)
         return build_plates("accurate", candidates=True, **BEFORE) if rest == "before" \
             else build_plates(rest, candidates=True)
     if spec.startswith("raw:"):
@@ -94,7 +97,8 @@ def build(spec: str):
 
 # The accurate preset before issue 12, as overrides of whatever accurate is now (keys that
 # the preset of the day does not know are left out).
-BEFORE = {"input_side": 640, "extra_sides": (960,), "proposal_threshold": 0.3, "keep_from": 0.7}
+BEFORE = {"input_side": 640, "extra_sides": (960,), "proposal_threshold": 0.3, "keep_from": 0.7,
+          "video_proposal_threshold": None}
 
 
 def _before_overrides():

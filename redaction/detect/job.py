@@ -29,11 +29,12 @@ from ..track import FrameRecord, Tracker, TrackerSettings
 from .base import Detection, tell_frame
 
 MOTION_WIDTH = 256
-CACHE_VERSION = 7                  # 2: candidates (Detection.sure); 3: plates inside faces dropped;
+CACHE_VERSION = 8                  # 2: candidates (Detection.sure); 3: plates inside faces dropped;
                                    # 4: plate candidates from the verifier; 5: similarity camera
                                    # motion, adaptive cadence; 6: every unconfirmed plate proposal
                                    # a candidate, one 1280-px plate pass on wide frames; 7: `bwv
-                                   # detect` on a clip had cached results without candidates
+                                   # detect` on a clip had cached results without candidates;
+                                   # 8: plates proposed from 0.15 on video where the verifier backs them
 DETECT_RATE = 5.0                  # default detector runs per second of video (ADR 0008)
 # Adaptive cadence (ADR 0008): while the camera moves fast the picture changes faster than
 # the tracker can follow it safely, and new objects come in at the edges, so the detector
