@@ -73,3 +73,29 @@ def plate_synth():
     mod = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(mod)
     return mod
+
+
+def faststart_clip(path: Path, frames: int = 120) -> Path:
+    """A real MP4 with its header (moov) first, as cameras and our exports write it: cut
+    short, its header still declares every frame."""
+    rng = np.random.default_rng(5)
+    with av.open(str(path), "w", format="mp4", options={"movflags": "+faststart"}) as c:
+        s = c.add_stream("libx264", rate=25)
+        s.width, s.height, s.pix_fmt = 160, 120, "yuv420p"
+        s.options = {"crf": "10", "preset": "ultrafast", "g": "10"}
+        for _ in range(frames):
+            img = rng.integers(0, 255, (120, 160, 3), dtype=np.uint8)
+            for p in s.encode(av.VideoFrame.from_ndarray(img, format="rgb24")):
+                c.mux(p)
+        for p in s.encode():
+            c.mux(p)
+    return path
+
+
+def truncated_clip(folder: Path, frames: int = 120, keep: float = 0.25) -> Path:
+    """``folder/cut.mp4``: a faststart clip cut to ``keep`` of its bytes (a truncated file)."""
+    whole = faststart_clip(Path(folder) / "whole.mp4", frames)
+    cut = Path(folder) / "cut.mp4"
+    data = whole.read_bytes()
+    cut.write_bytes(data[:int(len(data) * keep)])
+    return cut

@@ -36,24 +36,8 @@ def test_edit_log_is_created_0600(clips, tmp_path):
 def test_project_new_on_a_truncated_clip_warns_and_logs_it(tmp_path):
     import json
 
-    import av
-    import numpy as np
-
-    from helpers import run_bwv
-    whole = tmp_path / "whole.mp4"
-    rng = np.random.default_rng(3)
-    with av.open(str(whole), "w", format="mp4", options={"movflags": "+faststart"}) as c:
-        s = c.add_stream("libx264", rate=25)
-        s.width, s.height, s.pix_fmt = 160, 120, "yuv420p"
-        s.options = {"crf": "10", "preset": "ultrafast", "g": "10"}
-        for _ in range(100):
-            img = rng.integers(0, 255, (120, 160, 3), dtype=np.uint8)
-            for p in s.encode(av.VideoFrame.from_ndarray(img, format="rgb24")):
-                c.mux(p)
-        for p in s.encode():
-            c.mux(p)
-    cut = tmp_path / "cut.mp4"
-    cut.write_bytes(whole.read_bytes()[: whole.stat().st_size // 3])
+    from helpers import run_bwv, truncated_clip
+    cut = truncated_clip(tmp_path, frames=100, keep=1 / 3)
     proj = tmp_path / "cut.bwvproj.json"
     r = run_bwv("project", "new", str(cut), "--out", str(proj))
     assert r.returncode == 0, r.stderr

@@ -12,7 +12,6 @@ import datetime as dt
 import os
 from pathlib import Path
 
-import av
 import numpy as np
 import pytest
 from PySide6.QtCore import QEvent, QPoint, QPointF, Qt
@@ -292,22 +291,8 @@ def test_retention_review_supervisor_only(qtbot, team, retention_case):  # noqa:
 
 def _truncated(folder: Path) -> Path:
     """A real MP4 with its header first, cut to a quarter: the header declares every frame."""
-    whole = folder / "whole.mp4"
-    rng = np.random.default_rng(5)
-    with av.open(str(whole), "w", format="mp4", options={"movflags": "+faststart"}) as c:
-        s = c.add_stream("libx264", rate=25)
-        s.width, s.height, s.pix_fmt = 160, 120, "yuv420p"
-        s.options = {"crf": "10", "preset": "ultrafast", "g": "10"}
-        for _ in range(60):
-            img = rng.integers(0, 255, (120, 160, 3), dtype=np.uint8)
-            for p in s.encode(av.VideoFrame.from_ndarray(img, format="rgb24")):
-                c.mux(p)
-        for p in s.encode():
-            c.mux(p)
-    cut = folder / "cut.mp4"
-    data = whole.read_bytes()
-    cut.write_bytes(data[:len(data) // 4])
-    return cut
+    from helpers import truncated_clip
+    return truncated_clip(folder, frames=60)
 
 
 def test_import_job_truncated_refusal_cancel_and_roles(qtbot, team, clip, tmp_path):  # noqa: F811

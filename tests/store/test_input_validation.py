@@ -8,8 +8,6 @@ import os
 import stat
 from pathlib import Path
 
-import av
-import numpy as np
 import pytest
 import sqlalchemy as sa
 
@@ -18,30 +16,7 @@ from redaction.store import api, audit, clips, db, retention
 from redaction.store.errors import StoreError
 from redaction.store.models import Clip
 
-
-def faststart_clip(path: Path, frames: int = 120) -> Path:
-    """A real MP4 with its header (moov) first, as cameras and our exports write it: cut
-    short, its header still declares every frame."""
-    rng = np.random.default_rng(5)
-    with av.open(str(path), "w", format="mp4", options={"movflags": "+faststart"}) as c:
-        s = c.add_stream("libx264", rate=25)
-        s.width, s.height, s.pix_fmt = 160, 120, "yuv420p"
-        s.options = {"crf": "10", "preset": "ultrafast", "g": "10"}
-        for _ in range(frames):
-            img = rng.integers(0, 255, (120, 160, 3), dtype=np.uint8)
-            for p in s.encode(av.VideoFrame.from_ndarray(img, format="rgb24")):
-                c.mux(p)
-        for p in s.encode():
-            c.mux(p)
-    return path
-
-
-def truncated_clip(folder: Path) -> Path:
-    whole = faststart_clip(folder / "whole.mp4")
-    cut = folder / "cut.mp4"
-    data = whole.read_bytes()
-    cut.write_bytes(data[:len(data) // 4])
-    return cut
+from helpers import faststart_clip, truncated_clip
 
 
 def _nothing_stored(store, tmp_path):
