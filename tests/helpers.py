@@ -99,3 +99,18 @@ def truncated_clip(folder: Path, frames: int = 120, keep: float = 0.25) -> Path:
     data = whole.read_bytes()
     cut.write_bytes(data[:int(len(data) * keep)])
     return cut
+
+
+def export_for_request(w, request_id, out: Path, recipient="J. Smith",
+                       organisation="Member of the public"):
+    """Export the window's open clip from the export dialog, answering ``request_id``;
+    returns the dialog once the export is done and entered in the register."""
+    d = w.jobs.export()
+    d.request_box.setCurrentIndex(d.request_box.findData(request_id))
+    d.out.setText(str(out))
+    d.recipient.setText(recipient)
+    d.org.setText(organisation)
+    d.start()
+    assert w.runner.wait(120000)
+    assert d.result is not None and d.disclosure_id is not None, d.error.text()
+    return d

@@ -144,16 +144,9 @@ def test_request_lifecycle_with_four_eyes_and_register(qtbot, team, held_clip, t
 
     # dora exports for the approved request: entered in the register, with the path
     w = as_user(qtbot, "dora")
-    assert w.store.open_store_clip(cid)
-    w.doc.project.tracks.clear()
-    d = w.jobs.export()
-    d.request_box.setCurrentIndex(d.request_box.findData(rid))
-    d.out.setText(str(tmp_path / "out.mp4"))
-    d.recipient.setText("J. Smith")
-    d.org.setText("Member of the public")
-    d.start()
-    assert w.runner.wait(120000)
-    assert d.result is not None and d.disclosure_id is not None, d.error.text()
+    assert w.store.open_store_clip(cid) and not w.doc.project.tracks
+    from helpers import export_for_request
+    d = export_for_request(w, rid, tmp_path / "out.mp4")
     lib = w.store.open_library(2)
     assert lib.reg_table.rowCount() == 1
     row = [lib.reg_table.item(0, c).text() for c in range(lib.reg_table.columnCount())]
