@@ -62,10 +62,12 @@ def default_reason(current: str, kind: Optional[str], reasons: list[str]) -> str
 
 def focus_kind(tracks: list[Track], selected: Optional[Track] = None) -> Optional[str]:
     """The kind the next decision is most likely about: the selected track's, else the most
-    common kind among the pending tracks (the first such track's on a tie), else None."""
+    common kind among the pending tracks (the first such track's on a tie), else among all
+    tracks (a fully decided plates-only project still offers the plate reason), else None."""
     if selected is not None:
         return selected.kind
-    pend = sorted((t for t in tracks if t.status == "pending"), key=lambda t: t.first_frame)
+    pend = sorted((t for t in tracks if t.status == "pending"), key=lambda t: t.first_frame) \
+        or sorted(tracks, key=lambda t: t.first_frame)
     if not pend:
         return None
     counts = Counter(t.kind for t in pend)

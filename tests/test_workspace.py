@@ -38,7 +38,10 @@ def test_focus_kind():
               _t("d", "face", 1, 2)]
     assert focus_kind(tracks) == "plate"
     assert focus_kind(tracks, tracks[0]) == "face"
-    assert focus_kind([_t("a", "face", 0, 5, "accepted")]) is None
+    # nothing pending: the most common kind of all tracks (a decided plates-only project)
+    assert focus_kind([_t("a", "plate", 0, 5, "accepted"), _t("b", "plate", 6, 9, "rejected"),
+                       _t("c", "face", 1, 2, "accepted")]) == "plate"
+    assert focus_kind([]) is None
     assert focus_kind([_t("x", "screen", 5, 6), _t("y", "face", 1, 2)]) == "face"   # tie: first
 
 
