@@ -18,7 +18,7 @@ from typing import Callable, Optional
 from PySide6.QtCore import QObject, QTimer, Signal
 
 from redaction import edits, services
-from redaction.errors import PermissionDenied
+from redaction.errors import IntegrityError, PermissionDenied
 from redaction.media import MediaSource
 from redaction.model import Box, Track
 from redaction.project_io import load_project
@@ -89,8 +89,8 @@ class Document(QObject):
             return False
         try:
             self.ws.apply(cmd)
-        except PermissionDenied as e:
-            self.error.emit(str(e))
+        except (PermissionDenied, IntegrityError) as e:   # refused: role, or a log that
+            self.error.emit(str(e))                       # cannot be replayed / differs
             return False
         except (ValueError, KeyError) as e:
             self.error.emit(f"{cmd.describe()}: {e}")
@@ -100,7 +100,7 @@ class Document(QObject):
     def undo(self) -> None:
         try:
             cmd = services.undo(self.ws.session, self.ws.user).command
-        except PermissionDenied as e:
+        except (PermissionDenied, IntegrityError) as e:
             self.error.emit(str(e))
             return
         self.message.emit(f"Undid {cmd.describe()}" if cmd else "Nothing to undo")
@@ -108,7 +108,7 @@ class Document(QObject):
     def redo(self) -> None:
         try:
             cmd = services.redo(self.ws.session, self.ws.user).command
-        except PermissionDenied as e:
+        except (PermissionDenied, IntegrityError) as e:
             self.error.emit(str(e))
             return
         self.message.emit(f"Redid {cmd.describe()}" if cmd else "Nothing to redo")

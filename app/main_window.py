@@ -173,9 +173,10 @@ class MainWindow(QMainWindow):
         self.review.checks.jumpRequested.connect(self.player.jump_to_check)
 
     # -- the document ----------------------------------------------------------------------
-    def open_path(self, path, ask_recover: Optional[Callable[[Path], bool]] = None) -> bool:
+    def open_path(self, path, ask_recover: Optional[Callable[[Path], bool]] = None,
+                  ask_migrate: Optional[Callable[[], bool]] = None) -> bool:
         """Open a clip or project (``FilesController.open_path``); False if it cannot be."""
-        return self.files.open_path(path, ask_recover)
+        return self.files.open_path(path, ask_recover, ask_migrate)
 
     def set_document(self, doc: Document) -> None:
         if self.doc is not None:

@@ -142,9 +142,9 @@ def export_job(req: ExportRequest, cancel: Optional[CancelToken] = None,
     if consistency.kind == "differs":
         raise IntegrityError(f"project differs from its edit log ({consistency.message}); "
                              "nothing exported: run `bwv verify`", session.path)
-    if consistency.kind == "legacy":   # written by an earlier version: record a base first
-        session.migrate()
-        session.save()
+    if consistency.kind == "legacy":   # written by an earlier version: migrate explicitly
+        from .session import LEGACY_MESSAGE
+        raise IntegrityError(f"nothing exported: {LEGACY_MESSAGE}", session.path)
     project = copy.deepcopy(session.project)   # the window may go on editing meanwhile
     state_sha = projstate.project_hash(project)
     pending = project.pending() + project.pending_audio()

@@ -3,9 +3,10 @@
 The log is the source of truth (docs/adr/0007): ``create_project`` carries the initial
 state, every edit (``apply``, ``undo``, ``redo``, ``recover_autosave``)
 carries its change with the values before and after, and the hash of the state after it.
-A log written by an earlier version (format 1) has no replayable start; the first edit made
-with this version appends a ``migrate_log`` entry holding the whole state as the base, and
-the replay starts there (``bwv verify`` says so).
+A log written by an earlier version (format 1) has no replayable start: editing and export
+are refused until ``bwv project migrate`` (or the migration the window offers on opening) appends a
+``migrate_log`` entry holding the whole state as the base, attributed; the replay starts
+there (``bwv verify`` says so).
 """
 from __future__ import annotations
 
@@ -88,7 +89,7 @@ def replay(entries: list[dict], path: Optional[Path] = None, upto: Optional[int]
         rep.edits += 1
     if rep is None:
         raise LegacyLog("edit log was written by an earlier version and has no replayable "
-                        "start; the next edit or `bwv project migrate` records one", path)
+                        "start; `bwv project migrate` records one (attributed and logged)", path)
     return rep
 
 

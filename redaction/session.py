@@ -30,6 +30,12 @@ from .project_io import (PROJECT_SUFFIX, load_project, relative_source_path, res
                          save_project)
 
 
+LEGACY_MESSAGE = ("edit log written by an earlier version cannot be replayed: run "
+                  "`bwv project migrate` (or accept the migration offered when the window "
+                  "opens it) to record its current state as the base, attributed and logged, "
+                  "before editing or exporting")
+
+
 @dataclass
 class Consistency:
     """How the project file stands against the state its edit log rebuilds."""
@@ -136,13 +142,13 @@ class ProjectSession:
         """The state the next change is measured from; writes a migration base for a log
         from an earlier version (format 1) first."""
         if self._state is None:
-            if replay.has_base(self.log.entries()):
-                c = self.consistency()
-                if c.kind != "ok":
-                    raise IntegrityError(f"project file differs from its edit log: {c.message}",
-                                         self.path)
-            else:
-                self.migrate()
+            if not replay.has_base(self.log.entries()):
+                # fail closed: nothing silently blesses a file that cannot be checked
+                raise IntegrityError(LEGACY_MESSAGE, self.path)
+            c = self.consistency()
+            if c.kind != "ok":
+                raise IntegrityError(f"project file differs from its edit log: {c.message}",
+                                     self.path)
         return self._state
 
     def migrate(self) -> Optional[dict]:

@@ -85,7 +85,7 @@ def _check_state(session, rep: VerifyReport) -> None:
     rep.state_sha256 = session.state_sha256
     if c.kind == "legacy":
         rep.warnings.append("edit log written by an earlier version: its edits cannot be "
-                            "replayed (the next edit, or `bwv project migrate`, records a base)")
+                            "replayed; editing and export are refused until `bwv project migrate` records a base")
         return
     rep.edits_replayed = c.replay.edits
     if c.replay.migrated:

@@ -114,3 +114,23 @@ def export_for_request(w, request_id, out: Path, recipient="J. Smith",
     assert w.runner.wait(120000)
     assert d.result is not None and d.disclosure_id is not None, d.error.text()
     return d
+
+
+def make_format1(s: ProjectSession) -> None:
+    """Rewrite a saved project's edit log as the previous version wrote it (no state, no
+    change: a log that cannot be replayed), re-chained, with the project's anchor moved."""
+    import json
+
+    from redaction.editlog import GENESIS, entry_hash
+    old, prev = [], GENESIS
+    for e in s.log.entries():
+        d = {k: v for k, v in e["details"].items() if k not in ("state", "change", "log_format")}
+        e = {"seq": e["seq"], "time": e["time"], "user": e["user"], "action": e["action"],
+             "details": d, "prev": prev}
+        e["hash"] = entry_hash(e)
+        prev = e["hash"]
+        old.append(e)
+    s.log.path.write_text("".join(json.dumps(e) + "\n" for e in old))
+    doc = json.loads(s.path.read_text())
+    doc["log_head"] = {"seq": len(old), "hash": prev}
+    s.path.write_text(json.dumps(doc))

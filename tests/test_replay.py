@@ -16,7 +16,7 @@ from redaction.project_io import load_project, project_to_dict
 from redaction.session import ProjectSession
 from redaction.verify import verify_project
 
-from helpers import decode_all, make_project, moving_track, run_bwv
+from helpers import decode_all, make_format1, make_project, moving_track, run_bwv
 
 
 def _face_visible(export, frame, box, grey_tol=40):
@@ -228,27 +228,23 @@ def test_incremental_state_equals_full_state(clip_copy, tmp_path):
                                                                     projstate.state_hash(full))
 
 
-def test_format1_log_is_migrated_on_first_edit_and_replays_from_there(clip_copy, tmp_path):
+def test_format1_log_is_refused_until_migrated_then_replays_from_there(clip_copy, tmp_path):
     s = make_project(clip_copy(), tmp_path)
     s.do(E.AddTrack(moving_track("t1", status="accepted")))
     s.save()
-    # rewrite the log as the previous version wrote it: no state, no change
-    old = []
-    prev = GENESIS
-    for e in s.log.entries():
-        d = dict(e["details"])
-        d.pop("state", None), d.pop("change", None), d.pop("log_format", None)
-        e = {"seq": e["seq"], "time": e["time"], "user": e["user"], "action": e["action"],
-             "details": d, "prev": prev}
-        e["hash"] = entry_hash(e)
-        prev = e["hash"]
-        old.append(e)
-    s.log.path.write_text("".join(json.dumps(e) + "\n" for e in old))
-    doc = json.loads(s.path.read_text())
-    doc["log_head"] = {"seq": len(old), "hash": prev}
-    s.path.write_text(json.dumps(doc))
+    make_format1(s)   # the log as the previous version wrote it: no state, no change
     rep = verify_project(s.path, "bob", record=False)
     assert any("earlier version" in w for w in rep.warnings)
+    # fail closed: no edit and no export until someone migrates it explicitly
+    s2 = ProjectSession.open(s.path, "bob")
+    size = s2.log.path.stat().st_size
+    with pytest.raises(IntegrityError, match="bwv project migrate"):
+        s2.do(E.SetStatus(["t1"], "rejected", "not a face", "bob"))
+    with pytest.raises(IntegrityError, match="nothing exported"):
+        run_job(export_job(ExportRequest(s.path, tmp_path / "x.mp4", "bob", "R", "O", "B")))
+    assert s2.log.path.stat().st_size == size and not (tmp_path / "x.mp4").exists()
+    r = run_bwv("--user", "bob", "project", "migrate", str(s.path))
+    assert r.returncode == 0, r.stderr
     s2 = ProjectSession.open(s.path, "bob")
     s2.do(E.SetStatus(["t1"], "rejected", "not a face", "bob"))
     s2.save()

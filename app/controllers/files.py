@@ -33,7 +33,8 @@ class FilesController(Controller):
         if path:
             self.open_path(path)
 
-    def open_path(self, path, ask_recover: Optional[Callable[[Path], bool]] = None) -> bool:
+    def open_path(self, path, ask_recover: Optional[Callable[[Path], bool]] = None,
+                  ask_migrate: Optional[Callable[[], bool]] = None) -> bool:
         win = self.win
         ask = ask_recover or (self.ask_recover if win.interactive else (lambda p: False))
         try:
@@ -46,10 +47,41 @@ class FilesController(Controller):
         if doc.media.info.truncated:
             win.show_error(f"{doc.media.path}: truncated: {doc.media.info.truncated}. Only the "
                            "readable frames can be reviewed and exported.")
+        self._offer_migration(doc, ask_migrate)
         if doc.session.recovered_edits:
             self.status(f"Restored {doc.session.recovered_edits} unsaved edit(s) from the edit log "
                         "(the last session did not close cleanly)", 10000)
         return True
+
+    def _offer_migration(self, doc, ask: Optional[Callable[[], bool]]) -> None:
+        """A project from an earlier version cannot be replayed from its edit log: editing
+        and export are refused until the user records its current state as the base
+        (``migrate_log``, attributed), exactly as ``bwv project migrate`` does."""
+        from redaction import services
+        from redaction.session import LEGACY_MESSAGE
+        if doc.session.consistency().kind != "legacy":
+            return
+        ask = ask or (self.ask_migrate if self.win.interactive else (lambda: False))
+        if not ask():
+            self.win.show_error(f"{doc.session.path}: {LEGACY_MESSAGE}")
+            return
+        try:
+            services.authorise("redact", self.win.user, project=str(doc.session.path))
+            doc.session.migrate()
+            doc.save()
+        except BwvError as e:
+            self.win.show_error(str(e))
+            return
+        self.status("Project migrated: its edit log now replays from this state "
+                    "(recorded as migrate_log)", 10000)
+
+    def ask_migrate(self) -> bool:
+        return QMessageBox.question(
+            self.win, "Project from an earlier version",
+            "This project's edit log was written by an earlier version and cannot be replayed."
+            "\nRecord its current state as the base of the log (attributed to you, logged)?\n"
+            "Until then it can be viewed but not edited or exported.",
+            QMessageBox.Yes | QMessageBox.No, QMessageBox.Yes) == QMessageBox.Yes
 
     def ask_recover(self, rec: Path) -> bool:
         return QMessageBox.question(

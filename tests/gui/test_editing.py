@@ -213,3 +213,26 @@ def test_timeline_mouse_seek_scrub_and_audio_drag(qtbot, win):
     assert abs(r.start - media.time_of(10)) < 1e-6 and abs(r.end - media.time_of(21)) < 1e-6
     tv.zoom(4.0)                                                      # zoom keeps working
     assert not tv.fit and tv.ppf > 0
+
+
+def test_a_project_from_an_earlier_version_is_migrated_only_when_the_user_agrees(qtbot, clip,
+                                                                               tmp_path):
+    from app.main_window import MainWindow
+    from app.prefs import Preferences
+    from redaction.session import ProjectSession
+
+    from helpers import make_format1, moving_track
+    s = ProjectSession.create(clip, tmp_path / "old.bwvproj.json", "alice")
+    s.do(edits.AddTrack(moving_track("t1", status="pending")))
+    s.save()
+    make_format1(s)
+    w = MainWindow("alice", Preferences(), interactive=False)
+    qtbot.addWidget(w)
+    assert w.open_path(s.path, ask_migrate=lambda: False)
+    assert not w.doc.decide("accepted", "third party", ["t1"])     # refused: not migrated
+    assert w.doc.project.track("t1").status == "pending"
+    assert w.open_path(s.path, ask_migrate=lambda: True)
+    assert w.doc.decide("accepted", "third party", ["t1"])
+    acts = [e["action"] for e in w.doc.session.log.verify()]
+    assert acts[-2:] == ["migrate_log", "apply"] and w.doc.session.log.verify()[-2]["user"] == "alice"
+    w.shutdown()
