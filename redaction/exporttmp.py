@@ -19,6 +19,7 @@ reports what is left (:func:`stale_parts`).
 """
 from __future__ import annotations
 
+import logging
 import os
 import re
 import secrets
@@ -28,6 +29,8 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Optional
+
+log = logging.getLogger("bwv.export")
 
 from .fsutil import private_dir, unlink_quiet
 
@@ -113,6 +116,16 @@ def _size(p: Path) -> int:
         return 0
 
 
+def _ours(p: Path) -> bool:
+    """Only a folder named like a work folder, inside the local root or a hidden
+    ``.bwv-partial`` folder, may be removed as a stale export's."""
+    try:
+        parent_ok = p.parent.name == HIDDEN_NAME or p.parent.resolve() == local_root().resolve()
+    except OSError:
+        return False
+    return p.is_dir() and bool(_WORK_RE.match(p.name)) and parent_ok
+
+
 def _candidates(out_dir: Optional[Path]) -> list[tuple[Path, Optional[Path]]]:
     """(work folder or legacy part, its marker) pairs to consider."""
     found: list[tuple[Path, Optional[Path]]] = []
@@ -131,15 +144,20 @@ def _candidates(out_dir: Optional[Path]) -> list[tuple[Path, Optional[Path]]]:
             if not target.exists():
                 unlink_quiet(e)  # its folder is gone already
                 continue
+            if not _ours(target):  # a marker naming any other folder is never followed
+                log.warning("export work marker %s names %s, not an export work folder: "
+                            "ignored and removed", e, target)
+                unlink_quiet(e)
+                continue
             found.append((target, e))
             seen.add(target)
-        elif e.is_dir():
+        elif e.is_dir() and _WORK_RE.match(e.name):
             found.append((e, None))
     if out_dir is not None:
         hidden = out_dir / HIDDEN_NAME
         if hidden.is_dir():
             for e in sorted(hidden.iterdir()):
-                if e.is_dir() and e not in seen:
+                if e.is_dir() and e not in seen and _WORK_RE.match(e.name):
                     found.append((e, None))
         try:
             for e in sorted(out_dir.iterdir()):

@@ -182,3 +182,23 @@ def test_legacy_part_files_beside_an_output_are_removed_once_old(tmp_path):
     assert [p.path for p in exporttmp.stale_parts(tmp_path)] == [old]
     exporttmp.remove_stale(tmp_path)
     assert not old.exists() and recent.exists()
+
+
+def test_cleanup_never_follows_a_marker_to_a_folder_that_is_not_a_work_folder(tmp_path):
+    """A stale or forged ``.where`` marker naming an ordinary folder (old, unwritten for
+    hours) must not get that folder deleted: only work folders are ever removed."""
+    victim = tmp_path / "Disclosures"
+    victim.mkdir()
+    (victim / "case_REDACTED.mp4").write_bytes(b"evidence")
+    old = time.time() - 2 * exporttmp.STALE_AFTER_S
+    os.utime(victim / "case_REDACTED.mp4", (old, old))
+    os.utime(victim, (old, old))
+    marker = exporttmp.local_root() / "forged.where"
+    marker.write_text(str(victim))
+    odd = exporttmp.local_root() / "not-a-work-folder"
+    odd.mkdir()
+    os.utime(odd, (old, old))
+    assert exporttmp.stale_parts() == []
+    assert exporttmp.remove_stale() == []
+    assert (victim / "case_REDACTED.mp4").read_bytes() == b"evidence" and odd.is_dir()
+    assert not marker.exists()
