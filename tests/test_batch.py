@@ -284,3 +284,15 @@ def test_watch_takes_clips_as_they_arrive_then_stops_when_idle(tmp_path):
     assert p.wait(120) == 0, "".join(lines)
     done = [x.split()[1].rstrip(":") for x in lines if x.startswith("done")]
     assert done == ["clip0.mp4", "clip1.mp4"], "".join(lines)
+
+
+def test_a_clip_whose_bytes_differ_from_its_recorded_sha256_is_refused(tmp_path):
+    """A store clip's evidence file that changed since import is never detected and
+    recorded under its old hash: the worker hashes the file and refuses the mismatch."""
+    from redaction.batch.worker import BatchItem, detect_clip
+    from redaction.detect.job import DetectSettings
+    (clip,) = make_clips(tmp_path / "c", 1)
+    item = BatchItem(0, str(clip), clip.name, sha256="0" * 64, clip_id=7)
+    events = []
+    ev = detect_clip(item, DetectSettings(kinds=("face",), preset="fast"), events.append)
+    assert ev.kind == "failed" and "does not match" in str(ev.error)

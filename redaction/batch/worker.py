@@ -78,7 +78,14 @@ def detect_clip(item: BatchItem, settings, report: Callable[[Event], None],
     who = worker_name()
     report(Event("start", item.index, who))
     try:
-        sha = item.sha256 or sha256_file(item.path)
+        # the file is hashed even when the store gave its sha256: evidence that changed
+        # since import is refused, never detected and recorded under the old hash
+        sha = sha256_file(item.path)
+        if item.sha256 and sha != item.sha256:
+            from ..errors import IntegrityError
+            raise IntegrityError(f"sha256 {sha[:12]}... does not match the "
+                                 f"{item.sha256[:12]}... recorded for this clip (changed)",
+                                 item.path)
         det = detector_for(settings.kinds, settings.preset)
         last = [0.0]
 
