@@ -35,10 +35,10 @@ class SpeechController(Controller):
     def transcribe(self) -> bool:
         if self.doc is None or self.runner.busy:
             return False
-        from redaction.speech.job import transcribe_job
-        path, sha = self.doc.session.source_path, self.doc.project.source.sha256
-        if not self.runner.start("transcribe", lambda cancel: transcribe_job(path, cancel,
-                                                                              sha256=sha)):
+        from redaction import services
+        session, user = self.doc.session, self.doc.user
+        if not self.runner.start("transcribe", lambda cancel: services.transcription_job(
+                session, user, cancel)):
             return False
         self.runner.finished.connect(self.transcribed, Qt.SingleShotConnection)
         return True

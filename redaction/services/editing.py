@@ -96,3 +96,17 @@ def add_speech_proposals(session: ProjectSession, transcript, user: Optional[str
     if ranges:
         edit(session, edits.AddAudioRanges(ranges, f"transcript ({transcript.engine})"), user)
     return ranges
+
+
+def transcription_job(session: ProjectSession, user: Optional[str] = None, cancel=None,
+                      engine: Optional[str] = None):
+    """Transcribe the project's clip (a job): the role is checked first (hearing the audio is
+    consulting the footage) and the run is recorded in the project's edit log with the
+    engine and its model hashes, as ``bwv transcribe --project`` does."""
+    authorise("view", user, project=str(session.path))
+    from ..speech.job import transcribe_job
+    t = yield from transcribe_job(session.source_path, cancel,
+                                  sha256=session.project.source.sha256, engine=engine)
+    session.record("transcribe", {"engine": t.engine, "models": t.models,
+                                  "words": len(t.words)})
+    return t

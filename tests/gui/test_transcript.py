@@ -42,6 +42,8 @@ def test_transcribe_search_redact_words_and_review_proposals(qtbot, swin, speech
     assert swin.runner.wait(120000)
     t = panel.transcript
     assert t is not None and panel.words.count() == len(t.words) > 10
+    rec = [e for e in doc.session.log.verify() if e["action"] == "transcribe"]
+    assert len(rec) == 1 and rec[0]["user"] == "alice" and rec[0]["details"]["engine"] == t.engine
     assert swin.timeline.view.transcript is t
     panel.search_box.setText("thank you")
     assert panel.find() == 1
