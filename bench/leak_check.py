@@ -99,14 +99,15 @@ def grade(scene, clip: Path, out: Path, project, frames: int) -> dict:
     return {"objects": per_obj, "redacted_share": float(np.mean(redacted)) if redacted else 0.0}
 
 
-def run(name: str, seed: int, seconds: float, preset: str, every, tmp: Path) -> dict:
+def run(name: str, seed: int, seconds: float, preset: str, every, tmp: Path, looks: bool = True) -> dict:
     sc = scenario(name)
     clip = tmp / f"{name}_{seed}.mp4"
     scene = write_scene(clip, sc, seconds=seconds, seed=seed)
     frames = scene.frames
     from redaction.detect.factory import available_kinds
     t0 = time.perf_counter()
-    res = run_job(detect_job(clip, DetectSettings(kinds=available_kinds(), preset=preset, every=every),
+    res = run_job(detect_job(clip, DetectSettings(kinds=available_kinds(), preset=preset, every=every,
+                                                     looks=looks),
                              use_cache=False))
     t_detect = time.perf_counter() - t0
     s = ProjectSession.create(clip, tmp / f"{name}_{seed}.bwvproj.json", "bench")
@@ -186,6 +187,8 @@ def main() -> None:
     ap.add_argument("--every", type=int, default=None, help="default: the product's scheduling")
     ap.add_argument("--video-extd", type=float, default=None, metavar="S",
                     help="add the periodic EXTD-64 face pass (off in the product; ADR 0008), every S seconds")
+    ap.add_argument("--no-looks", action="store_true",
+                    help="no looks round lost tracks between full runs (ADR 0008, 'Looks')")
     ap.add_argument("--json", help="write every result (per object) to this file")
     ap.add_argument("--verbose", action="store_true", help="list every leaking object")
     a = ap.parse_args()
@@ -197,7 +200,7 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as d:
         for name in names:
             for seed in map(int, a.seeds.split(",")):
-                r = run(name, seed, a.seconds, a.preset, a.every, Path(d))
+                r = run(name, seed, a.seconds, a.preset, a.every, Path(d), looks=not a.no_looks)
                 results.append(r)
                 leaked = sum(len(o["leaked"]) for o in r["objects"].values())
                 graded = sum(o["frames"] for o in r["objects"].values())

@@ -76,6 +76,9 @@ class FrameRecord:
     cut: bool = False
     detections: Optional[list] = None           # list[Detection] on detection frames, else None
     unknown: bool = False                       # the camera's motion could not be measured
+    looks: Optional[list] = None                # windows searched round lost tracks between
+                                                # full runs ([kind, x0, y0, x1, y1]; detect/looks.py)
+    look_detections: Optional[list] = None      # ... and what was found in them
 
 
 @dataclass
@@ -189,6 +192,40 @@ class Tracker:
         for t in self.live:
             (self.done if self.held_long_enough(t.last_frame, f, t.sure) else still).append(t)
         self.live = still
+        if rec.detections is None and rec.look_detections:
+            self.add_looks(f, rec.look_detections)
+
+    def add_looks(self, f: int, dets: list) -> None:
+        """What a look (detect/looks.py) found on ``f``, the latest frame, between full
+        runs: matched to the tracks looked for (sure tracks missed on the last full run)
+        like any detection, so a lost track re-found re-joins it; nothing else is taken from
+        a look (an upscaled window finds more false faces; a new object there is found by
+        the next full run and pre-held back to its entry)."""
+        if not dets or self._prev_det is None:
+            return
+        lost = [t for t in self.live if t.last_frame < self._prev_det and t.sure]
+        used = self._associate(f, dets, new_tracks=False)
+        # what is left may re-join a track looked for that the usual gate did not reach: it
+        # may have stopped or turned back while lost (the window searched allows for that)
+        for t in lost:
+            if t.last_frame == f:
+                continue
+            p = self._predict(t, f)
+            size = max(p[2], p[3])
+            gate = size * 2.5 + 2.0 * float(np.linalg.norm(t.velocity)) * (f - t.last_frame)
+            best = None
+            for di, d in enumerate(dets):
+                if di in used or d.kind != t.kind:
+                    continue
+                if max(p[2], d.box[2]) / max(1e-6, min(p[2], d.box[2])) > 2.0:
+                    continue
+                dist = math.hypot(p[0] + p[2] / 2 - d.box[0] - d.box[2] / 2,
+                                  p[1] + p[3] / 2 - d.box[1] - d.box[3] / 2)
+                if dist <= gate and (best is None or dist < best[0]):
+                    best = (dist, di)
+            if best is not None:
+                used.add(best[1])
+                self._extend(t, f, dets[best[1]])
 
     def lost_in_view(self, width: int, height: int) -> bool:
         """Whether a track with a sure detection, missed on the last detection run, is
@@ -203,6 +240,25 @@ class Tracker:
             if 0 <= cx < width and 0 <= cy < height:
                 return True
         return False
+
+    def look_wants(self, width: int, height: int) -> list:
+        """What a look (detect/looks.py) should search for on the latest frame: each sure
+        track missed on the last full detection run whose predicted box's centre is inside
+        the picture: ``(kind, predicted box, seconds lost, px its own motion may have taken
+        it from the prediction)``."""
+        f = self.last_frame
+        out = []
+        for t in self.live:
+            if self._prev_det is None or t.last_frame >= self._prev_det or not t.sure:
+                continue
+            x, y, w, h = self._predict(t, f)
+            cx, cy = x + w / 2, y + h / 2
+            if 0 <= cx < width and 0 <= cy < height:
+                # how far the object may be from its prediction by its own motion: it may
+                # have stopped or turned back (twice its speed over the time lost)
+                reach = 2.0 * float(np.linalg.norm(t.velocity)) * (f - t.last_frame)
+                out.append((t.kind, (x, y, w, h), (f - t.last_frame) / self.fps, reach))
+        return out
 
     # -- motion relative to the camera ------------------------------------------------
     # A track's velocity (px per frame) and size rate (d log size per frame) are the
@@ -240,10 +296,14 @@ class Tracker:
             unknown = min(unknown, size + 0.5 * float(np.linalg.norm(t.velocity)) * (f - t.last_frame))
         return max(own, unknown)
 
-    def _associate(self, f: int, dets: list) -> None:
+    def _associate(self, f: int, dets: list, tracks: Optional[list] = None,
+                   new_tracks: bool = True) -> set:
+        """Match ``dets`` on ``f`` to ``tracks`` (the live ones); unmatched detections start
+        tracks when ``new_tracks``. Returns the indices of the detections matched."""
         step = f - self._prev_det if self._prev_det is not None else 1
+        tracks = self.live if tracks is None else tracks
         pairs = []
-        for ti, t in enumerate(self.live):
+        for ti, t in enumerate(tracks):
             p = self._predict(t, f)
             for di, d in enumerate(dets):
                 if d.kind != t.kind:
@@ -271,9 +331,9 @@ class Tracker:
                 continue
             used_t.add(ti)
             used_d.add(di)
-            self._extend(self.live[ti], f, dets[di])
+            self._extend(tracks[ti], f, dets[di])
         for di, d in enumerate(dets):
-            if di in used_d:
+            if di in used_d or not new_tracks:
                 continue
             self._n += 1
             # fail-secure pre-hold: the object may have been missed on earlier detection frames
@@ -282,6 +342,7 @@ class Tracker:
                       {f: float(d.score)}, f, hits=1, first_frame=self._shot_start,
                       sure=getattr(d, "sure", True))
             self.live.append(t)
+        return used_d
 
     def _at_edge(self, box: Box) -> tuple[bool, bool, bool, bool]:
         """Which sides of ``box`` touch the picture's edge (left, top, right, bottom)."""

@@ -27,14 +27,16 @@ from ..paths import clip_cache_dir
 from ..camera import IDENTITY, estimate_motion, is_cut, small_motion, speed_px
 from ..track import FrameRecord, Tracker, TrackerSettings
 from .base import Detection, tell_frame
+from .looks import Looker, look
 
 MOTION_WIDTH = 256
-CACHE_VERSION = 8                  # 2: candidates (Detection.sure); 3: plates inside faces dropped;
+CACHE_VERSION = 9                  # 2: candidates (Detection.sure); 3: plates inside faces dropped;
                                    # 4: plate candidates from the verifier; 5: similarity camera
                                    # motion, adaptive cadence; 6: every unconfirmed plate proposal
                                    # a candidate, one 1280-px plate pass on wide frames; 7: `bwv
                                    # detect` on a clip had cached results without candidates;
-                                   # 8: plates proposed from 0.15 on video where the verifier backs them
+                                   # 8: plates proposed from 0.15 on video where the verifier backs them;
+                                   # 9: looks round lost tracks between full runs (looks.py)
 DETECT_RATE = 5.0                  # default detector runs per second of video (ADR 0008)
 # Adaptive cadence (ADR 0008): while the camera moves fast the picture changes faster than
 # the tracker can follow it safely, and new objects come in at the edges, so the detector
@@ -57,6 +59,7 @@ class DetectSettings:
     preset: str = "accurate"
     every: Optional[int] = None    # detector on every k-th frame at rest (and on cuts); None: default_every(fps)
     adaptive: bool = True          # more often while the camera moves fast or a track is lost
+    looks: bool = True             # search round lost tracks between full runs (looks.py)
     hold_s: float = 1.0            # fail-secure hold after the last detection and before the first
     confirm_hits: int = 3          # a track of candidates only is kept from this many hits
     first: int = 0                 # frame range (inclusive)
@@ -135,17 +138,27 @@ class _Cache:
             self._fh = None
 
 
+def rounded(rec: FrameRecord) -> FrameRecord:
+    """``rec`` as the cache will hold it (rounded): what the tracker must see so that a
+    resumed run, which replays the cache, gives the same tracks."""
+    return _decode_record(json.loads(json.dumps(_encode_record(rec))))
+
+
 def _encode_record(rec: FrameRecord) -> dict:
     row = {"f": rec.frame, "m": [round(v, 6) for v in rec.motion], "c": rec.cut,
            "d": None if rec.detections is None else _encode_dets(rec.detections)}
     if rec.unknown:
         row["u"] = 1
+    if rec.looks:
+        row["l"] = rec.looks
+        row["ld"] = _encode_dets(rec.look_detections or [])
     return row
 
 
 def _decode_record(r: dict) -> FrameRecord:
     return FrameRecord(r["f"], tuple(r["m"]), r["c"],
-                       None if r["d"] is None else _decode_dets(r["d"]), bool(r.get("u", 0)))
+                       None if r["d"] is None else _decode_dets(r["d"]), bool(r.get("u", 0)),
+                       r.get("l"), _decode_dets(r["ld"]) if "ld" in r else None)
 
 
 def small_grey(yuv: np.ndarray) -> tuple[np.ndarray, float]:
@@ -314,10 +327,13 @@ def detect_job(clip: str | os.PathLike, settings: DetectSettings = DetectSetting
                           frame_size=(src.info.width, src.info.height))
         cadence = Cadence(settings.every, float(src.fps), src.info.width, src.info.height,
                           settings.adaptive, first)
+        looker = Looker(settings.looks)
+        W, H = src.info.width, src.info.height
         fps = float(src.fps)
         for rec in cache.records:
             tracker.update(rec)
             cadence.seen(rec)
+            looker.seen(rec)
             if rec.detections is not None:       # periodic members run on the same frames
                 tell_frame(detector, rec.frame, fps)
         start = first + len(cache.records)
@@ -335,14 +351,24 @@ def detect_job(clip: str | os.PathLike, settings: DetectSettings = DetectSetting
             try:
                 for i, motion, unknown, cut, yuv in frames:
                     dets = None
-                    if cadence.due(i, cut, last,
-                                   lambda: tracker.lost_in_view(src.info.width, src.info.height)):
+                    if cadence.due(i, cut, last, lambda: tracker.lost_in_view(W, H)):
                         tell_frame(detector, i, fps)
                         dets = detector(cv2.cvtColor(yuv, cv2.COLOR_YUV2RGB_I420))
                         n_dets += len(dets)
-                    rec = cache.add(FrameRecord(i, motion, cut, dets, unknown))
+                    rec = rounded(FrameRecord(i, motion, cut, dets, unknown))
                     tracker.update(rec)
+                    if dets is None and not cut:
+                        # between full runs: a look round tracks lost in view (looks.py); the
+                        # tracker sees it after the frame, as a resumed run replays it
+                        wants = looker.due(i, lambda: tracker.look_wants(W, H))
+                        if wants:
+                            wins, found, _ = look(detector, cv2.cvtColor(yuv, cv2.COLOR_YUV2RGB_I420), wants)
+                            n_dets += len(found)
+                            rec = rounded(replace(rec, looks=wins, look_detections=found))
+                            tracker.add_looks(i, rec.look_detections)
+                    cache.add(rec)
                     cadence.seen(rec)
+                    looker.seen(rec)
                     done = i - first + 1
                     if done % 15 == 0 or i == last:
                         cancel.check()
