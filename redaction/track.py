@@ -93,6 +93,7 @@ class _Live:
     hits: int = 0
     first_frame: int = 0
     sure: bool = False             # at least one detection at the detector's own threshold
+    last_sure: bool = True         # the last detection was sure (not a candidate)
 
     @property
     def last_box(self) -> Box:
@@ -340,7 +341,7 @@ class Tracker:
             # (the first frame is settled in _to_track, once the track's sureness is known)
             t = _Live(f"{self.prefix}{self._n}", d.kind, {f: tuple(float(v) for v in d.box)},
                       {f: float(d.score)}, f, hits=1, first_frame=self._shot_start,
-                      sure=getattr(d, "sure", True))
+                      sure=getattr(d, "sure", True), last_sure=getattr(d, "sure", True))
             self.live.append(t)
         return used_d
 
@@ -371,8 +372,10 @@ class Tracker:
         box = self._extend_past_edge(tuple(float(v) for v in d.box), pred[2], pred[3])
         if t.sure and not getattr(d, "sure", True):
             # a candidate continuing a sure track (a doubtful box, often only a part of the
-            # object) places it, but may not shrink it below the size the track predicts
-            w, h = max(box[2], pred[2]), max(box[3], pred[3])
+            # object) places it, but may not shrink it below the last box carried by the
+            # camera (not by the track's own growth: that floor fed itself, ADR 0006)
+            floor = self._project(t, t.last_frame, f, t.velocity, 0.0)
+            w, h = max(box[2], floor[2]), max(box[3], floor[3])
             box = (box[0] + box[2] / 2 - w / 2, box[1] + box[3] / 2 - h / 2, w, h)
         r = self.path.relative(t.last_frame, f)
         s = scale_of(r)
@@ -385,12 +388,16 @@ class Tracker:
             moved = np.array([box[0] + box[2] / 2, box[1] + box[3] / 2]) - was[:2]
             old_v = r[:2, :2] @ t.velocity           # into this frame's pixels
             t.velocity = 0.5 * old_v + 0.5 * moved / gap
-            rate = _log_ratio(box, t.last_box, s) / gap
-            t.size_rate = 0.5 * t.size_rate + 0.5 * rate
+            if getattr(d, "sure", True) == t.last_sure:
+                # growth only between two sure boxes or two candidates: a part box (a
+                # candidate) before or after a whole one is not the object approaching
+                rate = _log_ratio(box, t.last_box, s) / gap
+                t.size_rate = 0.5 * t.size_rate + 0.5 * rate
         t.scores[f] = float(d.score)
         t.last_frame = f
         t.hits += 1
         t.sure = t.sure or getattr(d, "sure", True)
+        t.last_sure = getattr(d, "sure", True)
 
     # -- output -------------------------------------------------------------------
     def finish(self) -> list[Track]:

@@ -13,10 +13,9 @@ measured rate of growth, and two rules feed that rate with growth the plate neve
 2. a size change between a candidate (often a part of the plate, or another object) and a
    sure box is measured as growth, and the hold extrapolates it.
 
-The fix belongs in track.py (owned elsewhere while this was written; the patch is in the
-ADR). The two tests of the defects are strict xfails: when the fix lands they pass, pytest
-reports XPASS(strict) as a failure, and the marker must be removed. The other tests pin
-what a fix must keep (recall first).
+The fix is in track.py (``Tracker._extend``: the floor is the last box carried by the camera
+only, and growth is measured only between two sure boxes or two candidates). The first two
+tests fail on the code before it; the other two pin what the fix must keep (recall first).
 
 Synthetic detections on a still camera, every 6 frames at 30 fps, 1280x720.
 """
@@ -28,8 +27,6 @@ from redaction.detect.base import Detection
 from redaction.track import FrameRecord, Tracker, TrackerSettings
 
 FPS, W, H = 30.0, 1280, 720
-PENDING = pytest.mark.xfail(strict=True, reason="fix pending in redaction/track.py (ADR 0006, "
-                            "2026-12-06); remove this marker when it lands")
 
 
 def _plate(w: float, h: float, sure: bool = True, cx: float = 600.0, cy: float = 300.0,
@@ -56,7 +53,6 @@ def _widest(t) -> float:
 ENVELOPE = 1 + 2 * TrackerSettings().max_hold_growth
 
 
-@PENDING
 def test_a_doubted_plate_does_not_compound_the_tracks_growth():
     """A plate grows 100 -> 130 px between two sure runs, then stays 130 px while the
     verifier doubts it on five runs (candidates). Flooring each candidate at the *predicted*
@@ -69,7 +65,6 @@ def test_a_doubted_plate_does_not_compound_the_tracks_growth():
     assert _widest(t) <= 130 * ENVELOPE
 
 
-@PENDING
 def test_a_part_box_before_the_first_sure_box_is_not_growth():
     """Three runs see only a part of the plate (60x20 candidates), the fourth the whole
     plate (140x40, sure), then it is lost. The jump from part to whole is not the plate
