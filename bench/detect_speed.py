@@ -2,6 +2,7 @@
 
     python bench/detect_speed.py [--seconds 6] [--sizes 1280x720,1920x1080] [--preset accurate]
     python bench/detect_speed.py --ab [--extd-period 1]   # the product vs + a periodic EXTD-64 pass
+    python bench/detect_speed.py --ab-looks               # the product vs + looks (ADR 0008)
 
 The detector is the one the detection job builds (``candidates=True``). ``--ab`` times every
 clip with the product's detector and with the same detector plus the periodic EXTD-64 face
@@ -71,6 +72,8 @@ def main() -> None:
     ap.add_argument("--ab", action="store_true",
                     help="interleave with the same detector plus the periodic EXTD-64 pass")
     ap.add_argument("--extd-period", type=float, default=1.0, help="seconds between its runs (--ab)")
+    ap.add_argument("--ab-looks", action="store_true",
+                    help="interleave the product (no looks) and the same with looks round lost tracks")
     a = ap.parse_args()
     frames = int(a.seconds * 30)
     from redaction.detect.factory import FACE_PRESETS, VIDEO_EXTD, build_detector
@@ -84,6 +87,8 @@ def main() -> None:
             detector = build_detector(available_kinds(), a.preset, candidates=True)
         finally:
             FACE_PRESETS[a.preset]["video_extd"] = saved
+    elif a.ab_looks:
+        before = detector
     else:
         before = None
     print(f"preset {a.preset}, every {a.every or 'default (about 5 runs/s)'}; models loaded once in "
@@ -102,11 +107,11 @@ def main() -> None:
             for name, clip in clips:
                 dec = plain_decode(clip)
 
-                def timed(det):
+                def timed(det, looks=False):
                     t0 = time.perf_counter()
                     res = run_job(detect_job(clip, DetectSettings(kinds=available_kinds(), preset=a.preset,
-                                                                  every=a.every), use_cache=False,
-                                             detector=det))
+                                                                  every=a.every, looks=looks),
+                                             use_cache=False, detector=det))
                     return res, time.perf_counter() - t0
                 if before is None:
                     res, t = timed(detector)
@@ -114,11 +119,12 @@ def main() -> None:
                     t_old = t_new = 0.0
                     for _ in range(2):
                         t_old += timed(before)[1]
-                        res, t1 = timed(detector)
+                        res, t1 = timed(detector, looks=a.ab_looks)
                         t_new += t1
                     t = t_new / 2
                 fps = res.frames / t
-                extra = "" if before is None else f"   with the periodic EXTD pass: {t_new / t_old:.2f}x the time"
+                what = "with looks" if a.ab_looks else "with the periodic EXTD pass"
+                extra = "" if before is None else f"   {what}: {t_new / t_old:.2f}x the time"
                 print(f"{name:>24} {dec:10.1f} {fps:10.1f} {fps / 30:10.2f} {fps / dec:9.2f} "
                       f"{len(res.tracks):6d}{extra}", flush=True)
 

@@ -99,7 +99,7 @@ def grade(scene, clip: Path, out: Path, project, frames: int) -> dict:
     return {"objects": per_obj, "redacted_share": float(np.mean(redacted)) if redacted else 0.0}
 
 
-def run(name: str, seed: int, seconds: float, preset: str, every, tmp: Path, looks: bool = True) -> dict:
+def run(name: str, seed: int, seconds: float, preset: str, every, tmp: Path, looks: bool = False) -> dict:
     sc = scenario(name)
     clip = tmp / f"{name}_{seed}.mp4"
     scene = write_scene(clip, sc, seconds=seconds, seed=seed)
@@ -187,8 +187,8 @@ def main() -> None:
     ap.add_argument("--every", type=int, default=None, help="default: the product's scheduling")
     ap.add_argument("--video-extd", type=float, default=None, metavar="S",
                     help="add the periodic EXTD-64 face pass (off in the product; ADR 0008), every S seconds")
-    ap.add_argument("--no-looks", action="store_true",
-                    help="no looks round lost tracks between full runs (ADR 0008, 'Looks')")
+    ap.add_argument("--looks", action="store_true",
+                    help="looks round lost tracks between full runs (off in the product; ADR 0008, 'Looks')")
     ap.add_argument("--json", help="write every result (per object) to this file")
     ap.add_argument("--verbose", action="store_true", help="list every leaking object")
     a = ap.parse_args()
@@ -200,7 +200,7 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as d:
         for name in names:
             for seed in map(int, a.seeds.split(",")):
-                r = run(name, seed, a.seconds, a.preset, a.every, Path(d), looks=not a.no_looks)
+                r = run(name, seed, a.seconds, a.preset, a.every, Path(d), looks=a.looks)
                 results.append(r)
                 leaked = sum(len(o["leaked"]) for o in r["objects"].values())
                 graded = sum(o["frames"] for o in r["objects"].values())

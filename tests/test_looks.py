@@ -90,9 +90,9 @@ def uncovered(res, frames):
     return [i for i in frames if not any(covered(t, i) for t in res.tracks)]
 
 
-def detect(clip, det, **kw):
-    return run_job(detect_job(clip, DetectSettings(kinds=("face",), every=6, **kw), detector=det,
-                              use_cache=False))
+def detect(clip, det, looks=True, **kw):
+    return run_job(detect_job(clip, DetectSettings(kinds=("face",), every=6, looks=looks, **kw),
+                              detector=det, use_cache=False))
 
 
 def test_a_look_keeps_a_track_on_an_object_the_full_runs_miss(tmp_path):
@@ -118,7 +118,7 @@ def test_looks_are_budgeted(tmp_path):
 def test_a_resumed_run_makes_the_same_looks(tmp_path, monkeypatch):
     monkeypatch.setenv("BWV_CACHE_DIR", str(tmp_path / "cache1"))
     clip = make(tmp_path / "c.mp4")
-    settings = DetectSettings(kinds=("face",), every=6)
+    settings = DetectSettings(kinds=("face",), every=6, looks=True)
     full = run_job(detect_job(clip, settings, detector=BlindFullFrames()))
     monkeypatch.setenv("BWV_CACHE_DIR", str(tmp_path / "cache2"))
     token = CancelToken()
@@ -147,6 +147,13 @@ def test_a_look_never_starts_a_track():
     tr.add_looks(7, [Detection("face", (30, 92, 36, 36), 0.9)])
     (t,) = tr.finish()
     assert 7 in t.scores                           # re-joined on the look frame
+
+
+def test_looks_are_off_by_default(tmp_path):
+    clip = make(tmp_path / "c.mp4")
+    det = BlindFullFrames()
+    run_job(detect_job(clip, DetectSettings(kinds=("face",), every=6), detector=det, use_cache=False))
+    assert det.look_calls == 0 and det.full_calls > 0
 
 
 def test_look_maps_window_detections_to_frame_pixels():

@@ -59,7 +59,8 @@ class DetectSettings:
     preset: str = "accurate"
     every: Optional[int] = None    # detector on every k-th frame at rest (and on cuts); None: default_every(fps)
     adaptive: bool = True          # more often while the camera moves fast or a track is lost
-    looks: bool = True             # search round lost tracks between full runs (looks.py)
+    looks: bool = False            # search round lost tracks between full runs (looks.py):
+                                   # measured, not adopted (ADR 0008, "Looks"); opt-in
     hold_s: float = 1.0            # fail-secure hold after the last detection and before the first
     confirm_hits: int = 3          # a track of candidates only is kept from this many hits
     first: int = 0                 # frame range (inclusive)

@@ -8,6 +8,11 @@ camera and its own motion; if the prediction drifts, the held box leaves the obj
 "objects the detector never finds"), with only the lost track's kind's detector. A match
 re-anchors the track at once instead of at the next full run, or the one after.
 
+**Off by default** (``DetectSettings.looks``): on the leak check they did not lower the
+leaked frames (most leaks are objects the detector never finds, which a look round a track
+cannot reach) and re-anchoring moved some tracks off their objects in fast pans; ADR 0008,
+"Looks", has the figures. ``bench/leak_check.py --looks`` measures them again.
+
 Looks cost little (a window of a few times the box, at most :data:`LOOK_SIDE` px on its
 longer side: a tenth to a fifth of a full 1080p run, measured in ADR 0008, "Looks") and are
 budgeted by :class:`Looker`: while a track is lost in view, one look every
@@ -78,8 +83,8 @@ def look(detector, rgb: np.ndarray, wants: list[Want]) -> tuple[list, list[Detec
     """Run ``detector``'s member for each want's kind on its window of ``rgb``.
 
     Returns ``(windows, detections, pixels)``: the windows searched (``[kind, x0, y0, x1,
-    y1]``), the detections found in them in frame pixels (boxes whose centre lies in the
-    window; the same kind only) and the pixels processed (before the detector's own
+    y1]``), the sure detections found in them in frame pixels (boxes whose centre lies in
+    the window and not cut by its inner edges; the same kind only) and the pixels processed (before the detector's own
     passes), for the budget."""
     H, W = rgb.shape[:2]
     wins, out, px = [], [], 0
@@ -98,8 +103,9 @@ def look(detector, rgb: np.ndarray, wants: list[Want]) -> tuple[list, list[Detec
         px += nw * nh
         wins.append([want.kind, x0, y0, x1, y1])
         for d in det(np.ascontiguousarray(crop)):
-            if d.kind != want.kind:
-                continue
+            if d.kind != want.kind or not d.sure:
+                continue           # only what the detector is sure of re-anchors a track:
+                # upscaled windows raise more candidates on texture (ADR 0008, "Looks")
             bx, by, bw, bh = d.box
             box = (x0 + bx / sx, y0 + by / sy, bw / sx, bh / sy)
             if _cut_by_window(box, win, W, H):
