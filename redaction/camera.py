@@ -170,6 +170,14 @@ class CameraPath:
         self._C[frame] = (seg, c)
         self._last = (seg, c)
 
+    def prune(self, before: int) -> None:
+        """Forget frames before ``before`` (the anchors, one per :data:`SEGMENT` frames,
+        stay): memory stays bounded however long the clip."""
+        for k in list(self._C):
+            if k >= before:
+                break
+            del self._C[k]
+
     def __contains__(self, frame: int) -> bool:
         return frame in self._C
 

@@ -121,7 +121,11 @@ class Tracker:
         self._clear = 0
         self.prefix = id_prefix
         self.live: list[_Live] = []
-        self.done: list[_Live] = []
+        self.finished: list[Track] = []          # tracks whose hold has ended, converted
+        # memory is bounded in clip length: tracks are converted when they end, and the
+        # camera path and steadiness counts are dropped for frames no track can reach
+        self.prune_every = 256
+        self._pruned_at = 0
         self.path = CameraPath()
         self.cuts: set[int] = set()
         self._n = 0
@@ -137,7 +141,7 @@ class Tracker:
 
     @property
     def track_count(self) -> int:
-        return sum(1 for t in self.live + self.done if self._kept(t))
+        return len(self.finished) + sum(1 for t in self.live if self._kept(t))
 
     def _blind(self, rec: FrameRecord) -> bool:
         if rec.unknown and not rec.cut:
@@ -182,7 +186,8 @@ class Tracker:
         if rec.cut:
             self._shot_start = f
             self.cuts.add(f)
-            self.done.extend(self.live)
+            for t in self.live:
+                self._retire(t)
             self.live = []
             self._prev_det = None
         if rec.detections is not None:
@@ -191,10 +196,32 @@ class Tracker:
         # end tracks held for too long
         still = []
         for t in self.live:
-            (self.done if self.held_long_enough(t.last_frame, f, t.sure) else still).append(t)
+            if self.held_long_enough(t.last_frame, f, t.sure):
+                self._retire(t)
+            else:
+                still.append(t)
         self.live = still
         if rec.detections is None and rec.look_detections:
             self.add_looks(f, rec.look_detections)
+        if f - self._pruned_at >= self.prune_every:
+            self._prune(f)
+
+    def _retire(self, t: _Live) -> None:
+        """A track whose hold has ended (or cut by a cut): converted now, while the frames
+        it spans are still known (its box on every frame depends on nothing later)."""
+        if self._kept(t):
+            self.finished.append(self._to_track(t))
+
+    def _prune(self, f: int) -> None:
+        """Forget the camera path and steadiness of frames that neither a live track nor a
+        track starting now (its pre-hold reaches back ``max_hold_s``) can still need."""
+        reach = self.max_hold_frames + 2
+        horizon = min([f - reach] + [min(t.boxes) - reach for t in self.live])
+        self.path.prune(horizon)
+        for k in [k for k in self.clear if k < horizon]:
+            del self.clear[k]
+        self.cuts = {c for c in self.cuts if c >= horizon}
+        self._pruned_at = f
 
     def add_looks(self, f: int, dets: list) -> None:
         """What a look (detect/looks.py) found on ``f``, the latest frame, between full
@@ -401,9 +428,10 @@ class Tracker:
 
     # -- output -------------------------------------------------------------------
     def finish(self) -> list[Track]:
-        self.done.extend(self.live)
+        for t in self.live:
+            self._retire(t)
         self.live = []
-        out = [self._to_track(t) for t in self.done if self._kept(t)]
+        out, self.finished = self.finished, []
         out.sort(key=lambda t: (t.first_frame, t.id))
         return out
 
