@@ -255,38 +255,32 @@ class Tracker:
                 used.add(best[1])
                 self._extend(t, f, dets[best[1]])
 
+    def _lost_in_view(self, width: int, height: int):
+        """``(track, predicted box)`` for each sure track missed on the last detection run
+        whose predicted box's centre is inside the picture on the latest frame."""
+        f = self.last_frame
+        for t in self.live:
+            if self._prev_det is None or t.last_frame >= self._prev_det or not t.sure:
+                continue
+            x, y, w, h = self._predict(t, f)
+            if 0 <= x + w / 2 < width and 0 <= y + h / 2 < height:
+                yield t, (x, y, w, h)
+
     def lost_in_view(self, width: int, height: int) -> bool:
         """Whether a track with a sure detection, missed on the last detection run, is
         predicted to be still inside the picture: the detector should look again soon (tracks
         of candidates only come and go; they do not spend the cadence's budget)."""
-        f = self.last_frame
-        for t in self.live:
-            if self._prev_det is None or t.last_frame >= self._prev_det or not t.sure:
-                continue
-            x, y, w, h = self._predict(t, f)
-            cx, cy = x + w / 2, y + h / 2
-            if 0 <= cx < width and 0 <= cy < height:
-                return True
-        return False
+        return next(self._lost_in_view(width, height), None) is not None
 
     def look_wants(self, width: int, height: int) -> list:
-        """What a look (detect/looks.py) should search for on the latest frame: each sure
-        track missed on the last full detection run whose predicted box's centre is inside
-        the picture: ``(kind, predicted box, seconds lost, px its own motion may have taken
-        it from the prediction)``."""
+        """What a look (detect/looks.py) should search for on the latest frame, for each
+        track :meth:`lost_in_view`: ``(kind, predicted box, seconds lost, px its own motion
+        may have taken it from the prediction)`` (twice its speed over the time lost: it may
+        have stopped or turned back)."""
         f = self.last_frame
-        out = []
-        for t in self.live:
-            if self._prev_det is None or t.last_frame >= self._prev_det or not t.sure:
-                continue
-            x, y, w, h = self._predict(t, f)
-            cx, cy = x + w / 2, y + h / 2
-            if 0 <= cx < width and 0 <= cy < height:
-                # how far the object may be from its prediction by its own motion: it may
-                # have stopped or turned back (twice its speed over the time lost)
-                reach = 2.0 * float(np.linalg.norm(t.velocity)) * (f - t.last_frame)
-                out.append((t.kind, (x, y, w, h), (f - t.last_frame) / self.fps, reach))
-        return out
+        return [(t.kind, box, (f - t.last_frame) / self.fps,
+                 2.0 * float(np.linalg.norm(t.velocity)) * (f - t.last_frame))
+                for t, box in self._lost_in_view(width, height)]
 
     # -- motion relative to the camera ------------------------------------------------
     # A track's velocity (px per frame) and size rate (d log size per frame) are the
