@@ -12,6 +12,7 @@ native layout; see :mod:`redaction.render`).
 from __future__ import annotations
 
 import bisect
+from array import array
 import json
 import os
 import threading
@@ -113,10 +114,20 @@ def _ff_reason(e: Exception) -> str:
 
 @dataclass
 class FrameIndex:
-    """Presentation timestamps of every video frame, in presentation order."""
-    pts: list[int]
+    """Presentation timestamps of every video frame, in presentation order (ascending),
+    held as a compact int64 array: 8 bytes a frame, 1.7 MB for a 2-hour clip at 30 fps."""
+    pts: "array[int]"
     keyframes: list[int]      # frame indices that start a GOP (decodable from a seek)
     time_base: Fraction
+
+    def __post_init__(self):
+        if not isinstance(self.pts, array):
+            self.pts = array("q", self.pts)
+
+    def index_of_pts(self, p: int) -> Optional[int]:
+        """The frame index whose timestamp is ``p``, or None."""
+        j = bisect.bisect_left(self.pts, p)
+        return j if j < len(self.pts) and self.pts[j] == p else None
 
     @property
     def count(self) -> int:
@@ -202,7 +213,7 @@ def _save_index(sha256: str, key: tuple, idx: FrameIndex) -> None:
     try:
         f = _index_file(sha256)
         f.parent.mkdir(parents=True, exist_ok=True)
-        atomic_write_text(f, json.dumps({"size": key[1], "mtime_ns": key[2], "pts": idx.pts,
+        atomic_write_text(f, json.dumps({"size": key[1], "mtime_ns": key[2], "pts": idx.pts.tolist(),
                                          "keyframes": idx.keyframes,
                                          "time_base": str(idx.time_base)}))
     except Exception:  # noqa: BLE001 - a cache: never fail an open on it
@@ -280,7 +291,6 @@ class MediaSource:
         self._vs = self._container.streams.video[0]
         self._vs.thread_type = "AUTO"
         self.index = cached_index(self._container, self.path, sha256)
-        self._pts_to_index = {p: i for i, p in enumerate(self.index.pts)}
         self._cache: "OrderedDict[tuple[int, str], np.ndarray]" = OrderedDict()
         self._decoder: Optional[Iterator] = None
         self._next_index: Optional[int] = None
@@ -382,7 +392,7 @@ class MediaSource:
         try:
             for frame in self._decoder:
                 p = frame.pts
-                j = self._pts_to_index.get(p)
+                j = self.index.index_of_pts(p)
                 if j is None:
                     continue
                 self._next_index = j + 1
