@@ -167,12 +167,12 @@ def test_look_maps_window_detections_to_frame_pixels():
         def __call__(self, img):
             seen.append(img.shape)
             return red_boxes(img)
-    wins, dets, _ = look(Det(), rgb, [Want("face", (195.0, 98.0, 34.0, 34.0), 0.2)])
+    wins, dets = look(Det(), rgb, [Want("face", (195.0, 98.0, 34.0, 34.0), 0.2)])
     assert len(wins) == 1 and seen[0][0] > wins[0][4] - wins[0][2]        # upscaled
     (d,) = dets
     assert d.box == pytest.approx((200, 100, 30, 30), abs=1.5)
     # a detection of another kind, or centred outside the window, is not taken
-    wins, dets, _ = look(Det(), rgb, [Want("plate", (195.0, 98.0, 34.0, 34.0), 0.2)])
+    wins, dets = look(Det(), rgb, [Want("plate", (195.0, 98.0, 34.0, 34.0), 0.2)])
     assert wins == [] and dets == []
 
 

@@ -126,12 +126,10 @@ class _Cache:
         if new:
             self._fh.write(json.dumps(self.header) + "\n")
 
-    def add(self, rec: FrameRecord) -> FrameRecord:
-        """Append ``rec``; returns it as it will be read back (rounded), which is what the
-        tracker must see so that a resumed run gives the same tracks."""
-        row = _encode_record(rec)
-        self._fh.write(json.dumps(row, separators=(",", ":")) + "\n")
-        return _decode_record(json.loads(json.dumps(row)))
+    def add(self, rec: FrameRecord) -> None:
+        """Append ``rec`` (already :func:`rounded`: what the tracker saw is what a resumed
+        run reads back)."""
+        self._fh.write(json.dumps(_encode_record(rec), separators=(",", ":")) + "\n")
 
     def close(self) -> None:
         if self._fh:
@@ -363,7 +361,7 @@ def detect_job(clip: str | os.PathLike, settings: DetectSettings = DetectSetting
                         # tracker sees it after the frame, as a resumed run replays it
                         wants = looker.due(i, lambda: tracker.look_wants(W, H))
                         if wants:
-                            wins, found, _ = look(detector, cv2.cvtColor(yuv, cv2.COLOR_YUV2RGB_I420), wants)
+                            wins, found = look(detector, cv2.cvtColor(yuv, cv2.COLOR_YUV2RGB_I420), wants)
                             n_dets += len(found)
                             rec = rounded(replace(rec, looks=wins, look_detections=found))
                             tracker.add_looks(i, rec.look_detections)

@@ -13,9 +13,9 @@ leaked frames (most leaks are objects the detector never finds, which a look rou
 cannot reach) and re-anchoring moved some tracks off their objects in fast pans; ADR 0008,
 "Looks", has the figures. ``bench/leak_check.py --looks`` measures them again.
 
-Looks cost little (a window of a few times the box, at most :data:`LOOK_SIDE` px on its
-longer side: a tenth to a fifth of a full 1080p run, measured in ADR 0008, "Looks") and are
-budgeted by :class:`Looker`: while a track is lost in view, one look every
+A look costs a window of a few times the box, at most :data:`LOOK_SIDE` px on its longer
+side (a small part of a 1080p frame's pixels; its speed was not measured, since looks stay
+off). Looks are budgeted by :class:`Looker`: while a track is lost in view, one look every
 :data:`LOOK_EVERY` frames, at most :data:`MAX_WINDOWS` windows a frame, and in all at most
 :data:`LOOK_BUDGET` windows per full run so far (plus a start credit).
 """
@@ -69,25 +69,22 @@ def window(want: Want, width: int, height: int) -> Optional[tuple[int, int, int,
 
 
 def member_for(detector, kind: str):
-    """The part of ``detector`` that finds ``kind`` (a MultiDetector's member), or None."""
-    if kind in getattr(detector, "kinds", ()) and not hasattr(detector, "members") or \
-            tuple(getattr(detector, "kinds", ())) == (kind,):
+    """The part of ``detector`` that finds ``kind`` (itself, or a MultiDetector's member),
+    or None."""
+    if tuple(getattr(detector, "kinds", ())) == (kind,):
         return detector
-    for m in getattr(detector, "members", ()):
-        if tuple(getattr(m, "kinds", ())) == (kind,):
-            return m
-    return None
+    return next((m for m in getattr(detector, "members", ())
+                 if tuple(getattr(m, "kinds", ())) == (kind,)), None)
 
 
-def look(detector, rgb: np.ndarray, wants: list[Want]) -> tuple[list, list[Detection], int]:
+def look(detector, rgb: np.ndarray, wants: list[Want]) -> tuple[list, list[Detection]]:
     """Run ``detector``'s member for each want's kind on its window of ``rgb``.
 
-    Returns ``(windows, detections, pixels)``: the windows searched (``[kind, x0, y0, x1,
-    y1]``), the sure detections found in them in frame pixels (boxes whose centre lies in
-    the window and not cut by its inner edges; the same kind only) and the pixels processed (before the detector's own
-    passes), for the budget."""
+    Returns ``(windows, detections)``: the windows searched (``[kind, x0, y0, x1, y1]``) and
+    the sure detections found in them, in frame pixels (boxes whose centre lies in the
+    window and not cut by its inner edges; the same kind only)."""
     H, W = rgb.shape[:2]
-    wins, out, px = [], [], 0
+    wins, out = [], []
     for want in wants:
         det = member_for(detector, want.kind)
         win = window(want, W, H)
@@ -100,7 +97,6 @@ def look(detector, rgb: np.ndarray, wants: list[Want]) -> tuple[list, list[Detec
         if (nw, nh) != (x1 - x0, y1 - y0):
             crop = cv2.resize(crop, (nw, nh), interpolation=cv2.INTER_LINEAR if s > 1 else cv2.INTER_AREA)
         sx, sy = nw / (x1 - x0), nh / (y1 - y0)
-        px += nw * nh
         wins.append([want.kind, x0, y0, x1, y1])
         for d in det(np.ascontiguousarray(crop)):
             if d.kind != want.kind or not d.sure:
@@ -113,7 +109,7 @@ def look(detector, rgb: np.ndarray, wants: list[Want]) -> tuple[list, list[Detec
             cx, cy = box[0] + box[2] / 2, box[1] + box[3] / 2
             if x0 <= cx < x1 and y0 <= cy < y1:
                 out.append(Detection(d.kind, box, d.score, d.sure))
-    return wins, _dedupe(out), px
+    return wins, _dedupe(out)
 
 
 def _cut_by_window(box, win, width: int, height: int, tol: float = 1.5) -> bool:
