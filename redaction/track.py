@@ -66,6 +66,11 @@ class TrackerSettings:
                                    # proposed even if the verifier doubts it (recall first; the
                                    # white car's front plate on the Intel car-park clip)
     residual_px: float = 2.0       # add an in-between keyframe when camera residual exceeds this
+    # a detection on a frame where the object moved at least this share of its shorter side
+    # in the picture (camera + own motion, one frame) is smeared: the detector boxes only the
+    # part it can still read (a plate's character band at half its height), so its size is
+    # not measured there (ADR 0008, "smeared detections")
+    smear_frac: float = 0.2
 
 
 @dataclass
@@ -94,6 +99,7 @@ class _Live:
     first_frame: int = 0
     sure: bool = False             # at least one detection at the detector's own threshold
     last_sure: bool = True         # the last detection was sure (not a candidate)
+    smeared: set = field(default_factory=set)   # detection frames whose size was not measured
 
     @property
     def last_box(self) -> Box:
@@ -132,6 +138,7 @@ class Tracker:
         self._prev_det: Optional[int] = None     # the previous detection frame of this shot
         self._shot_start: Optional[int] = None   # first frame of the current shot (pre-hold limit)
         self.last_frame = -1
+        self._last_unknown = False               # the latest frame's camera motion is unknown
 
     def _kept(self, t: _Live) -> bool:
         """Recall first: one sure detection keeps a track; candidates alone must recur."""
@@ -181,6 +188,7 @@ class Tracker:
             self._clear += 1
         self.clear[f] = self._clear
         self.last_frame = f
+        self._last_unknown = bool(rec.unknown and not rec.cut)
         if self._shot_start is None:
             self._shot_start = f
         if rec.cut:
@@ -363,6 +371,8 @@ class Tracker:
             t = _Live(f"{self.prefix}{self._n}", d.kind, {f: tuple(float(v) for v in d.box)},
                       {f: float(d.score)}, f, hits=1, first_frame=self._shot_start,
                       sure=getattr(d, "sure", True), last_sure=getattr(d, "sure", True))
+            if self._smeared(t, f, t.boxes[f]):
+                t.smeared.add(f)
             self.live.append(t)
         return used_d
 
@@ -391,10 +401,13 @@ class Tracker:
         # a detection cut by the edge: the size the track predicts
         pred = self._predict(t, f)
         box = self._extend_past_edge(tuple(float(v) for v in d.box), pred[2], pred[3])
-        if t.sure and not getattr(d, "sure", True):
+        smeared = self._smeared(t, f, box)
+        if t.sure and (not getattr(d, "sure", True) or (smeared and gap <= self.max_hold_frames)):
             # a candidate continuing a sure track (a doubtful box, often only a part of the
-            # object) places it, but may not shrink it below the last box carried by the
-            # camera (not by the track's own growth: that floor fed itself, ADR 0006)
+            # object), or a smeared detection, places it, but may not shrink it below the last
+            # box carried by the camera (not by the track's own growth: that floor fed
+            # itself, ADR 0006). Not for a track of candidates only: flooring would grow a
+            # chain of doubtful boxes until its gate takes over another object
             floor = self._project(t, t.last_frame, f, t.velocity, 0.0)
             w, h = max(box[2], floor[2]), max(box[3], floor[3])
             box = (box[0] + box[2] / 2 - w / 2, box[1] + box[3] / 2 - h / 2, w, h)
@@ -402,6 +415,8 @@ class Tracker:
         s = scale_of(r)
         # ... and the previous one, cut on its way in, the size of this one
         t.boxes[t.last_frame] = self._extend_past_edge(t.last_box, box[2] / s, box[3] / s)
+        if not smeared and getattr(d, "sure", True):
+            self._unsmear(t, f, box)
         t.boxes[f] = box
         if gap > 0:
             x, y, w, h = t.last_box
@@ -409,16 +424,44 @@ class Tracker:
             moved = np.array([box[0] + box[2] / 2, box[1] + box[3] / 2]) - was[:2]
             old_v = r[:2, :2] @ t.velocity           # into this frame's pixels
             t.velocity = 0.5 * old_v + 0.5 * moved / gap
-            if getattr(d, "sure", True) == t.last_sure:
+            if getattr(d, "sure", True) == t.last_sure and not smeared \
+                    and t.last_frame not in t.smeared:
                 # growth only between two sure boxes or two candidates: a part box (a
-                # candidate) before or after a whole one is not the object approaching
+                # candidate) before or after a whole one is not the object approaching;
+                # nor between a smeared box and any other
                 rate = _log_ratio(box, t.last_box, s) / gap
                 t.size_rate = 0.5 * t.size_rate + 0.5 * rate
         t.scores[f] = float(d.score)
+        if smeared:
+            t.smeared.add(f)
         t.last_frame = f
         t.hits += 1
         t.sure = t.sure or getattr(d, "sure", True)
         t.last_sure = getattr(d, "sure", True)
+
+    def _smeared(self, t: _Live, f: int, box: Box) -> bool:
+        """Whether ``box`` (a detection on ``f``) is smeared: the object moved at least
+        ``smear_frac`` of its shorter side in the picture from the previous frame (the
+        camera's motion at the box plus the track's own), or the camera's motion there is
+        unknown. Detectors box only the part of a smeared object they can still read."""
+        x, y, w, h = box
+        if f - 1 not in self.path:
+            return False
+        c = np.array([x + w / 2, y + h / 2, 1.0])
+        cam = self.path.relative(f - 1, f) @ c
+        moved = float(np.hypot(cam[0] - c[0], cam[1] - c[1])) + float(np.linalg.norm(t.velocity))
+        return moved >= self.s.smear_frac * max(1.0, min(w, h)) or (f == self.last_frame and self._last_unknown)
+
+    def _unsmear(self, t: _Live, f: int, box: Box) -> None:
+        """A sharp detection on ``f`` after smeared ones: the smeared boxes just before it
+        (not measured in size) get at least its size, carried back by the camera."""
+        for k in sorted((k for k in t.boxes if k < f), reverse=True):
+            if k not in t.smeared:
+                break
+            s = scale_of(self.path.relative(f, k))
+            x, y, w, h = t.boxes[k]
+            w2, h2 = max(w, box[2] * s), max(h, box[3] * s)
+            t.boxes[k] = (x + w / 2 - w2 / 2, y + h / 2 - h2 / 2, w2, h2)
 
     # -- output -------------------------------------------------------------------
     def finish(self) -> list[Track]:
