@@ -67,10 +67,12 @@ class TrackerSettings:
                                    # white car's front plate on the Intel car-park clip)
     residual_px: float = 2.0       # add an in-between keyframe when camera residual exceeds this
     # a detection on a frame where the object moved at least this share of its shorter side
-    # in the picture (camera + own motion, one frame) is smeared: the detector boxes only the
-    # part it can still read (a plate's character band at half its height), so its size is
-    # not measured there (ADR 0008, "smeared detections")
+    # in the picture (camera + own motion, one frame) is smeared: the plate network boxes
+    # only the part it can still read (the character band, at half the plate's height), so
+    # its size is not measured there (ADR 0008, "smeared detections"). Plates only: on faces
+    # it was measured to gain nothing
     smear_frac: float = 0.2
+    smear_kinds: tuple = ("plate",)
 
 
 @dataclass
@@ -445,7 +447,7 @@ class Tracker:
         camera's motion at the box plus the track's own), or the camera's motion there is
         unknown. Detectors box only the part of a smeared object they can still read."""
         x, y, w, h = box
-        if f - 1 not in self.path:
+        if t.kind not in self.s.smear_kinds or f - 1 not in self.path:
             return False
         c = np.array([x + w / 2, y + h / 2, 1.0])
         cam = self.path.relative(f - 1, f) @ c

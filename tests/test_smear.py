@@ -93,3 +93,16 @@ def test_a_smeared_box_is_not_growth():
     t = _run(pan, dets, frames=60)
     widest = max(t.box_at(f)[2] for f in range(18, t.last_frame + 1))
     assert widest <= 120 * (1 + 2 * TrackerSettings().max_hold_growth) + 1
+
+
+def test_faces_follow_their_detections():
+    """Smear is a plate rule (the plate network's character band): a face detection on the
+    same turn is taken at its own size (measured on faces: no fewer leaks, ADR 0008)."""
+    pan = {f: -66.0 for f in range(7, 13)}
+    x = {0: 1500.0}
+    for f in range(1, 13):
+        x[f] = x[f - 1] + pan.get(f, 0.0)
+    face = lambda cx, w, h: Detection("face", (cx - w / 2, 300 - h / 2, w, h), 0.9, sure=True)
+    dets = {0: face(x[0], 110, 130), 6: face(x[6], 110, 130), 12: face(x[12], 80, 95)}
+    t = _run(pan, dets, frames=13)
+    assert abs(t.box_at(12)[3] - 95) < 1
