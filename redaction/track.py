@@ -452,11 +452,15 @@ class Tracker:
         c = np.array([x + w / 2, y + h / 2, 1.0])
         cam = self.path.relative(f - 1, f) @ c
         moved = float(np.hypot(cam[0] - c[0], cam[1] - c[1])) + float(np.linalg.norm(t.velocity))
-        return moved >= self.s.smear_frac * max(1.0, min(w, h)) or (f == self.last_frame and self._last_unknown)
+        if f == self.last_frame and self._last_unknown:
+            return True
+        return moved >= self.s.smear_frac * max(1.0, min(w, h))
 
     def _unsmear(self, t: _Live, f: int, box: Box) -> None:
         """A sharp detection on ``f`` after smeared ones: the smeared boxes just before it
         (not measured in size) get at least its size, carried back by the camera."""
+        if t.last_frame not in t.smeared:        # the usual case: nothing to walk back over
+            return
         for k in sorted((k for k in t.boxes if k < f), reverse=True):
             if k not in t.smeared:
                 break
