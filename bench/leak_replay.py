@@ -40,7 +40,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from hard_scenes import SCENARIOS, scenario, write_scene  # noqa: E402
 from redaction.detect.factory import available_kinds  # noqa: E402
-from redaction.detect.job import DetectSettings, _decode_record, default_every, detect_job  # noqa: E402
+from redaction.detect.job import DetectSettings, _decode_record, detect_job  # noqa: E402
 from redaction.jobs import run_job  # noqa: E402
 from redaction.media import MediaSource  # noqa: E402
 from redaction.model import Style  # noqa: E402
@@ -65,8 +65,8 @@ def record(out: Path, names: list[str], seeds: list[int], seconds: float) -> Non
                 run_job(detect_job(clip, settings, use_cache=True))
                 with MediaSource(clip) as src:
                     sha, fps = src.sha256, float(src.fps)
-                cache = clip_cache_dir(sha) / \
-                    f"detect-{replace(settings, every=default_every(fps)).key(sha)}.jsonl"
+                # the scene's clip is new, so the job's cache for it is the one just written
+                (cache,) = clip_cache_dir(sha).glob("detect-*.jsonl")
                 recs = [json.loads(line) for line in cache.read_text().splitlines()[1:] if line]
                 cache.unlink()
             gt = {i: [(k, kind, tuple(map(float, box)), int(x0), int(y0), vis, region)
