@@ -254,6 +254,11 @@ def main(argv=None) -> int:
                     help="also run the plate detector without its verifier, and the verifier at other thresholds (ADR 0011)")
     ap.add_argument("--out", type=Path, default=ROOT / ".bench" / "detect")
     ap.add_argument("--json", type=Path, default=None, help="write all summaries here")
+    ap.add_argument("--plate-model", default=None, metavar="ONNX",
+                    help="also score the plate presets with this plate_detector.onnx in place of the "
+                         "shipped one (a candidate model, e.g. a fine-tune), in the same run")
+    ap.add_argument("--plate-verifier", default=None, metavar="ONNX",
+                    help="with --plate-model: the verifier (ONNX beside its .json) that goes with it")
     ap.add_argument("--only", default=None, help="run only configurations whose label contains this")
     ap.add_argument("--speed", action="store_true",
                     help="only the interleaved 720p/1080p speed table (face configurations)")
@@ -282,16 +287,26 @@ def main(argv=None) -> int:
         for k in kinds:
             if k in BUILDERS:
                 configs.append((f"{k} preset={p}", k, lambda p=p, k=k: build_detector((k,), p)))
+    if a.plate_model and "plate" in kinds:
+        from redaction.detect.plates import build_plates
+        for p in presets:
+            configs.append((f"plate preset={p}, model {Path(a.plate_model).name}", "plate",
+                            lambda p=p: build_plates(p, model_file=a.plate_model,
+                                                     verifier_file=a.plate_verifier)))
     if a.ablations and "face" in kinds:
         configs += [(label, "face", b) for label, b in _face_ablations().items()]
     if a.plate_ablations and "plate" in kinds:
         from redaction.detect.plates import build_plates
-        for p in presets:
-            configs.append((f"plate preset={p}, detector alone (0.4)", "plate",
-                            lambda p=p: build_plates(p, verify=False)))
-            for t in (0.5, 0.6, 0.8):
-                configs.append((f"plate preset={p}, verified >= {t}", "plate",
-                                lambda p=p, t=t: build_plates(p, verified_threshold=t)))
+        for mf in (None, a.plate_model) if a.plate_model else (None,):
+            tag = f", model {Path(mf).name}" if mf else ""
+            for p in presets:
+                configs.append((f"plate preset={p}{tag}, detector alone (0.4)", "plate",
+                                lambda p=p, mf=mf: build_plates(p, verify=False, model_file=mf)))
+                for t in (0.5, 0.6, 0.8):
+                    configs.append((f"plate preset={p}{tag}, verified >= {t}", "plate",
+                                    lambda p=p, t=t, mf=mf: build_plates(
+                                        p, verified_threshold=t, model_file=mf,
+                                        verifier_file=a.plate_verifier if mf else None)))
 
     if a.only:
         configs = [c for c in configs if a.only in c[0]]

@@ -189,6 +189,10 @@ def main() -> None:
                     help="add the periodic EXTD-64 face pass (off in the product; ADR 0008), every S seconds")
     ap.add_argument("--looks", action="store_true",
                     help="looks round lost tracks between full runs (off in the product; ADR 0008, 'Looks')")
+    ap.add_argument("--plate-model", default=None, metavar="ONNX",
+                    help="run the preset's plate detector with this plate_detector.onnx (a candidate model)")
+    ap.add_argument("--plate-verifier", default=None, metavar="ONNX",
+                    help="with --plate-model: the verifier (ONNX beside its .json) that goes with it")
     ap.add_argument("--json", help="write every result (per object) to this file")
     ap.add_argument("--verbose", action="store_true", help="list every leaking object")
     a = ap.parse_args()
@@ -196,6 +200,11 @@ def main() -> None:
     if a.video_extd:
         from redaction.detect.factory import FACE_PRESETS, VIDEO_EXTD
         FACE_PRESETS[a.preset]["video_extd"] = {**VIDEO_EXTD, "period_s": a.video_extd}
+    if a.plate_model:
+        from redaction.detect.plates import PLATE_PRESETS
+        PLATE_PRESETS[a.preset]["model_file"] = a.plate_model
+    if a.plate_verifier:
+        PLATE_PRESETS[a.preset]["verifier_file"] = a.plate_verifier
     results = []
     with tempfile.TemporaryDirectory() as d:
         for name in names:

@@ -232,3 +232,25 @@ def test_video_low_band_keeps_a_weak_proposal_only_where_the_verifier_backs_it(v
     still = build_plates("accurate")
     assert still.propose_from == 0.0 and still.base.base.threshold == 0.3
     assert build_plates("fast", candidates=True).base.threshold == 0.3     # fast: no band
+
+
+def test_experiment_files_replace_the_shipped_models_and_are_named_in_the_manifest(tmp_path):
+    """``model_file`` / ``verifier_file`` (benches measuring a candidate pair against the
+    shipped one, bench/eval_detect.py --plate-model/--plate-verifier): the detector runs the
+    given files, the verifier takes its fusion and threshold from the .json beside its .onnx,
+    and the export manifest names the files actually used, not the shipped ones."""
+    models = ROOT / "resources" / "models"
+    det = tmp_path / "candidate_detector.onnx"
+    det.write_bytes((models / reg.info("plate_detector").file).read_bytes())
+    vonnx = tmp_path / "candidate_verifier.onnx"
+    vonnx.write_bytes((models / reg.info("plate_verifier").file).read_bytes())
+    params = json.loads((models / reg.info("plate_verifier_params").file).read_text())
+    params["threshold"] = 0.9123
+    vonnx.with_suffix(".json").write_text(json.dumps(params))
+    v = build_plates("accurate", model_file=str(det), verifier_file=str(vonnx))
+    assert v.threshold == pytest.approx(0.9123)
+    files = {m["file"] for m in v.models()}
+    assert {"candidate_detector.onnx", "candidate_verifier.onnx", "candidate_verifier.json"} <= files
+    assert not files & {reg.info(n).file for n in ("plate_detector", "plate_verifier", "plate_verifier_params")}
+    shipped = build_plates("accurate")
+    assert shipped.threshold == pytest.approx(PlateVerifier().threshold) != pytest.approx(0.9123)

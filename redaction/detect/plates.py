@@ -247,6 +247,7 @@ def build_plates(preset: str = "accurate", verify: bool | None = None, candidate
     keep_from = cfg.pop("keep_from", 1.01)
     low_from = cfg.pop("video_proposal_threshold", None)
     low_fused = cfg.pop("video_low_fused", 1.01)
+    verifier_file = cfg.pop("verifier_file", None)     # experiments: another verifier (.onnx + .json)
 
     def multi(det):
         return MultiScalePlateDetector(det, extra, wide, wide_from) if extra or wide else det
@@ -257,7 +258,7 @@ def build_plates(preset: str = "accurate", verify: bool | None = None, candidate
         raise ValueError("with the verifier on, set proposal_threshold (what the detector proposes "
                          "from) or verified_threshold (the fused score kept), not threshold")
     from .plate_verify import PlateVerifier
-    verifier = PlateVerifier()
+    verifier = PlateVerifier(verifier_file)
     propose = cfg["threshold"] if proposal is None else proposal
     low = candidates and low_from is not None and low_from < propose
     det = multi(PlateDetector(**{**cfg, "threshold": low_from if low else propose}))

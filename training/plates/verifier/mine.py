@@ -67,14 +67,21 @@ def label(p, boxes) -> int | None:
     return None
 
 
-def _init(data: str, split: str, threshold: float, seed: int) -> None:
+# --small (issue 12): the detector's small-plate mix (train.py's smallmix recipe) in the
+# mined samples too, so the verifier sees small, motion-blurred and dark plates
+SMALL_MIX = dict(p_small=0.35, p_motion=0.3, p_dark=0.2, scale_min=0.4)
+
+
+def _init(data: str, split: str, threshold: float, seed: int, detector: str | None = None,
+          small: bool = False) -> None:
     import cv2
     cv2.setNumThreads(1)
     from dataset import PlateDataset, load_real
     from redaction.detect.plates import PlateDetector
     _W["ds"] = PlateDataset(load_real(data, split), size=640, p_synth=0.5, p_procedural=0.05,
-                            p_distract=0.5, p_osd=0.5, p_badge=0.5, seed=seed)
-    _W["det"] = PlateDetector(threshold=threshold, threads=1)
+                            p_distract=0.5, p_osd=0.5, p_badge=0.5, seed=seed,
+                            **(SMALL_MIX if small else {}))
+    _W["det"] = PlateDetector(threshold=threshold, threads=1, model_file=detector)
 
 
 def _one(i: int):
@@ -118,10 +125,10 @@ def _one(i: int):
 
 
 def mine(data: str, split: str, n: int, out: Path, threshold: float, seed: int, workers: int,
-         jitter: int) -> None:
+         jitter: int, detector: str | None = None, small: bool = False) -> None:
     t0 = time.time()
     _W["jitter"] = jitter
-    with mp.get_context("fork").Pool(workers, _init, (data, split, threshold, seed)) as pool:
+    with mp.get_context("fork").Pool(workers, _init, (data, split, threshold, seed, detector, small)) as pool:
         rows = [r for rs in pool.imap(_one, range(n), chunksize=8) for r in rs]
     crops = np.stack([r[0] for r in rows])
     feats = np.stack([r[1] for r in rows])
@@ -144,11 +151,16 @@ def main() -> None:
     ap.add_argument("--jitter", type=int, default=2)
     ap.add_argument("--seed", type=int, default=7)
     ap.add_argument("--workers", type=int, default=2)
+    ap.add_argument("--detector", default=None, metavar="ONNX",
+                    help="mine with this plate_detector.onnx (default: the shipped one)")
+    ap.add_argument("--small", action="store_true",
+                    help="draw samples with the small-plate mix (small, motion-blurred, dark plates)")
     a = ap.parse_args()
     out = Path(a.out)
     out.mkdir(parents=True, exist_ok=True)
-    mine(a.data, "val", a.val_samples, out / "val.npz", a.threshold, a.seed + 1, a.workers, a.jitter)
-    mine(a.data, "train", a.train_samples, out / "train.npz", a.threshold, a.seed, a.workers, a.jitter)
+    for split, n, seed in (("val", a.val_samples, a.seed + 1), ("train", a.train_samples, a.seed)):
+        mine(a.data, split, n, out / f"{split}.npz", a.threshold, seed, a.workers, a.jitter,
+             a.detector, a.small)
 
 
 if __name__ == "__main__":
