@@ -200,11 +200,10 @@ def main() -> None:
     if a.video_extd:
         from redaction.detect.factory import FACE_PRESETS, VIDEO_EXTD
         FACE_PRESETS[a.preset]["video_extd"] = {**VIDEO_EXTD, "period_s": a.video_extd}
-    if a.plate_model:
-        from redaction.detect.plates import PLATE_PRESETS
-        PLATE_PRESETS[a.preset]["model_file"] = a.plate_model
-    if a.plate_verifier:
-        PLATE_PRESETS[a.preset]["verifier_file"] = a.plate_verifier
+    from redaction.detect.plates import PLATE_PRESETS
+    for key, path in (("model_file", a.plate_model), ("verifier_file", a.plate_verifier)):
+        if path:
+            PLATE_PRESETS[a.preset][key] = path
     results = []
     with tempfile.TemporaryDirectory() as d:
         for name in names:
