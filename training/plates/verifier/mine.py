@@ -67,9 +67,11 @@ def label(p, boxes) -> int | None:
     return None
 
 
-# --small (issue 12): the detector's small-plate mix (train.py's smallmix recipe) in the
-# mined samples too, so the verifier sees small, motion-blurred and dark plates
-SMALL_MIX = dict(p_small=0.35, p_motion=0.3, p_dark=0.2, scale_min=0.4)
+def small_mix() -> dict:
+    """--small (issue 12): the sample mix of train.py's ``smallmix`` recipe (small,
+    motion-blurred and dark plates), taken from the recipe itself so the two cannot drift."""
+    from train import FINETUNE_SMALLMIX
+    return {k: FINETUNE_SMALLMIX[k] for k in ("p_small", "p_motion", "p_dark", "scale_min")}
 
 
 def _init(data: str, split: str, threshold: float, seed: int, detector: str | None = None,
@@ -80,7 +82,7 @@ def _init(data: str, split: str, threshold: float, seed: int, detector: str | No
     from redaction.detect.plates import PlateDetector
     _W["ds"] = PlateDataset(load_real(data, split), size=640, p_synth=0.5, p_procedural=0.05,
                             p_distract=0.5, p_osd=0.5, p_badge=0.5, seed=seed,
-                            **(SMALL_MIX if small else {}))
+                            **(small_mix() if small else {}))
     _W["det"] = PlateDetector(threshold=threshold, threads=1, model_file=detector)
 
 
