@@ -487,8 +487,11 @@ class HardScene:
         return self._gt[i]
 
 
-def write_scene(path, sc: Scenario, seconds: float = 6.0, seed: int = 0, fps: int = 30) -> HardScene:
-    """Write the scene's clip (H.264, crf 18) and return the scene (with its ground truth)."""
+def write_scene(path, sc: Scenario, seconds: float = 6.0, seed: int = 0, fps: int = 30,
+                crf: int = 18) -> HardScene:
+    """Write the scene's clip (H.264 at ``crf``: 18 is near-lossless; body-worn cameras record
+    at about 8-12 Mbit/s, roughly crf 23-28) and return the scene (with its ground truth).
+    Speeds are in pixels a second, so a scene at 25 fps moves as far per second as at 30."""
     import sys
     sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
     from redaction.synth import ClipSpec, write_clip
@@ -496,7 +499,7 @@ def write_scene(path, sc: Scenario, seconds: float = 6.0, seed: int = 0, fps: in
     scene = HardScene(sc, frames, seed, fps)
     w, h = sc.size
     write_clip(path, ClipSpec(width=w, height=h, frames=frames, fps=Fraction(fps),
-                              time_base=Fraction(1, 15360), crf=18), frame_fn=scene.frame)
+                              time_base=Fraction(1, 15360), crf=crf), frame_fn=scene.frame)
     return scene
 
 

@@ -99,10 +99,11 @@ def grade(scene, clip: Path, out: Path, project, frames: int) -> dict:
     return {"objects": per_obj, "redacted_share": float(np.mean(redacted)) if redacted else 0.0}
 
 
-def run(name: str, seed: int, seconds: float, preset: str, every, tmp: Path, looks: bool = False) -> dict:
+def run(name: str, seed: int, seconds: float, preset: str, every, tmp: Path, looks: bool = False,
+        fps: int = 30, crf: int = 18) -> dict:
     sc = scenario(name)
     clip = tmp / f"{name}_{seed}.mp4"
-    scene = write_scene(clip, sc, seconds=seconds, seed=seed)
+    scene = write_scene(clip, sc, seconds=seconds, seed=seed, fps=fps, crf=crf)
     frames = scene.frames
     from redaction.detect.factory import available_kinds
     t0 = time.perf_counter()
@@ -121,7 +122,7 @@ def run(name: str, seed: int, seconds: float, preset: str, every, tmp: Path, loo
     for p in (clip, out):
         p.unlink(missing_ok=True)
     return {"scenario": name, "seed": seed, "frames": frames, "tracks": len(tracks),
-            "realtime": frames / 30.0 / t_detect, **g}
+            "realtime": frames / fps / t_detect, **g}
 
 
 def summarise(results: list[dict]) -> dict:
@@ -185,6 +186,10 @@ def main() -> None:
     ap.add_argument("--seconds", type=float, default=6)
     ap.add_argument("--preset", default="accurate")
     ap.add_argument("--every", type=int, default=None, help="default: the product's scheduling")
+    ap.add_argument("--fps", type=int, default=30, help="frame rate of the generated clips (UK cameras: 25 or 30)")
+    ap.add_argument("--crf", type=int, default=18,
+                    help="H.264 quality of the generated clips: 18 near-lossless; 23-28 is what a "
+                         "body-worn camera's 8-12 Mbit/s gives at 1080p")
     ap.add_argument("--video-extd", type=float, default=None, metavar="S",
                     help="add the periodic EXTD-64 face pass (off in the product; ADR 0008), every S seconds")
     ap.add_argument("--looks", action="store_true",
@@ -208,7 +213,7 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as d:
         for name in names:
             for seed in map(int, a.seeds.split(",")):
-                r = run(name, seed, a.seconds, a.preset, a.every, Path(d), looks=a.looks)
+                r = run(name, seed, a.seconds, a.preset, a.every, Path(d), looks=a.looks, fps=a.fps, crf=a.crf)
                 results.append(r)
                 leaked = sum(len(o["leaked"]) for o in r["objects"].values())
                 graded = sum(o["frames"] for o in r["objects"].values())

@@ -73,6 +73,13 @@ class TrackerSettings:
     # it was measured to gain nothing
     smear_frac: float = 0.2
     smear_kinds: tuple = ("plate",)
+    # a long gap between two detections of a track where either is a candidate also gets the
+    # hold after the first and the pre-hold before the second (ADR 0008, "doubtful joins")
+    doubtful_join_hold: bool = True
+    # a track of candidates that recurred (kept, proposed as low confidence) is held and
+    # pre-held through fast pans like a sure one, up to this long (0: plain hold_s)
+    confirmed_max_hold_s: float = 2.0
+    confirmed_hold_kinds: tuple = ("plate", "face")
 
 
 @dataclass
@@ -102,6 +109,7 @@ class _Live:
     sure: bool = False             # at least one detection at the detector's own threshold
     last_sure: bool = True         # the last detection was sure (not a candidate)
     smeared: set = field(default_factory=set)   # detection frames whose size was not measured
+    doubtful: set = field(default_factory=set)  # detection frames matched to a candidate
 
     @property
     def last_box(self) -> Box:
@@ -161,27 +169,39 @@ class Tracker:
         W, H = self.frame_size
         return speed_px(rec.motion, W, H) * self.fps / max(1, W) >= self.s.blind_speed
 
-    def held_long_enough(self, since: int, f: int, sure: bool = True) -> bool:
+    def held_long_enough(self, since: int, f: int, cap: Optional[int]) -> bool:
         """Whether a track last detected on ``since`` has been held long enough on ``f``:
         ``hold_s`` of steady picture (fast-pan frames, too blurred to detect on, do not
-        count), or ``max_hold_s`` in all. A track of candidates only (``sure`` False) gets the
-        plain ``hold_s``: what the detector doubted is not held through a pan."""
-        if not sure:
+        count), or ``cap`` frames in all (:meth:`_hold_cap`). ``cap`` None (a track of
+        candidates that has not recurred): the plain ``hold_s``; what the detector doubted is
+        not held through a pan."""
+        if cap is None:
             return f - since >= self.hold_frames
-        return (f - since >= self.max_hold_frames
+        return (f - since >= cap
                 or self.clear.get(f, self._clear) - self.clear.get(since, 0) >= self.hold_frames)
 
-    def _pre_hold_start(self, f: int, shot_start: int, sure: bool = True) -> int:
+    def _pre_hold_start(self, f: int, shot_start: int, cap: Optional[int]) -> int:
         """The first frame of a new track's pre-hold: back ``hold_s`` of steady picture (or
-        ``max_hold_s`` in all; plain ``hold_s`` when not ``sure``) before its first detection
-        on ``f``, never before the shot's first frame."""
-        if not sure:
+        ``cap`` frames in all; plain ``hold_s`` when ``cap`` is None) before its first
+        detection on ``f``, never before the shot's first frame."""
+        if cap is None:
             return max(shot_start, f - self.hold_frames)
         s, now = f, self.clear.get(f, self._clear)
-        while (s > shot_start and f - (s - 1) <= self.max_hold_frames
+        while (s > shot_start and f - (s - 1) <= cap
                and now - self.clear.get(s - 1, 0) <= self.hold_frames):
             s -= 1
         return s
+
+    def _hold_cap(self, t: _Live) -> Optional[int]:
+        """How long ``t`` may be held through fast pans (and pre-held back over them), in
+        frames: ``max_hold_s`` when sure; ``confirmed_max_hold_s`` for a track of candidates
+        that recurred (kept, proposed as low confidence: the doubt is what it is, not whether
+        it is there); None (plain ``hold_s``) otherwise."""
+        if t.sure:
+            return self.max_hold_frames
+        if self.s.confirmed_max_hold_s and t.kind in self.s.confirmed_hold_kinds and self._kept(t):
+            return max(self.hold_frames, int(round(self.s.confirmed_max_hold_s * self.fps)))
+        return None
 
     def update(self, rec: FrameRecord) -> None:
         f = rec.frame
@@ -206,7 +226,7 @@ class Tracker:
         # end tracks held for too long
         still = []
         for t in self.live:
-            if self.held_long_enough(t.last_frame, f, t.sure):
+            if self.held_long_enough(t.last_frame, f, self._hold_cap(t)):
                 self._retire(t)
             else:
                 still.append(t)
@@ -314,19 +334,21 @@ class Tracker:
     def _predict(self, t: _Live, f: int, grow: float = 0.0) -> Box:
         return self._project(t, t.last_frame, f, t.velocity, t.size_rate, grow)
 
-    def _gate(self, t: _Live, f: int, size: float, step: int) -> float:
-        """How far (px) a detection's centre may lie from the track's predicted centre: the
-        box size, more the longer the track has been lost, or an unknown motion at
-        ``gate_px_per_s`` over the frames since the previous detection run (not since the
-        track's last match: a track lost for a while must not reach ever further and take
-        over another object; a split is harmless, the hold and the pre-hold cover it)."""
+    def _gate(self, t: _Live, f: int, size: float, step: int) -> tuple[float, float]:
+        """How far a detection's centre may lie from the track's predicted centre, as
+        ``(box sizes, px)``: a match is in the gate if it is within either. The first grows
+        the longer the track has been lost (see :meth:`_associate` for how it is measured);
+        the second is an unknown motion at ``gate_px_per_s`` over the frames since
+        the previous detection run (not since the track's last match: a track lost for a
+        while must not reach ever further and take over another object; a split is harmless,
+        the hold and the pre-hold cover it)."""
         lost_s = (f - t.last_frame) / self.fps
-        own = size * (self.s.max_centre_dist + self.s.lost_growth * min(1.0, lost_s))
+        own = self.s.max_centre_dist + self.s.lost_growth * min(1.0, lost_s)
         unknown = self.s.gate_px_per_s / self.fps * max(1, min(step, f - t.last_frame))
         if t.hits > 1:
             # the track's own speed is known: allow for its change, not for any speed
             unknown = min(unknown, size + 0.5 * float(np.linalg.norm(t.velocity)) * (f - t.last_frame))
-        return max(own, unknown)
+        return own, unknown
 
     def _associate(self, f: int, dets: list, tracks: Optional[list] = None,
                    new_tracks: bool = True) -> set:
@@ -349,12 +371,17 @@ class Tracker:
                         continue
                     cx = (p[0] + p[2] / 2) - (d.box[0] + d.box[2] / 2)
                     cy = (p[1] + p[3] / 2) - (d.box[1] + d.box[3] / 2)
-                    size = max(p[2], p[3], d.box[2], d.box[3])
-                    gate = self._gate(t, f, size, step)
-                    dist = (cx * cx + cy * cy) ** 0.5
-                    if dist > gate:
+                    size = max(p[2], p[3], d.box[2], d.box[3], 1e-6)
+                    bh = max(p[3], d.box[3], 1e-6)
+                    own, unknown = self._gate(t, f, size, step)
+                    # how far outside the gate, 0..1 inside: the nearer of the two measures.
+                    # Objects move along the ground: across the picture by the box's larger
+                    # side, up and down by its height (a wide plate is not let jump three of
+                    # its heights onto a false proposal above it)
+                    far = min(math.hypot(cx / size, cy / bh) / own, math.hypot(cx, cy) / max(unknown, 1e-6))
+                    if far > 1.0:
                         continue
-                    o = 0.01 * (1 - dist / gate)
+                    o = 0.01 * (1 - far)
                 pairs.append((o, ti, di))
         pairs.sort(reverse=True)
         used_t, used_d = set(), set()
@@ -375,6 +402,8 @@ class Tracker:
                       sure=getattr(d, "sure", True), last_sure=getattr(d, "sure", True))
             if self._smeared(t, f, t.boxes[f]):
                 t.smeared.add(f)
+            if not t.sure:
+                t.doubtful.add(f)
             self.live.append(t)
         return used_d
 
@@ -436,6 +465,8 @@ class Tracker:
         t.scores[f] = float(d.score)
         if smeared:
             t.smeared.add(f)
+        if not getattr(d, "sure", True):
+            t.doubtful.add(f)
         t.last_frame = f
         t.hits += 1
         t.sure = t.sure or getattr(d, "sure", True)
@@ -489,7 +520,7 @@ class Tracker:
         frames = sorted(t.boxes)
         kfs: dict[int, Box] = {}
         first, last = frames[0], frames[-1]
-        t.first_frame = self._pre_hold_start(first, t.first_frame, t.sure)
+        t.first_frame = self._pre_hold_start(first, t.first_frame, self._hold_cap(t))
         # pre-hold before the first detection: extrapolated back along the object's entry
         # motion and through the camera, never smaller than the detection, margin growing
         if t.first_frame < first:
@@ -519,6 +550,18 @@ class Tracker:
             # a long gap (the detector missed the object on several runs): where it was in
             # between is uncertain, most in the middle; the margin grows as in a hold
             long_gap = b - a > self.hold_frames // 2
+            doubtful_join = (self.s.doubtful_join_hold and long_gap and t.sure
+                             and bool({a, b} & t.doubtful))
+            if doubtful_join:
+                # ... and where either end is a candidate, the two may not be the same object
+                # (a lost track re-found on a doubtful box elsewhere): the frames in between
+                # also get what the hold after a and the pre-hold before b would have covered
+                # had the track been split there, so a wrong join costs some extra picture,
+                # never a leak
+                fwd_end = a
+                while fwd_end < b - 1 and not self.held_long_enough(a, fwd_end + 1, self._hold_cap(t)):
+                    fwd_end += 1
+                bwd_start = self._pre_hold_start(b, a + 1, self._hold_cap(t))
             for j in range(a + 1, b):
                 r = (j - a) / (b - a)
                 size = sa * (sb / np.maximum(sa, 1e-9)) ** r
@@ -530,12 +573,21 @@ class Tracker:
                     grow = 0.1 if not long_gap else 0.0  # uneven camera motion: a little margin
                     kfs[j] = (box[0] - box[2] * grow, box[1] - box[3] * grow,
                               box[2] * (1 + 2 * grow), box[3] * (1 + 2 * grow))
+                if doubtful_join:
+                    held = [kfs.get(j, tuple(box))]
+                    if j <= fwd_end:
+                        held.append(self._project(t, a, j, _STILL, 0.0, 0.1 + self._hold_grow(
+                            max(wa, ha), _STILL, j - a), hold=True))
+                    if j >= bwd_start:
+                        held.append(self._project(t, b, j, _STILL, 0.0, 0.1 + self._hold_grow(
+                            max(wb, hb), _STILL, b - j), hold=True))
+                    kfs[j] = _union(held)
         kfs[last] = t.boxes[last]
         # fail-secure hold: follow the camera and the object's own motion, never smaller
         # than the last detection, margin growing
         cut_after = min([c for c in self.cuts if c > last], default=None)
         end = last
-        while end < self.last_frame and not self.held_long_enough(last, end, t.sure):
+        while end < self.last_frame and not self.held_long_enough(last, end, self._hold_cap(t)):
             end += 1
         if cut_after is not None:
             end = min(end, cut_after - 1)
@@ -548,6 +600,18 @@ class Tracker:
                      keyframes=_thin(keys, self.s.residual_px / 2, set(frames)),
                      end_frame=None, scores=dict(t.scores),
                      flags=[] if t.sure else ["low_confidence"])
+
+
+_STILL = np.zeros(2)
+
+
+def _union(boxes: list) -> Box:
+    """The smallest box holding every box of ``boxes``."""
+    x0 = min(b[0] for b in boxes)
+    y0 = min(b[1] for b in boxes)
+    x1 = max(b[0] + b[2] for b in boxes)
+    y1 = max(b[1] + b[3] for b in boxes)
+    return (float(x0), float(y0), float(x1 - x0), float(y1 - y0))
 
 
 def _log_ratio(box: Box, ref: Box, scale: float) -> float:

@@ -421,3 +421,103 @@ def test_bwv_detect_on_a_clip_builds_the_video_detector_with_candidates(tmp_path
         except (Stop, SystemExit):
             pass
     assert seen[:1] == [True]
+
+
+def _run_records(fps, frames, dets_at, settings=None):
+    from redaction.track import FrameRecord, Tracker, TrackerSettings
+    tr = Tracker(fps, settings or TrackerSettings(hold_s=1.0), frame_size=(1920, 1080))
+    for f in range(frames):
+        tr.update(FrameRecord(f, (0.0, 0.0), False, dets_at(f)))
+    return sorted(tr.finish(), key=lambda t: t.first_frame)
+
+
+def _cand(kind, box, score):
+    return Detection(kind, box, score, sure=False)
+
+
+def test_a_plate_track_is_not_joined_to_a_doubtful_box_several_heights_above_it():
+    """A 150x70 plate found every 6th frame up to frame 30, then missed; on frame 36 a
+    doubtful plate box appears 150 px above where the plate is (two of its heights, but
+    inside a gate measured in its width alone). Joining it dragged the plate's box up off
+    the plate. 180 px across the picture, it is the same plate moving and joins."""
+    plate = (900.0, 400.0, 150.0, 70.0)
+
+    def run(dx, dy):
+        def dets(f):
+            if f % 6:
+                return None
+            if f <= 30:
+                return [Detection("plate", plate, 0.9)]
+            if f == 36:
+                return [_cand("plate", (plate[0] + dx, plate[1] + dy, 150.0, 50.0), 0.2)]
+            return []
+        return _run_records(30.0, 60, dets)
+
+    above = run(0.0, -150.0)
+    first = next(t for t in above if 0 in t.scores)
+    assert 36 not in first.scores
+    for f in range(31, 36):                   # held on the plate, not drawn towards the false box
+        assert covered_box(first.box_at(f), plate)
+    across = run(-180.0, 0.0)
+    assert len(across) == 1 and 36 in across[0].scores
+
+
+def covered_box(box, target, slack=1.0):
+    x, y, w, h = box
+    return (x <= target[0] + slack and y <= target[1] + slack
+            and x + w >= target[0] + target[2] - slack and y + h >= target[1] + target[3] - slack)
+
+
+def test_a_long_gap_ending_on_a_candidate_keeps_the_hold_of_the_first_detection():
+    """A sure face found on frames 0-30, then missed for 0.8 s; on frame 54 a doubtful face
+    box turns up 85 px down and to the left (a false candidate, in the lost track's gate).
+    The frames in between must keep what the hold after frame 30 covered, not only a box
+    sliding towards the candidate (a face missed by the detector stays where the camera
+    put it); between two sure detections the box is interpolated as before."""
+    face = (1000.0, 500.0, 40.0, 48.0)
+    far = (940.0, 560.0, 40.0, 48.0)
+
+    def run(sure):
+        def dets(f):
+            if f % 6:
+                return None
+            if f <= 30:
+                return [Detection("face", face, 0.8)]
+            if f == 54:
+                return [Detection("face", far, 0.9) if sure else _cand("face", far, 0.2)]
+            return []
+        return _run_records(30.0, 90, dets)
+
+    (t,) = run(sure=False)
+    assert 54 in t.scores
+    for f in range(31, 54):
+        assert covered_box(t.box_at(f), face), f     # the hold after frame 30
+        assert covered_box(t.box_at(f), far), f      # the candidate's pre-hold
+    (t,) = run(sure=True)
+    assert 54 in t.scores
+    assert not covered_box(t.box_at(42), face) or not covered_box(t.box_at(42), far)
+
+
+def test_a_recurring_doubtful_plate_is_held_through_a_fast_pan_a_one_off_is_not():
+    """A plate the verifier doubts, proposed on frames 0 and 6 (two runs: kept, flagged low
+    confidence) while the camera pans at 600 px/s, then missed as the pan goes on (blurred).
+    It is held through the pan like a sure plate, up to 2 s, following the camera; before,
+    its hold ended after 1 s and the plate, still in view, was left uncovered."""
+    from redaction.track import FrameRecord, Tracker, TrackerSettings
+
+    def run(hits):
+        tr = Tracker(30.0, TrackerSettings(hold_s=1.0), frame_size=(1920, 1080))
+        for f in range(80):
+            dets = None
+            if f % 6 == 0:
+                x = 1700.0 - 20.0 * f                     # a parked car's plate: moves with the pan
+                dets = [_cand("plate", (x, 600.0, 100.0, 30.0), 0.3)] if f < 6 * hits else []
+            tr.update(FrameRecord(f, (-20.0, 0.0), False, dets))
+        return tr.finish()
+
+    (t,) = run(hits=2)
+    assert "low_confidence" in t.flags
+    for f in (40, 50, 60):
+        assert covered_box(t.box_at(f), (1700.0 - 20.0 * f, 600.0, 100.0, 30.0)), f
+    assert t.box_at(75) is None                          # not beyond 2 s
+    assert run(hits=1) == []                             # one doubtful box: no track at all
