@@ -80,6 +80,11 @@ class TrackerSettings:
     # pre-held through fast pans like a sure one, up to this long (0: plain hold_s)
     confirmed_max_hold_s: float = 2.0
     confirmed_hold_kinds: tuple = ("plate", "face")
+    # a candidate (a box the detector doubts) joins a track without overlapping its
+    # prediction only within this many box sizes (the gate's own growth while a track is
+    # lost, and unknown motion, are for sure detections): a doubtful box 1.5-2 sizes off a
+    # lost plate was more often street texture than the plate (ADR 0008, "doubtful joins")
+    candidate_gate: Optional[float] = 1.0
 
 
 @dataclass
@@ -374,6 +379,9 @@ class Tracker:
                     size = max(p[2], p[3], d.box[2], d.box[3], 1e-6)
                     bh = max(p[3], d.box[3], 1e-6)
                     own, unknown = self._gate(t, f, size, step)
+                    if not getattr(d, "sure", True) and self.s.candidate_gate is not None:
+                        own = min(own, self.s.candidate_gate)
+                        unknown = min(unknown, self.s.candidate_gate * size)
                     # how far outside the gate, 0..1 inside: the nearer of the two measures.
                     # Objects move along the ground: across the picture by the box's larger
                     # side, up and down by its height (a wide plate is not let jump three of
