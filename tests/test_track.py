@@ -435,6 +435,18 @@ def _cand(kind, box, score):
     return Detection(kind, box, score, sure=False)
 
 
+def _found_then_lost(det, at, later):
+    """Detections for :func:`_run_records`: ``det`` on every 6th frame up to frame 30,
+    then nothing, and ``later`` alone on frame ``at``."""
+    def dets(f):
+        if f % 6:
+            return None
+        if f <= 30:
+            return [det]
+        return [later] if f == at else []
+    return dets
+
+
 def test_a_plate_track_is_not_joined_to_a_box_several_heights_above_it():
     """A 150x70 plate found every 6th frame up to frame 30, then missed; on frame 36 a plate
     box appears 150 px above where the plate is (two of its heights, but inside a gate
@@ -444,15 +456,8 @@ def test_a_plate_track_is_not_joined_to_a_box_several_heights_above_it():
     plate = (900.0, 400.0, 150.0, 70.0)
 
     def run(dx, dy):
-        def dets(f):
-            if f % 6:
-                return None
-            if f <= 30:
-                return [Detection("plate", plate, 0.9)]
-            if f == 36:
-                return [Detection("plate", (plate[0] + dx, plate[1] + dy, 150.0, 50.0), 0.9)]
-            return []
-        return _run_records(30.0, 60, dets)
+        later = Detection("plate", (plate[0] + dx, plate[1] + dy, 150.0, 50.0), 0.9)
+        return _run_records(30.0, 60, _found_then_lost(Detection("plate", plate, 0.9), 36, later))
 
     above = run(0.0, -150.0)
     assert len(above) == 2
@@ -469,16 +474,9 @@ def test_a_doubtful_box_joins_a_lost_track_only_near_its_prediction():
     face = (1000.0, 500.0, 40.0, 48.0)
 
     def run(offset, sure):
-        def dets(f):
-            if f % 6:
-                return None
-            if f <= 30:
-                return [Detection("face", face, 0.8)]
-            if f == 42:
-                box = (face[0] + offset, face[1] + offset, 40.0, 48.0)
-                return [Detection("face", box, 0.9) if sure else _cand("face", box, 0.2)]
-            return []
-        return _run_records(30.0, 80, dets)
+        box = (face[0] + offset, face[1] + offset, 40.0, 48.0)
+        later = Detection("face", box, 0.9) if sure else _cand("face", box, 0.2)
+        return _run_records(30.0, 80, _found_then_lost(Detection("face", face, 0.8), 42, later))
 
     assert 42 in run(30.0, sure=False)[0].scores          # 0.9 box sizes off
     assert 42 not in run(50.0, sure=False)[0].scores      # 1.5 box sizes off
