@@ -9,10 +9,11 @@ Pure numpy; fed one frame record at a time (so progress can report tracks found)
   follow the camera through fast pans, roll and zoom, and only the object's own motion is
   extrapolated.
 - **Association.** Predicted boxes are matched to detections greedily by IoU, falling back
-  to centre distance within a gate that grows with the predicted box's size and with the
-  time the track has been lost (ADR 0008), and by size consistency with the predicted size.
-  A track that lost its detection is still matched while it is held: a detection that
-  continues it re-joins it instead of starting a new track.
+  to centre distance within a gate that grows with the predicted box's size (across the
+  picture its larger side, up and down its height) and with the time the track has been
+  lost (ADR 0008), and by size consistency with the predicted size. A track that lost its
+  detection is still matched while it is held: a detection that continues it re-joins it
+  instead of starting a new track (a candidate only within one box size of the prediction).
 - **Candidates.** A video detector also reports boxes scored below its own threshold
   (``Detection.sure`` False). They join tracks like any detection (so a face whose score dips
   stays one track), but a track made of candidates only is kept when it has at least
@@ -23,11 +24,14 @@ Pure numpy; fed one frame record at a time (so progress can report tracks found)
   the time lost and its speed (bounded), for ``hold_s`` seconds of *steady* picture: frames
   where the camera pans fast (``blind_speed``) or its motion is unknown blur small objects
   past what a detector finds, so they do not count (up to ``max_hold_s`` in all; tracks of
-  candidates only get the plain ``hold_s``). Symmetrically, a new track is **pre-held** before
-  its first detection (back to the shot's first frame at most). A cut resets tracking.
+  candidates that recurred up to ``confirmed_max_hold_s``; other candidates get the plain
+  ``hold_s``). Symmetrically, a new track is **pre-held** before its first detection (back to
+  the shot's first frame at most). A cut resets tracking.
 - **Gaps.** Between detection frames boxes are interpolated in the earlier detection's pixels
   and mapped to each frame through the camera path; a keyframe is written wherever that
-  differs from a straight line between the detections by more than ``residual_px``.
+  differs from a straight line between the detections by more than ``residual_px``. A long
+  gap that ends or starts on a candidate also keeps the hold and the pre-hold a split there
+  would have given (the two boxes may not be the same object).
 - **Edges.** A detection cut by the picture's edge (an object entering or leaving) is given
   the size the track predicts, or the size of the next detection, extending past the edge.
 """
@@ -42,62 +46,9 @@ import numpy as np
 
 from .camera import CameraPath, place, scale_of
 from .model import Box, Keyframe, Track
+from .track_settings import FrameRecord, TrackerSettings
 
-
-@dataclass
-class TrackerSettings:
-    hold_s: float = 1.0            # fail-secure hold after the last detection (and pre-hold before the first)
-    hold_growth: float = 0.5       # extra margin per second lost (fraction of box size)
-    min_iou: float = 0.15
-    max_centre_dist: float = 1.0   # in box sizes, for matches without overlap (shake)
-    lost_growth: float = 1.5       # ... plus this many box sizes per second the track has been lost
-    gate_px_per_s: float = 480.0   # ... or an unknown motion of this many px per second since the
-                                   # previous detection run (per second, so a 12.5 fps clip's moving
-                                   # plate is not split into a new track every run)
-    max_hold_growth: float = 0.75  # a held box grows at most this much (fraction of size, per side)
-    # frames on which the camera moves this fast (picture widths per second; 480 px/s at
-    # 1080p) blur small objects past what a detector finds: they do not count towards the
-    # hold or the pre-hold, which then last until hold_s of steadier picture ... up to max_hold_s
-    blind_speed: float = 0.25
-    max_hold_s: float = 4.0
-    min_hits: int = 1              # detections needed to keep a track (1 = recall first)
-    confirm_hits: int = 3          # ... when none of them is sure (candidates only, ADR 0008)
-    plate_confirm_hits: int = 2    # ... for plates: a plate the detector proposes on two runs is
-                                   # proposed even if the verifier doubts it (recall first; the
-                                   # white car's front plate on the Intel car-park clip)
-    residual_px: float = 2.0       # add an in-between keyframe when camera residual exceeds this
-    # a detection on a frame where the object moved at least this share of its shorter side
-    # in the picture (camera + own motion, one frame) is smeared: the plate network boxes
-    # only the part it can still read (the character band, at half the plate's height), so
-    # its size is not measured there (ADR 0008, "smeared detections"). Plates only: on faces
-    # it was measured to gain nothing
-    smear_frac: float = 0.2
-    smear_kinds: tuple = ("plate",)
-    # a long gap between two detections of a track where either is a candidate also gets the
-    # hold after the first and the pre-hold before the second (ADR 0008, "doubtful joins")
-    doubtful_join_hold: bool = True
-    # a track of candidates that recurred (kept, proposed as low confidence) is held and
-    # pre-held through fast pans like a sure one, up to this long (0: plain hold_s)
-    confirmed_max_hold_s: float = 2.0
-    confirmed_hold_kinds: tuple = ("plate", "face")
-    # a candidate (a box the detector doubts) joins a track without overlapping its
-    # prediction only within this many box sizes (the gate's own growth while a track is
-    # lost, and unknown motion, are for sure detections): a doubtful box 1.5-2 sizes off a
-    # lost plate was more often street texture than the plate (ADR 0008, "doubtful joins")
-    candidate_gate: Optional[float] = 1.0
-
-
-@dataclass
-class FrameRecord:
-    frame: int
-    motion: tuple                               # camera motion since the previous frame:
-                                                # (a, b, tx, ty) similarity, or (dx, dy)
-    cut: bool = False
-    detections: Optional[list] = None           # list[Detection] on detection frames, else None
-    unknown: bool = False                       # the camera's motion could not be measured
-    looks: Optional[list] = None                # windows searched round lost tracks between
-                                                # full runs ([kind, x0, y0, x1, y1]; detect/looks.py)
-    look_detections: Optional[list] = None      # ... and what was found in them
+__all__ = ["FrameRecord", "Tracker", "TrackerSettings", "iou"]
 
 
 @dataclass
