@@ -468,10 +468,15 @@ class Tracker:
         out.sort(key=lambda t: (t.first_frame, t.id))
         return out
 
-    def _hold_grow(self, size: float, velocity: np.ndarray, frames: int, base: float = 0.0) -> float:
+    def _hold_grow(self, size: float, velocity: np.ndarray, frames: int, base: float = 0.0,
+                   sure: bool = True) -> float:
         """Margin (fraction of the box per side) of a box extrapolated ``frames`` away from a
-        detection: growing with the time and with the object's own speed, bounded."""
+        detection: growing with the time and with the object's own speed, bounded. A track
+        of candidates (not ``sure``) grows for ``candidate_growth_s`` at most: held through
+        a turn, it keeps the margin of a plain hold."""
         dt = abs(frames) / self.fps
+        if not sure and self.s.candidate_growth_s is not None:
+            dt = min(dt, self.s.candidate_growth_s)
         moved = float(np.linalg.norm(velocity)) * abs(frames) / max(1.0, size)
         return min(self.s.max_hold_growth, base + self.s.hold_growth * dt + 0.25 * moved)
 
@@ -494,7 +499,7 @@ class Tracker:
                 r0 = _log_ratio(t.boxes[b], t.boxes[first], 1 / scale_of(rb)) / (b - first)
             size = max(t.boxes[first][2:])
             for j in range(t.first_frame, first):
-                grow = 0.1 + self._hold_grow(size, v0, first - j)
+                grow = 0.1 + self._hold_grow(size, v0, first - j, sure=t.sure)
                 kfs[j] = self._project(t, first, j, v0, r0, grow, hold=True)
         for a, b in zip(frames, frames[1:]):
             kfs[a] = t.boxes[a]
@@ -553,7 +558,7 @@ class Tracker:
         size = max(t.boxes[last][2:])
         for j in range(last + 1, end + 1):
             kfs[j] = self._project(t, last, j, t.velocity, t.size_rate,
-                                   self._hold_grow(size, t.velocity, j - last), hold=True)
+                                   self._hold_grow(size, t.velocity, j - last, sure=t.sure), hold=True)
         keys = [Keyframe(f, tuple(round(v, 2) for v in kfs[f])) for f in sorted(kfs)]
         return Track(id=t.id, kind=t.kind, origin="auto", status="pending", reason="",
                      keyframes=_thin(keys, self.s.residual_px / 2, set(frames)),

@@ -41,6 +41,7 @@ class TrackerSettings:
     # pre-held through fast pans like a sure one, up to this long (0: plain hold_s)
     confirmed_max_hold_s: float = 2.0
     confirmed_hold_kinds: tuple = ("plate", "face")
+    candidate_growth_s: Optional[float] = 1.0     # ... whose held margin grows this long at most
     # a candidate (a box the detector doubts) joins a track without overlapping its
     # prediction only within this many box sizes (the gate's own growth while a track is
     # lost, and unknown motion, are for sure detections): a doubtful box 1.5-2 sizes off a

@@ -545,4 +545,5 @@ def test_a_recurring_doubtful_plate_is_held_through_a_fast_pan_a_one_off_is_not(
     for f in (40, 50, 60):
         assert covered_box(t.box_at(f), (1700.0 - 20.0 * f, 600.0, 100.0, 30.0)), f
     assert t.box_at(75) is None                          # not beyond 2 s
+    assert t.box_at(55)[2] <= 100.0 * (1 + 2 * 0.5) + 1  # the margin of a 1-s hold, no more
     assert run(hits=1) == []                             # one doubtful box: no track at all
