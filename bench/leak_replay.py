@@ -51,7 +51,8 @@ from redaction.track import Tracker, TrackerSettings  # noqa: E402
 MIN_PX = 24
 
 
-def record(out: Path, names: list[str], seeds: list[int], seconds: float) -> None:
+def record(out: Path, names: list[str], seeds: list[int], seconds: float, fps: int = 30,
+           crf: int = 18) -> None:
     out.mkdir(parents=True, exist_ok=True)
     for name in names:
         for seed in seeds:
@@ -60,7 +61,7 @@ def record(out: Path, names: list[str], seeds: list[int], seconds: float) -> Non
                 continue
             with tempfile.TemporaryDirectory() as tmp:
                 clip = Path(tmp) / "c.mp4"
-                scene = write_scene(clip, scenario(name), seconds=seconds, seed=seed)
+                scene = write_scene(clip, scenario(name), seconds=seconds, seed=seed, fps=fps, crf=crf)
                 settings = DetectSettings(kinds=available_kinds())
                 run_job(detect_job(clip, settings, use_cache=True))
                 with MediaSource(clip) as src:
@@ -128,6 +129,8 @@ def main() -> None:
     r.add_argument("--scenarios", default="all")
     r.add_argument("--seeds", default="0,1")
     r.add_argument("--seconds", type=float, default=6)
+    r.add_argument("--fps", type=int, default=30, help="as bench/leak_check.py --fps")
+    r.add_argument("--crf", type=int, default=18, help="as bench/leak_check.py --crf")
     p = sub.add_parser("replay")
     p.add_argument("dir", type=Path)
     p.add_argument("--set", action="append", default=[], help="TrackerSettings field=value")
@@ -135,7 +138,7 @@ def main() -> None:
     a = ap.parse_args()
     if a.cmd == "record":
         names = [s.name for s in SCENARIOS] if a.scenarios == "all" else a.scenarios.split(",")
-        record(a.dir, names, [int(s) for s in a.seeds.split(",")], a.seconds)
+        record(a.dir, names, [int(s) for s in a.seeds.split(",")], a.seconds, a.fps, a.crf)
         return
     settings = TrackerSettings(hold_s=1.0, confirm_hits=3)     # as the detection job builds it
     settings = replace(settings, **dict(_setting(s) for s in a.set))
