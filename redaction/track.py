@@ -337,7 +337,8 @@ class Tracker:
                     # Objects move along the ground: across the picture by the box's larger
                     # side, up and down by its height (a wide plate is not let jump three of
                     # its heights onto a false proposal above it)
-                    far = min(math.hypot(cx / size, cy / bh) / own, math.hypot(cx, cy) / max(unknown, 1e-6))
+                    far = min(math.hypot(cx / size, cy / bh) / max(own, 1e-6),
+                              math.hypot(cx, cy) / max(unknown, 1e-6))
                     if far > 1.0:
                         continue
                     o = 0.01 * (1 - far)
