@@ -484,8 +484,9 @@ class Tracker:
     def _to_track(self, t: _Live) -> Track:
         frames = sorted(t.boxes)
         kfs: dict[int, Box] = {}
+        cap = self._hold_cap(t)
         first, last = frames[0], frames[-1]
-        t.first_frame = self._pre_hold_start(first, t.first_frame, self._hold_cap(t))
+        t.first_frame = self._pre_hold_start(first, t.first_frame, cap)
         # pre-hold before the first detection: extrapolated back along the object's entry
         # motion and through the camera, never smaller than the detection, margin growing
         if t.first_frame < first:
@@ -524,9 +525,9 @@ class Tracker:
                 # had the track been split there, so a wrong join costs some extra picture,
                 # never a leak
                 fwd_end = a
-                while fwd_end < b - 1 and not self.held_long_enough(a, fwd_end + 1, self._hold_cap(t)):
+                while fwd_end < b - 1 and not self.held_long_enough(a, fwd_end + 1, cap):
                     fwd_end += 1
-                bwd_start = self._pre_hold_start(b, a + 1, self._hold_cap(t))
+                bwd_start = self._pre_hold_start(b, a + 1, cap)
             for j in range(a + 1, b):
                 r = (j - a) / (b - a)
                 size = sa * (sb / np.maximum(sa, 1e-9)) ** r
@@ -552,7 +553,7 @@ class Tracker:
         # than the last detection, margin growing
         cut_after = min([c for c in self.cuts if c > last], default=None)
         end = last
-        while end < self.last_frame and not self.held_long_enough(last, end, self._hold_cap(t)):
+        while end < self.last_frame and not self.held_long_enough(last, end, cap):
             end += 1
         if cut_after is not None:
             end = min(end, cut_after - 1)

@@ -65,13 +65,17 @@ def make(path, frames=60, visible=lambda i: True, pan=(0, 0), cut_at=None):
                                      audio_rate=None, crf=12), frame_fn=fn)
 
 
-def covered(track, i, slack=2):
-    b = track.box_at(i)
-    if b is None:
+def covered_box(box, target, slack=1.0):
+    """Whether ``box`` (None: no box) holds ``target`` to within ``slack`` px."""
+    if box is None:
         return False
-    x, y, w, h = red_box_at(i)
-    return b[0] <= x + slack and b[1] <= y + slack and b[0] + b[2] >= x + w - slack \
-        and b[1] + b[3] >= y + h - slack
+    x, y, w, h = target
+    return (box[0] <= x + slack and box[1] <= y + slack
+            and box[0] + box[2] >= x + w - slack and box[1] + box[3] >= y + h - slack)
+
+
+def covered(track, i, slack=2):
+    return covered_box(track.box_at(i), red_box_at(i), slack)
 
 
 def detect(path, detector, use_cache=True, **kw):
@@ -481,12 +485,6 @@ def test_a_doubtful_box_joins_a_lost_track_only_near_its_prediction():
     assert 42 in run(30.0, sure=False)[0].scores          # 0.9 box sizes off
     assert 42 not in run(50.0, sure=False)[0].scores      # 1.5 box sizes off
     assert 42 in run(50.0, sure=True)[0].scores
-
-
-def covered_box(box, target, slack=1.0):
-    x, y, w, h = box
-    return (x <= target[0] + slack and y <= target[1] + slack
-            and x + w >= target[0] + target[2] - slack and y + h >= target[1] + target[3] - slack)
 
 
 def test_a_long_gap_ending_on_a_candidate_keeps_the_hold_of_the_first_detection():
