@@ -3,6 +3,7 @@
     python bench/detect_speed.py [--seconds 6] [--sizes 1280x720,1920x1080] [--preset accurate]
     python bench/detect_speed.py --ab [--extd-period 1]   # the product vs + a periodic EXTD-64 pass
     python bench/detect_speed.py --ab-looks               # the product vs + looks (ADR 0008)
+    python bench/detect_speed.py --ab-face-model F.onnx   # the product vs another CenterFace file
 
 The detector is the one the detection job builds (``candidates=True``). ``--ab`` times every
 clip with the product's detector and with the same detector plus the periodic EXTD-64 face
@@ -74,6 +75,9 @@ def main() -> None:
     ap.add_argument("--extd-period", type=float, default=1.0, help="seconds between its runs (--ab)")
     ap.add_argument("--ab-looks", action="store_true",
                     help="interleave the product (no looks) and the same with looks round lost tracks")
+    ap.add_argument("--ab-face-model", default=None, metavar="ONNX",
+                    help="interleave the product and the same with this CenterFace file "
+                         "(e.g. an int8 candidate, ADR 0005)")
     a = ap.parse_args()
     frames = int(a.seconds * 30)
     from redaction.detect.factory import FACE_PRESETS, VIDEO_EXTD, build_detector
@@ -87,6 +91,13 @@ def main() -> None:
             detector = build_detector(available_kinds(), a.preset, candidates=True)
         finally:
             FACE_PRESETS[a.preset]["video_extd"] = saved
+    elif a.ab_face_model:
+        cf = FACE_PRESETS[a.preset]["centerface"]
+        cf["model_file"] = a.ab_face_model
+        try:
+            detector = build_detector(available_kinds(), a.preset, candidates=True)
+        finally:
+            cf.pop("model_file")
     elif a.ab_looks:
         before = detector
     else:
@@ -123,7 +134,8 @@ def main() -> None:
                         t_new += t1
                     t = t_new / 2
                 fps = res.frames / t
-                what = "with looks" if a.ab_looks else "with the periodic EXTD pass"
+                what = ("with looks" if a.ab_looks else f"with {Path(a.ab_face_model).name}"
+                        if a.ab_face_model else "with the periodic EXTD pass")
                 extra = "" if before is None else f"   {what}: {t_new / t_old:.2f}x the time"
                 print(f"{name:>24} {dec:10.1f} {fps:10.1f} {fps / 30:10.2f} {fps / dec:9.2f} "
                       f"{len(res.tracks):6d}{extra}", flush=True)

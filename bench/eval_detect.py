@@ -259,6 +259,9 @@ def main(argv=None) -> int:
                          "shipped one (a candidate model, e.g. a fine-tune), in the same run")
     ap.add_argument("--plate-verifier", default=None, metavar="ONNX",
                     help="with --plate-model: the verifier (ONNX beside its .json) that goes with it")
+    ap.add_argument("--face-model", default=None, metavar="ONNX",
+                    help="also score the face presets with this CenterFace ONNX file in place of the "
+                         "shipped one (a candidate, e.g. training/faces/qat_centerface.py), in the same run")
     ap.add_argument("--only", default=None, help="run only configurations whose label contains this")
     ap.add_argument("--speed", action="store_true",
                     help="only the interleaved 720p/1080p speed table (face configurations)")
@@ -293,6 +296,11 @@ def main(argv=None) -> int:
             configs.append((f"plate preset={p}, model {Path(a.plate_model).name}", "plate",
                             lambda p=p: build_plates(p, model_file=a.plate_model,
                                                      verifier_file=a.plate_verifier)))
+    if a.face_model and "face" in kinds:
+        from redaction.detect.factory import build_faces
+        for p in presets:
+            configs.append((f"face preset={p}, model {Path(a.face_model).name}", "face",
+                            lambda p=p: build_faces(p, centerface={"model_file": a.face_model})))
     if a.ablations and "face" in kinds:
         configs += [(label, "face", b) for label, b in _face_ablations().items()]
     if a.plate_ablations and "plate" in kinds:

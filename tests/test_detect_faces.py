@@ -222,3 +222,23 @@ def test_backends_and_members_agree(dlib_set):
     assert np.allclose(a[np.argsort(a[:, 0])], b[np.argsort(b[:, 0])], atol=0.5)
     both = CombinedFaceDetector([ort_cf, BlazeFace(threshold=0.7)])
     assert len(both(im)) >= len(ort_cf(im))
+
+
+def test_a_candidate_centerface_file_is_reported_by_its_own_hash(tmp_path):
+    """``model_file`` (bench/eval_detect.py --face-model) runs another CenterFace file and
+    reports that file's sha256 in the manifest, so a measurement never passes for the
+    shipped model; the presets never set it."""
+    import hashlib
+
+    from redaction.detect.factory import FACE_PRESETS
+    # same network, other bytes: ModelProto.doc_string (field 6) appended on the wire
+    cand = tmp_path / "candidate.onnx"
+    cand.write_bytes(reg.model_path("centerface").read_bytes() + b"\x32\x0ba candidate")
+    cf = CenterFace(model_file=cand, coarse=None)
+    (m,) = cf.models()
+    assert m["file"] == "candidate.onnx" and m["sha256"] == hashlib.sha256(cand.read_bytes()).hexdigest()
+    assert m["sha256"] != reg.info("centerface").sha256
+    assert CenterFace(coarse=None).models()[0]["sha256"] == reg.info("centerface").sha256
+    assert all("model_file" not in cfg["centerface"] for cfg in FACE_PRESETS.values())
+    img = np.zeros((64, 96, 3), np.uint8)
+    assert cf.raw(img).shape[1] == 5

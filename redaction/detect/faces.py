@@ -8,10 +8,13 @@ and presets were chosen from measurements on ../shared/eval: docs/adr/0005-face-
 from __future__ import annotations
 
 import atexit
+import hashlib
 import logging
 import math
+import os
 import threading
 import weakref
+from pathlib import Path
 
 import cv2
 import numpy as np
@@ -124,6 +127,8 @@ class CenterFace:
     ``guard``: drop boxes larger than a third of the frame that do not look like a face
     (:func:`closeup_plausible`; without it the coarse pass was reported proposing cars and
     pavement as faces in real wearable footage).
+    ``model_file``: another CenterFace ONNX file in place of the shipped one, unchecked, for
+    measuring a candidate (``bench/eval_detect.py --face-model``); the product never sets it.
     """
 
     name = "centerface"
@@ -132,7 +137,8 @@ class CenterFace:
     def __init__(self, threshold: float = 0.3, scales=(1.0,), max_pixels: int = 2_100_000,
                  coarse: int | None = 240, coarse_threshold: float = 0.4, nms_iou: float = 0.3,
                  backend: str = "auto", threads: int | None = None, model_root=None,
-                 candidate_threshold: float | None = None, guard: bool = True):
+                 candidate_threshold: float | None = None, guard: bool = True,
+                 model_file: str | os.PathLike | None = None):
         self.guard = bool(guard)
         self.threshold = float(threshold)
         self.candidate_threshold = None if candidate_threshold is None else \
@@ -145,7 +151,13 @@ class CenterFace:
         self.nms_iou = float(nms_iou)
         if backend not in ("auto", "ort", "cv2"):
             raise ValueError(f"unknown CenterFace backend {backend!r}")
-        data = model_bytes("centerface", root=model_root)
+        if model_file is None:
+            data = model_bytes("centerface", root=model_root)
+            self._manifest = manifest(["centerface"])
+        else:
+            data = Path(model_file).read_bytes()
+            self._manifest = [{"name": "centerface", "file": Path(model_file).name,
+                               "sha256": hashlib.sha256(data).hexdigest(), "licence": "MIT"}]
         self.backend = "cv2"
         if backend in ("auto", "ort"):
             try:
@@ -173,7 +185,7 @@ class CenterFace:
         return ort.InferenceSession(make_dims_symbolic(data), so, providers=["CPUExecutionProvider"])
 
     def models(self) -> list[dict]:
-        return manifest(["centerface"])
+        return [dict(m) for m in self._manifest]
 
     def _forward(self, blob: np.ndarray):
         if self.backend == "ort":
