@@ -68,6 +68,12 @@ class ProjectSession:
     def create(cls, clip: str | os.PathLike, path: str | os.PathLike, user: str,
                sha256: Optional[str] = None) -> "ProjectSession":
         path = Path(path)
+        if not path.name.endswith(PROJECT_SUFFIX):
+            # the window and `bwv gui` know a project by this ending; without it the file
+            # would later be opened as a clip and refused as "not a readable video file"
+            stem = path.name.removesuffix(".json").removesuffix(".bwvproj") or "project"
+            raise ProjectError(f"a project file name must end in {PROJECT_SUFFIX} "
+                               f"(for example {stem}{PROJECT_SUFFIX})", path)
         if path.exists():
             raise ProjectError("project already exists", path)
         folder = path.parent if str(path.parent) else Path(".")

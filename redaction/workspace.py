@@ -101,6 +101,18 @@ def is_project_path(path) -> bool:
     return str(path).endswith(PROJECT_SUFFIX)
 
 
+def looks_like_project(path) -> bool:
+    """A file whose first bytes are a project's JSON header, whatever its name (projects
+    named without ``.bwvproj.json`` by an older ``bwv detect --project``)."""
+    from .project_io import FORMAT
+    try:
+        with open(path, "rb") as f:
+            head = f.read(256)
+    except OSError:
+        return False
+    return head.lstrip().startswith(b"{") and f'"format": "{FORMAT}"'.encode() in head
+
+
 def open_session(path, user: str):
     """Open a project, or the default project of a clip (created in the data dir): the
     default-project rules. A bad clip fails with a clear MediaError before any project is
@@ -110,7 +122,7 @@ def open_session(path, user: str):
     from .project_io import default_project_path
     from .session import ProjectSession
     path = Path(path)
-    if is_project_path(path):
+    if is_project_path(path) or looks_like_project(path):
         return ProjectSession.open(path, user)
     MediaSource(path).close()
     proj = default_project_path(path)
