@@ -69,7 +69,7 @@ def letterbox(im: np.ndarray, W: int = 640, H: int = 480) -> np.ndarray:
 
 
 # ----------------------------------------------------------------------------- calib
-def calib(out: Path, n: int) -> None:
+def calib(out: Path, n: int, fp32_first: int = 1) -> None:
     import onnx
     from onnx import version_converter
     from onnxruntime.quantization import (CalibrationDataReader, CalibrationMethod, QuantFormat,
@@ -93,7 +93,7 @@ def calib(out: Path, n: int) -> None:
             p = next(self.it, None)
             return None if p is None else {"input.1": letterbox(load_rgb(p))}
 
-    exclude = [m.graph.node[0].name] + [x.name for x in m.graph.node[-5:]]
+    exclude = [x.name for x in m.graph.node[:fp32_first]] + [x.name for x in m.graph.node[-5:]]
     quantize_static(str(out / "fp32.onnx"), str(out / "qdq.onnx"), Reader(),
                     quant_format=QuantFormat.QDQ, per_channel=True,
                     activation_type=QuantType.QUInt8, weight_type=QuantType.QInt8,
@@ -410,6 +410,8 @@ def main(argv=None) -> int:
     ap.add_argument("cmd", choices=["calib", "train"])
     ap.add_argument("--out", type=Path, default=ROOT / ".train" / "cf")
     ap.add_argument("--calib-n", type=int, default=60)
+    ap.add_argument("--fp32-first", type=int, default=1,
+                    help="calib: how many of the first graph nodes stay fp32 (the heads always do)")
     ap.add_argument("--steps", type=int, default=600)
     ap.add_argument("--lr", type=float, default=2e-5)
     ap.add_argument("--size", type=int, default=320)
@@ -424,7 +426,7 @@ def main(argv=None) -> int:
     a = ap.parse_args(argv)
     a.out.mkdir(parents=True, exist_ok=True)
     if a.cmd == "calib":
-        calib(a.out, a.calib_n)
+        calib(a.out, a.calib_n, a.fp32_first)
     else:
         train(a.out, a.steps, a.lr, a.size, a.bs, a.seed, a.val, a.tag, a.wbits, a.face_share)
     return 0
