@@ -70,12 +70,13 @@ def main() -> None:
     ap.add_argument("--sizes", default="1280x720,1920x1080")
     ap.add_argument("--preset", default="accurate")
     ap.add_argument("--every", type=int, default=None, help="default: the product default (about 5 runs/s)")
-    ap.add_argument("--ab", action="store_true",
+    ab = ap.add_mutually_exclusive_group()
+    ab.add_argument("--ab", action="store_true",
                     help="interleave with the same detector plus the periodic EXTD-64 pass")
     ap.add_argument("--extd-period", type=float, default=1.0, help="seconds between its runs (--ab)")
-    ap.add_argument("--ab-looks", action="store_true",
+    ab.add_argument("--ab-looks", action="store_true",
                     help="interleave the product (no looks) and the same with looks round lost tracks")
-    ap.add_argument("--ab-face-model", default=None, metavar="ONNX",
+    ab.add_argument("--ab-face-model", default=None, metavar="ONNX",
                     help="interleave the product and the same with this CenterFace file "
                          "(e.g. an int8 candidate, ADR 0005)")
     a = ap.parse_args()

@@ -266,6 +266,8 @@ def main(argv=None) -> int:
     ap.add_argument("--speed", action="store_true",
                     help="only the interleaved 720p/1080p speed table (face configurations)")
     a = ap.parse_args(argv)
+    if a.speed and a.face_model:
+        ap.error("--speed does not time --face-model; use bench/detect_speed.py --ab-face-model")
     if a.speed:
         sample = read_rgb(next(iter(sorted((a.eval / "images" / "faces_dlib").glob("*.jpg")))))
         res = speed_table(_speed_configs(), sample)
@@ -297,9 +299,12 @@ def main(argv=None) -> int:
                             lambda p=p: build_plates(p, model_file=a.plate_model,
                                                      verifier_file=a.plate_verifier)))
     if a.face_model and "face" in kinds:
+        import hashlib
+
         from redaction.detect.factory import build_faces
+        tag = f"{Path(a.face_model).name} {hashlib.sha256(Path(a.face_model).read_bytes()).hexdigest()[:8]}"
         for p in presets:
-            configs.append((f"face preset={p}, model {Path(a.face_model).name}", "face",
+            configs.append((f"face preset={p}, model {tag}", "face",
                             lambda p=p: build_faces(p, centerface={"model_file": a.face_model})))
     if a.ablations and "face" in kinds:
         configs += [(label, "face", b) for label, b in _face_ablations().items()]

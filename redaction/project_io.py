@@ -21,6 +21,17 @@ VERSION = 1
 PROJECT_SUFFIX = ".bwvproj.json"
 
 
+def check_new_project_name(path) -> None:
+    """Refuse a new project whose file name does not end in :data:`PROJECT_SUFFIX`: the
+    window and ``bwv gui`` know a project by that ending, and would otherwise open the file
+    as a clip and refuse it as "not a readable video file"."""
+    name = Path(path).name
+    if not name.endswith(PROJECT_SUFFIX):
+        stem = name.removesuffix(".json").removesuffix(".bwvproj") or "project"
+        raise ProjectError(f"a project file name must end in {PROJECT_SUFFIX} "
+                           f"(for example {stem}{PROJECT_SUFFIX})", path)
+
+
 class _V:
     """Validator that remembers the JSON path of the field being read."""
 

@@ -26,7 +26,7 @@ from .edits import Command
 from .errors import IntegrityError, ProjectError
 from .fsutil import sha256_file
 from .model import Project, Source
-from .project_io import (PROJECT_SUFFIX, load_project, relative_source_path, resolve_source,
+from .project_io import (PROJECT_SUFFIX, check_new_project_name, load_project, relative_source_path, resolve_source,
                          save_project)
 
 
@@ -68,12 +68,7 @@ class ProjectSession:
     def create(cls, clip: str | os.PathLike, path: str | os.PathLike, user: str,
                sha256: Optional[str] = None) -> "ProjectSession":
         path = Path(path)
-        if not path.name.endswith(PROJECT_SUFFIX):
-            # the window and `bwv gui` know a project by this ending; without it the file
-            # would later be opened as a clip and refused as "not a readable video file"
-            stem = path.name.removesuffix(".json").removesuffix(".bwvproj") or "project"
-            raise ProjectError(f"a project file name must end in {PROJECT_SUFFIX} "
-                               f"(for example {stem}{PROJECT_SUFFIX})", path)
+        check_new_project_name(path)
         if path.exists():
             raise ProjectError("project already exists", path)
         folder = path.parent if str(path.parent) else Path(".")

@@ -103,14 +103,19 @@ def is_project_path(path) -> bool:
 
 def looks_like_project(path) -> bool:
     """A file whose first bytes are a project's JSON header, whatever its name (projects
-    named without ``.bwvproj.json`` by an older ``bwv detect --project``)."""
+    named without ``.bwvproj.json`` by an older ``bwv detect --project``). Autosaves
+    (``*.recovery.json``, the same header, no edit log) are not projects."""
+    import re
     from .project_io import FORMAT
+    if str(path).endswith(".recovery.json"):
+        return False
     try:
         with open(path, "rb") as f:
-            head = f.read(256)
+            head = f.read(512)
     except OSError:
         return False
-    return head.lstrip().startswith(b"{") and f'"format": "{FORMAT}"'.encode() in head
+    head = head.removeprefix(b"\xef\xbb\xbf").lstrip()
+    return head.startswith(b"{") and re.search(rb'"format"\s*:\s*"' + FORMAT.encode() + rb'"', head) is not None
 
 
 def open_session(path, user: str):

@@ -224,21 +224,30 @@ def test_backends_and_members_agree(dlib_set):
     assert len(both(im)) >= len(ort_cf(im))
 
 
-def test_a_candidate_centerface_file_is_reported_by_its_own_hash(tmp_path):
-    """``model_file`` (bench/eval_detect.py --face-model) runs another CenterFace file and
-    reports that file's sha256 in the manifest, so a measurement never passes for the
-    shipped model; the presets never set it."""
+def test_a_candidate_centerface_file_is_run_and_reported_by_its_own_hash(tmp_path, monkeypatch):
+    """``model_file`` (bench/eval_detect.py --face-model) runs the candidate's own bytes, never
+    the shipped file's, reports the candidate's sha256, and a candidate onnxruntime cannot
+    load is an error, not a silent switch to cv2.dnn with other bytes."""
     import hashlib
 
+    import redaction.detect.faces as faces_mod
     from redaction.detect.factory import FACE_PRESETS
     # same network, other bytes: ModelProto.doc_string (field 6) appended on the wire
     cand = tmp_path / "candidate.onnx"
     cand.write_bytes(reg.model_path("centerface").read_bytes() + b"\x32\x0ba candidate")
+    shipped = CenterFace(coarse=None)
+    assert shipped.models()[0]["sha256"] == reg.info("centerface").sha256
+
+    def no_shipped_bytes(*a, **k):
+        raise AssertionError("the shipped model was read for a candidate")
+    monkeypatch.setattr(faces_mod, "model_bytes", no_shipped_bytes)
     cf = CenterFace(model_file=cand, coarse=None)
     (m,) = cf.models()
     assert m["file"] == "candidate.onnx" and m["sha256"] == hashlib.sha256(cand.read_bytes()).hexdigest()
-    assert m["sha256"] != reg.info("centerface").sha256
-    assert CenterFace(coarse=None).models()[0]["sha256"] == reg.info("centerface").sha256
+    img = (np.random.default_rng(0).random((96, 128, 3)) * 255).astype(np.uint8)
+    assert np.array_equal(cf.raw(img), shipped.raw(img))
+    bad = tmp_path / "broken.onnx"
+    bad.write_bytes(b"not an onnx model")
+    with pytest.raises(Exception):
+        CenterFace(model_file=bad)
     assert all("model_file" not in cfg["centerface"] for cfg in FACE_PRESETS.values())
-    img = np.zeros((64, 96, 3), np.uint8)
-    assert cf.raw(img).shape[1] == 5

@@ -29,7 +29,7 @@ class FilesController(Controller):
 
     def open_dialog(self) -> None:
         path, _ = QFileDialog.getOpenFileName(self.win, "Open clip or project", "",
-                                              "Video or project (*.mp4 *.mov *.mkv *.avi *.bwvproj.json);;All files (*)")
+                                              "Video or project (*.mp4 *.mov *.mkv *.avi *.bwvproj.json *.bwvproj);;All files (*)")
         if path:
             self.open_path(path)
 

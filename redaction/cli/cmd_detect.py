@@ -77,6 +77,9 @@ def run(args) -> int:
     if not inp.exists():
         raise MediaError("no such file or folder", inp)
     kinds = _kinds(args.kinds)
+    if args.project and not Path(args.project).exists():   # before the detector and the hash
+        from ..project_io import check_new_project_name
+        check_new_project_name(args.project)
     stills = inp.is_dir() or inp.suffix.lower() in IMAGE_EXT
     if args.preset is None:
         args.preset = STILLS_PRESET if stills else DEFAULT_PRESET

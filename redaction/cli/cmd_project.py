@@ -9,7 +9,7 @@ from .. import services
 from ..edits import AddAudioRange, AddTrack, SetKeyframe, SetSpan, SetStatus, SetStyle
 from ..errors import ProjectError
 from ..model import KINDS, STATUSES, STYLE_MODES, AudioRange, Keyframe, Track
-from ..project_io import default_project_path
+from ..project_io import check_new_project_name, default_project_path
 from ..session import ProjectSession
 from . import current_user
 
@@ -151,6 +151,7 @@ def _done(s: ProjectSession, msg: str) -> int:
 def cmd_new(args) -> int:
     user = services.authorise("redact", current_user(args), clip=str(args.clip))
     out = Path(args.out) if args.out else default_project_path(args.clip)
+    check_new_project_name(out)   # before hashing the clip
     if not out.parent.is_dir():   # before hashing the clip
         raise ProjectError("folder does not exist", out.parent)
     from ..media import probe

@@ -48,7 +48,7 @@ def run(args) -> int:
     if args.project:
         pp = Path(args.project)
         session = ProjectSession.open(pp, user) if pp.exists() else \
-            ProjectSession.create(clip, pp, user)
+            ProjectSession.create(clip, pp, user)      # refuses a name without .bwvproj.json
         sha = session.check_source() if pp.exists() else session.project.source.sha256
         if session.source_path.resolve() != clip.resolve():
             raise BwvError(f"the project is for {session.source_path}, not this clip", pp)

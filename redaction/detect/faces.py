@@ -164,7 +164,7 @@ class CenterFace:
                 self._sess = self._ort_session(data, threads)
                 self.backend = "ort"
             except Exception:
-                if backend == "ort":
+                if backend == "ort" or model_file is not None:   # a candidate is measured as asked
                     raise
                 log.warning("onnxruntime cannot run CenterFace; using cv2.dnn", exc_info=True)
         if self.backend == "cv2":
