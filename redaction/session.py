@@ -26,8 +26,8 @@ from .edits import Command
 from .errors import IntegrityError, ProjectError
 from .fsutil import sha256_file
 from .model import Project, Source
-from .project_io import (PROJECT_SUFFIX, check_new_project_name, load_project, relative_source_path, resolve_source,
-                         save_project)
+from .project_io import (PROJECT_SUFFIX, check_new_project_name, load_project,
+                         relative_source_path, resolve_source, save_project)
 
 
 LEGACY_MESSAGE = ("edit log written by an earlier version cannot be replayed: run "

@@ -151,8 +151,8 @@ def _done(s: ProjectSession, msg: str) -> int:
 def cmd_new(args) -> int:
     user = services.authorise("redact", current_user(args), clip=str(args.clip))
     out = Path(args.out) if args.out else default_project_path(args.clip)
-    check_new_project_name(out)   # before hashing the clip
-    if not out.parent.is_dir():   # before hashing the clip
+    check_new_project_name(out)   # both before hashing the clip
+    if not out.parent.is_dir():
         raise ProjectError("folder does not exist", out.parent)
     from ..media import probe
     info = probe(args.clip)  # proves it is a readable clip; hashes it

@@ -157,7 +157,8 @@ class CenterFace:
         else:
             data = Path(model_file).read_bytes()
             self._manifest = [{"name": "centerface", "file": Path(model_file).name,
-                               "sha256": hashlib.sha256(data).hexdigest(), "licence": "MIT"}]
+                               "sha256": hashlib.sha256(data).hexdigest(),
+                               "licence": "unknown (a candidate, not shipped)"}]
         self.backend = "cv2"
         if backend in ("auto", "ort"):
             try:
