@@ -4,6 +4,8 @@
     python bench/detect_speed.py --ab [--extd-period 1]   # the product vs + a periodic EXTD-64 pass
     python bench/detect_speed.py --ab-looks               # the product vs + looks (ADR 0008)
     python bench/detect_speed.py --ab-face-model F.onnx   # the product vs another CenterFace file
+    python bench/detect_speed.py --ab-lite 1              # the product vs CenterFace's full plan once a second
+    python bench/detect_speed.py --ab-plate-lite 1:960    # the product vs plate passes at 960 between full ones
 
 The detector is the one the detection job builds (``candidates=True``). ``--ab`` times every
 clip with the product's detector and with the same detector plus the periodic EXTD-64 face
@@ -79,26 +81,41 @@ def main() -> None:
     ab.add_argument("--ab-face-model", default=None, metavar="ONNX",
                     help="interleave the product and the same with this CenterFace file "
                          "(e.g. an int8 candidate, ADR 0005)")
+    ab.add_argument("--ab-lite", default=None, metavar="S[:PIXELS]",
+                    help="interleave the preset as it is and with CenterFace's full plan once every "
+                         "S s, a pass capped at PIXELS between (ADR 0013); 0: the product without it")
+    ab.add_argument("--ab-plate-lite", default=None, metavar="S:SIDE[,SIDE]",
+                    help="interleave the preset as it is and with the plate passes' full plan once "
+                         "every S s, these input sides between (ADR 0013); 0: the product without it")
     a = ap.parse_args()
     frames = int(a.seconds * 30)
     from redaction.detect.factory import FACE_PRESETS, VIDEO_EXTD, build_detector
     t0 = time.perf_counter()
     before = build_detector(available_kinds(), a.preset, candidates=True)
     detector = before
+
+    def built_with(table: dict, key: str, value):
+        """The video detector built with ``table[key] = value`` (the table restored after)."""
+        had, saved = key in table, table.get(key)
+        table[key] = value
+        try:
+            return build_detector(available_kinds(), a.preset, candidates=True)
+        finally:
+            if had:
+                table[key] = saved
+            else:
+                table.pop(key)
     if a.ab:
-        saved = FACE_PRESETS[a.preset].get("video_extd")
-        FACE_PRESETS[a.preset]["video_extd"] = {**VIDEO_EXTD, "period_s": a.extd_period}
-        try:
-            detector = build_detector(available_kinds(), a.preset, candidates=True)
-        finally:
-            FACE_PRESETS[a.preset]["video_extd"] = saved
+        detector = built_with(FACE_PRESETS[a.preset], "video_extd", {**VIDEO_EXTD, "period_s": a.extd_period})
     elif a.ab_face_model:
-        cf = FACE_PRESETS[a.preset]["centerface"]
-        cf["model_file"] = a.ab_face_model
-        try:
-            detector = build_detector(available_kinds(), a.preset, candidates=True)
-        finally:
-            cf.pop("model_file")
+        detector = built_with(FACE_PRESETS[a.preset]["centerface"], "model_file", a.ab_face_model)
+    elif a.ab_lite is not None:
+        from redaction.detect.factory import lite_setting
+        detector = built_with(FACE_PRESETS[a.preset], "video_lite", lite_setting(a.ab_lite))
+    elif a.ab_plate_lite is not None:
+        from redaction.detect.factory import plate_lite_setting
+        from redaction.detect.plates import PLATE_PRESETS
+        detector = built_with(PLATE_PRESETS[a.preset], "video_lite", plate_lite_setting(a.ab_plate_lite))
     elif a.ab_looks:
         before = detector
     else:
@@ -135,7 +152,8 @@ def main() -> None:
                         t_new += t1
                     t = t_new / 2
                 fps = res.frames / t
-                what = ("with looks" if a.ab_looks else f"with {Path(a.ab_face_model).name}"
+                what = ("with looks" if a.ab_looks else f"with video_lite {a.ab_lite}" if a.ab_lite
+                        else f"with plate video_lite {a.ab_plate_lite}" if a.ab_plate_lite else f"with {Path(a.ab_face_model).name}"
                         if a.ab_face_model else "with the periodic EXTD pass")
                 extra = "" if before is None else f"   {what}: {t_new / t_old:.2f}x the time"
                 print(f"{name:>24} {dec:10.1f} {fps:10.1f} {fps / 30:10.2f} {fps / dec:9.2f} "

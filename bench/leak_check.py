@@ -198,6 +198,12 @@ def main() -> None:
                     help="run the preset's plate detector with this plate_detector.onnx (a candidate model)")
     ap.add_argument("--plate-verifier", default=None, metavar="ONNX",
                     help="with --plate-model: the verifier (ONNX beside its .json) that goes with it")
+    ap.add_argument("--video-lite", default=None, metavar="S[:PIXELS]",
+                    help="CenterFace's full plan once every S s of video, one pass capped at PIXELS "
+                         "(default 1280x736) on the detection frames between; 0: off (ADR 0013)")
+    ap.add_argument("--plate-lite", default=None, metavar="S:SIDE[,SIDE]",
+                    help="the plate passes' full plan once every S s of video, these input sides "
+                         "between (ADR 0013); 0: off")
     ap.add_argument("--json", help="write every result (per object) to this file")
     ap.add_argument("--verbose", action="store_true", help="list every leaking object")
     a = ap.parse_args()
@@ -205,7 +211,13 @@ def main() -> None:
     if a.video_extd:
         from redaction.detect.factory import FACE_PRESETS, VIDEO_EXTD
         FACE_PRESETS[a.preset]["video_extd"] = {**VIDEO_EXTD, "period_s": a.video_extd}
+    if a.video_lite is not None:
+        from redaction.detect.factory import FACE_PRESETS, lite_setting
+        FACE_PRESETS[a.preset]["video_lite"] = lite_setting(a.video_lite)
     from redaction.detect.plates import PLATE_PRESETS
+    if a.plate_lite is not None:
+        from redaction.detect.factory import plate_lite_setting
+        PLATE_PRESETS[a.preset]["video_lite"] = plate_lite_setting(a.plate_lite)
     for key, path in (("model_file", a.plate_model), ("verifier_file", a.plate_verifier)):
         if path:
             PLATE_PRESETS[a.preset][key] = path

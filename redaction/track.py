@@ -252,6 +252,11 @@ class Tracker:
             if 0 <= x + w / 2 < width and 0 <= y + h / 2 < height:
                 yield t, (x, y, w, h)
 
+    def following(self, kind: str) -> list[Box]:
+        """The boxes of the live ``kind`` tracks (held and candidate tracks included),
+        predicted to the latest frame: what a lite detector plan must not lose."""
+        return [self._predict(t, self.last_frame) for t in self.live if t.kind == kind]
+
     def lost_in_view(self, width: int, height: int) -> bool:
         """Whether a track with a sure detection, missed on the last detection run, is
         predicted to be still inside the picture: the detector should look again soon (tracks

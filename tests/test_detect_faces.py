@@ -251,3 +251,93 @@ def test_a_candidate_centerface_file_is_run_and_reported_by_its_own_hash(tmp_pat
     with pytest.raises(Exception):
         CenterFace(model_file=bad)
     assert all("model_file" not in cfg["centerface"] for cfg in FACE_PRESETS.values())
+
+
+def test_video_lite_plan_runs_the_full_plan_once_per_period(monkeypatch):
+    """``full_every_s`` (video, ADR 0013): the job's frame hint picks the full plan once every
+    period of video and the lite plan (one pass capped at ``lite_max_pixels`` plus the
+    coarse pass) between; a call without hints (stills) and the first frame of another clip
+    (a lower frame number) run the full plan."""
+    cf = CenterFace(scales=(1.0, 1.5), max_pixels=2_100_000, coarse=240, full_every_s=1.0,
+                    lite_max_pixels=1280 * 736)
+    passes: list[tuple[int, int]] = []
+    real = cf._pass
+
+    def spy(image, s, thr):
+        passes.append((round(image.shape[1] * s), round(image.shape[0] * s)))
+        return real(image, s, thr)
+    monkeypatch.setattr(cf, "_pass", spy)
+    frame = np.zeros((720, 1280, 3), np.uint8)
+    full = [(1280, 720), (1920, 1080), (240, 135)]
+    lite = [(1280, 720), (240, 135)]
+
+    def run(i=None):
+        passes.clear()
+        if i is not None:
+            cf.at_frame(i, 30.0)
+        cf.raw(frame)
+        return list(passes)
+    assert run() == full                          # no hint: stills
+    assert run(0) == full
+    assert run(6) == lite and run(24) == lite
+    assert run(30) == full and run(36) == lite
+    assert run(3) == full                         # another clip
+    big = np.zeros((1080, 1920, 3), np.uint8)
+    cf.at_frame(9, 30.0)
+    passes.clear()
+    cf.raw(big)
+    assert max(w * h for w, h in passes) <= 1280 * 736 and len(passes) == 2
+    # a face the tracker follows that the lite pass would see under lite_detail_px (36 px):
+    # a window round it at full resolution, besides the lite pass
+    cf.at_frame(12, 30.0, faces=[(900.0, 500.0, 50.0, 50.0)])    # 33 px at the lite pass
+    passes.clear()
+    cf.raw(big)
+    side = 2 * (2.5 * 50 + 32) + 50
+    lite_1080 = [(round(1920 * f), round(1080 * f)) for f, _ in cf.plan(1920, 1080, True)]
+    assert lite_1080[0][0] * lite_1080[0][1] <= 1280 * 736
+    assert passes[:2] == lite_1080 and passes[2:] == [(side, side)]
+    cf.at_frame(18, 30.0, faces=[(900.0, 500.0, 60.0, 60.0)])    # 40 px: no window
+    passes.clear()
+    cf.raw(big)
+    assert passes == lite_1080
+    # at 720p the full plan's finest pass is x1.5: the window runs at x1.5 too
+    cf.at_frame(21, 30.0, faces=[(10.0, 10.0, 20.0, 20.0)])
+    assert run()[2:] == [(168, 168)]             # (0, 0)-(112, 112) at x1.5
+    # faces everywhere: windows over a third of the picture run the full plan
+    cf.at_frame(23, 30.0, faces=[(x, y, 20.0, 20.0) for x in range(40, 1280, 160) for y in (100, 500)])
+    assert run() == full
+
+
+@needs_eval
+def test_a_small_face_in_a_lite_window_is_found_where_it_is(dlib_set):
+    """A real face shrunk so that the lite pass misses it is found by its window, in the
+    frame's coordinates."""
+    import cv2
+    gt, imgs = dlib_set
+    name = sorted(imgs)[0]
+    fx, fy, fw, fh = max((b["box"] for b in gt["images"][name]), key=lambda b: b[2] * b[3])
+    scale = 22.0 / fh                                    # the face 22 px high
+    crop = imgs[name]
+    small = cv2.resize(crop, (max(1, round(crop.shape[1] * scale)), max(1, round(crop.shape[0] * scale))),
+                       interpolation=cv2.INTER_AREA)
+    frame = np.full((1440, 2560, 3), 90, np.uint8)
+    ox, oy = 1700, 900
+    frame[oy:oy + small.shape[0], ox:ox + small.shape[1]] = small
+    face = (ox + fx * scale, oy + fy * scale, fw * scale, fh * scale)
+    cf = CenterFace(full_every_s=1.0, candidate_threshold=0.15)
+    cf.at_frame(0, 30.0)
+    cf.at_frame(6, 30.0)                                  # lite, no face followed
+    lite_only = [b for b in cf.raw(frame) if _covers((b[0], b[1], b[2] - b[0], b[3] - b[1]), face)]
+    cf.at_frame(12, 30.0, faces=[face])
+    found = [b for b in cf.raw(frame) if _covers((b[0], b[1], b[2] - b[0], b[3] - b[1]), face)]
+    assert not lite_only and found
+
+
+def test_only_the_video_detector_gets_the_lite_plan(monkeypatch):
+    from redaction.detect.factory import FACE_PRESETS, build_faces, lite_setting
+    assert lite_setting("0") is None
+    assert lite_setting("1.5:921600") == {"full_every_s": 1.5, "lite_max_pixels": 921600}
+    monkeypatch.setitem(FACE_PRESETS["fast"], "video_lite", {"full_every_s": 0.5})
+    video = build_faces("fast", candidates=True).members[0]
+    stills = build_faces("fast").members[0]
+    assert video.full_every_s == 0.5 and stills.full_every_s is None

@@ -205,3 +205,33 @@ def test_wide_sides_apply_only_to_wide_frames():
     th = build_plates("thorough", verify=False)
     assert th.sides_for(1440, 2560) == (640, 2560) and th.sides_for(480, 640) == (640, 960)
     assert "thorough" in PLATE_PRESETS
+
+
+def test_video_lite_sides_run_between_full_plate_passes(monkeypatch):
+    """A plate preset's ``video_lite`` (video only, ADR 0013): the full sides once every
+    period of video, the lite sides on the detection frames between; the job's frame hint
+    reaches the passes through the verifier; stills always run the full sides."""
+    from redaction.detect.plates import PLATE_PRESETS
+    monkeypatch.setitem(PLATE_PRESETS["accurate"], "video_lite", {"full_every_s": 1.0, "sides": (960,)})
+    video = build_detector(("plate",), "accurate", candidates=True)
+    stills = build_plates("accurate")
+    multi = video.base
+    seen: list[int] = []
+    real = multi.base.raw
+
+    def spy(image, side=None):
+        seen.append(side)
+        return real(image, side)
+    monkeypatch.setattr(multi.base, "raw", spy)
+    frame = np.zeros((1080, 1920, 3), np.uint8)
+
+    def sides(i):
+        seen.clear()
+        video.at_frame(i, 30.0)
+        video(frame)
+        return list(seen)
+    assert sides(0) == [1280]
+    assert sides(6) == [960] and sides(24) == [960]
+    assert sides(30) == [1280]
+    assert sides(2) == [1280]                       # another clip starts full
+    assert stills.base.lite_sides is None and stills.base.sides_for(1080, 1920, lite=True) == (1280,)

@@ -254,8 +254,8 @@ def test_a_resumed_run_runs_the_periodic_pass_on_the_same_frames(tmp_path, monke
             self.frames = []
             self.name, self.kinds = "rec", ("face",)
 
-        def at_frame(self, frame, fps):
-            super().at_frame(frame, fps)
+        def at_frame(self, frame, fps, **hints):
+            super().at_frame(frame, fps, **hints)
             self._frame = frame
 
         def __call__(self, image):
@@ -281,3 +281,49 @@ def test_a_resumed_run_runs_the_periodic_pass_on_the_same_frames(tmp_path, monke
     assert 30 <= again.resumed_from < 60
     assert sorted(set(first.frames) | set(second.frames)) == full.frames
     assert not set(second.frames) & set(range(again.resumed_from))
+
+
+def test_a_resumed_run_gives_the_detector_the_same_face_hints(tmp_path, monkeypatch):
+    """The lite plan (ADR 0013) searches round the faces the tracker follows: the hint for a
+    detection frame is the tracker's state *before* that frame, for fresh and cached frames
+    alike, so a resumed run plans every frame as the uninterrupted run did."""
+    from redaction.detect.base import Detection
+    from redaction.detect.job import DetectSettings, detect_job
+    from redaction.errors import Cancelled
+    from redaction.jobs import CancelToken, run_job
+    from redaction.synth import ClipSpec, write_clip
+
+    class Recorder:
+        name, kinds = "rec", ("face",)
+
+        def __init__(self):
+            self.hints: dict[int, tuple] = {}
+
+        def models(self):
+            return []
+
+        def at_frame(self, frame, fps, faces=None, **_):
+            self._frame = frame
+            self.hints[frame] = tuple(tuple(round(v, 3) for v in b) for b in faces or ())
+
+        def __call__(self, image):
+            side = 16.0 + (self._frame % 9)          # a face whose size changes every run
+            return [Detection("face", (40.0, 30.0, side, side), 0.9)]
+
+    monkeypatch.setenv("BWV_CACHE_DIR", str(tmp_path / "cache"))
+    clip = tmp_path / "c.mp4"
+    write_clip(clip, ClipSpec(width=160, height=96, frames=60))
+    settings = DetectSettings(kinds=("face",), every=4)
+    full = Recorder()
+    run_job(detect_job(clip, settings, detector=full, use_cache=False))
+    assert full.hints[0] == () and len({v for v in full.hints.values() if v}) >= 3
+    token = CancelToken()
+    first = Recorder()
+    with pytest.raises(Cancelled):
+        for p in detect_job(clip, settings, token, detector=first):
+            if p.done >= 30:
+                token.cancel()
+    second = Recorder()
+    again = run_job(detect_job(clip, settings, detector=second))
+    assert 30 <= again.resumed_from < 60
+    assert second.hints == full.hints

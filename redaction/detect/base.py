@@ -45,10 +45,32 @@ def merged_models(members) -> list[dict]:
     return out
 
 
-def tell_frame(detector, frame: int, fps: float) -> None:
+def tell_frame(detector, frame: int, fps: float, faces=None) -> None:
     """Tell a video detector which frame its next call is on (and, on resume, which cached
     frames it was called on), for members that run only now and then (a periodic pass,
-    :class:`~redaction.detect.extd.Periodic`). A detector without ``at_frame`` ignores it."""
+    :class:`~redaction.detect.extd.Periodic`, a full plan between lite ones).
+    ``faces``: the boxes ``(x, y, w, h)`` of the faces the tracker follows now, for a lite
+    plan that must not lose the small ones. A detector without ``at_frame`` ignores it."""
     f = getattr(detector, "at_frame", None)
     if f is not None:
-        f(int(frame), float(fps))
+        f(int(frame), float(fps), faces=faces)
+
+
+class EveryPeriod:
+    """Which detection frames are "due" for something run once every ``period_s`` seconds of
+    video (a periodic pass, a full plan between lite ones). :meth:`due` is given each
+    detection frame in order (the job's :func:`tell_frame`, also for cached frames on
+    resume, so a resumed run picks the same frames): the first frame is due, then the first
+    one at least a period after the last due one; a lower frame number (the next clip, for a
+    detector reused across clips) starts again."""
+
+    def __init__(self, period_s: float):
+        self.period_s = float(period_s)
+        self._last: int | None = None
+
+    def due(self, frame: int, fps: float) -> bool:
+        period = max(1, round(self.period_s * fps)) if fps > 0 else 1
+        due = self._last is None or frame < self._last or frame - self._last >= period
+        if due:
+            self._last = frame
+        return due

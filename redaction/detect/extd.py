@@ -20,7 +20,7 @@ import threading
 import cv2
 import numpy as np
 
-from .base import Detection
+from .base import Detection, EveryPeriod
 from .faces import _EMPTY, _check_image, nms, to_detections
 from .models import manifest, model_bytes
 
@@ -156,17 +156,14 @@ class Periodic:
         self.det, self.period_s = det, float(period_s)
         self.name = f"{det.name}/{self.period_s:g}s"
         self.threshold = det.threshold
-        self._last: int | None = None
+        self._every = EveryPeriod(self.period_s)
         self._due = True
 
     def models(self) -> list[dict]:
         return self.det.models()
 
-    def at_frame(self, frame: int, fps: float) -> None:
-        period = max(1, round(self.period_s * fps)) if fps > 0 else 1
-        self._due = self._last is None or frame < self._last or frame - self._last >= period
-        if self._due:
-            self._last = frame
+    def at_frame(self, frame: int, fps: float, **hints) -> None:
+        self._due = self._every.due(frame, fps)
 
     def raw(self, image: np.ndarray) -> np.ndarray:
         return self.det.raw(image) if self._due else _EMPTY

@@ -19,7 +19,8 @@ from pathlib import Path
 import cv2
 import numpy as np
 
-from .base import Detection, merged_models
+from .base import Detection, EveryPeriod, merged_models
+from .lite import detail_windows
 from .models import manifest, model_bytes
 from .onnx_shapes import make_dims_symbolic
 
@@ -129,6 +130,13 @@ class CenterFace:
     pavement as faces in real wearable footage).
     ``model_file``: another CenterFace ONNX file in place of the shipped one, unchecked, for
     measuring a candidate (``bench/eval_detect.py --face-model``); the product never sets it.
+    ``full_every_s`` / ``lite_max_pixels`` (video): the full plan (every scale, up to
+    ``max_pixels``) runs on one detection frame every ``full_every_s`` seconds of video; the
+    detection frames between run a lite plan: one pass capped at ``lite_max_pixels`` (and the
+    coarse pass), plus a window at the full plan's finest scale round each face the tracker
+    follows that this pass would see under ``lite_detail_px`` px (:mod:`~redaction.detect.lite`).
+    The job tells the detector each frame and those faces (:meth:`at_frame`); without that
+    hint (stills) every call runs the full plan.
     """
 
     name = "centerface"
@@ -138,8 +146,15 @@ class CenterFace:
                  coarse: int | None = 240, coarse_threshold: float = 0.4, nms_iou: float = 0.3,
                  backend: str = "auto", threads: int | None = None, model_root=None,
                  candidate_threshold: float | None = None, guard: bool = True,
-                 model_file: str | os.PathLike | None = None):
+                 model_file: str | os.PathLike | None = None, full_every_s: float | None = None,
+                 lite_max_pixels: int = 1280 * 736, lite_detail_px: float = 36.0):
         self.guard = bool(guard)
+        self.full_every_s = None if full_every_s is None else float(full_every_s)
+        self.lite_max_pixels = int(lite_max_pixels)
+        self.lite_detail_px = float(lite_detail_px)
+        self._faces: list = []          # boxes of the faces the tracker follows (at_frame)
+        self._lite = False              # the next call runs the lite plan (set by at_frame)
+        self._full = None if self.full_every_s is None else EveryPeriod(self.full_every_s)
         self.threshold = float(threshold)
         self.candidate_threshold = None if candidate_threshold is None else \
             min(float(candidate_threshold), self.threshold)
@@ -194,14 +209,36 @@ class CenterFace:
         self._net.setInput(blob)
         return self._net.forward(["537", "538", "539", "540"])
 
-    def plan(self, w: int, h: int) -> tuple[tuple[float, float], ...]:
-        """``(resize factor, score threshold)`` of each pass run on a ``w`` x ``h`` image."""
-        key = (w, h)
+    def at_frame(self, frame: int, fps: float, faces=None, **_) -> None:
+        """The job's hint of the next call's frame (also for cached frames on resume, so a
+        resumed run plans the same frames): full plan when ``full_every_s`` has passed since
+        the last full one (or the frame number went back: another clip), else lite.
+        ``faces``: the boxes of the faces the tracker follows; in a lite call those the lite
+        pass would see under ``lite_detail_px`` get a window at full resolution
+        (:mod:`~redaction.detect.lite`), or the full plan when the windows would be large."""
+        if self._full is not None:
+            self._lite = not self._full.due(frame, fps)
+            self._faces = list(faces or ())
+
+    def _lite_windows(self, w: int, h: int):
+        """None: run the full plan; else the detail windows of a lite call (maybe none)."""
+        if not self._lite:
+            return None
+        (f, _), *_ = self.plan(w, h, True)
+        return detail_windows(self._faces, w, h, f, self.lite_detail_px)
+
+    def plan(self, w: int, h: int, lite: bool = False) -> tuple[tuple[float, float], ...]:
+        """``(resize factor, score threshold)`` of each pass run on a ``w`` x ``h`` image
+        (``lite``: the in-between plan of ``full_every_s``)."""
+        key = (w, h, lite)
         if key not in self._plans:
             if len(self._plans) > 64:
                 self._plans.clear()
             low = self.threshold if self.candidate_threshold is None else self.candidate_threshold
-            wanted = [(min(s, math.sqrt(self.max_pixels / (w * h))), low) for s in self.scales]
+            if lite:
+                wanted = [(min(1.0, math.sqrt(self.lite_max_pixels / (w * h))), low)]
+            else:
+                wanted = [(min(s, math.sqrt(self.max_pixels / (w * h))), low) for s in self.scales]
             if self.coarse and self.coarse / max(w, h) < 0.67:
                 wanted.append((self.coarse / max(w, h), self.coarse_threshold))
             kept: list[tuple[float, float]] = []
@@ -260,7 +297,18 @@ class CenterFace:
         if image.shape[0] == 0 or image.shape[1] == 0:
             return _EMPTY
         with self._lock:
-            parts = [self._pass(image, f, t) for f, t in self.plan(image.shape[1], image.shape[0])]
+            h, w = image.shape[:2]
+            wins = self._lite_windows(w, h)
+            parts = [self._pass(image, f, t) for f, t in self.plan(w, h, wins is not None)]
+            if wins:
+                f, t = max(self.plan(w, h))         # the full plan's finest pass
+                for x0, y0, x1, y1 in wins:
+                    b = self._pass(image[y0:y1, x0:x1], f, t)
+                    if len(b):
+                        b = b.copy()
+                        b[:, [0, 2]] += x0
+                        b[:, [1, 3]] += y0
+                        parts.append(b)
         boxes = np.concatenate(parts) if parts else _EMPTY
         return nms(boxes, self.nms_iou)
 
@@ -398,10 +446,10 @@ class CombinedFaceDetector:
     def models(self) -> list[dict]:
         return merged_models(self.members)
 
-    def at_frame(self, frame: int, fps: float) -> None:
+    def at_frame(self, frame: int, fps: float, **hints) -> None:
         from .base import tell_frame
         for m in self.members:
-            tell_frame(m, frame, fps)
+            tell_frame(m, frame, fps, **hints)
 
     def raw(self, image: np.ndarray) -> np.ndarray:
         parts = []

@@ -26,6 +26,9 @@ STILLS_PRESET = "thorough"
 #   video_candidates: the CenterFace score from which a detector built for video
 #     (``candidates=True``) also reports candidates, kept by the tracker only when they
 #     recur (docs/adr/0008-tracking-and-detection-job.md).
+#   video_lite: (video only) CenterFace's full plan (every scale, up to max_pixels) on one
+#     detection frame every ``full_every_s`` s of video, one pass capped at
+#     ``lite_max_pixels`` on the detection frames between (ADR 0013, session 11).
 #   video_extd: (video only) an EXTD-64 pass on one detection frame every ``period_s`` s,
 #     after CenterFace and BlazeFace, for faces CenterFace never scores above 0.1 (ADR 0008,
 #     "never-found objects"); None: off. Off in every preset today: once a second at
@@ -47,6 +50,9 @@ FACE_PRESETS: dict[str, dict] = {
         "video_candidates": 0.15,
         "blazeface": {"threshold": 0.7},
         "video_extd": None,     # off: measured +58-81 % detection time at 1080p (ADR 0008)
+        # video: the full plan once a second, one pass capped at 1280x736 between (ADR 0013,
+        # session 11): 0.61-0.76x the detection time, leak check no worse
+        "video_lite": {"full_every_s": 1.0, "lite_max_pixels": 1280 * 736},
     },
     # EXTD-64 (crowds of small faces) first, then CenterFace at a higher threshold (EXTD
     # finds what CenterFace 0.3-0.5 adds, with fewer false positives) incl. the coarse
@@ -62,6 +68,22 @@ FACE_PRESETS: dict[str, dict] = {
 }
 
 
+def lite_setting(text: str) -> dict | None:
+    """``"S[:PIXELS]"`` -> a preset's ``video_lite`` entry (benchmarks; ``"0"``: off)."""
+    period, _, pixels = str(text).partition(":")
+    if float(period) <= 0:
+        return None
+    return {"full_every_s": float(period), **({"lite_max_pixels": int(pixels)} if pixels else {})}
+
+
+def plate_lite_setting(text: str) -> dict | None:
+    """``"S:SIDE[,SIDE]"`` -> a plate preset's ``video_lite`` entry (benchmarks; ``"0"``: off)."""
+    period, _, sides = str(text).partition(":")
+    if float(period) <= 0:
+        return None
+    return {"full_every_s": float(period), "sides": tuple(int(v) for v in sides.split(",") if v)}
+
+
 def build_faces(preset: str = DEFAULT_PRESET, candidates: bool = False, **overrides) -> Detector:
     """The face detector of ``preset``: CenterFace passes united with BlazeFace (and, for
     ``thorough``, preceded by EXTD-64).
@@ -72,6 +94,8 @@ def build_faces(preset: str = DEFAULT_PRESET, candidates: bool = False, **overri
     cf_cfg = {**cfg["centerface"], **overrides.get("centerface", {})}
     if candidates:
         cf_cfg.setdefault("candidate_threshold", cfg["video_candidates"])
+        for k, v in (cfg.get("video_lite") or {}).items():
+            cf_cfg.setdefault(k, v)
     cf = CenterFace(**cf_cfg)
     members = [cf]
     if cfg.get("extd") is not None:       # first: its boxes fit faces best (ADR 0005)
@@ -148,10 +172,10 @@ class MultiDetector:
     def models(self) -> list[dict]:
         return merged_models(self.members)
 
-    def at_frame(self, frame: int, fps: float) -> None:
+    def at_frame(self, frame: int, fps: float, **hints) -> None:
         from .base import tell_frame
         for m in self.members:
-            tell_frame(m, frame, fps)
+            tell_frame(m, frame, fps, **hints)
 
 
 def build_detector(kinds=("face", "plate"), preset: str = DEFAULT_PRESET,

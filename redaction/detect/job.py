@@ -30,13 +30,14 @@ from .base import Detection, tell_frame
 from .looks import Looker, look
 
 MOTION_WIDTH = 256
-CACHE_VERSION = 9                  # 2: candidates (Detection.sure); 3: plates inside faces dropped;
+CACHE_VERSION = 10                 # 2: candidates (Detection.sure); 3: plates inside faces dropped;
                                    # 4: plate candidates from the verifier; 5: similarity camera
                                    # motion, adaptive cadence; 6: every unconfirmed plate proposal
                                    # a candidate, one 1280-px plate pass on wide frames; 7: `bwv
                                    # detect` on a clip had cached results without candidates;
                                    # 8: plates proposed from 0.15 on video where the verifier backs them;
                                    # 9: looks round lost tracks between full runs (looks.py)
+                                   # 10: CenterFace's full plan once a second, lite between
 DETECT_RATE = 5.0                  # default detector runs per second of video (ADR 0008)
 # Adaptive cadence (ADR 0008): while the camera moves fast the picture changes faster than
 # the tracker can follow it safely, and new objects come in at the edges, so the detector
@@ -330,11 +331,11 @@ def detect_job(clip: str | os.PathLike, settings: DetectSettings = DetectSetting
         W, H = src.info.width, src.info.height
         fps = float(src.fps)
         for rec in cache.records:
+            if rec.detections is not None:       # periodic and lite members plan the same frames
+                tell_frame(detector, rec.frame, fps, faces=tracker.following("face"))
             tracker.update(rec)
             cadence.seen(rec)
             looker.seen(rec)
-            if rec.detections is not None:       # periodic members run on the same frames
-                tell_frame(detector, rec.frame, fps)
         start = first + len(cache.records)
         resumed = len(cache.records)
         n_dets = sum(len(r.detections or []) for r in cache.records)
@@ -351,7 +352,7 @@ def detect_job(clip: str | os.PathLike, settings: DetectSettings = DetectSetting
                 for i, motion, unknown, cut, yuv in frames:
                     dets = None
                     if cadence.due(i, cut, last, lambda: tracker.lost_in_view(W, H)):
-                        tell_frame(detector, i, fps)
+                        tell_frame(detector, i, fps, faces=tracker.following("face"))
                         dets = detector(cv2.cvtColor(yuv, cv2.COLOR_YUV2RGB_I420))
                         n_dets += len(dets)
                     rec = rounded(FrameRecord(i, motion, cut, dets, unknown))

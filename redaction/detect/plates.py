@@ -19,7 +19,7 @@ import cv2
 import numpy as np
 
 from ..errors import MediaError
-from .base import Detection
+from .base import Detection, EveryPeriod, tell_frame
 
 MODEL_NAME = "plate_detector"
 STRIDE = 4
@@ -134,28 +134,43 @@ class MultiScalePlateDetector:
     ``wide_sides``: the sides used instead when the frame's longer side exceeds
     ``wide_from`` (wide frames: 1080p and up, where a 1.5 % plate is under 15 px at 960).
     A side of 0 means the frame's own longer side (a pass at native resolution); no pass
-    ever enlarges the frame beyond ``max_upscale`` x its size."""
+    ever enlarges the frame beyond ``max_upscale`` x its size.
+
+    ``lite_sides`` / ``full_every_s`` (video): those sides run on every frame size on the
+    detection frames between full ones, which come once every ``full_every_s`` s of video
+    (the job's :meth:`at_frame` hint; without it every call is full)."""
 
     name = "plates"
     kinds = ("plate",)
 
     def __init__(self, base: PlateDetector, extra_sides: tuple[int, ...] = (),
-                 wide_sides: tuple[int, ...] | None = None, wide_from: int = 1280):
+                 wide_sides: tuple[int, ...] | None = None, wide_from: int = 1280,
+                 lite_sides: tuple[int, ...] | None = None, full_every_s: float | None = None):
         self.base, self.sides = base, (base.input_side, *extra_sides)
         self.wide_sides = tuple(wide_sides) if wide_sides else None
         self.wide_from = int(wide_from)
+        self.lite_sides = tuple(lite_sides) if lite_sides and full_every_s else None
+        self._full = EveryPeriod(full_every_s) if self.lite_sides else None
+        self._lite = False
 
     def models(self) -> list[dict]:
         return self.base.models()
 
-    def sides_for(self, h: int, w: int) -> tuple[int, ...]:
-        """The input sides run on an h x w frame."""
+    def at_frame(self, frame: int, fps: float, **hints) -> None:
+        if self._full is not None:
+            self._lite = not self._full.due(frame, fps)
+
+    def sides_for(self, h: int, w: int, lite: bool = False) -> tuple[int, ...]:
+        """The input sides run on an h x w frame (``lite``: between full frames)."""
         long = max(h, w)
-        sides = self.wide_sides if self.wide_sides and long > self.wide_from else self.sides
+        if lite and self.lite_sides:
+            sides = self.lite_sides
+        else:
+            sides = self.wide_sides if self.wide_sides and long > self.wide_from else self.sides
         return tuple(dict.fromkeys(long if s == 0 else int(s) for s in sides))
 
     def __call__(self, image: np.ndarray) -> list[Detection]:
-        sides = self.sides_for(*image.shape[:2])
+        sides = self.sides_for(*image.shape[:2], lite=self._lite)
         b = np.concatenate([self.base.raw(image, side) for side in sides], 0)
         if len(b) > 1:
             idx = cv2.dnn.NMSBoxes([[float(r[0]), float(r[1]), float(r[2] - r[0]), float(r[3] - r[1])] for r in b],
@@ -208,6 +223,9 @@ class VerifiedPlateDetector:
     def models(self) -> list[dict]:
         return self.base.models() + self.verifier.models()
 
+    def at_frame(self, frame: int, fps: float, **hints) -> None:
+        tell_frame(self.base, frame, fps, **hints)
+
     def __call__(self, image: np.ndarray) -> list[Detection]:
         dets = self.base(image)
         if not dets:
@@ -248,9 +266,14 @@ def build_plates(preset: str = "accurate", verify: bool | None = None, candidate
     low_from = cfg.pop("video_proposal_threshold", None)
     low_fused = cfg.pop("video_low_fused", 1.01)
     verifier_file = cfg.pop("verifier_file", None)     # experiments: another verifier (.onnx + .json)
+    lite = cfg.pop("video_lite", None) if candidates else None    # {"sides": ..., "full_every_s": ...}
+    cfg.pop("video_lite", None)
 
     def multi(det):
-        return MultiScalePlateDetector(det, extra, wide, wide_from) if extra or wide else det
+        if not (extra or wide or lite):
+            return det
+        return MultiScalePlateDetector(det, extra, wide, wide_from,
+                                       *((lite["sides"], lite["full_every_s"]) if lite else ()))
 
     if not verify:
         return multi(PlateDetector(**cfg))
