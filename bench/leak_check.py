@@ -36,6 +36,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from hard_scenes import SCENARIOS, scenario, write_scene  # noqa: E402
+from lite_args import add_lite_args  # noqa: E402
 from redaction.detect.apply import add_to_project  # noqa: E402
 from redaction.detect.job import DetectSettings, detect_job  # noqa: E402
 from redaction.edits import SetStatus  # noqa: E402
@@ -198,12 +199,7 @@ def main() -> None:
                     help="run the preset's plate detector with this plate_detector.onnx (a candidate model)")
     ap.add_argument("--plate-verifier", default=None, metavar="ONNX",
                     help="with --plate-model: the verifier (ONNX beside its .json) that goes with it")
-    ap.add_argument("--video-lite", default=None, metavar="S[:PIXELS]",
-                    help="CenterFace's full plan once every S s of video, one pass capped at PIXELS "
-                         "(default 1280x736) on the detection frames between; 0: off (ADR 0013)")
-    ap.add_argument("--plate-lite", default=None, metavar="S:SIDE[,SIDE]",
-                    help="the plate passes' full plan once every S s of video, these input sides "
-                         "between (ADR 0013); 0: off")
+    add_lite_args(ap, "--video-lite", "--plate-lite", "detect with")
     ap.add_argument("--json", help="write every result (per object) to this file")
     ap.add_argument("--verbose", action="store_true", help="list every leaking object")
     a = ap.parse_args()

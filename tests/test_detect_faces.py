@@ -341,3 +341,41 @@ def test_only_the_video_detector_gets_the_lite_plan(monkeypatch):
     video = build_faces("fast", candidates=True).members[0]
     stills = build_faces("fast").members[0]
     assert video.full_every_s == 0.5 and stills.full_every_s is None
+
+
+def test_lite_windows_map_boxes_to_the_frame_and_leave_cut_faces_to_the_lite_pass(monkeypatch):
+    """Window detections are shifted to frame coordinates; a box touching a window side that
+    lies inside the picture (a neighbour cut by the window) is dropped, one at the picture's
+    edge is kept; the hint holds for one call; a cut and another clip run the full plan."""
+    cf = CenterFace(scales=(1.0,), coarse=None, full_every_s=1.0)
+    calls = []
+
+    def fake_pass(image, s, thr):
+        calls.append(image.shape[:2])
+        if image.shape[:2] == (1080, 1920) or s < 1.0:
+            return np.zeros((0, 5), np.float32)
+        h, w = image.shape[:2]
+        return np.array([[w / 2 - 10, h / 2 - 10, w / 2 + 10, h / 2 + 10, 0.9],   # the face
+                         [w - 20, 40, w, 70, 0.95],                                # cut by the right side
+                         [0, 0, 15, 15, 0.8]], np.float32)                         # at the top-left corner
+    monkeypatch.setattr(cf, "_pass", fake_pass)
+    frame = np.zeros((1080, 1920, 3), np.uint8)
+    cf.at_frame(0, 30.0)
+    cf.at_frame(6, 30.0, faces=[(30.0, 20.0, 20.0, 20.0), (1000.0, 600.0, 20.0, 20.0)])
+    boxes = cf.raw(frame)
+    got = sorted(tuple(np.round(b[:4]).astype(int)) for b in boxes)
+    # window 1: (0, 0)-(132, 122) at the picture's corner: its centre box and its corner box
+    # (the picture's edge) are kept, the box cut by its right side (inside the picture) goes;
+    # window 2: (918, 518)-(1102, 702): only its centre box; both cut boxes go
+    assert got == [(0, 0, 15, 15), (56, 51, 76, 71), (1000, 600, 1020, 620)]
+    calls.clear()
+    cf.raw(frame)                                     # no hint: full
+    assert calls == [(1080, 1920)]
+    cf.at_frame(12, 30.0, cut=True)                   # a cut: full
+    calls.clear()
+    cf.raw(frame)
+    assert calls == [(1080, 1920)]
+    cf.at_frame(12, 30.0)                             # the same frame number again: another clip
+    calls.clear()
+    cf.raw(frame)
+    assert calls == [(1080, 1920)]

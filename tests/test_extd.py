@@ -243,10 +243,6 @@ def test_a_resumed_run_runs_the_periodic_pass_on_the_same_frames(tmp_path, monke
     """The job tells the detector every detection frame, cached ones included, so an
     interrupted run, resumed, runs the periodic member on the frames the full run did."""
     from redaction.detect.extd import Periodic
-    from redaction.detect.job import DetectSettings, detect_job
-    from redaction.errors import Cancelled
-    from redaction.jobs import CancelToken, run_job
-    from redaction.synth import ClipSpec, write_clip
 
     class Recorder(Periodic):
         def __init__(self):
@@ -263,22 +259,8 @@ def test_a_resumed_run_runs_the_periodic_pass_on_the_same_frames(tmp_path, monke
                 self.frames.append(self._frame)
             return []
 
-    monkeypatch.setenv("BWV_CACHE_DIR", str(tmp_path / "cache"))
-    clip = tmp_path / "c.mp4"
-    write_clip(clip, ClipSpec(width=160, height=96, frames=60))
-    settings = DetectSettings(kinds=("face",), every=4)
-    full = Recorder()
-    run_job(detect_job(clip, settings, detector=full, use_cache=False))
+    full, first, second, again = _full_cut_and_resumed(tmp_path, monkeypatch, Recorder)
     assert len(full.frames) >= 3
-    token = CancelToken()
-    first = Recorder()
-    with pytest.raises(Cancelled):
-        for p in detect_job(clip, settings, token, detector=first):
-            if p.done >= 30:
-                token.cancel()
-    second = Recorder()
-    again = run_job(detect_job(clip, settings, detector=second))
-    assert 30 <= again.resumed_from < 60
     assert sorted(set(first.frames) | set(second.frames)) == full.frames
     assert not set(second.frames) & set(range(again.resumed_from))
 
@@ -288,10 +270,6 @@ def test_a_resumed_run_gives_the_detector_the_same_face_hints(tmp_path, monkeypa
     detection frame is the tracker's state *before* that frame, for fresh and cached frames
     alike, so a resumed run plans every frame as the uninterrupted run did."""
     from redaction.detect.base import Detection
-    from redaction.detect.job import DetectSettings, detect_job
-    from redaction.errors import Cancelled
-    from redaction.jobs import CancelToken, run_job
-    from redaction.synth import ClipSpec, write_clip
 
     class Recorder:
         name, kinds = "rec", ("face",)
@@ -310,20 +288,32 @@ def test_a_resumed_run_gives_the_detector_the_same_face_hints(tmp_path, monkeypa
             side = 16.0 + (self._frame % 9)          # a face whose size changes every run
             return [Detection("face", (40.0, 30.0, side, side), 0.9)]
 
+    full, _, second, _ = _full_cut_and_resumed(tmp_path, monkeypatch, Recorder)
+    assert full.hints[0] == () and len({v for v in full.hints.values() if v}) >= 3
+    assert second.hints == full.hints
+
+
+def _full_cut_and_resumed(tmp_path, monkeypatch, make):
+    """A 60-frame clip detected whole (``full``), then cancelled at frame 30 (``first``) and
+    resumed from the cache (``second``, its result ``again``), each with a fresh ``make()``."""
+    from redaction.detect.job import DetectSettings, detect_job
+    from redaction.errors import Cancelled
+    from redaction.jobs import CancelToken, run_job
+    from redaction.synth import ClipSpec, write_clip
+
     monkeypatch.setenv("BWV_CACHE_DIR", str(tmp_path / "cache"))
     clip = tmp_path / "c.mp4"
     write_clip(clip, ClipSpec(width=160, height=96, frames=60))
     settings = DetectSettings(kinds=("face",), every=4)
-    full = Recorder()
+    full = make()
     run_job(detect_job(clip, settings, detector=full, use_cache=False))
-    assert full.hints[0] == () and len({v for v in full.hints.values() if v}) >= 3
     token = CancelToken()
-    first = Recorder()
+    first = make()
     with pytest.raises(Cancelled):
         for p in detect_job(clip, settings, token, detector=first):
             if p.done >= 30:
                 token.cancel()
-    second = Recorder()
+    second = make()
     again = run_job(detect_job(clip, settings, detector=second))
     assert 30 <= again.resumed_from < 60
-    assert second.hints == full.hints
+    return full, first, second, again

@@ -45,15 +45,17 @@ def merged_models(members) -> list[dict]:
     return out
 
 
-def tell_frame(detector, frame: int, fps: float, faces=None) -> None:
+def tell_frame(detector, frame: int, fps: float, faces=None, cut: bool = False) -> None:
     """Tell a video detector which frame its next call is on (and, on resume, which cached
     frames it was called on), for members that run only now and then (a periodic pass,
     :class:`~redaction.detect.extd.Periodic`, a full plan between lite ones).
     ``faces``: the boxes ``(x, y, w, h)`` of the faces the tracker follows now, for a lite
-    plan that must not lose the small ones. A detector without ``at_frame`` ignores it."""
+    plan that must not lose the small ones; ``cut``: the frame starts a new shot (a lite plan
+    runs its full plan there). A detector without ``at_frame`` ignores it. The hint is for
+    the next call only; a detector that takes hints is used by one thread at a time."""
     f = getattr(detector, "at_frame", None)
     if f is not None:
-        f(int(frame), float(fps), faces=faces)
+        f(int(frame), float(fps), faces=faces, cut=bool(cut))
 
 
 class EveryPeriod:
@@ -61,16 +63,19 @@ class EveryPeriod:
     video (a periodic pass, a full plan between lite ones). :meth:`due` is given each
     detection frame in order (the job's :func:`tell_frame`, also for cached frames on
     resume, so a resumed run picks the same frames): the first frame is due, then the first
-    one at least a period after the last due one; a lower frame number (the next clip, for a
-    detector reused across clips) starts again."""
+    one at least a period after the last due one; a frame number not above the last due one
+    (the next clip, for a detector reused across clips) starts again."""
 
     def __init__(self, period_s: float):
         self.period_s = float(period_s)
         self._last: int | None = None
 
-    def due(self, frame: int, fps: float) -> bool:
+    def due(self, frame: int, fps: float, force: bool = False) -> bool:
+        """Whether ``frame`` is due (``force``: it is, e.g. a cut; the period restarts there).
+        Frame numbers only increase within a clip, so one not above the last due one is
+        another clip's (a detector reused by a batch worker)."""
         period = max(1, round(self.period_s * fps)) if fps > 0 else 1
-        due = self._last is None or frame < self._last or frame - self._last >= period
+        due = force or self._last is None or frame <= self._last or frame - self._last >= period
         if due:
             self._last = frame
         return due

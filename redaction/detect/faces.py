@@ -20,7 +20,7 @@ import cv2
 import numpy as np
 
 from .base import Detection, EveryPeriod, merged_models
-from .lite import detail_windows
+from .lite import detail_windows, inside_window
 from .models import manifest, model_bytes
 from .onnx_shapes import make_dims_symbolic
 
@@ -209,23 +209,17 @@ class CenterFace:
         self._net.setInput(blob)
         return self._net.forward(["537", "538", "539", "540"])
 
-    def at_frame(self, frame: int, fps: float, faces=None, **_) -> None:
-        """The job's hint of the next call's frame (also for cached frames on resume, so a
-        resumed run plans the same frames): full plan when ``full_every_s`` has passed since
-        the last full one (or the frame number went back: another clip), else lite.
+    def at_frame(self, frame: int, fps: float, faces=None, cut: bool = False, **_) -> None:
+        """The job's hint for the next call (also given for cached frames on resume, so a
+        resumed run plans the same frames): the full plan when ``full_every_s`` has passed
+        since the last full one, on a cut, and on another clip's frames; else lite.
         ``faces``: the boxes of the faces the tracker follows; in a lite call those the lite
         pass would see under ``lite_detail_px`` get a window at full resolution
-        (:mod:`~redaction.detect.lite`), or the full plan when the windows would be large."""
+        (:mod:`~redaction.detect.lite`), or the full plan when the windows would be large.
+        The hint holds for the next call only: a call without one (a look, a still) is full."""
         if self._full is not None:
-            self._lite = not self._full.due(frame, fps)
+            self._lite = not self._full.due(frame, fps, force=cut)
             self._faces = list(faces or ())
-
-    def _lite_windows(self, w: int, h: int):
-        """None: run the full plan; else the detail windows of a lite call (maybe none)."""
-        if not self._lite:
-            return None
-        (f, _), *_ = self.plan(w, h, True)
-        return detail_windows(self._faces, w, h, f, self.lite_detail_px)
 
     def plan(self, w: int, h: int, lite: bool = False) -> tuple[tuple[float, float], ...]:
         """``(resize factor, score threshold)`` of each pass run on a ``w`` x ``h`` image
@@ -298,17 +292,20 @@ class CenterFace:
             return _EMPTY
         with self._lock:
             h, w = image.shape[:2]
-            wins = self._lite_windows(w, h)
+            lite, faces, self._lite, self._faces = self._lite, self._faces, False, []   # one call only
+            wins = None
+            if lite:
+                (f, _), *_ = self.plan(w, h, True)
+                wins = detail_windows(faces, w, h, f, self.lite_detail_px)
             parts = [self._pass(image, f, t) for f, t in self.plan(w, h, wins is not None)]
             if wins:
                 f, t = max(self.plan(w, h))         # the full plan's finest pass
-                for x0, y0, x1, y1 in wins:
+                for win in wins:
+                    x0, y0, x1, y1 = win
                     b = self._pass(image[y0:y1, x0:x1], f, t)
                     if len(b):
-                        b = b.copy()
-                        b[:, [0, 2]] += x0
-                        b[:, [1, 3]] += y0
-                        parts.append(b)
+                        b = b + np.array([x0, y0, x0, y0, 0], np.float32)
+                        parts.append(b[inside_window(b, win, w, h)])
         boxes = np.concatenate(parts) if parts else _EMPTY
         return nms(boxes, self.nms_iou)
 

@@ -51,7 +51,7 @@ FACE_PRESETS: dict[str, dict] = {
         "blazeface": {"threshold": 0.7},
         "video_extd": None,     # off: measured +58-81 % detection time at 1080p (ADR 0008)
         # video: the full plan once a second, one pass capped at 1280x736 between (ADR 0013,
-        # session 11): 0.61-0.76x the detection time, leak check no worse
+        # session 11): 0.61-0.80x the detection job's time, leak check no worse
         "video_lite": {"full_every_s": 1.0, "lite_max_pixels": 1280 * 736},
     },
     # EXTD-64 (crowds of small faces) first, then CenterFace at a higher threshold (EXTD

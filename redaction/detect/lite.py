@@ -13,6 +13,8 @@ from __future__ import annotations
 import math
 from typing import Optional
 
+import numpy as np
+
 WINDOW_SIZES = 2.5       # a window: the face's box plus this many box sizes each way ...
 WINDOW_PAD = 32          # ... plus this many px (one frame of a fast pan, the hint is a frame old)
 MAX_WINDOW_SHARE = 0.35  # windows covering more of the picture than this: run the full plan
@@ -50,3 +52,14 @@ def detail_windows(faces, width: int, height: int, lite_factor: float, detail_px
     if area > MAX_WINDOW_SHARE * width * height:
         return None
     return [tuple(w) for w in wins]
+
+
+def inside_window(boxes: np.ndarray, win: tuple[int, int, int, int], width: int, height: int,
+                  tol: float = 1.5) -> np.ndarray:
+    """Mask of the ``[x1, y1, x2, y2, ...]`` frame-coordinate boxes found in ``win`` that do
+    not touch one of its sides lying inside the picture: a face cut by the window's edge is
+    found truncated there (and would out-score the lite pass's whole box in NMS); it is left
+    to the lite pass, which sees it whole (a followed face lies well inside its window)."""
+    x0, y0, x1, y1 = win
+    return ~(((x0 > 0) & (boxes[:, 0] <= x0 + tol)) | ((y0 > 0) & (boxes[:, 1] <= y0 + tol))
+             | ((x1 < width) & (boxes[:, 2] >= x1 - tol)) | ((y1 < height) & (boxes[:, 3] >= y1 - tol)))

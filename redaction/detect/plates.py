@@ -170,7 +170,8 @@ class MultiScalePlateDetector:
         return tuple(dict.fromkeys(long if s == 0 else int(s) for s in sides))
 
     def __call__(self, image: np.ndarray) -> list[Detection]:
-        sides = self.sides_for(*image.shape[:2], lite=self._lite)
+        lite, self._lite = self._lite, False           # the hint holds for one call
+        sides = self.sides_for(*image.shape[:2], lite=lite)
         b = np.concatenate([self.base.raw(image, side) for side in sides], 0)
         if len(b) > 1:
             idx = cv2.dnn.NMSBoxes([[float(r[0]), float(r[1]), float(r[2] - r[0]), float(r[3] - r[1])] for r in b],
