@@ -6,6 +6,7 @@
     python bench/detect_speed.py --ab-face-model F.onnx   # the product vs another CenterFace file
     python bench/detect_speed.py --ab-lite 1              # the product vs CenterFace's full plan once a second
     python bench/detect_speed.py --ab-plate-lite 1:960    # the product vs plate passes at 960 between full ones
+    python bench/detect_speed.py --ab-follow-up 0.5       # the product vs EXTD-64 follow-ups round missed faces
 
 The detector is the one the detection job builds (``candidates=True``). ``--ab`` times every
 clip with the product's detector and with the same detector plus the periodic EXTD-64 face
@@ -35,7 +36,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from bodycam import write_bodycam  # noqa: E402
-from lite_args import add_lite_args  # noqa: E402
+from lite_args import add_follow_arg, add_lite_args  # noqa: E402
 from redaction.detect.factory import available_kinds  # noqa: E402
 from redaction.detect.job import DetectSettings, detect_job  # noqa: E402
 from redaction.jobs import run_job  # noqa: E402
@@ -84,6 +85,7 @@ def main() -> None:
                     help="interleave the product and the same with this CenterFace file "
                          "(e.g. an int8 candidate, ADR 0005)")
     add_lite_args(ab, "--ab-lite", "--ab-plate-lite", "interleave the preset as it is and with")
+    add_follow_arg(ab, "--ab-follow-up", "interleave the preset as it is and with")
     a = ap.parse_args()
     frames = int(a.seconds * 30)
     from redaction.detect.factory import FACE_PRESETS, VIDEO_EXTD, build_detector
@@ -113,6 +115,9 @@ def main() -> None:
         from redaction.detect.factory import plate_lite_setting
         from redaction.detect.plates import PLATE_PRESETS
         detector = built_with(PLATE_PRESETS[a.preset], "video_lite", plate_lite_setting(a.ab_plate_lite))
+    elif a.ab_follow_up is not None:
+        from redaction.detect.factory import follow_setting
+        detector = built_with(FACE_PRESETS[a.preset], "video_follow_up", follow_setting(a.ab_follow_up))
     elif a.ab_looks:
         before = detector
     else:
@@ -150,7 +155,8 @@ def main() -> None:
                     t = t_new / 2
                 fps = res.frames / t
                 what = ("with looks" if a.ab_looks else f"with video_lite {a.ab_lite}" if a.ab_lite
-                        else f"with plate video_lite {a.ab_plate_lite}" if a.ab_plate_lite else f"with {Path(a.ab_face_model).name}"
+                        else f"with plate video_lite {a.ab_plate_lite}" if a.ab_plate_lite
+                        else f"with follow-ups {a.ab_follow_up}" if a.ab_follow_up else f"with {Path(a.ab_face_model).name}"
                         if a.ab_face_model else "with the periodic EXTD pass")
                 extra = "" if before is None else (
                     f"   {what}: {t_new / t_old:.2f}x the time (the preset as it is: "

@@ -36,7 +36,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from hard_scenes import SCENARIOS, scenario, write_scene  # noqa: E402
-from lite_args import add_lite_args  # noqa: E402
+from lite_args import add_follow_arg, add_lite_args  # noqa: E402
 from redaction.detect.apply import add_to_project  # noqa: E402
 from redaction.detect.job import DetectSettings, detect_job  # noqa: E402
 from redaction.edits import SetStatus  # noqa: E402
@@ -200,6 +200,7 @@ def main() -> None:
     ap.add_argument("--plate-verifier", default=None, metavar="ONNX",
                     help="with --plate-model: the verifier (ONNX beside its .json) that goes with it")
     add_lite_args(ap, "--video-lite", "--plate-lite", "detect with")
+    add_follow_arg(ap, "--follow-up", "detect with")
     ap.add_argument("--json", help="write every result (per object) to this file")
     ap.add_argument("--verbose", action="store_true", help="list every leaking object")
     a = ap.parse_args()
@@ -210,6 +211,9 @@ def main() -> None:
     if a.video_lite is not None:
         from redaction.detect.factory import FACE_PRESETS, lite_setting
         FACE_PRESETS[a.preset]["video_lite"] = lite_setting(a.video_lite)
+    if a.follow_up is not None:
+        from redaction.detect.factory import FACE_PRESETS, follow_setting
+        FACE_PRESETS[a.preset]["video_follow_up"] = follow_setting(a.follow_up)
     from redaction.detect.plates import PLATE_PRESETS
     if a.plate_lite is not None:
         from redaction.detect.factory import plate_lite_setting

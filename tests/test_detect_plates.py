@@ -235,3 +235,40 @@ def test_video_lite_sides_run_between_full_plate_passes(monkeypatch):
     assert sides(30) == [1280]
     assert sides(2) == [1280]                       # another clip starts full
     assert stills.base.lite_sides is None and stills.base.sides_for(1080, 1920, lite=True) == (1280,)
+    seen.clear()
+    video.at_frame(8, 30.0, cut=True)               # a cut runs the full sides
+    video(frame)
+    assert seen == [1280]
+
+    def with_plates(i, plates):
+        seen.clear()
+        video.at_frame(i, 30.0, plates=plates)
+        video(frame)
+        return list(seen)
+    # a followed plate the 960 pass sees under 16 px high: a window round it at the full
+    # plan's scale (1280 / 1920); a large one: none
+    small = (900.0, 500.0, 60.0, 20.0)            # 10 px high at 960
+    side = round((2 * (2.5 * 60 + 32) + 60) * 1280 / 1920)
+    assert with_plates(14, [small]) == [960, side]
+    assert with_plates(16, [(900.0, 500.0, 150.0, 50.0)]) == [960]
+    # plates everywhere: windows over 35 % of the picture run the full sides and the lite ones
+    many = [(x, y, 60.0, 20.0) for x in range(40, 1920, 200) for y in (100, 500, 900)]
+    assert with_plates(18, many) == [1280, 960]
+
+
+def test_a_small_followed_plate_is_found_in_its_lite_window(synth, monkeypatch):
+    """Between full plate passes (``video_lite``), a followed plate that the lite side sees
+    too small is found by its window at the full plan's scale, where the frame is; without
+    the tracker's hint the lite pass alone misses it."""
+    from redaction.detect.plates import PLATE_PRESETS
+    img, box = _wide_scene(synth, 119, "eu")              # 51x13 px on 2560x1440
+    monkeypatch.setitem(PLATE_PRESETS["accurate"], "video_lite", {"full_every_s": 1.0, "sides": (640,)})
+    video = build_detector(("plate",), "accurate", candidates=True)
+    video.at_frame(0, 30.0)
+    assert _covered(video(img), box)                      # full: the 1280 pass finds it
+    video.at_frame(6, 30.0)
+    assert not _covered(video(img), box)                  # lite, no hint: 13x3 px at 640
+    x, y, w, h = box
+    video.at_frame(12, 30.0, plates=[(x + 6, y - 4, w, h)])   # the tracker's prediction, a little off
+    found = video(img)
+    assert _covered(found, box), [(d.box, d.score) for d in found]

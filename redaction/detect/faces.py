@@ -431,24 +431,30 @@ class CombinedFaceDetector:
 
     kinds = ("face",)
 
-    def __init__(self, members, merge_iou: float = 0.4, weights=None, name: str = "faces"):
+    def __init__(self, members, merge_iou: float = 0.4, weights=None, name: str = "faces",
+                 follow_up=None):
         self.members = list(members)
         self.merge_iou = float(merge_iou)
         self.weights = list(weights) if weights is not None else [1.0] * len(self.members)
         self.name = name
+        # video: a second opinion round the followed faces the members missed (follow.py)
+        self.follow_up = follow_up
+        self._faces: list = []
         # a box is sure when it reaches the lowest own threshold of a member (candidates,
         # reported by members built for video, score below it)
         self.sure_threshold = min((getattr(m, "threshold", 0.0) for m in self.members), default=0.0)
 
     def models(self) -> list[dict]:
-        return merged_models(self.members)
+        return merged_models(self.members + ([self.follow_up] if self.follow_up else []))
 
     def at_frame(self, frame: int, fps: float, **hints) -> None:
         from .base import tell_frame
         for m in self.members:
             tell_frame(m, frame, fps, **hints)
+        self._faces = list(hints.get("faces") or ())
 
     def raw(self, image: np.ndarray) -> np.ndarray:
+        faces, self._faces = self._faces, []        # the hint holds for one call
         parts = []
         for m, wgt in zip(self.members, self.weights):
             b = m.raw(image)
@@ -456,7 +462,10 @@ class CombinedFaceDetector:
                 b = b.copy()
                 b[:, 4] = np.clip(b[:, 4] * wgt, 0.0, 1.0)
             parts.append(b)
-        return fuse(parts, self.merge_iou)
+        found = fuse(parts, self.merge_iou)
+        if self.follow_up is not None and faces:
+            found = fuse([found, self.follow_up.search(image, faces, found)], self.merge_iou)
+        return found
 
     def __call__(self, image: np.ndarray) -> list[Detection]:
         _check_image(image)

@@ -53,6 +53,9 @@ FACE_PRESETS: dict[str, dict] = {
         # video: the full plan once a second, one pass capped at 1280x736 between (ADR 0013,
         # session 11): 0.61-0.80x the detection job's time, leak check no worse
         "video_lite": {"full_every_s": 1.0, "lite_max_pixels": 1280 * 736},
+        # video: EXTD-64 round each followed face CenterFace missed on a detection frame
+        # (follow.py); None: off
+        "video_follow_up": None,
     },
     # EXTD-64 (crowds of small faces) first, then CenterFace at a higher threshold (EXTD
     # finds what CenterFace 0.3-0.5 adds, with fewer false positives) incl. the coarse
@@ -74,6 +77,14 @@ def lite_setting(text: str) -> dict | None:
     if float(period) <= 0:
         return None
     return {"full_every_s": float(period), **({"lite_max_pixels": int(pixels)} if pixels else {})}
+
+
+def follow_setting(text: str) -> dict | None:
+    """``"T[:WINDOWS]"`` -> a face preset's ``video_follow_up`` entry (benchmarks; ``"0"``: off)."""
+    thr, _, wins = str(text).partition(":")
+    if float(thr) <= 0:
+        return None
+    return {"threshold": float(thr), **({"max_windows": int(wins)} if wins else {})}
 
 
 def plate_lite_setting(text: str) -> dict | None:
@@ -109,7 +120,15 @@ def build_faces(preset: str = DEFAULT_PRESET, candidates: bool = False, **overri
         ecfg = dict(periodic)
         period = ecfg.pop("period_s")
         members.append(Periodic(EXTD(**ecfg), period))     # last: it adds, never moves a box
-    return CombinedFaceDetector(members, name=f"faces-{preset}")
+    follow = overrides.get("video_follow_up", cfg.get("video_follow_up"))
+    follow_up = None
+    if candidates and follow:
+        from .extd import EXTD
+        from .follow import FollowUp
+        follow_up = FollowUp(EXTD(threshold=follow["threshold"]), **{k: v for k, v in follow.items()
+                                                                     if k != "threshold"},
+                             threshold=follow["threshold"])
+    return CombinedFaceDetector(members, name=f"faces-{preset}", follow_up=follow_up)
 
 
 def build_plates(preset: str = DEFAULT_PRESET, candidates: bool = False, **overrides) -> Detector:

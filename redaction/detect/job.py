@@ -332,7 +332,8 @@ def detect_job(clip: str | os.PathLike, settings: DetectSettings = DetectSetting
         fps = float(src.fps)
         for rec in cache.records:
             if rec.detections is not None:       # periodic and lite members plan the same frames
-                tell_frame(detector, rec.frame, fps, faces=tracker.following("face"), cut=rec.cut)
+                tell_frame(detector, rec.frame, fps, faces=tracker.following("face"), cut=rec.cut,
+                           plates=tracker.following("plate"))
             tracker.update(rec)
             cadence.seen(rec)
             looker.seen(rec)
@@ -352,7 +353,8 @@ def detect_job(clip: str | os.PathLike, settings: DetectSettings = DetectSetting
                 for i, motion, unknown, cut, yuv in frames:
                     dets = None
                     if cadence.due(i, cut, last, lambda: tracker.lost_in_view(W, H)):
-                        tell_frame(detector, i, fps, faces=tracker.following("face"), cut=cut)
+                        tell_frame(detector, i, fps, faces=tracker.following("face"), cut=cut,
+                                   plates=tracker.following("plate"))
                         dets = detector(cv2.cvtColor(yuv, cv2.COLOR_YUV2RGB_I420))
                         n_dets += len(dets)
                     rec = rounded(FrameRecord(i, motion, cut, dets, unknown))

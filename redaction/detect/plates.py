@@ -20,6 +20,7 @@ import numpy as np
 
 from ..errors import MediaError
 from .base import Detection, EveryPeriod, tell_frame
+from .lite import detail_windows, inside_window
 
 MODEL_NAME = "plate_detector"
 STRIDE = 4
@@ -138,27 +139,34 @@ class MultiScalePlateDetector:
 
     ``lite_sides`` / ``full_every_s`` (video): those sides run on every frame size on the
     detection frames between full ones, which come once every ``full_every_s`` s of video
-    (the job's :meth:`at_frame` hint; without it every call is full)."""
+    and on cuts (the job's :meth:`at_frame` hint; without it every call is full). As for
+    faces (:mod:`~redaction.detect.lite`), each plate the tracker follows that the lite
+    sides would see under ``lite_detail_px`` px high gets a window at the full plan's
+    finest scale; windows over 35 % of the picture run the full plan instead."""
 
     name = "plates"
     kinds = ("plate",)
 
     def __init__(self, base: PlateDetector, extra_sides: tuple[int, ...] = (),
                  wide_sides: tuple[int, ...] | None = None, wide_from: int = 1280,
-                 lite_sides: tuple[int, ...] | None = None, full_every_s: float | None = None):
+                 lite_sides: tuple[int, ...] | None = None, full_every_s: float | None = None,
+                 lite_detail_px: float = 16.0):
         self.base, self.sides = base, (base.input_side, *extra_sides)
         self.wide_sides = tuple(wide_sides) if wide_sides else None
         self.wide_from = int(wide_from)
         self.lite_sides = tuple(lite_sides) if lite_sides and full_every_s else None
+        self.lite_detail_px = float(lite_detail_px)
         self._full = EveryPeriod(full_every_s) if self.lite_sides else None
         self._lite = False
+        self._plates: list = []
 
     def models(self) -> list[dict]:
         return self.base.models()
 
-    def at_frame(self, frame: int, fps: float, **hints) -> None:
+    def at_frame(self, frame: int, fps: float, plates=None, cut: bool = False, **_) -> None:
         if self._full is not None:
-            self._lite = not self._full.due(frame, fps)
+            self._lite = not self._full.due(frame, fps, force=cut)
+            self._plates = list(plates or ())
 
     def sides_for(self, h: int, w: int, lite: bool = False) -> tuple[int, ...]:
         """The input sides run on an h x w frame (``lite``: between full frames)."""
@@ -170,9 +178,26 @@ class MultiScalePlateDetector:
         return tuple(dict.fromkeys(long if s == 0 else int(s) for s in sides))
 
     def __call__(self, image: np.ndarray) -> list[Detection]:
-        lite, self._lite = self._lite, False           # the hint holds for one call
-        sides = self.sides_for(*image.shape[:2], lite=lite)
-        b = np.concatenate([self.base.raw(image, side) for side in sides], 0)
+        lite, plates, self._lite, self._plates = self._lite, self._plates, False, []   # one call only
+        h, w = image.shape[:2]
+        sides, wins = self.sides_for(h, w), None
+        if lite:
+            lite_sides = self.sides_for(h, w, lite=True)
+            wins = detail_windows(plates, w, h, max(lite_sides) / max(h, w), self.lite_detail_px)
+            if wins is not None:
+                sides = lite_sides
+            else:                       # the full plan, and the lite sides it lacks
+                sides = tuple(dict.fromkeys(sides + lite_sides))
+        parts = [self.base.raw(image, side) for side in sides]
+        if wins:
+            f = max(self.sides_for(h, w)) / max(h, w)         # the full plan's finest scale
+            for win in wins:
+                x0, y0, x1, y1 = win
+                b = self.base.raw(image[y0:y1, x0:x1], max(1, round(max(x1 - x0, y1 - y0) * f)))
+                if len(b):
+                    b = b + np.array([x0, y0, x0, y0, 0], np.float32)
+                    parts.append(b[inside_window(b, win, w, h)])
+        b = np.concatenate(parts, 0)
         if len(b) > 1:
             idx = cv2.dnn.NMSBoxes([[float(r[0]), float(r[1]), float(r[2] - r[0]), float(r[3] - r[1])] for r in b],
                                    [float(v) for v in b[:, 4]], self.base.threshold, self.base.nms_iou)
