@@ -59,13 +59,15 @@ def test_search_maps_boxes_to_the_frame_through_the_resize():
     spy = Spy()
     fu = FollowUp(spy, threshold=0.5)
     frame = np.zeros((1080, 1920, 3), np.uint8)
-    face = (1000.0, 500.0, 20.0, 20.0)                # missed: a 2x window
+    face = (1000.0, 20.0, 20.0, 20.0)                 # missed, near the top: a 2x, non-square window
     boxes = fu.search(frame, [face], np.zeros((0, 5), np.float32))
-    x0, y0, x1, y1 = 1000 - 54, 500 - 54, 1020 + 54, 520 + 54
+    x0, y0, x1, y1 = 1000 - 54, 0, 1020 + 54, 40 + 54
+    assert x1 - x0 != y1 - y0
     assert spy.shapes == [(round((x1 - x0) * 2), round((y1 - y0) * 2))]
     cx, cy = (boxes[0, 0] + boxes[0, 2]) / 2, (boxes[0, 1] + boxes[0, 3]) / 2
     assert cx == pytest.approx((x0 + x1) / 2, abs=1) and cy == pytest.approx((y0 + y1) / 2, abs=1)
     assert boxes[0, 2] - boxes[0, 0] == pytest.approx(0.2 * (x1 - x0), abs=1)
+    assert boxes[0, 3] - boxes[0, 1] == pytest.approx(0.2 * (y1 - y0), abs=1)
 
 
 def test_only_the_video_detector_gets_follow_ups(monkeypatch):
@@ -115,3 +117,50 @@ def test_a_face_centerface_misses_is_followed_up(monkeypatch):
     assert max(b[4] for b in found if _covered([b], face)) >= 0.5     # a sure box
     followed.at_frame(12, 30.0)                   # the hint held for one call only
     assert not _covered(followed.raw(frame), face)
+
+
+class Fixed:
+    """A member that reports fixed boxes, with its own threshold."""
+    name = "fixed"
+    kinds = ("face",)
+    threshold = 0.3
+
+    def __init__(self, boxes):
+        self.boxes = np.array(boxes, np.float32).reshape(-1, 5)
+
+    def models(self):
+        return []
+
+    def raw(self, image):
+        return self.boxes.copy()
+
+
+def test_a_face_found_only_as_a_candidate_is_followed_up_and_a_sure_one_is_not():
+    from redaction.detect.faces import CombinedFaceDetector
+    frame = np.zeros((720, 1280, 3), np.uint8)
+    face = (600.0, 300.0, 30.0, 30.0)
+    for score, followed_up in ((0.2, True), (0.6, False)):
+        spy = Spy()
+        det = CombinedFaceDetector([Fixed([[600, 300, 630, 330, score]])], follow_up=FollowUp(spy))
+        det.at_frame(6, 30.0, faces=[face])
+        out = det.raw(frame)
+        assert bool(spy.shapes) == followed_up
+        if followed_up:         # the follow-up's sure box raised the candidate, or was added
+            assert out[:, 4].max() >= 0.9
+
+
+def test_a_replayed_hint_is_forgotten_before_the_next_call(monkeypatch):
+    """On resume the job replays cached frames through tell_frame without calling the
+    detector; forget_hints drops the last one, so a later call without a hint (a look's crop)
+    runs the full plan and no follow-up."""
+    from redaction.detect.base import forget_hints, tell_frame
+    from redaction.detect.factory import build_detector
+    monkeypatch.setitem(FACE_PRESETS["accurate"], "video_follow_up", {"threshold": 0.5})
+    det = build_detector(("face", "plate"), "accurate", candidates=True)
+    faces = next(m for m in det.members if hasattr(m, "follow_up"))
+    cf = faces.members[0]
+    tell_frame(det, 0, 30.0)
+    tell_frame(det, 6, 30.0, faces=[(100.0, 100.0, 20.0, 20.0)], plates=[(300.0, 300.0, 60.0, 20.0)])
+    assert cf._lite and faces._faces
+    forget_hints(det)
+    assert not cf._lite and not cf._faces and not faces._faces

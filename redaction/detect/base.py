@@ -59,6 +59,15 @@ def tell_frame(detector, frame: int, fps: float, faces=None, cut: bool = False,
         f(int(frame), float(fps), faces=faces, cut=bool(cut), plates=plates)
 
 
+def forget_hints(detector) -> None:
+    """Drop a hint given by :func:`tell_frame` that no call used: the job replays a resumed
+    run's cached frames through :func:`tell_frame` without calling the detector, and the
+    last one must not reach the next call (a look's crop, in other coordinates)."""
+    f = getattr(detector, "forget_hints", None)
+    if f is not None:
+        f()
+
+
 class EveryPeriod:
     """Which detection frames are "due" for something run once every ``period_s`` seconds of
     video (a periodic pass, a full plan between lite ones). :meth:`due` is given each

@@ -221,6 +221,9 @@ class CenterFace:
             self._lite = not self._full.due(frame, fps, force=cut)
             self._faces = list(faces or ())
 
+    def forget_hints(self) -> None:
+        self._lite, self._faces = False, []
+
     def plan(self, w: int, h: int, lite: bool = False) -> tuple[tuple[float, float], ...]:
         """``(resize factor, score threshold)`` of each pass run on a ``w`` x ``h`` image
         (``lite``: the in-between plan of ``full_every_s``)."""
@@ -453,6 +456,12 @@ class CombinedFaceDetector:
             tell_frame(m, frame, fps, **hints)
         self._faces = list(hints.get("faces") or ())
 
+    def forget_hints(self) -> None:
+        from .base import forget_hints
+        self._faces = []
+        for m in self.members:
+            forget_hints(m)
+
     def raw(self, image: np.ndarray) -> np.ndarray:
         faces, self._faces = self._faces, []        # the hint holds for one call
         parts = []
@@ -464,7 +473,10 @@ class CombinedFaceDetector:
             parts.append(b)
         found = fuse(parts, self.merge_iou)
         if self.follow_up is not None and faces:
-            found = fuse([found, self.follow_up.search(image, faces, found)], self.merge_iou)
+            # a followed face the members found only as a candidate (under their own
+            # thresholds) is followed up too: a sure box there raises the candidate's score
+            sure = found[found[:, 4] >= self.sure_threshold] if len(found) else found
+            found = fuse([found, self.follow_up.search(image, faces, sure)], self.merge_iou)
         return found
 
     def __call__(self, image: np.ndarray) -> list[Detection]:

@@ -196,6 +196,11 @@ class MultiDetector:
         for m in self.members:
             tell_frame(m, frame, fps, **hints)
 
+    def forget_hints(self) -> None:
+        from .base import forget_hints
+        for m in self.members:
+            forget_hints(m)
+
 
 def build_detector(kinds=("face", "plate"), preset: str = DEFAULT_PRESET,
                    candidates: bool = False) -> Detector:

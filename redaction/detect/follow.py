@@ -5,7 +5,8 @@ walking in at the picture's edge: best score 0.44, on under half the frames), an
 is lost between. EXTD-64 scores the same face 0.98 (ADR 0008, "objects the detector never
 finds"), but costs 10-15x CenterFace per pixel, too much for whole frames on video. So on a
 detection frame, each face the tracker follows (the job's :func:`~redaction.detect.base.tell_frame`
-hint) that no box of the frame's own passes overlaps gets a **follow-up**: EXTD-64 on a small
+hint) that no *sure* box of the frame's own passes overlaps (a candidate, scored under the
+detectors' own thresholds, does not count) gets a **follow-up**: EXTD-64 on a small
 window round its predicted box, resized so the face is about :data:`FACE_PX` px (EXTD's
 smallest anchors are 16 px): a bounded cost (at most :data:`MAX_WINDOWS` windows of about
 200x200 px a frame), spent only where a followed face was missed.
@@ -46,7 +47,8 @@ class FollowUp:
 
     def windows(self, faces, found: np.ndarray, width: int, height: int) -> list[tuple]:
         """``(x0, y0, x1, y1, factor)`` for each followed face (``(x, y, w, h)``) that no
-        box of ``found`` (``[x1, y1, x2, y2, score]``) overlaps, smallest first."""
+        box of ``found`` (``[x1, y1, x2, y2, score]``: the frame's sure boxes) overlaps,
+        smallest first."""
         boxes = [(float(x), float(y), float(w), float(h)) for x, y, w, h in faces or ()
                  if w >= 2 and h >= 2]
         if not boxes:

@@ -26,7 +26,7 @@ from ..model import Track
 from ..paths import clip_cache_dir
 from ..camera import IDENTITY, estimate_motion, is_cut, small_motion, speed_px
 from ..track import FrameRecord, Tracker, TrackerSettings
-from .base import Detection, tell_frame
+from .base import Detection, forget_hints, tell_frame
 from .looks import Looker, look
 
 MOTION_WIDTH = 256
@@ -337,6 +337,7 @@ def detect_job(clip: str | os.PathLike, settings: DetectSettings = DetectSetting
             tracker.update(rec)
             cadence.seen(rec)
             looker.seen(rec)
+        forget_hints(detector)                   # the last replayed frame's hint was never used
         start = first + len(cache.records)
         resumed = len(cache.records)
         n_dets = sum(len(r.detections or []) for r in cache.records)

@@ -19,7 +19,7 @@ import cv2
 import numpy as np
 
 from ..errors import MediaError
-from .base import Detection, EveryPeriod, tell_frame
+from .base import Detection, EveryPeriod, forget_hints, tell_frame
 from .lite import detail_windows, inside_window
 
 MODEL_NAME = "plate_detector"
@@ -142,7 +142,8 @@ class MultiScalePlateDetector:
     and on cuts (the job's :meth:`at_frame` hint; without it every call is full). As for
     faces (:mod:`~redaction.detect.lite`), each plate the tracker follows that the lite
     sides would see under ``lite_detail_px`` px high gets a window at the full plan's
-    finest scale; windows over 35 % of the picture run the full plan instead."""
+    finest scale; where the windows would cover over 35 % of the picture, the full sides
+    run instead, with the lite sides they lack."""
 
     name = "plates"
     kinds = ("plate",)
@@ -167,6 +168,9 @@ class MultiScalePlateDetector:
         if self._full is not None:
             self._lite = not self._full.due(frame, fps, force=cut)
             self._plates = list(plates or ())
+
+    def forget_hints(self) -> None:
+        self._lite, self._plates = False, []
 
     def sides_for(self, h: int, w: int, lite: bool = False) -> tuple[int, ...]:
         """The input sides run on an h x w frame (``lite``: between full frames)."""
@@ -251,6 +255,9 @@ class VerifiedPlateDetector:
 
     def at_frame(self, frame: int, fps: float, **hints) -> None:
         tell_frame(self.base, frame, fps, **hints)
+
+    def forget_hints(self) -> None:
+        forget_hints(self.base)
 
     def __call__(self, image: np.ndarray) -> list[Detection]:
         dets = self.base(image)
