@@ -51,8 +51,8 @@ def tell_frame(detector, frame: int, fps: float, faces=None, cut: bool = False,
     frames it was called on), for members that run only now and then (a periodic pass,
     :class:`~redaction.detect.extd.Periodic`, a full plan between lite ones).
     ``faces`` / ``plates``: the boxes ``(x, y, w, h)`` of the faces / plates the tracker
-    follows now, for a lite plan that must not lose the small ones; ``cut``: the frame starts a new shot (a lite plan
-    runs its full plan there). A detector without ``at_frame`` ignores it. The hint is for
+    follows now, for a lite plan that must not lose the small ones; ``cut``: the frame
+    starts a new shot (a lite plan runs its full plan there). A detector without ``at_frame`` ignores it. The hint is for
     the next call only; a detector that takes hints is used by one thread at a time."""
     f = getattr(detector, "at_frame", None)
     if f is not None:
