@@ -7,6 +7,7 @@
     python bench/detect_speed.py --ab-lite 1              # the product vs CenterFace's full plan once a second
     python bench/detect_speed.py --ab-plate-lite 1:960    # the product vs plate passes at 960 between full ones
     python bench/detect_speed.py --ab-follow-up 0.5       # the product vs EXTD-64 follow-ups round missed faces
+    python bench/detect_speed.py --ab-hold 1.0            # the product vs the tracker's hold at 1.0 s
 
 The detector is the one the detection job builds (``candidates=True``). ``--ab`` times every
 clip with the product's detector and with the same detector plus the periodic EXTD-64 face
@@ -86,6 +87,9 @@ def main() -> None:
                          "(e.g. an int8 candidate, ADR 0005)")
     add_lite_args(ab, "--ab-lite", "--ab-plate-lite", "interleave the preset as it is and with")
     add_follow_arg(ab, "--ab-follow-up", "interleave the preset as it is and with")
+    ab.add_argument("--ab-hold", type=float, default=None, metavar="S",
+                    help="interleave the product and the same with the tracker's hold at S seconds "
+                         "(the hold decides which tracks are lost in view: the cadence's extra runs)")
     a = ap.parse_args()
     frames = int(a.seconds * 30)
     from redaction.detect.factory import FACE_PRESETS, VIDEO_EXTD, build_detector
@@ -118,7 +122,7 @@ def main() -> None:
     elif a.ab_follow_up is not None:
         from redaction.detect.factory import follow_setting
         detector = built_with(FACE_PRESETS[a.preset], "video_follow_up", follow_setting(a.ab_follow_up))
-    elif a.ab_looks:
+    elif a.ab_looks or a.ab_hold is not None:
         before = detector
     else:
         before = None
@@ -138,10 +142,11 @@ def main() -> None:
             for name, clip in clips:
                 dec = plain_decode(clip)
 
-                def timed(det, looks=False):
+                def timed(det, looks=False, hold=None):
                     t0 = time.perf_counter()
+                    more = {} if hold is None else {"hold_s": hold}
                     res = run_job(detect_job(clip, DetectSettings(kinds=available_kinds(), preset=a.preset,
-                                                                  every=a.every, looks=looks),
+                                                                  every=a.every, looks=looks, **more),
                                              use_cache=False, detector=det))
                     return res, time.perf_counter() - t0
                 if before is None:
@@ -150,11 +155,11 @@ def main() -> None:
                     t_old = t_new = 0.0
                     for _ in range(2):
                         t_old += timed(before)[1]
-                        res, t1 = timed(detector, looks=a.ab_looks)
+                        res, t1 = timed(detector, looks=a.ab_looks, hold=a.ab_hold)
                         t_new += t1
                     t = t_new / 2
                 fps = res.frames / t
-                what = ("with looks" if a.ab_looks else f"with video_lite {a.ab_lite}" if a.ab_lite
+                what = ("with looks" if a.ab_looks else f"with hold {a.ab_hold:g} s" if a.ab_hold is not None else f"with video_lite {a.ab_lite}" if a.ab_lite
                         else f"with plate video_lite {a.ab_plate_lite}" if a.ab_plate_lite
                         else f"with follow-ups {a.ab_follow_up}" if a.ab_follow_up else f"with {Path(a.ab_face_model).name}"
                         if a.ab_face_model else "with the periodic EXTD pass")

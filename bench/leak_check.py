@@ -29,6 +29,7 @@ import tempfile
 import time
 from collections import defaultdict
 from pathlib import Path
+from typing import Optional
 
 import numpy as np
 
@@ -101,7 +102,7 @@ def grade(scene, clip: Path, out: Path, project, frames: int) -> dict:
 
 
 def run(name: str, seed: int, seconds: float, preset: str, every, tmp: Path, looks: bool = False,
-        fps: int = 30, crf: int = 18) -> dict:
+        fps: int = 30, crf: int = 18, hold: Optional[float] = None) -> dict:
     sc = scenario(name)
     clip = tmp / f"{name}_{seed}.mp4"
     scene = write_scene(clip, sc, seconds=seconds, seed=seed, fps=fps, crf=crf)
@@ -109,7 +110,8 @@ def run(name: str, seed: int, seconds: float, preset: str, every, tmp: Path, loo
     from redaction.detect.factory import available_kinds
     t0 = time.perf_counter()
     res = run_job(detect_job(clip, DetectSettings(kinds=available_kinds(), preset=preset, every=every,
-                                                     looks=looks),
+                                                     looks=looks,
+                                                     **({} if hold is None else {"hold_s": hold})),
                              use_cache=False))
     t_detect = time.perf_counter() - t0
     s = ProjectSession.create(clip, tmp / f"{name}_{seed}.bwvproj.json", "bench")
@@ -193,6 +195,8 @@ def main() -> None:
                          "body-worn camera's 8-12 Mbit/s gives at 1080p")
     ap.add_argument("--video-extd", type=float, default=None, metavar="S",
                     help="add the periodic EXTD-64 face pass (off in the product; ADR 0008), every S seconds")
+    ap.add_argument("--hold", type=float, default=None, metavar="S",
+                    help="the tracker's hold in seconds (default: the product's, DEFAULT_HOLD_S)")
     ap.add_argument("--looks", action="store_true",
                     help="looks round lost tracks between full runs (off in the product; ADR 0008, 'Looks')")
     ap.add_argument("--plate-model", default=None, metavar="ONNX",
@@ -225,7 +229,8 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as d:
         for name in names:
             for seed in map(int, a.seeds.split(",")):
-                r = run(name, seed, a.seconds, a.preset, a.every, Path(d), looks=a.looks, fps=a.fps, crf=a.crf)
+                r = run(name, seed, a.seconds, a.preset, a.every, Path(d), looks=a.looks, fps=a.fps, crf=a.crf,
+                        hold=a.hold)
                 results.append(r)
                 leaked = sum(len(o["leaked"]) for o in r["objects"].values())
                 graded = sum(o["frames"] for o in r["objects"].values())

@@ -140,7 +140,7 @@ def main() -> None:
         names = [s.name for s in SCENARIOS] if a.scenarios == "all" else a.scenarios.split(",")
         record(a.dir, names, [int(s) for s in a.seeds.split(",")], a.seconds, a.fps, a.crf)
         return
-    settings = TrackerSettings(hold_s=1.0, confirm_hits=3)     # as the detection job builds it
+    settings = TrackerSettings(hold_s=DetectSettings.hold_s, confirm_hits=3)  # as the job builds it
     settings = replace(settings, **dict(_setting(s) for s in a.set))
     total: dict = defaultdict(lambda: [0, 0])
     shares = []

@@ -89,6 +89,8 @@ class Tracker:
         self.s = settings
         self.hold_frames = max(1, int(round(max(0.5, settings.hold_s) * fps)))
         self.max_hold_frames = max(self.hold_frames, int(round(settings.max_hold_s * fps)))
+        self.long_gap_frames = max(1, int(round(settings.long_gap_s * fps)))
+        self.own_motion_frames = max(1, int(round(settings.own_motion_s * fps)))
         self.clear: dict[int, int] = {}          # frame -> count of steady (not blind) frames so far
         self._clear = 0
         self.prefix = id_prefix
@@ -285,7 +287,7 @@ class Tracker:
         ``hold_s`` at most."""
         x, y, w, h = t.boxes[ref]
         dt = f - ref
-        vdt = max(-self.hold_frames, min(self.hold_frames, dt)) if hold else dt
+        vdt = max(-self.own_motion_frames, min(self.own_motion_frames, dt)) if hold else dt
         k = math.exp(float(np.clip(rate * dt, -0.7, 0.7)))
         if hold:
             k = max(1.0, k)
@@ -372,20 +374,36 @@ class Tracker:
             self.live.append(t)
         return used_d
 
-    def _at_edge(self, box: Box) -> tuple[bool, bool, bool, bool]:
-        """Which sides of ``box`` touch the picture's edge (left, top, right, bottom)."""
+    def _at_edge(self, box: Box, slack: float = 1.0) -> tuple[bool, bool, bool, bool]:
+        """Which sides of ``box`` touch the picture's edge (left, top, right, bottom), to
+        within ``slack`` px."""
         if self.frame_size is None:
             return (False, False, False, False)
         W, H = self.frame_size
         x, y, w, h = box
-        return (x <= 1, y <= 1, x + w >= W - 1, y + h >= H - 1)
+        return (x <= slack, y <= slack, x + w >= W - slack, y + h >= H - slack)
 
-    def _extend_past_edge(self, box: Box, w_to: float, h_to: float) -> Box:
+    def _whole(self, kind: str, box) -> Box:
+        """A track's first or last box, where the detection is cut by the picture's edge and
+        narrower (or shorter) than its kind's shape (:attr:`TrackerSettings.edge_aspect`),
+        extended past that edge to that shape. An object walking or panned in from the edge
+        is found on its visible part; its held and pre-held boxes must cover the rest as it
+        comes into view. Applied when the track is converted, so association and the
+        cadence's "lost in view" still see the detector's box."""
+        box = tuple(float(v) for v in box)
+        aspect = dict(self.s.edge_aspect).get(kind)
+        if not aspect:
+            return box
+        # a detector's box of a cut object ends a few px short of the edge
+        slack = max(1.0, 0.1 * min(box[2], box[3]))
+        return self._extend_past_edge(box, aspect * box[3], box[2] / aspect, slack)
+
+    def _extend_past_edge(self, box: Box, w_to: float, h_to: float, slack: float = 1.0) -> Box:
         """``box`` cut by the picture's edge given the size ``w_to`` x ``h_to`` (if larger),
         extending past the edge it touches: a detection of an object entering or leaving is
         only its visible part."""
         x, y, w, h = box
-        left, top, right, bottom = self._at_edge(box)
+        left, top, right, bottom = self._at_edge(box, slack)
         if w_to > w and (left or right):
             x, w = (x + w - w_to if left else x), w_to
         if h_to > h and (top or bottom):
@@ -491,6 +509,8 @@ class Tracker:
         kfs: dict[int, Box] = {}
         cap = self._hold_cap(t)
         first, last = frames[0], frames[-1]
+        for j in {first, last}:
+            t.boxes[j] = self._whole(t.kind, t.boxes[j])
         t.first_frame = self._pre_hold_start(first, t.first_frame, cap)
         # pre-hold before the first detection: extrapolated back along the object's entry
         # motion and through the camera, never smaller than the detection, margin growing
@@ -520,7 +540,7 @@ class Tracker:
             ba, bb = np.asarray(t.boxes[a]), np.asarray(t.boxes[b])
             # a long gap (the detector missed the object on several runs): where it was in
             # between is uncertain, most in the middle; the margin grows as in a hold
-            long_gap = b - a > self.hold_frames // 2
+            long_gap = b - a > self.long_gap_frames
             doubtful_join = (self.s.doubtful_join_hold and long_gap and t.sure
                              and bool({a, b} & t.doubtful))
             if doubtful_join:

@@ -4,10 +4,15 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Optional
 
+# The fail-secure hold (and pre-hold) of the product, in seconds of steady picture: 1.5 s
+# since the leak check over seeds 0-3 (ADR 0008, session 13); the CLI, the batch and the
+# detection job all take it from here
+DEFAULT_HOLD_S = 1.5
+
 
 @dataclass
 class TrackerSettings:
-    hold_s: float = 1.0            # fail-secure hold after the last detection (and pre-hold before the first)
+    hold_s: float = DEFAULT_HOLD_S  # fail-secure hold after the last detection (and pre-hold before the first)
     hold_growth: float = 0.5       # extra margin per second lost (fraction of box size)
     min_iou: float = 0.15
     max_centre_dist: float = 1.0   # in box sizes, for matches without overlap (shake)
@@ -21,6 +26,17 @@ class TrackerSettings:
     # hold or the pre-hold, which then last until hold_s of steadier picture ... up to max_hold_s
     blind_speed: float = 0.25
     max_hold_s: float = 4.0
+    # a gap between two detections of a track longer than this is uncertain: its margin
+    # grows as in a hold, and a doubtful join there keeps both holds (below). Its own
+    # setting, not half of hold_s: a longer hold must not turn more gaps into plain joins
+    long_gap_s: float = 0.5
+    # a held or pre-held box follows the object's own motion for this long at most, then
+    # only the camera (extrapolating further drifts off; ADR 0008, session 9)
+    own_motion_s: float = 1.0
+    # the width / height of a whole object of each kind: a new track's first box, cut by the
+    # picture's edge, is extended past it to this shape (faces as the detectors box them;
+    # plates: the squarest common plate, US 2:1). Empty: the visible part only
+    edge_aspect: tuple = (("face", 0.8), ("plate", 2.0))
     min_hits: int = 1              # detections needed to keep a track (1 = recall first)
     confirm_hits: int = 3          # ... when none of them is sure (candidates only, ADR 0008)
     plate_confirm_hits: int = 2    # ... for plates: a plate the detector proposes on two runs is

@@ -8,6 +8,7 @@ from pathlib import Path
 
 from ..errors import BwvError
 from ..detect.factory import DEFAULT_PRESET, PRESETS
+from ..track_settings import DEFAULT_HOLD_S
 from . import current_user
 
 
@@ -49,7 +50,8 @@ def register(sub) -> None:
     d.add_argument("--every", type=int, default=None,
                    help="detector on every k-th frame at rest (default: about 5 a second)")
     d.add_argument("--fixed-cadence", action="store_true")
-    d.add_argument("--hold", type=float, default=1.0, help="fail-secure hold in seconds (min 0.5)")
+    d.add_argument("--hold", type=float, default=DEFAULT_HOLD_S,
+                   help=f"fail-secure hold in seconds (min 0.5; default {DEFAULT_HOLD_S:g})")
     d.add_argument("--redo", action="store_true", help="run clips already done again")
     d.add_argument("--state-dir", help="folder of the batch state files (default: the data "
                                        "folder's batch/)")

@@ -9,6 +9,7 @@ from .. import services
 from ..errors import BwvError, MediaError
 from ..jobs import run_job
 from ..model import Style
+from ..track_settings import DEFAULT_HOLD_S
 from ..detect.factory import DEFAULT_PRESET, PRESETS, STILLS_PRESET
 from ..render import expand_box
 from . import current_user
@@ -37,10 +38,10 @@ def register(sub) -> None:
     p.add_argument("--fixed-cadence", action="store_true",
                    help="run the detector on every k-th frame only, not more often while the "
                         "camera pans fast or a track is lost in view (faster, fewer finds)")
-    p.add_argument("--hold", type=float, default=1.0,
+    p.add_argument("--hold", type=float, default=DEFAULT_HOLD_S,
                    help="seconds of steady picture a track is held after its last detection and "
-                        "before its first (fail-secure; min 0.5; default 1.0; fast-pan frames do "
-                        "not count, up to 4 s in all)")
+                        f"before its first (fail-secure; min 0.5; default {DEFAULT_HOLD_S:g}; fast-pan "
+                        "frames do not count, up to 4 s in all)")
     p.add_argument("--from", dest="start", help="first frame or time (N, #N, SS.s, HH:MM:SS:FF)")
     p.add_argument("--to", dest="end", help="last frame or time")
     p.add_argument("--margin", type=float, default=Style().margin,

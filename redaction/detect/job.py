@@ -26,6 +26,7 @@ from ..model import Track
 from ..paths import clip_cache_dir
 from ..camera import IDENTITY, estimate_motion, is_cut, small_motion, speed_px
 from ..track import FrameRecord, Tracker, TrackerSettings
+from ..track_settings import DEFAULT_HOLD_S
 from .base import Detection, forget_hints, tell_frame
 from .looks import Looker, look
 
@@ -62,7 +63,7 @@ class DetectSettings:
     adaptive: bool = True          # more often while the camera moves fast or a track is lost
     looks: bool = False            # search round lost tracks between full runs (looks.py):
                                    # measured, not adopted (ADR 0008, "Looks"); opt-in
-    hold_s: float = 1.0            # fail-secure hold after the last detection and before the first
+    hold_s: float = DEFAULT_HOLD_S  # fail-secure hold after the last detection and before the first
     confirm_hits: int = 3          # a track of candidates only is kept from this many hits
     first: int = 0                 # frame range (inclusive)
     last: Optional[int] = None
