@@ -248,7 +248,11 @@ def main() -> None:
         for r in results:
             for o in r["objects"].values():
                 o["size"] = float(np.median(o["size"]))
-        Path(a.json).write_text(json.dumps({"summary": summary, "results": results}, indent=1, default=str))
+        from redaction.track_settings import DEFAULT_HOLD_S, TRACKER_VERSION
+        run_info = {"argv": sys.argv[1:], "hold_s": a.hold or DEFAULT_HOLD_S,
+                    "tracker_version": TRACKER_VERSION}
+        Path(a.json).write_text(json.dumps({"run": run_info, "summary": summary, "results": results},
+                                           indent=1, default=str))
 
 
 if __name__ == "__main__":

@@ -1,7 +1,7 @@
 """Tracker changes in seconds: record the leak check's detections once, replay the tracker.
 
     python bench/leak_replay.py record DIR [--scenarios all|pan1000,...] [--seeds 0,1]
-    python bench/leak_replay.py replay DIR [--set smear_frac=0.3 --set hold_s=1.5 ...]
+    python bench/leak_replay.py replay DIR [--set smear_frac=0.3 --set hold_s=2.0 ...]
                                            [--only 'edges_*']
 
 ``record`` renders each scene of bench/hard_scenes.py, runs the product's detection job on

@@ -33,7 +33,9 @@ Pure numpy; fed one frame record at a time (so progress can report tracks found)
   gap that ends or starts on a candidate also keeps the hold and the pre-hold a split there
   would have given (the two boxes may not be the same object).
 - **Edges.** A detection cut by the picture's edge (an object entering or leaving) is given
-  the size the track predicts, or the size of the next detection, extending past the edge.
+  the size the track predicts, or the size of the next detection, extending past the edge;
+  a track's first and last boxes, cut and narrower than their kind's shape, are held as that
+  shape past the edge (``edge_aspect``).
 """
 from __future__ import annotations
 
@@ -89,7 +91,8 @@ class Tracker:
         self.s = settings
         self.hold_frames = max(1, int(round(max(0.5, settings.hold_s) * fps)))
         self.max_hold_frames = max(self.hold_frames, int(round(settings.max_hold_s * fps)))
-        self.long_gap_frames = max(1, int(round(settings.long_gap_s * fps)))
+        # never longer than half the hold (a short --hold keeps its long gaps)
+        self.long_gap_frames = max(1, min(int(round(settings.long_gap_s * fps)), self.hold_frames // 2))
         self.own_motion_frames = max(1, int(round(settings.own_motion_s * fps)))
         self.clear: dict[int, int] = {}          # frame -> count of steady (not blind) frames so far
         self._clear = 0
@@ -284,7 +287,7 @@ class Tracker:
         """Track ``t``'s box of detection frame ``ref`` carried to frame ``f`` along
         ``velocity`` and ``rate`` (own motion, in ``ref``'s pixels) and the camera. ``hold``:
         a held or pre-held box: never smaller than the detection, own motion extrapolated for
-        ``hold_s`` at most."""
+        ``own_motion_s`` at most."""
         x, y, w, h = t.boxes[ref]
         dt = f - ref
         vdt = max(-self.own_motion_frames, min(self.own_motion_frames, dt)) if hold else dt
@@ -391,12 +394,13 @@ class Tracker:
         comes into view. Applied when the track is converted, so association and the
         cadence's "lost in view" still see the detector's box."""
         box = tuple(float(v) for v in box)
-        aspect = dict(self.s.edge_aspect).get(kind)
-        if not aspect:
+        shape = dict((k, (wide, tall)) for k, wide, tall in self.s.edge_aspect).get(kind)
+        if not shape:
             return box
-        # a detector's box of a cut object ends a few px short of the edge
-        slack = max(1.0, 0.1 * min(box[2], box[3]))
-        return self._extend_past_edge(box, aspect * box[3], box[2] / aspect, slack)
+        # a detector's box of a cut object ends a few px short of the edge; the slack is the
+        # uncut side's (a sliver of an entering face is a few px wide)
+        slack = max(1.0, 0.1 * max(box[2], box[3]))
+        return self._extend_past_edge(box, shape[0] * box[3], box[2] / shape[1], slack)
 
     def _extend_past_edge(self, box: Box, w_to: float, h_to: float, slack: float = 1.0) -> Box:
         """``box`` cut by the picture's edge given the size ``w_to`` x ``h_to`` (if larger),
@@ -509,6 +513,8 @@ class Tracker:
         kfs: dict[int, Box] = {}
         cap = self._hold_cap(t)
         first, last = frames[0], frames[-1]
+        # (the track is leaving ``live``: following(), looks and "lost in view" saw the
+        # detector's own boxes)
         for j in {first, last}:
             t.boxes[j] = self._whole(t.kind, t.boxes[j])
         t.first_frame = self._pre_hold_start(first, t.first_frame, cap)

@@ -136,3 +136,45 @@ def test_a_face_found_cut_by_the_edge_is_held_whole_as_the_camera_brings_it_in()
     assert not covered_box(sliver.box_at(6), face_at(6), slack=3)
     inside = run(900.0)
     assert inside.box_at(0)[2] == 44.0
+
+
+def test_a_thin_sliver_at_any_edge_is_held_as_a_whole_face_past_that_edge():
+    """Slivers of a face found at each edge, a few px short of it: the converted track's box
+    reaches past that edge to the whole face's shape, never into the picture."""
+    W_, H_ = 1920, 1080
+
+    def first_box(box):
+        tr = Tracker(30.0, TrackerSettings(), frame_size=(W_, H_))
+        tr.update(FrameRecord(0, (0.0, 0.0), False, [Detection("face", box, 0.9)]))
+        (t,) = tr.finish()
+        return t.box_at(0)
+
+    x, y, w, h = first_box((1910.0, 500.0, 8.0, 118.0))          # right edge, 2 px short
+    assert x == 1910.0 and w > 0.8 * 118 - 1                       # grown rightwards
+    x, y, w, h = first_box((2.0, 500.0, 8.0, 118.0))               # left edge
+    assert x + w == 10.0 and w > 0.8 * 118 - 1                     # grown leftwards
+    x, y, w, h = first_box((900.0, 2.0, 80.0, 20.0))               # top edge
+    assert y + h == 22.0 and h > 80 / 0.8 - 1
+    x, y, w, h = first_box((900.0, 1058.0, 80.0, 20.0))            # bottom edge
+    assert y == 1058.0 and h > 80 / 0.8 - 1
+    assert first_box((900.0, 500.0, 8.0, 118.0)) == (900.0, 500.0, 8.0, 118.0)
+
+
+def test_a_short_hold_keeps_its_long_gaps():
+    """With --hold 0.5 a gap of more than a quarter second is still 'long' (half the
+    hold), as it was before the long-gap setting had its own half second."""
+    tr = Tracker(30.0, TrackerSettings(hold_s=0.5))
+    assert tr.long_gap_frames == 7
+    assert Tracker(30.0, TrackerSettings(hold_s=1.5)).long_gap_frames == 15
+
+
+def test_a_batch_redoes_clips_done_by_an_older_tracker(monkeypatch):
+    """The batch's 'done' state names the tracker's version: clips done before a tracker
+    change are done again (from the detection cache), not skipped with the old tracks."""
+    import redaction.track_settings as ts
+    from redaction.batch import settings_id
+    s = DetectSettings()
+    now = settings_id(s)
+    monkeypatch.setattr(ts, "TRACKER_VERSION", ts.TRACKER_VERSION + 1)
+    assert settings_id(s) != now
+    assert s.key("abc") == DetectSettings().key("abc")       # the detection cache is kept

@@ -39,8 +39,10 @@ __all__ = ["BatchItem", "Event", "BatchRun", "StateFile", "folder_items", "proje
 
 def settings_id(settings) -> str:
     """The detection settings' identity, the same for every clip (the per-clip cache key
-    adds the clip's sha256: ``settings.key(sha256)``)."""
-    return settings.key("batch")
+    adds the clip's sha256: ``settings.key(sha256)``), and the tracker's version: a clip done
+    by an older tracker is done again (its detections come from the cache)."""
+    from ..track_settings import TRACKER_VERSION
+    return f"{settings.key('batch')}-t{TRACKER_VERSION}"
 
 
 def ray_address(cli_value: Optional[str]) -> Optional[str]:
