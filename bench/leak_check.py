@@ -249,7 +249,7 @@ def main() -> None:
             for o in r["objects"].values():
                 o["size"] = float(np.median(o["size"]))
         from redaction.track_settings import DEFAULT_HOLD_S, TRACKER_VERSION
-        run_info = {"argv": sys.argv[1:], "hold_s": a.hold or DEFAULT_HOLD_S,
+        run_info = {"argv": sys.argv[1:], "hold_s": DEFAULT_HOLD_S if a.hold is None else a.hold,
                     "tracker_version": TRACKER_VERSION}
         Path(a.json).write_text(json.dumps({"run": run_info, "summary": summary, "results": results},
                                            indent=1, default=str))
