@@ -25,6 +25,8 @@ from typing import Optional
 import cv2
 import numpy as np
 
+from scene_light import SceneLight
+
 MAX_UPSCALE = 2.5   # a crop is never shown larger than this multiple of its source size
 SHARED = Path(__file__).resolve().parent.parent.parent / "shared"
 EVAL = SHARED / "eval" / "images"
@@ -49,6 +51,7 @@ class Scenario:
     face_px: tuple[int, int] = (28, 160)        # face height range at the scene's size
     plate_frac: tuple[float, float] = (0.04, 0.12)  # plate width as a fraction of frame width
     oblique: float = 0.25          # plates: perspective squeeze up to this fraction
+    light: str = "day"             # day, night, night_blue, backlit (bench/scene_light.py)
 
 
 SCENARIOS: list[Scenario] = [
@@ -69,6 +72,9 @@ SCENARIOS: list[Scenario] = [
              oblique=0.35),
     Scenario("small_plates_1440", size=(2560, 1440), pan_px_s=300, faces=3, plates=6,
              plate_frac=(0.015, 0.04), oblique=0.35),
+    Scenario("night", pan_px_s=300, light="night"),
+    Scenario("night_blue", pan_px_s=500, light="night_blue"),
+    Scenario("backlit", pan_px_s=300, light="backlit"),
 ]
 
 
@@ -256,6 +262,7 @@ class Obj:
     tilt: float = 0.0               # degrees
     tags: tuple = ()
     occlusions: list = field(default_factory=list)   # (frame, duration)
+    gain: float = 1.0               # its share of the light (backlit: in shade)
 
     def scale(self, i: int) -> float:
         if not self.scale_seq:
@@ -293,7 +300,12 @@ class HardScene:
                                k * (4 * np.sin(2 * np.pi * 1.7 * t + ph[2]) + 2 * np.sin(2 * np.pi * 4.3 * t + ph[3]))], 1)
         self.roll = sc.roll_deg * np.sin(2 * np.pi * 0.35 * t + ph[4]) + 0.3 * k * np.sin(2 * np.pi * 2.9 * t)
         self.zoom = 1.0 + sc.zoom * np.sin(2 * np.pi * 0.25 * t + ph[5])
+        self.light = SceneLight(sc.light, self.world.shape[:2], sc.size, fps, seed)
         self.objs = self._place(rng)
+        for o in self.objs:                     # the light's own draws: day scenes unchanged
+            o.gain = self.light.object_gain()
+            if sc.light != "day":
+                o.tags = o.tags + (sc.light,)
         self.occluders = self._occluders(rng) if sc.occlusion else []
         self._gt: dict[int, list] = {}
 
@@ -407,6 +419,8 @@ class HardScene:
             mm[:, 2] -= (X0, Y0)
             roi = cv2.warpAffine(o.crop.patch, mm, (X1 - X0, Y1 - Y0), flags=cv2.INTER_AREA
                                  if o.scale(i) < 1 else cv2.INTER_LINEAR)
+            if o.gain != 1.0:
+                roi = (((roi / 255.0) ** 2.2 * o.gain) ** (1 / 2.2) * 255.0 + 0.5).astype(np.uint8)
             alpha = cv2.warpAffine(np.ones((ph, pw), np.uint8), mm, (X1 - X0, Y1 - Y0),
                                    flags=cv2.INTER_NEAREST).astype(bool)
             img[Y0:Y1, X0:X1][alpha] = roi[alpha]
@@ -440,7 +454,7 @@ class HardScene:
             for r_ in regions:
                 if r_[3] is not None:
                     r_[3][Y0:Y0 + src.shape[0], X0:X0 + src.shape[1]] = False
-        img = self._blur(img, i)
+        img = self.light.apply(self._blur(img, i), self.cam(i), i)
         gt = []
         for k, o, poly, vis in regions:
             x0, y0 = poly.min(0)
@@ -458,6 +472,8 @@ class HardScene:
                     full[Y0 - iy0:Y1 - iy0, X0 - ix0:X1 - ix0] = vis[Y0:Y1, X0:X1]
             gt.append((k, o.crop.kind, box, (ix0, iy0, full, area), o.tags))
         self._gt[i] = gt
+        if self.light.noisy:
+            return img
         noise = self.rng.integers(-3, 4, img.shape, dtype=np.int16)
         return np.clip(img.astype(np.int16) + noise, 0, 255).astype(np.uint8)
 
