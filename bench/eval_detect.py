@@ -262,6 +262,9 @@ def main(argv=None) -> int:
     ap.add_argument("--face-model", default=None, metavar="ONNX",
                     help="also score the face presets with this CenterFace ONNX file in place of the "
                          "shipped one (a candidate, e.g. training/faces/qat_centerface.py), in the same run")
+    ap.add_argument("--face-night", default=None, metavar="ONNX[:BELOW]",
+                    help="also score the face presets with this CenterFace night model run on pictures "
+                         "darker than BELOW (default 60), in the same run")
     ap.add_argument("--only", default=None, help="run only configurations whose label contains this")
     ap.add_argument("--speed", action="store_true",
                     help="only the interleaved 720p/1080p speed table (face configurations)")
@@ -306,6 +309,11 @@ def main(argv=None) -> int:
         for p in presets:
             configs.append((f"face preset={p}, model {tag}", "face",
                             lambda p=p: build_faces(p, centerface={"model_file": a.face_model})))
+    if a.face_night and "face" in kinds:
+        from redaction.detect.factory import build_faces, night_setting
+        for p in presets:
+            configs.append((f"face preset={p}, night {Path(a.face_night).name}", "face",
+                            lambda p=p: build_faces(p, centerface=night_setting(a.face_night))))
     if a.ablations and "face" in kinds:
         configs += [(label, "face", b) for label, b in _face_ablations().items()]
     if a.plate_ablations and "plate" in kinds:

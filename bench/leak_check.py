@@ -199,6 +199,10 @@ def main() -> None:
                     help="the tracker's hold in seconds (default: the product's, DEFAULT_HOLD_S)")
     ap.add_argument("--looks", action="store_true",
                     help="looks round lost tracks between full runs (off in the product; ADR 0008, 'Looks')")
+    ap.add_argument("--face-model", metavar="ONNX", help="run the preset's CenterFace with this "
+                    "centerface.onnx (a candidate model, e.g. training/faces/night_centerface.py's)")
+    ap.add_argument("--face-night", metavar="ONNX[:BELOW]", help="CenterFace runs this night model on "
+                    "pictures darker than BELOW (default 60; redaction.detect.faces.picture_brightness)")
     ap.add_argument("--plate-model", default=None, metavar="ONNX",
                     help="run the preset's plate detector with this plate_detector.onnx (a candidate model)")
     ap.add_argument("--plate-verifier", default=None, metavar="ONNX",
@@ -225,6 +229,13 @@ def main() -> None:
     for key, path in (("model_file", a.plate_model), ("verifier_file", a.plate_verifier)):
         if path:
             PLATE_PRESETS[a.preset][key] = path
+    if a.face_model:
+        from redaction.detect.factory import FACE_PRESETS
+        FACE_PRESETS[a.preset]["centerface"] = {**FACE_PRESETS[a.preset]["centerface"], "model_file": a.face_model}
+    if a.face_night:
+        from redaction.detect.factory import night_setting
+        from redaction.detect.factory import FACE_PRESETS
+        FACE_PRESETS[a.preset]["centerface"] = {**FACE_PRESETS[a.preset]["centerface"], **night_setting(a.face_night)}
     results = []
     with tempfile.TemporaryDirectory() as d:
         for name in names:

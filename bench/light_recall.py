@@ -3,12 +3,15 @@
     python bench/light_recall.py [--scenarios night,night_blue,backlit,still,pan250]
                                  [--seeds 0,1] [--step 6] [--preset accurate]
                                  [--ways "as is,lift,lift strong,gain 3,clahe,grey world"]
+                                 [--face-model candidate.onnx]
 
 Renders each scene (bench/hard_scenes.py, no encoding) and, on every ``--step``-th frame,
 runs the video detector (``candidates=True``, full plan: no job hints) on the frame as it
 is and after each pre-processing way of :data:`WAYS`, interleaved. It was written to test
 whether lifting dark pictures before detection finds the faces and plates the detectors
 miss at night (ADR 0008, "Light"): it does not, so the product has no such step.
+``--face-model`` runs each way with a candidate CenterFace as well (rows marked ``*``);
+``--face-night`` with a candidate night model switched in on dark pictures.
 Reported per scenario: the share of graded object-frames (>= 24 px, half visible) that a
 sure detection finds (IoU >= 0.3 with the ground-truth box), that any detection finds
 (candidates included), sure detections per frame that match no object (IoU < 0.1 with
@@ -109,12 +112,21 @@ def main() -> None:
     ap.add_argument("--step", type=int, default=6)
     ap.add_argument("--preset", default="accurate")
     ap.add_argument("--ways", default="as is,lift", help="comma list of: " + ", ".join(WAYS))
+    ap.add_argument("--face-model", metavar="ONNX", help="a candidate centerface.onnx: each way is run "
+                    "with the shipped model and with this one")
+    ap.add_argument("--face-night", metavar="ONNX[:BELOW]", help="... or CenterFace with this night model "
+                    "on pictures darker than BELOW (default 60)")
     a = ap.parse_args()
-    det = build_detector(("face", "plate"), a.preset, candidates=True)
-    ways = [w.strip() for w in a.ways.split(",")]
-    for w in ways:
-        if w not in WAYS:
+    dets = {"": build_detector(("face", "plate"), a.preset, candidates=True)}
+    if a.face_model or a.face_night:
+        from redaction.detect.factory import FACE_PRESETS, night_setting
+        extra = {"model_file": a.face_model} if a.face_model else night_setting(a.face_night)
+        FACE_PRESETS[a.preset]["centerface"] = {**FACE_PRESETS[a.preset]["centerface"], **extra}
+        dets[" *"] = build_detector(("face", "plate"), a.preset, candidates=True)
+    for w in a.ways.split(","):
+        if w.strip() not in WAYS:
             ap.error(f"no way {w!r}; choose from {', '.join(WAYS)}")
+    ways = [(w.strip(), m) for w in a.ways.split(",") for m in dets]   # " *": the candidate model
     print(f"{'scenario':<14} {'way':<16} {'faces sure/any (graded)':>24} {'plates sure/any (graded)':>25} "
           f"{'false/frame':>11} {'ms/frame':>9}")
     for name in a.scenarios.split(","):
@@ -130,9 +142,9 @@ def main() -> None:
                 n += 1
                 for w in ways:
                     t = time.perf_counter()
-                    dets = det(WAYS[w](frame))
+                    found = dets[w[1]](WAYS[w[0]](frame))
                     tot[w][2] += time.perf_counter() - t
-                    per, false = score(dets, gt)
+                    per, false = score(found, gt)
                     for kind, v in per.items():
                         for j in range(3):
                             tot[w][0][kind][j] += v[j]
@@ -143,7 +155,7 @@ def main() -> None:
             for kind in ("face", "plate"):
                 g, s, anyhit = per[kind]
                 cells.append(f"{s / max(1, g):.3f}/{anyhit / max(1, g):.3f} ({g})")
-            print(f"{name:<14} {w:<16} {cells[0]:>24} {cells[1]:>25} {false / max(1, n):>11.2f} "
+            print(f"{name:<14} {w[0] + w[1]:<16} {cells[0]:>24} {cells[1]:>25} {false / max(1, n):>11.2f} "
                   f"{1000 * secs / max(1, n):>9.0f}", flush=True)
 
 

@@ -108,6 +108,14 @@ def closeup_plausible(boxes: np.ndarray, rel_lms: np.ndarray, w: int, h: int) ->
           & (eye_y > 0.1) & (mouth_y < 0.95) & (mouth_y - eye_y > 0.15))
     return ~big | ok
 
+def picture_brightness(image: np.ndarray) -> float:
+    """The median over the picture (at an eighth of its size) of each pixel's brightest
+    channel, 0-255: 100-150 for daylight street scenes, 25-55 for the leak check's night
+    scenes, whatever the lamps' colour (ADR 0008, "Light")."""
+    h, w = image.shape[:2]
+    small = cv2.resize(image, (max(1, w // 8), max(1, h // 8)), interpolation=cv2.INTER_AREA)
+    return float(np.median(small.max(axis=2)))
+
 # ----------------------------------------------------------------------------- CenterFace
 
 
@@ -137,6 +145,11 @@ class CenterFace:
     follows that this pass would see under ``lite_detail_px`` px (:mod:`~redaction.detect.lite`).
     The job tells the detector each frame and those faces (:meth:`at_frame`); without that
     hint (stills) every call runs the full plan.
+    ``night_below``: on a picture whose brightness (:func:`picture_brightness`) is under
+    this, every pass runs the night model (``centerface_night``, the same network trained
+    to see faces in the dark, training/faces/night_centerface.py; ADR 0008, "Light")
+    instead (``night_union``: as well as the shipped model, boxes united); None: never.
+    ``night_model_file``: a candidate night model, as ``model_file``.
     """
 
     name = "centerface"
@@ -147,8 +160,12 @@ class CenterFace:
                  backend: str = "auto", threads: int | None = None, model_root=None,
                  candidate_threshold: float | None = None, guard: bool = True,
                  model_file: str | os.PathLike | None = None, full_every_s: float | None = None,
-                 lite_max_pixels: int = 1280 * 736, lite_detail_px: float = 36.0):
+                 lite_max_pixels: int = 1280 * 736, lite_detail_px: float = 36.0,
+                 night_below: float | None = None, night_model_file: str | os.PathLike | None = None,
+                 night_union: bool = False):
         self.guard = bool(guard)
+        self.night_below = None if night_below is None else float(night_below)
+        self.night_union = bool(night_union)
         self.full_every_s = None if full_every_s is None else float(full_every_s)
         self.lite_max_pixels = int(lite_max_pixels)
         self.lite_detail_px = float(lite_detail_px)
@@ -166,27 +183,38 @@ class CenterFace:
         self.nms_iou = float(nms_iou)
         if backend not in ("auto", "ort", "cv2"):
             raise ValueError(f"unknown CenterFace backend {backend!r}")
-        if model_file is None:
-            data = model_bytes("centerface", root=model_root)
-            self._manifest = manifest(["centerface"])
-        else:
-            data = Path(model_file).read_bytes()
-            self._manifest = [{"name": "centerface", "file": Path(model_file).name,
-                               "sha256": hashlib.sha256(data).hexdigest(),
-                               "licence": "unknown (a candidate, not shipped)"}]
-        self.backend = "cv2"
+        data, self._manifest = self._model("centerface", model_file, model_root)
+        self.backend = "cv2" if backend == "cv2" else "ort"
+        self._sess = self._net = None
         if backend in ("auto", "ort"):
             try:
                 self._sess = self._ort_session(data, threads)
-                self.backend = "ort"
             except Exception:
                 if backend == "ort" or model_file is not None:   # a candidate is measured as asked
                     raise
                 log.warning("onnxruntime cannot run CenterFace; using cv2.dnn", exc_info=True)
+                self.backend = "cv2"
         if self.backend == "cv2":
             self._net = cv2.dnn.readNetFromONNX(np.frombuffer(data, np.uint8))
+        self._night = None                   # (session, net) of the night model
+        if self.night_below is not None:
+            ndata, nman = self._model("centerface_night", night_model_file, model_root)
+            self._manifest = self._manifest + nman
+            self._night = ((self._ort_session(ndata, threads), None) if self.backend == "ort"
+                           else (None, cv2.dnn.readNetFromONNX(np.frombuffer(ndata, np.uint8))))
+        self._models = ((self._sess, self._net),)     # the call in progress runs these
         self._blobs: dict[tuple[int, int], np.ndarray] = {}
         self._lock = threading.Lock()
+        self._lite, self._faces = False, []
+
+    @staticmethod
+    def _model(name: str, model_file, model_root) -> tuple[bytes, list[dict]]:
+        if model_file is None:
+            return model_bytes(name, root=model_root), manifest([name])
+        data = Path(model_file).read_bytes()
+        return data, [{"name": name, "file": Path(model_file).name,
+                       "sha256": hashlib.sha256(data).hexdigest(),
+                       "licence": "unknown (a candidate, not shipped)"}]
 
     @staticmethod
     def _ort_session(data: bytes, threads: int | None):
@@ -203,11 +231,13 @@ class CenterFace:
     def models(self) -> list[dict]:
         return [dict(m) for m in self._manifest]
 
-    def _forward(self, blob: np.ndarray):
-        if self.backend == "ort":
-            return self._sess.run(None, {"input.1": blob})
-        self._net.setInput(blob)
-        return self._net.forward(["537", "538", "539", "540"])
+    @staticmethod
+    def _forward(model, blob: np.ndarray):
+        sess, net = model
+        if sess is not None:
+            return sess.run(None, {"input.1": blob})
+        net.setInput(blob)
+        return net.forward(["537", "538", "539", "540"])
 
     def at_frame(self, frame: int, fps: float, faces=None, cut: bool = False, **_) -> None:
         """The job's hint for the next call (also given for cached frames on resume, so a
@@ -261,9 +291,12 @@ class CenterFace:
             blob[:, :, nh:, :] = 0
             blob[:, :, :, nw:] = 0
         blob[0, :, :nh, :nw] = img.transpose(2, 0, 1)
-        heat, scale, offset, lms = self._forward(blob)
-        return self._decode(heat[0, 0], scale[0], offset[0], nw, nh, sx, sy, thr,
-                            lms[0] if self.guard else None)
+        parts = []
+        for model in self._models:
+            heat, scale, offset, lms = self._forward(model, blob)
+            parts.append(self._decode(heat[0, 0], scale[0], offset[0], nw, nh, sx, sy, thr,
+                                      lms[0] if self.guard else None))
+        return parts[0] if len(parts) == 1 else np.concatenate(parts)
 
     @staticmethod
     def _decode(heat, scale, offset, nw, nh, sx, sy, thr, lms=None) -> np.ndarray:
@@ -296,6 +329,10 @@ class CenterFace:
         with self._lock:
             h, w = image.shape[:2]
             lite, faces, self._lite, self._faces = self._lite, self._faces, False, []   # one call only
+            day = (self._sess, self._net)
+            self._models = (day,)
+            if self._night is not None and picture_brightness(image) < self.night_below:
+                self._models = (day, self._night) if self.night_union else (self._night,)
             wins = None
             if lite:
                 (f, _), *_ = self.plan(w, h, True)

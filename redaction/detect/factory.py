@@ -87,6 +87,17 @@ def follow_setting(text: str) -> dict | None:
     return {"threshold": float(thr), **({"max_windows": int(wins)} if wins else {})}
 
 
+def night_setting(text: str) -> dict:
+    """``ONNX[:BELOW[:union]]`` (bench flags) -> CenterFace's night model settings: the
+    candidate night model run on pictures darker than BELOW (default 60), instead of the
+    shipped model or (``union``) as well as it."""
+    path, _, rest = text.partition(":")
+    below, _, mode = rest.partition(":")
+    if mode not in ("", "union"):
+        raise ValueError(f"night setting {text!r}: the third part is 'union' or nothing")
+    return {"night_model_file": path, "night_below": float(below or 60), "night_union": mode == "union"}
+
+
 def plate_lite_setting(text: str) -> dict | None:
     """``"S:SIDE[,SIDE]"`` -> a plate preset's ``video_lite`` entry (benchmarks; ``"0"``: off)."""
     period, _, sides = str(text).partition(":")

@@ -105,6 +105,28 @@ def calib(out: Path, n: int, fp32_first: int = 1) -> None:
     log(out, f"calib: {n} photos, excluded {exclude} -> {out / 'qdq.onnx'}")
 
 
+def apply_op(torch, op: str, a: dict, ins: list):
+    """One float node of CenterFace's graph in torch (the ops its ONNX file uses)."""
+    F = torch.nn.functional
+    if op == "Conv":
+        p = a.get("pads", [0, 0, 0, 0])
+        assert p[0] == p[2] and p[1] == p[3]
+        return F.conv2d(ins[0], ins[1], ins[2] if len(ins) > 2 else None, a.get("strides", [1, 1]),
+                        (p[0], p[1]), a.get("dilations", [1, 1]), a.get("group", 1))
+    if op == "ConvTranspose":
+        return F.conv_transpose2d(ins[0], ins[1], ins[2] if len(ins) > 2 else None, a.get("strides", [1, 1]),
+                                  0, a.get("output_padding", [0, 0]), a.get("group", 1), a.get("dilations", [1, 1]))
+    if op == "BatchNormalization":
+        return F.batch_norm(ins[0], ins[3], ins[4], ins[1], ins[2], False, 0.0, a.get("epsilon", 1e-5))
+    if op == "Relu":
+        return F.relu(ins[0])
+    if op == "Add":
+        return ins[0] + ins[1]
+    if op == "Sigmoid":
+        return torch.sigmoid(ins[0])
+    raise ValueError(f"op {op} not handled")
+
+
 # ----------------------------------------------------------------------------- interpreter
 class Net:
     """The QDQ graph (``quant=True``) or the fp32 graph run in torch, weights shared."""
@@ -157,7 +179,6 @@ class Net:
 
     def run(self, x, quant: bool = True):
         torch = self.torch
-        F = torch.nn.functional
         graph = self.qm.graph if quant else self.fm.graph
         env = {graph.input[0].name: x}
         for n, a in self.nodes[quant]:
@@ -183,24 +204,7 @@ class Net:
                 env[n.output[0]] = (torch.fake_quantize_per_tensor_affine(env[n.input[0]], s, z, 0, 255), s, z)
                 continue
             ins = [env[i] if i in env else self._w(i, teacher=not quant) for i in n.input]
-            if op == "Conv":
-                p = a.get("pads", [0, 0, 0, 0])
-                y = F.conv2d(ins[0], ins[1], ins[2] if len(ins) > 2 else None, a.get("strides", [1, 1]),
-                             (p[0], p[1]), a.get("dilations", [1, 1]), a.get("group", 1))
-                assert p[0] == p[2] and p[1] == p[3]
-            elif op == "ConvTranspose":
-                y = F.conv_transpose2d(ins[0], ins[1], ins[2] if len(ins) > 2 else None, a.get("strides", [1, 1]),
-                                       0, a.get("output_padding", [0, 0]), a.get("group", 1), a.get("dilations", [1, 1]))
-            elif op == "BatchNormalization":
-                y = F.batch_norm(ins[0], ins[3], ins[4], ins[1], ins[2], False, 0.0, a.get("epsilon", 1e-5))
-            elif op == "Relu":
-                y = F.relu(ins[0])
-            elif op == "Add":
-                y = ins[0] + ins[1]
-            elif op == "Sigmoid":
-                y = torch.sigmoid(ins[0])
-            else:
-                raise ValueError(f"op {op} not handled")
+            y = apply_op(torch, n.op_type, a, ins)
             env[n.output[0]] = y
         # the heat logits (input of the Sigmoid), box size, offset, landmarks
         sig = next(n for n in graph.node if n.op_type == "Sigmoid")
