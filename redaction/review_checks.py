@@ -11,6 +11,11 @@ by ``bwv project checks`` and in the export's manifest:
 - **low confidence**: an automatic track made only of candidates (the detector's score was
   below its own threshold, or the plate verifier doubted it). It is proposed, but the officer
   should look at what it is.
+- **dark footage**: frames where detection ran on a dark picture (night, deep shade;
+  :data:`~redaction.detect.light.DARK_BELOW`). The detectors find far fewer faces and
+  plates there (the leak check's night scenes: about 18 % of face and 23 % of plate frames
+  left visible, against 3 % and 1 % by day; ADR 0008, session 14), so the officer should
+  look through those frames for anything not proposed. Not tied to a track.
 
 A check is *done* when the officer records that they looked (``mark_done``: who, when, a
 note; an edit, so it is logged and undoable). Checks of rejected and keep-clear tracks are
@@ -32,8 +37,8 @@ AFTER_HOLD_S = 2.0            # how far past the end of the hold a "lost in view
 @dataclass(frozen=True)
 class Check:
     key: str                  # stable id: "<kind>:<track>:<frame>"
-    kind: str                 # "lost_in_view" | "low_confidence"
-    track_id: str
+    kind: str                 # "lost_in_view" | "low_confidence" | "dark"
+    track_id: str             # "" for a check of frames (dark)
     first_frame: int          # the frames to look at
     last_frame: int
     message: str
@@ -99,6 +104,23 @@ def _low_confidence(t: Track) -> Optional[Check]:
                  frame=best if best is not None else t.first_frame)
 
 
+def _dark(project: Project, frames: int) -> list[Check]:
+    """One check per dark range the last detection run recorded (within the clip)."""
+    rows = (project.extra.get("detection") or {}).get("dark") or []
+    out = []
+    for r in rows:
+        if not (isinstance(r, (list, tuple)) and len(r) == 2 and all(isinstance(v, int) for v in r)):
+            continue                # a hand-edited project: the detection record is informative
+        a, b = max(0, r[0]), min(frames - 1, r[1])
+        if b < a:
+            continue
+        out.append(Check(f"dark:{a}", "dark", "", a, b,
+                         f"frames {a}–{b} are dark (night or deep shade): the detectors find far "
+                         f"fewer faces and plates in the dark, so look through these frames for "
+                         f"any face or plate that is not proposed", frame=a))
+    return out
+
+
 def review_checks(project: Project, frames: int, width: int, height: int,
                   fps: float) -> list[Check]:
     """Every check of ``project``'s automatic tracks (pending or accepted), in frame order,
@@ -108,18 +130,19 @@ def review_checks(project: Project, frames: int, width: int, height: int,
     last = ((project.extra.get("detection") or {}).get("settings") or {}).get("last")
     if isinstance(last, int) and 0 <= last < frames - 1:
         frames = last + 1
-    out: list[Check] = []
+    out: list[Check] = _dark(project, frames)
     for t in project.tracks:
         if t.origin != "auto" or t.status in ("rejected", "keep_clear"):
             continue
         # one check a track: a low-confidence track is looked at as a whole anyway
         c = _low_confidence(t) or _lost_in_view(t, frames, width, height, fps)
         if c is not None:
-            d = done.get(c.key)
-            if isinstance(d, dict):
-                c = Check(**{**c.__dict__, "done_by": str(d.get("by", "")),
-                             "done_at": str(d.get("at", "")), "note": str(d.get("note", ""))})
             out.append(c)
+    for k, c in enumerate(out):
+        d = done.get(c.key)
+        if isinstance(d, dict):
+            out[k] = Check(**{**c.__dict__, "done_by": str(d.get("by", "")),
+                              "done_at": str(d.get("at", "")), "note": str(d.get("note", ""))})
     out.sort(key=lambda c: (c.first_frame, c.key))
     return out
 

@@ -86,3 +86,5 @@ class FrameRecord:
     looks: Optional[list] = None                # windows searched round lost tracks between
                                                 # full runs ([kind, x0, y0, x1, y1]; detect/looks.py)
     look_detections: Optional[list] = None      # ... and what was found in them
+    light: Optional[float] = None               # the picture's brightness on detection frames
+                                                # (faces.picture_brightness; the dark check)

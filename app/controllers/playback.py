@@ -148,7 +148,7 @@ class PlaybackController(Controller):
     def jump_to_check(self, tid: str, frame: int) -> None:
         if self.doc is None:
             return
-        self.doc.select(tid)
+        self.doc.select(tid or None)           # a check of frames (dark footage) has no track
         self.seek(frame)
         self.view.setFocus()
 

@@ -107,7 +107,7 @@ class ExportDialog(QDialog):
         if open_checks:
             self.checks_note.setText(
                 f"<b>{len(open_checks)} check(s) not yet done</b> (tracked objects lost in view, "
-                "low-confidence proposals): see \u201cChecks before export\u201d in the review "
+                "low-confidence proposals, dark footage): see \u201cChecks before export\u201d in the review "
                 "panel. The export's manifest lists them.")
             f.addRow(self.checks_note)
         else:

@@ -1,7 +1,7 @@
 """The review panel's "Checks before export" list (redaction/review_checks.py).
 
 Each row is a place in the footage the proposals may not cover: an automatic track lost
-while in view, or a low-confidence proposal. Clicking a row selects its track and goes to
+while in view, a low-confidence proposal, or dark footage (where the detectors miss more). Clicking a row selects its track and goes to
 the first frame to look at; "Mark checked…" records, with a note, that the officer looked
 (an edit: logged and undoable). Open checks are listed first, in red.
 """
@@ -12,7 +12,7 @@ from PySide6.QtGui import QBrush, QColor
 from PySide6.QtWidgets import (QGroupBox, QHBoxLayout, QLabel, QListWidget, QListWidgetItem,
                                QToolButton, QVBoxLayout, QWidget)
 
-TITLES = {"lost_in_view": "Lost in view", "low_confidence": "Low confidence"}
+TITLES = {"lost_in_view": "Lost in view", "low_confidence": "Low confidence", "dark": "Dark footage"}
 
 
 class ChecksBox(QGroupBox):
@@ -23,7 +23,7 @@ class ChecksBox(QGroupBox):
         super().__init__("Checks before export", parent)
         self.setAccessibleName("Checks before export")
         self.setToolTip("Places the proposals may not cover: a tracked object lost while still "
-                        "in view, or a low-confidence proposal. Look at each before export.")
+                        "in view, a low-confidence proposal, or dark footage. Look at each before export.")
         lay = QVBoxLayout(self)
         lay.setContentsMargins(6, 6, 6, 6)
         top = QHBoxLayout()
@@ -54,14 +54,15 @@ class ChecksBox(QGroupBox):
         self.list.clear()
         n_open = sum(not c.done for c in self.checks)
         if not self.checks:
-            self.summary.setText("None: no tracked object was lost in view, no low-confidence proposal")
+            self.summary.setText("None: no tracked object was lost in view, no low-confidence "
+                                 "proposal, no dark footage")
         else:
             self.summary.setText(f"<b>{n_open} open</b> of {len(self.checks)}" if n_open
                                  else f"All {len(self.checks)} checked")
         for c in self.checks:
             state = f"checked by {c.done_by}" if c.done else "OPEN"
             it = QListWidgetItem(f"[{state}] {TITLES.get(c.kind, c.kind)}: frames "
-                                 f"{c.first_frame}–{c.last_frame} · {c.track_id}")
+                                 f"{c.first_frame}–{c.last_frame}" + (f" · {c.track_id}" if c.track_id else ""))
             it.setToolTip(c.message + (f"\nChecked by {c.done_by} at {c.done_at}: {c.note}"
                                        if c.done else ""))
             it.setData(Qt.UserRole, c.key)

@@ -174,5 +174,5 @@ def _clip(inp: Path, detector, kinds, args, user) -> int:
         left = open_checks(clip_checks(session.project, session.source_path))
         if left:
             print(f"{len(left)} check(s) before export (tracks lost in view, low-confidence "
-                  f"proposals): bwv project checks {session.path}", file=sys.stderr)
+                  f"proposals, dark footage): bwv project checks {session.path}", file=sys.stderr)
     return 0

@@ -87,10 +87,11 @@ def register(sub) -> None:
     au.set_defaults(func=cmd_add_audio)
 
     ck = ps.add_parser("checks", help="list the checks before export (tracks lost in view, "
-                                      "low-confidence proposals), or record some as done",
+                                      "low-confidence proposals, dark footage), or record some as done",
                        description="List the places the officer should look at before export: "
-                                   "automatic tracks lost while in view, and low-confidence "
-                                   "proposals. With --done, record that you looked (logged).")
+                                   "automatic tracks lost while in view, low-confidence "
+                                   "proposals, and dark footage (where the detectors miss more). "
+                                   "With --done, record that you looked (logged).")
     ck.add_argument("project")
     ck.add_argument("--json", action="store_true")
     ck.add_argument("--done", nargs="+", metavar="KEY", help="check keys (or 'all') to mark as done")

@@ -30,7 +30,8 @@ def add_to_project(session: ProjectSession, result: DetectResult) -> list[Track]
         tracks.append(t)
     info = {"run_at": utc_now(), "settings": {**asdict(result.settings),
                                               "kinds": list(result.settings.kinds)},
-            "models": result.models, "frames": result.frames, "tracks": len(tracks)}
+            "models": result.models, "frames": result.frames, "tracks": len(tracks),
+            "dark": [list(r) for r in result.dark]}
     cmds = [DeleteTrack(tid) for tid in old] + [AddTracks(tracks, source="detection"),
                                                  SetExtra("detection", info)]
     session.do(Batch(cmds, label=f"detection: {len(tracks)} track(s)"))

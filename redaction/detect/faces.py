@@ -20,6 +20,7 @@ import cv2
 import numpy as np
 
 from .base import Detection, EveryPeriod, merged_models
+from .light import picture_brightness
 from .lite import detail_windows, inside_window
 from .models import manifest, model_bytes
 from .onnx_shapes import make_dims_symbolic
@@ -107,14 +108,6 @@ def closeup_plausible(boxes: np.ndarray, rel_lms: np.ndarray, w: int, h: int) ->
           & (rm[:, 0] - lm[:, 0] > 0.05)                          # (a profile's nose may stick out)
           & (eye_y > 0.1) & (mouth_y < 0.95) & (mouth_y - eye_y > 0.15))
     return ~big | ok
-
-def picture_brightness(image: np.ndarray) -> float:
-    """The median over the picture (at an eighth of its size) of each pixel's brightest
-    channel, 0-255: 100-150 for daylight street scenes, 25-55 for the leak check's night
-    scenes, whatever the lamps' colour (ADR 0008, "Light")."""
-    h, w = image.shape[:2]
-    small = cv2.resize(image, (max(1, w // 8), max(1, h // 8)), interpolation=cv2.INTER_AREA)
-    return float(np.median(small.max(axis=2)))
 
 # ----------------------------------------------------------------------------- CenterFace
 

@@ -28,10 +28,11 @@ from ..camera import IDENTITY, estimate_motion, is_cut, small_motion, speed_px
 from ..track import FrameRecord, Tracker, TrackerSettings
 from ..track_settings import DEFAULT_HOLD_S
 from .base import Detection, forget_hints, tell_frame
+from .light import DARK_BELOW, picture_brightness
 from .looks import Looker, look
 
 MOTION_WIDTH = 256
-CACHE_VERSION = 10                 # 2: candidates (Detection.sure); 3: plates inside faces dropped;
+CACHE_VERSION = 11                 # 2: candidates (Detection.sure); 3: plates inside faces dropped;
                                    # 4: plate candidates from the verifier; 5: similarity camera
                                    # motion, adaptive cadence; 6: every unconfirmed plate proposal
                                    # a candidate, one 1280-px plate pass on wide frames; 7: `bwv
@@ -39,6 +40,7 @@ CACHE_VERSION = 10                 # 2: candidates (Detection.sure); 3: plates i
                                    # 8: plates proposed from 0.15 on video where the verifier backs them;
                                    # 9: looks round lost tracks between full runs (looks.py)
                                    # 10: CenterFace's full plan once a second, lite between
+                                   # 11: the picture's brightness on detection frames (dark check)
 DETECT_RATE = 5.0                  # default detector runs per second of video (ADR 0008)
 # Adaptive cadence (ADR 0008): while the camera moves fast the picture changes faster than
 # the tracker can follow it safely, and new objects come in at the edges, so the detector
@@ -81,6 +83,37 @@ class DetectResult:
     models: list[dict] = field(default_factory=list)
     settings: Optional[DetectSettings] = None
     resumed_from: int = 0
+    dark: list = field(default_factory=list)    # [first, last] frame ranges of dark footage
+
+
+class DarkRanges:
+    """The dark parts of a clip, from the brightness of its detection frames: a run of dark
+    detection frames (under :data:`DARK_BELOW`) reaches back to the frame after the last
+    bright one and on to the frame before the next (recall first: between two detection
+    frames the picture is not known to be bright). Memory: one pair per dark run."""
+
+    def __init__(self, first: int):
+        self.after_bright = first       # first frame not known to be bright
+        self.start: Optional[int] = None
+        self.ranges: list[list[int]] = []
+
+    def seen(self, rec: FrameRecord) -> None:
+        if rec.light is None:
+            return
+        if rec.light < DARK_BELOW:
+            if self.start is None:
+                self.start = self.after_bright
+        else:
+            if self.start is not None:
+                self.ranges.append([self.start, rec.frame - 1])
+                self.start = None
+            self.after_bright = rec.frame + 1
+
+    def finish(self, last: int) -> list[list[int]]:
+        if self.start is not None:
+            self.ranges.append([self.start, last])
+            self.start = None
+        return self.ranges
 
 
 def _encode_dets(dets: list[Detection]) -> list:
@@ -148,6 +181,8 @@ def rounded(rec: FrameRecord) -> FrameRecord:
 def _encode_record(rec: FrameRecord) -> dict:
     row = {"f": rec.frame, "m": [round(v, 6) for v in rec.motion], "c": rec.cut,
            "d": None if rec.detections is None else _encode_dets(rec.detections)}
+    if rec.light is not None:
+        row["b"] = round(rec.light, 1)
     if rec.unknown:
         row["u"] = 1
     if rec.looks:
@@ -159,7 +194,7 @@ def _encode_record(rec: FrameRecord) -> dict:
 def _decode_record(r: dict) -> FrameRecord:
     return FrameRecord(r["f"], tuple(r["m"]), r["c"],
                        None if r["d"] is None else _decode_dets(r["d"]), bool(r.get("u", 0)),
-                       r.get("l"), _decode_dets(r["ld"]) if "ld" in r else None)
+                       r.get("l"), _decode_dets(r["ld"]) if "ld" in r else None, r.get("b"))
 
 
 def small_grey(yuv: np.ndarray) -> tuple[np.ndarray, float]:
@@ -329,6 +364,7 @@ def detect_job(clip: str | os.PathLike, settings: DetectSettings = DetectSetting
         cadence = Cadence(settings.every, float(src.fps), src.info.width, src.info.height,
                           settings.adaptive, first)
         looker = Looker(settings.looks)
+        dark = DarkRanges(first)
         W, H = src.info.width, src.info.height
         fps = float(src.fps)
         for rec in cache.records:
@@ -338,6 +374,7 @@ def detect_job(clip: str | os.PathLike, settings: DetectSettings = DetectSetting
             tracker.update(rec)
             cadence.seen(rec)
             looker.seen(rec)
+            dark.seen(rec)
         forget_hints(detector)                   # the last replayed frame's hint was never used
         start = first + len(cache.records)
         resumed = len(cache.records)
@@ -357,9 +394,12 @@ def detect_job(clip: str | os.PathLike, settings: DetectSettings = DetectSetting
                     if cadence.due(i, cut, last, lambda: tracker.lost_in_view(W, H)):
                         tell_frame(detector, i, fps, faces=tracker.following("face"), cut=cut,
                                    plates=tracker.following("plate"))
-                        dets = detector(cv2.cvtColor(yuv, cv2.COLOR_YUV2RGB_I420))
+                        rgb = cv2.cvtColor(yuv, cv2.COLOR_YUV2RGB_I420)
+                        dets = detector(rgb)
                         n_dets += len(dets)
-                    rec = rounded(FrameRecord(i, motion, cut, dets, unknown))
+                        light = picture_brightness(rgb)
+                    rec = rounded(FrameRecord(i, motion, cut, dets, unknown,
+                                              light=None if dets is None else light))
                     tracker.update(rec)
                     if dets is None and not cut:
                         # between full runs: a look round tracks lost in view (looks.py); the
@@ -373,6 +413,7 @@ def detect_job(clip: str | os.PathLike, settings: DetectSettings = DetectSetting
                     cache.add(rec)
                     cadence.seen(rec)
                     looker.seen(rec)
+                    dark.seen(rec)
                     done = i - first + 1
                     if done % 15 == 0 or i == last:
                         cancel.check()
@@ -385,6 +426,6 @@ def detect_job(clip: str | os.PathLike, settings: DetectSettings = DetectSetting
         tracks = tracker.finish()
         if not use_cache:
             cache.path.unlink(missing_ok=True)
-        return DetectResult(tracks, total, n_dets, models, settings, resumed)
+        return DetectResult(tracks, total, n_dets, models, settings, resumed, dark.finish(last))
     finally:
         src.close()
