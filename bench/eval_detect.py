@@ -262,9 +262,9 @@ def main(argv=None) -> int:
     ap.add_argument("--face-model", default=None, metavar="ONNX",
                     help="also score the face presets with this CenterFace ONNX file in place of the "
                          "shipped one (a candidate, e.g. training/faces/qat_centerface.py), in the same run")
-    ap.add_argument("--face-night", default=None, metavar="ONNX[:BELOW]",
+    ap.add_argument("--face-night", default=None, metavar="ONNX[:BELOW[:union]]",
                     help="also score the face presets with this CenterFace night model run on pictures "
-                         "darker than BELOW (default 60), in the same run")
+                         "darker than BELOW (default 60; :union: as well as the shipped one), in the same run")
     ap.add_argument("--only", default=None, help="run only configurations whose label contains this")
     ap.add_argument("--speed", action="store_true",
                     help="only the interleaved 720p/1080p speed table (face configurations)")

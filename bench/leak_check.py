@@ -201,8 +201,9 @@ def main() -> None:
                     help="looks round lost tracks between full runs (off in the product; ADR 0008, 'Looks')")
     ap.add_argument("--face-model", metavar="ONNX", help="run the preset's CenterFace with this "
                     "centerface.onnx (a candidate model, e.g. training/faces/night_centerface.py's)")
-    ap.add_argument("--face-night", metavar="ONNX[:BELOW]", help="CenterFace runs this night model on "
-                    "pictures darker than BELOW (default 60; redaction.detect.faces.picture_brightness)")
+    ap.add_argument("--face-night", metavar="ONNX[:BELOW[:union]]", help="CenterFace runs this night model on "
+                    "pictures darker than BELOW (default 60; redaction.detect.light.picture_brightness), "
+                    "instead of the shipped model or, with :union, as well as it")
     ap.add_argument("--plate-model", default=None, metavar="ONNX",
                     help="run the preset's plate detector with this plate_detector.onnx (a candidate model)")
     ap.add_argument("--plate-verifier", default=None, metavar="ONNX",

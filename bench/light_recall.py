@@ -114,8 +114,8 @@ def main() -> None:
     ap.add_argument("--ways", default="as is,lift", help="comma list of: " + ", ".join(WAYS))
     ap.add_argument("--face-model", metavar="ONNX", help="a candidate centerface.onnx: each way is run "
                     "with the shipped model and with this one")
-    ap.add_argument("--face-night", metavar="ONNX[:BELOW]", help="... or CenterFace with this night model "
-                    "on pictures darker than BELOW (default 60)")
+    ap.add_argument("--face-night", metavar="ONNX[:BELOW[:union]]", help="... or CenterFace with this night model "
+                    "on pictures darker than BELOW (default 60; :union: as well as the shipped one)")
     a = ap.parse_args()
     dets = {"": build_detector(("face", "plate"), a.preset, candidates=True)}
     if a.face_model or a.face_night:

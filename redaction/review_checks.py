@@ -106,15 +106,18 @@ def _low_confidence(t: Track) -> Optional[Check]:
 
 def _dark(project: Project, frames: int) -> list[Check]:
     """One check per dark range the last detection run recorded (within the clip)."""
-    rows = (project.extra.get("detection") or {}).get("dark") or []
-    out = []
-    for r in rows:
-        if not (isinstance(r, (list, tuple)) and len(r) == 2 and all(isinstance(v, int) for v in r)):
+    det = project.extra.get("detection")
+    rows = det.get("dark") if isinstance(det, dict) else None
+    out: list[Check] = []
+    for r in rows if isinstance(rows, list) else ():
+        if not (isinstance(r, (list, tuple)) and len(r) == 2
+                and all(isinstance(v, int) and not isinstance(v, bool) for v in r)):
             continue                # a hand-edited project: the detection record is informative
         a, b = max(0, r[0]), min(frames - 1, r[1])
         if b < a:
             continue
-        out.append(Check(f"dark:{a}", "dark", "", a, b,
+        # the key names both ends: a later run that finds the stretch longer is a new check
+        out.append(Check(f"dark:{a}-{b}", "dark", "", a, b,
                          f"frames {a}–{b} are dark (night or deep shade): the detectors find far "
                          f"fewer faces and plates in the dark, so look through these frames for "
                          f"any face or plate that is not proposed", frame=a))
@@ -126,8 +129,11 @@ def review_checks(project: Project, frames: int, width: int, height: int,
     """Every check of ``project``'s automatic tracks (pending or accepted), in frame order,
     with the record of those already done."""
     done = project.extra.get(EXTRA_KEY, {}) or {}
+    done = done if isinstance(done, dict) else {}
     # a detection run on part of the clip: tracks held to the end of that part are not lost
-    last = ((project.extra.get("detection") or {}).get("settings") or {}).get("last")
+    det = project.extra.get("detection")
+    settings = det.get("settings") if isinstance(det, dict) else None
+    last = settings.get("last") if isinstance(settings, dict) else None
     if isinstance(last, int) and 0 <= last < frames - 1:
         frames = last + 1
     out: list[Check] = _dark(project, frames)

@@ -33,14 +33,27 @@ def _nothing(image):
     return []
 
 
-def test_dark_runs_reach_to_the_neighbouring_bright_detection_frames():
-    d = DarkRanges(0)
-    for f, light in ((0, 120), (6, 110), (12, 30), (18, 25), (24, 130), (30, 20), (36, None)):
+def _feed(d: DarkRanges, rows) -> DarkRanges:
+    for f, light in rows:
         d.seen(FrameRecord(f, (0.0, 0.0), light=light, detections=[] if light is not None else None))
-    assert d.finish(40) == [[7, 23], [25, 40]]       # the last run stays open to the end
-    d = DarkRanges(10)
-    d.seen(FrameRecord(10, (0.0, 0.0), detections=[], light=5.0))
-    assert d.finish(20) == [[10, 20]]
+    return d
+
+
+def test_dark_runs_reach_to_the_neighbouring_bright_detection_frames():
+    # dark on 12 and 18, bright from 24 for over a second: one range 7-23
+    rows = [(0, 120), (6, 110), (12, 30), (18, 25)] + [(f, 130) for f in range(24, 90, 6)]
+    assert _feed(DarkRanges(0, 30.0), rows).finish(100) == [[7, 23]]
+    # dark again at the end: the last run stays open to the clip's end
+    assert _feed(DarkRanges(0, 30.0), rows + [(96, 20)]).finish(100) == [[7, 23], [85, 100]]
+    assert _feed(DarkRanges(10), [(10, 5.0)]).finish(20) == [[10, 20]]
+
+
+def test_flashes_of_light_do_not_break_a_dark_stretch_into_many_checks():
+    """Blue lights: every other detection frame on a flash (bright), the rest dark."""
+    rows = [(f, 90.0 if (f // 6) % 2 else 35.0) for f in range(0, 180, 6)]
+    assert _feed(DarkRanges(0, 30.0), rows).finish(179) == [[0, 179]]
+    # a flash at the clip's end stays inside the dark range
+    assert _feed(DarkRanges(0, 30.0), [(0, 30.0), (6, 90.0)]).finish(10) == [[0, 10]]
 
 
 def test_picture_brightness_of_the_clip_frames():
@@ -62,8 +75,14 @@ def test_a_clip_dark_in_the_middle_gets_one_dark_check(tmp_path):
     assert c.kind == "dark" and c.track_id == "" and (c.first_frame, c.last_frame) == (a, b)
     assert "dark" in c.message and c.frame == a
     # recorded as done like any other check (logged, undoable)
+    assert c.key == f"dark:{a}-{b}"
     s.do(mark_done([c.key], "tester", "looked through the night part", s.project))
     assert review_checks(s.project, N, W, H, 30.0)[0].done_by == "tester"
+    # a later run that finds the dark stretch longer is a new, open check: the mark covered
+    # only the frames the officer looked through
+    s.project.extra["detection"] = {**s.project.extra["detection"], "dark": [[a, b + 20]]}
+    (c2,) = review_checks(s.project, N + 40, W, H, 30.0)
+    assert c2.key != c.key and not c2.done
     # a resumed run (the cache) records the same dark range
     again = run_job(detect_job(clip, settings, detector=_nothing))
     assert again.resumed_from == N and again.dark == res.dark
@@ -81,6 +100,11 @@ def test_a_bright_clip_has_no_dark_check(tmp_path):
 def test_a_hand_edited_dark_record_is_ignored_not_fatal():
     class P:
         tracks: list = []
-        extra = {"detection": {"dark": [[5, 2], "x", [1, 2, 3], [3, 1000]]}}
+        extra = {"detection": {"dark": [[5, 2], "x", [1, 2, 3], [True, 4], [3, 1000]]}}
     checks = review_checks(P(), 100, W, H, 30.0)
     assert [(c.first_frame, c.last_frame) for c in checks] == [(3, 99)]
+    for bad in (5, "0-99", {"a": 1}, None, True):
+        P.extra = {"detection": {"dark": bad}}
+        assert review_checks(P(), 100, W, H, 30.0) == []
+    P.extra = {"detection": "edited"}
+    assert review_checks(P(), 100, W, H, 30.0) == []

@@ -97,8 +97,12 @@ def test_union_runs_both_on_dark_pictures_only(night_file):
     assert [b.box for b in found] == [b.box for b in CenterFace()(dark)]
 
 
-def test_night_settings_are_parsed_or_refused():
+def test_night_settings_are_parsed_from_the_right_or_refused():
     assert night_setting("m.onnx") == {"night_model_file": "m.onnx", "night_below": 60.0, "night_union": False}
     assert night_setting("m.onnx:45")["night_below"] == 45.0
+    assert night_setting("m.onnx:45:union") == {"night_model_file": "m.onnx", "night_below": 45.0,
+                                                "night_union": True}
+    assert night_setting(r"C:\models\m.onnx:union")["night_model_file"] == r"C:\models\m.onnx"
+    assert night_setting(r"C:\models\m.onnx")["night_model_file"] == r"C:\models\m.onnx"
     with pytest.raises(ValueError):
-        night_setting("m.onnx:45:both")
+        night_setting(":50")

@@ -90,12 +90,18 @@ def follow_setting(text: str) -> dict | None:
 def night_setting(text: str) -> dict:
     """``ONNX[:BELOW[:union]]`` (bench flags) -> CenterFace's night model settings: the
     candidate night model run on pictures darker than BELOW (default 60), instead of the
-    shipped model or (``union``) as well as it."""
-    path, _, rest = text.partition(":")
-    below, _, mode = rest.partition(":")
-    if mode not in ("", "union"):
-        raise ValueError(f"night setting {text!r}: the third part is 'union' or nothing")
-    return {"night_model_file": path, "night_below": float(below or 60), "night_union": mode == "union"}
+    shipped model or (``union``) as well as it. Parsed from the right, so a Windows path's
+    drive letter is part of the path."""
+    path, union = text, False
+    if path.endswith(":union"):
+        path, union = path[: -len(":union")], True
+    below = 60.0
+    head, sep, tail = path.rpartition(":")
+    if sep and tail.replace(".", "", 1).isdigit():
+        path, below = head, float(tail)
+    if not path:
+        raise ValueError(f"night setting {text!r}: no model file")
+    return {"night_model_file": path, "night_below": below, "night_union": union}
 
 
 def plate_lite_setting(text: str) -> dict | None:

@@ -89,12 +89,17 @@ class DetectResult:
 class DarkRanges:
     """The dark parts of a clip, from the brightness of its detection frames: a run of dark
     detection frames (under :data:`DARK_BELOW`) reaches back to the frame after the last
-    bright one and on to the frame before the next (recall first: between two detection
-    frames the picture is not known to be bright). Memory: one pair per dark run."""
+    bright one and on to the frame before the next bright stretch (recall first: between two
+    detection frames the picture is not known to be bright). A bright stretch shorter than
+    ``bright_for_s`` (an emergency light's flash, headlights sweeping past) does not end a
+    dark run, so a night under blue lights is one check, not dozens. Memory: one pair per
+    dark run."""
 
-    def __init__(self, first: int):
+    def __init__(self, first: int, fps: float = 30.0, bright_for_s: float = 1.0):
         self.after_bright = first       # first frame not known to be bright
+        self.bright_for = max(1, int(round(bright_for_s * fps)))
         self.start: Optional[int] = None
+        self.bright_from: Optional[int] = None   # a bright stretch inside an open run
         self.ranges: list[list[int]] = []
 
     def seen(self, rec: FrameRecord) -> None:
@@ -103,16 +108,21 @@ class DarkRanges:
         if rec.light < DARK_BELOW:
             if self.start is None:
                 self.start = self.after_bright
-        else:
-            if self.start is not None:
-                self.ranges.append([self.start, rec.frame - 1])
-                self.start = None
-            self.after_bright = rec.frame + 1
+            self.bright_from = None
+            return
+        self.after_bright = rec.frame + 1
+        if self.start is None:
+            return
+        if self.bright_from is None:
+            self.bright_from = rec.frame
+        if rec.frame - self.bright_from >= self.bright_for:
+            self.ranges.append([self.start, self.bright_from - 1])
+            self.start = self.bright_from = None
 
     def finish(self, last: int) -> list[list[int]]:
-        if self.start is not None:
+        if self.start is not None:          # a short bright stretch at the end stays in
             self.ranges.append([self.start, last])
-            self.start = None
+            self.start = self.bright_from = None
         return self.ranges
 
 
@@ -364,7 +374,7 @@ def detect_job(clip: str | os.PathLike, settings: DetectSettings = DetectSetting
         cadence = Cadence(settings.every, float(src.fps), src.info.width, src.info.height,
                           settings.adaptive, first)
         looker = Looker(settings.looks)
-        dark = DarkRanges(first)
+        dark = DarkRanges(first, float(src.fps))
         W, H = src.info.width, src.info.height
         fps = float(src.fps)
         for rec in cache.records:
