@@ -35,8 +35,8 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from qat_centerface import (ROOT, _iou, apply_op, batch, load_rgb, letterbox, log,  # noqa: E402
-                            loss_fn, photos, teacher_faces)
+from qat_centerface import (ROOT, _iou, apply_op, batch, graph_nodes, heads, letterbox,  # noqa: E402
+                            load_rgb, log, loss_fn, photos, split_params, teacher_faces)
 
 TINTS = {"sodium": (1.0, 0.72, 0.38), "led": (0.92, 0.96, 1.0), "neutral": (1.0, 1.0, 1.0),
          "blue": (0.35, 0.55, 1.0)}
@@ -70,21 +70,11 @@ class FloatNet:
     def __init__(self, fp32_path: Path):
         import onnx
         import torch
-        from onnx import numpy_helper
         self.torch = torch
         self.model = onnx.load(str(fp32_path))
-        g = self.model.graph
-        init = {i.name: numpy_helper.to_array(i) for i in g.initializer}
-        conv_inputs = {x for n in g.node if n.op_type in ("Conv", "ConvTranspose") for x in n.input[1:]}
-        self.params, self.fixed = {}, {}
-        for k, v in init.items():
-            t = torch.tensor(np.array(v, dtype=np.float32) if v.dtype != np.int64 else v)
-            if k in conv_inputs:
-                self.params[k] = t.clone().requires_grad_(True)
-            else:
-                self.fixed[k] = t
+        self.params, self.fixed = split_params(torch, self.model.graph)
         self.frozen = {k: v.detach().clone() for k, v in self.params.items()}
-        self.nodes = [(n, {a.name: onnx.helper.get_attribute_value(a) for a in n.attribute}) for n in g.node]
+        self.nodes = graph_nodes(self.model.graph)
 
     def run(self, x, teacher: bool = False):
         g = self.model.graph
@@ -94,11 +84,10 @@ class FloatNet:
                    (self.frozen[i] if teacher else self.params[i]) if i in self.params else self.fixed[i]
                    for i in n.input]
             env[n.output[0]] = apply_op(self.torch, n.op_type, a, ins)
-        sig = next(n for n in g.node if n.op_type == "Sigmoid")
-        outs = [o.name for o in g.output]
-        return env[sig.input[0]], env[outs[1]], env[outs[2]], env[outs[3]]
+        return heads(g, env)
 
     def export(self, path: Path) -> None:
+        """The trained weights written into a copy of the fp32 graph."""
         import onnx
         from onnx import numpy_helper
         m = onnx.ModelProto()

@@ -127,6 +127,34 @@ def apply_op(torch, op: str, a: dict, ins: list):
     raise ValueError(f"op {op} not handled")
 
 
+def split_params(torch, graph) -> tuple[dict, dict]:
+    """The fp32 graph's initialisers as torch tensors: the convolutions' weights and biases
+    (trainable) and the rest (BatchNorm statistics and the like, fixed)."""
+    from onnx import numpy_helper
+    conv_inputs = {x for n in graph.node if n.op_type in ("Conv", "ConvTranspose") for x in n.input[1:]}
+    params, fixed = {}, {}
+    for i in graph.initializer:
+        v = numpy_helper.to_array(i)
+        t = torch.tensor(np.array(v, dtype=np.float32) if v.dtype != np.int64 else v)
+        if i.name in conv_inputs:
+            params[i.name] = t.clone().requires_grad_(True)
+        else:
+            fixed[i.name] = t
+    return params, fixed
+
+
+def graph_nodes(graph) -> list:
+    import onnx
+    return [(n, {a.name: onnx.helper.get_attribute_value(a) for a in n.attribute}) for n in graph.node]
+
+
+def heads(graph, env) -> tuple:
+    """The heat logits (input of the Sigmoid), box size, offset and landmarks of a run."""
+    sig = next(n for n in graph.node if n.op_type == "Sigmoid")
+    outs = [o.name for o in graph.output]
+    return env[sig.input[0]], env[outs[1]], env[outs[2]], env[outs[3]]
+
+
 # ----------------------------------------------------------------------------- interpreter
 class Net:
     """The QDQ graph (``quant=True``) or the fp32 graph run in torch, weights shared."""
@@ -140,22 +168,9 @@ class Net:
         self.qm = onnx.load(str(qdq_path))
         self.fm = onnx.load(str(fp32_path))
         self.qinit = {i.name: numpy_helper.to_array(i) for i in self.qm.graph.initializer}
-        finit = {i.name: numpy_helper.to_array(i) for i in self.fm.graph.initializer}
-        self.params: dict[str, "torch.Tensor"] = {}
-        self.fixed: dict[str, "torch.Tensor"] = {}
-        conv_inputs = {x for n in self.fm.graph.node if n.op_type in ("Conv", "ConvTranspose")
-                       for x in n.input[1:]}
-        for k, v in finit.items():
-            t = torch.tensor(np.array(v, dtype=np.float32) if v.dtype != np.int64 else v)
-            if k in conv_inputs:
-                self.params[k] = t.clone().requires_grad_(True)
-            else:
-                self.fixed[k] = t
+        self.params, self.fixed = split_params(torch, self.fm.graph)
         self.frozen = {k: v.detach().clone() for k, v in self.params.items()}  # the teacher
-        def nodes(graph):
-            return [(n, {a.name: onnx.helper.get_attribute_value(a) for a in n.attribute})
-                    for n in graph.node]
-        self.nodes = {True: nodes(self.qm.graph), False: nodes(self.fm.graph)}
+        self.nodes = {True: graph_nodes(self.qm.graph), False: graph_nodes(self.fm.graph)}
         # weight DQ nodes: quantised name -> (float name, axis)
         self.wdq = {}
         for n, a in self.nodes[True]:
@@ -206,10 +221,7 @@ class Net:
             ins = [env[i] if i in env else self._w(i, teacher=not quant) for i in n.input]
             y = apply_op(torch, n.op_type, a, ins)
             env[n.output[0]] = y
-        # the heat logits (input of the Sigmoid), box size, offset, landmarks
-        sig = next(n for n in graph.node if n.op_type == "Sigmoid")
-        outs = [o.name for o in graph.output]
-        return env[sig.input[0]], env[outs[1]], env[outs[2]], env[outs[3]]
+        return heads(graph, env)
 
     def export(self, path: Path) -> None:
         """The trained weights, quantised as onnxruntime does, written into the QDQ model."""
