@@ -25,7 +25,6 @@ eval image and no network access is used.
 from __future__ import annotations
 
 import argparse
-import math
 import sys
 import time
 from pathlib import Path
@@ -35,8 +34,9 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from qat_centerface import (ROOT, _iou, apply_op, batch, graph_nodes, heads, letterbox,  # noqa: E402
-                            load_rgb, log, loss_fn, photos, split_params, teacher_faces)
+from qat_centerface import (ROOT, _iou, apply_op, batch, distil_step, graph_nodes,  # noqa: E402
+                            heads, letterbox, load_rgb, log, photos, set_cosine_lr, split_params,
+                            teacher_faces)
 
 TINTS = {"sodium": (1.0, 0.72, 0.38), "led": (0.92, 0.96, 1.0), "neutral": (1.0, 1.0, 1.0),
          "blue": (0.35, 0.55, 1.0)}
@@ -153,8 +153,7 @@ def train(out: Path, steps: int, lr: float, size: int, bs: int, seed: int, val_n
     faces = teacher_faces(train_imgs, cache, out) if face_share > 0 else None
     t0 = time.time()
     for it in range(1, steps + 1):
-        for g in opt.param_groups:
-            g["lr"] = lr * 0.5 * (1 + math.cos(math.pi * (it - 1) / steps))
+        set_cosine_lr(opt, lr, it, steps)
         day = batch(rng, train_imgs, cache, size, bs, faces, face_share)
         dark = day.copy()
         for k in range(bs):
@@ -162,15 +161,7 @@ def train(out: Path, steps: int, lr: float, size: int, bs: int, seed: int, val_n
                 dark[k] = night(day[k].transpose(1, 2, 0), rng).transpose(2, 0, 1)
         with torch.no_grad():
             t = net.run(torch.tensor(day), teacher=True)
-        s = net.run(torch.tensor(dark))
-        heat, reg = loss_fn(torch, s, t)
-        loss = heat + 0.1 * reg
-        opt.zero_grad()
-        loss.backward()
-        opt.step()
-        if it % 25 == 0 or it == 1:
-            log(out, f"it {it}/{steps} heat {heat.item():.5f} reg {reg.item():.4f} "
-                     f"lr {opt.param_groups[0]['lr']:.2e} elapsed {time.time() - t0:.0f}s")
+        distil_step(torch, opt, net.run(torch.tensor(dark)), t, it, steps, out, t0)
     net.export(out / f"{tag}.onnx")
     log(out, f"after {steps} steps (lr {lr}, {bs}x{size}px, seed {seed}, night share {night_share}, "
              f"face share {face_share}): held-out agreement day {agreement(net, val_imgs, False)} "

@@ -352,6 +352,24 @@ def loss_fn(torch, s, t):
     return heat, reg
 
 
+def set_cosine_lr(opt, lr: float, it: int, steps: int) -> None:
+    for g in opt.param_groups:
+        g["lr"] = lr * 0.5 * (1 + math.cos(math.pi * (it - 1) / steps))
+
+
+def distil_step(torch, opt, s, t, it: int, steps: int, out: Path, t0: float) -> None:
+    """One step of matching the student's outputs ``s`` to the teacher's ``t``, logged
+    every 25 steps."""
+    heat, reg = loss_fn(torch, s, t)
+    loss = heat + 0.1 * reg
+    opt.zero_grad()
+    loss.backward()
+    opt.step()
+    if it % 25 == 0 or it == 1:
+        log(out, f"it {it}/{steps} heat {heat.item():.5f} reg {reg.item():.4f} "
+                 f"lr {opt.param_groups[0]['lr']:.2e} elapsed {time.time() - t0:.0f}s")
+
+
 def agreement(net, imgs, thr: float = 0.3) -> tuple[float, float]:
     """Teacher boxes (>= thr) the student finds at IoU 0.5, and student boxes over teacher's."""
     torch = net.torch
@@ -404,20 +422,11 @@ def train(out: Path, steps: int, lr: float, size: int, bs: int, seed: int, val_n
                  f"{face_share:.0%} of crops centred near one")
     t0 = time.time()
     for it in range(1, steps + 1):
-        for g in opt.param_groups:
-            g["lr"] = lr * 0.5 * (1 + math.cos(math.pi * (it - 1) / steps))
+        set_cosine_lr(opt, lr, it, steps)
         x = torch.tensor(batch(rng, train_imgs, cache, size, bs, faces, face_share))
         with torch.no_grad():
             t = net.run(x, quant=False)
-        s = net.run(x, quant=True)
-        heat, reg = loss_fn(torch, s, t)
-        loss = heat + 0.1 * reg
-        opt.zero_grad()
-        loss.backward()
-        opt.step()
-        if it % 25 == 0 or it == 1:
-            log(out, f"it {it}/{steps} heat {heat.item():.5f} reg {reg.item():.4f} "
-                     f"lr {opt.param_groups[0]['lr']:.2e} elapsed {time.time() - t0:.0f}s")
+        distil_step(torch, opt, net.run(x, quant=True), t, it, steps, out, t0)
     net.export(out / f"{tag}.onnx")
     ag = agreement(net, val_imgs)
     log(out, f"after {steps} steps (lr {lr}, {bs}x{size}px, seed {seed}, {wbits}-bit weights, face share {face_share}): held-out agreement {ag} "
