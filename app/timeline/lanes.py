@@ -207,6 +207,7 @@ class TimelineView(QWidget):
         painters.paint_thumbs(self, p, L["thumbs"])
         painters.paint_ruler(self, p, L["ruler"], text, mid)
         painters.paint_density(self, p, L["density"])
+        painters.paint_dark(self, p, L["density"])
         painters.paint_tracks(self, p, L["lane"], text)
         painters.paint_audio(self, p, L["audio"], text)
         paint_words(self, p, L["words"], text)
@@ -343,7 +344,10 @@ class TimelineView(QWidget):
                 a = self._note_at(pos.x())
                 tip = f"{a.category}: {a.note}\n({a.user})" if a else "Click for a marker, drag for a range"
             elif zone != "none":
-                tip = f"Frame {self.frame_at(pos.x())} · {self.doc.timecode(self.frame_at(pos.x()))}"
+                f = self.frame_at(pos.x())
+                tip = f"Frame {f} · {self.doc.timecode(f)}"
+                if zone == "density" and any(a <= f <= b for a, b in painters.dark_ranges(self.doc.project)):
+                    tip += "\nDark footage: the detectors miss more here (a check before export)"
             if tip:
                 QToolTip.showText(e.globalPos(), tip, self)
             else:

@@ -34,3 +34,29 @@ def test_checks_are_listed_jumped_to_and_marked_done(qtbot, win, monkeypatch):
     assert "checks_done" in log and "behind the van" in log
     doc.undo()
     assert "1 open" in box.summary.text()
+
+
+def test_dark_footage_is_a_check_without_a_track_and_a_strip_on_the_timeline(qtbot, win):
+    from app.timeline import painters
+    from redaction.edits import SetExtra
+    doc = win.doc
+    doc.do(SetExtra("detection", {"dark": [[5, 14]], "settings": {}}))
+    box = win.review.checks
+    assert box.list.count() == 1
+    item = box.list.item(0)
+    assert "Dark footage" in item.text() and "frames 5–14" in item.text() and "·" not in item.text()
+    doc.select(None)
+    box._clicked(item)
+    assert doc.frame == 5 and doc.selected is None
+    view = win.timeline.view
+    view.fit = True
+    view.repaint()
+    img = view.grab().toImage()
+    y, h = view.lanes()["density"]
+    foot = int(y + h - 2)
+    inside = img.pixelColor(int(view.x_of(10)), foot)
+    outside = img.pixelColor(int(view.x_of(20)), foot)
+    dark, stripe = painters.DARK, (170, 180, 255)
+    assert (inside.red(), inside.green(), inside.blue()) in ((dark.red(), dark.green(), dark.blue()), stripe)
+    assert (outside.red(), outside.green(), outside.blue()) not in ((dark.red(), dark.green(), dark.blue()), stripe)
+    assert painters.dark_ranges(doc.project) == [(5, 14)]
