@@ -104,16 +104,21 @@ def _low_confidence(t: Track) -> Optional[Check]:
                  frame=best if best is not None else t.first_frame)
 
 
-def _dark(project: Project, frames: int) -> list[Check]:
-    """One check per dark range the last detection run recorded (within the clip)."""
+def recorded_dark(project: Project) -> list[tuple[int, int]]:
+    """The dark ranges ``(first, last)`` the last detection run recorded; malformed entries
+    (a hand-edited project: the detection record is informative) are left out."""
     det = project.extra.get("detection")
     rows = det.get("dark") if isinstance(det, dict) else None
+    return [(r[0], r[1]) for r in (rows if isinstance(rows, list) else ())
+            if isinstance(r, (list, tuple)) and len(r) == 2
+            and all(isinstance(v, int) and not isinstance(v, bool) for v in r) and r[0] <= r[1]]
+
+
+def _dark(project: Project, frames: int) -> list[Check]:
+    """One check per dark range the last detection run recorded (within the clip)."""
     out: list[Check] = []
-    for r in rows if isinstance(rows, list) else ():
-        if not (isinstance(r, (list, tuple)) and len(r) == 2
-                and all(isinstance(v, int) and not isinstance(v, bool) for v in r)):
-            continue                # a hand-edited project: the detection record is informative
-        a, b = max(0, r[0]), min(frames - 1, r[1])
+    for a, b in recorded_dark(project):
+        a, b = max(0, a), min(frames - 1, b)
         if b < a:
             continue
         # the key names both ends: a later run that finds the stretch longer is a new check

@@ -16,6 +16,8 @@ from PySide6.QtCore import QEvent, QPointF, QRectF, Qt, Signal
 from PySide6.QtGui import QColor, QImage, QPainter, QPen, QPixmap, QPolygonF
 from PySide6.QtWidgets import QSizePolicy, QToolTip, QWidget
 
+from redaction.review_checks import recorded_dark
+
 from . import painters
 from .geometry import EDGE, GUTTER, TimelineGeometry, keyframe_ticks  # noqa: F401
 from .words import paint_words
@@ -346,7 +348,7 @@ class TimelineView(QWidget):
             elif zone != "none":
                 f = self.frame_at(pos.x())
                 tip = f"Frame {f} · {self.doc.timecode(f)}"
-                if zone == "density" and any(a <= f <= b for a, b in painters.dark_ranges(self.doc.project)):
+                if zone == "density" and any(a <= f <= b for a, b in recorded_dark(self.doc.project)):
                     tip += "\nDark footage: the detectors miss more here (a check before export)"
             if tip:
                 QToolTip.showText(e.globalPos(), tip, self)

@@ -7,6 +7,8 @@ import numpy as np
 from PySide6.QtCore import QPointF, QRectF, Qt
 from PySide6.QtGui import QBrush, QColor, QPen
 
+from redaction.review_checks import recorded_dark
+
 from ..player.frame_view import KIND_COLORS, STATUS_COLORS
 from .geometry import GUTTER, keyframe_ticks
 
@@ -70,16 +72,6 @@ def paint_ruler(view, p, lane, text, mid) -> None:
         t += secs
 
 
-def dark_ranges(project) -> list[tuple[int, int]]:
-    """The dark footage the last detection run recorded (a check before export), as drawn
-    under the detection density: well-formed ``[first, last]`` pairs only."""
-    det = project.extra.get("detection")
-    rows = det.get("dark") if isinstance(det, dict) else None
-    return [(r[0], r[1]) for r in (rows if isinstance(rows, list) else ())
-            if isinstance(r, (list, tuple)) and len(r) == 2
-            and all(isinstance(v, int) and not isinstance(v, bool) for v in r) and r[0] <= r[1]]
-
-
 DARK = QColor(20, 24, 70)               # dark footage (a strip under the density)
 
 
@@ -87,7 +79,7 @@ def paint_dark(view, p, lane) -> None:
     """A strip along the foot of the detection lane where the footage is dark."""
     y, h = lane
     sh = max(5.0, h / 2)
-    for a, b in dark_ranges(view.doc.project):
+    for a, b in recorded_dark(view.doc.project):
         x0, x1 = max(GUTTER, view.x_of(a)), min(view.width(), view.x_of(b + 1))
         if x1 > x0:
             r = QRectF(x0, y + h - sh, x1 - x0, sh)

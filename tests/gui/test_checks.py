@@ -59,4 +59,5 @@ def test_dark_footage_is_a_check_without_a_track_and_a_strip_on_the_timeline(qtb
     dark, stripe = painters.DARK, (170, 180, 255)
     assert (inside.red(), inside.green(), inside.blue()) in ((dark.red(), dark.green(), dark.blue()), stripe)
     assert (outside.red(), outside.green(), outside.blue()) not in ((dark.red(), dark.green(), dark.blue()), stripe)
-    assert painters.dark_ranges(doc.project) == [(5, 14)]
+    from redaction.review_checks import recorded_dark
+    assert recorded_dark(doc.project) == [(5, 14)]

@@ -20,7 +20,7 @@ instead of lamp pools, wider tint, noise and gain ranges, no flashes; the benchm
 eval image and no network access is used.
 
     python training/faces/night_centerface.py prepare --out .train/night
-    python training/faces/night_centerface.py train --out .train/night --steps 500
+    python training/faces/night_centerface.py train --out .train/night --steps 600 --lr 2e-5
 """
 from __future__ import annotations
 
@@ -34,9 +34,9 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from qat_centerface import (ROOT, _iou, apply_op, batch, distil_step, graph_nodes,  # noqa: E402
-                            heads, letterbox, load_rgb, log, photos, set_cosine_lr, split_params,
-                            teacher_faces)
+from qat_centerface import (ROOT, _iou, apply_op, batch, distil_args, distil_step, fp32_graph,  # noqa: E402
+                            graph_nodes, heads, letterbox, load_rgb, log, photos, set_cosine_lr,
+                            split_params, teacher_faces)
 
 TINTS = {"sodium": (1.0, 0.72, 0.38), "led": (0.92, 0.96, 1.0), "neutral": (1.0, 1.0, 1.0),
          "blue": (0.35, 0.55, 1.0)}
@@ -100,15 +100,7 @@ class FloatNet:
 
 def prepare(out: Path) -> None:
     """The shipped model at opset 13 with named nodes (what the interpreter reads)."""
-    import onnx
-    from onnx import version_converter
-    sys.path.insert(0, str(ROOT))
-    from redaction.detect.onnx_shapes import make_dims_symbolic
-    data = (ROOT / "resources" / "models" / "centerface.onnx").read_bytes()
-    m = version_converter.convert_version(onnx.load_from_string(make_dims_symbolic(data)), 13)
-    for i, node in enumerate(m.graph.node):
-        node.name = f"n{i}_{node.op_type}"
-    onnx.save(m, out / "fp32.onnx")
+    fp32_graph(out)
     log(out, f"prepare: {out / 'fp32.onnx'}")
 
 
@@ -172,15 +164,8 @@ def main(argv=None) -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("cmd", choices=["prepare", "train"])
     ap.add_argument("--out", type=Path, default=ROOT / ".train" / "night")
-    ap.add_argument("--steps", type=int, default=500)
-    ap.add_argument("--lr", type=float, default=5e-5)
-    ap.add_argument("--size", type=int, default=320)
-    ap.add_argument("--bs", type=int, default=8)
-    ap.add_argument("--seed", type=int, default=0)
-    ap.add_argument("--tag", default="night")
+    distil_args(ap, tag="night", face_share=0.6, val=100)
     ap.add_argument("--night-share", type=float, default=0.75, help="share of crops the student sees at night")
-    ap.add_argument("--face-share", type=float, default=0.6, help="share of crops centred near a face the teacher finds")
-    ap.add_argument("--val", type=int, default=100)
     a = ap.parse_args(argv)
     a.out.mkdir(parents=True, exist_ok=True)
     if a.cmd == "prepare":

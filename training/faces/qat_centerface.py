@@ -72,11 +72,11 @@ def letterbox(im: np.ndarray, W: int = 640, H: int = 480) -> np.ndarray:
 
 
 # ----------------------------------------------------------------------------- calib
-def calib(out: Path, n: int, fp32_first: int = 1) -> None:
+def fp32_graph(out: Path):
+    """The shipped model at opset 13 with named nodes, saved as ``out/fp32.onnx`` (what the
+    interpreters read and the quantiser starts from)."""
     import onnx
     from onnx import version_converter
-    from onnxruntime.quantization import (CalibrationDataReader, CalibrationMethod, QuantFormat,
-                                          QuantType, quantize_static)
     sys.path.insert(0, str(ROOT))
     from redaction.detect.onnx_shapes import make_dims_symbolic
     data = (ROOT / "resources" / "models" / "centerface.onnx").read_bytes()
@@ -84,6 +84,13 @@ def calib(out: Path, n: int, fp32_first: int = 1) -> None:
     for i, node in enumerate(m.graph.node):
         node.name = f"n{i}_{node.op_type}"
     onnx.save(m, out / "fp32.onnx")
+    return m
+
+
+def calib(out: Path, n: int, fp32_first: int = 1) -> None:
+    from onnxruntime.quantization import (CalibrationDataReader, CalibrationMethod, QuantFormat,
+                                          QuantType, quantize_static)
+    m = fp32_graph(out)
     rng = np.random.default_rng(0)
     train = photos(False)
     cal = [train[i] for i in rng.choice(len(train), n, replace=False)]
@@ -433,6 +440,19 @@ def train(out: Path, steps: int, lr: float, size: int, bs: int, seed: int, val_n
              f"-> {out / (tag + '.onnx')}")
 
 
+def distil_args(ap, *, tag: str, face_share: float, val: int) -> None:
+    """The training options the distillation scripts share (qat_centerface, night_centerface)."""
+    ap.add_argument("--steps", type=int, default=600)
+    ap.add_argument("--lr", type=float, default=2e-5)
+    ap.add_argument("--size", type=int, default=320)
+    ap.add_argument("--bs", type=int, default=8)
+    ap.add_argument("--seed", type=int, default=0)
+    ap.add_argument("--tag", default=tag, help="output model name (<tag>.onnx)")
+    ap.add_argument("--face-share", type=float, default=face_share,
+                    help="share of crops centred near a face the teacher finds")
+    ap.add_argument("--val", type=int, default=val, help="held-out photos for the agreement figures")
+
+
 def main(argv=None) -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("cmd", choices=["calib", "train"])
@@ -440,17 +460,9 @@ def main(argv=None) -> int:
     ap.add_argument("--calib-n", type=int, default=60)
     ap.add_argument("--fp32-first", type=int, default=1,
                     help="calib: how many of the first graph nodes stay fp32 (the heads always do)")
-    ap.add_argument("--steps", type=int, default=600)
-    ap.add_argument("--lr", type=float, default=2e-5)
-    ap.add_argument("--size", type=int, default=320)
-    ap.add_argument("--bs", type=int, default=8)
-    ap.add_argument("--seed", type=int, default=0)
-    ap.add_argument("--tag", default="qat", help="output model name (<tag>.onnx)")
-    ap.add_argument("--face-share", type=float, default=0.0,
-                    help="share of crops centred near a face the teacher finds")
+    distil_args(ap, tag="qat", face_share=0.0, val=150)
     ap.add_argument("--wbits", type=int, choices=[7, 8], default=8,
                     help="7: weights in [-63, 63], so u8 x s8 pairs never saturate (CPUs without VNNI)")
-    ap.add_argument("--val", type=int, default=150)
     a = ap.parse_args(argv)
     a.out.mkdir(parents=True, exist_ok=True)
     if a.cmd == "calib":
