@@ -8,8 +8,8 @@ plate crops from ../shared/eval (measurement only: read at bench time, never com
 placed in that world, walk, approach or retreat (scale x0.3 .. x3), enter and leave at the
 frame edges, tilt, and are hidden for 2-10 frames by passers-by.
 
-Each scenario stresses one condition on top of the wearer's shake; :data:`SCENARIOS` is the
-default suite. The ground truth of a frame is, per object, its face or plate region (a
+Each scenario stresses one condition on top of the wearer's shake, except the ``walk_*``
+ones, which combine them; :data:`SCENARIOS` is the default suite. The ground truth of a frame is, per object, its face or plate region (a
 polygon: it rotates, and oblique plates are not rectangles) as a bounding box plus a mask of
 its pixels that are visible (not hidden by the frame edge, an occluder or an object in front).
 """
@@ -75,6 +75,14 @@ SCENARIOS: list[Scenario] = [
     Scenario("night", pan_px_s=300, light="night"),
     Scenario("night_blue", pan_px_s=500, light="night_blue"),
     Scenario("backlit", pan_px_s=300, light="backlit"),
+    # Everything at once, as a wearer walking up to people sees it (the conditions of the
+    # clips the tracking issue measured on): turns at 600 px/s, strong roll and zoom,
+    # people approaching and retreating, passers-by, profile and tilted faces, plates of
+    # 4-13 % of the width. At 720p and 1080p.
+    Scenario("walk_720", size=(1280, 720), pan_px_s=600, roll_deg=10, zoom=0.25, approach=True,
+             occlusion=True, pose=True, plate_frac=(0.04, 0.13)),
+    Scenario("walk_1080", pan_px_s=600, roll_deg=10, zoom=0.25, approach=True, occlusion=True,
+             pose=True, plate_frac=(0.04, 0.13)),
 ]
 
 
