@@ -205,7 +205,10 @@ def export_job(req: ExportRequest, cancel: Optional[CancelToken] = None,
                "style": style.mode, "recipient": req.recipient,
                "organisation": req.organisation, "basis": req.basis,
                "manifest": str(manifest_path.resolve()), "request": req.request_id,
-               "report": str(report_path(req.out).resolve())}
+               "report": str(report_path(req.out).resolve()),
+               # an "export_published" entry follows once the files are published: without
+               # it (the process killed meanwhile) verify knows nothing was published
+               "completion": "export_published"}
     from .report import build_pdf, store_context
     context = req.context if req.context is not None else store_context(req.request_id,
                                                                          source_sha)
@@ -287,11 +290,15 @@ def export_job(req: ExportRequest, cancel: Optional[CancelToken] = None,
         for p in published:
             _unlink(p)
         work.close()
-        session.record("export_aborted", {"output": str(req.out), "error": str(e)})
+        session.record("export_aborted", {"output": str(req.out.resolve()), "error": str(e),
+                                          "export_entry": entry["seq"]})
         session.save()
         if isinstance(e, BwvError):
             raise
         raise _fail_io(e, req.out) from None
+    session.record("export_published", {"output": str(req.out.resolve()), "export_entry": entry["seq"],
+                                        "files": [str(p.resolve()) for p in published]})
+    session.save()
     return ExportResult(req.out, manifest_path, csv_path, export_sha, state["frames"], manifest,
                         pdf_path)
 

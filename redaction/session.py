@@ -36,6 +36,24 @@ LEGACY_MESSAGE = ("edit log written by an earlier version cannot be replayed: ru
                   "before editing or exporting")
 
 
+def check_anchor(project: Project, entries: list[dict], project_path: Path, log_path: Path) -> None:
+    """The project's ``log_head`` (written by every save) must name an entry the log still
+    holds, unchanged. Entries after it are unsaved work (a crash); a log that ends before
+    it, or holds another entry there, was cut or replaced, and every use of the project is
+    refused (fail closed: exporting or editing would re-anchor the project on the cut log)."""
+    head = project.extra.get("log_head")
+    if not isinstance(head, dict):
+        raise IntegrityError("project has no edit-log anchor (log_head): it was not saved by "
+                             "this tool, or the anchor was removed by hand", project_path)
+    seq, h = head.get("seq"), head.get("hash")
+    if not entries:
+        raise IntegrityError(f"edit log is missing or empty, but the project was last saved at "
+                             f"its entry {seq}", log_path)
+    if not isinstance(seq, int) or seq < 1 or seq > len(entries) or entries[seq - 1]["hash"] != h:
+        raise IntegrityError(f"edit log does not contain the project's last recorded entry "
+                             f"(seq {seq}): entries were deleted or replaced", log_path)
+
+
 @dataclass
 class Consistency:
     """How the project file stands against the state its edit log rebuilds."""
@@ -110,6 +128,7 @@ class ProjectSession:
     def consistency(self) -> Consistency:
         """Replay the (chain-verified) log and compare it with the project in memory."""
         entries = self.log.verify()
+        check_anchor(self.project, entries, self.path, self.log.path)
         try:
             rep = replay.replay(entries, self.log.path)
         except replay.LegacyLog as e:
@@ -157,12 +176,10 @@ class ProjectSession:
         entries = self.log.verify()
         if replay.has_base(entries):
             return None
-        head = self.project.extra.get("log_head") or {}
-        seq = head.get("seq") if isinstance(head, dict) else None
-        if entries and (not isinstance(seq, int) or not 0 < seq <= len(entries)
-                        or entries[seq - 1]["hash"] != head.get("hash")):
-            raise IntegrityError("edit log does not contain the project's last recorded entry; "
-                                 "it cannot be migrated", self.log.path)
+        try:
+            check_anchor(self.project, entries, self.path, self.log.path)
+        except IntegrityError as e:
+            raise IntegrityError(f"{e.message}; nothing migrated", e.path) from None
         self._state = projstate.state_of(self.project)
         self._hasher = projstate.Hasher()
         return self.log.append(self.user, "migrate_log", {

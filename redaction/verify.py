@@ -9,7 +9,7 @@ from pathlib import Path
 from .errors import IntegrityError
 from .fsutil import sha256_file
 from .project_io import load_project, resolve_source
-from .session import ProjectSession
+from .session import ProjectSession, check_anchor
 
 
 @dataclass
@@ -49,34 +49,65 @@ def _check(session, project, project_path, entries) -> VerifyReport:
     rep = VerifyReport(entries=len(entries))
     if not entries:
         raise IntegrityError("edit log is missing or empty", session.log.path)
-    head = project.extra.get("log_head")
-    if head:
-        seq, h = head.get("seq"), head.get("hash")
-        if not isinstance(seq, int) or seq < 1 or seq > len(entries) or entries[seq - 1]["hash"] != h:
-            raise IntegrityError(f"edit log does not contain the project's last recorded entry "
-                                 f"(seq {seq}): entries were deleted or replaced", session.log.path)
-        if seq < len(entries):
-            rep.warnings.append(f"{len(entries) - seq} entries logged after the project was "
-                                "last saved (unsaved work: opening the project restores it)")
+    check_anchor(project, entries, project_path, session.log.path)
+    seq = project.extra["log_head"]["seq"]
+    if seq < len(entries):
+        rep.warnings.append(f"{len(entries) - seq} entries logged after the project was "
+                            "last saved (unsaved work: opening the project restores it)")
     _check_state(session, rep)
     src = resolve_source(project, project_path)
     if not src.exists():
         raise IntegrityError("source clip not found", src)
     if sha256_file(src) != project.source.sha256:
         raise IntegrityError("source clip's sha256 does not match the project (changed)", src)
+    unpublished = _unpublished_exports(entries)
     for e in entries:
         if e.get("action") != "export":
             continue
         d = e.get("details", {})
         out = Path(d.get("output", ""))
         if not out.exists():
-            raise IntegrityError(f"export recorded in edit log entry {e['seq']} is missing", out)
+            why = unpublished.get(e["seq"])
+            if why is None:
+                raise IntegrityError(f"export recorded in edit log entry {e['seq']} is missing", out)
+            rep.warnings.append(f"export recorded in edit log entry {e['seq']} ({out.name}) {why}: "
+                                "nothing was published")
+            continue
         if sha256_file(out) != d.get("export_sha256"):
             raise IntegrityError(f"export's sha256 does not match edit log entry {e['seq']} "
                                  "(altered)", out)
         _check_manifest(e, d)
         rep.exports_checked += 1
     return rep
+
+
+def _unpublished_exports(entries: list[dict]) -> dict[int, str]:
+    """Export entries whose files were never published, by seq, with why: a later
+    ``export_aborted`` entry names it (publishing failed and was undone), or it announced a
+    completion entry (``"completion": "export_published"``) that never followed (the process
+    was killed between logging the export and publishing it). An export entry without either
+    must have its file: a missing one was deleted or moved, and verification fails."""
+    out: dict[int, str] = {}
+    published: set[int] = set()
+    last_export = None
+    for e in entries:
+        a, d = e.get("action"), e.get("details") or {}
+        if a == "export":
+            last_export = e
+        elif a == "export_published" and isinstance(d.get("export_entry"), int):
+            published.add(d["export_entry"])
+        elif a == "export_aborted":
+            seq = d.get("export_entry")
+            if not isinstance(seq, int) and last_export is not None and \
+                    Path(str(d.get("output", ""))).name == Path(str(last_export["details"].get("output", ""))).name:
+                seq = last_export["seq"]   # logs before export_entry: the export just before it
+            if isinstance(seq, int):
+                out[seq] = f"was aborted (entry {e['seq']}: {d.get('error', 'no reason given')})"
+    for e in entries:
+        if (e.get("action") == "export" and e["seq"] not in out and e["seq"] not in published
+                and (e.get("details") or {}).get("completion") == "export_published"):
+            out[e["seq"]] = "was interrupted before its files were published (no completion entry)"
+    return out
 
 
 def _check_state(session, rep: VerifyReport) -> None:

@@ -111,9 +111,10 @@ def test_records_manifest_csv_and_log(redacted, tmp_path):
     assert m["basis"] == "s.35 DPA 2018" and m["created_utc"].endswith("Z")
     assert m["style"]["mode"] == "solid" and m["tool"]["version"]
     log_lines = [json.loads(l) for l in open(m["edit_log"]["path"])]
-    assert log_lines[-1]["action"] == "export"
-    assert log_lines[-1]["hash"] == m["edit_log"]["last_entry_hash"]
-    assert log_lines[-1]["details"]["export_sha256"] == res.sha256
+    assert [e["action"] for e in log_lines[-2:]] == ["export", "export_published"]
+    assert log_lines[-2]["hash"] == m["edit_log"]["last_entry_hash"]
+    assert log_lines[-2]["details"]["export_sha256"] == res.sha256
+    assert log_lines[-1]["details"]["export_entry"] == log_lines[-2]["seq"]
     rows = list(csv.DictReader(open(tmp_path / "x.redactions.csv")))
     assert [r["id"] for r in rows] == ["t1", "a1", "a2"]
     assert rows[0]["first_frame"] == "0" and rows[0]["last_frame"] == "40"

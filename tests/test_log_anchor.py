@@ -1,0 +1,117 @@
+"""The edit log's anchors: a log cut after the last save, a deleted log or a project
+without its anchor is refused by every use (export, editing, migrate, verify), and an
+export killed before its files were published leaves a project that still verifies."""
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from redaction import edits as E
+from redaction.errors import IntegrityError
+from redaction.export import ExportRequest, export_job
+from redaction.jobs import run_job
+from redaction.session import ProjectSession
+from redaction.verify import verify_project
+
+from helpers import make_project, moving_track, run_bwv
+
+EXPORT_ARGS = ("--operator", "alice", "--recipient", "Bob", "--organisation", "CPS",
+               "--basis", "test", "--quiet")
+
+
+@pytest.fixture
+def exported(clip_copy, tmp_path):
+    """A project exported twice (so its log ends with two disclosures)."""
+    s = make_project(clip_copy(), tmp_path)
+    s.do(E.AddTrack(moving_track("t1", status="accepted")))
+    s.save()
+    for n in (1, 2):
+        run_job(export_job(ExportRequest(s.path, tmp_path / f"e{n}.mp4", "alice", "R", "O", "B")))
+    return s
+
+
+def _export(s, out):
+    return run_job(export_job(ExportRequest(s.path, out, "alice", "R", "O", "B")))
+
+
+def test_a_log_cut_after_the_last_save_is_refused_everywhere(exported, tmp_path):
+    log = exported.log.path
+    lines = log.read_text().splitlines(keepends=True)
+    assert json.loads(lines[-2])["action"] == "export"
+    log.write_text("".join(lines[:-4]))          # the second disclosure's entries removed
+    cut = log.read_bytes()
+    with pytest.raises(IntegrityError, match="deleted or replaced"):
+        _export(exported, tmp_path / "e3.mp4")
+    with pytest.raises(IntegrityError, match="deleted or replaced"):
+        ProjectSession.open(exported.path, "bob")
+    r = run_bwv("--user", "bob", "project", "decide", str(exported.path), "t1", "--status",
+                "rejected", "--reason", "not a face")
+    assert r.returncode == 5 and "deleted or replaced" in r.stderr, r.stderr
+    assert r.stderr.count("\n") == 1 and str(log) in r.stderr
+    # nothing was appended to the cut log, nothing written, the anchor was not moved
+    assert log.read_bytes() == cut and not (tmp_path / "e3.mp4").exists()
+    with pytest.raises(IntegrityError, match="deleted or replaced"):
+        verify_project(exported.path, "bob", record=False)
+
+
+def test_a_deleted_log_is_not_migrated_and_blocks_export(exported, tmp_path):
+    doc = json.loads(exported.path.read_text())
+    doc["tracks"][0]["keyframes"][0]["box"] = [20, 30, 4, 4]     # the face shrunk by hand
+    exported.path.write_text(json.dumps(doc))
+    exported.log.path.unlink()
+    r = run_bwv("--user", "mallory", "project", "migrate", str(exported.path))
+    assert r.returncode == 5 and "edit log is missing or empty" in r.stderr, r.stderr
+    assert r.stderr.count("\n") == 1 and not exported.log.path.exists()
+    with pytest.raises(IntegrityError, match="edit log is missing or empty, but the project was "
+                                             "last saved at its entry"):
+        _export(exported, tmp_path / "e3.mp4")
+    assert not exported.log.path.exists() and not (tmp_path / "e3.mp4").exists()
+
+
+def test_a_project_without_its_anchor_is_refused(exported, tmp_path):
+    doc = json.loads(exported.path.read_text())
+    doc.pop("log_head")
+    exported.path.write_text(json.dumps(doc))
+    with pytest.raises(IntegrityError, match="no edit-log anchor"):
+        _export(exported, tmp_path / "e3.mp4")
+    with pytest.raises(IntegrityError, match="no edit-log anchor"):
+        verify_project(exported.path, "bob", record=False)
+
+
+def test_an_export_killed_before_publishing_leaves_a_verifiable_project(exported, tmp_path):
+    out = tmp_path / "killed.mp4"
+    r = run_bwv("export", str(exported.path), "--out", str(out), *EXPORT_ARGS,
+                env={"BWV_FAULT_INJECT": "export:part_written"})   # SIGKILL with a part written
+    assert r.returncode != 0 and not out.exists()
+    acts = [json.loads(l)["action"] for l in exported.log.path.read_text().splitlines()]
+    assert acts[-1] == "export"                     # logged, then killed before publishing
+    rep = verify_project(exported.path, "bob", record=False)
+    assert any("killed.mp4) was interrupted before its files were published" in w
+               for w in rep.warnings), rep.warnings
+    assert rep.exports_checked == 2
+    # the project goes on: a new export works and verifies
+    _export(exported, tmp_path / "e3.mp4")
+    assert verify_project(exported.path, "bob", record=False).exports_checked == 3
+    # a published export that is later deleted is still caught
+    (tmp_path / "e1.mp4").unlink()
+    with pytest.raises(IntegrityError, match="is missing"):
+        verify_project(exported.path, "bob", record=False)
+
+
+def test_an_export_whose_publishing_failed_is_recorded_as_aborted(exported, tmp_path, monkeypatch):
+    import redaction.export as X
+    real = X.publish_no_overwrite
+
+    def full_disk(part, final):
+        if final.suffix == ".pdf":
+            raise OSError(28, "No space left on device")
+        return real(part, final)
+    monkeypatch.setattr(X, "publish_no_overwrite", full_disk)
+    with pytest.raises(Exception, match="disk full"):
+        _export(exported, tmp_path / "full.mp4")
+    assert sorted(p.name for p in tmp_path.glob("full*")) == []
+    last = json.loads(exported.log.path.read_text().splitlines()[-1])
+    assert last["action"] == "export_aborted" and isinstance(last["details"]["export_entry"], int)
+    rep = verify_project(exported.path, "bob", record=False)
+    assert any("full.mp4) was aborted" in w for w in rep.warnings), rep.warnings
