@@ -7,6 +7,8 @@ from its media source, the CLI from a probe.
 """
 from __future__ import annotations
 
+import math
+
 from . import edits
 from .errors import InvalidEdit
 from .model import AUDIO_MODES, KINDS, STATUSES, Project
@@ -34,6 +36,8 @@ class _Checker:
             x, y, w, h = (float(v) for v in b)
         except (TypeError, ValueError):
             raise InvalidEdit(f"box{where} must be four numbers x, y, w, h") from None
+        if not all(math.isfinite(v) for v in (x, y, w, h)):
+            raise InvalidEdit(f"box{where} must be four finite numbers x, y, w, h")
         if not (w > 0 and h > 0):
             raise InvalidEdit(f"box{where} must have a positive width and height")
         iw = min(x + w, self.w) - max(x, 0.0)
@@ -62,6 +66,11 @@ class _Checker:
         if manual_reason and t.origin == "manual" and not t.reason.strip():
             raise InvalidEdit(f"track {t.id}: a manual redaction needs a reason")
 
+    @staticmethod
+    def new_id(i: str, p: Project) -> None:
+        if i in p.ids_in_use():
+            raise InvalidEdit(f"id {i!r} is already used by a track or an audio range")
+
     def seconds(self, v, what) -> None:
         if v is None:
             return
@@ -75,6 +84,7 @@ class _Checker:
             for sub in cmd.commands:
                 self.command(sub, p)
         elif isinstance(cmd, E.AddTrack):
+            self.new_id(cmd.track.id, p)
             self.track(cmd.track, manual_reason=True)
         elif isinstance(cmd, E.AddTracks):
             for t in cmd.tracks:
@@ -95,8 +105,11 @@ class _Checker:
         elif isinstance(cmd, E.SetStatus):
             if cmd.status not in STATUSES:
                 raise InvalidEdit(f"status {cmd.status!r} is not one of {', '.join(STATUSES)}")
+            if cmd.status in ("rejected", "keep_clear") and not cmd.reason.strip():
+                raise InvalidEdit(f"leaving a proposal unredacted ({cmd.status}) needs a reason")
         elif isinstance(cmd, E.AddAudioRange):
             a = cmd.range
+            self.new_id(a.id, p)
             self.seconds(a.start, "start")
             self.seconds(a.end, "end")
             if a.end <= a.start:

@@ -135,6 +135,11 @@ def export_job(req: ExportRequest, cancel: Optional[CancelToken] = None,
     difference, and the manifest records the state hash and the log head."""
     cancel = cancel or CancelToken()
     req.out = Path(req.out)
+    for name, value in (("recipient", req.recipient), ("organisation", req.organisation),
+                        ("basis", req.basis), ("operator", req.operator)):
+        if not str(value or "").strip():   # the manifest and the report must say who and why
+            raise ExportError(f"the export's {name} is empty: a disclosure names its operator, "
+                              "recipient, organisation and lawful basis", req.project)
     manifest_path, csv_path = _check_target(req)
     if session is None:
         session = ProjectSession.open(req.project, req.operator)
@@ -203,7 +208,7 @@ def export_job(req: ExportRequest, cancel: Optional[CancelToken] = None,
                "source_sha256": source_sha, "state_sha256": state_sha,
                "frames": state["frames"], "ranges": ranges,
                "style": style.mode, "recipient": req.recipient,
-               "organisation": req.organisation, "basis": req.basis,
+               "organisation": req.organisation, "basis": req.basis, "operator": req.operator,
                "manifest": str(manifest_path.resolve()), "request": req.request_id,
                "report": str(report_path(req.out).resolve()),
                # an "export_published" entry follows once the files are published: without
@@ -296,8 +301,13 @@ def export_job(req: ExportRequest, cancel: Optional[CancelToken] = None,
         if isinstance(e, BwvError):
             raise
         raise _fail_io(e, req.out) from None
-    session.record("export_published", {"output": str(req.out.resolve()), "export_entry": entry["seq"],
-                                        "files": [str(p.resolve()) for p in published]})
+    # the completion entry anchors the published sidecars: a manifest, list or report
+    # edited afterwards no longer matches its hash (bwv verify, bwv verify --manifest)
+    session.record("export_published", {
+        "output": str(req.out.resolve()), "export_entry": entry["seq"],
+        "manifest_sha256": sha256_file(manifest_path),
+        "files": {str(p.resolve()): (export_sha if p == req.out else sha256_file(p))
+                  for p in published}})
     session.save()
     return ExportResult(req.out, manifest_path, csv_path, export_sha, state["frames"], manifest,
                         pdf_path)

@@ -37,7 +37,9 @@ def sha256_file(path: str | os.PathLike) -> str:
 def describe_os_error(e: OSError) -> str:
     if e.errno == errno.ENOSPC:
         return "disk full"
-    if e.errno in (errno.EACCES, errno.EPERM, errno.EROFS):
+    if e.errno == errno.EROFS:
+        return "read-only file system"
+    if e.errno in (errno.EACCES, errno.EPERM):
         return "permission denied"
     if e.errno == errno.ENOENT:
         return "no such file or folder"

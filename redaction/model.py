@@ -180,9 +180,20 @@ class Project:
                 return t
         raise KeyError(track_id)
 
+    def ids_in_use(self) -> set[str]:
+        """Track and audio-range ids: one name space (``bwv project decide ID`` takes either)."""
+        return {t.id for t in self.tracks} | {a.id for a in self.audio}
+
     def new_track_id(self, prefix: str = "t") -> str:
-        used = {t.id for t in self.tracks}
+        used = self.ids_in_use()
         n = len(self.tracks) + 1
+        while f"{prefix}{n}" in used:
+            n += 1
+        return f"{prefix}{n}"
+
+    def new_audio_id(self, prefix: str = "a", taken=()) -> str:
+        used = self.ids_in_use() | set(taken)
+        n = 1
         while f"{prefix}{n}" in used:
             n += 1
         return f"{prefix}{n}"

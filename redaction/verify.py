@@ -6,7 +6,7 @@ import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from .errors import IntegrityError
+from .errors import IntegrityError, ProjectError
 from .fsutil import sha256_file
 from .project_io import load_project, resolve_source
 from .session import ProjectSession, check_anchor
@@ -39,9 +39,13 @@ def verify_project(project_path: str | os.PathLike, user: str, record: bool = Tr
             session.save()
         raise
     if record:
-        session.record("verify", {"result": "ok", "entries": rep.entries,
-                                  "exports_checked": rep.exports_checked})
-        session.save()
+        try:
+            session.record("verify", {"result": "ok", "entries": rep.entries,
+                                      "exports_checked": rep.exports_checked})
+            session.save()
+        except ProjectError as e:   # read-only media: the check passed, but is not on record
+            raise ProjectError(f"{e.message}: the project verified, but the check could not be "
+                               "recorded (on read-only media give --no-record)", e.path) from None
     return rep
 
 
@@ -61,6 +65,7 @@ def _check(session, project, project_path, entries) -> VerifyReport:
     if sha256_file(src) != project.source.sha256:
         raise IntegrityError("source clip's sha256 does not match the project (changed)", src)
     unpublished = _unpublished_exports(entries)
+    published = published_exports(entries)
     for e in entries:
         if e.get("action") != "export":
             continue
@@ -76,7 +81,11 @@ def _check(session, project, project_path, entries) -> VerifyReport:
         if sha256_file(out) != d.get("export_sha256"):
             raise IntegrityError(f"export's sha256 does not match edit log entry {e['seq']} "
                                  "(altered)", out)
-        _check_manifest(e, d)
+        _check_manifest(e, d, published)
+        for f, sha in ((published.get(e["seq"]) or {}).get("files") or {}).items():
+            if Path(f).is_file() and sha256_file(f) != sha:
+                raise IntegrityError(f"differs from the file published with the export of edit "
+                                     f"log entry {e['seq']} (altered)", f)
         rep.exports_checked += 1
     return rep
 
@@ -132,38 +141,74 @@ def _check_state(session, rep: VerifyReport) -> None:
         rep.warnings.append(f"{c.message}; opening the project restores them")
 
 
-def _check_manifest(entry: dict, d: dict) -> None:
-    """The export's manifest must still name this log entry (a rewritten log is caught)."""
-    m = d.get("manifest")
-    if not m or not Path(m).exists():
-        return
-    import json
-    try:
-        man = json.loads(Path(m).read_text(encoding="utf-8"))
-        log = man["edit_log"]
-        seq, h = log["last_entry_seq"], log["last_entry_hash"]
-    except (OSError, ValueError, KeyError, TypeError):
-        raise IntegrityError("export manifest cannot be read", m) from None
-    if seq != entry["seq"] or h != entry["hash"]:
-        raise IntegrityError(f"export manifest names edit log entry {seq} with another hash than "
-                             f"the log's entry {entry['seq']}: the log was rewritten", m)
+def published_exports(entries: list[dict]) -> dict[int, dict]:
+    """The completion entry (``export_published``) of each export, by the export's seq."""
+    return {e["details"]["export_entry"]: e["details"] for e in entries
+            if e.get("action") == "export_published"
+            and isinstance((e.get("details") or {}).get("export_entry"), int)}
+
+
+# manifest field -> the export entry's detail it must equal (what the officer declared)
+_DECLARED = (("recipient", "recipient"), ("organisation", "organisation"), ("basis", "basis"),
+             ("request", "request"), ("export_sha256", "export_sha256"), ("operator", "operator"))
+
+
+def manifest_agrees(man: dict, raw: bytes, entry: dict, published: dict[int, dict],
+                    where) -> None:
+    """A manifest must be the one published with the export ``entry`` names: byte for byte
+    where the export logged its completion (the manifest's sha256), and in every case the
+    declared fields (recipient, organisation, basis, request, operator, the export's sha256)
+    and the project state must equal what the export entry logged."""
+    import hashlib
+    if entry.get("action") != "export":
+        raise IntegrityError(f"manifest names edit log entry {entry['seq']}, which is not an "
+                             f"export ({entry.get('action')})", where)
+    d = entry.get("details") or {}
+    done = published.get(entry["seq"]) or {}
+    want = done.get("manifest_sha256")
+    if want and hashlib.sha256(raw).hexdigest() != want:
+        raise IntegrityError(f"export manifest is not the one published with edit log entry "
+                             f"{entry['seq']} (its sha256 differs): it was edited", where)
+    for key, logged in _DECLARED:
+        if logged in d and key in man and man[key] != d[logged]:
+            raise IntegrityError(f"export manifest's {key} differs from edit log entry "
+                                 f"{entry['seq']}: it was edited", where)
     state = (man.get("project_state") or {}).get("sha256")
     if state and d.get("state_sha256") and state != d["state_sha256"]:
-        raise IntegrityError("export manifest's project state differs from the log's export "
-                             "entry", m)
+        raise IntegrityError(f"export manifest's project state differs from edit log entry "
+                             f"{entry['seq']}: it was edited", where)
 
 
-def check_manifest(path: Path, entries: list[dict]) -> None:
-    """A manifest given by hand: the log must still hold the entry it names, unchanged."""
+def _read_manifest(path: Path) -> tuple[dict, bytes, int, str]:
     import json
     try:
-        man = json.loads(path.read_text(encoding="utf-8"))
+        raw = path.read_bytes()
+        man = json.loads(raw.decode("utf-8"))
         log = man["edit_log"]
-        seq, h = int(log["last_entry_seq"]), str(log["last_entry_hash"])
+        return man, raw, int(log["last_entry_seq"]), str(log["last_entry_hash"])
     except FileNotFoundError:
         raise IntegrityError("export manifest not found", path) from None
     except (OSError, ValueError, KeyError, TypeError):
         raise IntegrityError("not a readable export manifest", path) from None
+
+
+def _check_manifest(entry: dict, d: dict, published: dict[int, dict]) -> None:
+    """The export's manifest must still name this log entry (a rewritten log is caught) and
+    agree with it (an edited manifest is caught)."""
+    m = d.get("manifest")
+    if not m or not Path(m).exists():
+        return
+    man, raw, seq, h = _read_manifest(Path(m))
+    if seq != entry["seq"] or h != entry["hash"]:
+        raise IntegrityError(f"export manifest names edit log entry {seq} with another hash than "
+                             f"the log's entry {entry['seq']}: the log was rewritten", m)
+    manifest_agrees(man, raw, entry, published, m)
+
+
+def check_manifest(path: Path, entries: list[dict]) -> None:
+    """A manifest given by hand: the log must still hold the entry it names, unchanged, and
+    the manifest must be the one published with that export."""
+    man, raw, seq, h = _read_manifest(path)
     if not 0 < seq <= len(entries):
         raise IntegrityError(f"manifest names edit log entry {seq}, but the log has "
                              f"{len(entries)} entries: the log was cut or replaced", path)
@@ -171,7 +216,4 @@ def check_manifest(path: Path, entries: list[dict]) -> None:
     if e["hash"] != h:
         raise IntegrityError(f"manifest names edit log entry {seq} with another hash: the log "
                              "was rewritten after this export", path)
-    state = (man.get("project_state") or {}).get("sha256")
-    logged = (e.get("details") or {}).get("state_sha256")
-    if state and logged and state != logged:
-        raise IntegrityError("manifest's project state differs from the log's export entry", path)
+    manifest_agrees(man, raw, e, published_exports(entries), path)

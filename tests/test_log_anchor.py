@@ -115,3 +115,70 @@ def test_an_export_whose_publishing_failed_is_recorded_as_aborted(exported, tmp_
     assert last["action"] == "export_aborted" and isinstance(last["details"]["export_entry"], int)
     rep = verify_project(exported.path, "bob", record=False)
     assert any("full.mp4) was aborted" in w for w in rep.warnings), rep.warnings
+
+
+def _manifest(tmp_path, n=1):
+    return tmp_path / f"e{n}.manifest.json"
+
+
+@pytest.mark.parametrize("field,value", [("recipient", "Press"), ("basis", "none"),
+                                         ("operator", "mallory"), ("created_utc", "2020-01-01T00:00:00Z")])
+def test_an_edited_manifest_copy_is_refused(exported, tmp_path, field, value):
+    doc = json.loads(_manifest(tmp_path).read_text())
+    doc[field] = value
+    copy = tmp_path / "copy.manifest.json"
+    copy.write_text(json.dumps(doc, indent=1))
+    with pytest.raises(IntegrityError, match="not the one published"):
+        verify_project(exported.path, "bob", record=False, manifests=[copy])
+    r = run_bwv("verify", str(exported.path), "--no-record", "--manifest", str(copy))
+    assert r.returncode == 5 and "it was edited" in r.stderr, r.stderr
+
+
+def test_an_edited_manifest_without_its_completion_entry_is_compared_field_by_field(exported, tmp_path):
+    """Exports logged before completion entries: the declared fields are compared."""
+    from redaction.verify import manifest_agrees
+    entries = exported.log.verify()
+    doc = json.loads(_manifest(tmp_path).read_text())
+    export = entries[doc["edit_log"]["last_entry_seq"] - 1]
+    manifest_agrees(doc, b"", export, {}, "m")                   # as published: agrees
+    doc["redactions"]["tracks"] = []                              # not declared in the entry
+    manifest_agrees(doc, b"", export, {}, "m")
+    doc["recipient"] = "Press"
+    with pytest.raises(IntegrityError, match="recipient differs from edit log entry"):
+        manifest_agrees(doc, b"", export, {}, "m")
+
+
+def test_sidecars_edited_in_place_fail_verify_and_report(exported, tmp_path):
+    csv = tmp_path / "e2.redactions.csv"
+    original = csv.read_bytes()
+    csv.write_bytes(original.replace(b"third party", b"third-party"))
+    with pytest.raises(IntegrityError, match="differs from the file published"):
+        verify_project(exported.path, "bob", record=False)
+    csv.write_bytes(original)
+    verify_project(exported.path, "bob", record=False)
+    m = _manifest(tmp_path, 2)
+    doc = json.loads(m.read_text())
+    doc["redactions"]["tracks"] = []
+    m.write_text(json.dumps(doc, indent=1))
+    with pytest.raises(IntegrityError, match="not the one published"):
+        verify_project(exported.path, "bob", record=False)
+    r = run_bwv("report", str(m), "--out", str(tmp_path / "again.pdf"))
+    assert r.returncode == 5 and "it was edited" in r.stderr and not (tmp_path / "again.pdf").exists()
+
+
+def test_detect_refuses_another_clip_for_a_project(clip_copy, tmp_path):
+    s = make_project(clip_copy("basic"), tmp_path)
+    s.do(E.AddTrack(moving_track("t1", status="pending")))
+    s.save()
+    before = (s.path.read_bytes(), s.log.path.read_bytes())
+    other = clip_copy("mono")
+    r = run_bwv("detect", str(other), "--project", str(s.path), "--quiet")
+    assert r.returncode == 5 and "is not this project's clip" in r.stderr, r.stderr
+    assert r.stderr.count("\n") == 1
+    assert (s.path.read_bytes(), s.log.path.read_bytes()) == before
+    # the engine refuses too (the window and the batch add detections through it)
+    from redaction.detect.apply import add_to_project
+    from redaction.detect.job import DetectResult
+    with pytest.raises(IntegrityError, match="from another clip"):
+        add_to_project(ProjectSession.open(s.path, "alice"), DetectResult([], 25, 0, source_sha256="0" * 64))
+    assert (s.path.read_bytes(), s.log.path.read_bytes()) == before

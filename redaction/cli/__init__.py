@@ -73,6 +73,9 @@ def main(argv: list[str] | None = None, extra_commands=()) -> int:
     except BwvError as e:
         print(f"bwv {args.command}: error: {e}", file=sys.stderr)
         return e.exit_code
+    except BrokenPipeError:   # `bwv ... | head`: the reader has what it wanted; say nothing
+        _quiet_stdout()
+        return 0
     except OSError as e:
         where = f"{e.filename}: " if getattr(e, "filename", None) else ""
         from ..fsutil import describe_os_error
@@ -81,14 +84,24 @@ def main(argv: list[str] | None = None, extra_commands=()) -> int:
     except KeyboardInterrupt:
         print(f"bwv {args.command}: interrupted", file=sys.stderr)
         return 130
-    except BrokenPipeError:
-        return 0
     except Exception as e:  # a bug: full details to the log file, one line to the user
         from ..logsetup import log_file
         log.exception("unexpected error in bwv %s", args.command)
         print(f"bwv {args.command}: internal error: {type(e).__name__}: {e} "
               f"(details in {log_file()})", file=sys.stderr)
         return 70
+
+
+def _quiet_stdout() -> None:
+    """Point stdout at the null device, so the interpreter's final flush of the closed pipe
+    does not print a second error."""
+    import os
+    try:
+        fd = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(fd, sys.stdout.fileno())
+        os.close(fd)
+    except (OSError, ValueError):
+        pass
 
 
 if __name__ == "__main__":

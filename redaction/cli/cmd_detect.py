@@ -6,7 +6,7 @@ import sys
 from pathlib import Path
 
 from .. import services
-from ..errors import BwvError, MediaError
+from ..errors import BwvError, IntegrityError, MediaError
 from ..jobs import run_job
 from ..model import Style
 from ..track_settings import DEFAULT_HOLD_S
@@ -151,6 +151,10 @@ def _clip(inp: Path, detector, kinds, args, user) -> int:
         pp = Path(args.project)
         session = ProjectSession.open(pp, user) if pp.exists() else \
             ProjectSession.create(inp, pp, user, sha256=info.sha256)
+        if info.sha256 != session.project.source.sha256:   # before any work
+            raise IntegrityError(f"{inp} is not this project's clip (sha256 {info.sha256[:12]}... "
+                                 f"against the project's {session.project.source.sha256[:12]}...); "
+                                 "nothing changed", pp)
         session.check_source()
     fh, close = _writer(args.out) if (args.out or not args.project) else (None, False)
     bar = ProgressBar("detect", enabled=False if args.quiet else None)

@@ -14,23 +14,32 @@ from .progress import ProgressBar
 
 
 def parse_ranges(text: str | None) -> list[tuple[int, int]] | None:
-    if not text:
+    """None (the whole clip) when --ranges is not given; an empty or malformed value, or a
+    range that ends before it starts, is refused (never silently the whole clip)."""
+    if text is None:
         return None
+    if not text.strip():
+        raise ExportError("--ranges is empty: give FIRST-LAST frame numbers, e.g. 0-99,250-400, "
+                          "or leave it out to export the whole clip")
     out = []
     for part in text.split(","):
         a, _, b = part.strip().partition("-")
         try:
-            out.append((int(a), int(b if b else a)))
+            r = (int(a), int(b if b else a))
         except ValueError:
             raise ExportError(f"bad --ranges value {part!r}: expected FIRST-LAST frame numbers") from None
+        if r[1] < r[0]:
+            raise ExportError(f"bad --ranges value {part!r}: it ends before it starts")
+        out.append(r)
     return out
 
 
 def register(sub) -> None:
     p = sub.add_parser("export", help="write a redacted MP4 with manifest and redaction list",
                        description="Render the project's accepted redactions into a new MP4 "
-                                   "(H.264 + AAC). Never overwrites; writes OUT.manifest.json and "
-                                   "OUT.redactions.csv beside OUT.mp4 and logs the export.")
+                                   "(H.264 + AAC). Never overwrites; writes OUT.manifest.json, "
+                                   "OUT.redactions.csv and the PDF report OUT.report.pdf beside "
+                                   "OUT.mp4 (none of them may exist) and logs the export.")
     p.add_argument("project", help="redaction project (.bwvproj.json)")
     p.add_argument("--out", required=True, help="output .mp4 (must not exist)")
     p.add_argument("--operator", default=None,

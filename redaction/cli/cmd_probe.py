@@ -19,8 +19,10 @@ def register(sub) -> None:
     p.add_argument("clip", help="video file (opened read-only)")
     p.add_argument("--json", action="store_true", help="print one JSON object")
     p.add_argument("--no-hash", action="store_true", help="skip the sha256 (faster on long clips)")
-    p.epilog = ("Exit code 3 when the clip is truncated (its header declares more frames or a "
-                "longer duration than can be read); the description is still printed.")
+    p.epilog = ("Exit code 3 when the clip cannot be read (missing, empty, not a video, a "
+                "folder: one line names the problem) and when it is truncated (its header "
+                "declares more frames or a longer duration than can be read; the description "
+                "is still printed).")
     p.set_defaults(func=run)
 
 

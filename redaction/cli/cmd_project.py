@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import json
+import math
 import sys
 from pathlib import Path
 
@@ -19,7 +20,7 @@ def _box(text: str):
         vals = [float(v) for v in text.split(",")]
     except ValueError:
         vals = []
-    if len(vals) != 4 or vals[2] <= 0 or vals[3] <= 0:
+    if len(vals) != 4 or not all(math.isfinite(v) for v in vals) or vals[2] <= 0 or vals[3] <= 0:
         raise ProjectError(f"bad --box {text!r}: expected X,Y,W,H with positive W and H")
     return tuple(vals)
 
@@ -52,22 +53,24 @@ def register(sub) -> None:
 
     k = ps.add_parser("keyframe", help="set a track's box on a frame")
     k.add_argument("project")
-    k.add_argument("track")
-    k.add_argument("--frame", type=int, required=True)
-    k.add_argument("--box", required=True)
+    k.add_argument("track", help="track id (bwv project show)")
+    k.add_argument("--frame", type=int, required=True, help="frame index (0 = the first frame)")
+    k.add_argument("--box", required=True, help="X,Y,W,H in pixels of the stored picture; the "
+                                               "box is interpolated between keyframes")
     k.set_defaults(func=cmd_keyframe)
 
     sp = ps.add_parser("span", help="set a track's first and last frame")
     sp.add_argument("project")
-    sp.add_argument("track")
-    sp.add_argument("--start", type=int, required=True)
-    sp.add_argument("--end", type=int, required=True)
+    sp.add_argument("track", help="track id (bwv project show)")
+    sp.add_argument("--start", type=int, required=True, help="first frame index (inclusive)")
+    sp.add_argument("--end", type=int, required=True, help="last frame index (inclusive)")
     sp.set_defaults(func=cmd_span)
 
     d = ps.add_parser("decide", help="accept, reject or keep clear tracks and audio proposals, "
                                      "with a reason")
     d.add_argument("project")
-    d.add_argument("tracks", nargs="+", help="track or audio range ids, or 'all-pending'")
+    d.add_argument("tracks", nargs="+", help="track or audio range ids (track:ID or audio:ID "
+                                             "where both have it), or 'all-pending'")
     d.add_argument("--status", choices=("accepted", "rejected", "keep_clear", "pending"),
                    required=True)
     d.add_argument("--reason", required=True)
@@ -76,14 +79,15 @@ def register(sub) -> None:
     au = ps.add_parser("add-audio", help="mute or bleep an audio range (seconds, or words of "
                                          "the clip's transcript)")
     au.add_argument("project")
-    au.add_argument("--start", type=float)
-    au.add_argument("--end", type=float)
+    au.add_argument("--start", type=float, help="start in seconds from the clip's start")
+    au.add_argument("--end", type=float, help="end in seconds (after --start)")
     au.add_argument("--words", help="FROM-TO: word indices of the transcript (bwv transcribe), "
                                     "instead of --start/--end")
     au.add_argument("--pad", type=float, default=None,
                     help="seconds added before and after the words (default 0.25)")
-    au.add_argument("--mode", choices=("mute", "bleep"), default="mute")
-    au.add_argument("--reason", required=True)
+    au.add_argument("--mode", choices=("mute", "bleep"), default="mute",
+                    help="silence the range, or replace it with a 1 kHz tone (default mute)")
+    au.add_argument("--reason", required=True, help="why this is redacted (logged; not empty)")
     au.set_defaults(func=cmd_add_audio)
 
     ck = ps.add_parser("checks", help="list the checks before export (tracks lost in view, "
@@ -210,13 +214,11 @@ def cmd_span(args) -> int:
 
 def cmd_decide(args) -> int:
     s = _open(args)
-    audio_ids = {a.id for a in s.project.audio}
     if args.tracks == ["all-pending"]:
         ids = [t.id for t in s.project.pending()]
         aids = [a.id for a in s.project.pending_audio()]
     else:
-        ids = [i for i in args.tracks if i not in audio_ids]
-        aids = [i for i in args.tracks if i in audio_ids]
+        ids, aids = _split_ids(s, args.tracks)
     for tid in ids:
         _track(s, tid)
     if ids:
@@ -224,6 +226,25 @@ def cmd_decide(args) -> int:
     if aids:
         _decide_audio(s, aids, args)
     return _done(s, f"{len(ids)} track(s), {len(aids)} audio range(s) {args.status}")
+
+
+def _split_ids(s: ProjectSession, given: list[str]) -> tuple[list[str], list[str]]:
+    """Track ids and audio-range ids. ``track:ID`` / ``audio:ID`` say which is meant where a
+    project from an earlier version gave both the same id; a bare id that names both is
+    refused rather than guessed."""
+    track_ids = {t.id for t in s.project.tracks}
+    audio_ids = {a.id for a in s.project.audio}
+    ids, aids = [], []
+    for i in given:
+        what, _, rest = i.partition(":")
+        if rest and what in ("track", "audio"):
+            (ids if what == "track" else aids).append(rest)
+        elif i in track_ids and i in audio_ids:
+            raise ProjectError(f"{i} names both a track and an audio range: write track:{i} or "
+                               f"audio:{i}", s.path)
+        else:
+            (aids if i in audio_ids else ids).append(i)
+    return ids, aids
 
 
 def _decide_audio(s, ids, args) -> None:
@@ -239,9 +260,7 @@ def cmd_add_audio(args) -> int:
         raise ProjectError("give --start and --end (seconds), or --words FROM-TO", args.project)
     if args.end <= args.start or args.start < 0:
         raise ProjectError("audio range must have 0 <= start < end", args.project)
-    rid = f"a{len(s.project.audio) + 1}"
-    while any(a.id == rid for a in s.project.audio):
-        rid += "'"
+    rid = s.project.new_audio_id()
     services.edit(s, AddAudioRange(AudioRange(args.start, args.end, args.mode, args.reason, id=rid)))
     return _done(s, rid)
 

@@ -1,6 +1,7 @@
 """``bwv report EXPORT.manifest.json [--out X.pdf]``: rebuild an export's PDF disclosure report."""
 from __future__ import annotations
 
+import sys
 from pathlib import Path
 
 from .. import services
@@ -14,7 +15,9 @@ def register(sub) -> None:
                                    "exported MP4 (checked against its sha256). Never "
                                    "overwrites: by default OUT.report.pdf beside the export, "
                                    "which must not exist; else give --out. Says whether the "
-                                   "result is identical to the report the manifest lists.")
+                                   "result is identical to the report the manifest lists; exit code 1 when "
+                                   "it differs, 5 when the manifest, the edit log or the "
+                                   "export does not verify.")
     p.add_argument("manifest", help="the export's OUT.manifest.json")
     p.add_argument("--out", default=None, help="where to write the PDF (must not exist)")
     p.set_defaults(func=run)
@@ -30,11 +33,12 @@ def run(args) -> int:
     if res.matches is True:
         print("identical to the report the manifest lists")
     elif res.matches is False:
-        print(f"differs from the report the manifest lists (sha256 {res.listed})")
+        print(f"{res.path}: differs from the report the manifest lists (sha256 {res.listed})",
+              file=sys.stderr)
     else:
         print("the manifest lists no report (exported before reports were written)")
     from .. import access
     access.record("consultation", "report.regenerate", who,
                   {"manifest": str(Path(args.manifest).resolve()), "report": str(res.path),
                    "sha256": res.sha256, "matches": res.matches})
-    return 0
+    return 1 if res.matches is False else 0

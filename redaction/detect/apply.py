@@ -6,6 +6,7 @@ from typing import Iterator
 
 from ..edits import AddTracks, Batch, DeleteTrack, SetExtra
 from ..editlog import utc_now
+from ..errors import IntegrityError
 from ..model import Track
 from ..render import expand_box
 from ..session import ProjectSession
@@ -13,10 +14,15 @@ from .job import DetectResult
 
 
 def add_to_project(session: ProjectSession, result: DetectResult) -> list[Track]:
-    """Replace the project's undecided auto tracks with the new ones (one undo step)."""
+    """Replace the project's undecided auto tracks with the new ones (one undo step).
+    Refused (nothing changed) when the result is from another clip than the project's."""
     p = session.project
+    if result.source_sha256 and result.source_sha256 != p.source.sha256:
+        raise IntegrityError(f"detections are from another clip (sha256 {result.source_sha256[:12]}...) "
+                             f"than the project's (sha256 {p.source.sha256[:12]}...); nothing "
+                             "changed", session.path)
     old = [t.id for t in p.tracks if t.origin == "auto" and t.status == "pending"]
-    used = {t.id for t in p.tracks if t.id not in old}
+    used = {t.id for t in p.tracks if t.id not in old} | {a.id for a in p.audio}
     tracks = []
     n = 0
     for t in result.tracks:

@@ -84,6 +84,7 @@ class DetectResult:
     settings: Optional[DetectSettings] = None
     resumed_from: int = 0
     dark: list = field(default_factory=list)    # [first, last] frame ranges of dark footage
+    source_sha256: str = ""                      # the clip searched
 
 
 class DarkRanges:
@@ -436,6 +437,7 @@ def detect_job(clip: str | os.PathLike, settings: DetectSettings = DetectSetting
         tracks = tracker.finish()
         if not use_cache:
             cache.path.unlink(missing_ok=True)
-        return DetectResult(tracks, total, n_dets, models, settings, resumed, dark.finish(last))
+        return DetectResult(tracks, total, n_dets, models, settings, resumed, dark.finish(last),
+                            src.sha256)
     finally:
         src.close()

@@ -418,7 +418,7 @@ class RegenResult:
         return None if not self.listed else self.listed == self.sha256
 
 
-def _project_at_export(manifest: dict, where: Path):
+def _project_at_export(manifest: dict, where: Path, raw: bytes = b""):
     """The project state the export recorded: the edit log replayed up to the manifest's
     entry, checked against the manifest's state hash."""
     from .. import projstate
@@ -433,6 +433,8 @@ def _project_at_export(manifest: dict, where: Path):
     if not 0 < seq <= len(entries) or entries[seq - 1]["hash"] != h:
         raise IntegrityError(f"the edit log no longer holds entry {seq} as the manifest records "
                              "it: the log was cut or rewritten", log_path)
+    from ..verify import manifest_agrees, published_exports
+    manifest_agrees(manifest, raw, entries[seq - 1], published_exports(entries), where)
     rep = replay(entries, log_path, upto=seq)
     want = (manifest.get("project_state") or {}).get("sha256")
     if want and projstate.state_hash(rep.state) != want:
@@ -448,7 +450,8 @@ def regenerate(manifest_path: str | os.PathLike, out: Optional[str | os.PathLike
     from ..errors import ExportError
     mp = Path(manifest_path)
     try:
-        manifest = json.loads(mp.read_text(encoding="utf-8"))
+        raw = mp.read_bytes()
+        manifest = json.loads(raw.decode("utf-8"))
     except FileNotFoundError:
         raise ExportError("export manifest not found", mp) from None
     except (OSError, ValueError):
@@ -467,7 +470,7 @@ def regenerate(manifest_path: str | os.PathLike, out: Optional[str | os.PathLike
     if sha256_file(video) != want:
         raise IntegrityError("the export's sha256 differs from the manifest's: not the file "
                              "this manifest describes", video)
-    project = _project_at_export(manifest, mp)
+    project = _project_at_export(manifest, mp, raw)
     listed = (manifest.get("report") or {}).get("sha256")
     target = Path(out) if out else report_path(video)
     if target.suffix.lower() != ".pdf":

@@ -81,11 +81,7 @@ def span_times(t: Transcript, first: int, last: int, pad: float = DEFAULT_PAD_S)
 
 
 def new_audio_id(p: Project, prefix: str = "a", taken: Iterable[str] = ()) -> str:
-    used = {a.id for a in p.audio} | set(taken)
-    n = 1
-    while f"{prefix}{n}" in used:
-        n += 1
-    return f"{prefix}{n}"
+    return p.new_audio_id(prefix, taken)
 
 
 def word_range(t: Transcript, p: Project, first: int, last: int, *, mode: str = "mute",
