@@ -152,7 +152,10 @@ class ProjectSession:
 
     def restore_from_log(self, c: Consistency) -> None:
         """Take the state the log rebuilds (edits logged after the last save: a crash)."""
+        head = self.project.extra.get("log_head")    # the anchor the file was saved with
         self.project = replay.rebuild(c.replay.state, self.project.source.path, str(self.log.path))
+        if head is not None:
+            self.project.extra["log_head"] = head
         self._state = c.replay.state
         self._hasher = projstate.Hasher()
         self.recovered_edits = c.unsaved_edits

@@ -341,7 +341,9 @@ def cmd_rebuild(args) -> int:
     if c.kind == "ok":
         print("project file already matches its edit log")
         return 0
+    head = s.project.extra.get("log_head")
     s.project = rebuild(c.replay.state, s.project.source.path, str(s.log.path))
+    s.project.extra["log_head"] = head      # checked above; save() moves it on
     s.record("rebuild_from_log", {"was": c.kind, "discarded": list(c.differences)[:50]
                                   or [c.message]})
     s.save()
