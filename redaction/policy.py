@@ -159,13 +159,34 @@ def system_paths() -> list[Path]:
 
 
 def _exists(path: Path) -> bool:
+    """Whether anything is at ``path``: a link to nothing is there (load_policy refuses it;
+    treating it as absent would turn the machine policy off)."""
     try:
-        path.stat()
+        path.lstat()
         return True
     except FileNotFoundError:
         return False
     except OSError:
         return True   # there but unreadable: load_policy reports it (fail secure)
+
+
+def _check_protected(path: Path, st) -> None:
+    """A machine policy decides the store, four-eyes approval and where the audit key lives:
+    a file (or a folder holding it) that other accounts can change is refused (POSIX)."""
+    if os.name == "nt":
+        return
+    import stat as S
+    if st.st_mode & (S.S_IWGRP | S.S_IWOTH):
+        raise PolicyError(f"the machine policy file can be changed by other accounts (mode "
+                          f"{S.S_IMODE(st.st_mode):04o}): only administrators may write it", path)
+    try:
+        dst = path.parent.stat()
+    except OSError:
+        return
+    if dst.st_mode & S.S_IWOTH and not dst.st_mode & S.S_ISVTX:
+        raise PolicyError(f"the machine policy's folder can be changed by other accounts (mode "
+                          f"{S.S_IMODE(dst.st_mode):04o}): only administrators may write it",
+                          path.parent)
 
 
 def candidate_paths() -> list[tuple[Path, bool]]:
@@ -265,13 +286,17 @@ def load_policy(reload: bool = False) -> Policy:
     process or with ``reload=True``. Raises :class:`PolicyError` for an invalid file.
     """
     for path, machine in candidate_paths():
+        if not _exists(path):
+            continue
         try:
             st = path.stat()
         except FileNotFoundError:
-            continue
+            raise PolicyError("the machine policy file is a link to nothing", path) from None
         except OSError as e:
             raise PolicyError(f"cannot read the machine policy file: {e.strerror or e}",
                               path) from None
+        if machine:
+            _check_protected(path, st)
         key = (str(path), machine, st.st_size, st.st_mtime_ns)
         if not reload and key in _cache:
             return _cache[key]

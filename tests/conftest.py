@@ -1,6 +1,7 @@
 """Shared fixtures: isolated user folders and small clips generated with PyAV."""
 from __future__ import annotations
 
+import os
 from fractions import Fraction
 from pathlib import Path
 
@@ -10,6 +11,10 @@ import pytest
 from redaction.synth import ClipSpec, pattern_frame, write_clip
 
 from helpers import REPO, SHARED, plate_synth  # noqa: F401
+
+# files the tests write as an administrator would (a machine policy, key files) get the
+# usual modes whatever the caller's umask: a group-writable machine policy is refused
+os.umask(0o022)
 
 
 @pytest.fixture(autouse=True)

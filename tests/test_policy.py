@@ -147,3 +147,35 @@ def test_invalid_policy_stops_export_with_one_line(policy_file, clip_copy, tmp_p
     assert r.returncode != 0
     assert str(p) in r.stderr and len(r.stderr.strip().splitlines()) == 1
     assert not (tmp_path / "c.mp4").exists() and not (tmp_path / "c.manifest.json").exists()
+
+
+@pytest.fixture
+def machine_policy(tmp_path, monkeypatch):
+    folder = tmp_path / "etc"
+    folder.mkdir(mode=0o755)
+    path = folder / "policy.json"
+    monkeypatch.setattr(policy, "SYSTEM_POLICY_PATHS", [path])
+    return path
+
+
+@pytest.mark.skipif(os.name == "nt", reason="POSIX modes and links")
+def test_a_machine_policy_link_to_nothing_is_refused_not_ignored(machine_policy, tmp_path):
+    machine_policy.symlink_to(tmp_path / "gone.json")
+    with pytest.raises(PolicyError, match="link to nothing") as e:
+        load_policy(reload=True)
+    assert str(machine_policy) in str(e.value)
+
+
+@pytest.mark.skipif(os.name == "nt", reason="POSIX modes")
+@pytest.mark.parametrize("file_mode,folder_mode,words", [(0o666, 0o755, "policy file can be changed"),
+                                                         (0o664, 0o755, "policy file can be changed"),
+                                                         (0o644, 0o777, "policy's folder can be changed")])
+def test_a_machine_policy_others_can_change_is_refused(machine_policy, file_mode, folder_mode, words):
+    machine_policy.write_text(json.dumps({"four_eyes_approval": True}))
+    machine_policy.chmod(file_mode)
+    machine_policy.parent.chmod(folder_mode)
+    with pytest.raises(PolicyError, match=words):
+        load_policy(reload=True)
+    machine_policy.chmod(0o644)
+    machine_policy.parent.chmod(0o755)
+    assert load_policy(reload=True).get("four_eyes_approval") is True
