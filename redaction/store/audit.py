@@ -29,11 +29,12 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Optional
 
-from sqlalchemy import select, text
+from sqlalchemy import func, select, text
 from sqlalchemy.orm import Session
 
 from .. import hashchain
 from ..errors import IntegrityError
+from . import audit_local
 from .auditkey import AuditKeyError, load_key, require_key
 from .models import AuditEntry, AuditHead
 
@@ -87,9 +88,18 @@ def head(s: Session) -> dict:
     return {"seq": row.seq, "hash": row.hash} if row else {"seq": 0, "hash": GENESIS}
 
 
+def _row_hash(s: Session, seq: int) -> Optional[str]:
+    e = s.get(AuditEntry, seq)
+    return None if e is None else e.hash
+
+
 def _check_newest(s: Session, h: dict, key: Optional[bytes]) -> None:
     """Refuse when the newest row is under HMAC and the key is missing or does not verify
-    it (fail closed), or when it is not the row the head names."""
+    it (fail closed), when it is not the row the head names, or when the trail no longer
+    holds the row this workstation last wrote or verified (:mod:`.audit_local`)."""
+    why = audit_local.problem(s, lambda seq: _row_hash(s, seq))
+    if why:
+        raise IntegrityError(f"audit trail cut: {why}; run `bwv audit verify`")
     if not h["seq"]:
         return
     last = s.get(AuditEntry, h["seq"])
@@ -128,6 +138,10 @@ def append(s: Session, user: str, category: str, action: str, details: dict | No
     last = s.get(AuditEntry, h["seq"]) if h["seq"] else None
     if last is not None and last.mac is not None:
         _check_newest(s, h, key)
+    else:
+        why = audit_local.problem(s, lambda seq: _row_hash(s, seq))
+        if why:
+            raise IntegrityError(f"audit trail cut: {why}; run `bwv audit verify`")
     seq = h["seq"] + 1
     ts = _ts(now)
     det = canonical(details or {})
@@ -137,6 +151,7 @@ def append(s: Session, user: str, category: str, action: str, details: dict | No
                        v=VERSION, mac=hashchain.entry_hash(body, key) if key else None)
     s.add(entry)
     s.flush()  # the database's trigger checks the link and advances audit_head
+    audit_local.note_written(s, seq, entry.hash)
     return entry
 
 
@@ -204,8 +219,20 @@ def verify(s: Session, key=_UNSET) -> VerifyResult:
         problems.append(f"row {last} (the newest) has no HMAC although the audit key exists "
                         "(trail rewritten without the key, or the key was installed after "
                         "it: `bwv audit init-key` appends a keyed row)")
+    why = audit_local.problem(s, lambda seq: _row_hash(s, seq))
+    if why:
+        problems.append(why)
+    if not r.count:
+        from .models import User
+        users = s.execute(select(func.count()).select_from(User)).scalar() or 0
+        if key is not None or users:
+            problems.append("the trail is empty although "
+                            + ("the audit key exists" if key is not None else f"the store holds {users} user account(s)")
+                            + " (every row deleted)")
     if first_bad is None and problems:
         first_bad = last
+    if not problems and r.count:
+        audit_local.write(s, last, r.head_hash)   # verified: the tripwire moves on
     return VerifyResult(not problems, r.count, r.head_hash, problems, last, r.macs, first_bad)
 
 

@@ -258,6 +258,13 @@ def test_manifest_check_catches_a_rewrite_by_a_key_holder(keyed, bwv, tmp_path):
     assert "intact" in out and "audit row 4 still has the recorded hash" in out
     # someone holding the key rewrites row 3 and recomputes every hash and MAC after it
     _owner_rewrite(keyed, 3, lambda d: d.update(username="someone"), key=auditkey.load_key())
+    # this workstation remembers the newest row it wrote or verified (its own anchor) ...
+    r = _verify(keyed)
+    assert not r.ok and any("no longer has the hash this workstation recorded" in p for p in r.problems)
+    # ... another workstation, without one, sees a consistent trail ...
+    import shutil
+    from redaction.paths import data_dir
+    shutil.rmtree(data_dir() / "audit-anchors")
     assert _verify(keyed).ok  # the trail alone no longer shows it...
     rc, out, err = bwv("audit", "verify", "--manifest", m)
     assert rc == IntegrityError.exit_code and err.count("\n") == 1  # ...the manifest does
@@ -437,3 +444,49 @@ def test_app_role_cannot_upgrade_the_schema_the_owner_does(store_env, db_url, bw
         with admin.connect() as c:
             c.exec_driver_sql(f'DROP SCHEMA "{schema}" CASCADE')
         admin.dispose()
+
+
+def _owner_cut(store, keep: int):
+    """What the database's owner can do without the key: delete the newest rows (or all)
+    and move the head back to the last row kept."""
+    rows = _rows(store)
+    with store.engine.begin() as c:
+        if store.is_sqlite:
+            c.exec_driver_sql("DROP TRIGGER IF EXISTS audit_no_update")
+            c.exec_driver_sql("DROP TRIGGER IF EXISTS audit_no_delete")
+        else:
+            c.exec_driver_sql("DROP TRIGGER audit_append_only ON audit")
+        c.execute(sa.text("DELETE FROM audit WHERE seq > :k"), {"k": keep})
+        if keep:
+            c.execute(sa.text("UPDATE audit_head SET seq = :seq, hash = :hash WHERE id = 1"),
+                      rows[keep - 1])
+        else:
+            c.execute(sa.text("DELETE FROM audit_head"))
+
+
+@pytest.mark.parametrize("keep", [3, 0])
+def test_cutting_the_newest_rows_and_moving_the_head_back_is_caught(keyed, keep):
+    """No key needed for the cut; the workstation's own anchor (audit_local) catches it,
+    and appending is refused (fail closed)."""
+    _fill(keyed, 6)
+    assert _verify(keyed).ok
+    _owner_cut(keyed, keep)
+    r = _verify(keyed)
+    assert not r.ok
+    assert any("which this workstation wrote or verified, is no longer in the trail" in p
+               for p in r.problems), r.problems
+    with pytest.raises(IntegrityError, match="audit trail cut"):
+        with keyed.session() as s:
+            audit.append(s, "mallory", "consultation", "clip.open", {})
+
+
+def test_an_empty_trail_is_broken_where_the_key_or_users_exist(keyed, tmp_path):
+    """Another workstation (no anchor of its own) still sees an emptied trail as broken."""
+    import shutil
+    from redaction.paths import data_dir
+    _fill(keyed, 3)
+    _owner_cut(keyed, 0)
+    shutil.rmtree(data_dir() / "audit-anchors")
+    r = _verify(keyed)
+    assert not r.ok and any("the trail is empty although the audit key exists" in p
+                            for p in r.problems), r.problems
