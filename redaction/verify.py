@@ -217,3 +217,39 @@ def check_manifest(path: Path, entries: list[dict]) -> None:
         raise IntegrityError(f"manifest names edit log entry {seq} with another hash: the log "
                              "was rewritten after this export", path)
     manifest_agrees(man, raw, e, published_exports(entries), path)
+
+
+def verify_export_manifest(path: Path, known_sha256: str = "") -> dict:
+    """A manifest presented for the disclosure register must be one this tool published:
+    its edit log (chain verified) still holds the export entry it names, it agrees with that
+    entry (byte for byte where the export logged its completion), and the export file the
+    entry logged is there with its sha256 (``known_sha256``: the caller has just hashed it).
+    A hand-written or edited manifest is refused. Returns the manifest."""
+    from .editlog import EditLog
+    import json
+    path = Path(path)
+    try:
+        if "edit_log" not in json.loads(path.read_bytes().decode("utf-8")):
+            raise IntegrityError("the manifest names no edit log: not an export manifest this "
+                                 "tool published", path)
+    except (OSError, ValueError, TypeError):
+        pass                        # _read_manifest names the problem
+    man, raw, seq, h = _read_manifest(path)
+    log_path = Path(str((man.get("edit_log") or {}).get("path") or ""))
+    if not log_path.is_file():
+        raise IntegrityError(f"the edit log the manifest names is missing: {log_path}", path)
+    entries = EditLog(log_path).verify()
+    if not 0 < seq <= len(entries) or entries[seq - 1]["hash"] != h:
+        raise IntegrityError(f"the edit log no longer holds entry {seq} as the manifest records "
+                             "it: the log was cut or rewritten", path)
+    e = entries[seq - 1]
+    manifest_agrees(man, raw, e, published_exports(entries), path)
+    d = e.get("details") or {}
+    out = Path(str(d.get("output") or ""))
+    if known_sha256 and known_sha256 == d.get("export_sha256"):
+        return man
+    if not out.is_file():
+        raise IntegrityError(f"the export the manifest names is missing: {out}", path)
+    if sha256_file(out) != d.get("export_sha256"):
+        raise IntegrityError("the export's sha256 differs from its edit log entry (altered)", out)
+    return man

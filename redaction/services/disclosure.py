@@ -115,10 +115,11 @@ def _source_sha256(project) -> Optional[str]:
     return sha if isinstance(sha, str) else None
 
 
-def record_disclosure(request_id, manifest_path, user: Optional[str] = None) -> int:
+def record_disclosure(request_id, manifest_path, user: Optional[str] = None,
+                      export_sha256: str = "") -> int:
     """Enter an export in the disclosure register (``export`` right)."""
     from ..store import api
-    return api.record_disclosure(request_id, manifest_path, user)
+    return api.record_disclosure(request_id, manifest_path, user, export_sha256)
 
 
 def finish_export(permit: ExportPermit, manifest_path, sha256: str) -> Optional[int]:
@@ -127,7 +128,7 @@ def finish_export(permit: ExportPermit, manifest_path, sha256: str) -> Optional[
     it: redaction/report; no-op without a store)."""
     n = None
     if permit.request_id is not None:
-        n = record_disclosure(permit.request_id, manifest_path, permit.user)
+        n = record_disclosure(permit.request_id, manifest_path, permit.user, sha256)
     elif permit.purpose == "internal_review":
         access.record("disclosure", "export.internal_review", permit.user,
                       {"manifest": os.fspath(manifest_path), "export_sha256": sha256})

@@ -9,7 +9,7 @@ import datetime as dt
 import os
 
 from .. import access
-from ..errors import MediaError, PermissionDenied
+from ..errors import BwvError, MediaError, PermissionDenied
 from . import audit, cases, clips, disclosures, policy, requests, retention, users
 from .db import open_store
 from .errors import Conflict
@@ -227,8 +227,9 @@ def check_export_request(request_id: int, user: str | None = None,
     with open_store().session() as s:
         try:
             r = disclosures.check_request_open(s, request_id, who)
-            if source_sha256:
-                disclosures.check_clip_on_request(r, clips.find_live(s, source_sha256))
+            disclosures.check_clip_on_request(
+                r, clips.find_live(s, source_sha256) if source_sha256 else None,
+                source_sha256 or "")
         except (PermissionDenied, disclosures.ClipNotOnRequest) as e:
             err = e
             audit.append(s, who, "refusal", "export", {"request": request_id, "reason": str(e)})
@@ -237,9 +238,18 @@ def check_export_request(request_id: int, user: str | None = None,
     return who
 
 
-def record_disclosure(request_id: int, manifest_path, user: str | None = None) -> int:
+def record_disclosure(request_id: int, manifest_path, user: str | None = None,
+                      export_sha256: str = "") -> int:
+    """Enter an export in the disclosure register; a refusal (a manifest that does not
+    verify, another request's export, a clip not on the request...) is audited."""
     who = access.check("export", user, details={"request": request_id})
-    return disclosures.record_disclosure(request_id, manifest_path, who)
+    try:
+        return disclosures.record_disclosure(request_id, manifest_path, who, export_sha256)
+    except BwvError as e:
+        with open_store().session() as s:
+            audit.append(s, who, "refusal", "export.disclose",
+                         {"request": request_id, "manifest": str(manifest_path), "reason": str(e)})
+        raise
 
 
 def list_requests(user: str | None = None, include_closed: bool = False) -> list[dict]:

@@ -133,12 +133,24 @@ def import_clip(s: Session, src: Path, sha: str, *, incident: str, user: str,
     if dup is not None:
         raise Conflict(f"already imported as {describe(dup)}", src)
     captured_from, source = "given", "given"
-    if captured is None:
+    if captured is not None:
+        check_capture_time(captured)          # a time someone typed: refused if implausible
+    else:
         captured = media_creation_time(src)
         captured_from, source = "container creation_time", "container"
+        if captured is not None and not _plausible(captured):
+            captured_from = f"file modification time (the camera's {captured.isoformat()} is implausible)"
+            captured = None
     if captured is None:
         captured = dt.datetime.fromtimestamp(src.stat().st_mtime, dt.timezone.utc)
-        captured_from, source = "file modification time", "file_mtime"
+        captured_from, source = (captured_from if captured_from.startswith("file")
+                                 else "file modification time"), "file_mtime"
+    # a camera clock that was reset (or never set) would start the retention clock long
+    # ago: a container time older than the non-evidential period at import is held as a
+    # guess until a supervisor confirms it
+    from . import policy as store_policy
+    stale = source == "container" and captured < dt.datetime.now(dt.timezone.utc) - dt.timedelta(
+        days=int(store_policy.get(s, "non_evidential_days")))
     rel = stored_file(sha, src.suffix)
     _copy_verified(src, evidence_dir() / rel, sha)
     case = get_or_create_case(s, incident, user)
@@ -146,7 +158,7 @@ def import_clip(s: Session, src: Path, sha: str, *, incident: str, user: str,
                 source_path=str(src.resolve()), stored_path=rel.as_posix(),
                 size=src.stat().st_size, exhibit_ref=exhibit, officer_id=officer,
                 device_id=device, captured_at=captured, imported_by=user,
-                captured_from=source, capture_guessed=source == "file_mtime",
+                captured_from=source, capture_guessed=source == "file_mtime" or stale,
                 truncated=truncated)
     s.add(clip)
     s.flush()
@@ -159,6 +171,27 @@ def import_clip(s: Session, src: Path, sha: str, *, incident: str, user: str,
         details["accepted_truncated"] = truncated
     audit.append(s, user, "collection", "clip.import", details)
     return clip
+
+
+EARLIEST_CAPTURE = dt.datetime(1990, 1, 1, tzinfo=dt.timezone.utc)
+
+
+def _plausible(captured: dt.datetime) -> bool:
+    try:
+        check_capture_time(captured)
+        return True
+    except StoreError:
+        return False
+
+
+def check_capture_time(captured: dt.datetime) -> None:
+    """A capture time the retention clock can run from: not before 1990 (no body-worn
+    camera) and not more than a day in the future (a camera clock slightly ahead)."""
+    t = captured if captured.tzinfo else captured.replace(tzinfo=dt.timezone.utc)
+    latest = dt.datetime.now(dt.timezone.utc) + dt.timedelta(days=1)
+    if not EARLIEST_CAPTURE <= t <= latest:
+        raise StoreError(f"capture time {t.isoformat()} is not plausible: give a time between "
+                         f"{EARLIEST_CAPTURE:%Y-%m-%d} and now")
 
 
 def set_capture_time(s: Session, clip_id: int, user: str, *, reason: str,
@@ -183,6 +216,7 @@ def set_capture_time(s: Session, clip_id: int, user: str, *, reason: str,
                          f"(from {c.captured_from or 'import'}); use --set to correct it")
     old, was_guessed = c.captured_at, c.capture_guessed
     if captured is not None:
+        check_capture_time(captured)
         c.captured_at, c.captured_from = captured, "corrected"
         if c.classification == "evidential" and c.review_due is not None and not s.execute(
                 select(RetentionReview.id).where(RetentionReview.clip_id == c.id)).first():

@@ -61,11 +61,16 @@ class ClipNotOnRequest(StoreError):
     """An export for a request of a clip the request does not list."""
 
 
-def check_clip_on_request(r, clip) -> None:
+def check_clip_on_request(r, clip, sha256: str = "") -> None:
     """An export answers a request only for a clip on that request: a clip held in the store
     but not linked is refused (never linked silently: a wrong clip would be disclosed under
-    the request). Link it first with ``bwv request link``."""
-    if clip is not None and clip not in r.clips:
+    the request), and so is a clip the store does not hold (nobody could have linked or
+    approved it). Import it, then link it with ``bwv request link``."""
+    if clip is None:
+        raise ClipNotOnRequest(f"the clip (sha256 {sha256[:12] or 'unknown'}...) is not held in the "
+                               f"case store, so it cannot be on request {r.id}: import it "
+                               f"(`bwv case import`) and link it (`bwv request link {r.id} CLIP`)")
+    if clip not in r.clips:
         raise ClipNotOnRequest(f"clip {clip.id} (case {clip.case.incident_ref}) is not on request "
                          f"{r.id}: link it first (`bwv request link {r.id} {clip.id}`)")
 
@@ -84,9 +89,18 @@ def check_not_registered(s: Session, export_sha256: str) -> None:
 def add_disclosure(s: Session, request_id: int, manifest: dict, user: str,
                    manifest_path: str = "") -> Disclosure:
     r = check_request_open(s, request_id, user)
+    made_for = manifest.get("request")
+    if made_for not in (None, ""):
+        from .requests import request_number
+        try:
+            same = request_number(made_for) == r.id
+        except (StoreError, ValueError, TypeError):
+            same = False
+        if not same:
+            raise StoreError(f"this export was made for request {made_for}, not request {r.id}")
     check_not_registered(s, manifest["export_sha256"])
     clip = _source_clip(s, manifest)
-    check_clip_on_request(r, clip)
+    check_clip_on_request(r, clip, str((manifest.get("source") or {}).get("sha256") or ""))
     d = Disclosure(request_id=r.id, recipient=manifest["recipient"],
                    organisation=manifest["organisation"], basis=manifest["basis"],
                    export_sha256=manifest["export_sha256"],
@@ -118,13 +132,20 @@ def register(s: Session, request_id: int | None = None) -> list[Disclosure]:
 
 
 def record_disclosure(request_id: int, export_manifest_path: str | os.PathLike,
-                      user: str) -> int:
+                      user: str, export_sha256: str = "") -> int:
     """Engine entry point for ``bwv export --request ID``: read the manifest's
     export_sha256, recipient, organisation, basis and output, and record them against
     the request in the disclosure register (plus a ``disclosure`` audit row).
     Returns the disclosure number. The store is created if needed."""
+    from ..verify import verify_export_manifest
     from .db import open_store
     m = read_manifest(export_manifest_path)
+    # only an export this tool published, unedited, with its file (a forged manifest would
+    # put a false entry in the register)
+    verify_export_manifest(Path(export_manifest_path), export_sha256)
+    if m.get("purpose") == "internal_review":
+        raise PermissionDenied("an export for internal review is not a disclosure: export again "
+                               "under the request")
     with open_store().session() as s:
         return add_disclosure(s, request_id, m, user,
                               str(Path(export_manifest_path).resolve())).id

@@ -130,8 +130,13 @@ def link_clips(s: Session, request_id: int, clip_ids: list[int], user: str) -> R
         if c not in r.clips:
             r.clips.append(c)
             added.append(c.id)
+    withdrawn = None
+    if added and r.approved_by:   # the approval covered the clips listed when it was given
+        withdrawn, r.approved_by, r.approved_at = r.approved_by, None, None
     s.flush()
-    audit.append(s, user, "combination", "request.link", {"request": r.id, "clips": added})
+    audit.append(s, user, "combination", "request.link",
+                 {"request": r.id, "clips": added,
+                  **({"approval_withdrawn": withdrawn} if withdrawn else {})})
     return r
 
 

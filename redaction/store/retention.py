@@ -61,7 +61,10 @@ def age_days(c: Clip, as_of: dt.date) -> int:
 
 
 def erase_on(c: Clip, days: int) -> dt.date:
-    return capture_day(c) + dt.timedelta(days=days)
+    try:
+        return capture_day(c) + dt.timedelta(days=days)
+    except OverflowError:    # a capture time near year 9999 (set before times were checked)
+        return dt.date.max
 
 
 @dataclass
@@ -78,11 +81,22 @@ class Plan:
 HELD_GUESSED = "held: capture time not confirmed"
 
 
+def _on_open_requests(s: Session) -> dict[int, list[int]]:
+    """clip id -> the open requests that list it (a clip someone asked for is kept)."""
+    from .models import Request
+    out: dict[int, list[int]] = {}
+    for r in s.execute(select(Request).where(Request.status == "open")).scalars():
+        for c in r.clips:
+            out.setdefault(c.id, []).append(r.id)
+    return out
+
+
 def plan(s: Session, as_of: dt.date) -> Plan:
     settings = policy.all_settings(s)
     days = settings["non_evidential_days"]
     flag = settings["unclassified_flag_days"]
     p = Plan(as_of)
+    requested = _on_open_requests(s)
     for c in s.execute(select(Clip).where(Clip.state != "erased").order_by(Clip.id)).scalars():
         if c.state == "present" and c.capture_guessed:
             p.capture_guessed.append(c.id)
@@ -91,10 +105,17 @@ def plan(s: Session, as_of: dt.date) -> Plan:
         elif c.classification == "non_evidential" and as_of >= erase_on(c, days):
             if c.capture_guessed:  # the clock may have started from a file's mtime
                 p.held.append((c.id, HELD_GUESSED))
+            elif c.id in requested:
+                p.held.append((c.id, "held: on open request " +
+                               ", ".join(str(r) for r in requested[c.id])))
             else:
                 p.erase.append((c.id, f"non-evidential: {days} days after capture"))
         elif c.classification == "evidential" and c.dispose_approved:
-            p.erase.append((c.id, "MoPI review decision: dispose"))
+            if c.id in requested:
+                p.held.append((c.id, "held: on open request " +
+                               ", ".join(str(r) for r in requested[c.id])))
+            else:
+                p.erase.append((c.id, "MoPI review decision: dispose"))
         elif c.classification == "evidential" and c.review_due and c.review_due <= as_of:
             p.review_due.append(c.id)
         elif c.classification == "unclassified" and age_days(c, as_of) >= flag:

@@ -108,13 +108,37 @@ def test_guessed_capture_time_is_flagged_and_shown(store, new_clip, bwv):
     assert lib["capture_guessed"] and lib["captured_from"] == "file_mtime"
 
 
-def test_container_creation_time_is_not_a_guess(store, tmp_path):
+def _tagged(tmp_path, name, when: str):
     from redaction.synth import ClipSpec, write_clip
-    src = Path(write_clip(tmp_path / "tagged.mp4", ClipSpec(
-        frames=5, metadata={"creation_time": "2026-02-03T04:05:06.000000Z"})))
-    info = api.import_clip(src, "INC-1")
+    return Path(write_clip(tmp_path / name, ClipSpec(frames=5, metadata={"creation_time": when})))
+
+
+def test_container_creation_time_is_not_a_guess(store, tmp_path):
+    import datetime as dt
+    when = (dt.datetime.now(dt.timezone.utc) - dt.timedelta(days=2)).replace(microsecond=0)
+    info = api.import_clip(_tagged(tmp_path, "tagged.mp4", when.strftime("%Y-%m-%dT%H:%M:%S.000000Z")),
+                           "INC-1")
     assert not info["capture_guessed"] and info["captured_from"] == "container"
-    assert info["captured"].startswith("2026-02-03T04:05:06")
+    assert info["captured"].startswith(when.strftime("%Y-%m-%dT%H:%M:%S"))
+
+
+def test_implausible_or_stale_camera_times_are_held_as_guesses(store, tmp_path):
+    """A reset camera clock must not start the retention clock years ago: a container time
+    older than the non-evidential period, or implausible, is a guess (retention holds it)."""
+    old = api.import_clip(_tagged(tmp_path, "old.mp4", "2000-01-01T00:00:00.000000Z"), "INC-1")
+    assert old["capture_guessed"] and old["captured"].startswith("2000-01-01")
+    odd = api.import_clip(_tagged(tmp_path, "odd.mp4", "1971-01-01T00:00:00.000000Z"), "INC-1")
+    assert odd["capture_guessed"] and not odd["captured"].startswith("1971")
+    # a time someone types is refused when implausible, on import and when corrected
+    import datetime as dt
+    from redaction.store.errors import StoreError
+    src = _tagged(tmp_path, "typed.mp4", "2026-01-01T00:00:00.000000Z")
+    for bad in (dt.datetime(1970, 1, 1, tzinfo=dt.timezone.utc),
+                dt.datetime(9999, 12, 31, 12, tzinfo=dt.timezone.utc)):
+        with pytest.raises(StoreError, match="not plausible"):
+            api.import_clip(src, "INC-1", captured=bad)
+        with pytest.raises(StoreError, match="not plausible"):
+            api.set_capture_time(old["id"], reason="clock", captured=bad)
 
 
 def test_retention_holds_a_guessed_clip_until_a_supervisor_confirms(team, new_clip, bwv,

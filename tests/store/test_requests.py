@@ -49,6 +49,7 @@ def test_subject_access_lifecycle(store, bwv, new_clip):
 
 
 def _manifest(tmp_path, **over):
+    """A hand-written manifest (never accepted by the register: only real exports are)."""
     m = {"export_sha256": "ab" * 32, "recipient": "DC Jones", "organisation": "CPS Wessex",
          "basis": "CPIA 1996 disclosure", "output": str(tmp_path / "out.mp4")}
     m.update(over)
@@ -57,45 +58,88 @@ def _manifest(tmp_path, **over):
     return p
 
 
-def test_record_disclosure_for_the_export_command(store, tmp_path, bwv):
+def _real_export(new_clip, tmp_path, name, incident="INC-9", user=None, **fields):
+    """A clip imported into the store, a project on it and a real export: (manifest, clip id)."""
+    from redaction.export import ExportRequest, export_job
+    from redaction.jobs import run_job
+    from redaction.session import ProjectSession
+    clip = new_clip()
+    cid = api.import_clip(clip, incident, user)["id"]
+    s = ProjectSession.create(clip, tmp_path / f"{name}.bwvproj.json", user or "dora")
+    f = {"recipient": "DC Jones", "organisation": "CPS Wessex", "basis": "CPIA 1996 disclosure",
+         **fields}
+    out = tmp_path / f"{name}.mp4"
+    res = run_job(export_job(ExportRequest(s.path, out, user or "dora", f["recipient"],
+                                           f["organisation"], f["basis"])))
+    return res.manifest, cid
+
+
+def test_record_disclosure_for_the_export_command(store, tmp_path, bwv, new_clip):
     with store.session() as s:
         rid = requests.create_request(s, "cps", "CPS Wessex", "dora").id
-    n = disclosures.record_disclosure(rid, _manifest(tmp_path), "dora")
+    m1, c1 = _real_export(new_clip, tmp_path, "one")
+    m2, c2 = _real_export(new_clip, tmp_path, "two")
+    with store.session() as s:
+        requests.link_clips(s, rid, [c1, c2], "dora")
+    n = disclosures.record_disclosure(rid, m1, "dora")
     with store.session() as s:
         [d] = disclosures.register(s)
         assert (d.id, d.request_id, d.recipient, d.organisation, d.basis) == (
             n, rid, "DC Jones", "CPS Wessex", "CPIA 1996 disclosure")
-        assert d.export_sha256 == "ab" * 32 and d.recorded_by == "dora"
+        assert d.export_sha256 == json.loads(m1.read_text())["export_sha256"]
+        assert d.recorded_by == "dora" and d.export_path == str((tmp_path / "one.mp4").resolve())
         [row] = audit.entries(s, category="disclosure")
         assert row.username == "dora" and "CPS Wessex" in row.details
-        assert d.export_path == str(tmp_path / "out.mp4")
     rc, out, _ = bwv("request", "register")
     assert "DC Jones" in out and "CPS Wessex" in out
-    # the export command's manifest nests the output: {"output": {"path", "sha256"}}
-    nested = _manifest(tmp_path, output={"path": "/x/y.mp4", "sha256": "cd" * 32},
-                       export_sha256="cd" * 32)
-    n2 = api.record_disclosure(f"REQ-{rid}", nested, "dora")
-    with store.session() as s:
-        assert s.get(disclosures.Disclosure, n2).export_path == "/x/y.mp4"
     with pytest.raises(StoreError, match="already in the disclosure register as entry 1"):
-        disclosures.record_disclosure(rid, _manifest(tmp_path), "dora")      # no duplicate
+        disclosures.record_disclosure(rid, m1, "dora")                      # no duplicate
+    # a hand-written manifest, or a real one edited, never enters the register
+    from redaction.errors import IntegrityError
+    with pytest.raises(IntegrityError, match="names no edit log"):
+        disclosures.record_disclosure(rid, _manifest(tmp_path), "dora")
+    doc = json.loads(m2.read_text())
+    edited = tmp_path / "edited.manifest.json"
+    edited.write_text(json.dumps({**doc, "recipient": "Daily Rag"}))
+    with pytest.raises(IntegrityError, match="it was edited"):
+        disclosures.record_disclosure(rid, edited, "dora")
     with pytest.raises(ExportError, match="lacks recipient"):
         disclosures.record_disclosure(rid, _manifest(tmp_path, recipient=""), "dora")
     with pytest.raises(StoreError, match="no such request"):
-        disclosures.record_disclosure(999, _manifest(tmp_path), "dora")
+        disclosures.record_disclosure(999, m2, "dora")
+    rc, out, err = bwv("request", "disclose", rid, "--manifest", edited)
+    assert rc == IntegrityError.exit_code and err.count("\n") == 1
     with store.session() as s:
+        assert [r.action for r in audit.entries(s, category="refusal")] == ["export.disclose"]
         requests.close(s, rid, "disclosed", "dora")
     with pytest.raises(StoreError, match="closed"):
-        disclosures.record_disclosure(rid, _manifest(tmp_path, export_sha256="ef" * 32), "dora")
+        disclosures.record_disclosure(rid, m2, "dora")
     with store.session() as s:
-        assert len(disclosures.register(s)) == 2
+        assert len(disclosures.register(s)) == 1
+
+
+def test_a_clip_the_store_does_not_hold_is_never_disclosed_under_a_request(store, tmp_path,
+                                                                          new_clip):
+    from redaction.export import ExportRequest, export_job
+    from redaction.jobs import run_job
+    from redaction.session import ProjectSession
+    with store.session() as s:
+        rid = requests.create_request(s, "cps", "CPS Wessex", "dora").id
+    clip = new_clip()                                   # never imported
+    sess = ProjectSession.create(clip, tmp_path / "x.bwvproj.json", "dora")
+    with pytest.raises(disclosures.ClipNotOnRequest, match="not held in the case store"):
+        api.check_export_request(rid, "dora", sess.project.source.sha256)
+    res = run_job(export_job(ExportRequest(sess.path, tmp_path / "x.mp4", "dora", "R", "O", "B")))
+    with pytest.raises(disclosures.ClipNotOnRequest, match="not held in the case store"):
+        disclosures.record_disclosure(rid, res.manifest, "dora")
 
 
 def test_only_officers_record_requests_and_exports(team, as_user, tmp_path):
     as_user("dora")
     with team.session() as s:
         rid = requests.create_request(s, "foi", "A. Journalist", "dora").id
-    assert api.check_export_request(rid) == "dora"
+    with pytest.raises(disclosures.ClipNotOnRequest, match="not held in the case store"):
+        api.check_export_request(rid)          # the officer may; the clip must be named
     as_user("rita")
     with pytest.raises(PermissionDenied):
         api.check_export_request(rid)
@@ -127,20 +171,34 @@ def test_gui_listings(store, new_clip):
     assert api.policy_settings()["non_evidential_days"] == 31
 
 
-def test_four_eyes_approval(team, as_user, bwv, tmp_path):
+def test_four_eyes_approval(team, as_user, bwv, tmp_path, new_clip):
     with team.session() as s:
         from redaction.store import policy
         policy.set_value(s, "four_eyes_export", True, "admin")
         rid = requests.create_request(s, "cps", "CPS", "dora").id
     as_user("dora")
+    m, cid = _real_export(new_clip, tmp_path, "one", user="dora")
+    sha = json.loads(m.read_text())["source"]["sha256"]
+    assert bwv("request", "link", rid, cid)[0] == 0
     with pytest.raises(PermissionDenied, match="needs a supervisor's approval"):
-        api.check_export_request(rid)
+        api.check_export_request(rid, None, sha)
     assert bwv("request", "approve", rid)[0] == 7  # officers cannot approve
     as_user("sam")
     rc, out, err = bwv("request", "approve", rid)
     assert rc == 0, err
     with pytest.raises(PermissionDenied, match="someone else"):
-        api.check_export_request(rid)  # the approver cannot also export
+        api.check_export_request(rid, None, sha)  # the approver cannot also export
     as_user("dora")
-    assert api.check_export_request(rid) == "dora"
-    assert api.record_disclosure(rid, _manifest(tmp_path)) == 1
+    assert api.check_export_request(rid, None, sha) == "dora"
+    # a clip linked after the approval was not approved: the approval is withdrawn
+    m2, cid2 = _real_export(new_clip, tmp_path, "two", user="dora")
+    assert bwv("request", "link", rid, cid2)[0] == 0
+    with pytest.raises(PermissionDenied, match="needs a supervisor's approval"):
+        api.check_export_request(rid, None, sha)
+    with team.session() as s:
+        [row] = [r for r in audit.entries(s, category="combination") if '"approval_withdrawn"' in r.details]
+        assert '"sam"' in row.details
+    as_user("sam")
+    assert bwv("request", "approve", rid)[0] == 0
+    as_user("dora")
+    assert api.record_disclosure(rid, m) == 1

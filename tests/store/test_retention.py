@@ -196,3 +196,29 @@ def test_policy_command(store, bwv, team, as_user):
     with store.session() as s:
         [row] = [r for r in audit.entries(s) if r.action == "policy.set"]
         assert row.username == "admin" and '"new":40' in row.details
+
+
+def test_a_clip_on_an_open_request_is_held(store, new_clip):
+    from redaction.store import requests
+    cid = _import(new_clip, "2026-01-01T12:00:00Z", "non-evidential")
+    with store.session() as s:
+        rid = requests.create_request(s, "sar", "J. Bloggs", "dora").id
+        requests.link_clips(s, rid, [cid], "dora")
+    p = _plan(store, D(2026, 2, 1))
+    assert p.erase == [] and p.held == [(cid, f"held: on open request {rid}")]
+    retention.run(store, "test.officer", D(2026, 2, 1))
+    assert _state(store, cid) == "present"
+    with store.session() as s:
+        requests.close(s, rid, "disclosed", "dora")
+    assert [c for c, _ in _plan(store, D(2026, 2, 1)).erase] == [cid]
+
+
+def test_a_stored_capture_time_near_year_9999_does_not_stop_retention(store, new_clip):
+    """Set before capture times were checked: the plan still runs for every other clip."""
+    import sqlalchemy as sa
+    odd = _import(new_clip, "2026-01-01T12:00:00Z", "non-evidential")
+    other = _import(new_clip, "2026-01-01T12:00:00Z", "non-evidential")
+    with store.engine.begin() as c:
+        c.execute(sa.text("UPDATE clips SET captured_at = :t WHERE id = :i"),
+                  {"t": "9999-12-31 12:00:00.000000", "i": odd})
+    assert [c for c, _ in _plan(store, D(2026, 2, 1)).erase] == [other]

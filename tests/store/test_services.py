@@ -10,7 +10,7 @@ import pytest
 from redaction import services
 from redaction.errors import Cancelled, PermissionDenied
 from redaction.jobs import CancelToken, run_job
-from redaction.store import audit, policy, requests
+from redaction.store import api, audit, policy, requests
 
 
 @pytest.fixture
@@ -53,6 +53,9 @@ def test_export_without_request_under_four_eyes_is_refused(team, as_user, projec
     # with an approved request it goes through and is registered
     with team.session() as s:
         rid = requests.create_request(s, "cps", "CPS Wessex", "dora").id
+    from redaction.session import ProjectSession   # the clip is held and on the request
+    cid = api.import_clip(ProjectSession.open(project, "dora").source_path, "INC-7")["id"]
+    assert bwv("request", "link", rid, cid)[0] == 0
     rc, _, err = _export(bwv, project, out, "--request", rid)
     assert rc == 7 and "needs a supervisor's approval" in err
     as_user("sam")
