@@ -316,6 +316,10 @@ def check(action: str, user: str | None = None, *, details: dict | None = None) 
                                        f"{action.replace('_', ' ')}: needs "
                                        f"{ROLE_LABELS[minimum_role(action)]}")
             else:
+                # every permitted action is one the trail must be able to record: the newest
+                # row verifies under the audit key (and this workstation's anchor holds), or
+                # nothing is done (fail closed; AuditKeyError / IntegrityError name why)
+                audit.check_ready(s)
                 return u.username
     who, msg = refusal
     with st.session() as s:

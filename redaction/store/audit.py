@@ -115,6 +115,12 @@ def _check_newest(s: Session, h: dict, key: Optional[bytes]) -> None:
                             "a different key, or the row was edited; run `bwv audit verify`")
 
 
+def check_ready(s: Session) -> None:
+    """Raise unless a row could be appended now: the key verifies the newest row (when the
+    trail is under HMAC) and the trail still holds this workstation's anchor."""
+    _check_newest(s, head(s), load_key())
+
+
 def anchor(s: Session) -> dict:
     """The head ``{"seq", "hash"}`` to record outside the database (export manifests),
     after checking that the newest row is the head's and verifies under the key."""

@@ -15,7 +15,7 @@ from pathlib import Path
 from sqlalchemy import create_engine, event, inspect
 from sqlalchemy.engine import Engine, make_url
 from sqlalchemy.exc import IntegrityError as SAIntegrityError
-from sqlalchemy.exc import OperationalError, ProgrammingError
+from sqlalchemy.exc import DBAPIError, OperationalError, ProgrammingError
 from sqlalchemy.orm import Session, sessionmaker
 from sqlalchemy.orm.exc import StaleDataError
 
@@ -167,12 +167,23 @@ class Store:
         except OperationalError as e:
             raise StoreError(f"cannot open the database: {_short(e)}",
                              make_url(self.url).render_as_string(hide_password=True)) from e
-        except ProgrammingError as e:  # e.g. the application's role may not change the schema
+        except (ProgrammingError, DBAPIError) as e:
+            if not isinstance(e, ProgrammingError):   # a damaged database file, a dropped link
+                raise StoreError(f"cannot read the database: {_short(e)}", self.where) from e
+            # e.g. the application's role may not change the schema
             raise StoreError(f"the database needs an upgrade that this account may not make "
                              f"({_short(e)}): the database's owner runs `bwv store "
                              "grant-app-role ROLE --url OWNER_URL`",
                              make_url(self.url).render_as_string(hide_password=True)) from e
         self._sessions = sessionmaker(self.engine, expire_on_commit=False)
+
+    @property
+    def where(self) -> str:
+        """The database as a user can find it: the SQLite file, or the URL without password."""
+        u = make_url(self.url)
+        if u.get_backend_name() == "sqlite" and u.database:
+            return u.database
+        return u.render_as_string(hide_password=True)
 
     @property
     def evidence_dir(self) -> Path:
@@ -195,6 +206,9 @@ class Store:
         except SAIntegrityError as e:
             s.rollback()
             raise Conflict(f"conflicting record: {_short(e)}") from e
+        except DBAPIError as e:   # damaged file, lost connection: one line naming the database
+            s.rollback()
+            raise StoreError(f"database error: {_short(e)}", self.where) from e
         except BaseException:
             s.rollback()
             raise

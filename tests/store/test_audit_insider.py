@@ -490,3 +490,20 @@ def test_an_empty_trail_is_broken_where_the_key_or_users_exist(keyed, tmp_path):
     r = _verify(keyed)
     assert not r.ok and any("the trail is empty although the audit key exists" in p
                             for p in r.problems), r.problems
+
+
+def test_every_permitted_action_needs_a_trail_it_can_write(team, as_user, tmp_path, bwv, new_clip):
+    """With accounts and a keyed trail, a missing key stops every action, editing and
+    detection included (not only the ones that write an audit row)."""
+    path, created = auditkey.create_key()
+    assert created
+    as_user("dora")
+    with team.session() as s:
+        audit.append(s, "dora", "consultation", "clip.open", {})
+    clip = new_clip()
+    assert bwv("project", "new", clip, "--out", tmp_path / "a.bwvproj.json")[0] == 0
+    os.chmod(path, 0o600)
+    os.unlink(path)
+    rc, out, err = bwv("project", "new", clip, "--out", tmp_path / "b.bwvproj.json")
+    assert rc == IntegrityError.exit_code and "audit key" in err and err.count("\n") == 1, err
+    assert not (tmp_path / "b.bwvproj.json").exists()

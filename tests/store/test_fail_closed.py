@@ -164,3 +164,16 @@ def test_standalone_whoami_says_not_for_evidence(store_env, bwv):
     assert rc == 0 and "standalone, not for evidence" in out
     with db.open_store().session() as s:
         assert users.user_count(s) == 0
+
+
+def test_a_damaged_database_file_is_one_line_naming_it(store_env, tmp_path, bwv):
+    if not db.database_url().startswith("sqlite"):
+        pytest.skip("a database file: SQLite")
+    assert bwv("case", "list")[0] == 0                  # the store exists
+    db.forget_stores()
+    f = db.make_url(db.database_url()).database
+    data = open(f, "rb").read()
+    open(f, "wb").write(data[:5000])                    # cut short
+    rc, out, err = bwv("case", "list")
+    assert rc == 8 and err.count("\n") == 1, err
+    assert f in err and "cannot read the database" in err and "sqlalche.me" not in err
