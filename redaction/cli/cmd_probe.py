@@ -27,7 +27,13 @@ def register(sub) -> None:
 
 
 def run(args) -> int:
+    from .. import access, services
+    from . import current_user
+    # describing footage is viewing it: the role is checked (a locked workstation refuses)
+    # and, with a case store, the look is in the audit trail
+    who = services.authorise("view", current_user(args), clip=str(args.clip))
     info = probe(args.clip, with_hash=not args.no_hash)
+    access.record("consultation", "probe", who, {"clip": str(args.clip), "sha256": info.sha256})
     d = info.to_json()
     if args.json:
         print(json.dumps(d))

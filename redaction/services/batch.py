@@ -2,6 +2,8 @@
 the clips of a case in the store as batch items (a logged consultation)."""
 from __future__ import annotations
 
+from .. import access
+
 from typing import Optional
 
 from .gate import authorise
@@ -10,7 +12,9 @@ from .gate import authorise
 def authorise_batch(user: Optional[str] = None, **details) -> str:
     """A batch adds proposals to many projects: the ``redact`` right, checked once up
     front (each project's edit is checked again by ``apply_detections``)."""
-    return authorise("redact", user, command="batch detect", **details)
+    who = authorise("redact", user, command="batch detect", **details)
+    access.record("consultation", "batch.detect", who, details)   # no-op without a store
+    return who
 
 
 def case_items(incident: str, user: Optional[str] = None, *, projects=None,

@@ -12,7 +12,7 @@ from .. import access
 from ..errors import BwvError, MediaError, PermissionDenied
 from . import audit, cases, clips, disclosures, policy, requests, retention, users
 from .db import open_store
-from .errors import Conflict
+from .errors import Conflict, StoreError
 from .models import Clip, Request
 
 
@@ -120,11 +120,17 @@ def import_clip(path: str | os.PathLike, incident: str, user: str | None = None,
             audit.append(s, who, "refusal", "import", {"source": os.fspath(path),
                                                        "incident": incident, "reason": str(e)})
         raise
-    with open_store().session() as s:
-        c = clips.import_clip(s, src, sha, incident=incident, user=who, exhibit=exhibit,
-                              officer=officer, device=device, captured=captured,
-                              truncated=media.truncated)
-        return clip_info(c)
+    try:
+        with open_store().session() as s:
+            c = clips.import_clip(s, src, sha, incident=incident, user=who, exhibit=exhibit,
+                                  officer=officer, device=device, captured=captured,
+                                  truncated=media.truncated)
+            return clip_info(c)
+    except (Conflict, StoreError) as e:   # a duplicate, an implausible capture time: audited
+        with open_store().session() as s:
+            audit.append(s, who, "refusal", "import", {"source": os.fspath(path), "sha256": sha,
+                                                       "incident": incident, "reason": str(e)})
+        raise
 
 
 def set_capture_time(clip_id: int, user: str | None = None, *, reason: str,
@@ -189,12 +195,14 @@ def case_summary(ref: str | int, user: str | None = None) -> dict:
 
 
 def list_cases(user: str | None = None) -> list[dict]:
-    access.check("view", user)
+    who = access.check("view", user)
     with open_store().session() as s:
-        return [{"id": c.id, "incident": c.incident_ref, "title": c.title, "status": c.status,
+        rows = [{"id": c.id, "incident": c.incident_ref, "title": c.title, "status": c.status,
                  "clips": len(c.clips),
                  "present": sum(1 for x in c.clips if x.state == "present")}
                 for c in cases.list_cases(s)]
+        audit.append(s, who, "consultation", "case.list", {"cases": len(rows)})
+        return rows
 
 
 # --- requests ---------------------------------------------------------------------
@@ -230,7 +238,7 @@ def check_export_request(request_id: int, user: str | None = None,
             disclosures.check_clip_on_request(
                 r, clips.find_live(s, source_sha256) if source_sha256 else None,
                 source_sha256 or "")
-        except (PermissionDenied, disclosures.ClipNotOnRequest) as e:
+        except (PermissionDenied, StoreError) as e:   # closed, unknown, not approved, not on it
             err = e
             audit.append(s, who, "refusal", "export", {"request": request_id, "reason": str(e)})
     if err is not None:
