@@ -111,8 +111,10 @@ def _check_newest(s: Session, h: dict, key: Optional[bytes]) -> None:
     if key is None:
         require_key()  # raises: the trail is under HMAC and the key is missing
     if not hashchain.same(hashchain.entry_hash(_body_of(last), key), last.mac):
+        from .auditkey import key_path
         raise AuditKeyError(f"the audit key does not verify the newest row ({last.seq}): "
-                            "a different key, or the row was edited; run `bwv audit verify`")
+                            "a different key, or the row was edited; run `bwv audit verify`",
+                            key_path())
 
 
 def check_ready(s: Session) -> None:

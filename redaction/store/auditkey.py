@@ -66,6 +66,9 @@ def load_key(path: Optional[Path] = None) -> Optional[bytes]:
         raise AuditKeyError(f"cannot read the audit key file: {_why(e)}", p) from None
     try:
         st = os.fstat(fd)
+        import stat as S
+        if S.S_ISDIR(st.st_mode):
+            raise AuditKeyError("the audit key path is a folder, not a key file", p)
         if sys.platform != "win32" and st.st_mode & 0o077:
             raise AuditKeyError(f"the audit key file can be read by other accounts (mode "
                                 f"{st.st_mode & 0o777:04o}); make it 0400 or 0600, owned by "
