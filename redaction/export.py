@@ -9,6 +9,7 @@ sha256 in the manifest) are published beside it, the MP4 last; the edit log gets
 """
 from __future__ import annotations
 
+import logging
 import copy
 import errno
 import os
@@ -37,6 +38,8 @@ from .render import frame_rects, render_yuv420p
 from .session import ProjectSession
 
 METADATA_WHITELIST = ("creation_time",)
+
+log = logging.getLogger("bwv.export")
 
 
 @dataclass
@@ -83,6 +86,7 @@ class ExportResult:
     frames: int
     manifest_data: dict
     report: Optional[Path] = None      # OUT.report.pdf
+    note: str = ""                     # a warning for the user (the export itself is complete)
 
 
 def _fail_io(e: Exception, path) -> ExportError:
@@ -303,14 +307,23 @@ def export_job(req: ExportRequest, cancel: Optional[CancelToken] = None,
         raise _fail_io(e, req.out) from None
     # the completion entry anchors the published sidecars: a manifest, list or report
     # edited afterwards no longer matches its hash (bwv verify, bwv verify --manifest)
-    session.record("export_published", {
-        "output": str(req.out.resolve()), "export_entry": entry["seq"],
-        "manifest_sha256": sha256_file(manifest_path),
-        "files": {str(p.resolve()): (export_sha if p == req.out else sha256_file(p))
-                  for p in published}})
-    session.save()
+    # The files are out: a failure from here on must not read as a failed export (the
+    # disclosure exists and goes to the register); verify then treats the export as one
+    # without a completion entry (its file must be there), and the note says so
+    note = ""
+    try:
+        session.record("export_published", {
+            "output": str(req.out.resolve()), "export_entry": entry["seq"],
+            "manifest_sha256": sha256_file(manifest_path),
+            "files": {str(p.resolve()): (export_sha if p == req.out else sha256_file(p))
+                      for p in published}})
+        session.save()
+    except (BwvError, OSError) as e:
+        log.warning("export %s published, but its completion was not logged: %s", req.out, e)
+        note = (f"the export was written, but its completion could not be logged ({e}); "
+                "`bwv verify` checks it as an export logged before completion entries")
     return ExportResult(req.out, manifest_path, csv_path, export_sha, state["frames"], manifest,
-                        pdf_path)
+                        pdf_path, note)
 
 
 def _unlink(p) -> None:

@@ -179,14 +179,25 @@ def _check_protected(path: Path, st) -> None:
     if st.st_mode & (S.S_IWGRP | S.S_IWOTH):
         raise PolicyError(f"the machine policy file can be changed by other accounts (mode "
                           f"{S.S_IMODE(st.st_mode):04o}): only administrators may write it", path)
+    if st.st_uid not in (0, os.geteuid()):
+        raise PolicyError(f"the machine policy file belongs to another account (uid "
+                          f"{st.st_uid}): it must belong to root", path)
+    # the folders that hold it (the link's and, through links, the file's): a folder others
+    # can write lets them replace the file, whatever its own mode
+    folders = {path.parent}
     try:
-        dst = path.parent.stat()
+        folders.add(path.resolve(strict=True).parent)
     except OSError:
-        return
-    if dst.st_mode & S.S_IWOTH and not dst.st_mode & S.S_ISVTX:
-        raise PolicyError(f"the machine policy's folder can be changed by other accounts (mode "
-                          f"{S.S_IMODE(dst.st_mode):04o}): only administrators may write it",
-                          path.parent)
+        pass
+    for folder in sorted(folders):
+        try:
+            dst = folder.stat()
+        except OSError:
+            continue
+        if dst.st_mode & (S.S_IWGRP | S.S_IWOTH) and not dst.st_mode & S.S_ISVTX:
+            raise PolicyError(f"the machine policy's folder can be changed by other accounts "
+                              f"(mode {S.S_IMODE(dst.st_mode):04o}): only administrators may "
+                              "write it", folder)
 
 
 def candidate_paths() -> list[tuple[Path, bool]]:

@@ -256,10 +256,12 @@ class ProjectSession:
         d = {"command": cmd.to_log()} if cmd is not None else {}
         d.update(details or {})
         d["change"] = projstate.diff(before, after, touched)
-        d["state"] = self._hasher(after, touched)
+        # one step under the lock: an export recording from its worker thread meanwhile
+        # must log either the state before this edit (before its entry) or after it
         with self._lock:
+            d["state"] = self._hasher(after, touched)
             self.log.append(self.user, action, d)
-        self._state = after
+            self._state = after
         self.dirty = True
         for fn in self.listeners:
             fn(action, cmd)

@@ -20,6 +20,7 @@ class VerifyReport:
     state_sha256: str = ""
     warnings: list[str] = field(default_factory=list)
     differences: list[str] = field(default_factory=list)
+    clean: bool = False      # the project file is exactly the state its whole log rebuilds
 
 
 def verify_project(project_path: str | os.PathLike, user: str, record: bool = True,
@@ -34,15 +35,20 @@ def verify_project(project_path: str | os.PathLike, user: str, record: bool = Tr
         for m in manifests:
             check_manifest(Path(m), entries)
     except IntegrityError as e:
+        # logged, never saved: saving moves the project's anchor (log_head) onto the log as
+        # it is now, which would bless a cut log on the next run
         if record and entries:
-            session.record("verify", {"result": "failed", "error": str(e)})
-            session.save()
+            try:
+                session.record("verify", {"result": "failed", "error": str(e)})
+            except ProjectError:
+                pass
         raise
     if record:
         try:
             session.record("verify", {"result": "ok", "entries": rep.entries,
                                       "exports_checked": rep.exports_checked})
-            session.save()
+            if rep.clean:   # the file is the logged state: the anchor may move over this entry
+                session.save()
         except ProjectError as e:   # read-only media: the check passed, but is not on record
             raise ProjectError(f"{e.message}: the project verified, but the check could not be "
                                "recorded (on read-only media give --no-record)", e.path) from None
@@ -54,10 +60,6 @@ def _check(session, project, project_path, entries) -> VerifyReport:
     if not entries:
         raise IntegrityError("edit log is missing or empty", session.log.path)
     check_anchor(project, entries, project_path, session.log.path)
-    seq = project.extra["log_head"]["seq"]
-    if seq < len(entries):
-        rep.warnings.append(f"{len(entries) - seq} entries logged after the project was "
-                            "last saved (unsaved work: opening the project restores it)")
     _check_state(session, rep)
     src = resolve_source(project, project_path)
     if not src.exists():
@@ -83,7 +85,10 @@ def _check(session, project, project_path, entries) -> VerifyReport:
                                  "(altered)", out)
         _check_manifest(e, d, published)
         for f, sha in ((published.get(e["seq"]) or {}).get("files") or {}).items():
-            if Path(f).is_file() and sha256_file(f) != sha:
+            if not Path(f).is_file():
+                rep.warnings.append(f"{f}: published with the export of edit log entry "
+                                    f"{e['seq']}, no longer there (moved or deleted)")
+            elif sha256_file(f) != sha:
                 raise IntegrityError(f"differs from the file published with the export of edit "
                                      f"log entry {e['seq']} (altered)", f)
         rep.exports_checked += 1
@@ -112,6 +117,8 @@ def _unpublished_exports(entries: list[dict]) -> dict[int, str]:
                 seq = last_export["seq"]   # logs before export_entry: the export just before it
             if isinstance(seq, int):
                 out[seq] = f"was aborted (entry {e['seq']}: {d.get('error', 'no reason given')})"
+    for seq in published:          # published after all: its file must be there
+        out.pop(seq, None)
     for e in entries:
         if (e.get("action") == "export" and e["seq"] not in out and e["seq"] not in published
                 and (e.get("details") or {}).get("completion") == "export_published"):
@@ -139,6 +146,7 @@ def _check_state(session, rep: VerifyReport) -> None:
                              f"{c.message}{more}", session.path)
     if c.kind == "unsaved":
         rep.warnings.append(f"{c.message}; opening the project restores them")
+    rep.clean = c.kind == "ok"
 
 
 def published_exports(entries: list[dict]) -> dict[int, dict]:

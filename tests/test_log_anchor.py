@@ -182,3 +182,22 @@ def test_detect_refuses_another_clip_for_a_project(clip_copy, tmp_path):
     with pytest.raises(IntegrityError, match="from another clip"):
         add_to_project(ProjectSession.open(s.path, "alice"), DetectResult([], 25, 0, source_sha256="0" * 64))
     assert (s.path.read_bytes(), s.log.path.read_bytes()) == before
+
+
+def test_a_failed_verify_never_re_anchors_the_project(exported, tmp_path):
+    log = exported.log.path
+    lines = log.read_text().splitlines(keepends=True)
+    log.write_text("".join(lines[:-2]))           # the last export's entries cut
+    for _ in range(3):                             # recorded each time, never saved
+        with pytest.raises(IntegrityError, match="deleted or replaced"):
+            verify_project(exported.path, "bob")
+    assert [json.loads(l)["action"] for l in log.read_text().splitlines()][-3:] == ["verify"] * 3
+
+
+def test_verify_with_unsaved_edits_keeps_them_restorable(exported):
+    s = ProjectSession.open(exported.path, "alice")
+    s.do(E.SetStatus(["t1"], "rejected", "not a face", "alice"))    # logged, not saved: a crash
+    rep = verify_project(exported.path, "bob")
+    assert any("opening the project restores" in w for w in rep.warnings), rep.warnings
+    s2 = ProjectSession.open(exported.path, "carol")
+    assert s2.recovered_edits == 1 and s2.project.tracks[0].status == "rejected"

@@ -169,7 +169,8 @@ def test_a_machine_policy_link_to_nothing_is_refused_not_ignored(machine_policy,
 @pytest.mark.skipif(os.name == "nt", reason="POSIX modes")
 @pytest.mark.parametrize("file_mode,folder_mode,words", [(0o666, 0o755, "policy file can be changed"),
                                                          (0o664, 0o755, "policy file can be changed"),
-                                                         (0o644, 0o777, "policy's folder can be changed")])
+                                                         (0o644, 0o777, "policy's folder can be changed"),
+                                                         (0o644, 0o775, "policy's folder can be changed")])
 def test_a_machine_policy_others_can_change_is_refused(machine_policy, file_mode, folder_mode, words):
     machine_policy.write_text(json.dumps({"four_eyes_approval": True}))
     machine_policy.chmod(file_mode)
@@ -179,3 +180,15 @@ def test_a_machine_policy_others_can_change_is_refused(machine_policy, file_mode
     machine_policy.chmod(0o644)
     machine_policy.parent.chmod(0o755)
     assert load_policy(reload=True).get("four_eyes_approval") is True
+
+
+@pytest.mark.skipif(os.name == "nt", reason="POSIX links")
+def test_a_machine_policy_linked_into_a_folder_others_can_write_is_refused(machine_policy, tmp_path):
+    shared = tmp_path / "shared"
+    shared.mkdir()
+    shared.chmod(0o777)
+    (shared / "real.json").write_text(json.dumps({"four_eyes_approval": True}))
+    machine_policy.symlink_to(shared / "real.json")
+    with pytest.raises(PolicyError, match="policy's folder can be changed") as e:
+        load_policy(reload=True)
+    assert str(shared) in str(e.value)

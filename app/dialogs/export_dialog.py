@@ -312,7 +312,8 @@ class ExportDialog(QDialog):
         report = f"Report:   {result.report}\n" if result.report else ""
         self.summary.setText(f"Output:   {result.out}\nManifest: {result.manifest}\n"
                              f"CSV:      {result.csv}\n{report}SHA-256:  {result.sha256}\n"
-                             f"Frames:   {result.frames}{register}")
+                             f"Frames:   {result.frames}{register}"
+                             + (f"\nWarning:  {result.note}" if getattr(result, "note", "") else ""))
         self.stack.setCurrentIndex(2)
 
     def _failed(self, msg: str) -> None:

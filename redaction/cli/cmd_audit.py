@@ -26,6 +26,16 @@ def register(sub) -> None:
     q = a.add_parser("init-key", help="create the audit key file and append a keyed row "
                                       "(administrator; stores set up before the key existed)")
     q.set_defaults(func=_init_key)
+    q = a.add_parser("reset-anchor", help="forget this workstation's anchor of the trail "
+                                          "(after restoring the database from a backup, or "
+                                          "recreating it); audited with the reason",
+                     description="Each workstation remembers the newest audit row it wrote or "
+                                 "verified and refuses to append when the trail no longer holds "
+                                 "it (a cut trail). When the database was restored from a backup "
+                                 "or recreated on purpose, an administrator resets that anchor "
+                                 "here: the old and new heads and the reason are audited.")
+    q.add_argument("--reason", required=True, help="why (e.g. the restore's ticket number)")
+    q.set_defaults(func=_reset_anchor)
     q = a.add_parser("export", help="write rows to CSV")
     q.add_argument("--from", dest="start", help="first day (YYYY-MM-DD, UTC) or ISO time")
     q.add_argument("--to", dest="end", help="last day, inclusive (YYYY-MM-DD, UTC) or ISO time")
@@ -88,6 +98,21 @@ def _verify(args) -> int:
     print(f"audit trail intact: {r.rows} rows{keyed}, head {r.head_seq} {r.head_hash}")
     for m, seq, _h in anchors:
         print(f"{m}: audit row {seq} still has the recorded hash")
+    return 0
+
+
+def _reset_anchor(args) -> int:
+    from ..store import audit_local
+    if not args.reason.strip():
+        raise BwvError("give the reason for resetting the anchor")
+    who = services.authorise("audit", claimed_user(args))
+    with open_store().session() as s:
+        old = audit_local.reset(s)
+        h = audit.head(s)
+        audit.append(s, who, "administration", "audit.anchor_reset",
+                     {"previous_anchor": old, "head": h, "reason": args.reason})
+    was = f"row {old['seq']}" if isinstance(old, dict) else (old or "none")
+    print(f"this workstation's audit anchor reset (was {was}; the trail's head is row {h['seq']})")
     return 0
 
 

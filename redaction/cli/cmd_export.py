@@ -92,6 +92,8 @@ def run(args) -> int:
     if "transcript" in result.manifest_data:
         print(f"transcript {result.manifest_data['transcript']['path']}")
     print(f"report {result.report}")
+    if result.note:
+        print(f"warning: {result.out}: {result.note}", file=sys.stderr)
     left = result.manifest_data.get("open_checks") or []
     if left:
         print(f"warning: {len(left)} check(s) before export were not marked done (listed in the "

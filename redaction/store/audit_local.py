@@ -11,7 +11,8 @@ trail still holds that row with that hash, and refuse (fail closed) when it does
 What it cannot catch: rows another workstation wrote after this one's anchor and then
 deleted, or a cut made by someone who can also write this workstation's data folder (the
 export manifests' audit heads, ``bwv audit verify --manifest``, are the anchors outside
-both).
+both). After restoring the database from a backup, or recreating it on purpose, an
+administrator resets this workstation's anchor (``bwv audit reset-anchor --reason``, audited).
 """
 from __future__ import annotations
 
@@ -64,6 +65,27 @@ def write(s: Session, seq: int, hash_: str) -> None:
         import logging
         logging.getLogger("bwv.audit").warning("could not write the audit anchor %s", p,
                                                exc_info=True)
+
+
+def reset(s: Session):
+    """Forget the anchor (``bwv audit reset-anchor``, audited by the caller); returns what it
+    held ({"seq", "hash"}, or a text saying why it could not be read; None: there was none)."""
+    p = _path(s)
+    try:
+        text = p.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        return None
+    except OSError as e:
+        text = None
+        old = f"unreadable: {e.strerror or e}"
+    if text is not None:
+        try:
+            d = json.loads(text)
+            old = {"seq": int(d["seq"]), "hash": str(d["hash"])}
+        except (ValueError, KeyError, TypeError):
+            old = f"damaged: {text.strip()[:120]!r}"
+    p.unlink(missing_ok=True)
+    return old
 
 
 def note_written(s: Session, seq: int, hash_: str) -> None:

@@ -1,7 +1,6 @@
 """The disclosure register: each export tied to a request, recipient and lawful basis."""
 from __future__ import annotations
 
-import json
 import os
 from pathlib import Path
 
@@ -18,16 +17,7 @@ from .requests import get_request
 REQUIRED = ("export_sha256", "recipient", "organisation", "basis")
 
 
-def read_manifest(path: str | os.PathLike) -> dict:
-    p = Path(path)
-    try:
-        m = json.loads(p.read_text("utf-8"))
-    except OSError as e:
-        raise ExportError(f"cannot read the export manifest: {e.strerror}", p) from e
-    except ValueError as e:
-        raise ExportError(f"the export manifest is not valid JSON: {e}", p) from e
-    if not isinstance(m, dict):
-        raise ExportError("the export manifest is not a JSON object", p)
+def _required(m: dict, p: Path) -> dict:
     missing = [k for k in REQUIRED if not str(m.get(k) or "").strip()]
     if missing:
         raise ExportError(f"the export manifest lacks {', '.join(missing)}", p)
@@ -139,10 +129,10 @@ def record_disclosure(request_id: int, export_manifest_path: str | os.PathLike,
     Returns the disclosure number. The store is created if needed."""
     from ..verify import verify_export_manifest
     from .db import open_store
-    m = read_manifest(export_manifest_path)
     # only an export this tool published, unedited, with its file (a forged manifest would
-    # put a false entry in the register)
-    verify_export_manifest(Path(export_manifest_path), export_sha256)
+    # put a false entry in the register); registered from the very bytes that verified
+    m = _required(verify_export_manifest(Path(export_manifest_path), export_sha256),
+                  Path(export_manifest_path))
     if m.get("purpose") == "internal_review":
         raise PermissionDenied("an export for internal review is not a disclosure: export again "
                                "under the request")

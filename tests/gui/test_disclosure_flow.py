@@ -194,7 +194,8 @@ def retention_case(team, clip, tmp_path):  # noqa: F811
     access.login("sam", PASSWORDS["sam"])
     old = dt.datetime.now(dt.timezone.utc) - dt.timedelta(days=40)
     due = api.import_clip(_untagged(tmp_path, "due.mp4", 1), "INC-7", "dora", captured=old)
-    review = api.import_clip(clip, "INC-7", "dora", exhibit="XY/2")
+    review = api.import_clip(clip, "INC-7", "dora", exhibit="XY/2",      # docked 2 days after
+                             captured=dt.datetime.now(dt.timezone.utc) - dt.timedelta(days=2))
     guessed = api.import_clip(_untagged(tmp_path, "guessed.mp4", 40, frames=9), "INC-8", "dora")
     api.classify(due["id"], "non_evidential", "sam")
     api.classify(review["id"], "evidential", "sam")

@@ -507,3 +507,37 @@ def test_every_permitted_action_needs_a_trail_it_can_write(team, as_user, tmp_pa
     rc, out, err = bwv("project", "new", clip, "--out", tmp_path / "b.bwvproj.json")
     assert rc == IntegrityError.exit_code and "audit key" in err and err.count("\n") == 1, err
     assert not (tmp_path / "b.bwvproj.json").exists()
+
+
+def test_audit_verify_still_runs_on_a_cut_trail_with_accounts(team, as_user, bwv):
+    auditkey.create_key()
+    as_user("admin")
+    _fill(team, 4)
+    assert _verify(team).ok
+    _owner_cut(team, 2)
+    rc, out, err = bwv("audit", "verify")
+    assert rc == IntegrityError.exit_code, err
+    assert "which this workstation wrote or verified, is no longer in the trail" in out + err
+
+
+def test_a_restored_database_needs_an_audited_anchor_reset(store, bwv):
+    """A store recreated (or restored from a backup) on purpose: appends are refused until an
+    administrator resets this workstation's anchor, with a reason, in the trail."""
+    _fill(store, 3)
+    assert _verify(store).ok
+    db.forget_stores()
+    path = db.make_url(db.database_url()).database
+    if path:
+        os.unlink(path)
+    st = db.open_store()
+    with pytest.raises(IntegrityError, match="audit trail cut"):
+        with st.session() as s:
+            audit.append(s, "u", "consultation", "clip.open", {})
+    rc, out, err = bwv("audit", "reset-anchor", "--reason", "restored from backup, ticket 42")
+    assert rc == 0, err
+    with st.session() as s:
+        audit.append(s, "u", "consultation", "clip.open", {})
+        [row] = [r for r in audit.entries(s, category="administration") if r.action == "audit.anchor_reset"]
+        d = json.loads(row.details)
+        assert d["reason"].endswith("ticket 42") and d["previous_anchor"]["seq"] == 3
+    assert _verify(st).ok
