@@ -134,3 +134,13 @@ def make_format1(s: ProjectSession) -> None:
     doc = json.loads(s.path.read_text())
     doc["log_head"] = {"seq": len(old), "hash": prev}
     s.path.write_text(json.dumps(doc))
+
+
+def drop_audit_guard(conn, is_sqlite: bool) -> None:
+    """What someone with owner rights on the case store's database does before tampering
+    with the audit table: drop its append-only triggers."""
+    if is_sqlite:
+        conn.exec_driver_sql("DROP TRIGGER IF EXISTS audit_no_update")
+        conn.exec_driver_sql("DROP TRIGGER IF EXISTS audit_no_delete")
+    else:
+        conn.exec_driver_sql("DROP TRIGGER audit_append_only ON audit")

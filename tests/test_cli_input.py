@@ -107,3 +107,23 @@ def test_a_closed_pipe_is_not_an_error(proj):
           "echo ${PIPESTATUS[0]}"
     r = subprocess.run(["bash", "-c", cmd], capture_output=True, text=True, timeout=120)
     assert r.stdout.strip() == "0" and "Broken pipe" not in r.stderr, r.stderr
+
+
+def test_a_read_only_file_system_is_named_as_such():
+    import errno
+    from redaction.fsutil import describe_os_error
+    assert describe_os_error(OSError(errno.EROFS, "Read-only file system")) == "read-only file system"
+    assert describe_os_error(OSError(errno.EACCES, "Permission denied")) == "permission denied"
+
+
+def test_verify_that_cannot_record_says_the_project_verified(proj, monkeypatch):
+    from redaction.errors import ProjectError
+    from redaction.editlog import EditLog
+    from redaction.verify import verify_project
+
+    def read_only(self, *a, **k):
+        raise ProjectError("cannot append to edit log: read-only file system", self.path)
+    monkeypatch.setattr(EditLog, "append", read_only)
+    with pytest.raises(ProjectError, match="the project verified, but the check could not be "
+                                           "recorded .*--no-record"):
+        verify_project(proj.path, "bob")

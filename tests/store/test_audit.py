@@ -11,6 +11,8 @@ import sqlalchemy as sa
 from redaction.errors import IntegrityError
 from redaction.store import audit, db
 
+from helpers import drop_audit_guard
+
 
 def _fill(store, n=5):
     t0 = dt.datetime(2026, 3, 1, 12, 0, tzinfo=dt.timezone.utc)
@@ -23,11 +25,7 @@ def _fill(store, n=5):
 def _sql(store, *stmts):
     """Tamper as someone with owner rights on the database would: drop the guard first."""
     with store.engine.begin() as c:
-        if store.is_sqlite:
-            c.exec_driver_sql("DROP TRIGGER audit_no_update")
-            c.exec_driver_sql("DROP TRIGGER audit_no_delete")
-        else:
-            c.exec_driver_sql("DROP TRIGGER audit_append_only ON audit")
+        drop_audit_guard(c, store.is_sqlite)
         for st in stmts:
             c.exec_driver_sql(st)
 

@@ -18,6 +18,8 @@ from redaction.errors import IntegrityError
 from redaction.store import audit, auditkey, db, roles
 from redaction.store.models import AuditEntry
 
+from helpers import drop_audit_guard
+
 PG_URL = os.environ.get("BWV_TEST_PG_URL")          # the owner role (see conftest.py)
 PG_APP_URL = os.environ.get("BWV_TEST_PG_APP_URL")  # the application role
 
@@ -451,11 +453,7 @@ def _owner_cut(store, keep: int):
     and move the head back to the last row kept."""
     rows = _rows(store)
     with store.engine.begin() as c:
-        if store.is_sqlite:
-            c.exec_driver_sql("DROP TRIGGER IF EXISTS audit_no_update")
-            c.exec_driver_sql("DROP TRIGGER IF EXISTS audit_no_delete")
-        else:
-            c.exec_driver_sql("DROP TRIGGER audit_append_only ON audit")
+        drop_audit_guard(c, store.is_sqlite)
         c.execute(sa.text("DELETE FROM audit WHERE seq > :k"), {"k": keep})
         if keep:
             c.execute(sa.text("UPDATE audit_head SET seq = :seq, hash = :hash WHERE id = 1"),
