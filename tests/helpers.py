@@ -144,3 +144,15 @@ def drop_audit_guard(conn, is_sqlite: bool) -> None:
         conn.exec_driver_sql("DROP TRIGGER IF EXISTS audit_no_delete")
     else:
         conn.exec_driver_sql("DROP TRIGGER audit_append_only ON audit")
+
+
+def restore_audit_guard(conn, is_sqlite: bool) -> None:
+    """... and what a careful owner does after tampering: put the guard back (migration 0002)."""
+    msg = "the audit trail is append-only"
+    if is_sqlite:
+        for verb in ("UPDATE", "DELETE"):
+            conn.exec_driver_sql(f"CREATE TRIGGER IF NOT EXISTS audit_no_{verb.lower()} BEFORE "
+                                 f"{verb} ON audit BEGIN SELECT RAISE(ABORT, '{msg}'); END")
+    else:
+        conn.exec_driver_sql("CREATE TRIGGER audit_append_only BEFORE UPDATE OR DELETE ON audit "
+                             "FOR EACH ROW EXECUTE FUNCTION audit_append_only()")

@@ -230,6 +230,9 @@ def verify(s: Session, key=_UNSET) -> VerifyResult:
     why = audit_local.problem(s, lambda seq: _row_hash(s, seq))
     if why:
         problems.append(why)
+    for g in missing_guards(s):
+        problems.append(f"the audit table's guard {g} (a trigger) is missing or disabled: the "
+                        "database's owner removed what keeps the trail append-only")
     if not r.count:
         from .models import User
         users = s.execute(select(func.count()).select_from(User)).scalar() or 0
@@ -242,6 +245,27 @@ def verify(s: Session, key=_UNSET) -> VerifyResult:
     if not problems and r.count:
         audit_local.write(s, last, r.head_hash)   # verified: the tripwire moves on
     return VerifyResult(not problems, r.count, r.head_hash, problems, last, r.macs, first_bad)
+
+
+# the triggers that keep the table append-only and advance the head (migrations 0002, 0005)
+GUARDS = {"sqlite": ("audit_no_update", "audit_no_delete", "audit_follow_head",
+                     "audit_advance_head"),
+          "postgresql": ("audit_append_only", "audit_advance_head")}
+
+
+def missing_guards(s: Session) -> list[str]:
+    """The append-only guards that are gone (dropped, or disabled on PostgreSQL): only the
+    database's owner can do that, and the trail then proves less."""
+    dialect = s.get_bind().dialect.name
+    if dialect == "sqlite":
+        have = set(s.execute(text("SELECT name FROM sqlite_master WHERE type = 'trigger' "
+                                  "AND tbl_name = 'audit'")).scalars())
+    elif dialect == "postgresql":
+        have = set(s.execute(text("SELECT tgname FROM pg_trigger WHERE tgrelid = 'audit'::regclass "
+                                  "AND NOT tgisinternal AND tgenabled <> 'D'")).scalars())
+    else:
+        return []
+    return [g for g in GUARDS.get(dialect, ()) if g not in have]
 
 
 def _has_mac(s: Session, seq: int) -> bool:

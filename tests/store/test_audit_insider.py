@@ -18,7 +18,7 @@ from redaction.errors import IntegrityError
 from redaction.store import audit, auditkey, db, roles
 from redaction.store.models import AuditEntry
 
-from helpers import drop_audit_guard
+from helpers import drop_audit_guard, restore_audit_guard
 
 PG_URL = os.environ.get("BWV_TEST_PG_URL")          # the owner role (see conftest.py)
 PG_APP_URL = os.environ.get("BWV_TEST_PG_APP_URL")  # the application role
@@ -75,16 +75,14 @@ def _owner_rewrite(store, from_seq, change, *, key=None, strip_macs=False):
                     d["mac"] = hashchain.entry_hash(body, key)
         prev = d["hash"]
     with store.engine.begin() as c:
-        if store.is_sqlite:
-            c.exec_driver_sql("DROP TRIGGER audit_no_update")
-        else:
-            c.exec_driver_sql("DROP TRIGGER audit_append_only ON audit")
+        drop_audit_guard(c, store.is_sqlite)
         for d in rows[from_seq - 1:]:
             c.execute(sa.text("UPDATE audit SET username = :username, details = :details, "
                               "prev_hash = :prev_hash, hash = :hash, v = :v, mac = :mac "
                               "WHERE seq = :seq"), d)
         c.execute(sa.text("UPDATE audit_head SET seq = :seq, hash = :hash WHERE id = 1"),
                   rows[-1])
+        restore_audit_guard(c, store.is_sqlite)   # and covers the tracks
 
 
 def test_rows_carry_a_version_and_an_hmac_under_the_key(keyed):
@@ -539,3 +537,12 @@ def test_a_restored_database_needs_an_audited_anchor_reset(store, bwv):
         d = json.loads(row.details)
         assert d["reason"].endswith("ticket 42") and d["previous_anchor"]["seq"] == 3
     assert _verify(st).ok
+
+
+def test_verify_names_a_removed_append_only_guard(store):
+    _fill(store, 2)
+    assert _verify(store).ok
+    with store.engine.begin() as c:
+        drop_audit_guard(c, store.is_sqlite)
+    r = _verify(store)
+    assert not r.ok and any("guard" in p and "is missing or disabled" in p for p in r.problems), r.problems
