@@ -397,7 +397,7 @@ def _encode(src: MediaSource, tmp: Path, req: ExportRequest, style: Style, track
         for packet in inp.demux(streams):
             if packet.stream.type == "video":
                 for frame in packet.decode():
-                    done += _video_frame(frame, pts_to_index, keep, src, tracks, style, ovs, out)
+                    done += _video_frame(frame, pts_to_index, keep, src, tracks, style, ovs, out, tb)
                     if done and done % 10 == 0:
                         cancel.check()
                         yield Progress(done, total, "exporting", eta_s=clock.eta(done))
@@ -421,7 +421,11 @@ def _encode(src: MediaSource, tmp: Path, req: ExportRequest, style: Style, track
         out.close()
 
 
-def _video_frame(frame, pts_to_index, keep, src, tracks, style, ovs, out) -> int:
+def _video_frame(frame, pts_to_index, keep, src, tracks, style, ovs, out, tb: Fraction) -> int:
+    """Redact and encode one source frame. Its pts is in the source's time base ``tb``, the
+    encoder's; never the stream's, which the MP4 muxer may change when it writes the header
+    (a 1/1000 or 1/600 time base becomes a finer timescale): frames stamped with that would
+    play many times too fast."""
     p = frame.pts
     if p not in keep:
         return 0
@@ -433,7 +437,7 @@ def _video_frame(frame, pts_to_index, keep, src, tracks, style, ovs, out) -> int
         arr = render_yuv420p(np.ascontiguousarray(arr), rects, style)
     vf = av.VideoFrame.from_ndarray(arr, format="yuv420p")
     vf.pts = keep[p]
-    vf.time_base = ovs.time_base
+    vf.time_base = tb
     for pkt in ovs.encode(vf):
         out.mux(pkt)
     return 1

@@ -32,6 +32,7 @@ class ClipSpec:
     bframes: int = 2
     metadata: dict = field(default_factory=dict)
     crf: int = 18
+    container: str = "mp4"                  # or "matroska" (keeps a 1/1000 time base)
 
 
 def pattern_frame(i: int, w: int, h: int) -> np.ndarray:
@@ -45,10 +46,10 @@ def pattern_frame(i: int, w: int, h: int) -> np.ndarray:
 
 def write_clip(path: str | os.PathLike, spec: ClipSpec = ClipSpec(),
                frame_fn: Optional[Callable[[int], np.ndarray]] = None) -> str:
-    """Write an MP4 (H.264 + AAC) clip following ``spec``; returns the path."""
+    """Write an MP4 (H.264 + AAC; ``spec.container``) clip following ``spec``; returns the path."""
     path = os.fspath(path)
     frame_fn = frame_fn or (lambda i: pattern_frame(i, spec.width, spec.height))
-    with av.open(path, "w", format="mp4") as out:
+    with av.open(path, "w", format=spec.container) as out:
         if spec.metadata:
             out.metadata.update(spec.metadata)
         vs = out.add_stream(spec.codec, rate=spec.fps)

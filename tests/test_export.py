@@ -259,3 +259,32 @@ def test_export_is_reproducible(redacted, tmp_path):
     clip, s = redacted
     shas = {run_job(export_job(request(s, tmp_path / f"r{i}.mp4"))).sha256 for i in range(4)}
     assert len(shas) == 1
+
+
+@pytest.mark.parametrize("ranges", [None, [(3, 20), (30, 45)]])
+def test_a_coarse_source_time_base_keeps_its_frame_rate(tmp_path, ranges):
+    """Matroska keeps a 1/1000 time base; the MP4 muxer turns it into 1/16000 when it writes
+    the header. Frames stamped in the stream's changed time base played 16x too fast."""
+    from fractions import Fraction
+    from redaction.synth import ClipSpec, write_clip
+    from helpers import make_project, moving_track
+    from redaction.edits import AddTrack
+    clip = tmp_path / "c.mkv"
+    write_clip(clip, ClipSpec(frames=50, fps=Fraction(25), time_base=Fraction(1, 1000),
+                              container="matroska"))
+    s = make_project(clip, tmp_path)
+    s.do(AddTrack(moving_track(end=40)))
+    s.save()
+    out = tmp_path / "o.mp4"
+    run_job(export_job(ExportRequest(s.path, out, "alice", "R", "O", "B", ranges=ranges)))
+    with av.open(str(out)) as c:
+        v = c.streams.video[0]
+        times = [float(f.pts * f.time_base) for f in c.decode(v)]
+        n = len(times)
+        audio = c.streams.audio[0]
+        audio_s = float(audio.duration * audio.time_base) if audio.duration else None
+    assert n == (50 if ranges is None else 34)
+    assert times[:3] == pytest.approx([0.0, 0.04, 0.08], abs=1e-3)
+    assert times[-1] == pytest.approx((n - 1) * 0.04, abs=1e-3)
+    if audio_s is not None:
+        assert audio_s == pytest.approx(n * 0.04, abs=0.05)
