@@ -452,7 +452,14 @@ def to_array(frame: av.VideoFrame, fmt: str, rotation: int = 0) -> np.ndarray:
         arr = frame.to_ndarray(format="rgb24")
         return rotate(arr, rotation)
     if fmt == "yuv420p":
-        if frame.format.name != "yuv420p":
+        # full-range sources (yuvj420p, or colour range "pc") are converted to the limited
+        # range the export declares: passed through unchanged, players would read 0-255 as
+        # 16-235 and the picture would lose its blacks and whites (swscale keeps the values
+        # from yuvj420p to yuv420p unless told both ranges)
+        full = frame.format.name.startswith("yuvj") or getattr(frame, "color_range", 0) == 2
+        if full:
+            frame = frame.reformat(format="yuv420p", src_color_range=2, dst_color_range=1)
+        elif frame.format.name != "yuv420p":
             frame = frame.reformat(format="yuv420p")
         arr = frame.to_ndarray()
         if rotation:

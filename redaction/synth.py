@@ -33,6 +33,7 @@ class ClipSpec:
     metadata: dict = field(default_factory=dict)
     crf: int = 18
     container: str = "mp4"                  # or "matroska" (keeps a 1/1000 time base)
+    pix_fmt: str = "yuv420p"                # yuvj420p: a full-range clip
 
 
 def pattern_frame(i: int, w: int, h: int) -> np.ndarray:
@@ -53,7 +54,7 @@ def write_clip(path: str | os.PathLike, spec: ClipSpec = ClipSpec(),
         if spec.metadata:
             out.metadata.update(spec.metadata)
         vs = out.add_stream(spec.codec, rate=spec.fps)
-        vs.width, vs.height, vs.pix_fmt = spec.width, spec.height, "yuv420p"
+        vs.width, vs.height, vs.pix_fmt = spec.width, spec.height, spec.pix_fmt
         vs.time_base = spec.time_base
         vs.codec_context.time_base = spec.time_base
         if spec.codec == "libx264":

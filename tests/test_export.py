@@ -288,3 +288,24 @@ def test_a_coarse_source_time_base_keeps_its_frame_rate(tmp_path, ranges):
     assert times[-1] == pytest.approx((n - 1) * 0.04, abs=1e-3)
     if audio_s is not None:
         assert audio_s == pytest.approx(n * 0.04, abs=0.05)
+
+
+def test_a_full_range_source_keeps_its_blacks_and_whites(tmp_path):
+    """A yuvj420p (full-range) clip: the export is limited range, as it declares, so a
+    player shows the same picture as the source."""
+    from redaction.synth import ClipSpec, write_clip
+    from helpers import make_project
+    import numpy as np
+    clip = tmp_path / "full.mp4"
+    write_clip(clip, ClipSpec(frames=6, pix_fmt="yuvj420p"))
+    s = make_project(clip, tmp_path)
+    out = tmp_path / "o.mp4"
+    run_job(export_job(ExportRequest(s.path, out, "alice", "R", "O", "B")))
+
+    def rgb(path):
+        with av.open(str(path)) as c:
+            return [f.to_ndarray(format="rgb24").astype(int) for f in c.decode(video=0)]
+    a, b = rgb(clip), rgb(out)
+    assert len(a) == len(b) == 6
+    diff = np.abs(np.stack(a) - np.stack(b))
+    assert diff.mean() < 4.0 and np.percentile(diff, 99) < 16, (diff.mean(), np.percentile(diff, 99))
