@@ -176,6 +176,11 @@ def export_job(req: ExportRequest, cancel: Optional[CancelToken] = None,
     audio = project.redacted_audio(req.accept_pending)
     src = MediaSource(session.source_path, sha256=source_sha)
     info = src.info
+    if info.width % 2 or info.height % 2:
+        src.close()
+        raise MediaError(f"the clip is {info.width}x{info.height}: the H.264 export (4:2:0) needs "
+                         "an even width and height, so this clip cannot be exported yet; "
+                         "nothing was written", session.source_path)
     ranges = _normalise_ranges(req.ranges, src.frame_count)
     from .review_checks import open_checks, review_checks
     checks_open = [c.key for c in open_checks(review_checks(project, src.frame_count, info.width,
@@ -394,9 +399,15 @@ def _encode(src: MediaSource, tmp: Path, req: ExportRequest, style: Style, track
         clock = EtaClock(total)
         done = 0
         streams = [ivs] + [a.ias for a in audio_pairs]
-        for packet in inp.demux(streams):
+        for packet in _source_packets(inp, streams, src.path, lambda: done):
             if packet.stream.type == "video":
-                for frame in packet.decode():
+                try:
+                    frames = packet.decode()
+                except av.error.FFmpegError as e:   # the source's fault, not the output's
+                    raise MediaError(f"cannot decode the clip after frame {done}: "
+                                     f"{getattr(e, 'strerror', None) or e} (corrupt data)",
+                                     src.path) from None
+                for frame in frames:
                     done += _video_frame(frame, pts_to_index, keep, src, tracks, style, ovs, out, tb)
                     if done and done % 10 == 0:
                         cancel.check()
@@ -404,7 +415,15 @@ def _encode(src: MediaSource, tmp: Path, req: ExportRequest, style: Style, track
             else:
                 lane = lanes.get(packet.stream.index)
                 if lane is not None:
-                    for pkt in audio_thread.submit(lane.packet, packet).result():
+                    try:
+                        pkts = audio_thread.submit(lane.packet, packet).result()
+                    except av.error.FFmpegError as e:
+                        if not isinstance(e, (av.error.InvalidDataError,)):
+                            raise
+                        raise MediaError(f"cannot decode the clip's audio near frame {done}: "
+                                         f"{getattr(e, 'strerror', None) or e} (corrupt data)",
+                                         src.path) from None
+                    for pkt in pkts:
                         out.mux(pkt)
         for pkt in ovs.encode():
             out.mux(pkt)
@@ -419,6 +438,20 @@ def _encode(src: MediaSource, tmp: Path, req: ExportRequest, style: Style, track
         audio_thread.shutdown(wait=True)
         inp.close()
         out.close()
+
+
+def _source_packets(inp, streams, path, done):
+    """The source's packets; a read error is named as the clip's (one line), not the export's."""
+    it = inp.demux(streams)
+    while True:
+        try:
+            packet = next(it)
+        except StopIteration:
+            return
+        except av.error.FFmpegError as e:
+            raise MediaError(f"cannot read the clip after frame {done()}: "
+                             f"{getattr(e, 'strerror', None) or e} (corrupt data)", path) from None
+        yield packet
 
 
 def _video_frame(frame, pts_to_index, keep, src, tracks, style, ovs, out, tb: Fraction) -> int:

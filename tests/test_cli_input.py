@@ -93,7 +93,7 @@ def test_the_engine_refuses_a_non_finite_box(proj):
 
 
 @pytest.mark.parametrize("ranges,msg", [("", "--ranges is empty"), ("5-2", "ends before it starts"),
-                                        ("0-3,x", "bad --ranges")])
+                                        ("0-3,x", "bad --ranges"), ("5-", "give the last frame")])
 def test_bad_export_ranges_are_refused(proj, tmp_path, ranges, msg):
     out = tmp_path / "o.mp4"
     r = run_bwv("export", str(proj.path), "--out", str(out), *EXPORT, "--accept-pending",

@@ -309,3 +309,57 @@ def test_a_full_range_source_keeps_its_blacks_and_whites(tmp_path):
     assert len(a) == len(b) == 6
     diff = np.abs(np.stack(a) - np.stack(b))
     assert diff.mean() < 4.0 and np.percentile(diff, 99) < 16, (diff.mean(), np.percentile(diff, 99))
+
+
+def test_odd_dimensions_are_refused_before_any_work(tmp_path):
+    from redaction.errors import MediaError
+    from helpers import make_project
+    # an odd-sized clip: 321x241 in 4:4:4, which H.264 allows (4:2:0 does not)
+    odd = tmp_path / "odd321.mp4"
+    with av.open(str(odd), "w", format="mp4") as o:
+        vs = o.add_stream("libx264", rate=25)
+        vs.width, vs.height, vs.pix_fmt = 321, 241, "yuv444p"
+        for i in range(4):
+            f = av.VideoFrame.from_ndarray(np.zeros((241, 321, 3), np.uint8), format="rgb24")
+            f.pts = i
+            for pk in vs.encode(f):
+                o.mux(pk)
+        for pk in vs.encode():
+            o.mux(pk)
+    s = make_project(odd, tmp_path)
+    out = tmp_path / "o.mp4"
+    with pytest.raises(MediaError, match="needs an even width and height") as e:
+        run_job(export_job(ExportRequest(s.path, out, "alice", "R", "O", "B")))
+    assert str(odd) in str(e.value) and not list(tmp_path.glob("o.*"))
+
+
+def test_corrupt_data_in_the_clip_is_named_as_the_clips_fault(tmp_path):
+    """Garbled bytes in the middle of the media data: one line naming the clip (exit 3), not
+    'cannot write the export' naming the output; nothing written."""
+    from redaction.errors import MediaError
+    from redaction.synth import ClipSpec, write_clip
+    from helpers import make_project
+    raw = tmp_path / "raw.mp4"
+    write_clip(raw, ClipSpec(frames=90, width=320, height=240))
+    clip = tmp_path / "garbled.mp4"
+    with av.open(str(raw)) as i, av.open(str(clip), "w", format="mp4",
+                                         options={"movflags": "+faststart"}) as o:
+        m = {s.index: o.add_stream_from_template(s) for s in i.streams}
+        for pk in i.demux():
+            if pk.dts is not None:
+                pk.stream = m[pk.stream.index]
+                o.mux(pk)
+    data = bytearray(clip.read_bytes())
+    for k in range(len(data) // 2, len(data) // 2 + 40_000, 50):
+        data[k] ^= 0x5A
+    clip.write_bytes(bytes(data))
+    s = make_project(clip, tmp_path)
+    out = tmp_path / "o.mp4"
+    try:
+        run_job(export_job(ExportRequest(s.path, out, "alice", "R", "O", "B")))
+    except MediaError as e:
+        assert str(clip.name) in str(e) and "corrupt data" in str(e)
+        assert not out.exists()
+    else:   # the decoders concealed it: then the export is whole
+        with av.open(str(out)) as c:
+            assert sum(1 for _ in c.decode(video=0)) == 90

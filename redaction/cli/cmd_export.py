@@ -23,7 +23,9 @@ def parse_ranges(text: str | None) -> list[tuple[int, int]] | None:
                           "or leave it out to export the whole clip")
     out = []
     for part in text.split(","):
-        a, _, b = part.strip().partition("-")
+        a, dash, b = part.strip().partition("-")
+        if dash and not b.strip():
+            raise ExportError(f"bad --ranges value {part!r}: give the last frame too (FIRST-LAST)")
         try:
             r = (int(a), int(b if b else a))
         except ValueError:
