@@ -155,7 +155,9 @@ def build_index(container, path) -> FrameIndex:
     keys: set[int] = set()
     try:
         for pkt in container.demux(vs):
-            if pkt.size == 0:
+            # an edit list's pre-roll (a stream-copy cut: packets before the clip's start)
+            # is flagged discard: the decoder shows none of it, so it is no frame of the clip
+            if pkt.size == 0 or pkt.is_discard:
                 continue
             p = pkt.pts if pkt.pts is not None else pkt.dts
             if p is None:
@@ -183,6 +185,7 @@ def build_index(container, path) -> FrameIndex:
 # sha256 (with the size and modification time it was built from) for the other processes:
 # detection runs in a child, the CLI in another program. Timestamps only, nothing personal.
 INDEX_MEMORY = 8
+INDEX_VERSION = 2            # 2: an edit list's discarded pre-roll packets are not frames
 _index_lock = threading.Lock()
 _index_memory: "OrderedDict[tuple, FrameIndex]" = OrderedDict()
 index_builds = 0             # demux passes made to build an index (tests, bench)
@@ -201,7 +204,7 @@ def _index_file(sha256: str) -> Path:
 def _load_index(sha256: str, key: tuple) -> Optional[FrameIndex]:
     try:
         d = json.loads(_index_file(sha256).read_text())
-        if [d["size"], d["mtime_ns"]] != [key[1], key[2]]:
+        if [d["size"], d["mtime_ns"], d.get("v")] != [key[1], key[2], INDEX_VERSION]:
             return None
         return FrameIndex(list(d["pts"]), list(d["keyframes"]), Fraction(d["time_base"]))
     except (OSError, ValueError, KeyError, TypeError, ZeroDivisionError):
@@ -213,7 +216,8 @@ def _save_index(sha256: str, key: tuple, idx: FrameIndex) -> None:
     try:
         f = _index_file(sha256)
         f.parent.mkdir(parents=True, exist_ok=True)
-        atomic_write_text(f, json.dumps({"size": key[1], "mtime_ns": key[2], "pts": idx.pts.tolist(),
+        atomic_write_text(f, json.dumps({"v": INDEX_VERSION, "size": key[1], "mtime_ns": key[2],
+                                         "pts": idx.pts.tolist(),
                                          "keyframes": idx.keyframes,
                                          "time_base": str(idx.time_base)}))
     except Exception:  # noqa: BLE001 - a cache: never fail an open on it

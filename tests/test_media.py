@@ -135,3 +135,34 @@ def test_timecode_round_trip():
     for f in (0, 1, 29, 30, 1799, 1800, 107892):
         assert parse_timecode(timecode(f, Fraction(25)), Fraction(25)) == f
     assert parse_timecode("#120", fps) == 120
+
+
+def test_an_edit_list_pre_roll_is_not_a_frame(tmp_path):
+    """A clip cut with stream copy starts with pre-roll packets the edit list discards (here
+    the video starts at -0.5 s): the frame index must count only what the decoder shows."""
+    from fractions import Fraction
+    import av
+    import numpy as np
+    from redaction.media import MediaSource, probe
+    clip = tmp_path / "cut.mp4"
+    tb = Fraction(1, 90000)
+    with av.open(str(clip), "w", format="mp4") as o:
+        vs = o.add_stream("libx264", rate=25)
+        vs.width, vs.height, vs.pix_fmt = 320, 240, "yuv420p"
+        vs.time_base = vs.codec_context.time_base = tb
+        vs.options = {"bf": "0", "preset": "ultrafast"}
+        for i in range(40):
+            f = av.VideoFrame.from_ndarray(np.full((240, 320, 3), i * 5, np.uint8), format="rgb24")
+            f.pts, f.time_base = (i - 12) * 3600, tb
+            for pk in vs.encode(f):
+                o.mux(pk)
+        for pk in vs.encode():
+            o.mux(pk)
+    with av.open(str(clip)) as c:
+        shown = sum(1 for _ in c.decode(video=0))
+    info = probe(clip)
+    assert info.frames == shown < 40
+    with MediaSource(clip) as src:
+        first = src.frame(0)
+        last = src.frame(src.frame_count - 1)
+    assert first.mean() > 40 and last.mean() > first.mean()   # frame 0 is the first one shown
