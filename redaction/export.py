@@ -253,6 +253,8 @@ def export_job(req: ExportRequest, cancel: Optional[CancelToken] = None,
         # checks before export (redaction/review_checks.py) nobody recorded as done
         "open_checks": checks_open,
         "models": project.extra.get("detection", {}).get("models", []),
+        # streams left out and audio past the last frame (the export follows the picture)
+        "not_exported": state.get("not_exported", []),
         "metadata": {"kept": state["metadata_kept"], "dropped_keys": state["metadata_dropped"],
                      "whitelist": list(METADATA_WHITELIST)},
         "operator": req.operator, "recipient": req.recipient,
@@ -395,6 +397,8 @@ def _encode(src: MediaSource, tmp: Path, req: ExportRequest, style: Style, track
                                           if ivs.time_base else 0.0))
         state["audio_streams"] = [{"sample_rate": a.oas.rate, "layout": a.layout}
                                   for a in audio_pairs]
+        state["not_exported"] = _not_exported(inp, ivs, audio_pairs, seg_times, first_pts * tb,
+                                              ranges[-1][1] == index.count - 1)
         lanes = {a.ias.index: a for a in audio_pairs}
         clock = EtaClock(total)
         done = 0
@@ -438,6 +442,29 @@ def _encode(src: MediaSource, tmp: Path, req: ExportRequest, style: Style, track
         audio_thread.shutdown(wait=True)
         inp.close()
         out.close()
+
+
+def _not_exported(inp, ivs, audio_pairs, seg_times, video_start_s: float, to_the_end: bool
+                  ) -> list[str]:
+    """What of the source the export leaves out, for the manifest: streams other than the
+    first video stream and the audio streams exported, and audio that runs on past the last
+    video frame (the export ends with the picture)."""
+    out = []
+    kept = {ivs.index} | {a.ias.index for a in audio_pairs}
+    for st in inp.streams:
+        if st.index not in kept:
+            name = st.codec_context.name if st.codec_context else "unknown codec"
+            out.append(f"stream {st.index} ({st.type}, {name}) is not in the export")
+    if to_the_end and seg_times:
+        video_end = seg_times[-1][1] + video_start_s
+        for a in audio_pairs:
+            st = a.ias
+            if st.duration and st.time_base:
+                end = float(((st.start_time or 0) + st.duration) * st.time_base)
+                if end > video_end + 0.1:
+                    out.append(f"audio stream {st.index} runs {end - video_end:.2f} s past the last "
+                               "video frame; the export ends with the picture")
+    return out
 
 
 def _source_packets(inp, streams, path, done):

@@ -363,3 +363,39 @@ def test_corrupt_data_in_the_clip_is_named_as_the_clips_fault(tmp_path):
     else:   # the decoders concealed it: then the export is whole
         with av.open(str(out)) as c:
             assert sum(1 for _ in c.decode(video=0)) == 90
+
+
+def test_the_manifest_names_what_the_export_leaves_out(tmp_path):
+    """Audio that runs on past the last video frame, and a second video stream: not in the
+    export (it follows the picture), and named in the manifest."""
+    from fractions import Fraction
+    from redaction.synth import ClipSpec, _write_tone
+    from helpers import make_project
+    clip = tmp_path / "c.mp4"
+    spec = ClipSpec(frames=10)
+    with av.open(str(clip), "w", format="mp4") as o:
+        streams = []
+        for w in (320, 160):
+            vs = o.add_stream("libx264", rate=25)
+            vs.width, vs.height, vs.pix_fmt = w, 240, "yuv420p"
+            streams.append(vs)
+        a_s = o.add_stream("aac", rate=48000, layout="stereo")
+        for i in range(10):
+            for vs in streams:
+                f = av.VideoFrame.from_ndarray(np.full((240, vs.width, 3), 80, np.uint8), format="rgb24")
+                f.pts, f.time_base = i, Fraction(1, 25)
+                for pk in vs.encode(f):
+                    o.mux(pk)
+        for vs in streams:
+            for pk in vs.encode():
+                o.mux(pk)
+        _write_tone(o, a_s, spec, 1.4)                     # 1.4 s of sound, 0.4 s of picture
+    s = make_project(clip, tmp_path)
+    res = run_job(export_job(ExportRequest(s.path, tmp_path / "o.mp4", "alice", "R", "O", "B")))
+    notes = res.manifest_data["not_exported"]
+    assert any(n.startswith("stream 1 (video") for n in notes), notes
+    assert any("runs 1.0" in n and "past the last video frame" in n for n in notes), notes
+    # a range that ends before the clip does: cutting the sound there is what was asked
+    res = run_job(export_job(ExportRequest(s.path, tmp_path / "p.mp4", "alice", "R", "O", "B",
+                                           ranges=[(0, 5)])))
+    assert not any("past the last video frame" in n for n in res.manifest_data["not_exported"])
