@@ -31,6 +31,7 @@ from .errors import BwvError, ExportError, IntegrityError, MediaError
 from .fsutil import describe_os_error, publish_no_overwrite, sha256_file
 from .jobs import CancelToken, EtaClock, Job, Progress
 from .manifest import manifest_json, redactions_csv, report_path, sidecar_paths
+from .export_input import not_exported, source_packets
 from .media import MediaSource, open_container, to_array
 from .model import Style
 from .policy import load_policy
@@ -397,13 +398,13 @@ def _encode(src: MediaSource, tmp: Path, req: ExportRequest, style: Style, track
                                           if ivs.time_base else 0.0))
         state["audio_streams"] = [{"sample_rate": a.oas.rate, "layout": a.layout}
                                   for a in audio_pairs]
-        state["not_exported"] = _not_exported(inp, ivs, audio_pairs, seg_times, first_pts * tb,
+        state["not_exported"] = not_exported(inp, ivs, audio_pairs, seg_times, first_pts * tb,
                                               ranges[-1][1] == index.count - 1)
         lanes = {a.ias.index: a for a in audio_pairs}
         clock = EtaClock(total)
         done = 0
         streams = [ivs] + [a.ias for a in audio_pairs]
-        for packet in _source_packets(inp, streams, src.path, lambda: done):
+        for packet in source_packets(inp, streams, src.path, lambda: done):
             if packet.stream.type == "video":
                 try:
                     frames = packet.decode()
@@ -442,43 +443,6 @@ def _encode(src: MediaSource, tmp: Path, req: ExportRequest, style: Style, track
         audio_thread.shutdown(wait=True)
         inp.close()
         out.close()
-
-
-def _not_exported(inp, ivs, audio_pairs, seg_times, video_start_s: float, to_the_end: bool
-                  ) -> list[str]:
-    """What of the source the export leaves out, for the manifest: streams other than the
-    first video stream and the audio streams exported, and audio that runs on past the last
-    video frame (the export ends with the picture)."""
-    out = []
-    kept = {ivs.index} | {a.ias.index for a in audio_pairs}
-    for st in inp.streams:
-        if st.index not in kept:
-            name = st.codec_context.name if st.codec_context else "unknown codec"
-            out.append(f"stream {st.index} ({st.type}, {name}) is not in the export")
-    if to_the_end and seg_times:
-        video_end = seg_times[-1][1] + video_start_s
-        for a in audio_pairs:
-            st = a.ias
-            if st.duration and st.time_base:
-                end = float(((st.start_time or 0) + st.duration) * st.time_base)
-                if end > video_end + 0.1:
-                    out.append(f"audio stream {st.index} runs {end - video_end:.2f} s past the last "
-                               "video frame; the export ends with the picture")
-    return out
-
-
-def _source_packets(inp, streams, path, done):
-    """The source's packets; a read error is named as the clip's (one line), not the export's."""
-    it = inp.demux(streams)
-    while True:
-        try:
-            packet = next(it)
-        except StopIteration:
-            return
-        except av.error.FFmpegError as e:
-            raise MediaError(f"cannot read the clip after frame {done()}: "
-                             f"{getattr(e, 'strerror', None) or e} (corrupt data)", path) from None
-        yield packet
 
 
 def _video_frame(frame, pts_to_index, keep, src, tracks, style, ovs, out, tb: Fraction) -> int:

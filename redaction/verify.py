@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Optional
 
 from .errors import IntegrityError, ProjectError
 from .fsutil import sha256_file
@@ -192,12 +193,49 @@ def _read_manifest(path: Path) -> tuple[dict, bytes, int, str]:
     try:
         raw = path.read_bytes()
         man = json.loads(raw.decode("utf-8"))
-        log = man["edit_log"]
-        return man, raw, int(log["last_entry_seq"]), str(log["last_entry_hash"])
     except FileNotFoundError:
         raise IntegrityError("export manifest not found", path) from None
-    except (OSError, ValueError, KeyError, TypeError):
+    except (OSError, ValueError):
         raise IntegrityError("not a readable export manifest", path) from None
+    if isinstance(man, dict) and "edit_log" not in man:
+        raise IntegrityError("the manifest names no edit log: not an export manifest this tool "
+                             "published", path)
+    try:
+        log = man["edit_log"]
+        return man, raw, int(log["last_entry_seq"]), str(log["last_entry_hash"])
+    except (KeyError, TypeError, ValueError):
+        raise IntegrityError("not a readable export manifest", path) from None
+
+
+def _named_entry(entries: list[dict], seq: int, h: str, where) -> dict:
+    """The log entry a manifest names, still there with the hash it recorded."""
+    if not 0 < seq <= len(entries):
+        raise IntegrityError(f"manifest names edit log entry {seq}, but the log has "
+                             f"{len(entries)} entries: the log was cut or replaced", where)
+    e = entries[seq - 1]
+    if e["hash"] != h:
+        raise IntegrityError(f"manifest names edit log entry {seq} with another hash: the log "
+                             "was rewritten after this export", where)
+    return e
+
+
+def manifest_and_log(path: Path, man: Optional[dict] = None, raw: bytes = b""
+                     ) -> tuple[dict, list[dict], dict]:
+    """A manifest (read from ``path``, or given with its bytes), the edit log it names
+    (chain verified) and its export entry, checked to agree (:func:`manifest_agrees`)."""
+    from .editlog import EditLog
+    if man is None:
+        man, raw, seq, h = _read_manifest(Path(path))
+    else:
+        el = man.get("edit_log") or {}
+        seq, h = int(el.get("last_entry_seq", 0) or 0), str(el.get("last_entry_hash", ""))
+    log_path = Path(str((man.get("edit_log") or {}).get("path") or ""))
+    if not log_path.is_file():
+        raise IntegrityError(f"the edit log the manifest names is missing: {log_path}", path)
+    entries = EditLog(log_path).verify()
+    e = _named_entry(entries, seq, h, path)
+    manifest_agrees(man, raw, e, published_exports(entries), path)
+    return man, entries, e
 
 
 def _check_manifest(entry: dict, d: dict, published: dict[int, dict]) -> None:
@@ -217,14 +255,7 @@ def check_manifest(path: Path, entries: list[dict]) -> None:
     """A manifest given by hand: the log must still hold the entry it names, unchanged, and
     the manifest must be the one published with that export."""
     man, raw, seq, h = _read_manifest(path)
-    if not 0 < seq <= len(entries):
-        raise IntegrityError(f"manifest names edit log entry {seq}, but the log has "
-                             f"{len(entries)} entries: the log was cut or replaced", path)
-    e = entries[seq - 1]
-    if e["hash"] != h:
-        raise IntegrityError(f"manifest names edit log entry {seq} with another hash: the log "
-                             "was rewritten after this export", path)
-    manifest_agrees(man, raw, e, published_exports(entries), path)
+    manifest_agrees(man, raw, _named_entry(entries, seq, h, path), published_exports(entries), path)
 
 
 def verify_export_manifest(path: Path, known_sha256: str = "") -> dict:
@@ -233,29 +264,11 @@ def verify_export_manifest(path: Path, known_sha256: str = "") -> dict:
     entry (byte for byte where the export logged its completion), and the export file the
     entry logged is there with its sha256 (``known_sha256``: the caller has just hashed it).
     A hand-written or edited manifest is refused. Returns the manifest."""
-    from .editlog import EditLog
-    import json
-    path = Path(path)
-    try:
-        if "edit_log" not in json.loads(path.read_bytes().decode("utf-8")):
-            raise IntegrityError("the manifest names no edit log: not an export manifest this "
-                                 "tool published", path)
-    except (OSError, ValueError, TypeError):
-        pass                        # _read_manifest names the problem
-    man, raw, seq, h = _read_manifest(path)
-    log_path = Path(str((man.get("edit_log") or {}).get("path") or ""))
-    if not log_path.is_file():
-        raise IntegrityError(f"the edit log the manifest names is missing: {log_path}", path)
-    entries = EditLog(log_path).verify()
-    if not 0 < seq <= len(entries) or entries[seq - 1]["hash"] != h:
-        raise IntegrityError(f"the edit log no longer holds entry {seq} as the manifest records "
-                             "it: the log was cut or rewritten", path)
-    e = entries[seq - 1]
-    manifest_agrees(man, raw, e, published_exports(entries), path)
+    man, _entries, e = manifest_and_log(Path(path))
     d = e.get("details") or {}
-    out = Path(str(d.get("output") or ""))
     if known_sha256 and known_sha256 == d.get("export_sha256"):
         return man
+    out = Path(str(d.get("output") or ""))
     if not out.is_file():
         raise IntegrityError(f"the export the manifest names is missing: {out}", path)
     if sha256_file(out) != d.get("export_sha256"):

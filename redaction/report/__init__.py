@@ -422,19 +422,11 @@ def _project_at_export(manifest: dict, where: Path, raw: bytes = b""):
     """The project state the export recorded: the edit log replayed up to the manifest's
     entry, checked against the manifest's state hash."""
     from .. import projstate
-    from ..editlog import EditLog
     from ..replay import rebuild, replay
-    el = manifest.get("edit_log") or {}
-    log_path = Path(str(el.get("path", "")))
-    if not log_path.is_file():
-        raise IntegrityError(f"the edit log the manifest names is missing: {log_path}", where)
-    entries = EditLog(log_path).verify()
-    seq, h = int(el.get("last_entry_seq", 0)), str(el.get("last_entry_hash", ""))
-    if not 0 < seq <= len(entries) or entries[seq - 1]["hash"] != h:
-        raise IntegrityError(f"the edit log no longer holds entry {seq} as the manifest records "
-                             "it: the log was cut or rewritten", log_path)
-    from ..verify import manifest_agrees, published_exports
-    manifest_agrees(manifest, raw, entries[seq - 1], published_exports(entries), where)
+    from ..verify import manifest_and_log
+    _, entries, entry = manifest_and_log(where, manifest, raw)
+    seq = entry["seq"]
+    log_path = Path(str(manifest["edit_log"]["path"]))
     rep = replay(entries, log_path, upto=seq)
     want = (manifest.get("project_state") or {}).get("sha256")
     if want and projstate.state_hash(rep.state) != want:

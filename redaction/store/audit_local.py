@@ -44,17 +44,18 @@ def read(s: Session) -> Optional[tuple[int, str]]:
     except (OSError, ValueError, KeyError, TypeError):
         from ..errors import IntegrityError
         raise IntegrityError("the workstation's audit anchor cannot be read (edited or "
-                             "damaged); run `bwv audit verify`", p) from None
+                             "damaged): an administrator checks the trail (`bwv audit verify`) "
+                             "and resets it (`bwv audit reset-anchor --reason`)", p) from None
 
 
 def write(s: Session, seq: int, hash_: str) -> None:
     """Move the anchor on (never back)."""
     from ..fsutil import atomic_write_bytes
-    held = None
+    from ..errors import IntegrityError
     try:
         held = read(s)
-    except Exception:
-        pass
+    except IntegrityError:    # damaged: appends were refused, so this is a verified head
+        held = None
     if held is not None and held[0] > seq:
         return
     p = _path(s)
