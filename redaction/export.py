@@ -32,7 +32,7 @@ from .fsutil import describe_os_error, publish_no_overwrite, sha256_file
 from .jobs import CancelToken, EtaClock, Job, Progress
 from .manifest import manifest_json, redactions_csv, report_path, sidecar_paths
 from .export_input import not_exported, source_packets
-from .media import MediaSource, open_container, to_array
+from .media import MediaSource, even_size, open_container, to_array
 from .model import Style
 from .policy import load_policy
 from .render import frame_rects, render_yuv420p
@@ -177,11 +177,6 @@ def export_job(req: ExportRequest, cancel: Optional[CancelToken] = None,
     audio = project.redacted_audio(req.accept_pending)
     src = MediaSource(session.source_path, sha256=source_sha)
     info = src.info
-    if info.width % 2 or info.height % 2:
-        src.close()
-        raise MediaError(f"the clip is {info.width}x{info.height}: the H.264 export (4:2:0) needs "
-                         "an even width and height, so this clip cannot be exported yet; "
-                         "nothing was written", session.source_path)
     ranges = _normalise_ranges(req.ranges, src.frame_count)
     from .review_checks import open_checks, review_checks
     checks_open = [c.key for c in open_checks(review_checks(project, src.frame_count, info.width,
@@ -242,7 +237,7 @@ def export_job(req: ExportRequest, cancel: Optional[CancelToken] = None,
                    "width": info.width, "height": info.height, "rotation": info.rotation,
                    "duration_s": round(info.duration_s, 6)},
         "output": {"path": str(req.out.resolve()), "sha256": export_sha,
-                   "frames": state["frames"], "width": info.width, "height": info.height,
+                   "frames": state["frames"], **_output_size(info.width, info.height),
                    "audio_streams": state["audio_streams"]},
         "ranges": [{"first_frame": a, "last_frame": b, "frames": b - a + 1} for a, b in ranges],
         "trimmed": ranges != [(0, src.frame_count - 1)],
@@ -380,7 +375,10 @@ def _encode(src: MediaSource, tmp: Path, req: ExportRequest, style: Style, track
         ivs = inp.streams.video[0]
         ivs.thread_type = "AUTO"
         ovs = out.add_stream(req.encoder.codec, rate=info.fps)
-        ovs.width, ovs.height, ovs.pix_fmt = info.width, info.height, "yuv420p"
+        # 4:2:0 needs even sizes: an odd-sized clip gets one black row/column at the bottom/right
+        # (media.to_array; ADR 0002), named in the manifest's "output.padding"
+        ovs.width, ovs.height = even_size(info.width, info.height)
+        ovs.pix_fmt = "yuv420p"
         ovs.time_base = tb
         ovs.codec_context.time_base = tb
         ovs.options = req.encoder.options()
@@ -443,6 +441,16 @@ def _encode(src: MediaSource, tmp: Path, req: ExportRequest, style: Style, track
         audio_thread.shutdown(wait=True)
         inp.close()
         out.close()
+
+
+def _output_size(width: int, height: int) -> dict:
+    """The manifest's output size, and the black padding an odd-sized clip gets."""
+    w, h = even_size(width, height)
+    out = {"width": w, "height": h}
+    if (w, h) != (width, height):
+        out["padding"] = {"right_px": w - width, "bottom_px": h - height, "colour": "black",
+                          "why": "H.264 4:2:0 needs an even width and height"}
+    return out
 
 
 def _video_frame(frame, pts_to_index, keep, src, tracks, style, ovs, out, tb: Fraction) -> int:

@@ -465,11 +465,35 @@ def to_array(frame: av.VideoFrame, fmt: str, rotation: int = 0) -> np.ndarray:
             frame = frame.reformat(format="yuv420p", src_color_range=2, dst_color_range=1)
         elif frame.format.name != "yuv420p":
             frame = frame.reformat(format="yuv420p")
+        if frame.width % 2 or frame.height % 2:
+            return _padded_yuv420p(frame, rotation)
         arr = frame.to_ndarray()
         if rotation:
             arr = rotate_yuv420p(arr, rotation)
         return arr
     raise ValueError(f"unsupported frame format {fmt}")
+
+
+def even_size(width: int, height: int) -> tuple[int, int]:
+    """The picture size of a yuv420p array :func:`to_array` makes: each side rounded up to
+    even (4:2:0 needs it; ADR 0002, "odd frame sizes")."""
+    return width + width % 2, height + height % 2
+
+
+def _padded_yuv420p(frame: av.VideoFrame, rotation: int) -> np.ndarray:
+    """An odd-sized yuv420p frame, upright, as a planar array one black row and/or column
+    larger at the bottom and/or right edge of the upright picture, so display coordinates
+    are unchanged. Its chroma planes (rounded up by the decoder) already cover the padding."""
+    def plane(k: int, w: int, h: int) -> np.ndarray:
+        p = frame.planes[k]
+        return np.frombuffer(p, np.uint8).reshape(-1, p.line_size)[:h, :w]
+    w, h = frame.width, frame.height
+    cw, ch = (w + 1) // 2, (h + 1) // 2
+    y, u, v = (rotate(plane(k, *wh), rotation) for k, wh in enumerate(((w, h), (cw, ch), (cw, ch))))
+    out_h, out_w = 2 * u.shape[0], 2 * u.shape[1]
+    padded = np.full((out_h, out_w), 16, np.uint8)        # limited-range black
+    padded[: y.shape[0], : y.shape[1]] = y
+    return join_yuv420p(padded, np.ascontiguousarray(u), np.ascontiguousarray(v))
 
 
 def rotate(arr: np.ndarray, rotation: int) -> np.ndarray:

@@ -311,26 +311,53 @@ def test_a_full_range_source_keeps_its_blacks_and_whites(tmp_path):
     assert diff.mean() < 4.0 and np.percentile(diff, 99) < 16, (diff.mean(), np.percentile(diff, 99))
 
 
-def test_odd_dimensions_are_refused_before_any_work(tmp_path):
-    from redaction.errors import MediaError
+@pytest.mark.parametrize("rotation", [0, 90])
+def test_an_odd_sized_clip_is_exported_with_one_black_row_and_column(tmp_path, rotation):
+    """321x241 (legal in 4:4:4; 4:2:0 needs even sizes): the export is 322x242, the picture
+    in place (display coordinates unchanged, also when the clip is rotated), one black
+    column and row at the right and bottom, redactions where they were drawn, named in the
+    manifest."""
+    from redaction.synth import ClipSpec, write_clip
     from helpers import make_project
-    # an odd-sized clip: 321x241 in 4:4:4, which H.264 allows (4:2:0 does not)
+
+    def stored(i):
+        f = np.full((241, 321, 3), 110, np.uint8)
+        f[:40, :60] = 230                          # a bright block in the stored top-left corner
+        f[:, -1] = 200                             # the last stored column and row, light
+        f[-1, :] = 200
+        return f
     odd = tmp_path / "odd321.mp4"
-    with av.open(str(odd), "w", format="mp4") as o:
-        vs = o.add_stream("libx264", rate=25)
-        vs.width, vs.height, vs.pix_fmt = 321, 241, "yuv444p"
-        for i in range(4):
-            f = av.VideoFrame.from_ndarray(np.zeros((241, 321, 3), np.uint8), format="rgb24")
-            f.pts = i
-            for pk in vs.encode(f):
-                o.mux(pk)
-        for pk in vs.encode():
-            o.mux(pk)
+    write_clip(odd, ClipSpec(width=321, height=241, frames=5, pix_fmt="yuv444p", rotation=rotation),
+               frame_fn=stored)
+    src = MediaSource(odd)
+    dw, dh = src.info.width, src.info.height
+    want = [src.frame(i, "rgb24").astype(int) for i in range(5)]
+    src.close()
     s = make_project(odd, tmp_path)
+    # a redaction on the display picture's bottom-right corner, up to its edge
+    s.do(AddTrack(Track("t1", "face", "manual", "accepted", reason="third party",
+                        keyframes=[Keyframe(0, (dw - 50, dh - 50, 50, 50)), Keyframe(4, (dw - 50, dh - 50, 50, 50))])))
     out = tmp_path / "o.mp4"
-    with pytest.raises(MediaError, match="needs an even width and height") as e:
-        run_job(export_job(ExportRequest(s.path, out, "alice", "R", "O", "B")))
-    assert str(odd) in str(e.value) and not list(tmp_path.glob("o.*"))
+    run_job(export_job(ExportRequest(s.path, out, "alice", "R", "O", "B")))
+    got = [f.astype(int) for f in decode_all(out, "rgb24")]
+    assert len(got) == 5 and got[0].shape == (dh + 1, dw + 1, 3)
+    for a, b in zip(want, got):
+        inner = b[:dh, :dw]
+        keep = np.ones((dh, dw), bool)
+        keep[dh - 60:, dw - 60:] = False            # the redaction and its margin
+        assert np.abs(inner[keep] - a[keep]).mean() < 3      # the picture did not move
+        assert b[dh - 25, dw - 25].max() < 30                 # redacted: solid black fill
+        assert b[dh, : dw - 70].max() < 30 and b[: dh - 70, dw].max() < 30   # the padding
+    m = json.loads(out.with_name("o.manifest.json").read_text())
+    assert (m["output"]["width"], m["output"]["height"]) == (dw + 1, dh + 1)
+    assert m["output"]["padding"]["right_px"] == 1 and m["output"]["padding"]["bottom_px"] == 1
+    assert (m["source"]["width"], m["source"]["height"]) == (dw, dh)
+    from pypdf import PdfReader
+    text = " ".join(p.extract_text() for p in PdfReader(str(out.with_name("o.report.pdf"))).pages)
+    assert f"{dw + 1}x{dh + 1}: one black column at the right and row at the bottom" in " ".join(text.split())
+    assert decode_audio(out)[0].shape[1] > 0
+    from redaction.verify import verify_project
+    assert verify_project(s.path, "alice").clean
 
 
 def test_corrupt_data_in_the_clip_is_named_as_the_clips_fault(tmp_path):

@@ -74,6 +74,12 @@ def _fps(manifest: dict) -> Fraction:
         return Fraction(25)
 
 
+def _padded_sides(pad: dict) -> str:
+    sides = [name for key, name in (("right_px", "column at the right"), ("bottom_px", "row at the bottom"))
+             if pad.get(key)]
+    return " and ".join(sides) or "border"
+
+
 def _hms(seconds: float) -> str:
     ms = int(round(max(0.0, float(seconds)) * 1000))
     h, rem = divmod(ms, 3_600_000)
@@ -289,6 +295,9 @@ def build_pdf(manifest: dict, project, video: str | os.PathLike) -> bytes:
         ("Export file", P(Path(str(outp.get("path", ""))).name)),
         ("Export sha256", M(manifest.get("export_sha256") or outp.get("sha256", ""))),
         ("Exported frames", P(f"{outp.get('frames')} (source frames {trimmed})")),
+        *([("Export size", P(f"{outp.get('width')}x{outp.get('height')}: one black "
+                             f"{_padded_sides(outp['padding'])} added ({outp['padding'].get('why', '')})"))]
+          if isinstance(outp.get("padding"), dict) else []),
         ("Style", P(f"{style.mode}, margin {style.margin:g} + {style.margin_px:g} px")),
         ("Edit log head", M(f"entry {el.get('last_entry_seq')} {el.get('last_entry_hash', '')}")),
         ("Project state", M(ps.get("sha256", ""))),
