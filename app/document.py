@@ -183,8 +183,11 @@ class Document(QObject):
 
 def open_document(path: str | os.PathLike, user: str,
                   ask_recover: Callable[[Path], bool] = lambda p: False,
-                  autosave_seconds: int = 5) -> Document:
-    return Document(open_workspace(path, user, ask_recover), autosave_seconds=autosave_seconds)
+                  autosave_seconds: int = 5, logged: bool = False) -> Document:
+    """Open for review through the service (the ``view`` right, the consultation audited;
+    ``logged``: the library's open already recorded it)."""
+    return Document(services.open_for_review(path, user, ask_recover, logged=logged),
+                    autosave_seconds=autosave_seconds)
 
 
 __all__ = ["Document", "open_document", "open_session", "MODES", "MODE_LABELS",

@@ -55,6 +55,7 @@ class MainWindow(QMainWindow):
         self.doc: Optional[Document] = None
         self.store_clip_id: Optional[int] = None   # the open clip's id in the case store
         self.store_clip_name: Optional[str] = None  # and its original name (exports are named by it)
+        self.store_clip = None    # the store's record of it (controllers.files.StoreClip)
         self.source_changed = False      # the clip's sha256 does not match the project's
         self.detect_in_process = True    # detection in a child process (tests: in this one)
         self._restored_state = False
@@ -214,7 +215,7 @@ class MainWindow(QMainWindow):
         doc.autosave.stop()
         doc.save_coverage()
         self.doc = None
-        self.store_clip_id = self.store_clip_name = None
+        self.store_clip_id = self.store_clip_name = self.store_clip = None
         self.playback.set_doc(None)
         self.timeline.view.set_doc(None)
         self.review.set_doc(None)
@@ -226,7 +227,7 @@ class MainWindow(QMainWindow):
         return True
 
     def _project_changed(self) -> None:
-        self.setWindowTitle(self.title_text(self.doc.title()))
+        self.setWindowTitle(self.title_text(self.doc_title()))
         self.timeline.view.project_changed()
         self.review.refresh()
         self.transcript.refresh()
@@ -248,6 +249,14 @@ class MainWindow(QMainWindow):
         self.gate.apply(self.a)
 
     # -- messages --------------------------------------------------------------------------
+    def doc_title(self) -> str:
+        """The open clip as the officer knows it: a held clip by its original name and store
+        id (its evidence copy is named by its hash), else the file and project names."""
+        clip = self.store_clip
+        if clip is None or not clip.name:
+            return self.doc.title()
+        return f"{clip.name} (clip {clip.id})" + (" *" if self.doc.session.dirty else "")
+
     def title_text(self, doc_title: Optional[str] = None) -> str:
         """The window title; "standalone, not for evidence" unless an enforced store under a
         machine policy (environment variables could otherwise point anywhere)."""

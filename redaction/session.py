@@ -78,6 +78,9 @@ class ProjectSession:
         self._hasher = projstate.Hasher()
         self._lock = threading.Lock()        # the export job records from a worker thread
         self.recovered_edits = 0             # unsaved logged edits restored on opening
+        # what changed since the last save: each command, None for a change that is not one
+        # (restored from the log, replaced): saving needs the rights these need (services.save)
+        self.unsaved: list[Optional[Command]] = []
         # (frames, width, height, duration_s) of the clip: edits are validated against it
         self.bounds: Optional[tuple[int, int, int, float]] = None
 
@@ -159,6 +162,7 @@ class ProjectSession:
         self._state = c.replay.state
         self._hasher = projstate.Hasher()
         self.recovered_edits = c.unsaved_edits
+        self.unsaved.append(None)
         self.dirty = True
 
     def _base_state(self) -> dict:
@@ -263,6 +267,7 @@ class ProjectSession:
             self.log.append(self.user, action, d)
             self._state = after
         self.dirty = True
+        self.unsaved.append(cmd)
         for fn in self.listeners:
             fn(action, cmd)
 
@@ -289,6 +294,7 @@ class ProjectSession:
         save_project(self.project, path or self.path)
         if path is None:
             self.dirty = False
+            self.unsaved.clear()
 
 
 def project_path_for(clip: str | os.PathLike, folder: str | os.PathLike) -> Path:

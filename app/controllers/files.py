@@ -2,6 +2,7 @@
 and the Save / Discard / Cancel question before the open clip is closed."""
 from __future__ import annotations
 
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable, Optional
 
@@ -11,6 +12,15 @@ from redaction.errors import BwvError
 
 from ..document import open_document
 from . import Controller
+
+
+@dataclass(frozen=True)
+class StoreClip:
+    """A held clip as the case store records it (the window shows these, not the file's)."""
+    id: int
+    name: Optional[str]
+    captured: Optional[str] = None      # ISO UTC
+    capture_guessed: bool = False
 
 
 class FilesController(Controller):
@@ -34,15 +44,21 @@ class FilesController(Controller):
             self.open_path(path)
 
     def open_path(self, path, ask_recover: Optional[Callable[[Path], bool]] = None,
-                  ask_migrate: Optional[Callable[[], bool]] = None) -> bool:
+                  ask_migrate: Optional[Callable[[], bool]] = None,
+                  store_clip: Optional[StoreClip] = None) -> bool:
+        """Open a clip or project: the ``view`` right is checked and the consultation audited
+        by the service (``store_clip``: a held clip the library opened, already audited)."""
         win = self.win
         ask = ask_recover or (self.ask_recover if win.interactive else (lambda p: False))
         try:
-            doc = open_document(path, win.user, ask, self.prefs.autosave_seconds)
+            doc = open_document(path, win.user, ask, self.prefs.autosave_seconds,
+                                logged=store_clip is not None)
         except BwvError as e:
             win.show_error(str(e))
             return False
-        win.store_clip_id = win.store_clip_name = None   # open_store_clip sets them after
+        win.store_clip = store_clip
+        win.store_clip_id = store_clip.id if store_clip else None
+        win.store_clip_name = store_clip.name if store_clip else None
         win.set_document(doc)
         if doc.media.info.truncated:
             win.show_error(f"{doc.media.path}: truncated: {doc.media.info.truncated}. Only the "
@@ -106,6 +122,15 @@ class FilesController(Controller):
         doc = self.doc
         if doc is None or not doc.session.dirty or not self.win.interactive:
             return True
+        from redaction import services
+        why = self.win.gate.why_not(services.save_right(doc.session))
+        if why is not None:   # the menu's Save is greyed for this role: so is this one
+            r = QMessageBox.question(
+                self.win, "Unsaved edits",
+                f"You cannot save these edits ({why}). They stay in the edit log and are "
+                f"restored when someone allowed to save opens the clip. Close without saving?",
+                QMessageBox.Discard | QMessageBox.Cancel)
+            return r != QMessageBox.Cancel
         r = QMessageBox.question(self.win, "Unsaved edits", f"Save the project before {what}?",
                                  QMessageBox.Save | QMessageBox.Discard | QMessageBox.Cancel)
         if r == QMessageBox.Cancel:

@@ -73,8 +73,12 @@ class PlaybackController(Controller):
                 self.playback.pause()
                 self.win.show_error(str(e))
         self.view.set_tracks(doc.project.tracks if doc.mode == "edit" else [], doc.selected)
-        self.transport.show_position(doc.frame, doc.timecode(),
-                                     capture_time(doc.media.info.captured, doc.media.time_of(doc.frame)))
+        clip = self.win.store_clip         # a held clip: the store's capture time, not the file's
+        t = capture_time(clip.captured if clip is not None and clip.captured else doc.media.info.captured,
+                         doc.media.time_of(doc.frame))
+        if t and clip is not None and clip.captured and clip.capture_guessed:
+            t += " (guessed)"
+        self.transport.show_position(doc.frame, doc.timecode(), t)
         self.timeline.view.ensure_visible(doc.frame)
         self.timeline.view.update()
 

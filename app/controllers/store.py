@@ -11,6 +11,7 @@ from PySide6.QtWidgets import QGroupBox
 from redaction.errors import BwvError
 
 from . import Controller
+from .files import StoreClip
 
 log = logging.getLogger("bwv.gui")
 
@@ -35,6 +36,18 @@ def menu_action(win, menu, name, text, key, tip, fn) -> QAction:
     menu.addAction(a)
     win.addAction(a)
     return a
+
+
+def _utc(iso: Optional[str]) -> Optional[str]:
+    """The store keeps capture times in UTC; a naive ISO time from it is marked so."""
+    from datetime import datetime, timezone
+    if not iso:
+        return None
+    try:
+        t = datetime.fromisoformat(iso.replace("Z", "+00:00"))
+    except ValueError:
+        return None
+    return (t if t.tzinfo else t.replace(tzinfo=timezone.utc)).isoformat()
 
 
 class StoreController(Controller):
@@ -122,18 +135,20 @@ class StoreController(Controller):
         lib = self.open_library(0)
         return lib.import_dialog(paths) if lib is not None else None
 
-    def open_store_clip(self, clip_id: int, name: Optional[str] = None) -> bool:
-        """Open a held clip: api.open_clip re-verifies its sha256 (and logs the consultation)."""
+    def open_store_clip(self, clip_id: int, name: Optional[str] = None, clip=None) -> bool:
+        """Open a held clip: api.open_clip re-verifies its sha256 (and logs the consultation).
+        ``clip`` (the library's ClipRow) gives the window the store's record: its original
+        name for the title and exports, its capture time (and whether it is guessed)."""
         from redaction.store import api
         try:
             path = api.open_clip(clip_id, self.win.user)
         except BwvError as e:
             self.win.show_error(str(e))
             return False
-        if not self.win.open_path(path):
-            return False
-        self.win.store_clip_id, self.win.store_clip_name = clip_id, name
-        return True
+        return self.win.files.open_path(path, store_clip=StoreClip(
+            clip_id, name or (clip.name if clip is not None else None),
+            _utc(clip.captured) if clip is not None else None,
+            bool(clip.capture_guessed) if clip is not None else False))
 
     def open_requests(self) -> list[dict]:
         """Open requests for the export dialog's selector ([] without a store)."""

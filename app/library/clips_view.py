@@ -152,7 +152,8 @@ class ClipsView(QWidget):
     def open_selected(self) -> None:
         cid = self.selected_clip()
         if cid is not None:
-            self.lib._open_clip(cid, self.tree.currentItem().text(0))
+            row = next((c for case in self.lib.cases for c in case.clips if c.id == cid), None)
+            self.lib._open_clip(cid, self.tree.currentItem().text(0), clip=row)
 
     # -- import (a job) --------------------------------------------------------------------
     def import_dialog(self, paths=None):

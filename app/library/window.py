@@ -46,7 +46,7 @@ class LibraryWindow(QWidget):
     and actions are reachable as its attributes (``lib.req_table``, ``lib.new_request()``):
     the window's Library menu and the tests drive them so."""
 
-    def __init__(self, parent, user: str, open_clip: Callable[[int, str], None],
+    def __init__(self, parent, user: str, open_clip: Callable[..., bool],
                  on_error: Callable[[str], None], gate=None):
         super().__init__(parent, Qt.Window)
         self.setWindowTitle("BWV Workstation — Library")

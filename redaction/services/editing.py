@@ -66,9 +66,35 @@ def redo(session: ProjectSession, user: Optional[str] = None) -> EditResult:
     return EditResult("redo", session.redo(), who)
 
 
+def open_for_review(path, user: Optional[str] = None, ask_recover=lambda p: False,
+                    logged: bool = False):
+    """Open a clip or project for review (the window's File > Open, ``bwv gui FILE``): the
+    ``view`` right first (an administrator, who may not see footage, is refused and the
+    refusal audited), then the consultation recorded, naming the clip and its sha256
+    (``logged``: already recorded, by the library's ``api.open_clip``)."""
+    from .. import access
+    from ..workspace import open_workspace
+    who = authorise("view", user, file=str(path))
+    ws = open_workspace(path, who, ask_recover)
+    if not logged:
+        access.record("consultation", "file.open", who,
+                      {"clip": str(ws.session.source_path), "project": str(ws.session.path),
+                       "sha256": ws.session.project.source.sha256})
+    return ws
+
+
+def save_right(session: ProjectSession) -> str:
+    """The right saving needs: ``annotate`` when every unsaved change is a note, else
+    ``redact`` (a reviewer cannot write a disclosure officer's restored edits to the file)."""
+    changes = session.unsaved
+    if all(c is not None and right_for(c) == "annotate" for c in changes):
+        return "annotate"
+    return "redact"
+
+
 def save(session: ProjectSession, user: Optional[str] = None) -> str:
-    """Save the project: the least right that can have changed it (``annotate``)."""
-    who = authorise("annotate", user or session.user, project=str(session.path), save=True)
+    """Save the project: the right its unsaved changes need (:func:`save_right`)."""
+    who = authorise(save_right(session), user or session.user, project=str(session.path), save=True)
     session.save()
     return who
 

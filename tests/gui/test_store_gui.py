@@ -157,7 +157,68 @@ def test_library_lists_clip_with_countdown_and_opens_it(qtbot, team, held_clip):
     assert w.doc is not None and w.store_clip_id == held_clip["id"]
     assert w.doc.project.source.sha256 == held_clip["sha256"]
     assert w.jobs.export().out.text().endswith("clip-redacted.mp4")
+    # the officer sees the clip as the store knows it: its name (the evidence copy is named
+    # by its hash) and the capture time recorded at import, not "capture time unknown"
+    assert "clip.mp4 (clip " in w.windowTitle() and held_clip["sha256"][:12] not in w.windowTitle()
+    captured = dt.datetime.fromisoformat(held_clip["captured"]).strftime("%Y-%m-%d %H:%M")
+    assert w.transport.captured.text().startswith(captured), w.transport.captured.text()
     w.shutdown()
+
+
+def consultations(st, action):
+    from redaction.store import audit
+    with st.session() as s:
+        return [(r.username, json.loads(r.details) if isinstance(r.details, str) else r.details)
+                for r in audit.entries(s, category="consultation") if r.action == action]
+
+
+def test_opening_a_file_needs_the_view_right_and_is_audited(qtbot, team, clip):
+    """File > Open (and `bwv gui FILE`) is a consultation like the library's open: the
+    administrator, who may not see footage, is refused (audited); a reviewer's open is
+    recorded with the clip's sha256."""
+    access.login("admin", PASSWORDS["admin"])
+    w = make_window(qtbot, "admin")
+    assert not w.open_path(clip) and w.doc is None
+    assert "admin (administrator) cannot view" in w.statusBar().currentMessage()
+    assert [(u, a) for u, a, _ in refusals(team)] == [("admin", "view")]
+    w.shutdown()
+    access.login("rita", PASSWORDS["rita"])
+    w = make_window(qtbot, "rita")
+    assert w.open_path(clip)
+    rows = consultations(team, "file.open")
+    assert [u for u, _ in rows] == ["rita"]
+    assert rows[0][1]["sha256"] == w.doc.project.source.sha256 and rows[0][1]["clip"].endswith("clip.mp4")
+    w.shutdown()
+
+
+def test_a_reviewer_cannot_save_a_disclosure_officers_restored_edits(qtbot, team, clip, tmp_path):
+    """The officer's edits, logged but never saved (a crash), are restored for whoever opens
+    the clip next; a reviewer may not write them to the project file (the menu's Save is
+    greyed, and so is the service), but may save a note of their own."""
+    from redaction import edits, services
+    from redaction.errors import PermissionDenied
+    from redaction.model import Keyframe, Track
+    from redaction.workspace import open_session
+    access.login("dora", PASSWORDS["dora"])
+    s = open_session(clip, "dora")
+    s.do(edits.AddTrack(Track("m1", "face", "manual", "accepted", reason="third party",
+                              keyframes=[Keyframe(0, (10, 10, 40, 40))])))   # crash: not saved
+    project = s.path
+    access.login("rita", PASSWORDS["rita"])
+    ws = services.open_for_review(clip, "rita")
+    assert ws.session.recovered_edits == 1 and services.save_right(ws.session) == "redact"
+    with pytest.raises(PermissionDenied, match="rita .reviewer. cannot redact"):
+        services.save(ws.session, "rita")
+    assert "m1" not in project.read_text()
+    s2 = services.open_for_review(clip, "dora")
+    services.save(s2.session, "dora")                  # the officer may
+    assert "m1" in project.read_text()
+    ws = services.open_for_review(clip, "rita")
+    from redaction.model import Annotation
+    services.edit(ws.session, edits.AddAnnotation(Annotation("n1", 3, note="a note")), "rita")
+    assert services.save_right(ws.session) == "annotate"
+    services.save(ws.session, "rita")
+    assert "a note" in project.read_text()
 
 
 def test_requests_view_and_export_into_register(qtbot, team, held_clip, tmp_path):
