@@ -65,13 +65,16 @@ def check_clip_on_request(r, clip, sha256: str = "") -> None:
                          f"{r.id}: link it first (`bwv request link {r.id} {clip.id}`)")
 
 
-def check_not_registered(s: Session, export_sha256: str) -> None:
-    """The same export is entered in the register once."""
-    d = s.execute(select(Disclosure).where(Disclosure.export_sha256 == export_sha256)
+def check_not_registered(s: Session, export_sha256: str, request_id: int) -> None:
+    """The same export is entered in the register once per request. Exports are
+    reproducible, so the same redacted footage sent under another request (another
+    requester, another date) has the same sha256: that is a disclosure of its own."""
+    d = s.execute(select(Disclosure).where(Disclosure.export_sha256 == export_sha256,
+                                           Disclosure.request_id == request_id)
                   .order_by(Disclosure.id)).scalars().first()
     if d is not None:
         raise StoreError(f"this export (sha256 {export_sha256[:16]}...) is already in the "
-                         f"disclosure register as entry {d.id} (request {d.request_id}, "
+                         f"disclosure register for request {request_id} as entry {d.id} ("
                          f"{d.disclosed_at:%Y-%m-%d %H:%M} UTC, recorded by {d.recorded_by}); "
                          "not added again")
 
@@ -88,7 +91,7 @@ def add_disclosure(s: Session, request_id: int, manifest: dict, user: str,
             same = False
         if not same:
             raise StoreError(f"this export was made for request {made_for}, not request {r.id}")
-    check_not_registered(s, manifest["export_sha256"])
+    check_not_registered(s, manifest["export_sha256"], r.id)
     clip = _source_clip(s, manifest)
     check_clip_on_request(r, clip, str((manifest.get("source") or {}).get("sha256") or ""))
     d = Disclosure(request_id=r.id, recipient=manifest["recipient"],

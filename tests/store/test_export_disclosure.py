@@ -56,7 +56,7 @@ def test_export_with_request_is_registered(store, project, tmp_path, bwv):
     assert "INC-7" in text and "CPS Wessex" in text and d.export_sha256 in text
     # the same manifest again: refused in one line, no second register entry
     rc, o, err = bwv("request", "disclose", rid, "--manifest", tmp_path / "out.manifest.json")
-    assert rc != 0 and "already in the disclosure register as entry" in err
+    assert rc != 0 and "already in the disclosure register for request" in err
     assert err.count("\n") == 1
     with store.session() as s:
         assert len(disclosures.register(s)) == 1

@@ -92,8 +92,17 @@ def test_record_disclosure_for_the_export_command(store, tmp_path, bwv, new_clip
         assert row.username == "dora" and "CPS Wessex" in row.details
     rc, out, _ = bwv("request", "register")
     assert "DC Jones" in out and "CPS Wessex" in out
-    with pytest.raises(StoreError, match="already in the disclosure register as entry 1"):
+    with pytest.raises(StoreError, match=r"already in the disclosure register for request \d+ as entry 1"):
         disclosures.record_disclosure(rid, m1, "dora")                      # no duplicate
+    # the same (reproducible) export sent under another request is a disclosure of its own
+    with store.session() as s:
+        rid2 = requests.create_request(s, "foi", "Press Office", "dora").id
+        requests.link_clips(s, rid2, [c1], "dora")
+    n2 = disclosures.record_disclosure(rid2, m1, "dora")
+    with store.session() as s:
+        assert [(d.id, d.request_id) for d in disclosures.register(s)] == [(n, rid), (n2, rid2)]
+    with pytest.raises(StoreError, match=f"for request {rid2} as entry {n2}"):
+        disclosures.record_disclosure(rid2, m1, "dora")
     # a hand-written manifest, or a real one edited, never enters the register
     from redaction.errors import IntegrityError
     with pytest.raises(IntegrityError, match="names no edit log"):
@@ -113,7 +122,7 @@ def test_record_disclosure_for_the_export_command(store, tmp_path, bwv, new_clip
     with pytest.raises(StoreError, match="closed"):
         disclosures.record_disclosure(rid, m2, "dora")
     with store.session() as s:
-        assert len(disclosures.register(s)) == 1
+        assert len(disclosures.register(s, rid)) == 1
 
 
 def test_a_clip_the_store_does_not_hold_is_never_disclosed_under_a_request(store, tmp_path,
