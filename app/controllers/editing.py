@@ -71,8 +71,12 @@ class EditingController(Controller):
         if self.doc is None:
             return
         reason = self.review.reason_text()
-        if status != "accepted" and not reason:
-            self.win.show_error("Give a reason for rejecting or keeping clear")
+        if status != "accepted" and not self.review.reason_chosen():
+            # the reason box shows the stock reason to redact until the officer picks one:
+            # leaving personal data unredacted needs a reason of its own
+            self.win.show_error("Choose or type the reason for not redacting this track "
+                                "(e.g. False detection) before Reject or Keep clear")
+            self.review.reason.setFocus()
             return
         self.doc.decide(status, reason)
 

@@ -55,6 +55,9 @@ class ReviewPanel(QWidget):
         self.reason.setAccessibleName("Reason")
         self.reason.setToolTip("Reason recorded with the decision: pick one or type your own")
         self.reason.addItems(reasons)
+        # the text the panel filled in itself (a stock reason to redact): Reject and Keep
+        # clear need a reason the officer chose (controllers.editing.decide)
+        self._auto_reason = self.reason.currentText()
         self.reason.setSizeAdjustPolicy(QComboBox.AdjustToMinimumContentsLengthWithIcon)
         self.reason.setMinimumContentsLength(12)
         g.addWidget(self.reason, 1, 1, 1, 2)
@@ -225,6 +228,7 @@ class ReviewPanel(QWidget):
         text = default_reason(self.reason.currentText(), kind, self.reasons())
         if text != self.reason.currentText():
             self.reason.setCurrentText(text)
+            self._auto_reason = text
 
     def _accept_all(self, kind: str) -> None:
         self.follow_kind(kind)      # the reason recorded is the one for that kind
@@ -249,6 +253,11 @@ class ReviewPanel(QWidget):
 
     def reason_text(self) -> str:
         return self.reason.currentText().strip()
+
+    def reason_chosen(self) -> bool:
+        """False while the reason is the one the panel filled in (a stock reason to redact),
+        i.e. the officer has not picked or typed one."""
+        return bool(self.reason_text()) and self.reason.currentText() != self._auto_reason
 
     def _clicked(self, row: int, col: int) -> None:
         it = self.table.item(row, 1)

@@ -93,6 +93,27 @@ def test_accept_reject_keep_clear_with_reasons(qtbot, win):
     assert names == ["accepted", "keep_clear", "rejected"]
 
 
+def test_reject_needs_a_reason_the_officer_chose(qtbot, win):
+    """The reason box starts on the stock reason to redact ("Third party face ..."):
+    pressing Reject without choosing a reason must not record that as the reason for leaving
+    the face visible."""
+    doc, view = win.doc, win.view
+    doc.do(edits.AddTracks([_auto(doc, "a1", 0, 20)], source="test"))
+    doc.select("a1")
+    stock = win.review.reason_text()
+    assert stock.startswith("Third party face")
+    view.setFocus()
+    for key in (Qt.Key_R, Qt.Key_C):
+        qtbot.keyClick(view, key)
+        assert doc.project.track("a1").status == "pending"
+        assert "reason for not redacting" in win.statusBar().currentMessage()
+    qtbot.keyClick(view, Qt.Key_A)                  # accepting with the stock reason is fine
+    assert (doc.project.track("a1").status, doc.project.track("a1").reason) == ("accepted", stock)
+    win.review.reason.setCurrentText("False detection")
+    qtbot.keyClick(view, Qt.Key_R)
+    assert (doc.project.track("a1").status, doc.project.track("a1").reason) == ("rejected", "False detection")
+
+
 def test_bulk_decisions_are_one_undo(qtbot, win):
     doc = win.doc
     doc.do(edits.AddTracks([_auto(doc, "a1", 0, 20), _auto(doc, "a2", 3, 5),
