@@ -273,7 +273,7 @@ def test_ray_executor_retries_a_clip_whose_worker_was_killed(tmp_path, ray_clust
 def test_watch_takes_clips_as_they_arrive_then_stops_when_idle(tmp_path):
     make_clips(tmp_path / "in", 1)
     p = subprocess.Popen([*BWV, "batch", "detect", "--watch", str(tmp_path / "in"), "--workers", "1",
-                          "--interval", "0.3", "--idle-exit", "6", *FAST],
+                          "--interval", "0.3", "--settle", "0.5", "--idle-exit", "6", *FAST],
                          cwd=REPO, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
     lines = []
     for line in p.stdout:
@@ -296,3 +296,209 @@ def test_a_clip_whose_bytes_differ_from_its_recorded_sha256_is_refused(tmp_path)
     events = []
     ev = detect_clip(item, DetectSettings(kinds=("face",), preset="fast"), events.append)
     assert ev.kind == "failed" and "does not match" in str(ev.error)
+
+
+# -- fixes of the QA round (s16): watch, working folder, reviewed projects, messages --------
+
+def small_clip(path: Path, i: int = 0, frames: int = 30) -> Path:
+    """A 160x120 clip of 1 s; ``i`` changes its content (and so its sha256)."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+
+    def frame(k):
+        f = np.full((120, 160, 3), 50 + 40 * i, np.uint8)
+        f[40:70, (3 * k + 10 * i) % 120:(3 * k + 10 * i) % 120 + 30] = (200, 160, 90)
+        return f
+    return Path(write_clip(path, ClipSpec(frames=frames, width=160, height=120, audio_rate=None),
+                           frame_fn=frame))
+
+
+def test_watch_takes_a_clip_again_once_it_changed_and_waits_while_it_is_copied(tmp_path):
+    """A non-video ``x.mp4`` that failed and is then replaced by a clip, and a half-copied
+    ``half.mp4`` that failed and is then completed, are both taken again; ``slow.mp4``,
+    written in pieces, is not taken until it has stopped changing for --settle seconds."""
+    src = tmp_path / "src"
+    real_x, real_half, real_slow = (small_clip(src / f"{n}.mp4", i)
+                                    for i, n in enumerate(("x", "half", "slow")))
+    inbox = tmp_path / "in"
+    inbox.mkdir()
+    (inbox / "x.mp4").write_text("this is not a video")
+    data = real_half.read_bytes()
+    (inbox / "half.mp4").write_bytes(data[:len(data) // 2])     # a copy that stalled
+
+    def copy_slowly():
+        body = real_slow.read_bytes()
+        step = len(body) // 6 + 1
+        with open(inbox / "slow.mp4", "wb") as f:
+            for k in range(0, len(body), step):
+                f.write(body[k:k + step])
+                f.flush()
+                time.sleep(0.3)
+
+    import threading
+    p = subprocess.Popen([*BWV, "batch", "detect", "--watch", str(inbox), "--workers", "1",
+                          "--interval", "0.2", "--settle", "1.5", "--idle-exit", "4", *FAST,
+                          "--projects", str(tmp_path / "projects")],
+                         cwd=REPO, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
+    lines, writer = [], None
+    try:
+        for line in p.stdout:
+            lines.append(line)
+            failed = {x.split()[1].rstrip(":") for x in lines if x.startswith("failed  ")}
+            if writer is None and failed == {"x.mp4", "half.mp4"}:
+                os.replace(real_x, inbox / "x.mp4")                  # replaced by a real clip
+                with open(inbox / "half.mp4", "ab") as f:            # the copy completes
+                    f.write(data[len(data) // 2:])
+                writer = threading.Thread(target=copy_slowly)
+                writer.start()
+        assert p.wait(120) == 0, "".join(lines)
+    finally:
+        p.kill()
+        if writer:
+            writer.join()
+    out = "".join(lines)
+    assert lines[0].startswith(f"watching {inbox.resolve()} "), out
+    assert f"projects in {(tmp_path / 'projects').resolve()}" in lines[0], out
+    done = sorted(x.split()[1].rstrip(":") for x in lines if x.startswith("done    "))
+    assert done == ["half.mp4", "slow.mp4", "x.mp4"], out
+    assert not any(x.startswith("failed  slow.mp4") for x in lines), out   # never taken half-written
+    assert "watch stopped (idle): 3 clip(s) done, 0 failed, 0 interrupted" in out, out
+
+
+def test_watch_summary_names_the_clips_that_failed(tmp_path):
+    inbox = tmp_path / "in"
+    small_clip(inbox / "good.mp4")
+    (inbox / "bad.mp4").write_text("not a video")
+    r = subprocess.run([*BWV, "batch", "detect", "--watch", str(inbox), "--workers", "1",
+                        "--interval", "0.2", "--settle", "0.3", "--idle-exit", "1", *FAST],
+                       cwd=REPO, capture_output=True, text=True, timeout=120)
+    assert r.returncode == 1, r.stdout + r.stderr[-2000:]
+    assert "watch stopped (idle): 1 clip(s) done, 1 failed, 0 interrupted" in r.stdout
+    assert any(x.startswith("  failed       bad.mp4: ") for x in r.stdout.splitlines()), r.stdout
+
+
+def test_a_rerun_from_another_working_folder_skips_the_clips_done(tmp_path):
+    """The state file records absolute paths: the same batch run from another working
+    folder (with a relative --projects) finds the projects and runs nothing again."""
+    for i in range(2):
+        small_clip(tmp_path / "clips" / f"c{i}.mp4", i)
+    (tmp_path / "a").mkdir()
+    (tmp_path / "b").mkdir()
+
+    def run(cwd, projects):
+        return subprocess.run([*BWV, "batch", "detect", "../clips", "--workers", "1", *FAST,
+                               "--projects", projects], cwd=tmp_path / cwd, capture_output=True,
+                              text=True, timeout=240, env={**os.environ, "PYTHONPATH": str(REPO)})
+    first = run("a", "projs")
+    assert first.returncode == 0, first.stderr[-2000:]
+    assert "2 done, 0 skipped" in first.stdout
+    from redaction.paths import data_dir
+    (state,) = (data_dir() / "batch").glob("detect-*.jsonl")
+    for line in state.read_text().splitlines():
+        assert Path(json.loads(line)["project"]).is_absolute()
+    again = run("b", "../a/projs")
+    assert again.returncode == 0, again.stderr[-2000:]
+    assert "2 clip(s), 2 already done with these settings, 0 to run" in again.stdout, again.stdout
+    for i in range(2):
+        assert detection_edits(tmp_path / "a" / "projs" / f"c{i}.bwvproj.json") == 1
+
+
+class _FakeExecutor:
+    """Stands in for a worker pool: a 'detection' with two face tracks on each clip, so
+    the driver's handling (:class:`BatchRun`, the one path of both executors) is tested
+    without running the detector."""
+    name = "fake"
+
+    def run(self, items, settings):
+        from redaction.batch.worker import Event
+        from redaction.detect.job import DetectResult
+        from redaction.fsutil import sha256_file
+        from redaction.model import Keyframe, Track
+        for it in items:
+            sha = sha256_file(it.path)
+            tracks = [Track("", "face", origin="auto", keyframes=[Keyframe(0, (10 + 60 * k, 10, 40, 40)),
+                                                               Keyframe(20, (12 + 60 * k, 12, 40, 40))])
+                      for k in range(2)]
+            yield Event("start", it.index, "fake:1")
+            yield Event("done", it.index, "fake:1", 30, 30, sha256=sha,
+                        result=DetectResult(tracks, 30, 2, settings=settings, source_sha256=sha))
+
+
+def test_a_project_with_review_decisions_is_skipped_unless_forced(tmp_path):
+    """Detection replaces only pending proposals: run again on a reviewed project, it would
+    propose the accepted face again (twice redacted, one pending) and the rejected one again
+    (pending). A batch skips such a clip, and says so, unless forced."""
+    from redaction import services
+    from redaction.batch import BatchRun, StateFile, folder_items, write_project
+    from redaction.detect.job import DetectSettings
+    from redaction.errors import ProjectError
+    from redaction.project_io import load_project
+    from redaction.session import ProjectSession
+    small_clip(tmp_path / "clips" / "c.mp4")
+    settings = DetectSettings(kinds=("face",), preset="fast")
+    state = StateFile.for_settings(settings, tmp_path / "state")
+
+    def batch(**kw):
+        br = BatchRun(folder_items(tmp_path / "clips", projects=tmp_path / "p"), settings,
+                      _FakeExecutor(), "test.officer", state=state, **kw)
+        events = list(br.run())
+        return br, events
+    br, _ = batch()
+    assert br.summary.done == 1
+    proj = tmp_path / "p" / "c.bwvproj.json"
+    s = ProjectSession.open(proj, "test.officer")
+    a, b = (t.id for t in s.project.tracks)
+    services.decide(s, [a], "accepted", "a face")
+    services.decide(s, [b], "rejected", "not a face")
+    services.save(s)
+    br, events = batch(redo=True)
+    assert br.summary.reviewed == ["c.mp4"] and br.todo == [] and events == []
+    assert br.summary.skipped == 1
+    assert sorted(t.status for t in load_project(proj).tracks) == ["accepted", "rejected"]
+    # reviewed during the batch (after the clip was queued): the driver refuses to write
+    (item,) = folder_items(tmp_path / "clips", projects=tmp_path / "p")
+    (done,) = [ev for ev in _FakeExecutor().run([item], settings) if ev.kind == "done"]
+    with pytest.raises(ProjectError, match="review decision"):
+        write_project(item, done.result, done.sha256, "test.officer")
+    br, _ = batch(redo=True, force=True)                # forced: what the skip avoids
+    assert br.summary.done == 1
+    assert sorted(t.status for t in load_project(proj).tracks) == \
+        ["accepted", "pending", "pending", "rejected"]
+
+
+def test_a_clip_whose_content_changed_since_its_project_says_so(tmp_path):
+    from redaction.batch import BatchRun, StateFile, folder_items
+    from redaction.detect.job import DetectSettings
+    clip = small_clip(tmp_path / "clips" / "c.mp4", 0)
+    settings = DetectSettings(kinds=("face",), preset="fast")
+    state = StateFile.for_settings(settings, tmp_path / "state")
+
+    def batch():
+        br = BatchRun(folder_items(tmp_path / "clips"), settings, _FakeExecutor(),
+                      "test.officer", state=state)
+        list(br.run())
+        return br
+    assert batch().summary.done == 1
+    small_clip(tmp_path / "other.mp4", 1).replace(clip)     # the same path, other content
+    br = batch()
+    assert br.summary.failed == 1
+    err = br.summary.errors["c.mp4"]
+    assert "the clip's content changed since its project was made" in err, err
+    assert "another clip" not in err
+
+
+@pytest.mark.parametrize("option, value, message", [
+    ("--workers", "-3", "--workers must be at least 1 (got -3)"),
+    ("--every", "-5", "--every must be at least 1 (got -5)"),
+    ("--state-dir", "FILE", "FILE: not a folder (--state-dir)"),
+    ("--projects", "FILE", "FILE: not a folder (--projects)"),
+])
+def test_unusable_options_are_refused_up_front_in_one_line(tmp_path, option, value, message):
+    small_clip(tmp_path / "clips" / "c.mp4")
+    f = tmp_path / "afile"
+    f.write_text("a file, not a folder")
+    value = str(f) if value == "FILE" else value
+    r = bwv("batch", "detect", tmp_path / "clips", *FAST, option, value)
+    assert r.returncode == 2, r.stdout + r.stderr
+    assert r.stderr.strip().splitlines() == [
+        f"bwv batch: error: {message.replace('FILE', str(f))}"], r.stderr
+    assert "start" not in r.stdout                  # refused before any detection

@@ -3,9 +3,11 @@
 * What to do: the clips of a folder (:func:`folder_items`), of a watched folder, or of a
   case in the store (:func:`redaction.services.batch.case_items`).
 * Skipping and resuming: a state file per detection settings (:class:`StateFile`, in the
-  data folder) records each clip finished (path, size, modification time, sha256, project);
-  a clip recorded as done with the same settings, whose project is still there, is
-  skipped. A clip a killed run had started resumes from the per-clip detection cache
+  data folder) records each clip finished (absolute path, size, modification time, sha256,
+  absolute project path); a clip recorded as done with the same settings, unchanged, whose
+  project is still where this run would write it, is skipped. A clip whose project already
+  holds review decisions (:func:`review_decisions`) is skipped unless forced: detection
+  again would propose the objects a reviewer accepted or rejected once more. A clip a killed run had started resumes from the per-clip detection cache
   (:mod:`redaction.detect.job`), which its worker appended to frame by frame.
 * Executors: :class:`~redaction.batch.local.LocalExecutor` (worker processes, every core by
   default) or :class:`~redaction.batch.ray_exec.RayExecutor`; both yield the same
@@ -34,7 +36,14 @@ from .worker import BatchItem, Event, describe_error
 VIDEO_EXT = {".mp4", ".mov", ".m4v", ".mkv", ".avi", ".mts", ".m2ts", ".ts", ".webm", ".3gp"}
 
 __all__ = ["BatchItem", "Event", "BatchRun", "StateFile", "folder_items", "project_for",
-           "settings_id", "ray_address", "VIDEO_EXT"]
+           "settings_id", "ray_address", "review_decisions", "VIDEO_EXT"]
+
+
+def absolute(path: str | os.PathLike) -> Path:
+    """``path`` made absolute, its folder resolved (the file itself is not followed): what
+    the state file records, so a run from another working folder finds the same project."""
+    p = Path(path).expanduser()
+    return p.parent.resolve() / p.name
 
 
 def settings_id(settings) -> str:
@@ -69,10 +78,10 @@ def project_for(clip: str | os.PathLike, projects: Optional[str | os.PathLike] =
     from ..project_io import PROJECT_SUFFIX, default_project_path
     clip = Path(clip)
     if beside:
-        return clip.with_name(clip.stem + PROJECT_SUFFIX)
+        return absolute(clip.with_name(clip.stem + PROJECT_SUFFIX))
     if projects:
-        return Path(projects) / f"{clip.stem}{PROJECT_SUFFIX}"
-    return default_project_path(clip)
+        return absolute(Path(projects) / f"{clip.stem}{PROJECT_SUFFIX}")
+    return absolute(default_project_path(clip))
 
 
 class StateFile:
@@ -94,15 +103,35 @@ class StateFile:
     def for_settings(cls, settings, folder: Optional[Path] = None) -> "StateFile":
         from ..paths import data_dir
         d = Path(folder) if folder else data_dir() / "batch"
-        d.mkdir(parents=True, exist_ok=True)
+        if d.exists() and not d.is_dir():
+            raise BwvError("not a folder (the batch state folder, --state-dir)", d)
+        try:
+            d.mkdir(parents=True, exist_ok=True)
+        except OSError as e:
+            raise BwvError(f"cannot create the batch state folder: {e.strerror or e}", d) from None
         return cls(d / f"detect-{settings_id(settings)}.jsonl")
 
-    def is_done(self, item: BatchItem) -> bool:
+    def same_file(self, item: BatchItem) -> bool:
+        """The clip's entry was recorded for the file as it is now (same size and
+        modification time; same sha256 when the item has one)."""
         e = self.entries.get(item.path)
-        return bool(e and e.get("status") == "done" and e.get("size") == item.size
-                    and e.get("mtime_ns") == item.mtime_ns
-                    and (item.sha256 is None or e.get("sha256") == item.sha256)
-                    and e.get("project") and Path(e["project"]).exists())
+        return bool(e and e.get("size") == item.size and e.get("mtime_ns") == item.mtime_ns
+                    and (item.sha256 is None or e.get("sha256") in (None, item.sha256)))
+
+    def is_done(self, item: BatchItem) -> bool:
+        """Done with these settings, the file unchanged, and its project still where this
+        run writes it (an entry recorded for another project folder is not this run's)."""
+        e = self.entries.get(item.path)
+        if not (e and e.get("status") == "done" and self.same_file(item)
+                and (item.sha256 is None or e.get("sha256") == item.sha256)):
+            return False
+        rec, here = e.get("project"), item.project
+        if not rec or not here or not Path(here).exists():
+            return False
+        if Path(rec).is_absolute():
+            return absolute(rec) == absolute(here)
+        # an entry of an older version, relative to a working folder it did not record
+        return Path(rec).name == Path(here).name
 
     def add(self, item: BatchItem, status: str, **info) -> None:
         e = {"path": item.path, "size": item.size, "mtime_ns": item.mtime_ns, "status": status,
@@ -118,7 +147,22 @@ def make_item(index: int, path: Path, *, project: Path, sha256: Optional[str] = 
               clip_id: Optional[int] = None, name: Optional[str] = None) -> BatchItem:
     st = path.stat()
     return BatchItem(index, str(path.resolve()), name or path.name, st.st_size, st.st_mtime_ns,
-                     sha256, clip_id, str(project))
+                     sha256, clip_id, str(absolute(project)))
+
+
+def review_decisions(project: str | os.PathLike) -> int:
+    """What a person did in a clip's project that detection cannot replace: tracks accepted,
+    rejected or kept clear, tracks drawn by hand, audio ranges. Detection replaces only the
+    pending proposals (:func:`redaction.detect.apply.add_to_project`), so on such a project
+    it would propose every object a reviewer decided on again, as a new pending track (a
+    rejected face back, an accepted one twice). 0 when there is no readable project."""
+    from ..project_io import load_project
+    try:
+        p = load_project(project)
+    except (BwvError, OSError):
+        return 0
+    return (sum(1 for t in p.tracks if t.status != "pending" or t.origin != "auto")
+            + sum(1 for a in p.audio if a.status != "pending" or a.origin != "auto"))
 
 
 def folder_items(folder: str | os.PathLike, *, projects=None, beside: bool = False,
@@ -136,10 +180,12 @@ def folder_items(folder: str | os.PathLike, *, projects=None, beside: bool = Fal
 @dataclass
 class Summary:
     total: int = 0
-    skipped: int = 0
+    skipped: int = 0                               # already done, and reviewed
+    reviewed: list = field(default_factory=list)   # names skipped: their project has decisions
     done: int = 0
     failed: int = 0
     errors: dict = field(default_factory=dict)     # clip name -> error
+    done_names: list = field(default_factory=list)
 
 
 class _StoreRecorder:
@@ -184,12 +230,18 @@ class BatchRun:
     result the same way whichever executor made it."""
 
     def __init__(self, items: list[BatchItem], settings, executor, user: str, *,
-                 state: Optional[StateFile] = None, redo: bool = False):
+                 state: Optional[StateFile] = None, redo: bool = False, force: bool = False):
         self.items, self.settings, self.executor, self.user = items, settings, executor, user
         self.state = state or StateFile.for_settings(settings)
         self.batch = uuid.uuid4().hex[:16]
-        self.todo = list(items) if redo else [it for it in items if not self.state.is_done(it)]
-        self.summary = Summary(total=len(items), skipped=len(items) - len(self.todo))
+        self.force = force
+        todo = list(items) if redo else [it for it in items if not self.state.is_done(it)]
+        reviewed = [] if force else [it for it in todo
+                                     if it.project and review_decisions(it.project)]
+        held = {it.index for it in reviewed}
+        self.todo = [it for it in todo if it.index not in held]
+        self.summary = Summary(total=len(items), skipped=len(items) - len(self.todo),
+                               reviewed=[it.name for it in reviewed])
         self.by_index = {it.index: it for it in items}
         self.progress: dict[int, tuple[int, int]] = {}   # running clips: (frames done, total)
         self.attempts: dict[int, int] = {}
@@ -224,6 +276,7 @@ class BatchRun:
                            worker=ev.worker or None)
             elif ev.kind == "done":
                 self.summary.done += 1
+                self.summary.done_names.append(it.name)
                 rec.update(ev.index, "done", sha256=ev.sha256, worker=ev.worker,
                            tracks=ev.extra["tracks"], project=ev.extra["project"])
             if ev.kind in ("done", "failed"):
@@ -234,7 +287,7 @@ class BatchRun:
     def _finish(self, it: BatchItem, ev: Event) -> Event:
         """The one path for every executor's result: the project, then the state file."""
         try:
-            n = write_project(it, ev.result, ev.sha256, self.user)
+            n = write_project(it, ev.result, ev.sha256, self.user, force=self.force)
         except Exception as e:  # noqa: BLE001 - recorded as this clip's failure
             return Event("failed", ev.index, ev.worker, sha256=ev.sha256,
                          error=f"project not written: {describe_error(e)}")
@@ -246,18 +299,30 @@ class BatchRun:
         return ev
 
 
-def write_project(item: BatchItem, result, sha256: str, user: str) -> int:
+def write_project(item: BatchItem, result, sha256: str, user: str, force: bool = False) -> int:
     """Add a detection result to the clip's project (created if missing) through the
-    service layer, and save it; returns the number of tracks."""
+    service layer, and save it; returns the number of tracks. A project with review
+    decisions is left alone unless ``force`` (it may have been reviewed during the batch)."""
     from .. import services
     from ..errors import ProjectError
     from ..session import ProjectSession
     pp = Path(item.project)
     if pp.exists():
         s = ProjectSession.open(pp, user)
-        if s.project.source.sha256 != sha256:
+        old = s.project.source.sha256
+        if old != sha256:
+            if absolute(s.source_path) == absolute(item.path):
+                raise ProjectError(
+                    f"the clip's content changed since its project was made (sha256 now "
+                    f"{sha256[:12]}..., the project's {old[:12]}...): the project belongs to "
+                    f"the earlier file; move it away to detect on this one", pp)
             raise ProjectError(f"a project of this name exists for another clip "
                                f"({s.source_path}); use --projects or --beside", pp)
+        n = 0 if force else review_decisions(pp)
+        if n:
+            raise ProjectError(f"the project has {n} review decision(s) now: not changed "
+                               f"(detection again would propose decided objects again; "
+                               f"--force runs it anyway)", pp)
     else:
         pp.parent.mkdir(parents=True, exist_ok=True)
         s = ProjectSession.create(item.path, pp, user, sha256=sha256)

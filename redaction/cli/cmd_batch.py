@@ -30,7 +30,8 @@ def register(sub) -> None:
     src.add_argument("folder", nargs="?", help="folder of clips")
     src.add_argument("--watch", metavar="FOLDER",
                      help="keep watching FOLDER and detect on each clip that arrives (a clip "
-                          "is taken once its size stops changing)")
+                          "is taken once its size and modification time stay the same for "
+                          "--settle seconds, and again whenever the file changes)")
     src.add_argument("--case", metavar="INCIDENT", help="the present clips of a case in the store")
     d.add_argument("--recursive", action="store_true", help="include sub-folders")
     d.add_argument("--workers", type=int, default=None,
@@ -53,15 +54,58 @@ def register(sub) -> None:
     d.add_argument("--hold", type=float, default=DEFAULT_HOLD_S,
                    help=f"fail-secure hold in seconds (min 0.5; default {DEFAULT_HOLD_S:g})")
     d.add_argument("--redo", action="store_true", help="run clips already done again")
+    d.add_argument("--force", action="store_true",
+                   help="also run clips whose project already has review decisions (tracks "
+                        "accepted, rejected or drawn): detection proposes the decided objects "
+                        "again as pending tracks. Default: such clips are skipped")
     d.add_argument("--state-dir", help="folder of the batch state files (default: the data "
                                        "folder's batch/)")
     d.add_argument("--interval", type=float, default=10.0,
                    help="--watch: seconds between looks at the folder (default %(default)s)")
+    d.add_argument("--settle", type=float, default=5.0, metavar="SECONDS",
+                   help="--watch: a clip is taken once its size and modification time have "
+                        "not changed for SECONDS (a clip still being copied; default "
+                        "%(default)s)")
     d.add_argument("--idle-exit", type=float, default=None, metavar="SECONDS",
                    help="--watch: stop after SECONDS without a new clip (default: never)")
     d.add_argument("--quiet", action="store_true")
     d.set_defaults(func=run)
     p.set_defaults(func=lambda args: (p.print_help(), 2)[1])
+
+
+class UsageError(BwvError):
+    exit_code = 2
+
+
+def _check_args(args) -> None:
+    """Values a batch cannot use, refused up front in one line (never clamped silently)."""
+    for name in ("workers", "every"):
+        v = getattr(args, name)
+        if v is not None and v < 1:
+            raise UsageError(f"--{name} must be at least 1 (got {v})")
+    if args.interval <= 0:
+        raise UsageError(f"--interval must be more than 0 seconds (got {args.interval:g})")
+    if args.settle < 0:
+        raise UsageError(f"--settle must be 0 seconds or more (got {args.settle:g})")
+    if args.projects and args.beside:
+        raise UsageError("--projects and --beside exclude each other")
+    if args.projects:
+        _folder_for_writing(Path(args.projects), "--projects")
+    if args.state_dir:
+        _folder_for_writing(Path(args.state_dir), "--state-dir")
+
+
+def _folder_for_writing(folder: Path, option: str) -> None:
+    if folder.exists() and not folder.is_dir():
+        raise UsageError(f"not a folder ({option})", folder)
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+    except OSError as e:
+        raise UsageError(f"cannot create this folder ({option}): {e.strerror or e}",
+                         folder) from None
+    import os
+    if not os.access(folder, os.W_OK | os.X_OK):
+        raise UsageError(f"folder not writable ({option})", folder)
 
 
 def _settings(args):
@@ -72,7 +116,7 @@ def _settings(args):
     if not kinds or unknown:
         raise BwvError(f"--kinds: choose from {', '.join(available_kinds())}")
     return DetectSettings(kinds=kinds, preset=args.preset,
-                          every=None if args.every is None else max(1, args.every),
+                          every=args.every,
                           hold_s=max(0.5, args.hold), adaptive=not args.fixed_cadence)
 
 
@@ -90,9 +134,8 @@ def run(args) -> int:
     from .. import batch
     from ..services.batch import authorise_batch, case_items
     user = current_user(args)
+    _check_args(args)
     settings = _settings(args)
-    if args.projects and args.beside:
-        raise BwvError("--projects and --beside exclude each other")
     state = batch.StateFile.for_settings(settings, Path(args.state_dir) if args.state_dir else None)
     executor = _executor(args)
     show = Display(quiet=args.quiet)
@@ -107,13 +150,16 @@ def run(args) -> int:
                                    recursive=args.recursive)
     if not items:
         raise BwvError("no clips found", args.folder or args.case)
-    summary = _run_once(items, settings, executor, user, state, show, args.redo)
+    summary = _run_once(items, settings, executor, user, state, show, args.redo, args.force)
     return 0 if summary.failed == 0 else 1
 
 
-def _run_once(items, settings, executor, user, state, show, redo=False):
+def _run_once(items, settings, executor, user, state, show, redo=False, force=False,
+              runs=None):
     from ..batch import BatchRun
-    br = BatchRun(items, settings, executor, user, state=state, redo=redo)
+    br = BatchRun(items, settings, executor, user, state=state, redo=redo, force=force)
+    if runs is not None:
+        runs.append(br)
     show.begin(br)
     try:
         for ev in br.run():
@@ -124,32 +170,66 @@ def _run_once(items, settings, executor, user, state, show, redo=False):
 
 
 def _watch(args, settings, executor, user, state, show) -> int:
-    """Look at the folder every ``--interval`` seconds; a clip is taken when its size and
-    modification time are the same as at the previous look (no longer being copied)."""
-    from .. import batch
-    seen: dict[str, tuple[int, int]] = {}
+    """Look at the folder every ``--interval`` seconds and run the clips that are ready
+    (:class:`redaction.batch.watch.FolderWatch`: unchanged for ``--settle`` seconds, not yet
+    run as the file is now); at the end, say what was done, what failed and what a Ctrl-C
+    interrupted."""
+    from ..batch import absolute
+    from ..batch.watch import FolderWatch, describe_target
+    fw = FolderWatch(args.watch, state, settle_s=args.settle, projects=args.projects,
+                     beside=args.beside, recursive=args.recursive)
+    if not args.quiet:
+        print(f"watching {absolute(args.watch)}{' and its sub-folders' if args.recursive else ''}"
+              f" every {args.interval:g}s (a clip is taken once unchanged for {args.settle:g}s); "
+              f"projects {describe_target(args.projects, args.beside)}; state {state.path}",
+              flush=True)
     idle_since = time.monotonic()
-    failed = 0
+    done: list[str] = []
+    failed: dict[str, str] = {}
+    runs: list = []
     try:
         while True:
-            items = batch.folder_items(args.watch, projects=args.projects, beside=args.beside,
-                                       recursive=args.recursive)
-            ready = []
-            for it in items:
-                stamp = (it.size, it.mtime_ns)
-                if seen.get(it.path) == stamp and not state.is_done(it) \
-                        and it.path not in state.entries:
-                    ready.append(it)
-                seen[it.path] = stamp
+            ready = fw.look()
             if ready:
                 ready = [replace(it, index=i) for i, it in enumerate(ready)]
-                failed += _run_once(ready, settings, executor, user, state, show).failed
+                fw.took(ready)
+                _run_once(ready, settings, executor, user, state, show, force=args.force,
+                          runs=runs)
+                _tally(runs.pop(), done, failed)
                 idle_since = time.monotonic()
+            elif fw.waiting:
+                idle_since = time.monotonic()      # a clip is still being copied
             elif args.idle_exit is not None and time.monotonic() - idle_since >= args.idle_exit:
-                return 0 if failed == 0 else 1
+                _watch_summary(done, failed, [], "idle")
+                return 0 if not failed else 1
             time.sleep(max(0.1, args.interval))
     except KeyboardInterrupt:
+        interrupted = []
+        if runs:                                   # a run was under way
+            br = runs.pop()
+            _tally(br, done, failed)
+            finished = set(br.summary.done_names) | set(br.summary.errors)
+            interrupted = [it.name for it in br.todo if it.name not in finished]
+        _watch_summary(done, failed, interrupted, "Ctrl-C")
         return 130
+
+
+def _tally(br, done: list, failed: dict) -> None:
+    """A run's outcome into the watcher's totals (a clip that failed and later ran is done)."""
+    for name in br.summary.done_names:
+        failed.pop(name, None)
+        done.append(name)
+    for name, err in br.summary.errors.items():
+        failed[name] = err
+
+
+def _watch_summary(done: list, failed: dict, interrupted: list, why: str) -> None:
+    print(f"watch stopped ({why}): {len(done)} clip(s) done, {len(failed)} failed, "
+          f"{len(interrupted)} interrupted", flush=True)
+    for name, err in failed.items():
+        print(f"  failed       {name}: {err}", flush=True)
+    for name in interrupted:
+        print(f"  interrupted  {name} (the next run resumes it)", flush=True)
 
 
 class Display:
@@ -171,9 +251,13 @@ class Display:
     def begin(self, br) -> None:
         self.t0 = time.monotonic()
         if not self.quiet:
-            self._line(f"batch {br.batch}: {br.summary.total} clip(s), {br.summary.skipped} "
+            s = br.summary
+            self._line(f"batch {br.batch}: {s.total} clip(s), {s.skipped - len(s.reviewed)} "
                        f"already done with these settings, {len(br.todo)} to run on "
                        f"{br.executor.name}")
+        if br.summary.reviewed:
+            self._line(f"skipped {len(br.summary.reviewed)} clip(s) whose project has review "
+                       f"decisions (--force to run them): {', '.join(br.summary.reviewed)}")
 
     def event(self, br, ev) -> None:
         it = br.by_index[ev.index]
