@@ -110,6 +110,7 @@ def export_for_request(w, request_id, out: Path, recipient="J. Smith",
     d.out.setText(str(out))
     d.recipient.setText(recipient)
     d.org.setText(organisation)
+    d.basis.setCurrentText("Criminal Procedure and Investigations Act 1996 (disclosure)")
     d.start()
     assert w.runner.wait(120000)
     assert d.result is not None and d.disclosure_id is not None, d.error.text()

@@ -158,6 +158,10 @@ class ExportDialog(QDialog):
         self.basis = QComboBox(page)
         self.basis.setEditable(True)
         self.basis.addItems(bases)
+        # no basis is pre-selected: the officer states the one this disclosure rests on (a
+        # subject-access basis pre-filled for a CPS request would go into the register)
+        self.basis.setCurrentIndex(-1)
+        self.basis.lineEdit().setPlaceholderText("Choose the lawful basis for this disclosure")
         self.basis.setAccessibleName("Lawful basis")
         f.addRow("Lawful basis", self.basis)
         self.style_mode = QComboBox(page)

@@ -25,6 +25,8 @@ def test_export_disabled_while_auto_tracks_pending(qtbot, win):
     qtbot.addWidget(d)
     d.recipient.setText("Jane Doe")
     d.org.setText("Doe & Co Solicitors")
+    assert d.basis.currentText() == "" and "lawful basis" in d.error.text()   # never pre-selected
+    d.basis.setCurrentText("Criminal Procedure and Investigations Act 1996 (disclosure)")
     assert not d.go.isEnabled()                   # pending: disabled
     d.override.setChecked(True)                   # explicit override
     assert d.go.isEnabled()
@@ -37,6 +39,7 @@ def test_export_disabled_while_auto_tracks_pending(qtbot, win):
     qtbot.addWidget(d2)
     d2.recipient.setText("Jane Doe")
     d2.org.setText("Doe & Co Solicitors")
+    d2.basis.setCurrentText("Criminal Procedure and Investigations Act 1996 (disclosure)")
     assert d2.go.isEnabled() and not d2.override.isVisible()
     d2.recipient.setText("")
     assert not d2.go.isEnabled()                  # required fields
@@ -66,6 +69,7 @@ def test_export_from_dialog_matches_cli(qtbot, win, tmp_path):
     d.out.setText(str(out_gui))
     d.recipient.setText("Jane Doe")
     d.org.setText("Doe & Co Solicitors")
+    d.basis.setCurrentText("Criminal Procedure and Investigations Act 1996 (disclosure)")
     d.basis.setCurrentText("UK GDPR Art.15 (subject access)")
     d.style_mode.setCurrentText("pixelate")
     d.ranges.setText("0-19, 30-39")
@@ -113,6 +117,7 @@ def test_dialog_export_goes_through_the_window_session(qtbot, win, tmp_path):
     d.out.setText(str(tmp_path / "o.mp4"))
     d.recipient.setText("Jane Doe")
     d.org.setText("Doe & Co Solicitors")
+    d.basis.setCurrentText("Criminal Procedure and Investigations Act 1996 (disclosure)")
     d.override.setChecked(True)
     d.go.click()
     qtbot.waitUntil(lambda: d.stack.currentIndex() == 2, timeout=120000)

@@ -98,13 +98,23 @@ def test_reviewer_cannot_undo_a_redaction_edit(qtbot, team, prepared):  # noqa: 
     w.shutdown()
 
 
-def test_administrator_cannot_annotate_footage(qtbot, team, prepared):  # noqa: F811
-    w = _as(qtbot, "admin", prepared)
-    snap = _snapshot(w)
+def test_administrator_cannot_open_or_annotate_footage(qtbot, team, prepared):  # noqa: F811
+    """The administrator sees no footage: the window's open is refused (audited), and so is
+    an annotation through the service the window calls."""
+    access.login("admin", PASSWORDS["admin"])
+    w = make_window(qtbot, "admin")
     before = len(refusals(team))
-    w.timeline.view.annotationDrawn.emit(3, None)
-    _refused(w, team, before, snap, action="annotate")
+    assert not w.open_path(prepared) and w.doc is None
+    assert [a for _, a, _ in refusals(team)[before:]] == ["view"]
     w.shutdown()
+    from redaction import edits, services
+    from redaction.errors import PermissionDenied
+    from redaction.model import Annotation
+    access.login("dora", PASSWORDS["dora"])
+    ws = services.open_for_review(prepared, "dora")
+    with pytest.raises(PermissionDenied, match="admin .administrator. cannot annotate"):
+        services.edit(ws.session, edits.AddAnnotation(Annotation("n9", 3, note="x")), "admin")
+    assert [a for _, a, _ in refusals(team)[before:]] == ["view", "annotate"]
 
 
 def test_disclosure_officer_edits_go_through(qtbot, team, prepared):  # noqa: F811
@@ -139,6 +149,7 @@ def test_export_dialog_none_is_refused_under_four_eyes(qtbot, team, prepared, tm
     d.out.setText(str(tmp_path / "out.mp4"))
     d.recipient.setText("J. Smith")
     d.org.setText("Public")
+    d.basis.setCurrentText("Criminal Procedure and Investigations Act 1996 (disclosure)")
     d.override.setChecked(True)
     before = len(refusals(team))
     d.start()
@@ -158,6 +169,7 @@ def test_export_dialog_internal_review_where_allowed(qtbot, team, prepared, tmp_
     d.out.setText(str(tmp_path / "review.mp4"))
     d.recipient.setText("PSD")
     d.org.setText("Professional Standards")
+    d.basis.setCurrentText("Criminal Procedure and Investigations Act 1996 (disclosure)")
     d.override.setChecked(True)
     d.start()
     assert w.runner.wait(120000)
