@@ -12,6 +12,8 @@ from ..errors import ProjectError
 from ..model import KINDS, STATUSES, STYLE_MODES, AudioRange, Keyframe, Track
 from ..project_io import check_new_project_name, default_project_path
 from ..session import ProjectSession
+from ..speech.engines import ENGINES
+from ..speech.transcript import DEFAULT_PAD_S, MAX_PAD_S
 from . import current_user
 
 
@@ -84,7 +86,11 @@ def register(sub) -> None:
     au.add_argument("--words", help="FROM-TO: word indices of the transcript (bwv transcribe), "
                                     "instead of --start/--end")
     au.add_argument("--pad", type=float, default=None,
-                    help="seconds added before and after the words (default 0.25)")
+                    help=f"seconds added before and after the words, 0-{MAX_PAD_S:g} "
+                         f"(default {DEFAULT_PAD_S:g})")
+    au.add_argument("--engine", choices=list(ENGINES),
+                    help="the speech engine whose transcript --words counts in (default: the "
+                         "one the project records, from bwv transcribe --project)")
     au.add_argument("--mode", choices=("mute", "bleep"), default="mute",
                     help="silence the range, or replace it with a 1 kHz tone (default mute)")
     au.add_argument("--reason", required=True, help="why this is redacted (logged; not empty)")
@@ -253,6 +259,12 @@ def _decide_audio(s, ids, args) -> None:
 
 
 def cmd_add_audio(args) -> int:
+    if args.pad is not None:
+        from ..speech.transcript import check_pad
+        try:
+            check_pad(args.pad)
+        except ValueError as e:
+            raise ProjectError(f"bad --pad: {e}", args.project) from None
     s = _open(args)
     if args.words:
         return _add_audio_words(s, args)
@@ -266,25 +278,44 @@ def cmd_add_audio(args) -> int:
 
 
 def _add_audio_words(s: ProjectSession, args) -> int:
-    """A range over words FROM-TO of the clip's cached transcript (bwv transcribe)."""
+    """A range over words FROM-TO of the clip's cached transcript (bwv transcribe): the
+    transcript the project records (engine and sha256), refused if missing or different."""
+    from ..edits import Batch, SetExtra
     from ..speech.job import cached
-    from ..speech.transcript import DEFAULT_PAD_S, word_range
+    from ..speech.transcript import EXTRA_KEY, AfterPicture, check_pad, word_range
     a, _, b = args.words.partition("-")
     try:
         first, last = int(a), int(b if b else a)
     except ValueError:
         raise ProjectError(f"bad --words {args.words!r}: expected FROM-TO word indices",
                            args.project) from None
-    t = cached(s.project.source.sha256)
+    pad = check_pad(DEFAULT_PAD_S if args.pad is None else args.pad)   # checked above
+    rec = s.project.extra.get(EXTRA_KEY)
+    rec = rec if isinstance(rec, dict) else None
+    engine = args.engine or (rec or {}).get("engine")
+    if rec and args.engine and args.engine != rec.get("engine"):
+        raise ProjectError(f"the project's word numbers refer to the {rec.get('engine')} "
+                           f"transcript, not {args.engine}", args.project)
+    t = cached(s.project.source.sha256, engine)
     if t is None:
-        raise ProjectError(f"no transcript of this clip yet: bwv transcribe {s.source_path}",
-                           args.project)
+        raise ProjectError(f"no {engine or 'default engine'} transcript of this clip here: "
+                           f"bwv transcribe {s.source_path} --project {s.path}"
+                           + (f" --engine {engine}" if engine else ""), args.project)
+    if rec and rec.get("sha256") != t.digest():
+        raise ProjectError(f"the cached {t.engine} transcript differs from the one the "
+                           "project's word numbers refer to (transcribed again?): run bwv "
+                           f"transcribe {s.source_path} --project {s.path} and check the "
+                           "word numbers", args.project)
+    if t.clip_s is None and s.bounds is not None:
+        t.clip_s = s.bounds[3]
     try:
-        r = word_range(t, s.project, first, last, mode=args.mode, reason=args.reason,
-                       pad=DEFAULT_PAD_S if args.pad is None else args.pad)
-    except IndexError as e:
+        r = word_range(t, s.project, first, last, mode=args.mode, reason=args.reason, pad=pad)
+    except (IndexError, AfterPicture) as e:
         raise ProjectError(str(e), args.project) from None
-    services.edit(s, AddAudioRange(r))
+    cmd = AddAudioRange(r)
+    if rec is None:       # from now on the word numbers are read against this transcript
+        cmd = Batch([cmd, SetExtra(EXTRA_KEY, t.record())], f"words {first}-{last}")
+    services.edit(s, cmd)
     return _done(s, f"{r.id} {r.start:.2f}-{r.end:.2f}s: " + " ".join(
         w.word for w in t.words[first:last + 1]))
 

@@ -20,7 +20,9 @@ from . import engines
 from .audio16k import RATE, decode_job
 from .transcript import Transcript
 
-CACHE_VERSION = 2                  # 2: Whisper falls back to higher temperatures on repetition
+CACHE_VERSION = 3                  # 2: Whisper falls back to higher temperatures on repetition
+                                   # 3: times from the first frame where the picture starts
+                                   #    after the sound (v2 was late by the offset); clip_s
 
 
 def cache_path(sha256: str, engine) -> Path:
@@ -58,8 +60,11 @@ def transcribe_job(clip: str | os.PathLike, cancel: Optional[CancelToken] = None
     if use_cache:
         t = _load(path)
         if t is not None:
+            if t.clip_s is None:
+                t.clip_s = clip_duration(clip)
             yield Progress(1, 1, "transcript from cache")
             return t
+    clip_s = clip_duration(clip)
     samples = yield from _scaled(decode_job(clip, cancel), 0, 10)
     if samples is None or not len(samples):
         words = []
@@ -68,12 +73,20 @@ def transcribe_job(clip: str | os.PathLike, cancel: Optional[CancelToken] = None
         duration = len(samples) / RATE
         words = yield from _scaled(eng.job(samples, cancel), 10, 100)
     # returned as it is read back from the cache (rounded), so a cached run gives the same
-    t = Transcript.from_json(Transcript(words, eng.name, sha, duration, eng.models()).to_json())
+    t = Transcript.from_json(Transcript(words, eng.name, sha, duration, eng.models(),
+                                        clip_s).to_json())
     cancel.check()
     path.parent.mkdir(parents=True, exist_ok=True)
     atomic_write_text(path, json.dumps(t.to_json(), separators=(",", ":")) + "\n")
     yield Progress(100, 100, "transcribed")
     return t
+
+
+def clip_duration(clip: str | os.PathLike) -> float:
+    """The picture's duration (seconds from the first frame), as the project's edit checks
+    measure it (:meth:`ProjectSession.use_clip_bounds`): audio ranges end there."""
+    from ..media import probe
+    return probe(clip, with_hash=False).duration_s
 
 
 def _scaled(job: Job, lo: int, hi: int) -> Job:
