@@ -54,6 +54,14 @@ def log_path_for(project_path: str | os.PathLike) -> Path:
     return p.with_name(name + ".editlog.jsonl")
 
 
+def _not_utf8(raw: bytes) -> bool:
+    try:
+        raw.decode("utf-8")
+        return False
+    except UnicodeDecodeError:
+        return True
+
+
 @dataclass(frozen=True)
 class Head:
     seq: int
@@ -73,16 +81,42 @@ class EditLog:
             return 0
 
     def entries(self) -> Iterator[dict]:
+        """The entries in order. A last line without its newline that is not a whole entry
+        is an append cut short (the process killed, the disk full): it was never written,
+        so it is skipped (:meth:`torn_tail`; the next append removes it and logs that). Any
+        other line that is not JSON text is damage: IntegrityError naming the line."""
         if not self.path.exists():
             return
-        with open(self.path, "r", encoding="utf-8") as f:
-            for n, line in enumerate(f, 1):
-                if not line.strip():
-                    continue
-                try:
-                    yield json.loads(line)
-                except json.JSONDecodeError:
-                    raise IntegrityError(f"edit log line {n} is not valid JSON", self.path) from None
+        with open(self.path, "rb") as f:
+            data = f.read()
+        lines = data.split(b"\n")
+        torn = lines[-1] if lines and lines[-1] else b""
+        for n, raw in enumerate(lines, 1):
+            if not raw.strip():
+                continue
+            try:
+                yield json.loads(raw.decode("utf-8"))
+            except (UnicodeDecodeError, json.JSONDecodeError):
+                if raw is torn and n == len(lines):
+                    return
+                what = "UTF-8 text" if _not_utf8(raw) else "valid JSON"
+                raise IntegrityError(f"edit log line {n} is not {what}", self.path) from None
+
+    def torn_tail(self) -> bytes:
+        """The bytes of an append cut short at the end of the log (b"" if none)."""
+        try:
+            with open(self.path, "rb") as f:
+                data = f.read()
+        except FileNotFoundError:
+            return b""
+        if not data or data.endswith(b"\n"):
+            return b""
+        tail = data[data.rfind(b"\n") + 1:]
+        try:
+            json.loads(tail.decode("utf-8"))
+            return b""             # a whole entry without its newline: kept
+        except (UnicodeDecodeError, json.JSONDecodeError):
+            return tail
 
     def head(self) -> Head:
         size = self._file_size()
@@ -96,23 +130,53 @@ class EditLog:
 
     def append(self, user: str, action: str, details: Optional[dict] = None) -> dict:
         head = self.head()
+        torn = self.torn_tail()
+        if torn:    # an append cut short: never an entry; removed, and the removal logged
+            self._write(b"", cut=len(torn))
+            import hashlib
+            self._append_entry(head, user, "log_repair",
+                               {"removed_bytes": len(torn), "removed_sha256":
+                                hashlib.sha256(torn).hexdigest(),
+                                "why": "an append cut short (no newline, not a whole entry)"})
+            head = self._head
+        return self._append_entry(head, user, action, details)
+
+    def _append_entry(self, head: Head, user: str, action: str, details: Optional[dict]) -> dict:
         entry = {"seq": head.seq + 1, "time": utc_now(), "user": user or "unknown",
                  "action": action, "details": details or {}, "prev": head.hash}
         entry["v"] = hashchain.VERSION
         entry["hash"] = entry_hash(entry)
         line = json.dumps(entry, ensure_ascii=False, separators=(",", ":")) + "\n"
+        self._write(line.encode("utf-8"))
+        self._head = Head(entry["seq"], entry["hash"])
+        self._size = self._file_size()
+        return entry
+
+    def _write(self, data: bytes, cut: int = 0) -> None:
+        """Append ``data`` whole (after removing ``cut`` bytes from the end), or leave the
+        file as it was: a short write (a full disk) is undone, never left as a torn line."""
         try:
-            fd = os.open(self.path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600)
+            fd = os.open(self.path, os.O_RDWR | os.O_APPEND | os.O_CREAT, 0o600)
             try:
-                os.write(fd, line.encode("utf-8"))
-                os.fsync(fd)
+                size = os.fstat(fd).st_size
+                if cut:
+                    os.ftruncate(fd, size - cut)
+                    size -= cut
+                view = memoryview(data)
+                try:
+                    while view:
+                        n = os.write(fd, view)
+                        if n <= 0:
+                            raise OSError(28, "No space left on device")
+                        view = view[n:]
+                    os.fsync(fd)
+                except OSError:
+                    os.ftruncate(fd, size)
+                    raise
             finally:
                 os.close(fd)
         except OSError as e:
             raise ProjectError(f"cannot append to edit log: {describe_os_error(e)}", self.path) from e
-        self._head = Head(entry["seq"], entry["hash"])
-        self._size = self._file_size()
-        return entry
 
     def verify(self) -> list[dict]:
         """Check the whole chain; return the entries. Raises IntegrityError at the first break."""

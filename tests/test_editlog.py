@@ -102,3 +102,57 @@ def test_two_writers_keep_one_chain(project):
     project.do(SetStatus(["t1"], "rejected", "not a face", "alice"))
     entries = EditLog(project.log.path).verify()
     assert [e["user"] for e in entries[-2:]] == ["bob", "alice"]
+
+
+def test_an_append_cut_short_is_skipped_then_removed_and_logged(project):
+    """A crash (or a full disk) in the middle of an append leaves a last line without its
+    newline: it was never an entry. The project still opens and verifies; the next append
+    removes those bytes and logs that it did (their size and sha256)."""
+    import hashlib
+    from redaction.session import ProjectSession
+    n = len(lines(project))
+    torn = b'{"seq":99,"time":"2026-12-07T10:00:00Z","user":"al'
+    with open(project.log.path, "ab") as f:
+        f.write(torn)
+    r = run_bwv("project", "checks", project.path)
+    assert r.returncode == 0, r.stderr
+    s = ProjectSession.open(project.path, "bob")
+    assert s.consistency().kind == "ok"
+    s.do(SetStatus(["t1"], "rejected", "false detection", "bob"))
+    entries = [json.loads(l) for l in lines(project)]
+    assert [e["action"] for e in entries[n:]] == ["log_repair", "apply"]
+    assert entries[n]["details"]["removed_bytes"] == len(torn)
+    assert entries[n]["details"]["removed_sha256"] == hashlib.sha256(torn).hexdigest()
+    assert entries[n]["user"] == "bob"
+    s.save()
+    assert verify_project(project.path, "bob").clean
+
+
+def test_a_damaged_line_in_the_middle_is_named_not_an_internal_error(project):
+    raw = project.log.path.read_bytes().split(b"\n")
+    raw[2] = b"\xff\xfe" + raw[2][2:]
+    project.log.path.write_bytes(b"\n".join(raw))
+    r = run_bwv("project", "checks", project.path)
+    assert r.returncode == IntegrityError.exit_code and "edit log line 3 is not UTF-8 text" in r.stderr
+    assert r.stderr.count("\n") == 1
+
+
+def test_a_short_write_is_undone_not_left_torn(project, monkeypatch):
+    """A full disk part-way through an append: the log is left exactly as it was."""
+    import errno
+    import os
+    from redaction.errors import ProjectError
+    before = project.log.path.read_bytes()
+    real = os.write
+    calls = []
+
+    def half(fd, data):
+        calls.append(len(data))
+        if len(calls) == 1:
+            return real(fd, bytes(data[: len(data) // 2]))
+        raise OSError(errno.ENOSPC, "No space left on device")
+    monkeypatch.setattr(os, "write", half)
+    with pytest.raises(ProjectError, match="no space|disk full|No space"):
+        project.do(SetStatus(["t1"], "rejected", "x", "alice"))
+    monkeypatch.undo()
+    assert project.log.path.read_bytes() == before and len(calls) == 2
