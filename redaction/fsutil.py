@@ -98,15 +98,30 @@ def publish_no_overwrite(tmp: str | os.PathLike, final: str | os.PathLike, error
 
 
 def private_dir(path: str | os.PathLike) -> Path:
-    """The folder, created 0700 (owner only) if missing; an existing folder is left as it is.
+    """The folder, created 0700 (owner only) if missing, and so is every folder above it
+    that this call creates; an existing folder is left as it is.
 
     On Windows ``os.chmod`` cannot restrict a folder: the installer sets an ACL limited to
     the service group on the data folders instead (ADR 0007)."""
     p = Path(path)
-    try:
-        p.mkdir(parents=True, mode=PRIVATE_DIR_MODE)
-    except FileExistsError:
-        return p
+    missing = []
+    q = p
+    while not q.exists() and q != q.parent:
+        missing.append(q)
+        q = q.parent
+    for d in reversed(missing):
+        try:
+            d.mkdir(mode=PRIVATE_DIR_MODE)
+        except FileExistsError:
+            continue
+        if os.name != "nt":
+            try:
+                os.chmod(d, PRIVATE_DIR_MODE)  # mkdir's mode is masked by the umask
+            except OSError:
+                pass
+    if not p.is_dir():
+        p.mkdir(parents=True, exist_ok=True)   # raises the error that names the problem
+    return p
     if os.name != "nt":
         try:
             os.chmod(p, PRIVATE_DIR_MODE)  # mkdir's mode is masked by the umask

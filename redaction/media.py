@@ -215,7 +215,8 @@ def _save_index(sha256: str, key: tuple, idx: FrameIndex) -> None:
     from .fsutil import atomic_write_text
     try:
         f = _index_file(sha256)
-        f.parent.mkdir(parents=True, exist_ok=True)
+        from .fsutil import private_dir
+        private_dir(f.parent)
         atomic_write_text(f, json.dumps({"v": INDEX_VERSION, "size": key[1], "mtime_ns": key[2],
                                          "pts": idx.pts.tolist(),
                                          "keyframes": idx.keyframes,

@@ -45,8 +45,9 @@ def clip_cache_dir(sha256: str) -> Path:
 
 
 def projects_dir() -> Path:
+    from .fsutil import private_dir
     p = data_dir() / "projects"
-    p.mkdir(parents=True, exist_ok=True)
+    private_dir(p)
     return p
 
 

@@ -146,7 +146,8 @@ def recovery_path(project_path: Path) -> Path:
     from .project_io import PROJECT_SUFFIX
     key = hashlib.sha256(str(project_path.resolve()).encode()).hexdigest()[:12]
     folder = data_dir() / "recovery"
-    folder.mkdir(parents=True, exist_ok=True)
+    from .fsutil import private_dir
+    private_dir(folder)
     stem = (project_path.name[:-len(PROJECT_SUFFIX)] if is_project_path(project_path)
             else project_path.stem)
     return folder / f"{stem}-{key}.recovery.json"

@@ -3,6 +3,7 @@ private to its owner."""
 from __future__ import annotations
 
 import stat
+from pathlib import Path
 
 import pytest
 
@@ -44,3 +45,26 @@ def test_project_new_on_a_truncated_clip_warns_and_logs_it(tmp_path):
     assert "truncated" in r.stderr and str(cut) in r.stderr
     log = [json.loads(x) for x in proj.with_name("cut.editlog.jsonl").read_text().splitlines()]
     assert [e["action"] for e in log] == ["create_project", "source_truncated"]
+
+
+def test_every_folder_the_program_makes_for_footage_data_is_owner_only(clip_copy):
+    """Projects, recovery files, the frame index and detection caches hold personal data:
+    every folder made for them under the data and cache folders is 0700 (umask 022 here)."""
+    import os
+    from redaction.detect.job import DetectSettings, detect_job
+    from redaction.jobs import run_job
+    from redaction.paths import cache_dir, data_dir
+    from redaction.workspace import open_workspace
+    clip = clip_copy()
+    ws = open_workspace(clip, "alice")                    # default project: data/projects
+    from redaction import edits
+    from redaction.model import Annotation
+    ws.session.do(edits.AddAnnotation(Annotation("n1", 2, note="x")))
+    assert ws.write_recovery() is not None                # data/recovery
+    ws.media.frame(3, "rgb24")                            # the frame index: cache/...
+    run_job(detect_job(clip, DetectSettings(kinds=("face",), preset="fast", every=10)))
+    folders = [Path(r) for base in (data_dir(), cache_dir()) for r, _, _ in os.walk(base)]
+    assert len(folders) >= 5
+    loose = [f"{f} {oct(stat.S_IMODE(f.stat().st_mode))}" for f in folders
+             if stat.S_IMODE(f.stat().st_mode) != 0o700]
+    assert not loose, loose

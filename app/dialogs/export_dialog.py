@@ -47,7 +47,8 @@ def default_output(doc, name: Optional[str] = None) -> Path:
     """A free name in the data folder's exports; ``name``: the clip's original name (a clip
     held in the case store is stored under its sha256)."""
     folder = data_dir() / "exports"
-    folder.mkdir(parents=True, exist_ok=True)
+    from redaction.fsutil import private_dir
+    private_dir(folder)
     stem = Path(name).stem if name else Path(doc.session.source_path).stem
     n = 1
     out = folder / f"{stem}-redacted.mp4"

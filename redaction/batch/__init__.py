@@ -106,7 +106,8 @@ class StateFile:
         if d.exists() and not d.is_dir():
             raise BwvError("not a folder (the batch state folder, --state-dir)", d)
         try:
-            d.mkdir(parents=True, exist_ok=True)
+            from ..fsutil import private_dir
+            private_dir(d)
         except OSError as e:
             raise BwvError(f"cannot create the batch state folder: {e.strerror or e}", d) from None
         return cls(d / f"detect-{settings_id(settings)}.jsonl")

@@ -366,7 +366,8 @@ def detect_job(clip: str | os.PathLike, settings: DetectSettings = DetectSetting
                   "models": [m.get("sha256") for m in models]}
         header["settings"]["kinds"] = list(settings.kinds)
         cache = _Cache(clip_cache_dir(src.sha256) / f"detect-{settings.key(src.sha256)}.jsonl", header)
-        cache.path.parent.mkdir(parents=True, exist_ok=True)
+        from ..fsutil import private_dir
+        private_dir(cache.path.parent)
         if use_cache:
             cache.load()
         tracker = Tracker(float(src.fps), TrackerSettings(hold_s=settings.hold_s,

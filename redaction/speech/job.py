@@ -76,7 +76,8 @@ def transcribe_job(clip: str | os.PathLike, cancel: Optional[CancelToken] = None
     t = Transcript.from_json(Transcript(words, eng.name, sha, duration, eng.models(),
                                         clip_s).to_json())
     cancel.check()
-    path.parent.mkdir(parents=True, exist_ok=True)
+    from ..fsutil import private_dir
+    private_dir(path.parent)
     atomic_write_text(path, json.dumps(t.to_json(), separators=(",", ":")) + "\n")
     yield Progress(100, 100, "transcribed")
     return t

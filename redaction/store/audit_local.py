@@ -60,7 +60,8 @@ def write(s: Session, seq: int, hash_: str) -> None:
         return
     p = _path(s)
     try:
-        p.parent.mkdir(parents=True, exist_ok=True)
+        from ..fsutil import private_dir
+        private_dir(p.parent)
         atomic_write_bytes(p, json.dumps({"seq": seq, "hash": hash_}).encode())
     except Exception:    # the database holds the row: a missing anchor weakens only the tripwire
         import logging

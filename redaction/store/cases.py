@@ -76,7 +76,8 @@ def add_file(s: Session, case: Case, kind: str, path: str | os.PathLike, user: s
     if copy:
         rel = Path(f"case-{case.id}") / kind / f"{sha[:12]}-{src.name}"
         dest = store_files_dir() / rel
-        dest.parent.mkdir(parents=True, exist_ok=True)
+        from ..fsutil import private_dir
+        private_dir(dest.parent)
         tmp = dest.with_name(f".{dest.name}.part")
         shutil.copyfile(src, tmp)
         with open(tmp, "rb+") as f:
