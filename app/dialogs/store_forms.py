@@ -247,9 +247,8 @@ class CaptureTimeForm(StoreForm):
 
     def __init__(self, parent, clip, submit):
         super().__init__(parent, f"Capture time of clip {clip.id}", "Record", submit,
-                         f"{clip.name} ({clip.case}): the file carries no capture time, so "
-                         "its modification time was used. Retention keeps the clip until "
-                         "this is confirmed or corrected.")
+                         f"{clip.name} ({clip.case}): {clip.guess_reason}. Retention keeps "
+                         "the clip until this is confirmed or corrected.")
         self.confirm = QCheckBox("The stored time is right: confirm it", self)
         self.confirm.setChecked(True)
         self.confirm.setAccessibleName("Confirm the stored capture time")

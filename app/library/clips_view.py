@@ -93,10 +93,10 @@ class ClipsView(QWidget):
                     f"\nTruncated (imported with --accept-truncated): {clip.truncated}"
                     if clip.truncated else ""))
                 if clip.capture_guessed:
-                    it.setToolTip(2, "No capture time in the file: this is the file's "
-                                     "modification time. A supervisor confirms or corrects it "
-                                     "(bwv case capture-time); until then retention keeps the "
-                                     "clip.")
+                    from redaction.store.clips import guess_reason
+                    it.setToolTip(2, f"A guess: {guess_reason(clip.captured_from)}. A supervisor "
+                                     "confirms or corrects it (bwv case capture-time); until "
+                                     "then retention keeps the clip.")
                 if clip.state != "present":
                     it.setDisabled(True)
                 elif ret.startswith("erasure due") or "(due)" in ret:

@@ -65,8 +65,9 @@ class RetentionView(QWidget):
         row.addWidget(self.review_next)
         row.addWidget(self.review_btn)
         box.layout().addLayout(row)
-        box, self.guessed_table = self._table(split, "Capture time guessed (the file's "
-                                              "modification time): confirm or correct it",
+        box, self.guessed_table = self._table(split, "Capture time guessed (no usable time in "
+                                              "the file, or an implausibly old camera time): "
+                                              "confirm or correct it",
                                               "Guessed capture times")
         row = QHBoxLayout()
         row.addStretch(1)
@@ -118,15 +119,16 @@ class RetentionView(QWidget):
             f"Held: capture time not confirmed (due, but not erased): {ids(o.held)}<br>"
             f"Evidential clips due for MoPI review: {ids(o.review_due)} · "
             f"unclassified clips flagged (classify them): {ids(o.unclassified)}<br>"
-            f"Capture time guessed (file modification time; a supervisor confirms or "
-            f"corrects it): {ids(o.capture_guessed)}")
+            f"Capture time guessed (a supervisor confirms or corrects it): "
+            f"{ids(o.capture_guessed)}")
         erase = [(c, c.note) for c in o.erase] + [(c, c.note) for c in o.held] + \
                 [(c, "erasure interrupted: the next run completes it") for c in o.unfinished]
         self._fill_clip_table(self.erase_table, erase)
         self._fill_clip_table(self.review_table, [(c, "review date reached")
                                                   for c in o.review_due])
         self._fill_clip_table(self.guessed_table, [
-            (c, "held by retention until confirmed" if c in o.held else "not confirmed")
+            (c, ("held by retention until confirmed: " if c in o.held else "not confirmed: ")
+             + c.guess_reason)
             for c in o.capture_guessed])
         self.lib._update_buttons()
 

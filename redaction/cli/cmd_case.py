@@ -95,9 +95,9 @@ def _import(args) -> int:
     if info.truncated:
         print(f"warning: clip {info.id} is marked truncated: {info.truncated}")
     if info.capture_guessed:
-        print(f"warning: clip {info.id}: no capture time in the file; the file's modification "
-              f"time {info.captured[:19]} UTC is used, marked as guessed (retention holds "
-              f"the clip until a supervisor runs `bwv case capture-time {info.id} ...`)")
+        print(f"warning: clip {info.id}: capture time {info.captured[:19]} UTC is a guess: "
+              f"{info.guess_reason} (retention holds the clip until a supervisor runs "
+              f"`bwv case capture-time {info.id} ...`)")
     return 0
 
 
@@ -141,8 +141,9 @@ def _show(args) -> int:
             print(f"clip {c['id']}: TRUNCATED (imported with --accept-truncated): "
                   f"{c['truncated']}")
         if c.get("capture_guessed") and c["state"] == "present":
-            print(f"clip {c['id']}: capture time guessed from the file's modification time, "
-                  "not confirmed (retention holds it)")
+            from ..store.clips import guess_reason
+            print(f"clip {c['id']}: capture time is a guess, not confirmed (retention holds "
+                  f"it): {guess_reason(c.get('captured_from'))}")
     for f in info["files"]:
         print(f"file {f['id']}: {f['kind']} {f['path']}{'' if f['in_store'] else ' (outside store)'}")
     for a in info["annotations"]:

@@ -61,7 +61,7 @@ def _run(args) -> int:
     held = {c for c, _ in p.held}
     for c in p.capture_guessed:
         if c not in held:
-            print(f"  capture time guessed (file modification time), not confirmed: clip {c}")
+            print(f"  capture time guessed, not confirmed: clip {c}")
     if not (p.erase or p.unfinished or p.review_due or p.unclassified or p.held
             or p.capture_guessed):
         print("  nothing to do")

@@ -21,12 +21,18 @@ class ImportResult:
     captured: str
     capture_guessed: bool = False
     truncated: Optional[str] = None
+    captured_from: Optional[str] = None    # file_mtime | container | given
 
     @classmethod
     def from_info(cls, info: dict) -> "ImportResult":
         return cls(id=info["id"], case=info["case"], name=info["name"], sha256=info["sha256"],
                    captured=info["captured"], capture_guessed=bool(info.get("capture_guessed")),
-                   truncated=info.get("truncated"))
+                   truncated=info.get("truncated"), captured_from=info.get("captured_from"))
+
+    @property
+    def guess_reason(self) -> str:
+        from ..store.clips import guess_reason
+        return guess_reason(self.captured_from)
 
 
 def import_job(paths: Sequence[str | os.PathLike], incident: str, user: Optional[str] = None,

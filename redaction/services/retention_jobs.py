@@ -94,6 +94,12 @@ class RetentionClip:
     review_due: Optional[str]     # ISO date (evidential)
     note: str = ""                # the erasure rule, why it is held, ...
     version: int = 0
+    captured_from: Optional[str] = None   # file_mtime | container | given
+
+    @property
+    def guess_reason(self) -> str:
+        from ..store.clips import guess_reason
+        return guess_reason(self.captured_from)
 
 
 @dataclass(frozen=True)
@@ -125,7 +131,8 @@ def retention_overview(user: Optional[str] = None,
                 out.append(RetentionClip(
                     c.id, c.case.incident_ref, c.original_name, c.captured_at.isoformat(),
                     bool(c.capture_guessed), c.classification,
-                    c.review_due.isoformat() if c.review_due else None, note, c.version))
+                    c.review_due.isoformat() if c.review_due else None, note, c.version,
+                    c.captured_from))
             return tuple(out)
         return RetentionOverview(p.as_of, rows(p.erase), rows(p.held), rows(p.unfinished),
                                  rows(p.review_due), rows(p.unclassified),

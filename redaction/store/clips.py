@@ -118,6 +118,17 @@ def prepare_import(src: str | os.PathLike, *, accept_truncated: bool = False
     return src, info.sha256, info
 
 
+def guess_reason(captured_from: str | None) -> str:
+    """Why a clip's capture time is held as a guess, in words (``captured_from`` as the
+    store records it: ``file_mtime``, ``container``, ``given``)."""
+    if captured_from == "container":
+        return ("the camera's recorded time is older than the non-evidential retention "
+                "period (a camera clock reset or never set?)")
+    if captured_from == "file_mtime":
+        return "the file carries no usable capture time, so its modification time was used"
+    return "the capture time has not been confirmed"
+
+
 def import_clip(s: Session, src: Path, sha: str, *, incident: str, user: str,
                 exhibit: str | None = None, officer: str | None = None,
                 device: str | None = None, captured: dt.datetime | None = None,

@@ -96,14 +96,14 @@ def _guessed_clip(new_clip, days_ago: int) -> Path:
 def test_guessed_capture_time_is_flagged_and_shown(store, new_clip, bwv):
     rc, out, err = bwv("case", "import", _guessed_clip(new_clip, 40), "--incident", "INC-1")
     assert rc == 0, err
-    assert "marked as guessed" in out
+    assert "is a guess: the file carries no usable capture time" in out
     with store.session() as s:
         c = clips.get_clip(s, 1)
         assert c.capture_guessed and c.captured_from == "file_mtime"
         imp = [r for r in audit.entries(s) if r.action == "clip.import"][0]
         assert json.loads(imp.details)["capture_guessed"] is True
     rc, out, err = bwv("case", "show", "INC-1")
-    assert "(guessed)" in out and "capture time guessed" in out
+    assert "(guessed)" in out and "capture time is a guess" in out
     lib = api.library()[0]["clips"][0]
     assert lib["capture_guessed"] and lib["captured_from"] == "file_mtime"
 
@@ -129,6 +129,13 @@ def test_implausible_or_stale_camera_times_are_held_as_guesses(store, tmp_path):
     assert old["capture_guessed"] and old["captured"].startswith("2000-01-01")
     odd = api.import_clip(_tagged(tmp_path, "odd.mp4", "1971-01-01T00:00:00.000000Z"), "INC-1")
     assert odd["capture_guessed"] and not odd["captured"].startswith("1971")
+    # and each says why in words (the file did carry a time: it is not "no capture time")
+    from redaction.store.clips import guess_reason
+    assert "camera's recorded time is older than" in guess_reason(old["captured_from"])
+    assert "modification time" in guess_reason(odd["captured_from"])
+    from redaction import services
+    [row] = [c for case in services.library() for c in case.clips if c.id == old["id"]]
+    assert "camera's recorded time" in guess_reason(row.captured_from)
     # a time someone types is refused when implausible, on import and when corrected
     import datetime as dt
     from redaction.store.errors import StoreError
