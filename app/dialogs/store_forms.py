@@ -212,6 +212,7 @@ class ImportForm(StoreForm):
         self.form.addRow("Case", self.incident)
         self.exhibit = QLineEdit(self)
         self.exhibit.setAccessibleName("Exhibit reference")
+        self.exhibit.setPlaceholderText("One per clip, in the order listed: AB/1, AB/2, …")
         self.form.addRow("Exhibit", self.exhibit)
         self.officer = QLineEdit(self)
         self.officer.setAccessibleName("Officer")

@@ -35,6 +35,24 @@ class ImportResult:
         return guess_reason(self.captured_from)
 
 
+def exhibits_for(exhibit: Optional[str], n: int) -> list[Optional[str]]:
+    """One exhibit reference per clip: ``"AB/1, AB/2"`` (commas or semicolons) gives each
+    of ``n`` clips its own; one reference for several clips is refused (each clip is an item
+    of its own), and so is a list of another length. None or blank: none."""
+    from ..store.errors import StoreError
+    if exhibit is None or not str(exhibit).strip():
+        return [None] * n
+    refs = [r.strip() for r in str(exhibit).replace(";", ",").split(",")]
+    if n == 1 and len(refs) == 1:
+        return refs
+    if len(refs) != n or not all(refs):
+        raise StoreError(f"{n} clips need {n} exhibit references, one each, separated by "
+                         f"commas (e.g. AB/1, AB/2); got {len([r for r in refs if r])}")
+    if len({"".join(r.split()).upper() for r in refs}) != n:
+        raise StoreError("each clip needs its own exhibit reference: the list names one twice")
+    return refs
+
+
 def import_job(paths: Sequence[str | os.PathLike], incident: str, user: Optional[str] = None,
                cancel: Optional[CancelToken] = None, **options) -> Job:
     """Import clips into the store, one at a time (validated, hashed, copied, verified).
@@ -46,13 +64,15 @@ def import_job(paths: Sequence[str | os.PathLike], incident: str, user: Optional
     """
     paths = [Path(p) for p in paths]
     who = authorise("import", user, incident=incident, sources=[p.name for p in paths])
+    exhibits = exhibits_for(options.pop("exhibit", None), len(paths))
     from ..store import api
     done: list[ImportResult] = []
     for i, p in enumerate(paths):
         if cancel is not None:
             cancel.check()
         yield Progress(i, len(paths), f"importing {p.name}")
-        done.append(ImportResult.from_info(api.import_clip(p, incident, who, **options)))
+        done.append(ImportResult.from_info(api.import_clip(p, incident, who, exhibit=exhibits[i],
+                                                           **options)))
     yield Progress(len(paths), len(paths), "imported")
     return done
 

@@ -18,7 +18,7 @@ from . import audit, policy
 from .cases import get_or_create_case
 from .db import evidence_dir
 from .errors import Conflict, NotFound, StoreError
-from .models import CLASSIFICATIONS, Clip, RetentionReview, utcnow
+from .models import CLASSIFICATIONS, Case, Clip, RetentionReview, utcnow
 
 if TYPE_CHECKING:
     from ..media import ClipInfo
@@ -118,6 +118,20 @@ def prepare_import(src: str | os.PathLike, *, accept_truncated: bool = False
     return src, info.sha256, info
 
 
+def check_exhibit_free(s: Session, incident: str, exhibit: str, src: Path | None = None) -> None:
+    """An exhibit reference names one item of a case: a second clip under the same one
+    (compared without case or spacing) is refused, naming the clip that has it."""
+    def norm(x: str) -> str:
+        return "".join(x.split()).upper()
+    case = s.execute(select(Case).where(Case.incident_ref == incident)).scalars().first()
+    if case is None:
+        return
+    for c in case.clips:
+        if c.exhibit_ref and norm(c.exhibit_ref) == norm(exhibit):
+            raise Conflict(f"exhibit {exhibit} is already clip {c.id} ({c.original_name}) in "
+                           f"case {incident}: give this clip its own exhibit reference", src)
+
+
 def guess_reason(captured_from: str | None) -> str:
     """Why a clip's capture time is held as a guess, in words (``captured_from`` as the
     store records it: ``file_mtime``, ``container``, ``given``)."""
@@ -143,6 +157,9 @@ def import_clip(s: Session, src: Path, sha: str, *, incident: str, user: str,
     dup = find_live(s, sha)
     if dup is not None:
         raise Conflict(f"already imported as {describe(dup)}", src)
+    exhibit = (exhibit or "").strip() or None
+    if exhibit is not None:
+        check_exhibit_free(s, incident, exhibit, src)
     captured_from, source = "given", "given"
     if captured is not None:
         check_capture_time(captured)          # a time someone typed: refused if implausible

@@ -248,3 +248,24 @@ def test_migration_marks_clips_whose_capture_time_came_from_the_file(store_env, 
     assert [(r[0], r[1], bool(r[2]), r[3]) for r in rows] == [
         (1, "file_mtime", True, None), (2, "container", False, None)]
     engine.dispose()
+
+
+def test_an_exhibit_reference_names_one_clip_of_a_case(store, new_clip):
+    """Two clips under one exhibit reference (one form for three files, or a reference
+    already used) would make the evidence ambiguous: refused in one line, nothing imported."""
+    from redaction import services
+    from redaction.jobs import run_job
+    from redaction.store.errors import StoreError
+    first = api.import_clip(new_clip(), "INC-5", exhibit="AB/1")
+    with pytest.raises(StoreError, match=f"exhibit ab / 1 is already clip {first['id']}"):
+        api.import_clip(new_clip(), "INC-5", exhibit="ab / 1")
+    api.import_clip(new_clip(), "INC-6", exhibit="AB/1")          # another case: its own item
+    three = [new_clip() for _ in range(3)]
+    with pytest.raises(StoreError, match="3 clips need 3 exhibit references"):
+        run_job(services.import_job(three, "INC-5", exhibit="CD/1"))
+    with pytest.raises(StoreError, match="names one twice"):
+        run_job(services.import_job(three, "INC-5", exhibit="CD/1, CD/2, cd/1"))
+    assert len(api.library()[0]["clips"]) == 1                      # nothing imported
+    done = run_job(services.import_job(three, "INC-5", exhibit="CD/1; CD/2, CD/3"))
+    with store.session() as s:
+        assert [clips.get_clip(s, r.id).exhibit_ref for r in done] == ["CD/1", "CD/2", "CD/3"]
