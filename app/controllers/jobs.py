@@ -38,6 +38,7 @@ class JobsController(Controller):
         runner.started.connect(self.job_started)
         runner.progress.connect(self.job_progress)
         runner.idle.connect(self.job_idle)
+        runner.cancelled.connect(self.job_cancelled)
         runner.failed.connect(lambda m: win.show_error(m))
         bg.finished.connect(self.bg_loaded)
 
@@ -78,7 +79,7 @@ class JobsController(Controller):
         self.job_cancel = QToolButton(self.win)
         self.job_cancel.setText("Cancel")
         self.job_cancel.setAccessibleName("Cancel background job")
-        self.job_cancel.clicked.connect(self.runner.cancel)
+        self.job_cancel.clicked.connect(self.cancel_job)
         for w in (self.job_label, self.job_bar, self.job_cancel):
             w.hide()
             sb.addPermanentWidget(w)
@@ -122,15 +123,31 @@ class JobsController(Controller):
         self.status(f"Detection added {len(tracks)} track(s) to review", 6000)
 
     def job_started(self, name: str) -> None:
+        self._cancelling = False
         self.job_label.setText(name.capitalize())
+        self.job_cancel.setEnabled(True)
         for w in (self.job_label, self.job_bar, self.job_cancel):
             w.show()
         self.win.update_actions()
 
+    def cancel_job(self) -> None:
+        """Cancel: said at once (a detection child process may take seconds to stop)."""
+        if not self.runner.busy:
+            return
+        self._cancelling = True
+        self.job_cancel.setEnabled(False)
+        self.job_label.setText(f"{self.runner.name.capitalize()}: cancelling…")
+        self.runner.cancel()
+
+    def job_cancelled(self) -> None:
+        self.status(f"{(self.runner.name or 'job').capitalize()} cancelled: nothing was added "
+                    "or written", 8000)
+
     def job_progress(self, p) -> None:
         self.job_bar.setRange(0, max(1, p.total))
         self.job_bar.setValue(p.done)
-        self.job_label.setText(f"{self.runner.name.capitalize()}: {p.message}")
+        if not getattr(self, "_cancelling", False):
+            self.job_label.setText(f"{self.runner.name.capitalize()}: {p.message}")
 
     def job_idle(self) -> None:
         for w in (self.job_label, self.job_bar, self.job_cancel):

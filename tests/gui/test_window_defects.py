@@ -132,3 +132,25 @@ def test_track_outside_the_clip_is_flagged_in_the_table(qtbot, clip, tmp_path):
     assert "1 outside the clip" in w.review.counts.text()
     assert w.timeline.view.label_rects.get("late") is None   # not on the clip's frame axis
     w.shutdown()
+
+
+def test_cancel_is_acknowledged_at_once_and_reported(qtbot, win):
+    """A detection child process can take seconds to stop: the status bar says
+    "cancelling…" at once, and "cancelled" when it has stopped."""
+    import time as _time
+
+    from redaction.jobs import Progress
+
+    def slow(cancel):
+        for i in range(400):
+            cancel.check()
+            yield Progress(i, 400, "detecting")
+            _time.sleep(0.01)
+        return None
+    win.runner.start("detect", slow)
+    qtbot.waitUntil(lambda: win.jobs.job_cancel.isVisible(), timeout=5000)
+    win.jobs.job_cancel.click()
+    assert win.jobs.job_label.text() == "Detect: cancelling…" and not win.jobs.job_cancel.isEnabled()
+    assert win.runner.wait(10000)
+    qtbot.waitUntil(lambda: "cancelled" in win.statusBar().currentMessage(), timeout=5000)
+    assert win.statusBar().currentMessage().startswith("Detect cancelled")
