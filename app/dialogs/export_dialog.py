@@ -126,7 +126,10 @@ class ExportDialog(QDialog):
         self.request_box.addItem("(none: not entered in the disclosure register)", None)
         for r in self.requests:
             due = f", due {r.due}" if r.due else ""
-            self.request_box.addItem(f"REQ-{r.id}: {r.type} from {r.requester}{due}", r.id)
+            from .store_forms import REQUEST_TYPE_LABELS
+            approval = f", approved by {r.approved_by}" if r.approved_by else ", not approved"
+            self.request_box.addItem(f"REQ-{r.id}: {REQUEST_TYPE_LABELS.get(r.type, r.type)} "
+                                     f"from {r.requester}{due}{approval}", r.id)
         self.request_box.setToolTip("The disclosure request this export answers: it is recorded in "
                                     "the disclosure register with the recipient and the sha256")
         from redaction import services

@@ -66,15 +66,23 @@ class RequestsView(QWidget):
         b = self.req_buttons
         gated(b["new"], "request", "Record a new request for disclosure")
         gated(b["link"], "request", "Choose the clips this request covers", open_)
+        sar = r is not None and r.type == "subject_access"
         gated(b["extend"], "request", "Extend a subject access request (up to two "
-              "further months, with the reason)", open_)
+              "further months, with the reason)", open_ and sar)
+        approved = r is not None and bool(r.approved_by)
         gated(b["approve"], "approve_export", "Approve disclosure under this request "
-              "(four-eyes: a supervisor other than the exporter)", open_)
+              "(four-eyes: a supervisor other than the exporter)", open_ and not approved)
         gated(b["close"], "request", "Close the request with its outcome", open_)
         if r is not None and not open_:
             for name in ("link", "extend", "approve", "close"):
                 if why_not("approve_export" if name == "approve" else "request") is None:
                     b[name].setToolTip(f"REQ-{r.id} is closed")
+        elif r is not None:
+            if not sar and why_not("request") is None:
+                b["extend"].setToolTip("Only a subject access request is extended; set another "
+                                       "request's due date when it is recorded")
+            if approved and why_not("approve_export") is None:
+                b["approve"].setToolTip(f"REQ-{r.id} is approved (by {r.approved_by})")
 
     def load(self, *_) -> None:
         from redaction import services
@@ -88,7 +96,8 @@ class RequestsView(QWidget):
         t.setRowCount(len(self.requests))
         for row, r in enumerate(self.requests):
             due = request_due_text(r)
-            cells = [f"REQ-{r.id}", r.type.replace("_", " "), r.requester, r.received, r.due or "",
+            cells = [f"REQ-{r.id}", store_forms.REQUEST_TYPE_LABELS.get(r.type, r.type),
+                     r.requester, r.received, r.due or "",
                      due, r.status, r.approved_by or "not approved",
                      len(r.clips or ())]
             for col, text in enumerate(cells):

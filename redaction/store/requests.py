@@ -144,6 +144,9 @@ def approve(s: Session, request_id: int, user: str) -> Request:
     """A supervisor approves disclosure under this request (four-eyes)."""
     r = get_request(s, request_id)
     _open(r)
+    if r.approved_by:
+        raise StoreError(f"request {r.id} is already approved (by {r.approved_by}, "
+                         f"{r.approved_at:%Y-%m-%d %H:%M} UTC)")
     r.approved_by, r.approved_at = user, utcnow()
     s.flush()
     audit.append(s, user, "alteration", "request.approve", {"request": r.id})

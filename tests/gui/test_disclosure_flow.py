@@ -111,6 +111,16 @@ def test_request_lifecycle_with_four_eyes_and_register(qtbot, team, held_clip, t
     assert req["requester"] == "J. Smith" and req["type"] == "subject_access" and req["due"]
     assert lib.selected_request().id == rid and f"REQ-{rid}: created" in lib.message.text()
     assert lib.req_table.item(0, 7).text() == "not approved"
+    assert lib.req_table.item(0, 1).text() == "Subject access (SAR)"   # a label, not a key
+    assert lib.req_buttons["extend"].isEnabled()                        # a SAR is extended
+    from redaction import services as _services
+    other = _services.create_request("cps", "CPS Wessex", "dora")
+    lib.refresh()
+    assert lib.select_request(other.id) and not lib.req_buttons["extend"].isEnabled()
+    assert "Only a subject access request is extended" in lib.req_buttons["extend"].toolTip()
+    _services.close_request(other.id, "withdrawn", "dora")
+    lib.refresh()
+    assert lib.select_request(rid)
     form = lib.link_selected()
     form.check(cid)
     assert form.try_submit(), form.error.text()
@@ -140,6 +150,12 @@ def test_request_lifecycle_with_four_eyes_and_register(qtbot, team, held_clip, t
     qtbot.mouseClick(lib.req_buttons["approve"], Qt.LeftButton)
     assert api.list_requests("sam")[0]["approved_by"] == "sam"
     assert lib.req_table.item(0, 7).text() == "sam"
+    assert lib.select_request(rid) and not lib.req_buttons["approve"].isEnabled()   # done once
+    assert lib.req_buttons["approve"].toolTip() == f"REQ-{rid} is approved (by sam)"
+    from redaction import services
+    from redaction.store.errors import StoreError
+    with pytest.raises(StoreError, match=f"request {rid} is already approved .by sam"):
+        services.approve_request(rid, "sam")
     w.shutdown()
 
     # dora exports for the approved request: entered in the register, with the path
