@@ -59,9 +59,26 @@ class StoreForm(QDialog):
         self.setMinimumWidth(self.fontMetrics().horizontalAdvance("x") * 70)
 
     def finish(self) -> None:
-        """Add the error line and the buttons (after the subclass's rows)."""
+        """Add the error line and the buttons (after the subclass's rows). Any change to
+        an input clears the last error (it described the form as it was)."""
         self.form.addRow(self.error)
         self.form.addRow(self.buttons)
+        from PySide6.QtWidgets import (QAbstractButton, QAbstractSpinBox, QComboBox, QLineEdit,
+                                       QListWidget, QPlainTextEdit)
+        clear = lambda *_: self.error.clear()   # noqa: E731
+        for w in self.findChildren(QLineEdit):
+            w.textChanged.connect(clear)
+        for w in self.findChildren(QPlainTextEdit):
+            w.textChanged.connect(clear)
+        for w in self.findChildren(QComboBox):
+            w.currentIndexChanged.connect(clear)
+        for w in self.findChildren(QAbstractSpinBox):
+            w.editingFinished.connect(clear)
+        for w in self.findChildren(QAbstractButton):
+            if w.isCheckable():
+                w.toggled.connect(clear)
+        for w in self.findChildren(QListWidget):
+            w.model().rowsInserted.connect(clear)
 
     def try_submit(self) -> bool:
         try:

@@ -320,8 +320,11 @@ def test_import_job_truncated_refusal_cancel_and_roles(qtbot, team, clip, tmp_pa
 
     w, lib = library(qtbot, "dora", 0)
     assert lib.import_btn.isEnabled()
-    form = lib.import_dialog([clip])
+    form = lib.import_dialog()
     form.incident.setCurrentText("INC-2024-050")
+    assert not form.try_submit() and "choose the clips" in form.error.text()
+    form.set_files([clip])                              # the message no longer applies
+    assert form.error.text() == ""
     form.exhibit.setText("DC/1")
     qtbot.mouseClick(form.ok, Qt.LeftButton)
     assert not form.isVisible(), form.error.text()
