@@ -43,6 +43,7 @@ class TranscriptPanel(QWidget):
         self.search_box.setAccessibleName("Search transcript")
         self.search_box.returnPressed.connect(self.find)
         self.status = QLabel("No transcript yet", self)
+        self.status.setWordWrap(True)
         top.addWidget(self.transcribe_btn)
         top.addWidget(self.search_box, 1)
         lay.addLayout(top)
@@ -188,10 +189,21 @@ class TranscriptPanel(QWidget):
     def propose(self) -> int:
         if self.doc is None or self.transcript is None:
             return 0
-        rs = proposals(self.transcript, self.doc.project, mode=self.mode.currentText())
+        dropped: list[str] = []
+        rs = proposals(self.transcript, self.doc.project, mode=self.mode.currentText(),
+                       dropped=dropped)
         if rs and not self.doc.do(edits.AddAudioRanges(rs, f"transcript ({self.transcript.engine})")):
             return 0
-        self.status.setText(f"{len(rs)} proposal(s) added, pending review")
+        if rs:
+            text = f"{len(rs)} proposal(s) added, pending review."
+        else:
+            text = ("No new spoken details found. The search finds phone numbers, postcodes, "
+                    "vehicle registrations, e-mail addresses, dates of birth and long digit "
+                    "runs; names and street addresses are not found: listen, select the words "
+                    "and use Redact selected words.")
+        if dropped:
+            text += " Not proposed: " + "; ".join(dropped)
+        self.status.setText(text)
         return len(rs)
 
     def decide(self, status: str) -> bool:

@@ -62,6 +62,10 @@ def test_transcribe_search_redact_words_and_review_proposals(qtbot, swin, speech
     panel.propose_btn.click()
     pend = doc.project.pending_audio()
     assert [a.kind for a in pend] == ["uk_phone"]
+    assert panel.status.text() == "1 proposal(s) added, pending review."
+    panel.propose_btn.click()                        # nothing new: said, with what it looks for
+    assert len(doc.project.pending_audio()) == 1
+    assert panel.status.text().startswith("No new spoken details found") and "names" in panel.status.text()
     ph = pend[0]
     cover = min(ph.end, parts[2].end) - max(ph.start, parts[2].start)
     assert cover >= 0.9 * (parts[2].end - parts[2].start)
