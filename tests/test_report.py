@@ -134,3 +134,19 @@ def test_names_outside_latin1_are_drawn(clip_copy, tmp_path):
     flat = _text(res.report).replace("\n", " ")
     assert "Jiří Žák" in flat and "Łukasz Wójcik" in flat and "Sąd Okręgowy" in flat
     assert b"DejaVuSans" in res.report.read_bytes()         # the embedded font
+
+
+def test_the_decisions_section_says_which_kind_has_none(clip_copy, tmp_path):
+    """Every track redacted but an audio proposal rejected: the report must not say "None:
+    every track is redacted" as if nothing was left unredacted."""
+    s = make_project(clip_copy("ntsc"), tmp_path)
+    s.do(AddTrack(moving_track("t1", start=0, end=40)))
+    s.do(AddAudioRange(AudioRange(1.0, 1.2, "mute", "digits: officer's collar number", id="a2",
+                                  status="rejected", origin="auto", kind="digits")))
+    s.save()
+    res = run_job(export_job(ExportRequest(project=s.path, out=tmp_path / "o.mp4", operator="PC 1",
+                                           recipient="J. Smith", organisation="CPS", basis="B")))
+    flat = " ".join(_text(res.report).split())
+    assert "Tracks: none, every track in the project is redacted." in flat
+    assert "officer's collar number" in flat and "None:" not in flat
+    assert "Audio: none" not in flat

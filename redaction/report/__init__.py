@@ -365,9 +365,13 @@ def build_pdf(manifest: dict, project, video: str | os.PathLike) -> bytes:
                     repeatRows=1)
         tbl.setStyle(head)
         story.append(tbl)
-    else:
-        story.append(P("None: every track in the project is redacted."))
     kept_audio = [a for a in project.audio if a.id not in audio_ids]
+    if not kept:
+        story.append(P("Tracks: none, every track in the project is redacted." if project.tracks
+                       else "Tracks: none in the project."))
+    if not kept_audio:
+        story.append(P("Audio: none, every audio range in the project is redacted."
+                       if project.audio else "Audio: no audio ranges in the project."))
     if kept_audio:
         story.append(Spacer(1, 2 * mm))
         rows = [[P(h, small) for h in ("Audio range", "From", "To", "Decision", "Reason")]]
