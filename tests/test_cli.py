@@ -158,6 +158,7 @@ def test_project_cli_round_trip(clip_copy, tmp_path):
     d = json.loads(r.stdout)
     assert d["tracks"][0]["status"] == "accepted" and len(d["tracks"][0]["keyframes"]) == 2
     assert d["audio"][0]["reason"] == "phone number"
+    assert d["audio"][0]["decided_by"] == d["tracks"][0]["decided_by"] == "test.officer"  # who drew it
     r = run_bwv("project", "keyframe", str(p), "t9", "--frame", "1", "--box", "1,1,1,1")
     assert r.returncode != 0 and "Traceback" not in r.stderr
     assert run_bwv("verify", str(p)).returncode == 0

@@ -111,7 +111,8 @@ class EditingController(Controller):
                              policy_reasons(self.prefs))
         if not self.win.interactive or d.exec():
             s, e, mode, reason = d.values()
-            self.doc.do(edits.AddAudioRange(AudioRange(s, e, mode, reason, id=self.doc.project.new_audio_id())))
+            self.doc.do(edits.AddAudioRange(AudioRange(s, e, mode, reason, id=self.doc.project.new_audio_id(),
+                                                       decided_by=self.doc.user)))
 
     def edit_audio_range(self, rid: str) -> None:
         r = next((r for r in self.doc.project.audio if r.id == rid), None)

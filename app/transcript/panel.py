@@ -181,6 +181,7 @@ class TranscriptPanel(QWidget):
             return False
         r = word_range(self.transcript, self.doc.project, *span, mode=self.mode.currentText(),
                        reason=reason, pad=self.pad.value())
+        r.decided_by = self.doc.user
         ok = self.doc.do(edits.AddAudioRange(r))
         if ok:
             self.status.setText(f"{r.id}: {r.mode} {r.start:.2f}–{r.end:.2f} s")

@@ -273,7 +273,8 @@ def cmd_add_audio(args) -> int:
     if args.end <= args.start or args.start < 0:
         raise ProjectError("audio range must have 0 <= start < end", args.project)
     rid = s.project.new_audio_id()
-    services.edit(s, AddAudioRange(AudioRange(args.start, args.end, args.mode, args.reason, id=rid)))
+    services.edit(s, AddAudioRange(AudioRange(args.start, args.end, args.mode, args.reason, id=rid,
+                                              decided_by=s.user)))
     return _done(s, rid)
 
 
@@ -312,6 +313,7 @@ def _add_audio_words(s: ProjectSession, args) -> int:
         r = word_range(t, s.project, first, last, mode=args.mode, reason=args.reason, pad=pad)
     except (IndexError, AfterPicture) as e:
         raise ProjectError(str(e), args.project) from None
+    r.decided_by = s.user       # drawn by hand: redacted, decided by who drew it
     cmd = AddAudioRange(r)
     if rec is None:       # from now on the word numbers are read against this transcript
         cmd = Batch([cmd, SetExtra(EXTRA_KEY, t.record())], f"words {first}-{last}")
