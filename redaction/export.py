@@ -99,13 +99,24 @@ def _fail_io(e: Exception, path) -> ExportError:
     return ExportError(f"cannot write the export: {e}", path)
 
 
+def _read_only_fs(folder: Path) -> bool:
+    try:
+        return bool(os.statvfs(folder).f_flag & os.ST_RDONLY)
+    except (AttributeError, OSError):    # Windows: no statvfs; the write itself says so
+        return False
+
+
 def _check_target(req: ExportRequest) -> tuple[Path, Path]:
     out = req.out
     if out.suffix.lower() != ".mp4":
         raise ExportError("output must be an .mp4 file", out)
     folder = out.parent if str(out.parent) else Path(".")
     if not folder.is_dir():
-        raise ExportError("output folder does not exist", folder)
+        raise ExportError("output folder is a file, not a folder" if folder.exists()
+                          else "output folder does not exist", folder)
+    if _read_only_fs(folder):
+        raise ExportError("output folder is on a read-only file system (a write-protected "
+                          "drive or share)", folder)
     if not os.access(folder, os.W_OK | os.X_OK):
         raise ExportError("output folder is not writable (permission denied)", folder)
     manifest, csv_path = sidecar_paths(out)

@@ -139,6 +139,8 @@ def test_unwritable_output_folder(clips, tmp_path):
         _assert_one_line(r, locked, "not writable")
         assert list(locked.iterdir()) == []
         _assert_one_line(_export(s.path, base / "nodir" / "o.mp4"), "nodir", "does not exist")
+        (base / "afile").write_text("x")
+        _assert_one_line(_export(s.path, base / "afile" / "o.mp4"), "afile", "is a file, not a folder")
     finally:
         shutil.rmtree(base, ignore_errors=True)
 
@@ -180,3 +182,20 @@ def test_import_linter_contract():
         pytest.skip("import-linter not installed")
     r = subprocess.run([lint], capture_output=True, text=True, cwd=REPO)
     assert r.returncode == 0, r.stdout + r.stderr
+
+
+def test_a_read_only_file_system_is_named_as_such(clip_copy, tmp_path, monkeypatch):
+    """A write-protected drive or share: said as such, not as "permission denied"."""
+    from types import SimpleNamespace
+
+    from redaction.errors import ExportError
+    from redaction.export import ExportRequest, export_job
+    from redaction.jobs import run_job
+    s = make_project(clip_copy(), tmp_path)
+    real = os.statvfs
+    monkeypatch.setattr(os, "statvfs", lambda p: SimpleNamespace(f_flag=os.ST_RDONLY)
+                        if Path(p) == tmp_path / "ro" else real(p))
+    (tmp_path / "ro").mkdir()
+    with pytest.raises(ExportError, match="read-only file system") as e:
+        run_job(export_job(ExportRequest(s.path, tmp_path / "ro" / "o.mp4", "a", "b", "c", "d")))
+    assert str(tmp_path / "ro") in str(e.value)
