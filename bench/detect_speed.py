@@ -1,7 +1,7 @@
 """Speed of the full detect-and-track pass, against a plain decode of the same clip.
 
     python bench/detect_speed.py [--seconds 6] [--sizes 1280x720,1920x1080] [--preset accurate]
-    python bench/detect_speed.py --ab [--extd-period 1]   # the product vs + a periodic EXTD-64 pass
+    python bench/detect_speed.py --ab [--extd-period 1.5] # without vs with the periodic EXTD-64 pass
     python bench/detect_speed.py --ab-looks               # the product vs + looks (ADR 0008)
     python bench/detect_speed.py --ab-face-model F.onnx   # the product vs another CenterFace file
     python bench/detect_speed.py --ab-lite 1              # the product vs CenterFace's full plan once a second
@@ -10,9 +10,9 @@
     python bench/detect_speed.py --ab-hold 1.0            # the product vs the tracker's hold at 1.0 s
 
 The detector is the one the detection job builds (``candidates=True``). ``--ab`` times every
-clip with the product's detector and with the same detector plus the periodic EXTD-64 face
-pass of ADR 0008 (off in the product; ``factory.VIDEO_EXTD``, every ``--extd-period`` s),
-alternately (product, with the pass, product, with the pass), and prints the ratio of the
+clip with the preset's detector without the periodic EXTD-64 face pass of ADR 0008 and with
+it (``factory.VIDEO_EXTD``, on in "accurate" since session 16, every ``--extd-period`` s),
+alternately (without, with, without, with), and prints the ratio of the
 times: on shared cores only ratios measured side by side mean anything. In the A/B modes the
 fps columns are the variant's; the preset as it is gets its own multiple of real time.
 
@@ -78,8 +78,10 @@ def main() -> None:
     ap.add_argument("--every", type=int, default=None, help="default: the product default (about 5 runs/s)")
     ab = ap.add_mutually_exclusive_group()
     ab.add_argument("--ab", action="store_true",
-                    help="interleave with the same detector plus the periodic EXTD-64 pass")
-    ap.add_argument("--extd-period", type=float, default=1.0, help="seconds between its runs (--ab)")
+                    help="interleave the preset without the periodic EXTD-64 pass and with it "
+                         "(every --extd-period s)")
+    ap.add_argument("--extd-period", type=float, default=None,
+                    help="seconds between its runs (--ab; default the product's)")
     ab.add_argument("--ab-looks", action="store_true",
                     help="interleave the product (no looks) and the same with looks round lost tracks")
     ab.add_argument("--ab-face-model", default=None, metavar="ONNX",
@@ -109,7 +111,9 @@ def main() -> None:
             else:
                 table.pop(key)
     if a.ab:
-        detector = built_with(FACE_PRESETS[a.preset], "video_extd", {**VIDEO_EXTD, "period_s": a.extd_period})
+        before = built_with(FACE_PRESETS[a.preset], "video_extd", None)
+        detector = built_with(FACE_PRESETS[a.preset], "video_extd",
+                              {**VIDEO_EXTD, "period_s": a.extd_period or VIDEO_EXTD["period_s"]})
     elif a.ab_face_model:
         detector = built_with(FACE_PRESETS[a.preset]["centerface"], "model_file", a.ab_face_model)
     elif a.ab_lite is not None:
@@ -164,8 +168,9 @@ def main() -> None:
                         else f"with follow-ups {a.ab_follow_up}" if a.ab_follow_up else f"with {Path(a.ab_face_model).name}"
                         if a.ab_face_model else "with the periodic EXTD pass")
                 extra = "" if before is None else (
-                    f"   {what}: {t_new / t_old:.2f}x the time (the preset as it is: "
-                    f"{res.frames / (t_old / 2) / 30:.2f}x real time)")
+                    f"   {what}: {t_new / t_old:.2f}x the time (" +
+                    ("without it" if a.ab else "the preset as it is") +
+                    f": {res.frames / (t_old / 2) / 30:.2f}x real time)")
                 print(f"{name:>24} {dec:10.1f} {fps:10.1f} {fps / 30:10.2f} {fps / dec:9.2f} "
                       f"{len(res.tracks):6d}{extra}", flush=True)
 

@@ -194,8 +194,8 @@ def main() -> None:
                     help="H.264 quality of the generated clips: 18 near-lossless; 23-28 is what a "
                          "body-worn camera's 8-12 Mbit/s gives at 1080p")
     ap.add_argument("--video-extd", default=None, metavar="S[:PIXELS]",
-                    help="add the periodic EXTD-64 face pass (off in the product; ADR 0008), every S "
-                         "seconds, capped at PIXELS (default factory.VIDEO_EXTD's)")
+                    help="the periodic EXTD-64 face pass (ADR 0008; on in 'accurate') every S "
+                         "seconds, capped at PIXELS (default factory.VIDEO_EXTD's); 0: without it")
     ap.add_argument("--hold", type=float, default=None, metavar="S",
                     help="the tracker's hold in seconds (default: the product's, DEFAULT_HOLD_S)")
     ap.add_argument("--looks", action="store_true",
@@ -218,8 +218,8 @@ def main() -> None:
     if a.video_extd:
         from redaction.detect.factory import FACE_PRESETS, VIDEO_EXTD
         period, _, pixels = a.video_extd.partition(":")
-        FACE_PRESETS[a.preset]["video_extd"] = {**VIDEO_EXTD, "period_s": float(period),
-                                                **({"max_pixels": int(pixels)} if pixels else {})}
+        FACE_PRESETS[a.preset]["video_extd"] = None if float(period) <= 0 else {
+            **VIDEO_EXTD, "period_s": float(period), **({"max_pixels": int(pixels)} if pixels else {})}
     if a.video_lite is not None:
         from redaction.detect.factory import FACE_PRESETS, lite_setting
         FACE_PRESETS[a.preset]["video_lite"] = lite_setting(a.video_lite)

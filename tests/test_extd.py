@@ -216,13 +216,18 @@ def test_periodic_member_runs_once_a_second_of_video_and_restarts_on_a_new_clip(
     assert all(len(still.raw(img)) for _ in range(3))
 
 
-def test_the_periodic_pass_is_off_by_default_and_builds_for_video_only(frame):
-    """Off in every preset (its cost, ADR 0008); when asked for, only a video detector
-    gets it, and on its frame it finds the sample's real face without a second box."""
+def test_the_periodic_pass_is_in_the_default_video_preset_only(frame):
+    """On in "accurate" for video (profile faces CenterFace never finds; ADR 0008, session
+    16), not in "fast", not for stills; "thorough" runs EXTD-64 on every call instead. On its
+    frame it finds the sample's real face without a second box."""
     from redaction.detect.extd import Periodic
-    from redaction.detect.factory import VIDEO_EXTD, build_faces
-    for p in PRESETS:
-        assert not any(isinstance(m, Periodic) for m in build_faces(p, candidates=True).members)
+    from redaction.detect.factory import DEFAULT_PRESET, VIDEO_EXTD, build_faces
+    assert DEFAULT_PRESET == "accurate"
+    has = {p: any(isinstance(m, Periodic) for m in build_faces(p, candidates=True).members)
+           for p in PRESETS}
+    assert has == {"fast": False, "accurate": True, "thorough": False}
+    assert not any(isinstance(m, Periodic) for m in build_faces("accurate").members)   # stills
+    assert build_faces("accurate", candidates=True).members[-1].period_s == VIDEO_EXTD["period_s"]
     video = build_faces("accurate", candidates=True, video_extd=VIDEO_EXTD)
     assert isinstance(video.members[-1], Periodic)
     assert isinstance(video.members[-1].det, EXTD)

@@ -30,13 +30,15 @@ STILLS_PRESET = "thorough"
 #     detection frame every ``full_every_s`` s of video, one pass capped at
 #     ``lite_max_pixels`` on the detection frames between (ADR 0013, session 11).
 #   video_extd: (video only) an EXTD-64 pass on one detection frame every ``period_s`` s,
-#     after CenterFace and BlazeFace, for faces CenterFace never scores above 0.1 (ADR 0008,
-#     "never-found objects"); None: off. Off in every preset today: once a second at
-#     x0.79 (VIDEO_EXTD) it found two of the never-found faces of the leak check but cost
-#     1.27-1.81x the detection time; cheaper settings found neither. ``bench/leak_check.py
-#     --video-extd S`` and ``bench/detect_speed.py --ab`` measure it.
+#     after CenterFace and BlazeFace, for faces CenterFace never scores above 0.1 (profile
+#     and tilted faces; ADR 0008, "never-found objects", session 16); None: off. On in
+#     "accurate" since session 16: on the combined-condition scenes (walk_720, walk_1080,
+#     4 seeds) it cuts leaked face frames from 341 to 211, once a second and every 2 s
+#     alike, for about 1.3-1.6x the detection time. Every ``HOLD`` (1.5 s) so that a face
+#     only it finds is found again before its track's hold runs out. ``bench/leak_check.py
+#     --video-extd S[:PIXELS]`` and ``bench/detect_speed.py --ab`` measure it.
 VIDEO_EXTD = {"threshold": 0.6, "scales": (1.0,), "max_pixels": 1_200_000, "max_side": 0.5,
-              "period_s": 1.0}
+              "period_s": 1.5}
 FACE_PRESETS: dict[str, dict] = {
     "fast": {
         "centerface": {"threshold": 0.3, "scales": (1.0,), "max_pixels": 1280 * 736,
@@ -49,7 +51,9 @@ FACE_PRESETS: dict[str, dict] = {
                        "coarse": 240, "coarse_threshold": 0.4},
         "video_candidates": 0.15,
         "blazeface": {"threshold": 0.7},
-        "video_extd": None,     # off: measured +58-81 % detection time at 1080p (ADR 0008)
+        # video: the periodic EXTD-64 pass (profile faces; recall before speed: ADR 0008,
+        # session 16); "fast" goes without it
+        "video_extd": dict(VIDEO_EXTD),
         # video: the full plan once a second, one pass capped at 1280x736 between (ADR 0013,
         # session 11): 0.61-0.80x the detection job's time, leak check no worse
         "video_lite": {"full_every_s": 1.0, "lite_max_pixels": 1280 * 736},
