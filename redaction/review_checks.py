@@ -17,6 +17,10 @@ by ``bwv project checks`` and in the export's manifest:
   left visible, against 3 % and 1 % by day; ADR 0008, session 14), so the officer should
   look through those frames for anything not proposed. Not tied to a track.
 
+- **not detected**: frames no detection run covered (none was run on the clip, or the last
+  run was limited to a range): nothing is proposed there, so every face and plate must be
+  found by eye. Not tied to a track.
+
 A check is *done* when the officer records that they looked (``mark_done``: who, when, a
 note; an edit, so it is logged and undoable). Checks of rejected and keep-clear tracks are
 not listed: the decision already records a look at the track.
@@ -37,7 +41,7 @@ AFTER_HOLD_S = 2.0            # how far past the end of the hold a "lost in view
 @dataclass(frozen=True)
 class Check:
     key: str                  # stable id: "<kind>:<track>:<frame>"
-    kind: str                 # "lost_in_view" | "low_confidence" | "dark"
+    kind: str                 # "lost_in_view" | "low_confidence" | "dark" | "not_detected"
     track_id: str             # "" for a check of frames (dark)
     first_frame: int          # the frames to look at
     last_frame: int
@@ -129,6 +133,31 @@ def _dark(project: Project, frames: int) -> list[Check]:
     return out
 
 
+def _not_detected(project: Project, frames: int) -> list[Check]:
+    """Frames the last detection run did not cover (all of them when none was run)."""
+    det = project.extra.get("detection")
+    settings = det.get("settings") if isinstance(det, dict) else None
+    if not isinstance(det, dict):
+        spans = [(0, frames - 1)]
+    else:
+        first = settings.get("first") if isinstance(settings, dict) else None
+        last = settings.get("last") if isinstance(settings, dict) else None
+        first = first if isinstance(first, int) and not isinstance(first, bool) and first > 0 else 0
+        last = last if isinstance(last, int) and not isinstance(last, bool) and 0 <= last else frames - 1
+        spans = [(0, first - 1), (last + 1, frames - 1)]
+    out = []
+    for a, b in spans:
+        a, b = max(0, a), min(frames - 1, b)
+        if b < a:
+            continue
+        what = ("no automatic detection has been run on this clip" if not isinstance(det, dict)
+                else f"the last detection run did not cover frames {a}–{b}")
+        out.append(Check(f"not_detected:{a}-{b}", "not_detected", "", a, b,
+                         f"{what}: nothing is proposed there, so look through frames {a}–{b} "
+                         "for every face and number plate (or run detection)", frame=a))
+    return out
+
+
 def review_checks(project: Project, frames: int, width: int, height: int,
                   fps: float) -> list[Check]:
     """Every check of ``project``'s automatic tracks (pending or accepted), in frame order,
@@ -139,9 +168,10 @@ def review_checks(project: Project, frames: int, width: int, height: int,
     det = project.extra.get("detection")
     settings = det.get("settings") if isinstance(det, dict) else None
     last = settings.get("last") if isinstance(settings, dict) else None
+    out: list[Check] = _not_detected(project, frames)
     if isinstance(last, int) and 0 <= last < frames - 1:
         frames = last + 1
-    out: list[Check] = _dark(project, frames)
+    out += _dark(project, frames)
     for t in project.tracks:
         if t.origin != "auto" or t.status in ("rejected", "keep_clear"):
             continue

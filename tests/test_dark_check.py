@@ -106,5 +106,5 @@ def test_a_hand_edited_dark_record_is_ignored_not_fatal():
     for bad in (5, "0-99", {"a": 1}, None, True):
         P.extra = {"detection": {"dark": bad}}
         assert review_checks(P(), 100, W, H, 30.0) == []
-    P.extra = {"detection": "edited"}
-    assert review_checks(P(), 100, W, H, 30.0) == []
+    P.extra = {"detection": "edited"}      # no usable record: as if never run (fail safe)
+    assert [c.kind for c in review_checks(P(), 100, W, H, 30.0)] == ["not_detected"]

@@ -24,9 +24,9 @@ def tracked(boxes_by_frame, kind="face", score=0.9, sure=True):
     return tr.finish()
 
 
-class P:  # the part of a Project the checks read
+class P:  # the part of a Project the checks read (tracks from a detection run)
     def __init__(self, tracks, extra=None):
-        self.tracks, self.extra = tracks, extra or {}
+        self.tracks, self.extra = tracks, {"detection": {}, **(extra or {})}
 
 
 def test_an_object_that_vanishes_in_the_middle_of_the_picture_is_a_check():
@@ -96,8 +96,13 @@ def test_cli_lists_checks_marks_them_done_and_the_export_manifest_lists_open_one
     for t in tracks:
         t.status = "accepted"
         t.reason = "third party"
-    from redaction.edits import AddTracks
-    s.do(AddTracks(tracks, source="detection"))
+    from redaction.edits import AddTracks, Batch, SetExtra
+    r = run_bwv("project", "checks", str(proj), "--json")      # nothing detected yet: one check
+    (c,) = json.loads(r.stdout)
+    assert c["kind"] == "not_detected" and c["frames"] == [0, N - 1]
+    s = ProjectSession.open(proj, "tester")
+    s.do(Batch([AddTracks(tracks, source="detection"), SetExtra("detection", {"settings": {}})],
+               "detection"))
     s.save()
     r = run_bwv("project", "checks", str(proj), "--json")
     assert r.returncode == 0, r.stderr
@@ -131,7 +136,10 @@ def test_a_track_held_to_the_end_of_a_partial_detection_run_is_not_lost():
     end = tracks[0].last_frame
     assert [c.kind for c in review_checks(P(tracks), N, W, H, FPS)] == ["lost_in_view"]
     partial = P(tracks, {"detection": {"settings": {"last": end}}})
-    assert review_checks(partial, N, W, H, FPS) == []
+    # not lost; the frames after the run are a check of their own (nothing proposed there)
+    (c,) = review_checks(partial, N, W, H, FPS)
+    assert (c.kind, c.first_frame, c.last_frame) == ("not_detected", end + 1, N - 1)
+    assert f"did not cover frames {end + 1}–{N - 1}" in c.message
     (c,) = review_checks(P(tracked(lambda f: (100.0, 100.0, 30.0, 12.0), "plate", 0.45, False)),
                          N, W, H, FPS)
     assert c.key == f"low_confidence:{c.track_id}" and c.first_frame <= c.frame <= c.last_frame

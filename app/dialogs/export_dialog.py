@@ -107,8 +107,8 @@ class ExportDialog(QDialog):
         self.checks_note.setAccessibleName("Open checks before export")
         if open_checks:
             self.checks_note.setText(
-                f"<b>{len(open_checks)} check(s) not yet done</b> (tracked objects lost in view, "
-                "low-confidence proposals, dark footage): see \u201cChecks before export\u201d in the review "
+                f"<b>{len(open_checks)} check(s) not yet done</b> (frames no detection covered, "
+                "tracked objects lost in view, low-confidence proposals, dark footage): see \u201cChecks before export\u201d in the review "
                 "panel. The export's manifest lists them.")
             f.addRow(self.checks_note)
         else:

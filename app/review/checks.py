@@ -12,7 +12,8 @@ from PySide6.QtGui import QBrush, QColor
 from PySide6.QtWidgets import (QGroupBox, QHBoxLayout, QLabel, QListWidget, QListWidgetItem,
                                QToolButton, QVBoxLayout, QWidget)
 
-TITLES = {"lost_in_view": "Lost in view", "low_confidence": "Low confidence", "dark": "Dark footage"}
+TITLES = {"lost_in_view": "Lost in view", "low_confidence": "Low confidence", "dark": "Dark footage",
+          "not_detected": "No automatic detection"}
 
 
 class ChecksBox(QGroupBox):
@@ -22,8 +23,9 @@ class ChecksBox(QGroupBox):
     def __init__(self, parent: QWidget | None = None):
         super().__init__("Checks before export", parent)
         self.setAccessibleName("Checks before export")
-        self.setToolTip("Places the proposals may not cover: a tracked object lost while still "
-                        "in view, a low-confidence proposal, or dark footage. Look at each before export.")
+        self.setToolTip("Places the proposals may not cover: frames no detection covered, a "
+                        "tracked object lost while still in view, a low-confidence proposal, or "
+                        "dark footage. Look at each before export.")
         lay = QVBoxLayout(self)
         lay.setContentsMargins(6, 6, 6, 6)
         top = QHBoxLayout()
@@ -54,8 +56,8 @@ class ChecksBox(QGroupBox):
         self.list.clear()
         n_open = sum(not c.done for c in self.checks)
         if not self.checks:
-            self.summary.setText("None: no tracked object was lost in view, no low-confidence "
-                                 "proposal, no dark footage")
+            self.summary.setText("None: detection covered the clip, no tracked object was lost "
+                                 "in view, no low-confidence proposal, no dark footage")
         else:
             self.summary.setText(f"<b>{n_open} open</b> of {len(self.checks)}" if n_open
                                  else f"All {len(self.checks)} checked")

@@ -1,7 +1,7 @@
 """The review panel's "Checks before export": listed, clicked to jump, marked done (logged)."""
 from PySide6.QtCore import Qt
 
-from redaction.edits import AddTracks
+from redaction.edits import AddTracks, Batch, SetExtra
 from redaction.model import Keyframe, Track
 
 
@@ -15,8 +15,10 @@ def lost_track():
 
 def test_checks_are_listed_jumped_to_and_marked_done(qtbot, win, monkeypatch):
     doc = win.doc
-    doc.do(AddTracks([lost_track()], source="detection"))
     box = win.review.checks
+    assert box.list.count() == 1 and "No automatic detection" in box.list.item(0).text()
+    doc.do(Batch([AddTracks([lost_track()], source="detection"), SetExtra("detection", {})],
+                 "detection"))
     assert box.list.count() == 1 and "1 open" in box.summary.text()
     item = box.list.item(0)
     assert "Lost in view" in item.text() and "a1" in item.text()
