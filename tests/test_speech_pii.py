@@ -70,3 +70,28 @@ def test_a_cue_word_proposes_what_follows_even_when_misheard(text, kind, span):
 def test_a_cue_word_alone_proposes_nothing():
     assert _found("what is your postcode then") == []
     assert _found("the registration office closes at four") == []
+
+
+@pytest.mark.parametrize("text, kind, span", [
+    # dates of birth as people say them (a QA test found these unproposed or half-proposed)
+    ("she was born on the third of March eighty four and", "date_of_birth",
+     "the third of March eighty four"),
+    ("born 3rd March 84", "date_of_birth", "3rd March 84"),
+    ("date of birth twenty first of June 1990 thanks", "date_of_birth", "twenty first of June 1990"),
+    ("born on June the twenty first nineteen ninety", "date_of_birth",
+     "June the twenty first nineteen ninety"),
+    ("date of birth, 3rd of the 3rd, 1984", "date_of_birth", "3rd of the 3rd, 1984"),
+    ("born on the thirtieth of April '84", "date_of_birth", "the thirtieth of April '84"),
+    ("he was born on the fifth of May", "date_of_birth", "the fifth of May"),   # no year: still
+    # a National Insurance number: its letters too, not only its digits
+    ("my NI number is Q Q one two three four five six C", "ni_number",
+     "Q Q one two three four five six C"),
+    ("national insurance AB 12 34 56 C please", "ni_number", "AB 12 34 56 C"),
+])
+def test_dates_of_birth_and_ni_numbers_as_said(text, kind, span):
+    assert (kind, span) in _found(text)
+
+
+def test_a_date_without_a_birth_cue_is_not_a_date_of_birth():
+    assert not [k for k, _ in _found("the meeting on the third of March eighty four went well")
+                if k == "date_of_birth"]

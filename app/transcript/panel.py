@@ -199,7 +199,8 @@ class TranscriptPanel(QWidget):
             text = f"{len(rs)} proposal(s) added, pending review."
         else:
             text = ("No new spoken details found. The search finds phone numbers, postcodes, "
-                    "vehicle registrations, e-mail addresses, dates of birth and long digit "
+                    "vehicle registrations, e-mail addresses, dates of birth, National "
+                    "Insurance numbers and long digit "
                     "runs; names and street addresses are not found: listen, select the words "
                     "and use Redact selected words.")
         if dropped:

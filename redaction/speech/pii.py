@@ -14,8 +14,12 @@ the words they came from:
 * ``plate``: a current-format UK number plate (``AB12 CDE``), or a run of letters and digits
   after "registration", "reg", "number plate", "index" or "VRM"
 * ``email``: a word with ``@``, or ``name at domain dot tld``
-* ``date_of_birth``: a date (day, month name, year) within ten words after
-  "born", "birth", "birthday" or "DOB"
+* ``date_of_birth``: a date within ten words after "born", "birth", "birthday" or "DOB":
+  day and month name (``twenty first of June``), with a year of four or two figures
+  (``1984``, ``nineteen eighty four``, ``eighty four``, ``'84``) or none; or day, month
+  number and year (``the 3rd of the 3rd, 1984``, ``12/03/1984``)
+* ``ni_number``: a National Insurance number (``QQ 12 34 56 C``: two letters, six digits, a
+  letter A-D), letters and digits alike
 * ``digits``: any other run of four or more digits (account, card, licence numbers)
 
 Recognition errors move letters and digits, so the patterns are lenient (a phone number
@@ -28,10 +32,11 @@ import re
 from dataclasses import dataclass
 from typing import Optional
 
-KINDS = ("uk_phone", "plate", "postcode", "email", "date_of_birth", "digits")  # most specific first
+KINDS = ("uk_phone", "ni_number", "plate", "postcode", "email", "date_of_birth",
+         "digits")  # most specific first
 LABELS = {"uk_phone": "UK phone number", "postcode": "UK postcode", "plate": "number plate",
           "email": "e-mail address", "date_of_birth": "date of birth",
-          "digits": "spoken digit sequence"}
+          "ni_number": "National Insurance number", "digits": "spoken digit sequence"}
 
 DIGITS = {"zero": "0", "oh": "0", "o": "0", "nought": "0", "nil": "0", "one": "1", "two": "2",
           "three": "3", "four": "4", "five": "5", "six": "6", "seven": "7", "eight": "8",
@@ -57,11 +62,13 @@ ORDINALS = {w: n + 1 for n, w in enumerate(
     ("first", "second", "third", "fourth", "fifth", "sixth", "seventh", "eighth", "ninth",
      "tenth", "eleventh", "twelfth", "thirteenth", "fourteenth", "fifteenth", "sixteenth",
      "seventeenth", "eighteenth", "nineteenth", "twentieth"))}
+ORDINALS.update({"thirtieth": 30})
 BIRTH = ("born", "birth", "birthday", "dob", "d.o.b")
 TLDS = {"com", "uk", "org", "net", "gov", "police", "io", "info", "ac", "nhs", "me", "biz"}
 
 POSTCODE = re.compile(r"[A-Z]{1,2}[0-9][A-Z0-9]?[0-9][A-Z]{2}")
 PLATE = re.compile(r"[A-Z]{2}[0-9]{2}[A-Z]{3}")
+NINO = re.compile(r"[A-Z]{2}[0-9]{6}[A-D]")      # lenient (recall first): any two letters
 
 
 @dataclass(frozen=True)
@@ -227,6 +234,9 @@ def _emails(words) -> list[Finding]:
 
 def _number_at(low: list[str], i: int) -> Optional[int]:
     w = low[i] if 0 <= i < len(low) else ""
+    if "-" in w:                                  # "twenty-first"
+        parts = [_number_at([p], 0) if p not in TENS else int(TENS[p]) * 10 for p in w.split("-")]
+        return sum(parts) if parts and all(v is not None for v in parts) else None
     w2 = re.sub(r"(st|nd|rd|th)$", "", w)
     if w2.isdigit():
         return int(w2)
@@ -239,9 +249,16 @@ def _number_at(low: list[str], i: int) -> Optional[int]:
     return None
 
 
-def _year_end(low: list[str], i: int) -> Optional[int]:
+def _day_start(low: list[str], k: int) -> int:
+    """The first word of a day number ending at word ``k`` ("twenty first": the "twenty")."""
+    if k > 0 and low[k - 1] in ("twenty", "thirty") and low[k] in {**ORDINALS, **DIGITS}:
+        return k - 1
+    return k
+
+
+def _year_end(low: list[str], i: int, short: bool = False) -> Optional[int]:
     """Index of the last word of a year starting at word ``i`` (1984, nineteen eighty four,
-    two thousand and five), or None."""
+    two thousand and five; with ``short`` also two figures: 84, '84, eighty four), or None."""
     if i >= len(low):
         return None
     if re.fullmatch(r"(19|20)\d\d", low[i]):
@@ -253,7 +270,17 @@ def _year_end(low: list[str], i: int) -> Optional[int]:
         if j < len(low) and low[j] == "and":
             j += 1
         return j if j < len(low) and (low[j] in DIGITS or low[j] in TEENS) else i + 1
+    if short:
+        if re.fullmatch(r"'?\d\d", low[i]):
+            return i
+        if low[i] in TENS:
+            return i + 1 if i + 1 < len(low) and DIGITS.get(low[i + 1]) not in (None, "0") else i
     return None
+
+
+def _birth_context(low: list[str], first: int) -> bool:
+    ctx = " ".join(low[max(0, first - 10):first])
+    return any(b in ctx for b in BIRTH) or "date of birth" in ctx
 
 
 def _dates_of_birth(words) -> list[Finding]:
@@ -266,25 +293,43 @@ def _dates_of_birth(words) -> list[Finding]:
         k = m - 1 if m > 0 and low[m - 1] != "of" else m - 2
         if k >= 0 and low[k] == "the":
             k -= 1
-        if _number_at(low, k) is not None or (k >= 0 and _number_at(low, k - 0) is not None):
-            first = k
+        if k >= 0 and _number_at(low, k) is not None:
+            first = _day_start(low, k)
             while first > 0 and low[first - 1] == "the":
                 first -= 1
         last = m
-        if _number_at(low, m + 1) is not None and first == m:
-            last = m + 1
-        y = _year_end(low, last + 1)
-        if y is None:
+        d = m + 2 if m + 2 < len(low) and low[m + 1] == "the" else m + 1   # "June the 21st"
+        compound = d + 1 < len(low) and low[d] in ("twenty", "thirty") and \
+            _number_at(low, d + 1) is not None        # "June the twenty first"
+        if first == m and (compound or _number_at(low, d) is not None):
+            last = d + 1 if compound else d
+        if not _birth_context(low, first):
             continue
-        last = y
-        ctx = " ".join(low[max(0, first - 10):first])
-        if any(b in ctx for b in BIRTH) or "date of birth" in ctx:
-            out.append(Finding("date_of_birth", first, last, " ".join(low[first:last + 1])))
+        y = _year_end(low, last + 1, short=True)
+        if y is None and last + 1 < len(low) and low[last + 1] in ("in", "of"):
+            y = _year_end(low, last + 2, short=True)
+        # a day and month said after a birth cue is proposed without its year too
+        out.append(Finding("date_of_birth", first, y if y is not None else last,
+                           " ".join(low[first:(y if y is not None else last) + 1])))
     for i, w in enumerate(low):       # 12/03/1984
-        if re.fullmatch(r"\d{1,2}[/.-]\d{1,2}[/.-]\d{2,4}", w):
-            ctx = " ".join(low[max(0, i - 10):i])
-            if any(b in ctx for b in BIRTH):
-                out.append(Finding("date_of_birth", i, i, w))
+        if re.fullmatch(r"\d{1,2}[/.-]\d{1,2}[/.-]\d{2,4}", w) and _birth_context(low, i):
+            out.append(Finding("date_of_birth", i, i, w))
+    for i in range(len(low)):         # "the 3rd of the 3rd, 1984": a month by its number
+        d = _number_at(low, i)
+        if d is None or not 1 <= d <= 31 or not _birth_context(low, i):
+            continue
+        j = i + 1
+        while j < len(low) and low[j] in ("of", "the"):
+            j += 1
+        if j == i + 1 or j >= len(low):
+            continue
+        mo = _number_at(low, j)
+        if mo is None or not 1 <= mo <= 12:
+            continue
+        y = _year_end(low, j + 1, short=True)
+        if y is not None:
+            first = i - 1 if i > 0 and low[i - 1] == "the" else i
+            out.append(Finding("date_of_birth", first, y, " ".join(low[first:y + 1])))
     return out
 
 
@@ -294,7 +339,7 @@ PRIORITY = {k: n for n, k in enumerate(KINDS)}
 def find(words: list[str]) -> list[Finding]:
     """Every finding, in word order; a finding inside a more specific one is dropped."""
     us = units(words)
-    found = (_phones_and_digits(us, words) + _alnum(us, PLATE, "plate")
+    found = (_phones_and_digits(us, words) + _alnum(us, NINO, "ni_number") + _alnum(us, PLATE, "plate")
              + _alnum(us, POSTCODE, "postcode") + _emails(words) + _dates_of_birth(words)
              + _cued(us, words))
     found.sort(key=lambda f: (f.first, -(f.last - f.first), PRIORITY[f.kind]))
