@@ -177,6 +177,7 @@ def _clip(inp: Path, detector, kinds, args, user) -> int:
         from ..review_checks import clip_checks, open_checks
         left = open_checks(clip_checks(session.project, session.source_path))
         if left:
-            print(f"{len(left)} check(s) before export (tracks lost in view, low-confidence "
-                  f"proposals, dark footage): bwv project checks {session.path}", file=sys.stderr)
+            print(f"{len(left)} check(s) before export (frames not detected, tracks lost in "
+                  f"view, low-confidence proposals, dark footage): bwv project checks "
+                  f"{session.path}", file=sys.stderr)
     return 0

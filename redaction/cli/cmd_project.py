@@ -96,11 +96,13 @@ def register(sub) -> None:
     au.add_argument("--reason", required=True, help="why this is redacted (logged; not empty)")
     au.set_defaults(func=cmd_add_audio)
 
-    ck = ps.add_parser("checks", help="list the checks before export (tracks lost in view, "
-                                      "low-confidence proposals, dark footage), or record some as done",
+    ck = ps.add_parser("checks", help="list the checks before export (frames not detected, tracks "
+                                      "lost in view, low-confidence proposals, dark footage), or "
+                                      "record some as done",
                        description="List the places the officer should look at before export: "
-                                   "automatic tracks lost while in view, low-confidence "
-                                   "proposals, and dark footage (where the detectors miss more). "
+                                   "frames no detection run covered, automatic tracks lost while "
+                                   "in view, low-confidence proposals, and dark footage (where "
+                                   "the detectors miss more). "
                                    "With --done, record that you looked (logged).")
     ck.add_argument("project")
     ck.add_argument("--json", action="store_true")
