@@ -268,6 +268,26 @@ def _short(v: Any, n: int = 60) -> str:
     return s if len(s) <= n else s[: n - 3] + "..."
 
 
+def _defaults(cls) -> dict:
+    import dataclasses
+    return {f.name: f.default for f in dataclasses.fields(cls)
+            if f.default is not dataclasses.MISSING}
+
+
+def _model_defaults() -> dict:
+    from .model import Annotation, AudioRange
+    return {"audio": _defaults(AudioRange), "annotations": _defaults(Annotation)}
+
+
+class _Lazy(dict):
+    def __missing__(self, key):
+        self.update(_model_defaults())
+        return self[key]
+
+
+_DEFAULTS = _Lazy()
+
+
 def differences(logged: dict, file: dict, limit: int = 20) -> list[str]:
     """Where the project file differs from the state its edit log rebuilds, first first."""
     out: list[str] = []
@@ -295,7 +315,19 @@ def differences(logged: dict, file: dict, limit: int = 20) -> list[str]:
             return out
     for key, label in (("audio", "audio range"), ("annotations", "annotation")):
         for i, (a, b) in sorted(_map_diff(logged[key], file[key]).items()):
-            out.append(f"{label} {i}: edit log {_short(a)}, project file {_short(b)}")
+            if a is ABSENT:
+                out.append(f"{label} {i}: in the project file but not in the edit log (added by hand)")
+            elif b is ABSENT:
+                out.append(f"{label} {i}: in the edit log but missing from the project file "
+                           "(removed by hand)")
+            elif isinstance(a, dict) and isinstance(b, dict):    # name the fields that differ
+                a, b = {**_DEFAULTS[key], **a}, {**_DEFAULTS[key], **b}   # an omitted default
+                for k in sorted(set(a) | set(b), key=str):
+                    if a.get(k) != b.get(k):
+                        out.append(f"{label} {i} {k}: edit log {_short(a.get(k))}, "
+                                   f"project file {_short(b.get(k))}")
+            else:
+                out.append(f"{label} {i}: edit log {_short(a)}, project file {_short(b)}")
     for k, (a, b) in sorted(_map_diff(logged["style"], file["style"]).items()):
         out.append(f"style {k}: edit log {_short(a)}, project file {_short(b)}")
     for k, (a, b) in sorted(_map_diff(logged["extra"], file["extra"]).items()):

@@ -156,3 +156,17 @@ def test_a_short_write_is_undone_not_left_torn(project, monkeypatch):
         project.do(SetStatus(["t1"], "rejected", "x", "alice"))
     monkeypatch.undo()
     assert project.log.path.read_bytes() == before and len(calls) == 2
+
+
+def test_a_hand_edited_audio_range_names_the_field_that_differs(clip_copy, tmp_path):
+    from redaction.edits import AddAudioRange
+    from redaction.model import AudioRange
+    s = make_project(clip_copy(), tmp_path, user="alice")
+    s.do(AddAudioRange(AudioRange(0.4, 0.8, "mute", "name spoken", id="a1", decided_by="alice")))
+    s.save()
+    doc = json.loads(s.path.read_text())
+    doc["audio"][0]["status"] = "rejected"
+    s.path.write_text(json.dumps(doc))
+    with pytest.raises(IntegrityError) as e:
+        verify_project(s.path, "bob", record=False)
+    assert 'audio range a1 status: edit log "accepted", project file "rejected"' in str(e.value)
