@@ -54,6 +54,17 @@ def log_path_for(project_path: str | os.PathLike) -> Path:
     return p.with_name(name + ".editlog.jsonl")
 
 
+def _line(entry: dict) -> bytes:
+    return (json.dumps(entry, ensure_ascii=False, separators=(",", ":")) + "\n").encode("utf-8")
+
+
+def _read_at(fd: int, n: int, offset: int) -> bytes:
+    if hasattr(os, "pread"):
+        return os.pread(fd, n, offset)
+    os.lseek(fd, offset, os.SEEK_SET)       # Windows (O_APPEND writes still go to the end)
+    return os.read(fd, n)
+
+
 def _not_utf8(raw: bytes) -> bool:
     try:
         raw.decode("utf-8")
@@ -81,42 +92,64 @@ class EditLog:
             return 0
 
     def entries(self) -> Iterator[dict]:
-        """The entries in order. A last line without its newline that is not a whole entry
-        is an append cut short (the process killed, the disk full): it was never written,
-        so it is skipped (:meth:`torn_tail`; the next append removes it and logs that). Any
-        other line that is not JSON text is damage: IntegrityError naming the line."""
+        """The entries in order, read line by line. A last line without its newline that is
+        not a whole entry is an append cut short (the process killed, the disk full): it was
+        never written, so it is skipped (:meth:`torn_tail` has it; :meth:`verify` warns of
+        it, and the next append removes it, logging its bytes). Any other line that is not a
+        JSON entry is damage: IntegrityError naming the line."""
         if not self.path.exists():
             return
         with open(self.path, "rb") as f:
-            data = f.read()
-        lines = data.split(b"\n")
-        torn = lines[-1] if lines and lines[-1] else b""
-        for n, raw in enumerate(lines, 1):
-            if not raw.strip():
-                continue
-            try:
-                yield json.loads(raw.decode("utf-8"))
-            except (UnicodeDecodeError, json.JSONDecodeError):
-                if raw is torn and n == len(lines):
-                    return
-                what = "UTF-8 text" if _not_utf8(raw) else "valid JSON"
-                raise IntegrityError(f"edit log line {n} is not {what}", self.path) from None
+            for n, raw in enumerate(f, 1):
+                if not raw.strip():
+                    continue
+                last = not raw.endswith(b"\n")          # only the last line can lack it
+                try:
+                    e = json.loads(raw.decode("utf-8"))
+                except (UnicodeDecodeError, json.JSONDecodeError):
+                    if last:
+                        return
+                    what = "UTF-8 text" if _not_utf8(raw) else "valid JSON"
+                    raise IntegrityError(f"edit log line {n} is not {what}", self.path) from None
+                if not isinstance(e, dict):
+                    raise IntegrityError(f"edit log line {n} is not an entry (a JSON object)",
+                                         self.path)
+                yield e
 
     def torn_tail(self) -> bytes:
-        """The bytes of an append cut short at the end of the log (b"" if none)."""
-        try:
-            with open(self.path, "rb") as f:
-                data = f.read()
-        except FileNotFoundError:
+        """The bytes of an append cut short at the end of the log (b"" if none). Reads the
+        end of the file only."""
+        tail = self._unterminated_tail()
+        if not tail:
             return b""
-        if not data or data.endswith(b"\n"):
-            return b""
-        tail = data[data.rfind(b"\n") + 1:]
         try:
-            json.loads(tail.decode("utf-8"))
-            return b""             # a whole entry without its newline: kept
+            e = json.loads(tail.decode("utf-8"))
         except (UnicodeDecodeError, json.JSONDecodeError):
             return tail
+        return b"" if isinstance(e, dict) else tail   # a whole entry without its newline: kept
+
+    def _unterminated_tail(self) -> bytes:
+        """The bytes after the last newline (b"" when the file ends with one, or is empty)."""
+        try:
+            with open(self.path, "rb") as f:
+                end = f.seek(0, os.SEEK_END)
+                if end == 0:
+                    return b""
+                f.seek(end - 1)
+                if f.read(1) == b"\n":
+                    return b""
+                pos, buf = end, b""
+                while pos > 0:
+                    step = min(65536, pos)
+                    pos -= step
+                    f.seek(pos)
+                    buf = f.read(step) + buf
+                    k = buf.rfind(b"\n")
+                    if k >= 0:
+                        return buf[k + 1:]
+                return buf
+        except FileNotFoundError:
+            return b""
 
     def head(self) -> Head:
         size = self._file_size()
@@ -124,44 +157,61 @@ class EditLog:
             last = None
             for last in self.entries():
                 pass
-            self._head = Head(0, GENESIS) if last is None else Head(int(last["seq"]), last["hash"])
+            try:
+                self._head = Head(0, GENESIS) if last is None else Head(int(last["seq"]), last["hash"])
+            except (KeyError, TypeError, ValueError):
+                raise IntegrityError("the last edit log entry has no valid seq and hash",
+                                     self.path) from None
             self._size = size
         return self._head
 
     def append(self, user: str, action: str, details: Optional[dict] = None) -> dict:
         head = self.head()
-        torn = self.torn_tail()
-        if torn:    # an append cut short: never an entry; removed, and the removal logged
-            self._write(b"", cut=len(torn))
+        tail = self._unterminated_tail()
+        torn = self.torn_tail() if tail else b""
+        if torn:
+            # an append cut short: never an entry. It is replaced, in one write, by a
+            # log_repair entry that keeps its bytes (so they can still be examined); on failure
+            # the file is left as it was
+            import base64
             import hashlib
-            self._append_entry(head, user, "log_repair",
-                               {"removed_bytes": len(torn), "removed_sha256":
-                                hashlib.sha256(torn).hexdigest(),
-                                "why": "an append cut short (no newline, not a whole entry)"})
-            head = self._head
-        return self._append_entry(head, user, action, details)
-
-    def _append_entry(self, head: Head, user: str, action: str, details: Optional[dict]) -> dict:
-        entry = {"seq": head.seq + 1, "time": utc_now(), "user": user or "unknown",
-                 "action": action, "details": details or {}, "prev": head.hash}
-        entry["v"] = hashchain.VERSION
-        entry["hash"] = entry_hash(entry)
-        line = json.dumps(entry, ensure_ascii=False, separators=(",", ":")) + "\n"
-        self._write(line.encode("utf-8"))
+            repair = self._entry(head, user, "log_repair", {
+                "removed_bytes": len(torn), "removed_sha256": hashlib.sha256(torn).hexdigest(),
+                "removed_base64": base64.b64encode(torn[:65536]).decode("ascii"),
+                "why": "an append cut short (no newline, not a whole entry)"})
+            self._write(_line(repair), cut=torn)
+            head = Head(repair["seq"], repair["hash"])
+            self._head, self._size = head, self._file_size()
+        elif tail:
+            self._write(b"\n")     # a whole last entry without its newline: end its line
+        entry = self._entry(head, user, action, details)
+        self._write(_line(entry))
         self._head = Head(entry["seq"], entry["hash"])
         self._size = self._file_size()
         return entry
 
-    def _write(self, data: bytes, cut: int = 0) -> None:
-        """Append ``data`` whole (after removing ``cut`` bytes from the end), or leave the
-        file as it was: a short write (a full disk) is undone, never left as a torn line."""
+    @staticmethod
+    def _entry(head: Head, user: str, action: str, details: Optional[dict]) -> dict:
+        entry = {"seq": head.seq + 1, "time": utc_now(), "user": user or "unknown",
+                 "action": action, "details": details or {}, "prev": head.hash}
+        entry["v"] = hashchain.VERSION
+        entry["hash"] = entry_hash(entry)
+        return entry
+
+    def _write(self, data: bytes, cut: bytes = b"") -> None:
+        """Append ``data`` whole (after removing the torn bytes ``cut`` from the end, if the
+        file still ends with exactly them), or leave the file as it was: a short write (a
+        full disk) is undone, never left as a torn line."""
         try:
             fd = os.open(self.path, os.O_RDWR | os.O_APPEND | os.O_CREAT, 0o600)
             try:
                 size = os.fstat(fd).st_size
                 if cut:
-                    os.ftruncate(fd, size - cut)
-                    size -= cut
+                    if size < len(cut) or _read_at(fd, len(cut), size - len(cut)) != cut:
+                        raise ProjectError("the edit log changed while it was being repaired "
+                                           "(another program writing it?); nothing written",
+                                           self.path)
+                    os.ftruncate(fd, size - len(cut))
                 view = memoryview(data)
                 try:
                     while view:
@@ -171,7 +221,9 @@ class EditLog:
                         view = view[n:]
                     os.fsync(fd)
                 except OSError:
-                    os.ftruncate(fd, size)
+                    os.ftruncate(fd, size - len(cut))
+                    if cut:                           # put the torn bytes back as they were
+                        os.write(fd, cut)
                     raise
             finally:
                 os.close(fd)

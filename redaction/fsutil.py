@@ -122,12 +122,6 @@ def private_dir(path: str | os.PathLike) -> Path:
     if not p.is_dir():
         p.mkdir(parents=True, exist_ok=True)   # raises the error that names the problem
     return p
-    if os.name != "nt":
-        try:
-            os.chmod(p, PRIVATE_DIR_MODE)  # mkdir's mode is masked by the umask
-        except OSError:
-            pass
-    return p
 
 
 def unlink_quiet(p) -> None:

@@ -64,6 +64,14 @@ class Consistency:
     unsaved_edits: int = 0
 
 
+class _NotLogged(Exception):
+    """The edit log refused an entry (a full disk...): the change must be undone."""
+
+    def __init__(self, error: Exception):
+        super().__init__(str(error))
+        self.error = error
+
+
 class ProjectSession:
     def __init__(self, project: Project, path: str | os.PathLike, user: str):
         self.project = project
@@ -229,9 +237,16 @@ class ProjectSession:
             except InvalidEdit as e:
                 raise InvalidEdit(e.message, self.path) from None
         cmd.apply(self.project)
+        redo = list(self.redo_stack)
         self.undo_stack.append(cmd)
         self.redo_stack.clear()
-        self._changed("apply", cmd)
+        try:
+            self._changed("apply", cmd)
+        except _NotLogged as e:      # a full disk: the edit is undone, as if never made
+            self.undo_stack.pop()
+            self.redo_stack[:] = redo
+            cmd.revert(self.project)
+            raise e.error from None
 
     def undo(self) -> Optional[Command]:
         if not self.undo_stack:
@@ -240,7 +255,13 @@ class ProjectSession:
         cmd = self.undo_stack.pop()
         cmd.revert(self.project)
         self.redo_stack.append(cmd)
-        self._changed("undo", cmd)
+        try:
+            self._changed("undo", cmd)
+        except _NotLogged as e:
+            self.redo_stack.pop()
+            self.undo_stack.append(cmd)
+            cmd.apply(self.project)
+            raise e.error from None
         return cmd
 
     def redo(self) -> Optional[Command]:
@@ -250,7 +271,13 @@ class ProjectSession:
         cmd = self.redo_stack.pop()
         cmd.apply(self.project)
         self.undo_stack.append(cmd)
-        self._changed("redo", cmd)
+        try:
+            self._changed("redo", cmd)
+        except _NotLogged as e:
+            self.undo_stack.pop()
+            self.redo_stack.append(cmd)
+            cmd.revert(self.project)
+            raise e.error from None
         return cmd
 
     def _changed(self, action: str, cmd: Optional[Command], details: Optional[dict] = None) -> None:
@@ -264,7 +291,11 @@ class ProjectSession:
         # must log either the state before this edit (before its entry) or after it
         with self._lock:
             d["state"] = self._hasher(after, touched)
-            self.log.append(self.user, action, d)
+            try:
+                self.log.append(self.user, action, d)
+            except Exception as e:
+                self._hasher = projstate.Hasher()     # its cache may hold the unlogged state
+                raise _NotLogged(e) from e
             self._state = after
         self.dirty = True
         self.unsaved.append(cmd)
@@ -274,10 +305,15 @@ class ProjectSession:
     def replace(self, project: Project, action: str, details: dict) -> None:
         """Replace the whole model (an autosave recovery, a rebuild): logged as one change."""
         self._base_state()
+        old = (self.project, list(self.undo_stack), list(self.redo_stack))
         self.project = project
         self.undo_stack.clear()
         self.redo_stack.clear()
-        self._changed(action, None, details)
+        try:
+            self._changed(action, None, details)
+        except _NotLogged as e:
+            self.project, self.undo_stack[:], self.redo_stack[:] = old
+            raise e.error from None
 
     def record(self, action: str, details: dict) -> dict:
         """Log a non-edit event (export, verify, detection run...). When this session holds

@@ -131,6 +131,11 @@ def _check_state(session, rep: VerifyReport) -> None:
     """Rebuild the project from its log; any difference from the file is named."""
     c = session.consistency()
     rep.state_sha256 = session.state_sha256
+    torn = session.log.torn_tail()
+    if torn:
+        rep.warnings.append(f"the edit log ends with {len(torn)} byte(s) of an append cut short "
+                            "(a crash or a full disk; not an entry): the next edit replaces "
+                            "them with a log_repair entry that keeps them")
     if c.kind == "legacy":
         rep.warnings.append("edit log written by an earlier version: its edits cannot be "
                             "replayed; editing and export are refused until `bwv project migrate` records a base")

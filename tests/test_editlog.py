@@ -152,10 +152,51 @@ def test_a_short_write_is_undone_not_left_torn(project, monkeypatch):
             return real(fd, bytes(data[: len(data) // 2]))
         raise OSError(errno.ENOSPC, "No space left on device")
     monkeypatch.setattr(os, "write", half)
+    status, undo, dirty = project.project.track("t1").status, len(project.undo_stack), project.dirty
     with pytest.raises(ProjectError, match="no space|disk full|No space"):
         project.do(SetStatus(["t1"], "rejected", "x", "alice"))
     monkeypatch.undo()
     assert project.log.path.read_bytes() == before and len(calls) == 2
+    # and the edit is undone in memory: not applied, not on the undo stack
+    assert project.project.track("t1").status == status == "accepted"
+    assert (len(project.undo_stack), project.dirty) == (undo, dirty)
+    project.do(SetStatus(["t1"], "rejected", "x", "alice"))    # the next edit logs cleanly
+    project.save()
+    assert verify_project(project.path, "alice").clean
+
+
+def test_a_whole_last_entry_without_its_newline_is_kept_and_ended(project):
+    """A complete entry whose newline was lost (cut by a tool, or killed between the two)
+    stays an entry; the next append ends its line first instead of gluing onto it."""
+    from redaction.session import ProjectSession
+    data = project.log.path.read_bytes()
+    project.log.path.write_bytes(data.rstrip(b"\n"))
+    s = ProjectSession.open(project.path, "bob")
+    s.do(SetStatus(["t1"], "rejected", "false detection", "bob"))
+    s.save()
+    assert [json.loads(l)["action"] for l in lines(project)][-2:] == ["export_published", "apply"]
+    assert verify_project(project.path, "bob").clean
+
+
+def test_a_torn_tail_is_named_by_verify_and_kept_by_the_repair(project):
+    import base64
+    from redaction.session import ProjectSession
+    torn = b'{"seq":99,"ti'
+    with open(project.log.path, "ab") as f:
+        f.write(torn)
+    rep = verify_project(project.path, "bob", record=False)
+    assert any("13 byte(s) of an append cut short" in w for w in rep.warnings), rep.warnings
+    s = ProjectSession.open(project.path, "bob")
+    s.do(SetStatus(["t1"], "rejected", "false detection", "bob"))
+    repair = [json.loads(l) for l in lines(project) if '"log_repair"' in l][0]
+    assert base64.b64decode(repair["details"]["removed_base64"]) == torn
+
+
+def test_a_last_line_that_is_json_but_not_an_entry_is_named(project):
+    with open(project.log.path, "ab") as f:
+        f.write(b"123\n")
+    r = run_bwv("project", "checks", project.path)
+    assert r.returncode == IntegrityError.exit_code and "is not an entry" in r.stderr
 
 
 def test_a_hand_edited_audio_range_names_the_field_that_differs(clip_copy, tmp_path):
