@@ -92,6 +92,15 @@ def add_disclosure(s: Session, request_id: int, manifest: dict, user: str,
         if not same:
             raise StoreError(f"this export was made for request {made_for}, not request {r.id}")
     check_not_registered(s, manifest["export_sha256"], r.id)
+    other = s.execute(select(Disclosure).where(Disclosure.export_sha256 == manifest["export_sha256"])
+                      .order_by(Disclosure.id)).scalars().first()
+    if other is not None and made_for in (None, ""):
+        # the same footage under a second request needs an export made for that request:
+        # this manifest's recipient, organisation and basis were stated for the first
+        raise StoreError(f"this export (sha256 {manifest['export_sha256'][:16]}...) is already in "
+                         f"the disclosure register for request {other.request_id}; to disclose "
+                         f"it under request {r.id}, export it for that request "
+                         f"(bwv export --request {r.id}) with its own recipient and basis")
     clip = _source_clip(s, manifest)
     check_clip_on_request(r, clip, str((manifest.get("source") or {}).get("sha256") or ""))
     d = Disclosure(request_id=r.id, recipient=manifest["recipient"],

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+from pathlib import Path
 
 import pytest
 
@@ -94,15 +95,28 @@ def test_record_disclosure_for_the_export_command(store, tmp_path, bwv, new_clip
     assert "DC Jones" in out and "CPS Wessex" in out
     with pytest.raises(StoreError, match=r"already in the disclosure register for request \d+ as entry 1"):
         disclosures.record_disclosure(rid, m1, "dora")                      # no duplicate
-    # the same (reproducible) export sent under another request is a disclosure of its own
+    # the same (reproducible) footage sent under another request is a disclosure of its own,
+    # from an export made for that request (its own recipient and basis), not the first
+    # request's manifest again
     with store.session() as s:
         rid2 = requests.create_request(s, "foi", "Press Office", "dora").id
         requests.link_clips(s, rid2, [c1], "dora")
-    n2 = disclosures.record_disclosure(rid2, m1, "dora")
-    with store.session() as s:
-        assert [(d.id, d.request_id) for d in disclosures.register(s)] == [(n, rid), (n2, rid2)]
-    with pytest.raises(StoreError, match=f"for request {rid2} as entry {n2}"):
+    with pytest.raises(StoreError, match=f"already in the disclosure register for request {rid}; "
+                                         f"to disclose it under request {rid2}, export it"):
         disclosures.record_disclosure(rid2, m1, "dora")
+    from redaction.export import ExportRequest, export_job
+    from redaction.jobs import run_job
+    first = json.loads(m1.read_text())
+    again = run_job(export_job(ExportRequest(
+        Path(first["edit_log"]["path"]).with_name("one.bwvproj.json"), tmp_path / "one-foi.mp4",
+        "dora", "Press desk", "Press Office", "FOIA 2000 s.1", request_id=rid2)))
+    assert json.loads(again.manifest.read_text())["export_sha256"] == first["export_sha256"]
+    n2 = disclosures.record_disclosure(rid2, again.manifest, "dora")
+    with store.session() as s:
+        assert [(d.id, d.request_id, d.recipient) for d in disclosures.register(s)] == [
+            (n, rid, "DC Jones"), (n2, rid2, "Press desk")]
+    with pytest.raises(StoreError, match=f"for request {rid2} as entry {n2}"):
+        disclosures.record_disclosure(rid2, again.manifest, "dora")
     # a hand-written manifest, or a real one edited, never enters the register
     from redaction.errors import IntegrityError
     with pytest.raises(IntegrityError, match="names no edit log"):
