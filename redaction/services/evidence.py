@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Optional, Sequence
 
+from ..errors import BwvError
 from ..jobs import CancelToken, Job, Progress
 from .gate import authorise
 
@@ -64,8 +65,15 @@ def import_job(paths: Sequence[str | os.PathLike], incident: str, user: Optional
     """
     paths = [Path(p) for p in paths]
     who = authorise("import", user, incident=incident, sources=[p.name for p in paths])
-    exhibits = exhibits_for(options.pop("exhibit", None), len(paths))
     from ..store import api
+    try:
+        exhibits = exhibits_for(options.pop("exhibit", None), len(paths))
+    except BwvError as e:
+        from .. import access
+        access.record("refusal", "import", who, {"sources": [str(p) for p in paths],
+                                                 "incident": incident, "reason": str(e)})
+        raise
+    api.check_exhibits(incident, exhibits, [str(p) for p in paths], who)
     done: list[ImportResult] = []
     for i, p in enumerate(paths):
         if cancel is not None:

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import datetime as dt
 import os
+from pathlib import Path
 
 from .. import access
 from ..errors import BwvError, MediaError, PermissionDenied
@@ -130,6 +131,23 @@ def import_clip(path: str | os.PathLike, incident: str, user: str | None = None,
         with open_store().session() as s:
             audit.append(s, who, "refusal", "import", {"source": os.fspath(path), "sha256": sha,
                                                        "incident": incident, "reason": str(e)})
+        raise
+
+
+def check_exhibits(incident: str, refs: list[str], sources: list[str], user: str) -> None:
+    """Every exhibit reference of an import is free in the case, checked before any clip is
+    stored (a refusal half-way would leave the earlier clips imported); refusals audited."""
+    if not any(refs):
+        return
+    try:
+        with open_store().session() as s:
+            for ref, src in zip(refs, sources):
+                if ref:
+                    clips.check_exhibit_free(s, incident, ref, Path(src))
+    except (Conflict, StoreError) as e:
+        with open_store().session() as s:
+            audit.append(s, user, "refusal", "import", {"sources": sources, "incident": incident,
+                                                        "reason": str(e)})
         raise
 
 

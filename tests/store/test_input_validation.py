@@ -266,6 +266,13 @@ def test_an_exhibit_reference_names_one_clip_of_a_case(store, new_clip):
     with pytest.raises(StoreError, match="names one twice"):
         run_job(services.import_job(three, "INC-5", exhibit="CD/1, CD/2, cd/1"))
     assert len(api.library()[0]["clips"]) == 1                      # nothing imported
+    # a reference already in the case, second in the list: refused before the first is stored
+    with pytest.raises(StoreError, match="exhibit AB/1 is already clip"):
+        run_job(services.import_job(three[:2], "INC-5", exhibit="CD/9, AB/1"))
+    assert len(api.library()[0]["clips"]) == 1
+    with store.session() as s:
+        reasons = [json.loads(r.details)["reason"] for r in audit.entries(s, category="refusal")]
+    assert any("3 clips need 3" in r for r in reasons) and any("AB/1 is already" in r for r in reasons)
     done = run_job(services.import_job(three, "INC-5", exhibit="CD/1; CD/2, CD/3"))
     with store.session() as s:
         assert [clips.get_clip(s, r.id).exhibit_ref for r in done] == ["CD/1", "CD/2", "CD/3"]
