@@ -462,12 +462,12 @@ def to_array(frame: av.VideoFrame, fmt: str, rotation: int = 0) -> np.ndarray:
         # 16-235 and the picture would lose its blacks and whites (swscale keeps the values
         # from yuvj420p to yuv420p unless told both ranges)
         full = frame.format.name.startswith("yuvj") or getattr(frame, "color_range", 0) == 2
+        if frame.width % 2 or frame.height % 2:
+            return _padded_yuv420p(frame, rotation, full)
         if full:
             frame = frame.reformat(format="yuv420p", src_color_range=2, dst_color_range=1)
         elif frame.format.name != "yuv420p":
             frame = frame.reformat(format="yuv420p")
-        if frame.width % 2 or frame.height % 2:
-            return _padded_yuv420p(frame, rotation)
         arr = frame.to_ndarray()
         if rotation:
             arr = rotate_yuv420p(arr, rotation)
@@ -481,20 +481,30 @@ def even_size(width: int, height: int) -> tuple[int, int]:
     return width + width % 2, height + height % 2
 
 
-def _padded_yuv420p(frame: av.VideoFrame, rotation: int) -> np.ndarray:
-    """An odd-sized yuv420p frame, upright, as a planar array one black row and/or column
+def _padded_yuv420p(frame: av.VideoFrame, rotation: int, full: bool) -> np.ndarray:
+    """An odd-sized frame, upright, as a planar yuv420p array one black row and/or column
     larger at the bottom and/or right edge of the upright picture, so display coordinates
-    are unchanged. Its chroma planes (rounded up by the decoder) already cover the padding."""
-    def plane(k: int, w: int, h: int) -> np.ndarray:
-        p = frame.planes[k]
-        return np.frombuffer(p, np.uint8).reshape(-1, p.line_size)[:h, :w]
-    w, h = frame.width, frame.height
-    cw, ch = (w + 1) // 2, (h + 1) // 2
-    y, u, v = (rotate(plane(k, *wh), rotation) for k, wh in enumerate(((w, h), (cw, ch), (cw, ch))))
-    out_h, out_w = 2 * u.shape[0], 2 * u.shape[1]
-    padded = np.full((out_h, out_w), 16, np.uint8)        # limited-range black
-    padded[: y.shape[0], : y.shape[1]] = y
-    return join_yuv420p(padded, np.ascontiguousarray(u), np.ascontiguousarray(v))
+    are unchanged. Rotated and padded at full chroma resolution (4:4:4), then subsampled 2x2,
+    so every chroma sample lies over the luma pixels it belongs to whatever the rotation."""
+    f = frame.reformat(format="yuv444p", **({"src_color_range": 2, "dst_color_range": 1}
+                                            if full else {}))
+    w, h = f.width, f.height
+
+    def plane(k: int) -> np.ndarray:
+        p = f.planes[k]
+        return rotate(np.frombuffer(p, np.uint8).reshape(-1, p.line_size)[:h, :w], rotation)
+    y, u, v = plane(0), plane(1), plane(2)
+    H, W = y.shape[0] + y.shape[0] % 2, y.shape[1] + y.shape[1] % 2
+
+    def padded(a: np.ndarray, fill: int) -> np.ndarray:
+        out = np.full((H, W), fill, np.uint8)          # limited-range black: Y 16, U/V 128
+        out[: a.shape[0], : a.shape[1]] = a
+        return out
+
+    def half(a: np.ndarray) -> np.ndarray:
+        q = a.astype(np.uint16).reshape(H // 2, 2, W // 2, 2)
+        return ((q.sum(axis=(1, 3)) + 2) // 4).astype(np.uint8)
+    return join_yuv420p(padded(y, 16), half(padded(u, 128)), half(padded(v, 128)))
 
 
 def rotate(arr: np.ndarray, rotation: int) -> np.ndarray:

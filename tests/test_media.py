@@ -166,3 +166,34 @@ def test_an_edit_list_pre_roll_is_not_a_frame(tmp_path):
         first = src.frame(0)
         last = src.frame(src.frame_count - 1)
     assert first.mean() > 40 and last.mean() > first.mean()   # frame 0 is the first one shown
+
+
+@pytest.mark.parametrize("rotation", [0, 90, 180, 270])
+def test_an_odd_sized_frame_keeps_its_colour_over_the_right_pixels(rotation):
+    """Padding an odd-sized frame for 4:2:0 (ADR 0002): each chroma sample is the mean of
+    the upright 2x2 block of pixels it covers, whatever the rotation (a redaction's edge must
+    not carry colour from the pixel beside it)."""
+    import av
+    import numpy as np
+    from redaction.media import rotate, split_yuv420p, to_array
+
+    def planes444(img):
+        f = av.VideoFrame.from_ndarray(np.ascontiguousarray(img), format="rgb24").reformat(format="yuv444p")
+        return [np.frombuffer(p, np.uint8).reshape(-1, p.line_size)[:f.height, :f.width].astype(int)
+                for p in f.planes]
+    hd, wd = (13, 21) if rotation in (0, 180) else (21, 13)
+    upright = np.zeros((hd, wd, 3), np.uint8)
+    upright[:, :] = (220, 30, 30)
+    upright[:, 6:12] = (30, 30, 220)
+    upright[:, 12:] = (30, 200, 30)
+    upright[8:, :] = (240, 240, 40)
+    stored = np.ascontiguousarray(rotate(upright, (360 - rotation) % 360))
+    frame = av.VideoFrame.from_ndarray(stored, format="rgb24").reformat(format="yuv444p")
+    y, u, v = split_yuv420p(to_array(frame, "yuv420p", rotation))
+    assert y.shape == (hd + 1, wd + 1) and (y[hd, :] == 16).all() and (y[:, wd] == 16).all()
+    want_y, want_u, want_v = planes444(upright)
+    assert np.abs(y[:hd, :wd].astype(int) - want_y).max() <= 1
+    hb, wb = hd // 2, wd // 2
+    for got, want in ((u, want_u), (v, want_v)):
+        blocks = want[: 2 * hb, : 2 * wb].reshape(hb, 2, wb, 2).mean(axis=(1, 3))
+        assert np.abs(got[:hb, :wb].astype(int) - blocks).max() <= 1
