@@ -58,6 +58,9 @@ class ReviewPanel(QWidget):
         # the text the panel filled in itself (a stock reason to redact): Reject and Keep
         # clear need a reason the officer chose (controllers.editing.decide)
         self._auto_reason = self.reason.currentText()
+        self._chosen = False            # the officer picked or typed the reason shown
+        self.reason.activated.connect(self._reason_chosen)
+        self.reason.lineEdit().textEdited.connect(self._reason_chosen)
         self.reason.setSizeAdjustPolicy(QComboBox.AdjustToMinimumContentsLengthWithIcon)
         self.reason.setMinimumContentsLength(12)
         g.addWidget(self.reason, 1, 1, 1, 2)
@@ -229,6 +232,7 @@ class ReviewPanel(QWidget):
         if text != self.reason.currentText():
             self.reason.setCurrentText(text)
             self._auto_reason = text
+            self._chosen = False
 
     def _accept_all(self, kind: str) -> None:
         self.follow_kind(kind)      # the reason recorded is the one for that kind
@@ -254,10 +258,14 @@ class ReviewPanel(QWidget):
     def reason_text(self) -> str:
         return self.reason.currentText().strip()
 
+    def _reason_chosen(self, *_) -> None:
+        self._chosen = True
+
     def reason_chosen(self) -> bool:
-        """False while the reason is the one the panel filled in (a stock reason to redact),
-        i.e. the officer has not picked or typed one."""
-        return bool(self.reason_text()) and self.reason.currentText() != self._auto_reason
+        """False while the reason is the one the panel filled in (a stock reason to redact)
+        and the officer has not picked or typed one (picking that same reason counts)."""
+        return bool(self.reason_text()) and (self._chosen
+                                             or self.reason.currentText() != self._auto_reason)
 
     def _clicked(self, row: int, col: int) -> None:
         it = self.table.item(row, 1)

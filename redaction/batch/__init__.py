@@ -325,7 +325,8 @@ def write_project(item: BatchItem, result, sha256: str, user: str, force: bool =
                                f"(detection again would propose decided objects again; "
                                f"--force runs it anyway)", pp)
     else:
-        pp.parent.mkdir(parents=True, exist_ok=True)
+        from ..fsutil import private_dir
+        private_dir(pp.parent)
         s = ProjectSession.create(item.path, pp, user, sha256=sha256)
     tracks = services.apply_detections(s, result, user)
     services.save(s, user)

@@ -99,7 +99,8 @@ def _folder_for_writing(folder: Path, option: str) -> None:
     if folder.exists() and not folder.is_dir():
         raise UsageError(f"not a folder ({option})", folder)
     try:
-        folder.mkdir(parents=True, exist_ok=True)
+        from ..fsutil import private_dir
+        private_dir(folder)      # projects and state name footage: owner only when made here
     except OSError as e:
         raise UsageError(f"cannot create this folder ({option}): {e.strerror or e}",
                          folder) from None

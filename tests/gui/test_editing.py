@@ -112,6 +112,14 @@ def test_reject_needs_a_reason_the_officer_chose(qtbot, win):
     win.review.reason.setCurrentText("False detection")
     qtbot.keyClick(view, Qt.Key_R)
     assert (doc.project.track("a1").status, doc.project.track("a1").reason) == ("rejected", "False detection")
+    # a policy whose first reason is one for not redacting: picking the reason the panel
+    # shows (from the list) is a choice too
+    from app.review.panel import ReviewPanel
+    rv = ReviewPanel(win.a, ["False detection", "Third party face (not relevant)"])
+    qtbot.addWidget(rv)
+    assert rv.reason_text() == "False detection" and not rv.reason_chosen()
+    rv.reason.activated.emit(0)
+    assert rv.reason_chosen()
 
 
 def test_bulk_decisions_are_one_undo(qtbot, win):
