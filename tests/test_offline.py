@@ -107,3 +107,22 @@ def test_built_bundle_selftest_offline(tmp_path):
     r, _, native = run_guarded(["selftest"], tmp_path, "bundle", python=False, netns=True)
     assert r.returncode == 0, r.stdout + r.stderr
     assert native == "", f"native network attempts:\n{native}"
+
+
+def test_onnxruntime_telemetry_is_off_whatever_the_environment_says(tmp_path):
+    """onnxruntime 1.29+ uploads telemetry from Linux (1DS: a DNS query for
+    mobile.events.data.microsoft.com, a device id under ~/.cache/Microsoft). The engine turns
+    it off on import, even when the environment asks for it: the detectors run and nothing
+    is written under the user's home."""
+    code = ("import redaction, os, numpy as np\n"
+            "from redaction.detect.factory import build_detector\n"
+            "d = build_detector(('face', 'plate'), 'accurate', candidates=True)\n"
+            "d.at_frame(0, 30.0); d(np.zeros((360, 640, 3), np.uint8))\n"
+            "print(os.environ['ORT_DISABLE_TELEMETRY'])\n")
+    env = {**os.environ, "HOME": str(tmp_path), "ORT_DISABLE_TELEMETRY": "0",
+           "XDG_CACHE_HOME": str(tmp_path / ".cache"), "PYTHONPATH": str(REPO)}
+    r = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env,
+                       timeout=300)
+    assert r.returncode == 0, r.stderr
+    assert r.stdout.strip() == "1"
+    assert not (tmp_path / ".cache" / "Microsoft").exists(), list(tmp_path.rglob("*"))

@@ -211,7 +211,8 @@ class CenterFace:
 
     @staticmethod
     def _ort_session(data: bytes, threads: int | None):
-        import onnxruntime as ort
+        from .ortenv import onnxruntime
+        ort = onnxruntime()
         so = ort.SessionOptions()
         so.log_severity_level = 3
         # No busy-waiting worker threads: the cores are shared with decoding and tracking

@@ -79,7 +79,8 @@ class PlateVerifier:
 
     def __init__(self, model_file: str | os.PathLike | None = None,
                  params_file: str | os.PathLike | None = None, threads: int | None = None):
-        import onnxruntime as ort
+        from .ortenv import onnxruntime
+        ort = onnxruntime()
         from .models import info, model_bytes
         if model_file is None:
             data = model_bytes(MODEL_NAME)

@@ -41,7 +41,8 @@ class PlateDetector:
 
     def __init__(self, threshold: float = 0.4, input_side: int = 640, nms_iou: float = 0.4,
                  threads: int | None = None, model_file: str | os.PathLike | None = None):
-        import onnxruntime as ort
+        from .ortenv import onnxruntime
+        ort = onnxruntime()
         self.threshold, self.input_side, self.nms_iou = float(threshold), int(input_side), float(nms_iou)
         opts = ort.SessionOptions()
         opts.intra_op_num_threads = threads or min(2, os.cpu_count() or 1)
