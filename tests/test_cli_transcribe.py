@@ -28,13 +28,7 @@ from helpers import run_bwv
 
 pytestmark = pytest.mark.skipif(not espeak.available(), reason="espeak-ng is not installed")
 
-TEXTS = ["Good evening. Can I take your phone number please?",
-         "Yes, it is",
-         "oh seven seven zero zero, nine zero zero, one two three.",
-         "And what is your postcode?",
-         "L S one, four D P.",
-         "Thank you. That is everything for now."]
-PHONE, POSTCODE = 2, 4
+from test_speech import PHONE, POSTCODE, TEXTS  # noqa: E402  the same spoken dialogue
 FPS = 10
 
 

@@ -38,18 +38,6 @@ def menu_action(win, menu, name, text, key, tip, fn) -> QAction:
     return a
 
 
-def _utc(iso: Optional[str]) -> Optional[str]:
-    """The store keeps capture times in UTC; a naive ISO time from it is marked so."""
-    from datetime import datetime, timezone
-    if not iso:
-        return None
-    try:
-        t = datetime.fromisoformat(iso.replace("Z", "+00:00"))
-    except ValueError:
-        return None
-    return (t if t.tzinfo else t.replace(tzinfo=timezone.utc)).isoformat()
-
-
 class StoreController(Controller):
     """Holds the window (its user, ``open_path``, ``close_document``, user label), the role
     ``Gate`` (updated in place on a switch, so every guarded action follows), the user-job
@@ -147,7 +135,7 @@ class StoreController(Controller):
             return False
         return self.win.files.open_path(path, store_clip=StoreClip(
             clip_id, name or (clip.name if clip is not None else None),
-            _utc(clip.captured) if clip is not None else None,
+            clip.captured if clip is not None else None,
             bool(clip.capture_guessed) if clip is not None else False))
 
     def open_requests(self) -> list[dict]:

@@ -1,7 +1,7 @@
 """Transport bar: buttons, timecode (HH:MM:SS:FF), frame index, capture time, speed, mode."""
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import datetime, timedelta, timezone
 from typing import Optional
 
 from PySide6.QtCore import Qt, Signal
@@ -14,13 +14,16 @@ from .playback import SPEEDS
 
 
 def capture_time(captured: Optional[str], seconds: float) -> Optional[str]:
-    """Wall-clock time of a frame from the clip's creation_time, when the camera wrote one."""
+    """Wall-clock time of a frame from the clip's capture time (the camera's creation_time,
+    or the case store's record); a time without a zone is UTC (both keep UTC)."""
     if not captured:
         return None
     try:
         t0 = datetime.fromisoformat(captured.replace("Z", "+00:00"))
     except ValueError:
         return None
+    if t0.tzinfo is None:
+        t0 = t0.replace(tzinfo=timezone.utc)
     t = t0 + timedelta(seconds=seconds)
     return t.strftime("%Y-%m-%d %H:%M:%S.") + f"{t.microsecond // 1000:03d}" + \
         (" UTC" if t.utcoffset() == timedelta(0) else "")
