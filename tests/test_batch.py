@@ -266,7 +266,7 @@ def test_ray_executor_retries_a_clip_whose_worker_was_killed(tmp_path, ray_clust
     starts = [ev.worker for ev in events if ev.kind == "start" and ev.index == killed[0]]
     assert starts[0] != starts[1]                     # on a new worker process
     for c in clips:
-        assert load_project(default_project_path(c)).extra["detection"]["frames"] == 150
+        assert load_project(default_project_path(c)).extra["detection"]["frames"] == 450
     # the same code path as the local executor: a second run skips every clip
     again = BatchRun(folder_items(tmp_path / "clips"), settings, RayExecutor(ray_cluster), "t.o")
     assert list(again.run()) == [] and again.summary.skipped == 3
