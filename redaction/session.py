@@ -236,47 +236,43 @@ class ProjectSession:
                 check_command(cmd, self.project, *self.bounds)
             except InvalidEdit as e:
                 raise InvalidEdit(e.message, self.path) from None
-        cmd.apply(self.project)
         redo = list(self.redo_stack)
-        self.undo_stack.append(cmd)
         self.redo_stack.clear()
-        try:
-            self._changed("apply", cmd)
-        except _NotLogged as e:      # a full disk: the edit is undone, as if never made
-            self.undo_stack.pop()
-            self.redo_stack[:] = redo
-            cmd.revert(self.project)
-            raise e.error from None
+        self._step("apply", cmd, cmd.apply, cmd.revert, self.undo_stack, redo_before=redo)
 
     def undo(self) -> Optional[Command]:
         if not self.undo_stack:
             return None
         self._base_state()
         cmd = self.undo_stack.pop()
-        cmd.revert(self.project)
-        self.redo_stack.append(cmd)
-        try:
-            self._changed("undo", cmd)
-        except _NotLogged as e:
-            self.redo_stack.pop()
-            self.undo_stack.append(cmd)
-            cmd.apply(self.project)
-            raise e.error from None
-        return cmd
+        return self._step("undo", cmd, cmd.revert, cmd.apply, self.redo_stack,
+                          taken_from=self.undo_stack)
 
     def redo(self) -> Optional[Command]:
         if not self.redo_stack:
             return None
         self._base_state()
         cmd = self.redo_stack.pop()
-        cmd.apply(self.project)
-        self.undo_stack.append(cmd)
+        return self._step("redo", cmd, cmd.apply, cmd.revert, self.undo_stack,
+                          taken_from=self.redo_stack)
+
+    def _step(self, action, cmd, forward, back, onto: list, *,
+              redo_before: Optional[list] = None, taken_from: Optional[list] = None) -> Command:
+        """Change the model (``forward``), push ``cmd`` on ``onto`` and log it. If the log
+        refuses the entry (a full disk), everything is put back as it was (``back``; the
+        redo stack restored, ``cmd`` returned to ``taken_from``) and the log's error raised:
+        an edit never stays applied without its entry."""
+        forward(self.project)
+        onto.append(cmd)
         try:
-            self._changed("redo", cmd)
+            self._changed(action, cmd)
         except _NotLogged as e:
-            self.undo_stack.pop()
-            self.redo_stack.append(cmd)
-            cmd.revert(self.project)
+            onto.pop()
+            back(self.project)
+            if taken_from is not None:
+                taken_from.append(cmd)
+            if redo_before is not None:
+                self.redo_stack[:] = redo_before
             raise e.error from None
         return cmd
 

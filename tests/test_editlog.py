@@ -160,6 +160,14 @@ def test_a_short_write_is_undone_not_left_torn(project, monkeypatch):
     # and the edit is undone in memory: not applied, not on the undo stack
     assert project.project.track("t1").status == status == "accepted"
     assert (len(project.undo_stack), project.dirty) == (undo, dirty)
+    # an undo refused by the log is put back too
+    monkeypatch.setattr(os, "write", lambda fd, data: (_ for _ in ()).throw(
+        OSError(errno.ENOSPC, "No space left on device")))
+    top = project.undo_stack[-1]
+    with pytest.raises(ProjectError):
+        project.undo()
+    monkeypatch.undo()
+    assert project.undo_stack[-1] is top and project.project.track("t1").status == "accepted"
     project.do(SetStatus(["t1"], "rejected", "x", "alice"))    # the next edit logs cleanly
     project.save()
     assert verify_project(project.path, "alice").clean
