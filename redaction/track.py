@@ -68,6 +68,7 @@ class _Live:
     last_sure: bool = True         # the last detection was sure (not a candidate)
     smeared: set = field(default_factory=set)   # detection frames whose size was not measured
     doubtful: set = field(default_factory=set)  # detection frames matched to a candidate
+    dark_hits: int = 0             # candidates matched on dark detection frames (dark_below)
 
     @property
     def last_box(self) -> Box:
@@ -110,12 +111,14 @@ class Tracker:
         self._shot_start: Optional[int] = None   # first frame of the current shot (pre-hold limit)
         self.last_frame = -1
         self._last_unknown = False               # the latest frame's camera motion is unknown
+        self._dark = False                       # the detection frame being matched is dark
 
     def _kept(self, t: _Live) -> bool:
         """Recall first: one sure detection keeps a track; candidates alone must recur."""
         need = min(self.s.confirm_hits, self.s.plate_confirm_hits) if t.kind == "plate" \
             else self.s.confirm_hits
-        return t.hits >= self.s.min_hits and (t.sure or t.hits >= need)
+        return t.hits >= self.s.min_hits and (t.sure or t.hits >= need
+                                              or t.dark_hits >= self.s.dark_confirm_hits)
 
     @property
     def track_count(self) -> int:
@@ -182,7 +185,10 @@ class Tracker:
             self.live = []
             self._prev_det = None
         if rec.detections is not None:
+            self._dark = (self.s.dark_below is not None and rec.light is not None
+                          and rec.light < self.s.dark_below)
             self._associate(f, rec.detections)
+            self._dark = False
             self._prev_det = f
         # end tracks held for too long
         still = []
@@ -374,6 +380,7 @@ class Tracker:
                 t.smeared.add(f)
             if not t.sure:
                 t.doubtful.add(f)
+                t.dark_hits += self._dark_counts(d)
             self.live.append(t)
         return used_d
 
@@ -454,10 +461,19 @@ class Tracker:
             t.smeared.add(f)
         if not getattr(d, "sure", True):
             t.doubtful.add(f)
+            t.dark_hits += self._dark_counts(d)
         t.last_frame = f
         t.hits += 1
         t.sure = t.sure or getattr(d, "sure", True)
         t.last_sure = getattr(d, "sure", True)
+
+    def _dark_counts(self, d) -> bool:
+        """Whether candidate ``d``, on the detection frame being matched, counts towards
+        keeping its track as the dark picture's doubt (:attr:`TrackerSettings.dark_rules`)."""
+        if not self._dark:
+            return False
+        rule = dict((k, (s, px)) for k, s, px in self.s.dark_rules).get(d.kind)
+        return rule is not None and d.score >= rule[0] and max(d.box[2], d.box[3]) >= rule[1]
 
     def _smeared(self, t: _Live, f: int, box: Box) -> bool:
         """Whether ``box`` (a detection on ``f``) is smeared: the object moved at least

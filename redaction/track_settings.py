@@ -11,7 +11,13 @@ DEFAULT_HOLD_S = 1.5
 # Raised when the tracker's rules change what it makes of the same detections: the detection
 # cache holds detections (the tracks are rebuilt from them), but a batch's "done" state holds
 # the result, so a batch run after such a change does its clips again (from the cache)
-TRACKER_VERSION = 2
+TRACKER_VERSION = 3
+# Under this brightness (detect.light.picture_brightness) a picture is dark: the dark-footage
+# check before export and the tracker's dark rule (TrackerSettings.dark_below). The leak
+# check's night scenes measure 24-52 (their flash frames up to 112), its daylight scenes
+# 98-144; 4 of the 100 faces_wider photos (night riots and protests) and 3 of the 9
+# faces_dlib photos are under it (ADR 0008, session 14)
+DARK_BELOW = 60.0
 
 
 @dataclass
@@ -73,6 +79,14 @@ class TrackerSettings:
     # lost, and unknown motion, are for sure detections): a doubtful box 1.5-2 sizes off a
     # lost plate was more often street texture than the plate (ADR 0008, "doubtful joins")
     candidate_gate: Optional[float] = 1.0
+    # in a dark picture (brightness under ``dark_below``, the dark check's measure) the
+    # detector's doubt is the picture's: a track of candidates is kept after
+    # ``dark_confirm_hits`` of them on dark detection frames, counting only the candidates
+    # of each kind at least ``(kind, score, px of the larger side)`` of ``dark_rules``
+    # (None: no dark rule; ADR 0008, session 17)
+    dark_below: Optional[float] = DARK_BELOW
+    dark_confirm_hits: int = 1
+    dark_rules: tuple = (("face", 0.0, 48.0), ("plate", 0.3, 0.0))
 
 
 @dataclass

@@ -5,10 +5,9 @@ from __future__ import annotations
 import cv2
 import numpy as np
 
-# Under this brightness a picture is dark: the leak check's night scenes measure 24-52 (and
-# their flash frames up to 112), its daylight scenes 98-144; 4 of the 100 faces_wider photos
-# (night riots and protests) and 3 of the 9 faces_dlib photos are under it (ADR 0008, session 14)
-DARK_BELOW = 60.0
+from ..track_settings import DARK_BELOW
+
+__all__ = ["DARK_BELOW", "picture_brightness"]
 
 
 def picture_brightness(image: np.ndarray) -> float:

@@ -1,0 +1,83 @@
+"""In a dark picture the detector's doubt is the picture's, not the object's: a candidate of
+a likely kind is proposed (flagged low confidence) after one detection instead of having to
+recur (TrackerSettings.dark_rules, ADR 0008, session 17)."""
+from __future__ import annotations
+
+from fractions import Fraction
+
+import numpy as np
+
+from redaction.detect.base import Detection
+from redaction.detect.job import DetectSettings, detect_job
+from redaction.jobs import run_job
+from redaction.synth import ClipSpec, write_clip
+from redaction.track import FrameRecord, Tracker, TrackerSettings
+from redaction.track_settings import DARK_BELOW
+
+
+def _once(det: Detection, light: float, frames: int = 60, at: int = 12):
+    """``det`` alone on detection frame ``at`` (every 6th frame is one), in a picture of
+    brightness ``light``; the tracks made of it."""
+    tr = Tracker(30.0, TrackerSettings(), frame_size=(1920, 1080))
+    for f in range(frames):
+        dets = None if f % 6 else ([det] if f == at else [])
+        tr.update(FrameRecord(f, (0.0, 0.0), detections=dets, light=None if dets is None else light))
+    return tr.finish()
+
+
+def test_a_single_plate_candidate_in_the_dark_is_proposed_and_flagged():
+    plate = Detection("plate", (400, 500, 90, 30), 0.45, sure=False)
+    (t,) = _once(plate, light=30.0)
+    assert t.kind == "plate" and t.flags == ["low_confidence"]
+    assert t.box_at(12) is not None and t.box_at(12)[2] >= 90
+    assert t.box_at(0) is not None                 # pre-held back, as any new track
+    # the same candidate by day must recur to be proposed
+    assert _once(plate, light=120.0) == []
+    # ... and in the dark, a weak one (under the rule's score) too
+    assert _once(Detection("plate", (400, 500, 90, 30), 0.2, sure=False), light=30.0) == []
+
+
+def test_a_face_candidate_in_the_dark_counts_from_its_rule_size():
+    big = Detection("face", (300, 200, 60, 72), 0.18, sure=False)
+    small = Detection("face", (300, 200, 30, 36), 0.25, sure=False)
+    (t,) = _once(big, light=25.0)
+    assert t.flags == ["low_confidence"]
+    assert _once(small, light=25.0) == []           # small dark blobs are mostly noise
+    assert _once(big, light=DARK_BELOW + 1) == []   # not dark: must recur
+    # no dark rule: as before
+    tr = Tracker(30.0, TrackerSettings(dark_below=None), frame_size=(1920, 1080))
+    for f in range(0, 60):
+        dets = None if f % 6 else ([big] if f == 12 else [])
+        tr.update(FrameRecord(f, (0.0, 0.0), detections=dets, light=None if dets is None else 25.0))
+    assert tr.finish() == []
+
+
+def test_the_detection_job_applies_the_dark_rule_on_a_night_clip(tmp_path):
+    """Through the job on a real clip: a square candidate seen once, on a dark clip and on
+    the same clip by day."""
+    W, H = 320, 240
+
+    def frame(level):
+        def fn(i):
+            img = np.full((H, W, 3), level, np.uint8)
+            img[100:160, 140:200] = min(255, level + 40)
+            return img
+        return fn
+
+    class OnceUnsure:
+        kinds = ("face",)
+
+        def __init__(self):
+            self.calls = 0
+
+        def __call__(self, rgb):
+            self.calls += 1
+            return [Detection("face", (140, 100, 60, 60), 0.2, sure=False)] if self.calls == 3 else []
+
+    settings = DetectSettings(kinds=("face",), every=6, adaptive=False)
+    spec = ClipSpec(width=W, height=H, frames=48, fps=Fraction(30))
+    night = write_clip(tmp_path / "night.mp4", spec, frame_fn=frame(20))
+    day = write_clip(tmp_path / "day.mp4", spec, frame_fn=frame(140))
+    (t,) = run_job(detect_job(night, settings, detector=OnceUnsure())).tracks
+    assert t.flags == ["low_confidence"] and t.box_at(12) is not None
+    assert run_job(detect_job(day, settings, detector=OnceUnsure())).tracks == []
