@@ -64,7 +64,8 @@ class JobRow(QHBoxLayout):
             say(f"Retention run as of {r.as_of}: erased {len(r.erase)} clip(s)"
                 + (f", completed {len(r.unfinished)} interrupted erasure(s)"
                    if r.unfinished else "")
-                + f"; {len(r.review_due)} due for MoPI review")
+                + f"; {len(r.review_due)} due for MoPI review"
+                + "".join(f"; clip {c} not erased: {why}" for c, why in r.skipped))
         self._ended()
 
     def _failed(self, msg: str) -> None:

@@ -13,16 +13,30 @@ from PySide6.QtWidgets import (QComboBox, QDateEdit, QGroupBox, QHBoxLayout, QLa
                                QMessageBox, QPushButton, QSplitter, QTableWidget, QTextBrowser,
                                QVBoxLayout, QWidget)
 
+from redaction.errors import BwvError
+
 from ..dialogs import store_forms
 from .common import CLASS_LABELS, item
 
 COLUMNS = ["Clip", "Case", "Name", "Captured (UTC)", "Classification", "MoPI review", "Why"]
 
 
+def confirmation_text(ids: list, as_of) -> str:
+    """What the user confirms before a retention run: the count and the clip ids."""
+    if not ids:
+        return (f"Retention as of {as_of} (UTC): no clip is due for erasure now. Record the "
+                "run (MoPI reviews due, unclassified clips flagged)? Nothing is erased.")
+    return (f"Erase {len(ids)} clip(s) now: clip {', '.join(str(i) for i in ids)} (as of "
+            f"{as_of}, UTC), with their projects, edit logs, exports held in the store and "
+            "caches? This cannot be undone. Only these clips are erased, each checked again "
+            "as it is erased; held clips are kept.")
+
+
 class RetentionView(QWidget):
     def __init__(self, lib):
         super().__init__(lib)
         self.lib = lib
+        self.last_confirmation = ""      # the question asked before the last run
         v = QVBoxLayout(self)
         top = QHBoxLayout()
         self.retention = QTextBrowser(self)
@@ -152,19 +166,29 @@ class RetentionView(QWidget):
 
     # -- actions ---------------------------------------------------------------------------
     def run_retention(self) -> bool:
-        """services.retention_job in the library's JobRunner, with progress and cancel."""
+        """services.retention_job in the library's JobRunner, with progress and cancel.
+
+        The list is planned afresh (a dry run, ``retention_run`` right: an administrator
+        without footage rights sees the clip ids too) and always confirmed, with the count
+        and the clip ids; the run erases only the confirmed clips, each checked again as
+        it is erased (a clip no longer due is skipped and reported)."""
         from redaction import services
+        from redaction.jobs import run_job
         lib = self.lib
-        if lib.interactive and lib.overview is not None:
-            n = len(lib.overview.erase) + len(lib.overview.unfinished)
-            if QMessageBox.question(
-                    lib, "Run retention",
-                    f"Erase {n} clip(s) now (with their projects, exports and caches)? This "
-                    "cannot be undone; held clips are kept.") != QMessageBox.Yes:
-                return False
         user = lib.user
-        return lib.runner.start("retention",
-                                lambda cancel: services.retention_job(user, cancel=cancel))
+        try:
+            planned = run_job(services.retention_job(user, dry_run=True))
+        except BwvError as e:
+            lib.say(f"Retention failed: {e}", error=True)
+            return False
+        ids = planned.to_confirm
+        self.last_confirmation = confirmation_text(ids, planned.as_of)
+        if lib.interactive and QMessageBox.question(
+                lib, "Run retention", self.last_confirmation) != QMessageBox.Yes:
+            lib.say("Retention run not started: nothing was erased")
+            return False
+        return lib.runner.start("retention", lambda cancel: services.retention_job(
+            user, cancel=cancel, confirmed=ids))
 
     @staticmethod
     def _selected_in(t: QTableWidget) -> Optional[int]:

@@ -34,36 +34,53 @@ def register(sub) -> None:
 
 def _run(args) -> int:
     as_of = retention.parse_as_of(args.as_of)
-    # a job (progress per clip, cancel between clips), as the GUI would run it
-    p = run_job(services.retention_job(claimed_user(args), as_of, dry_run=args.dry_run)).plan
+    # a job (progress per clip, cancel between clips), as the GUI would run it; what it
+    # reports is what it did: each clip is checked again as it is erased
+    res = run_job(services.retention_job(claimed_user(args), as_of, dry_run=args.dry_run))
+    p = res.plan
     verb = "would erase" if args.dry_run else "erased"
     out = {"as_of": p.as_of.isoformat(), "dry_run": args.dry_run,
-           "erase": [{"clip": c, "rule": r} for c, r in p.erase],
-           "interrupted_completed": p.unfinished, "review_due": p.review_due,
+           "erase": [{"clip": c, "rule": r,
+                      "derived_files": [{"kind": k, "path": f}
+                                        for k, f in res.removed.get(c, []) if k != "media"]}
+                     for c, r in res.erase],
+           "interrupted_completed": res.unfinished, "review_due": p.review_due,
            "unclassified_flagged": p.unclassified,
            "held": [{"clip": c, "reason": r} for c, r in p.held],
+           "skipped": [{"clip": c, "reason": r} for c, r in res.skipped],
            "capture_guessed": p.capture_guessed}
     if args.json:
         print_json(out)
         return 0
     print(f"retention as of {p.as_of} (UTC)")
-    for c, r in p.erase:
+    for c, r in res.erase:
         print(f"  {verb} clip {c}: {r}")
-    for c in p.unfinished:
+        for k, f in res.removed.get(c, []):
+            if k != "media":
+                print(f"    removed {k.replace('_', ' ')}: {f}")
+    for c in res.unfinished:
         print(f"  {'would complete' if args.dry_run else 'completed'} interrupted erasure of clip {c}")
+        for k, f in res.removed.get(c, []):
+            if k != "media":
+                print(f"    removed {k.replace('_', ' ')}: {f}")
+    for c, r in res.skipped:
+        print(f"  not erased: clip {c}: {r}")
     for c in p.review_due:
         print(f"  MoPI review due: clip {c} (`bwv retention review {c} ...`)")
     for c in p.unclassified:
         print(f"  unclassified for too long: clip {c}")
     for c, r in p.held:
-        print(f"  {r}: clip {c} (a supervisor runs `bwv case capture-time {c} --confirm "
-              "| --set TIME --reason ...`)")
+        if r == retention.HELD_GUESSED:
+            print(f"  {r}: clip {c} (a supervisor runs `bwv case capture-time {c} --confirm "
+                  "| --set TIME --reason ...`)")
+        else:
+            print(f"  {r}: clip {c}")
     held = {c for c, _ in p.held}
     for c in p.capture_guessed:
         if c not in held:
             print(f"  capture time guessed, not confirmed: clip {c}")
-    if not (p.erase or p.unfinished or p.review_due or p.unclassified or p.held
-            or p.capture_guessed):
+    if not (res.erase or res.unfinished or res.skipped or p.review_due or p.unclassified
+            or p.held or p.capture_guessed):
         print("  nothing to do")
     return 0
 

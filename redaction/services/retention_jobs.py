@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass, field
-from typing import Optional
+from typing import Optional, Sequence
 
 from ..errors import Cancelled
 from ..jobs import CancelToken, Job, Progress
@@ -25,11 +25,26 @@ class RetentionResult:
     unclassified: list = field(default_factory=list)
     cancelled: bool = False
     plan: object = None                                 # the store's Plan (all its lists)
+    skipped: list = field(default_factory=list)        # [(clip id, why)]: planned, not erased
+    removed: dict = field(default_factory=dict)        # clip id -> [(kind, path)] deleted
+
+    @property
+    def to_confirm(self) -> list[int]:
+        """The clip ids a run would erase (interrupted erasures first): what the user
+        confirms before a real run (``retention_job(..., confirmed=)``)."""
+        return list(self.unfinished) + [c for c, _ in self.erase]
 
 
 def retention_job(user: Optional[str] = None, as_of: Optional[dt.date] = None,
-                  dry_run: bool = False, cancel: Optional[CancelToken] = None) -> Job:
-    """Apply the retention policy (``retention_run``); returns :class:`RetentionResult`."""
+                  dry_run: bool = False, cancel: Optional[CancelToken] = None,
+                  confirmed: Optional[Sequence[int]] = None) -> Job:
+    """Apply the retention policy (``retention_run``); returns :class:`RetentionResult`.
+
+    ``confirmed``: the clip ids the user agreed to erase (the window shows a dry run's
+    :attr:`RetentionResult.to_confirm` first); a clip the fresh plan adds is then skipped,
+    not erased. Every clip is checked again inside its erasure's transaction
+    (:func:`redaction.store.retention.erase_clip`): one no longer due is skipped and
+    reported ("no longer due: ...")."""
     who = authorise("retention_run", user, dry_run=dry_run)
     from ..store import audit, retention
     from ..store.db import open_store
@@ -45,17 +60,34 @@ def retention_job(user: Optional[str] = None, as_of: Optional[dt.date] = None,
     if dry_run:
         res.erase, res.unfinished = list(p.erase), list(p.unfinished)
         return res
+    ok = None if confirmed is None else {int(c) for c in confirmed}
     work = [(cid, "completing an interrupted erasure", True) for cid in p.unfinished] + \
            [(cid, rule, False) for cid, rule in p.erase]
+    for cid, _, _ in work:
+        if ok is not None and cid not in ok:
+            res.skipped.append((cid, "due since the list was confirmed: not erased now (the "
+                                     "next run lists it)"))
+    work = [w for w in work if ok is None or w[0] in ok]
     try:
         for i, (cid, rule, unfinished) in enumerate(work):
             if cancel is not None:
                 cancel.check()
             yield Progress(i, len(work), f"erasing clip {cid}")
-            retention.erase_clip(st, cid, rule, who)
-            (res.unfinished.append(cid) if unfinished else res.erase.append((cid, rule)))
+            e = retention.erase_clip(st, cid, rule, who, as_of)
+            if e.removed:
+                res.removed[cid] = list(e.removed)
+            if not e.erased:
+                res.skipped.append((cid, e.skipped))
+            elif unfinished:
+                res.unfinished.append(cid)
+            else:
+                res.erase.append((cid, e.rule))
     except Cancelled:
         res.cancelled = True
+    if ok is not None:      # confirmed clips the fresh plan no longer has
+        planned = {cid for cid, _, _ in work} | {c for c, _ in res.skipped}
+        for cid in sorted(ok - planned):
+            res.skipped.append((cid, "no longer due: " + _why_not_due(st, cid, as_of)))
     yield Progress(len(work), len(work), "done")
     with st.session() as s:
         audit.append(s, who, "erasure", "retention.run", {
@@ -63,10 +95,26 @@ def retention_job(user: Optional[str] = None, as_of: Optional[dt.date] = None,
             "completed": res.unfinished, "review_due": res.review_due,
             "unclassified_flagged": res.unclassified,
             "held": [{"clip": c, "reason": r} for c, r in getattr(p, "held", [])],
+            "skipped": [{"clip": c, "reason": r} for c, r in res.skipped],
+            **({"confirmed": sorted(ok)} if ok is not None else {}),
             "cancelled": res.cancelled})
     if res.cancelled:
         raise Cancelled()
     return res
+
+
+def _why_not_due(st, clip_id: int, as_of: dt.date) -> str:
+    from ..store import policy, retention
+    from ..store.models import Clip
+    with st.session() as s:
+        c = s.get(Clip, clip_id)
+        if c is None:
+            return "no such clip"
+        if c.state != "present":
+            return f"already {c.state}"
+        kind, why = retention.verdict(c, as_of, policy.all_settings(s),
+                                      retention.on_open_requests(s, c.id))
+        return why or c.classification.replace("_", "-")
 
 
 def record_review(clip_id: int, decision: str, reason: str, user: Optional[str] = None,

@@ -10,7 +10,7 @@ from sqlalchemy.orm import Session
 from . import audit
 from .clips import get_clip
 from .errors import NotFound, StoreError
-from .models import REQUEST_TYPES, Request, RequestExtension, utcnow
+from .models import REQUEST_TYPES, Clip, Request, RequestExtension, utcnow
 
 SAR_MAX_EXTENSION_MONTHS = 2
 FOI_WORKING_DAYS = 20
@@ -126,7 +126,14 @@ def link_clips(s: Session, request_id: int, clip_ids: list[int], user: str) -> R
     _open(r)
     added = []
     for cid in clip_ids:
-        c = get_clip(s, cid)
+        # the clip's row is locked (as a retention run's erasure locks it), so a clip is
+        # either linked before the run checks it, or refused once it is being erased
+        c = s.execute(select(Clip).where(Clip.id == cid).with_for_update()
+                      .execution_options(populate_existing=True)).scalar_one_or_none() \
+            or get_clip(s, cid)
+        if c.state != "present":
+            raise StoreError(f"clip {c.id} has been erased" if c.state == "erased"
+                             else f"clip {c.id} is being erased")
         if c not in r.clips:
             r.clips.append(c)
             added.append(c.id)

@@ -76,49 +76,75 @@ class Plan:
     unclassified: list[int] = field(default_factory=list)          # flagged
     held: list[tuple[int, str]] = field(default_factory=list)      # due, but kept: (id, why)
     capture_guessed: list[int] = field(default_factory=list)       # capture time not confirmed
+    skipped: list[tuple[int, str]] = field(default_factory=list)   # planned, no longer due
 
 
 HELD_GUESSED = "held: capture time not confirmed"
 
 
-def _on_open_requests(s: Session) -> dict[int, list[int]]:
+def on_open_requests(s: Session, clip_id: int | None = None) -> dict[int, list[int]]:
     """clip id -> the open requests that list it (a clip someone asked for is kept)."""
-    from .models import Request
+    from .models import Request, request_clips
+    q = (select(request_clips.c.clip_id, Request.id)
+         .join(Request, Request.id == request_clips.c.request_id)
+         .where(Request.status == "open").order_by(Request.id))
+    if clip_id is not None:
+        q = q.where(request_clips.c.clip_id == clip_id)
     out: dict[int, list[int]] = {}
-    for r in s.execute(select(Request).where(Request.status == "open")).scalars():
-        for c in r.clips:
-            out.setdefault(c.id, []).append(r.id)
+    for cid, rid in s.execute(q).all():
+        out.setdefault(cid, []).append(rid)
     return out
+
+
+def verdict(c: Clip, as_of: dt.date, settings: dict,
+            requested: dict[int, list[int]]) -> tuple[str, str]:
+    """What a run as of ``as_of`` does with a present clip, and why: ``("erase", rule)``,
+    ``("held", why)`` (due, but kept), ``("review", "")`` (MoPI review due), ``("flag", "")``
+    (unclassified too long) or ``("keep", why)``. The plan and the re-check made inside each
+    erasure's transaction use this one rule."""
+    days = settings["non_evidential_days"]
+    on_request = ("held: on open request " + ", ".join(str(r) for r in requested[c.id])
+                  if c.id in requested else None)
+    if c.classification == "non_evidential":
+        due = erase_on(c, days)
+        if as_of < due:
+            return "keep", f"non-evidential, due for erasure on {due}"
+        if c.capture_guessed:  # the clock may have started from a file's mtime
+            return "held", HELD_GUESSED
+        if on_request:
+            return "held", on_request
+        return "erase", f"non-evidential: {days} days after capture"
+    if c.classification == "evidential":
+        if c.dispose_approved:
+            if on_request:
+                return "held", on_request
+            return "erase", "MoPI review decision: dispose"
+        if c.review_due and c.review_due <= as_of:
+            return "review", ""
+        return "keep", "evidential, no MoPI decision to dispose of it"
+    if age_days(c, as_of) >= settings["unclassified_flag_days"]:
+        return "flag", ""
+    return "keep", "unclassified"
 
 
 def plan(s: Session, as_of: dt.date) -> Plan:
     settings = policy.all_settings(s)
-    days = settings["non_evidential_days"]
-    flag = settings["unclassified_flag_days"]
     p = Plan(as_of)
-    requested = _on_open_requests(s)
+    requested = on_open_requests(s)
     for c in s.execute(select(Clip).where(Clip.state != "erased").order_by(Clip.id)).scalars():
         if c.state == "present" and c.capture_guessed:
             p.capture_guessed.append(c.id)
         if c.state == "erasing":
             p.unfinished.append(c.id)
-        elif c.classification == "non_evidential" and as_of >= erase_on(c, days):
-            if c.capture_guessed:  # the clock may have started from a file's mtime
-                p.held.append((c.id, HELD_GUESSED))
-            elif c.id in requested:
-                p.held.append((c.id, "held: on open request " +
-                               ", ".join(str(r) for r in requested[c.id])))
-            else:
-                p.erase.append((c.id, f"non-evidential: {days} days after capture"))
-        elif c.classification == "evidential" and c.dispose_approved:
-            if c.id in requested:
-                p.held.append((c.id, "held: on open request " +
-                               ", ".join(str(r) for r in requested[c.id])))
-            else:
-                p.erase.append((c.id, "MoPI review decision: dispose"))
-        elif c.classification == "evidential" and c.review_due and c.review_due <= as_of:
+            continue
+        kind, why = verdict(c, as_of, settings, requested)
+        if kind == "erase":
+            p.erase.append((c.id, why))
+        elif kind == "held":
+            p.held.append((c.id, why))
+        elif kind == "review":
             p.review_due.append(c.id)
-        elif c.classification == "unclassified" and age_days(c, as_of) >= flag:
+        elif kind == "flag":
             p.unclassified.append(c.id)
     return p
 
@@ -131,13 +157,33 @@ def _fault(point: str) -> None:
 clip_cache_dir = paths.clip_cache_dir  # per-clip caches (detections, thumbnails): purged with the clip
 
 
+def derived_targets(c: Clip) -> list[tuple[str, Path]]:
+    """The files the program derives from a clip outside the store's own records, found by
+    its sha256: the window's project and edit log (in this account's project folder, or
+    beside the evidence file where a batch wrote them), their autosave and coverage files,
+    the frame index and the per-clip cache folder (detections, transcripts, thumbnails).
+    Only this account's folders on this workstation can be reached (ADR 0007)."""
+    sha = c.sha256
+    data = paths.data_dir()
+    out: list[tuple[str, Path]] = []
+    for folder in (data / "projects", clip_path(c).parent):
+        out.append(("project", folder / f"{sha}.bwvproj.json"))
+        out.append(("edit_log", folder / f"{sha}.editlog.jsonl"))
+    rec = data / "recovery"
+    if rec.is_dir():
+        out += [("autosave", x) for x in sorted(rec.glob(f"{sha}-*.recovery.json"))]
+        out += [("coverage", x) for x in sorted(rec.glob(f"{sha}-*.coverage.json"))]
+    out.append(("frame_index", paths.cache_dir() / "frameindex" / f"{sha}.json"))
+    out.append(("cache", clip_cache_dir(sha)))
+    return out
+
+
 def _targets(s: Session, c: Clip) -> list[tuple[str, Path]]:
     out = [("media", clip_path(c))]
     for f in s.execute(select(StoredFile).where(StoredFile.clip_id == c.id)).scalars():
         if f.in_store:
             out.append((f.kind, stored_path(f)))
-    out.append(("cache", clip_cache_dir(c.sha256)))
-    return out
+    return out + derived_targets(c)
 
 
 def _remove(p: Path) -> bool:
@@ -153,46 +199,102 @@ def _remove(p: Path) -> bool:
         raise StoreError(f"cannot erase: {e.strerror or e}", p) from e
 
 
-def erase_clip(store, clip_id: int, rule: str, user: str) -> bool:
-    """Erase one clip (three steps, see module doc). Returns False if already erased."""
+@dataclass
+class Erasure:
+    """What :func:`erase_clip` did with one clip."""
+    clip: int
+    erased: bool = False                 # erased now (by this call)
+    skipped: str | None = None           # why it was not erased ("no longer due: ...")
+    rule: str = ""
+    removed: list[tuple[str, str]] = field(default_factory=list)   # (kind, path) deleted now
+
+
+def _lock_clip(s: Session, clip_id: int) -> Clip:
+    """The clip's row, locked until the transaction ends (``SELECT ... FOR UPDATE`` on
+    PostgreSQL; SQLite's ``BEGIN IMMEDIATE`` already holds the database's write lock), so
+    no classification, review, capture time or request link changes it under the check."""
+    c = s.execute(select(Clip).where(Clip.id == clip_id).with_for_update()
+                  .execution_options(populate_existing=True)).scalar_one_or_none()
+    if c is None:
+        from .errors import NotFound
+        raise NotFound(f"no such clip {clip_id}")
+    return c
+
+
+def erase_clip(store, clip_id: int, rule: str, user: str, as_of: dt.date | None = None,
+               *, recheck: bool = True) -> Erasure:
+    """Erase one clip (three steps, see module doc).
+
+    With ``recheck`` (every retention run) the clip's eligibility is decided again inside
+    the transaction that marks it ``erasing``, on the locked row, as of ``as_of``: a clip
+    that became evidential, lost its dispose decision, was put on an open request, had its
+    capture time changed (or is no longer old enough) since the run planned is skipped,
+    with the reason (``Erasure.skipped``: "no longer due: ..."). A clip already ``erasing``
+    (an interrupted erasure) is completed.
+    """
+    res = Erasure(clip_id, rule=rule)
     with store.session() as s:
-        c = get_clip(s, clip_id)
+        c = _lock_clip(s, clip_id)
         if c.state == "erased":
-            return False
+            res.skipped = "already erased"
+            return res
         if c.state == "present":
+            if recheck:
+                kind, why = verdict(c, as_of or today_utc(), policy.all_settings(s),
+                                    on_open_requests(s, c.id))
+                if kind != "erase":
+                    res.skipped = f"no longer due: {why or _describe_kind(kind, c)}"
+                    return res
+                rule = why
             c.state, c.erasure_rule, c.erased_by = "erasing", rule, user
+        res.rule = c.erasure_rule or rule
     _fault("after_mark")
     with store.session() as s:
         c = get_clip(s, clip_id)
         targets = _targets(s, c)
-    removed = []
     for kind, p in targets:
         if _remove(p):
-            removed.append(kind)
+            res.removed.append((kind, str(p)))
     _fault("after_files")
     with store.session() as s:
-        c = get_clip(s, clip_id)
+        c = _lock_clip(s, clip_id)
         if c.state == "erased":
-            return False
+            res.skipped = "already erased"
+            return res
         held = list(s.execute(select(StoredFile).where(StoredFile.clip_id == c.id)).scalars())
-        kinds = [f.kind for f in held if f.in_store]
         outside = [{"kind": f.kind, "sha256": f.sha256} for f in held if not f.in_store]
         s.execute(delete(StoredFile).where(StoredFile.clip_id == c.id))
         n_notes = len(s.execute(select(Annotation.id).where(Annotation.clip_id == c.id)).all())
         s.execute(delete(Annotation).where(Annotation.clip_id == c.id))
         c.state, c.live_sha256, c.erased_at = "erased", None, utcnow()
+        # kinds of what was derived from the clip (no file names: see ADR 0007); files
+        # removed by an interrupted run's first try are not known here, those now are
+        derived = sorted({k for k, _ in res.removed if k != "media"}
+                         | {f.kind for f in held if f.in_store})
         audit.append(s, c.erased_by or user, "erasure", "clip.erase", {
             "clip": c.id, "sha256": c.sha256, "incident": c.case.incident_ref,
             "exhibit": c.exhibit_ref, "classification": c.classification,
             "captured": c.captured_at.isoformat(), "rule": c.erasure_rule or rule,
-            "derived_files": sorted(kinds), "annotations": n_notes,
+            "derived_files": derived, "annotations": n_notes,
             "outside_store_not_erased": outside,
-            "removed_now": sorted(set(removed))})
-    return True
+            "removed_now": sorted({k for k, _ in res.removed})})
+    res.erased = True
+    return res
+
+
+def _describe_kind(kind: str, c: Clip) -> str:
+    if kind == "review":
+        return "evidential, MoPI review due (no dispose decision)"
+    if kind == "flag":
+        return "unclassified"
+    return c.classification.replace("_", "-")
 
 
 def run(store, user: str, as_of: dt.date | None = None, dry_run: bool = False) -> Plan:
-    """Apply the policy as of ``as_of`` (a UTC date; not later than today unless dry run)."""
+    """Apply the policy as of ``as_of`` (a UTC date; not later than today unless dry run).
+
+    Each clip is checked again as it is erased (:func:`erase_clip`); the returned plan's
+    ``erase`` lists what was erased, ``skipped`` what was no longer due."""
     as_of = as_of or today_utc()
     if as_of > today_utc() and not dry_run:
         raise StoreError(f"--as-of {as_of} is in the future: only a --dry-run may look ahead")
@@ -201,15 +303,22 @@ def run(store, user: str, as_of: dt.date | None = None, dry_run: bool = False) -
     if dry_run:
         return p
     for cid in p.unfinished:
-        erase_clip(store, cid, "completing an interrupted erasure", user)
+        erase_clip(store, cid, "completing an interrupted erasure", user, as_of)
+    erased, skipped = [], []
     for cid, rule in p.erase:
-        erase_clip(store, cid, rule, user)
+        e = erase_clip(store, cid, rule, user, as_of)
+        if e.erased:
+            erased.append((cid, e.rule))
+        else:
+            skipped.append((cid, e.skipped))
+    p.erase, p.skipped = erased, skipped
     with store.session() as s:
         audit.append(s, user, "erasure", "retention.run", {
             "as_of": as_of.isoformat(), "erased": [c for c, _ in p.erase],
             "completed": p.unfinished, "review_due": p.review_due,
             "unclassified_flagged": p.unclassified,
-            "held": [{"clip": c, "reason": r} for c, r in p.held]})
+            "held": [{"clip": c, "reason": r} for c, r in p.held],
+            "skipped": [{"clip": c, "reason": r} for c, r in skipped]})
     return p
 
 
