@@ -54,7 +54,8 @@ def register(sub) -> None:
     q.add_argument("clip_id", type=int)
     q.add_argument("classification",
                    choices=["evidential", "non-evidential", "unclassified"])
-    q.add_argument("--reason", default="")
+    q.add_argument("--reason", default="", help="why (required, audited; declassifying an "
+                                                "evidential clip starts its retention clock)")
     q.set_defaults(func=_classify)
 
     q = cs.add_parser("verify", help="re-check a clip's hash against the one recorded at import; "

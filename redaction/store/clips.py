@@ -320,8 +320,14 @@ def is_declassification(old: str, new: str) -> bool:
 
 def classify(s: Session, clip_id: int, value: str, user: str, *, may_declassify: bool,
              reason: str = "", expected_version: int | None = None) -> Clip:
-    """Set the classification, recording who and when (evidential -> other needs a supervisor)."""
+    """Set the classification, recording who, when and why (evidential -> other needs a
+    supervisor). Every change needs a reason (audited with it): declassifying overrides the
+    MoPI review and starts the non-evidential retention clock (``declassified_at``)."""
     new = normalise_classification(value)
+    if not (reason or "").strip():
+        raise StoreError(f"give the reason for classifying clip {clip_id} "
+                         f"{new.replace('_', '-')} (--reason; it is audited)")
+    reason = reason.strip()
     c = get_clip(s, clip_id)
     if expected_version is not None and c.version != expected_version:
         raise Conflict(f"clip {clip_id} was changed by someone else; reload and try again")
@@ -333,6 +339,8 @@ def classify(s: Session, clip_id: int, value: str, user: str, *, may_declassify:
         raise PermissionDenied("only a supervisor may change an evidential clip to "
                                f"{new.replace('_', '-')}")
     c.classification, c.classified_by, c.classified_at = new, user, utcnow()
+    if is_declassification(old, new):
+        c.declassified_at = c.classified_at
     if new == "evidential":
         if c.review_due is None:
             c.review_due = review_due_for(c.captured_at, policy.get(s, "mopi_review_years"))
@@ -340,6 +348,8 @@ def classify(s: Session, clip_id: int, value: str, user: str, *, may_declassify:
         c.review_due = None
     c.dispose_approved = False
     s.flush()
-    audit.append(s, user, "alteration", "clip.classify",
-                 {"clip": c.id, "old": old, "new": new, "reason": reason})
+    details = {"clip": c.id, "old": old, "new": new, "reason": reason}
+    if is_declassification(old, new):
+        details["declassified_at"] = c.declassified_at.isoformat()
+    audit.append(s, user, "alteration", "clip.classify", details)
     return c

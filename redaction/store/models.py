@@ -118,6 +118,9 @@ class Clip(Base):
     classified_by: Mapped[str | None] = mapped_column(String(64))
     classified_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
     review_due: Mapped[dt.date | None] = mapped_column(Date)
+    # when an evidential clip was last declassified: its non-evidential retention clock
+    # runs from then, not from its capture (migration 0007)
+    declassified_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
     dispose_approved: Mapped[bool] = mapped_column(Boolean, default=False)
     state: Mapped[str] = mapped_column(String(16), default="present", index=True)
     erasure_rule: Mapped[str | None] = mapped_column(String(64))

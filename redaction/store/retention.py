@@ -2,7 +2,8 @@
 
 Days are whole UTC calendar days: a clip captured on UTC date C (capture times are
 stored in UTC) is erased by a run on or after C + ``non_evidential_days`` (default
-31: kept on day 30, erased on day 31). Evidential clips are never erased unless a
+31: kept on day 30, erased on day 31); for a clip that was evidential, C is the later of
+its capture day and the day it was declassified. Evidential clips are never erased unless a
 supervisor recorded a "dispose" review decision.
 
 Erasure is crash-safe: (1) a transaction marks the clip ``erasing``; (2) the
@@ -60,9 +61,22 @@ def age_days(c: Clip, as_of: dt.date) -> int:
     return (as_of - capture_day(c)).days
 
 
+def clock_start(c: Clip) -> dt.date:
+    """The UTC day the non-evidential clock runs from: the capture day, or for a clip that
+    was evidential the day it was declassified, whichever is later."""
+    start = capture_day(c)
+    if c.declassified_at is not None:
+        start = max(start, c.declassified_at.astimezone(dt.timezone.utc).date())
+    return start
+
+
+def declassified_clock(c: Clip) -> bool:
+    return c.declassified_at is not None and clock_start(c) > capture_day(c)
+
+
 def erase_on(c: Clip, days: int) -> dt.date:
     try:
-        return capture_day(c) + dt.timedelta(days=days)
+        return clock_start(c) + dt.timedelta(days=days)
     except OverflowError:    # a capture time near year 9999 (set before times were checked)
         return dt.date.max
 
@@ -113,7 +127,8 @@ def verdict(c: Clip, as_of: dt.date, settings: dict,
             return "held", HELD_GUESSED
         if on_request:
             return "held", on_request
-        return "erase", f"non-evidential: {days} days after capture"
+        return "erase", (f"non-evidential: {days} days after declassification"
+                         if declassified_clock(c) else f"non-evidential: {days} days after capture")
     if c.classification == "evidential":
         if c.dispose_approved:
             if on_request:

@@ -213,9 +213,9 @@ def retention_case(team, clip, tmp_path):  # noqa: F811
     review = api.import_clip(clip, "INC-7", "dora", exhibit="XY/2",      # docked 2 days after
                              captured=dt.datetime.now(dt.timezone.utc) - dt.timedelta(days=2))
     guessed = api.import_clip(_untagged(tmp_path, "guessed.mp4", 40, frames=9), "INC-8", "dora")
-    api.classify(due["id"], "non_evidential", "sam")
-    api.classify(review["id"], "evidential", "sam")
-    api.classify(guessed["id"], "non_evidential", "sam")
+    api.classify(due["id"], "non_evidential", "sam", reason="nothing of note")
+    api.classify(review["id"], "evidential", "sam", reason="shows the offence")
+    api.classify(guessed["id"], "non_evidential", "sam", reason="nothing of note")
     with team.session() as s:
         s.get(Clip, review["id"]).review_due = dt.date.today() - dt.timedelta(days=1)
     access.logout()

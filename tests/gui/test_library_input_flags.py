@@ -24,7 +24,7 @@ def test_library_shows_guessed_capture_time_and_held_clip(qtbot, team, tmp_path)
     access.login("sam", PASSWORDS["sam"])
     info = api.import_clip(clip, "INC-9", "dora")
     assert info["capture_guessed"]
-    api.classify(info["id"], "non_evidential", "sam")
+    api.classify(info["id"], "non_evidential", "sam", reason="nothing of note")
     w = make_window(qtbot, "dora")
     lib = w.store.open_library()
     item = lib.tree.topLevelItem(0).child(0)

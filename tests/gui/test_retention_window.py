@@ -100,3 +100,22 @@ def test_the_run_erases_only_the_confirmed_list(qtbot, team, clip, tmp_path, mon
     assert _state(team, later) == "present"
     assert f"clip {later} not erased" in lib.message.text()
     w.shutdown()
+
+
+def test_the_window_refuses_a_classification_without_a_reason(qtbot, team, clip, tmp_path):  # noqa: F811
+    access.login("dora", PASSWORDS["dora"])
+    access.login("sam", PASSWORDS["sam"])
+    cid = _import(clip, tmp_path, "kept.mp4", "evidential")
+    w = make_window(qtbot, "sam")
+    errors = []
+    lib = w.store.open_library(0)
+    lib._on_error = errors.append
+    assert lib.select_clip(cid) and lib.cls_btn.isEnabled()
+    lib.cls_box.setCurrentIndex(lib.cls_box.findData("non_evidential"))
+    lib.cls_reason.setText("  ")
+    assert not lib.classify_selected()
+    assert errors and f"give the reason for classifying clip {cid} non-evidential" in errors[-1]
+    from redaction.store.models import Clip
+    with team.session() as s:
+        assert s.get(Clip, cid).classification == "evidential"
+    w.shutdown()

@@ -136,7 +136,7 @@ def held_clip(team, clip):
     access.login("sam", PASSWORDS["sam"])
     captured = dt.datetime.now(dt.timezone.utc) - dt.timedelta(days=5)
     info = api.import_clip(clip, "INC-2024-001", "dora", exhibit="AB/1", captured=captured)
-    api.classify(info["id"], "non_evidential", "sam")
+    api.classify(info["id"], "non_evidential", "sam", reason="nothing of note")
     return info
 
 

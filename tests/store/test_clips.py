@@ -102,18 +102,18 @@ def test_only_a_supervisor_may_declassify_evidential(team, new_clip, as_user):
     as_user("dora")
     cid = api.import_clip(new_clip(), "INC-1")["id"]
     as_user("sam")
-    api.classify(cid, "evidential")
+    api.classify(cid, "evidential", reason="shows the offence")
     for name in ("rita", "dora", "admin"):
         as_user(name)
         with pytest.raises(PermissionDenied):
-            api.classify(cid, "non-evidential")
+            api.classify(cid, "non-evidential", reason="no offence")
     as_user("sam")
-    assert api.classify(cid, "non-evidential")["classification"] == "non_evidential"
+    assert api.classify(cid, "non-evidential", reason="no offence")["classification"] == "non_evidential"
     # the engine refuses too when the caller lacks the right
     with team.session() as s:
-        clips.classify(s, cid, "evidential", "sam", may_declassify=False)  # upgrade: fine
+        clips.classify(s, cid, "evidential", "sam", may_declassify=False, reason="x")  # upgrade: fine
     with team.session() as s, pytest.raises(PermissionDenied, match="only a supervisor"):
-        clips.classify(s, cid, "unclassified", "x", may_declassify=False)
+        clips.classify(s, cid, "unclassified", "x", may_declassify=False, reason="x")
 
 
 def test_case_show_lists_clips_files_and_notes(store, new_clip, bwv, tmp_path):

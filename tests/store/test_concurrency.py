@@ -14,10 +14,10 @@ def test_stale_classification_is_refused(store, db_url, new_clip):
     with a.session() as s:
         seen = clips.get_clip(s, cid).version  # workstation A shows the clip
     with b.session() as s:  # workstation B classifies it meanwhile
-        clips.classify(s, cid, "evidential", "sam", may_declassify=True)
+        clips.classify(s, cid, "evidential", "sam", may_declassify=True, reason="x")
     with pytest.raises(Conflict, match="changed by someone else"):
         with a.session() as s:
-            clips.classify(s, cid, "non-evidential", "sam", may_declassify=True,
+            clips.classify(s, cid, "non-evidential", "sam", may_declassify=True, reason="x",
                            expected_version=seen)
     with store.session() as s:
         assert clips.get_clip(s, cid).classification == "evidential"

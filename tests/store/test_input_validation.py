@@ -154,7 +154,7 @@ def test_retention_holds_a_guessed_clip_until_a_supervisor_confirms(team, new_cl
     rc, out, err = bwv("case", "import", _guessed_clip(new_clip, 40), "--incident", "INC-1")
     assert rc == 0, err
     as_user("sam")
-    assert bwv("case", "classify", "1", "non-evidential")[0] == 0
+    assert bwv("case", "classify", "1", "non-evidential", "--reason", "nothing of note")[0] == 0
     rc, out, err = bwv("retention", "run")
     assert rc == 0, err
     assert "held: capture time not confirmed: clip 1" in out

@@ -63,7 +63,7 @@ def test_downgrade_to_empty_and_upgrade_again(store_env, db_url):
         command.downgrade(db.alembic_config(conn), "base")
     assert not (set(sa.inspect(engine).get_table_names()) & set(Base.metadata.tables))
     db.migrate(engine)
-    assert db.current_revision(engine) == db.head_revision() == "0006_batch_jobs"
+    assert db.current_revision(engine) == db.head_revision() == "0007_clip_declassified"
     engine.dispose()
 
 

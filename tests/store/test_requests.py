@@ -179,7 +179,7 @@ def test_gui_listings(store, new_clip):
     cid = api.import_clip(new_clip(), "INC-5",
                           captured=__import__("redaction.store.clips", fromlist=["x"])
                           .parse_time("2026-01-01T10:00:00Z"))["id"]
-    api.classify(cid, "non-evidential")
+    api.classify(cid, "non-evidential", reason="nothing of note")
     with store.session() as s:
         requests.create_request(s, "sar", "Requester A", "u", received=D(2026, 1, 10))
     [case] = api.library()

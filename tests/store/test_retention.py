@@ -18,7 +18,7 @@ D = dt.date
 def _import(new_clip, captured: str, classification: str | None = None) -> int:
     cid = api.import_clip(new_clip(), "INC-1", captured=clips.parse_time(captured))["id"]
     if classification:
-        api.classify(cid, classification)
+        api.classify(cid, classification, reason="set up by the test")
     return cid
 
 

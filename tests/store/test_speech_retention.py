@@ -11,7 +11,7 @@ from redaction.store import api, clips, retention
 
 def test_retention_erases_the_transcript_cache_with_the_clip(store, new_clip):
     cid = api.import_clip(new_clip(), "INC-1", captured=clips.parse_time("2026-01-01T12:00:00Z"))["id"]
-    api.classify(cid, "non-evidential")
+    api.classify(cid, "non-evidential", reason="nothing of note")
     with store.session() as s:
         c = clips.get_clip(s, cid)
         path, sha = clips.clip_path(c), c.sha256
