@@ -65,9 +65,10 @@ class RetentionView(QWidget):
         self.review_next.setCalendarPopup(True)
         self.review_next.setDisplayFormat("yyyy-MM-dd")
         self.review_next.setAccessibleName("Next review (retain)")
-        self.review_next.setDate(store_forms.qdate(
-            dt.datetime.now(dt.timezone.utc).date().replace(day=1) + dt.timedelta(days=365 * 5)))
-        self.review_next.setToolTip("Retain: the next MoPI review date")
+        self.review_next.setMinimumDate(store_forms.qdate(
+            dt.datetime.now(dt.timezone.utc).date() + dt.timedelta(days=1)))
+        self.review_next.setToolTip("Retain: the next MoPI review date (after today, within "
+                                    "the policy's review period)")
         self.review_decision.currentIndexChanged.connect(
             lambda *_: self.review_next.setEnabled(self.review_decision.currentData() == "retain"))
         self.review_btn = QPushButton("Record decision", box)
@@ -124,6 +125,11 @@ class RetentionView(QWidget):
               bool(self.guessed_table.selectionModel().selectedRows()))
 
     def fill(self, o) -> None:
+        if o.next_review is not None:    # the policy's period from today, as the CLI's default
+            latest = store_forms.qdate(o.next_review)
+            self.review_next.setMaximumDate(latest)
+            self.review_next.setDate(latest)
+
         def ids(xs):
             return ", ".join(str(x.id) for x in xs) or "none"
         self.retention.setHtml(

@@ -23,7 +23,9 @@ def register(sub) -> None:
     q.add_argument("clip_id", type=int)
     q.add_argument("--decision", choices=["retain", "dispose"], required=True)
     q.add_argument("--reason", required=True)
-    q.add_argument("--next", help="next review date YYYY-MM-DD (retain; default +6 years)")
+    q.add_argument("--next", help="next review date YYYY-MM-DD (retain): after today and "
+                                  "within the policy's mopi_review_years from today (the "
+                                  "default)")
     q.set_defaults(func=_review)
 
     q = rs.add_parser("policy", help="show or set a policy value (administrator)")

@@ -160,6 +160,8 @@ class RetentionOverview:
     review_due: tuple = ()        # evidential, MoPI review date reached
     unclassified: tuple = ()      # flagged: classify them
     capture_guessed: tuple = ()   # capture time to confirm or correct
+    next_review: Optional[dt.date] = None   # a retain decision's default (and latest) next
+                                            # review: today + the policy's mopi_review_years
 
 
 def retention_overview(user: Optional[str] = None,
@@ -184,7 +186,7 @@ def retention_overview(user: Optional[str] = None,
             return tuple(out)
         return RetentionOverview(p.as_of, rows(p.erase), rows(p.held), rows(p.unfinished),
                                  rows(p.review_due), rows(p.unclassified),
-                                 rows(p.capture_guessed))
+                                 rows(p.capture_guessed), retention.latest_next_review(s))
 
 
 @dataclass(frozen=True)

@@ -337,6 +337,24 @@ def run(store, user: str, as_of: dt.date | None = None, dry_run: bool = False) -
     return p
 
 
+def latest_next_review(s: Session) -> dt.date:
+    """The default and the latest next MoPI review: today plus the policy's
+    ``mopi_review_years``."""
+    return review_due_for(utcnow(), policy.get(s, "mopi_review_years"))
+
+
+def check_next_review(next_review: dt.date, latest: dt.date) -> None:
+    """A retain decision's next review: after today (UTC) and not beyond the policy's review
+    period from today."""
+    today = today_utc()
+    if next_review <= today:
+        raise StoreError(f"next review date {next_review} is not in the future: give a date "
+                         f"after {today}")
+    if next_review > latest:
+        raise StoreError(f"next review date {next_review} is beyond the policy's review "
+                         f"period: give a date no later than {latest}")
+
+
 def record_review(s: Session, clip_id: int, decision: str, reason: str, user: str,
                   next_review: dt.date | None = None) -> RetentionReview:
     """A supervisor's MoPI review: ``retain`` (sets the next review) or ``dispose``."""
@@ -351,8 +369,10 @@ def record_review(s: Session, clip_id: int, decision: str, reason: str, user: st
     if not reason.strip():
         raise StoreError("give the reason for the decision")
     if decision == "retain":
+        latest = latest_next_review(s)
         if next_review is None:
-            next_review = review_due_for(utcnow(), policy.get(s, "mopi_review_years"))
+            next_review = latest
+        check_next_review(next_review, latest)
         c.review_due, c.dispose_approved = next_review, False
     else:
         next_review, c.dispose_approved = None, True

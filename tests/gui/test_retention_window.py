@@ -119,3 +119,16 @@ def test_the_window_refuses_a_classification_without_a_reason(qtbot, team, clip,
     with team.session() as s:
         assert s.get(Clip, cid).classification == "evidential"
     w.shutdown()
+
+
+def test_the_windows_next_review_default_is_the_policys_period(qtbot, team):  # noqa: F811
+    from app.dialogs.store_forms import pydate
+    from redaction.store import clips
+    access.login("sam", PASSWORDS["sam"])
+    w = make_window(qtbot, "sam")
+    lib = w.store.open_library(3)
+    six = clips.review_due_for(dt.datetime.now(dt.timezone.utc), 6)   # the CLI's default
+    assert pydate(lib.review_next.date()) == six
+    assert pydate(lib.review_next.maximumDate()) == six
+    assert pydate(lib.review_next.minimumDate()) > dt.datetime.now(dt.timezone.utc).date()
+    w.shutdown()
