@@ -231,9 +231,18 @@ def _authenticate(s, user: str | None):
         sess_user = u.username if u is not None else None
     if user is None or (user == _os_login() and not os.environ.get("BWV_USER")
                         and sess_user is not None):
-        user = sess_user or os.environ.get("BWV_USER") or _os_login()
+        named = os.environ.get("BWV_USER") or None     # who a script names, if anyone
+        user = named or sess_user or _os_login()
+    else:
+        named = user
     if user in _authenticated or user == sess_user:
         return users.get_user(s, user)
+    if named and sess_user is not None:
+        # never act for the session's user when someone else was named, nor for the named
+        # user on the strength of another's session: say so (QA s17)
+        raise _NotAuthenticated(named, f"this session is logged in as {sess_user!r} (`bwv "
+                                       f"login`), but {named!r} was named: run `bwv logout` "
+                                       f"first to act as {named!r}")
     password = os.environ.get("BWV_PASSWORD")
     if password is None and sys.stdin is not None and sys.stdin.isatty():
         password = getpass.getpass(f"Password for {user}: ")

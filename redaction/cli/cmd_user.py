@@ -142,10 +142,8 @@ def _simple(args, name: str) -> int:
 
 
 def _role(args) -> int:
-    who = services.authorise("administer", claimed_user(args))
-    with open_store().session() as s:
-        u = users.set_role(s, args.username, args.role, who)
-        print(f"user {u.username} is now {u.role.replace('_', ' ')}")
+    u = api.set_role(args.username, args.role, claimed_user(args))
+    print(f"user {u.username} is now {u.role.replace('_', ' ')}")
     return 0
 
 

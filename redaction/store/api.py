@@ -73,6 +73,20 @@ def setup(username: str, password: str) -> None:
         users.setup_admin(s, username, password)
 
 
+def set_role(username: str, role: str, user: str | None = None):
+    """An administrator changes a user's role; a refusal (your own role, the last
+    administrator) is audited. Returns the User."""
+    who = access.check("administer", user, details={"user": username, "role": role})
+    try:
+        with open_store().session() as s:
+            return users.set_role(s, username, role, who)
+    except (PermissionDenied, Conflict, StoreError) as e:
+        with open_store().session() as s:
+            audit.append(s, who, "refusal", "user.role",
+                         {"user": username, "role": role, "reason": str(e)})
+        raise
+
+
 def is_set_up() -> bool:
     return access.enforced()
 

@@ -77,9 +77,22 @@ def setup_admin(s: Session, username: str, password: str) -> User:
     return u
 
 
+def find_user_any_case(s: Session, username: str) -> User | None:
+    """A user whose name equals ``username`` ignoring case (``PC1`` and ``pc1``)."""
+    return s.execute(select(User).where(func.lower(User.username) == username.lower())
+                     .order_by(User.id)).scalars().first()
+
+
 def add_user(s: Session, username: str, role: str, password: str, by: str) -> User:
-    if find_user(s, username) is not None:
-        raise Conflict(f"user {username!r} already exists")
+    """A new account. Names are unique ignoring case (``PC1`` beside ``pc1`` would be two
+    people to the program and one to anyone reading the trail); existing stores that have
+    such a pair keep it."""
+    audit.lock(s)   # two workstations adding PC1 and pc1 at once: one after the other
+    same = find_user_any_case(s, username)
+    if same is not None:
+        raise Conflict(f"user {username!r} already exists" if same.username == username
+                       else f"user {username!r} is refused: {same.username!r} exists, and "
+                            "user names may not differ only in case")
     u = User(username=_check_name(username), role=_check_role(role),
              password_hash=hash_password(password), created_by=by)
     s.add(u)
@@ -89,7 +102,13 @@ def add_user(s: Session, username: str, role: str, password: str, by: str) -> Us
 
 
 def set_role(s: Session, username: str, role: str, by: str) -> User:
+    """Change a user's role (an administrator's). Nobody changes their own role: an
+    administrator who needs another asks another administrator (one could otherwise give
+    themselves footage rights)."""
     u = get_user(s, username)
+    if u.username.casefold() == by.casefold():
+        raise PermissionDenied(f"{by} cannot change their own role: another administrator "
+                               "does it")
     old, u.role = u.role, _check_role(role)
     _keep_an_admin(s, u, old)
     audit.append(s, by, "administration", "user.role", {"user": username, "old": old,
