@@ -76,9 +76,16 @@ STANDALONE_LABEL = "standalone, not for evidence"
 
 
 class PolicyError(BwvError):
-    """The machine policy file exists but cannot be read or is invalid."""
+    """The machine policy file exists but cannot be read or is invalid.
+
+    Every one is a refusal and goes to the log as it is made (the audit trail may be what
+    cannot be reached: the store's place comes from the policy)."""
 
     exit_code = 8
+
+    def __init__(self, message: str, path=None):
+        super().__init__(message, path)
+        logging.getLogger("bwv.policy").error("refused: %s", self)
 
 
 @dataclass(frozen=True)

@@ -17,6 +17,7 @@ other accounts is an error, never "no key": the trail fails closed.
 """
 from __future__ import annotations
 
+import logging
 import os
 import secrets
 import sys
@@ -30,7 +31,14 @@ FILENAME = "audit.key"
 
 
 class AuditKeyError(IntegrityError):
-    """The audit key is missing, unreadable or wrong while the trail needs it."""
+    """The audit key is missing, unreadable or wrong while the trail needs it.
+
+    Every one is a refusal and goes to the log as it is made (it cannot go to the audit
+    trail, which is what the key protects)."""
+
+    def __init__(self, message: str, path=None):
+        super().__init__(message, path)
+        logging.getLogger("bwv.audit").error("refused: %s", self)
 
 
 def key_path() -> Path:
