@@ -229,6 +229,21 @@ def _hide_password(url: str) -> str:
     return url
 
 
+class _Duplicate(Exception):
+    pass
+
+
+def _no_duplicates(pairs: list) -> dict:
+    """json's object hook: a key given twice is refused (json keeps the last one silently,
+    so `"four_eyes_approval": true, ..., "four_eyes_approval": false` would turn it off)."""
+    out: dict = {}
+    for k, v in pairs:
+        if k in out:
+            raise _Duplicate(k)
+        out[k] = v
+    return out
+
+
 def _parse(path: Path) -> dict:
     try:
         raw = path.read_bytes()
@@ -242,7 +257,10 @@ def _parse(path: Path) -> dict:
             raise PolicyError(f"invalid TOML: {str(e).splitlines()[0]}", path) from None
     else:
         try:
-            doc = json.loads(raw.decode("utf-8-sig"))
+            doc = json.loads(raw.decode("utf-8-sig"), object_pairs_hook=_no_duplicates)
+        except _Duplicate as e:
+            raise PolicyError(f"the key {e.args[0]!r} is given twice: which one is meant is "
+                              "not clear (give it once)", path) from None
         except (json.JSONDecodeError, UnicodeDecodeError) as e:
             raise PolicyError(f"invalid JSON: {str(e).splitlines()[0]}", path) from None
     if not isinstance(doc, dict):

@@ -77,6 +77,8 @@ def test_toml_policy(policy_file):
     ({"redaction_reasons": ["a", "a"]}, "twice"),
     ({"four_eyes_approval": "yes"}, "four_eyes_approval must be true or false"),
     ({"database_url": "dbhost"}, "database_url must be a URL"),
+    ('{"four_eyes_approval": true, "retention_days": 9, "four_eyes_approval": false}',
+     "the key 'four_eyes_approval' is given twice"),
 ])
 def test_invalid_policy_is_one_line_error_naming_the_file(policy_file, doc, words):
     p = policy_file(doc)
