@@ -290,13 +290,17 @@ def authenticate(user: str | None = None) -> str:
     raise PermissionDenied(msg)
 
 
-def check(action: str, user: str | None = None, *, details: dict | None = None) -> str:
+def check(action: str, user: str | None = None, *, details: dict | None = None,
+          doing: str | None = None) -> str:
     """Raise PermissionDenied if ``user`` may not do ``action``; return who acts.
 
     Refusals are written to the audit trail (category ``refusal``) when a store exists.
+    ``doing`` names what was attempted in the refusal's words when the right is named
+    differently ("attach an export to a case" needs the ``export`` right).
     """
     if action not in ACTIONS:
         raise ValueError(f"unknown action {action!r}")
+    what = doing or action.replace("_", " ")
     m = mode()
     if m.kind == "locked":
         _refuse_locked(m, user or default_user(), action, details)
@@ -312,18 +316,20 @@ def check(action: str, user: str | None = None, *, details: dict | None = None) 
         try:
             u = _authenticate(s, user)
         except _NotAuthenticated as e:
-            refusal = (e.user, f"{e.user} cannot {action.replace('_', ' ')}: {e.msg}")
+            refusal = (e.user, f"{e.user} cannot {what}: {e.msg}")
         except PermissionDenied as e:  # wrong password / locked: already logged as a login
             refusal = (user or default_user(), str(e))
         else:
             allowed = actions_for(u.role, policy.get(s, "admin_footage_access"))
             if u.disabled:
-                refusal = (u.username, f"{u.username} cannot {action.replace('_', ' ')}: "
+                refusal = (u.username, f"{u.username} cannot {what}: "
                                        "the account is disabled")
             elif action not in allowed:
                 refusal = (u.username, f"{u.username} ({ROLE_LABELS[u.role]}) cannot "
-                                       f"{action.replace('_', ' ')}: needs "
-                                       f"{ROLE_LABELS[minimum_role(action)]}")
+                                       f"{what}: needs "
+                                       f"{ROLE_LABELS[minimum_role(action)]}"
+                                       + (f" (the {action.replace('_', ' ')} right)"
+                                          if doing else ""))
             else:
                 # every permitted action is one the trail must be able to record: the newest
                 # row verifies under the audit key (and this workstation's anchor holds), or

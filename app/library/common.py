@@ -23,6 +23,9 @@ def retention_text(clip: dict, today: Optional[dt.date] = None) -> str:
         n = clip.erase_in_days
         if n is None:
             return ""
+        hold = getattr(clip, "retention_hold", None)
+        if n == 0 and hold:       # due, but kept (an open request, a guessed capture time)
+            return hold
         if clip.capture_guessed:  # retention holds it until a supervisor confirms
             return ("held: capture time not confirmed" if n == 0
                     else f"erased in {n} day{'s' if n != 1 else ''} (capture time guessed)")

@@ -132,11 +132,15 @@ class RetentionView(QWidget):
 
         def ids(xs):
             return ", ".join(str(x.id) for x in xs) or "none"
+
+        def held(xs):     # each with its own reason: a capture time, an open request
+            return "; ".join(f"{x.id} ({x.note.removeprefix('held: ')})" for x in xs) or "none"
         self.retention.setHtml(
             f"<b>Retention as of {html.escape(o.as_of.isoformat())} (UTC)</b> · "
             f"would be erased by a retention run now (clip ids): {ids(o.erase)} · "
             f"erasure left unfinished: {ids(o.unfinished)}<br>"
-            f"Held: capture time not confirmed (due, but not erased): {ids(o.held)}<br>"
+            f"Held (due, but not erased): "
+            f"{html.escape(held(o.held))}<br>"
             f"Evidential clips due for MoPI review: {ids(o.review_due)} · "
             f"unclassified clips flagged (classify them): {ids(o.unclassified)}<br>"
             f"Capture time guessed (a supervisor confirms or corrects it): "
@@ -146,9 +150,11 @@ class RetentionView(QWidget):
         self._fill_clip_table(self.erase_table, erase)
         self._fill_clip_table(self.review_table, [(c, "review date reached")
                                                   for c in o.review_due])
+        from redaction.store.retention import HELD_GUESSED
+        held_guessed = {h.id for h in o.held if h.note == HELD_GUESSED}
         self._fill_clip_table(self.guessed_table, [
-            (c, ("held by retention until confirmed: " if c in o.held else "not confirmed: ")
-             + c.guess_reason)
+            (c, ("held by retention until confirmed: " if c.id in held_guessed
+                 else "not confirmed: ") + c.guess_reason)
             for c in o.capture_guessed])
         self.lib._update_buttons()
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 from .. import services
 from ..jobs import run_job
 from ..store import api, clips
+from ..store.retention import HELD_GUESSED
 from .storeutil import claimed_user, print_json, table
 
 
@@ -115,6 +116,14 @@ def _captured_cell(c: dict) -> str:
     return c["captured"][:19] + (" (guessed)" if c.get("capture_guessed") else "")
 
 
+def _erase_cell(c: dict) -> str:
+    if c["erase_in_days"] is None:
+        return ""
+    if c["erase_in_days"] == 0 and c.get("retention_hold"):
+        return "held"
+    return f"{c['erase_in_days']} d"
+
+
 def _list(args) -> int:
     rows = api.list_cases(claimed_user(args))
     if args.json:
@@ -133,7 +142,7 @@ def _show(args) -> int:
     print(f"case {info['id']}: incident {info['incident']}  {info['title']}".rstrip())
     print(f"created {info['created'][:19]} by {info['created_by']}; {info['status']}")
     table([[c["id"], c["name"], c["exhibit"], _captured_cell(c), c["classification"],
-            c["state"], "" if c["erase_in_days"] is None else f"{c['erase_in_days']} d",
+            c["state"], _erase_cell(c),
             c["review_due"], c["sha256"][:12]] for c in info["clips"]],
           ["CLIP", "FILE", "EXHIBIT", "CAPTURED (UTC)", "CLASS", "STATE", "ERASED IN",
            "REVIEW", "SHA256"])
@@ -141,6 +150,8 @@ def _show(args) -> int:
         if c.get("truncated"):
             print(f"clip {c['id']}: TRUNCATED (imported with --accept-truncated): "
                   f"{c['truncated']}")
+        if c.get("retention_hold") and c["retention_hold"] != HELD_GUESSED:
+            print(f"clip {c['id']}: erasure due, {c['retention_hold']} (kept while it is open)")
         if c.get("capture_guessed") and c["state"] == "present":
             from ..store.clips import guess_reason
             print(f"clip {c['id']}: capture time is a guess, not confirmed (retention holds "

@@ -150,7 +150,8 @@ def add_case_file(case: str | int, kind: str, path: str | os.PathLike,
                   copy: bool = True) -> FileRef:
     """A project (needs ``redact``) or an export/other file (needs ``export``) in a case."""
     who = authorise("redact" if kind == "project" else "export", user, case=str(case),
-                    kind=kind)
+                    kind=kind, doing=f"attach {'an' if kind == 'export' else 'a'} "
+                                     f"{kind} file to a case")
     from ..store import cases, clips
     from ..store.db import open_store
     with open_store().session() as s:

@@ -11,9 +11,12 @@ from typing import Optional
 from .. import access
 
 
-def authorise(action: str, user: Optional[str] = None, **details) -> str:
-    """Raise PermissionDenied (audited) unless ``user`` may do ``action``; return who acts."""
-    return access.check(action, user, details=details or None)
+def authorise(action: str, user: Optional[str] = None, *, doing: Optional[str] = None,
+              **details) -> str:
+    """Raise PermissionDenied (audited) unless ``user`` may do ``action``; return who acts.
+    ``doing``: what was attempted, in the refusal's words, when the right is named
+    differently."""
+    return access.check(action, user, details=details or None, doing=doing)
 
 
 def authorise_user(user: Optional[str] = None) -> str:

@@ -47,6 +47,7 @@ class ClipRow:
     review_due: Optional[str] = None
     erasure_rule: Optional[str] = None
     erase_in_days: Optional[int] = None
+    retention_hold: Optional[str] = None   # due, but kept: "held: on open request 3", ...
     version: int = 0
     batch: Optional[BatchState] = None
 
@@ -104,7 +105,7 @@ def _clip(x: dict) -> ClipRow:
         device=x.get("device"), imported=x.get("imported") or "",
         imported_by=x.get("imported_by"), classified_by=x.get("classified_by"),
         review_due=x.get("review_due"), erasure_rule=x.get("erasure_rule"),
-        erase_in_days=x.get("erase_in_days"),
+        erase_in_days=x.get("erase_in_days"), retention_hold=x.get("retention_hold"),
         version=x.get("version") or 0, batch=_batch(x.get("batch")))
 
 

@@ -120,6 +120,22 @@ def retention_countdown(c: Clip, days: int, as_of: dt.date | None = None) -> int
     return max(0, (retention.erase_on(c, days) - as_of).days)
 
 
+def retention_holds(s) -> "callable":
+    """A function clip -> why retention keeps it although it is due ("held: on open request
+    3", "held: capture time not confirmed"), or None: the plan's own rule
+    (:func:`retention.verdict`), so the library and ``case show`` say what a run would do."""
+    settings = policy.all_settings(s)
+    requested = retention.on_open_requests(s)
+    today = retention.today_utc()
+
+    def hold(c: Clip) -> str | None:
+        if c.state != "present":
+            return None
+        kind, why = retention.verdict(c, today, settings, requested)
+        return why if kind == "held" else None
+    return hold
+
+
 def import_clip(path: str | os.PathLike, incident: str, user: str | None = None, *,
                 exhibit: str | None = None, officer: str | None = None,
                 device: str | None = None, captured: dt.datetime | None = None,
@@ -211,9 +227,11 @@ def case_summary(ref: str | int, user: str | None = None) -> dict:
     with st.session() as s:
         c = cases.get_case(s, ref)
         days = policy.get(s, "non_evidential_days")
+        hold = retention_holds(s)
         out = {"id": c.id, "incident": c.incident_ref, "title": c.title, "status": c.status,
                "created": c.created_at.isoformat(), "created_by": c.created_by,
-               "clips": [dict(clip_info(x), erase_in_days=retention_countdown(x, days))
+               "clips": [dict(clip_info(x), erase_in_days=retention_countdown(x, days),
+                              retention_hold=hold(x))
                          for x in c.clips],
                "files": [{"id": f.id, "kind": f.kind, "clip": f.clip_id, "path": f.path,
                           "in_store": f.in_store, "sha256": f.sha256}
@@ -316,9 +334,10 @@ def library(user: str | None = None) -> list[dict]:
         days = policy.get(s, "non_evidential_days")
         from .batchjobs import latest_by_clip
         batch = latest_by_clip(s)        # each clip's latest `bwv batch detect` job
+        hold = retention_holds(s)
         out = [{"id": c.id, "incident": c.incident_ref, "title": c.title, "status": c.status,
                 "clips": [dict(clip_info(x), erase_in_days=retention_countdown(x, days),
-                               batch=batch.get(x.id))
+                               retention_hold=hold(x), batch=batch.get(x.id))
                           for x in c.clips]}
                for c in cases.list_cases(s)]
         audit.append(s, who, "consultation", "library.list", {"cases": len(out)})

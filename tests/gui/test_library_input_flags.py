@@ -31,5 +31,5 @@ def test_library_shows_guessed_capture_time_and_held_clip(qtbot, team, tmp_path)
     assert item.text(2).endswith("(guessed)") and "modification time" in item.toolTip(2)
     assert item.text(4) == "held: capture time not confirmed"
     text = lib.retention.toPlainText()
-    assert f"Held: capture time not confirmed (due, but not erased): {info['id']}" in text
+    assert f"Held (due, but not erased): {info['id']} (capture time not confirmed)" in text
     w.shutdown()

@@ -132,3 +132,26 @@ def test_the_windows_next_review_default_is_the_policys_period(qtbot, team):  # 
     assert pydate(lib.review_next.maximumDate()) == six
     assert pydate(lib.review_next.minimumDate()) > dt.datetime.now(dt.timezone.utc).date()
     w.shutdown()
+
+
+def test_a_clip_held_for_a_request_is_labelled_so(qtbot, team, clip, tmp_path):  # noqa: F811
+    from PySide6.QtGui import QColor
+
+    from redaction.store import requests
+    access.login("dora", PASSWORDS["dora"])
+    access.login("sam", PASSWORDS["sam"])
+    cid = _import(clip, tmp_path, "asked.mp4", "non_evidential")
+    with team.session() as s:
+        rid = requests.create_request(s, "sar", "J. Bloggs", "dora").id
+        requests.link_clips(s, rid, [cid], "dora")
+    w = make_window(qtbot, "sam")
+    lib = w.store.open_library(0)
+    assert lib.select_clip(cid)
+    item = lib.tree.currentItem()
+    assert item.text(4) == f"held: on open request {rid}"
+    assert item.foreground(4).color() != QColor("#ff6b6b")
+    lib.tabs.setCurrentIndex(3)
+    text = lib.retention.toPlainText()
+    assert f"{cid} (on open request {rid})" in text
+    assert "capture time not confirmed (due" not in text
+    w.shutdown()
