@@ -180,6 +180,11 @@ class Document(QObject):
     def write_recovery(self) -> Optional[Path]:
         return self.ws.write_recovery()
 
+    def close(self) -> None:
+        """The window is done with the project: its lock goes (ADR 0015)."""
+        self.autosave.stop()
+        self.ws.close()
+
 
 def open_document(path: str | os.PathLike, user: str,
                   ask_recover: Callable[[Path], bool] = lambda p: False,

@@ -182,7 +182,7 @@ class MainWindow(QMainWindow):
     def set_document(self, doc: Document) -> None:
         if self.doc is not None:
             self.bg.cancel()
-            self.doc.autosave.stop()
+            self.doc.close()            # its project's lock goes
         self.doc = doc
         self.playback.set_doc(doc)
         doc.frameChanged.connect(self.player.render)
@@ -212,8 +212,8 @@ class MainWindow(QMainWindow):
         self.playback.pause()
         self.bg.cancel()
         self.bg.wait(5000)
-        doc.autosave.stop()
         doc.save_coverage()
+        doc.close()                     # its project's lock goes
         self.doc = None
         self.store_clip_id = self.store_clip_name = self.store_clip = None
         self.playback.set_doc(None)

@@ -65,6 +65,30 @@ def _read_at(fd: int, n: int, offset: int) -> bytes:
     return os.read(fd, n)
 
 
+def _entry_or_none(raw: bytes) -> Optional[dict]:
+    try:
+        e = json.loads(raw.decode("utf-8"))
+    except (UnicodeDecodeError, json.JSONDecodeError):
+        return None
+    return e if isinstance(e, dict) else None
+
+
+def _read_line(fd: int, offset: int) -> bytes:
+    out = b""
+    while True:
+        chunk = _read_at(fd, 65536, offset + len(out))
+        if not chunk:
+            return out
+        k = chunk.find(b"\n")
+        if k >= 0:
+            return out + chunk[:k]
+        out += chunk
+
+
+class LogChanged(ProjectError):
+    """The edit log gained entries this session did not read: another writer."""
+
+
 def _not_utf8(raw: bytes) -> bool:
     try:
         raw.decode("utf-8")
@@ -82,14 +106,8 @@ class Head:
 class EditLog:
     def __init__(self, path: str | os.PathLike):
         self.path = Path(path)
-        self._head: Optional[Head] = None
-        self._size = -1  # file size when _head was read: another writer invalidates it
-
-    def _file_size(self) -> int:
-        try:
-            return self.path.stat().st_size
-        except FileNotFoundError:
-            return 0
+        self._head: Optional[Head] = None    # the last entry this object read or wrote
+        self._appended: list[tuple[int, str, str]] = []   # (offset, hash, action) written
 
     def entries(self) -> Iterator[dict]:
         """The entries in order, read line by line. A last line without its newline that is
@@ -152,23 +170,121 @@ class EditLog:
             return b""
 
     def head(self) -> Head:
-        size = self._file_size()
-        if self._head is None or size != self._size:
-            last = None
-            for last in self.entries():
-                pass
-            try:
-                self._head = Head(0, GENESIS) if last is None else Head(int(last["seq"]), last["hash"])
-            except (KeyError, TypeError, ValueError):
-                raise IntegrityError("the last edit log entry has no valid seq and hash",
-                                     self.path) from None
-            self._size = size
+        """The log's last entry as the file holds it now (read from its end)."""
+        try:
+            fd = os.open(self.path, os.O_RDONLY | getattr(os, "O_BINARY", 0))
+        except FileNotFoundError:
+            return Head(0, GENESIS)
+        except OSError as e:
+            raise ProjectError(f"cannot read edit log: {describe_os_error(e)}", self.path) from e
+        try:
+            return self._tail(fd)[0]
+        finally:
+            os.close(fd)
+
+    @property
+    def known_head(self) -> Optional[Head]:
+        """The last entry this object read (:meth:`verify`) or wrote; None before either."""
         return self._head
 
+    def check_unchanged(self) -> Head:
+        """The log's head, which must be the one this object last read or wrote: another
+        program appending meanwhile (a second window, a ``bwv`` command) is refused, never
+        chained onto or anchored (:class:`LogChanged`)."""
+        actual = self.head()
+        self._check(actual)
+        if self._head is None:
+            self._head = actual
+        return actual
+
+    def _check(self, actual: Head) -> None:
+        if self._head is not None and actual != self._head:
+            if self._only_notes_since(self._head):
+                # another session logged only entries that change no state (an export, a
+                # verification, a note): the state this one holds still follows them
+                self._head = actual
+                return
+            raise LogChanged(
+                f"edit log was changed by another program since this project was read (it "
+                f"now ends at entry {actual.seq}, not {self._head.seq}); nothing written: "
+                "open the project again", self.path)
+
+    def _only_notes_since(self, known: Head) -> bool:
+        """Whether every entry after ``known`` leaves the project's state as it was (none is
+        an edit, an undo, a redo or a restated base), and ``known`` is still in the log."""
+        from .replay import BASE_ACTIONS, EDIT_ACTIONS
+        after: Optional[list] = [] if known.seq == 0 else None
+        for e in self.entries():
+            if after is None:
+                if e.get("seq") == known.seq and e.get("hash") == known.hash:
+                    after = []
+                continue
+            after.append(e.get("action"))
+        return after is not None and not any(a in EDIT_ACTIONS or a in BASE_ACTIONS
+                                             for a in after)
+
+    def _tail(self, fd: int) -> tuple[Head, bytes, bool]:
+        """(the last whole entry's head, the bytes of an append cut short at the end, whether
+        the last entry lacks its newline), read backwards from the end of ``fd``."""
+        size = os.fstat(fd).st_size
+        pos, buf = size, b""
+        while True:
+            if pos > 0:
+                step = min(65536, pos)
+                pos -= step
+                buf = _read_at(fd, step, pos) + buf
+                if b"\n" not in buf:
+                    continue                      # the last line is longer than read so far
+            lines = buf.split(b"\n")
+            tail = lines[-1]
+            torn = b""
+            if tail.strip():
+                e = _entry_or_none(tail)
+                if e is not None:                 # a whole entry without its newline
+                    return self._head_of(e), b"", True
+                torn = tail
+            for raw in reversed(lines[1:-1] if pos > 0 else lines[:-1]):  # lines[0]: maybe cut
+                if raw.strip():
+                    e = _entry_or_none(raw)
+                    if e is None:
+                        raise IntegrityError("the last edit log entry is not a JSON entry",
+                                             self.path)
+                    return self._head_of(e), torn, False
+            if pos == 0:
+                return Head(0, GENESIS), torn, False
+
+    def _head_of(self, e: dict) -> Head:
+        try:
+            return Head(int(e["seq"]), str(e["hash"]))
+        except (KeyError, TypeError, ValueError):
+            raise IntegrityError("the last edit log entry has no valid seq and hash",
+                                 self.path) from None
+
     def append(self, user: str, action: str, details: Optional[dict] = None) -> dict:
-        head = self.head()
-        tail = self._unterminated_tail()
-        torn = self.torn_tail() if tail else b""
+        """Append one entry, holding the log file's lock, after checking that the log still
+        ends where this object last read or wrote it (never chaining onto another writer's
+        entries); an append cut short at the end is first replaced by a ``log_repair``
+        entry keeping its bytes. Either the entry is written whole or the file is left as it
+        was (ProjectError)."""
+        try:
+            fd = os.open(self.path, os.O_RDWR | os.O_APPEND | os.O_CREAT
+                         | getattr(os, "O_BINARY", 0), 0o600)
+        except OSError as e:
+            raise ProjectError(f"cannot append to edit log: {describe_os_error(e)}",
+                               self.path) from e
+        try:
+            from .projlock import lock_fd, unlock_fd
+            lock_fd(fd, 10.0, "the edit log", self.path)
+            try:
+                return self._append_locked(fd, user, action, details)
+            finally:
+                unlock_fd(fd)
+        finally:
+            os.close(fd)
+
+    def _append_locked(self, fd: int, user: str, action: str, details: Optional[dict]) -> dict:
+        head, torn, unended = self._tail(fd)
+        self._check(head)
         if torn:
             # an append cut short: never an entry. It is replaced, in one write, by a
             # log_repair entry that keeps its bytes (so they can still be examined); on failure
@@ -179,15 +295,16 @@ class EditLog:
                 "removed_bytes": len(torn), "removed_sha256": hashlib.sha256(torn).hexdigest(),
                 "removed_base64": base64.b64encode(torn[:65536]).decode("ascii"),
                 "why": "an append cut short (no newline, not a whole entry)"})
-            self._write(_line(repair), cut=torn)
+            start = self._write(fd, _line(repair), cut=torn)
+            self._appended.append((start, repair["hash"], "log_repair"))
             head = Head(repair["seq"], repair["hash"])
-            self._head, self._size = head, self._file_size()
-        elif tail:
-            self._write(b"\n")     # a whole last entry without its newline: end its line
+            self._head = head
+        elif unended:
+            self._write(fd, b"\n")     # a whole last entry without its newline: end its line
         entry = self._entry(head, user, action, details)
-        self._write(_line(entry))
+        start = self._write(fd, _line(entry))
+        self._appended.append((start, entry["hash"], action))
         self._head = Head(entry["seq"], entry["hash"])
-        self._size = self._file_size()
         return entry
 
     @staticmethod
@@ -198,37 +315,78 @@ class EditLog:
         entry["hash"] = entry_hash(entry)
         return entry
 
-    def _write(self, data: bytes, cut: bytes = b"") -> None:
+    def _write(self, fd: int, data: bytes, cut: bytes = b"") -> int:
         """Append ``data`` whole (after removing the torn bytes ``cut`` from the end, if the
         file still ends with exactly them), or leave the file as it was: a short write (a
-        full disk) is undone, never left as a torn line."""
+        full disk) is undone, never left as a torn line. Returns the offset it starts at."""
         try:
-            fd = os.open(self.path, os.O_RDWR | os.O_APPEND | os.O_CREAT, 0o600)
+            size = os.fstat(fd).st_size
+            if cut:
+                if size < len(cut) or _read_at(fd, len(cut), size - len(cut)) != cut:
+                    raise ProjectError("the edit log changed while it was being repaired "
+                                       "(another program writing it?); nothing written",
+                                       self.path)
+                os.ftruncate(fd, size - len(cut))
+            view = memoryview(data)
             try:
-                size = os.fstat(fd).st_size
-                if cut:
-                    if size < len(cut) or _read_at(fd, len(cut), size - len(cut)) != cut:
-                        raise ProjectError("the edit log changed while it was being repaired "
-                                           "(another program writing it?); nothing written",
-                                           self.path)
-                    os.ftruncate(fd, size - len(cut))
-                view = memoryview(data)
-                try:
-                    while view:
-                        n = os.write(fd, view)
-                        if n <= 0:
-                            raise OSError(28, "No space left on device")
-                        view = view[n:]
-                    os.fsync(fd)
-                except OSError:
-                    os.ftruncate(fd, size - len(cut))
-                    if cut:                           # put the torn bytes back as they were
-                        os.write(fd, cut)
-                    raise
-            finally:
-                os.close(fd)
+                while view:
+                    n = os.write(fd, view)
+                    if n <= 0:
+                        raise OSError(28, "No space left on device")
+                    view = view[n:]
+                os.fsync(fd)
+            except OSError:
+                os.ftruncate(fd, size - len(cut))
+                if cut:                           # put the torn bytes back as they were
+                    os.write(fd, cut)
+                raise
+            return size - len(cut)
         except OSError as e:
             raise ProjectError(f"cannot append to edit log: {describe_os_error(e)}", self.path) from e
+
+    # -- one command, one unit ---------------------------------------------------------------
+    def mark(self) -> int:
+        """A point to :meth:`rollback` to: the entries this object appends after it."""
+        return len(self._appended)
+
+    def rollback(self, mark: int) -> int:
+        """Withdraw the entries this object appended since ``mark`` (a command whose project
+        could not be saved: nothing anchors them, and no one else has read them, since the
+        log still ends with them). A ``log_repair`` that opened them stays. Returns how many
+        entries were removed; ProjectError if the log no longer ends with them."""
+        own = list(self._appended[mark:])
+        while own and own[0][2] == "log_repair":
+            own.pop(0)
+        if not own:
+            return 0
+        try:
+            fd = os.open(self.path, os.O_RDWR | getattr(os, "O_BINARY", 0))
+        except OSError as e:
+            raise ProjectError(f"cannot withdraw the entries: {describe_os_error(e)}",
+                               self.path) from e
+        try:
+            from .projlock import lock_fd, unlock_fd
+            lock_fd(fd, 10.0, "the edit log", self.path)
+            try:
+                head = self._tail(fd)[0]
+                start = own[0][0]
+                first = _entry_or_none(_read_line(fd, start))
+                if head.hash != own[-1][1] or first is None or first.get("hash") != own[0][1]:
+                    raise ProjectError("cannot withdraw the entries: the edit log changed "
+                                       "after them", self.path)
+                try:
+                    os.ftruncate(fd, start)
+                    os.fsync(fd)
+                except OSError as e:
+                    raise ProjectError(f"cannot withdraw the entries: {describe_os_error(e)}",
+                                       self.path) from e
+            finally:
+                unlock_fd(fd)
+        finally:
+            os.close(fd)
+        del self._appended[len(self._appended) - len(own):]
+        self._head = Head(int(first["seq"]) - 1, str(first["prev"]))
+        return len(own)
 
     def verify(self) -> list[dict]:
         """Check the whole chain; return the entries. Raises IntegrityError at the first break."""
@@ -246,6 +404,11 @@ class EditLog:
             return hashchain.Link(e["seq"], e["prev"], e["hash"], expected)
 
         r = hashchain.walk(self.entries(), link, first_only=True)
+        if r.first is None and self._head is None:
+            # the first read: this object's appends must follow it (a later read never moves
+            # it: entries another program appended meanwhile are not this session's state)
+            self._head = Head(int(out[-1]["seq"]), str(out[-1]["hash"])) if out \
+                else Head(0, GENESIS)
         b = r.first
         if b is not None:
             where = f"edit log entry {b.position}"

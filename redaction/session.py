@@ -13,17 +13,19 @@ difference (``bwv project rebuild`` restores the logged state, and logs what it 
 """
 from __future__ import annotations
 
+import copy
 import os
+import threading
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Callable, Optional
 
-import threading
 from dataclasses import dataclass
 
 from . import projstate, replay
 from .editlog import EditLog, log_path_for
 from .edits import Command
-from .errors import IntegrityError, ProjectError
+from .errors import BwvError, IntegrityError, ProjectError
 from .fsutil import sha256_file
 from .model import Project, Source
 from .project_io import (PROJECT_SUFFIX, check_new_project_name, load_project,
@@ -91,6 +93,8 @@ class ProjectSession:
         self.unsaved: list[Optional[Command]] = []
         # (frames, width, height, duration_s) of the clip: edits are validated against it
         self.bounds: Optional[tuple[int, int, int, float]] = None
+        self.created = False                 # this session made the project (create)
+        self.lock = None                     # its ProjectLock while the window holds it
 
     # -- opening ----------------------------------------------------------------
     @classmethod
@@ -113,11 +117,26 @@ class ProjectSession:
             raise ProjectError("an edit log already exists for this project name", s.log.path)
         s._state = projstate.state_of(project)
         s._hasher = projstate.Hasher()
-        s.log.append(user, "create_project", {"source": str(clip), "source_sha256": sha,
-                                              "log_format": replay.LOG_FORMAT,
-                                              "state": s._state})
-        s.save()
+        s.created = True
+        try:
+            s.log.append(user, "create_project", {"source": str(clip), "source_sha256": sha,
+                                                  "log_format": replay.LOG_FORMAT,
+                                                  "state": s._state})
+            s.save()
+        except BaseException:
+            s.remove_created()      # a retry must find nothing of this attempt
+            raise
         return s
+
+    def remove_created(self) -> None:
+        """Remove the project file and edit log this session created (:meth:`create`), when
+        making the project failed: never files it did not create."""
+        if not self.created:
+            return
+        from .fsutil import unlink_quiet
+        unlink_quiet(self.path)
+        unlink_quiet(self.log.path)
+        self.created = False
 
     @classmethod
     def open(cls, path: str | os.PathLike, user: str, *, check: bool = True) -> "ProjectSession":
@@ -319,9 +338,44 @@ class ProjectSession:
                 details = {**details, "state": self._hasher(self._state, set())}
             return self.log.append(self.user, action, details)
 
+    # -- one command, one unit ---------------------------------------------------------------
+    @contextmanager
+    def command(self):
+        """One command (``bwv project add-track``: an edit, a decision and the save) as one
+        unit: if anything in it fails (a full disk on the second entry or on saving, an
+        unwritable folder), the edit-log entries it appended are withdrawn and the session is
+        put back as it was, so nothing is restored on the next open and a retry does not
+        duplicate it. Where the entries cannot be withdrawn the error says they were logged
+        and will be restored on the next open."""
+        mark = self.log.mark()
+        snap = (copy.deepcopy(self.project), list(self.undo_stack), list(self.redo_stack),
+                self._state, self.dirty, list(self.unsaved))
+        try:
+            yield self
+        except BaseException as e:
+            if self.log.mark() == mark:
+                raise
+            try:
+                n = self.log.rollback(mark)
+            except ProjectError as r:
+                note = (f"; its edit-log entries could not be withdrawn ({r.message}): they "
+                        "are logged and will be restored when the project is next opened")
+            else:
+                (self.project, self.undo_stack[:], self.redo_stack[:], self._state,
+                 self.dirty, self.unsaved[:]) = snap
+                self._hasher = projstate.Hasher()
+                note = (f"; nothing was changed (its {n} edit-log entr{'y' if n == 1 else 'ies'}"
+                        " withdrawn)") if n else ""
+            if isinstance(e, BwvError) and note:
+                e.message += note
+                e.args = (str(e),)
+            raise
+
     # -- saving -----------------------------------------------------------------
     def save(self, path: Optional[str | os.PathLike] = None) -> None:
-        head = self.log.head()
+        # the log must still end where this session last read or wrote it: a project saved
+        # with another program's entries as its anchor would not match them
+        head = self.log.check_unchanged()
         self.project.extra["log_head"] = {"seq": head.seq, "hash": head.hash}
         save_project(self.project, path or self.path)
         if path is None:

@@ -118,26 +118,42 @@ def looks_like_project(path) -> bool:
     return head.startswith(b"{") and re.search(rb'"format"\s*:\s*"' + FORMAT.encode() + rb'"', head) is not None
 
 
-def open_session(path, user: str):
+def open_session(path, user: str, lock: Optional[str] = None):
     """Open a project, or the default project of a clip (created in the data dir): the
     default-project rules. A bad clip fails with a clear MediaError before any project is
-    made; a default project of that name made for another clip is refused."""
-    from .errors import ProjectError
+    made; a default project of that name made for another clip is refused.
+
+    ``lock``: the program name under which the project's lock is taken before it is read
+    and held by the session (``session.lock``) until :meth:`Workspace.close`; a project
+    another program is writing is refused (ProjectLocked naming it; ADR 0015)."""
     from .media import MediaSource
     from .project_io import default_project_path
-    from .session import ProjectSession
     path = Path(path)
     if is_project_path(path) or looks_like_project(path):
-        return ProjectSession.open(path, user)
+        return _locked_open(path, None, user, lock)
     MediaSource(path).close()
-    proj = default_project_path(path)
-    if proj.exists():
-        s = ProjectSession.open(proj, user)
-        if s.source_path.resolve() != path.resolve():
-            raise ProjectError(f"a project of this name already exists for another clip "
-                               f"({s.source_path}); open the project file directly", proj)
-        return s
-    return ProjectSession.create(path, proj, user)
+    return _locked_open(default_project_path(path), path, user, lock)
+
+
+def _locked_open(proj: Path, clip: Optional[Path], user: str, lock: Optional[str]):
+    from .errors import ProjectError
+    from .projlock import WINDOW_WAIT_S, ProjectLock
+    from .session import ProjectSession
+    held = ProjectLock(proj, lock, user, WINDOW_WAIT_S).acquire() if lock else None
+    try:
+        if clip is None or proj.exists():
+            s = ProjectSession.open(proj, user)
+            if clip is not None and s.source_path.resolve() != clip.resolve():
+                raise ProjectError(f"a project of this name already exists for another clip "
+                                   f"({s.source_path}); open the project file directly", proj)
+        else:
+            s = ProjectSession.create(clip, proj, user)
+    except BaseException:
+        if held is not None:
+            held.release()
+        raise
+    s.lock = held
+    return s
 
 
 def recovery_path(project_path: Path) -> Path:
@@ -498,6 +514,12 @@ class Workspace:
         self.recovery_written = time.time()
         return p
 
+    def close(self) -> None:
+        """Let go of the project: its lock is released (another program may write it)."""
+        lock = getattr(self.session, "lock", None)
+        if lock is not None:
+            lock.release()
+
     def clear_recovery(self) -> None:
         try:
             recovery_path(self.session.path).unlink()
@@ -509,6 +531,10 @@ def open_workspace(path, user: str, ask_recover: Callable[[Path], bool] = lambda
                    media=None) -> Workspace:
     """Open a project or a clip's default project, settle a crashed session's autosave
     (``resolve_recovery``), and open the clip once."""
-    session = open_session(path, user)
-    resolve_recovery(session, ask_recover)
-    return Workspace(session, media)
+    session = open_session(path, user, lock="the window")
+    try:
+        resolve_recovery(session, ask_recover)
+        return Workspace(session, media)
+    except BaseException:
+        session.lock.release()
+        raise

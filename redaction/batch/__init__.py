@@ -304,10 +304,19 @@ def write_project(item: BatchItem, result, sha256: str, user: str, force: bool =
     """Add a detection result to the clip's project (created if missing) through the
     service layer, and save it; returns the number of tracks. A project with review
     decisions is left alone unless ``force`` (it may have been reviewed during the batch)."""
+    from ..projlock import hold
+    pp = Path(item.project)
+    if not pp.exists():
+        from ..fsutil import private_dir
+        private_dir(pp.parent)
+    with hold(pp, "bwv batch detect", user):     # the project's one writer (ADR 0015)
+        return _write_project(item, pp, result, sha256, user, force)
+
+
+def _write_project(item: BatchItem, pp: Path, result, sha256: str, user: str, force: bool) -> int:
     from .. import services
     from ..errors import ProjectError
     from ..session import ProjectSession
-    pp = Path(item.project)
     if pp.exists():
         s = ProjectSession.open(pp, user)
         old = s.project.source.sha256
@@ -325,9 +334,8 @@ def write_project(item: BatchItem, result, sha256: str, user: str, force: bool =
                                f"(detection again would propose decided objects again; "
                                f"--force runs it anyway)", pp)
     else:
-        from ..fsutil import private_dir
-        private_dir(pp.parent)
         s = ProjectSession.create(item.path, pp, user, sha256=sha256)
-    tracks = services.apply_detections(s, result, user)
-    services.save(s, user)
+    with s.command():
+        tracks = services.apply_detections(s, result, user)
+        services.save(s, user)
     return len(tracks)

@@ -9,6 +9,7 @@ from .. import services
 from ..errors import BwvError, IntegrityError, MediaError
 from ..jobs import run_job
 from ..model import Style
+from ..projlock import hold
 from ..track_settings import DEFAULT_HOLD_S
 from ..detect.factory import DEFAULT_PRESET, PRESETS, STILLS_PRESET
 from ..render import expand_box
@@ -149,13 +150,17 @@ def _clip(inp: Path, detector, kinds, args, user) -> int:
     session = None
     if args.project:
         pp = Path(args.project)
-        session = ProjectSession.open(pp, user) if pp.exists() else \
-            ProjectSession.create(inp, pp, user, sha256=info.sha256)
-        if info.sha256 != session.project.source.sha256:   # before any work
-            raise IntegrityError(f"{inp} is not this project's clip (sha256 {info.sha256[:12]}... "
-                                 f"against the project's {session.project.source.sha256[:12]}...); "
-                                 "nothing changed", pp)
-        session.check_source()
+        # checked (and made) under the project's lock, which is not held while detecting:
+        # the window may open the project meanwhile; the tracks go in under it (ADR 0015)
+        with hold(pp, "bwv detect", user):
+            session = ProjectSession.open(pp, user) if pp.exists() else \
+                ProjectSession.create(inp, pp, user, sha256=info.sha256)
+            if info.sha256 != session.project.source.sha256:   # before any work
+                raise IntegrityError(f"{inp} is not this project's clip (sha256 "
+                                     f"{info.sha256[:12]}... against the project's "
+                                     f"{session.project.source.sha256[:12]}...); nothing "
+                                     "changed", pp)
+            session.check_source()
     fh, close = _writer(args.out) if (args.out or not args.project) else (None, False)
     bar = ProgressBar("detect", enabled=False if args.quiet else None)
     result = run_job(detect_job(inp, settings, detector=detector, sha256=info.sha256,
@@ -170,8 +175,11 @@ def _clip(inp: Path, detector, kinds, args, user) -> int:
         if close:
             fh.close()
     if session is not None:
-        tracks = add_to_project(session, result)
-        session.save()
+        with hold(pp, "bwv detect", user):
+            session = ProjectSession.open(pp, user)     # as it is now
+            with session.command():
+                tracks = add_to_project(session, result)
+                session.save()
         print(f"{len(tracks)} track(s) added to {session.path} as pending proposals",
               file=sys.stderr)
         from ..review_checks import clip_checks, open_checks

@@ -9,6 +9,7 @@ from .. import services
 from ..errors import ExportError
 from ..export import ExportRequest, export_job
 from ..jobs import run_job
+from ..projlock import hold
 from . import current_user
 from .progress import ProgressBar
 
@@ -84,7 +85,8 @@ def run(args) -> int:
                         purpose=permit.purpose, transcript=args.transcript)
     req.audit_head = services.audit_anchor()
     bar = ProgressBar("export", enabled=None if not args.quiet else False)
-    result = run_job(export_job(req), bar)
+    with hold(args.project, "bwv export", user):    # the project's one writer (ADR 0015)
+        result = run_job(export_job(req), bar)
     bar.close()
     services.finish_export(permit, result.manifest, result.sha256)
     print(f"wrote {result.out} ({result.frames} frames)")

@@ -1,9 +1,11 @@
 """``bwv project ...``: create and edit redaction projects headless (same commands as the GUI)."""
 from __future__ import annotations
 
+import functools
 import json
 import math
 import sys
+from contextlib import ExitStack
 from pathlib import Path
 
 from .. import services
@@ -11,6 +13,7 @@ from ..edits import AddAudioRange, AddTrack, SetKeyframe, SetSpan, SetStatus, Se
 from ..errors import ProjectError
 from ..model import KINDS, STATUSES, STYLE_MODES, AudioRange, Keyframe, Track
 from ..project_io import check_new_project_name, default_project_path
+from ..projlock import hold
 from ..session import ProjectSession
 from ..speech.engines import ENGINES
 from ..speech.transcript import DEFAULT_PAD_S, MAX_PAD_S
@@ -134,13 +137,35 @@ def register(sub) -> None:
     st.set_defaults(func=cmd_style)
 
 
-def _open(args, action="redact") -> ProjectSession:
+def _writing(fn=None, *, when=lambda args: True):
+    """A command that changes the project holds the project's lock (ADR 0015) from opening
+    it to saving it, and is one unit (:meth:`ProjectSession.command`): if it fails, its
+    edit-log entries are withdrawn. ``when``: whether this call writes at all."""
+    if fn is None:
+        return lambda f: _writing(f, when=when)
+
+    @functools.wraps(fn)
+    def run(args):
+        if not when(args):
+            return fn(args)
+        with ExitStack() as stack:
+            stack.enter_context(hold(args.project, f"bwv project {args.project_cmd}",
+                                     current_user(args)))
+            args.command_units = stack
+            return fn(args)
+    return run
+
+
+def _open(args, action="redact", check=True) -> ProjectSession:
     """Open the project. Viewing is checked here; every edit is checked by
     :func:`redaction.services.edit` for the right its command needs."""
     user = current_user(args)
     if action == "view":
         services.authorise("view", user, project=str(args.project))
-    s = ProjectSession.open(args.project, user)
+    s = ProjectSession.open(args.project, user, check=check)
+    units = getattr(args, "command_units", None)
+    if units is not None:
+        units.enter_context(s.command())    # from here to the save: one unit
     if s.recovered_edits:
         print(f"restored {s.recovered_edits} edit(s) logged after the last save", file=sys.stderr)
     if action != "view":
@@ -169,11 +194,16 @@ def cmd_new(args) -> int:
         raise ProjectError("folder does not exist", out.parent)
     from ..media import probe
     info = probe(args.clip)  # proves it is a readable clip; hashes it
-    s = ProjectSession.create(args.clip, out, user, sha256=info.sha256)
-    if info.truncated:   # not evidence-grade: say so, and keep it in the log
-        print(f"warning: {args.clip}: truncated: {info.truncated}", file=sys.stderr)
-        s.record("source_truncated", {"detail": info.truncated})
-        s.save()
+    with hold(out, "bwv project new", user):
+        s = ProjectSession.create(args.clip, out, user, sha256=info.sha256)
+        if info.truncated:   # not evidence-grade: say so, and keep it in the log
+            print(f"warning: {args.clip}: truncated: {info.truncated}", file=sys.stderr)
+            try:
+                s.record("source_truncated", {"detail": info.truncated})
+                s.save()
+            except BaseException:
+                s.remove_created()      # nothing of this attempt is left for a retry
+                raise
     print(f"created {s.path} for {args.clip} ({info.frames} frames, sha256 {info.sha256[:12]}...)")
     return 0
 
@@ -195,6 +225,7 @@ def cmd_show(args) -> int:
     return 0
 
 
+@_writing
 def cmd_add_track(args) -> int:
     s = _open(args)
     tid = s.project.new_track_id()
@@ -206,6 +237,7 @@ def cmd_add_track(args) -> int:
     return _done(s, tid)
 
 
+@_writing
 def cmd_keyframe(args) -> int:
     s = _open(args)
     _track(s, args.track)
@@ -213,6 +245,7 @@ def cmd_keyframe(args) -> int:
     return _done(s, f"{args.track}: keyframe at {args.frame}")
 
 
+@_writing
 def cmd_span(args) -> int:
     s = _open(args)
     _track(s, args.track)
@@ -220,6 +253,7 @@ def cmd_span(args) -> int:
     return _done(s, f"{args.track}: frames {args.start}-{args.end}")
 
 
+@_writing
 def cmd_decide(args) -> int:
     s = _open(args)
     if args.tracks == ["all-pending"]:
@@ -260,6 +294,7 @@ def _decide_audio(s, ids, args) -> None:
     decide_audio(s, ids, args.status, args.reason)
 
 
+@_writing
 def cmd_add_audio(args) -> int:
     if args.pad is not None:
         from ..speech.transcript import check_pad
@@ -324,6 +359,7 @@ def _add_audio_words(s: ProjectSession, args) -> int:
         w.word for w in t.words[first:last + 1]))
 
 
+@_writing
 def cmd_style(args) -> int:
     for name, val, hi in (("--margin", args.margin, 2), ("--margin-px", args.margin_px, 64)):
         if val is not None and not 0 <= val <= hi:
@@ -333,6 +369,7 @@ def cmd_style(args) -> int:
     return _done(s, f"style {args.mode}")
 
 
+@_writing(when=lambda args: bool(args.done))
 def cmd_checks(args) -> int:
     from ..review_checks import clip_checks, mark_done, open_checks
     if args.note and not args.done:
@@ -365,10 +402,12 @@ def cmd_checks(args) -> int:
     return 0
 
 
+@_writing
 def cmd_rebuild(args) -> int:
     from ..replay import rebuild
     user = services.authorise("redact", current_user(args), project=str(args.project))
     s = ProjectSession.open(args.project, user, check=False)
+    args.command_units.enter_context(s.command())
     c = s.consistency()
     if c.kind == "legacy":
         raise ProjectError("edit log has no replayable start (earlier version): nothing to "
@@ -387,9 +426,11 @@ def cmd_rebuild(args) -> int:
     return 0
 
 
+@_writing
 def cmd_migrate(args) -> int:
     user = services.authorise("redact", current_user(args), project=str(args.project))
     s = ProjectSession.open(args.project, user)
+    args.command_units.enter_context(s.command())
     entry = s.migrate()
     if entry is None:
         print("edit log already replayable (format 2)")

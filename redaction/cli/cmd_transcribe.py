@@ -20,6 +20,7 @@ from ..errors import BwvError, ProjectError
 from ..fsutil import atomic_write_text, unlink_quiet
 from ..jobs import run_job
 from ..project_io import check_new_project_name
+from ..projlock import hold
 from ..session import ProjectSession
 from ..speech import engines
 from ..speech.job import transcribe_job
@@ -105,11 +106,13 @@ def run(args) -> int:
     if args.project:
         pp = Path(args.project)
         if pp.exists():
-            session = ProjectSession.open(pp, user)
-            sha = session.check_source()
-            if session.source_path.resolve() != clip.resolve():
-                raise BwvError(f"the project is for {session.source_path}, not this clip", pp)
-            engine = _engine_for(session, args.engine)
+            with hold(pp, "bwv transcribe", user):   # not held while transcribing (ADR 0015)
+                session = ProjectSession.open(pp, user)
+                sha = session.check_source()
+                if session.source_path.resolve() != clip.resolve():
+                    raise BwvError(f"the project is for {session.source_path}, not this clip",
+                                   pp)
+                engine = _engine_for(session, args.engine)
         else:
             _check_new_project(pp)          # created once the transcript exists
             new_project = pp
@@ -129,7 +132,10 @@ def run(args) -> int:
     print(f"{len(t.words)} word(s), {t.duration_s:.1f} s of audio ({t.engine})", file=sys.stderr)
     if args.project:
         try:
-            _to_project(session, new_project, clip, t, user, args.mode)
+            with hold(args.project, "bwv transcribe", user):
+                if session is not None:
+                    session = ProjectSession.open(session.path, user)    # as it is now
+                _to_project(session, new_project, clip, t, user, args.mode)
         except BaseException:
             if out is not None:
                 unlink_quiet(out)           # written by this command a moment ago
@@ -139,34 +145,37 @@ def run(args) -> int:
 
 def _to_project(session, new_project, clip: Path, t, user, mode: str) -> None:
     created = session is None
+    if created:
+        session = ProjectSession.create(clip, new_project, user, sha256=t.source_sha256)
     try:
-        if created:
-            session = ProjectSession.create(clip, new_project, user, sha256=t.source_sha256)
-        session.use_clip_bounds()
-        dropped: list[str] = []
-        added = proposals(t, session.project, mode=mode, dropped=dropped)
-        rec = t.record()
-        old = session.project.extra.get(EXTRA_KEY)
-        if isinstance(old, dict) and old.get("sha256") != rec["sha256"] and \
-                any(a.words is not None for a in session.project.audio):
-            print(f"warning: this transcript differs from the one the project's word numbers "
-                  f"were taken from ({old.get('engine')}, {old.get('words')} words); "
-                  "they now refer to this one", file=sys.stderr)
-        label = f"transcript ({t.engine})"
-        cmds = [AddAudioRanges(added, label)] if added else []
-        if old != rec:
-            cmds.append(SetExtra(EXTRA_KEY, rec))
-        if cmds:      # checked against the clip (edit_checks) before anything is logged
-            services.edit(session, cmds[0] if len(cmds) == 1 else Batch(cmds, label), user)
-        session.record("transcribe", {"engine": t.engine, "models": t.models,
-                                      "words": len(t.words), "transcript": rec,
-                                      "proposals": [a.id for a in added]})
-        services.save(session)
+        with session.command():        # one unit: a failure withdraws its log entries
+            _add_transcript(session, t, user, mode)
     except BaseException:
-        if created and session is not None:   # nothing half-made: the project goes again
-            unlink_quiet(session.path)
-            unlink_quiet(session.log.path)
+        session.remove_created()       # a project this command made goes again
         raise
+
+
+def _add_transcript(session, t, user, mode: str) -> None:
+    session.use_clip_bounds()
+    dropped: list[str] = []
+    added = proposals(t, session.project, mode=mode, dropped=dropped)
+    rec = t.record()
+    old = session.project.extra.get(EXTRA_KEY)
+    if isinstance(old, dict) and old.get("sha256") != rec["sha256"] and \
+            any(a.words is not None for a in session.project.audio):
+        print(f"warning: this transcript differs from the one the project's word numbers "
+              f"were taken from ({old.get('engine')}, {old.get('words')} words); "
+              "they now refer to this one", file=sys.stderr)
+    label = f"transcript ({t.engine})"
+    cmds = [AddAudioRanges(added, label)] if added else []
+    if old != rec:
+        cmds.append(SetExtra(EXTRA_KEY, rec))
+    if cmds:      # checked against the clip (edit_checks) before anything is logged
+        services.edit(session, cmds[0] if len(cmds) == 1 else Batch(cmds, label), user)
+    session.record("transcribe", {"engine": t.engine, "models": t.models,
+                                  "words": len(t.words), "transcript": rec,
+                                  "proposals": [a.id for a in added]})
+    services.save(session)
     for d in dropped:
         print(f"warning: {d}", file=sys.stderr)
     for a in added:

@@ -2,7 +2,11 @@
 compare it with the file, check the source and every export (and given manifests)."""
 from __future__ import annotations
 
+from contextlib import ExitStack
+
 from .. import services
+from ..errors import ProjectError
+from ..projlock import ProjectLocked, hold
 from ..verify import verify_project
 from . import current_user
 
@@ -24,11 +28,25 @@ def register(sub) -> None:
     p.set_defaults(func=run)
 
 
+def _lock(stack: ExitStack, project, user: str) -> None:
+    try:
+        stack.enter_context(hold(project, "bwv verify", user))
+    except ProjectLocked as e:
+        e.message += " (bwv verify --no-record checks it without recording)"
+        e.args = (str(e),)
+        raise
+    except ProjectError:
+        pass     # a folder nothing can be written in: recording fails, and says so
+
+
 def run(args) -> int:
     user = current_user(args)
     services.authorise("view", user)
-    rep = verify_project(args.project, user, record=not args.no_record,
-                         manifests=args.manifest)
+    with ExitStack() as stack:
+        if not args.no_record:       # recording writes the log: one writer at a time
+            _lock(stack, args.project, user)
+        rep = verify_project(args.project, user, record=not args.no_record,
+                             manifests=args.manifest)
     for w in rep.warnings:
         print(f"warning: {w}")
     print(f"ok: {rep.entries} log entries chain correctly, {rep.edits_replayed} edit(s) replayed "

@@ -1,0 +1,166 @@
+"""One writer per project (ADR 0015): two processes editing one project at once used to
+fork its edit log (duplicate sequence numbers, "does not fit the edits before it", state
+hashes that no longer match) with both exiting 0, and a window's save after a CLI edit
+silently dropped the CLI's track."""
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import threading
+import time
+
+import pytest
+
+from redaction.edits import AddTrack, SetStatus
+from redaction.editlog import EditLog, LogChanged
+from redaction.errors import ProjectError
+from redaction.projlock import ProjectLock, ProjectLocked, lock_path_for
+from redaction.session import ProjectSession
+from redaction.verify import verify_project
+
+from helpers import make_project, moving_track, run_bwv
+
+
+@pytest.fixture
+def proj(clip_copy, tmp_path):
+    s = make_project(clip_copy(), tmp_path)
+    s.do(AddTrack(moving_track("t1", end=20)))
+    s.save()
+    return s
+
+
+def _add_track(path, reason="x", box="10,10,20,20"):
+    return run_bwv("project", "add-track", str(path), "--frame", "0", "--box", box,
+                   "--end-frame", "5", "--reason", reason)
+
+
+class _Holder:
+    """Another process holding the project's lock, as ``program`` of ``user``."""
+
+    def __init__(self, project, program, user):
+        code = ("import sys; from redaction.projlock import ProjectLock; "
+                f"l = ProjectLock({str(project)!r}, {program!r}, {user!r}).acquire(); "
+                "print('held', flush=True); sys.stdin.read()")
+        self.p = subprocess.Popen([sys.executable, "-c", code], stdin=subprocess.PIPE,
+                                  stdout=subprocess.PIPE, text=True)
+        assert self.p.stdout.readline().strip() == "held"
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.p.stdin.close()
+        self.p.wait(timeout=30)
+
+
+def _seqs(path):
+    return [json.loads(line)["seq"] for line in EditLog(path).path.read_text().splitlines()]
+
+
+def test_a_cli_edit_is_refused_while_another_program_holds_the_project(proj):
+    before = proj.log.path.read_bytes()
+    with ProjectLock(proj.path, "the window", "gui.user"):
+        t0 = time.monotonic()
+        r = _add_track(proj.path)
+        waited = time.monotonic() - t0
+    assert r.returncode == ProjectLocked.exit_code, r.stderr
+    line = r.stderr.strip()
+    assert "\n" not in line and str(proj.path) in line
+    assert "open for editing by the window of gui.user" in line and f"pid {os.getpid()}" in line
+    assert waited >= 4          # a short command waits a few seconds before refusing
+    assert proj.log.path.read_bytes() == before            # nothing logged, nothing saved
+    assert not lock_path_for(proj.path).exists()            # the lock file goes with the lock
+    r = _add_track(proj.path)
+    assert r.returncode == 0, r.stderr
+
+
+def test_a_cli_command_waits_for_a_short_one_to_finish(proj):
+    lock = ProjectLock(proj.path, "bwv project decide", "bob").acquire()
+    threading.Timer(1.0, lock.release).start()
+    r = _add_track(proj.path)
+    assert r.returncode == 0, r.stderr
+
+
+def test_commands_started_together_run_one_after_the_other(proj):
+    cmd = [sys.executable, "-m", "redaction", "project", "add-track", str(proj.path),
+           "--frame", "0", "--box", "10,10,20,20", "--end-frame", "5", "--reason"]
+    procs = [subprocess.Popen(cmd + [f"r{i}"], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                              text=True) for i in range(3)]
+    outs = [p.communicate(timeout=120) for p in procs]
+    assert [p.returncode for p in procs] == [0, 0, 0], outs
+    seqs = _seqs(proj.log.path)
+    assert seqs == list(range(1, len(seqs) + 1))
+    rep = verify_project(proj.path, "bob", record=False)
+    assert rep.clean
+    assert len(ProjectSession.open(proj.path, "bob").project.tracks) == 4
+
+
+def test_a_second_writer_without_the_lock_is_refused_not_forked(proj):
+    """The edit log's own check: a session appends only after the entry it last read."""
+    a = ProjectSession.open(proj.path, "alice")
+    b = ProjectSession.open(proj.path, "bob")
+    b.do(AddTrack(moving_track("t2", end=10)))
+    b.save()
+    with pytest.raises(LogChanged, match="changed by another program"):
+        a.do(SetStatus(["t1"], "rejected", "not a face", "alice"))
+    with pytest.raises(LogChanged):
+        a.save()                           # would drop bob's track t2
+    assert a.project.track("t1").status == "accepted"    # put back as it was
+    rep = verify_project(proj.path, "carol", record=False)
+    assert rep.clean
+    assert [t.id for t in ProjectSession.open(proj.path, "carol").project.tracks] == ["t1", "t2"]
+
+
+def test_a_note_by_another_session_does_not_block_an_edit(proj):
+    """Entries that change no state (an export, a verification) may come between."""
+    other = ProjectSession.open(proj.path, "bob")
+    other.record("note", {"x": 1})
+    proj.do(SetStatus(["t1"], "rejected", "not a face", "alice"))
+    proj.save()
+    assert verify_project(proj.path, "carol", record=False).clean
+
+
+def test_the_window_holds_its_project_until_it_closes(proj):
+    from redaction import services
+    ws = services.open_for_review(proj.path, "gui.user")
+    try:
+        r = _add_track(proj.path)
+        assert r.returncode == ProjectLocked.exit_code
+        assert "open for editing by the window of gui.user" in r.stderr
+        ws.apply(AddTrack(moving_track("m1", end=10)))
+        ws.save()
+    finally:
+        ws.close()
+    r = _add_track(proj.path)
+    assert r.returncode == 0, r.stderr
+    assert verify_project(proj.path, "carol", record=False).clean
+
+
+def test_the_window_refuses_a_project_a_command_is_writing(proj):
+    from redaction import services
+    with _Holder(proj.path, "bwv export", "pc123") as h:
+        with pytest.raises(ProjectLocked) as e:
+            services.open_for_review(proj.path, "gui.user")
+    assert "open for editing by bwv export of pc123" in str(e.value)
+    assert f"pid {h.p.pid}" in str(e.value)
+    services.open_for_review(proj.path, "gui.user").close()
+
+
+def test_the_window_reopening_its_own_project_is_not_refused(proj):
+    from redaction import services
+    first = services.open_for_review(proj.path, "gui.user")
+    again = services.open_for_review(proj.path, "gui.user")    # File > Open, same project
+    first.close()
+    assert _add_track(proj.path).returncode == ProjectLocked.exit_code   # still held
+    again.close()
+    assert _add_track(proj.path).returncode == 0
+
+
+def test_verify_that_records_waits_its_turn_and_no_record_does_not(proj):
+    with ProjectLock(proj.path, "the window", "gui.user"):
+        r = run_bwv("verify", str(proj.path))
+        assert r.returncode == ProjectLocked.exit_code and "--no-record" in r.stderr
+        r = run_bwv("verify", str(proj.path), "--no-record")
+        assert r.returncode == 0, r.stderr
