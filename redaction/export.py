@@ -23,7 +23,7 @@ import av
 import numpy as np
 
 from . import __version__, projstate
-from .audio import apply_ranges
+from .export_audio import AudioLane
 from .determinism import fixed_heap_fill
 from .editlog import utc_now
 from .exporttmp import ExportWork
@@ -403,7 +403,7 @@ def _encode(src: MediaSource, tmp: Path, req: ExportRequest, style: Style, track
             layout = cc.layout.name if cc.layout else ("stereo" if cc.channels == 2 else "mono")
             oas = out.add_stream("aac", rate=ias.rate, layout=layout)
             oas.bit_rate = req.encoder.audio_bitrate
-            audio_pairs.append(_AudioLane(ias, oas, layout, seg_times, audio_ranges, first_pts * tb
+            audio_pairs.append(AudioLane(ias, oas, layout, seg_times, audio_ranges, first_pts * tb
                                           if ivs.time_base else 0.0))
         state["audio_streams"] = [{"sample_rate": a.oas.rate, "layout": a.layout}
                                   for a in audio_pairs]
@@ -484,106 +484,3 @@ def _video_frame(frame, pts_to_index, keep, src, tracks, style, ovs, out, tb: Fr
     for pkt in ovs.encode(vf):
         out.mux(pkt)
     return 1
-
-
-class _AudioLane:
-    """Decoded audio -> redaction -> trim to the kept ranges -> AAC frames of 1024.
-
-    Runs on its own thread (see :func:`_encode`): the audio codecs leave the thread's
-    floating-point state changed, and libx264's rate control, run after them on the same
-    thread, then made slightly different streams from identical frames (measured: exports
-    of one project differed run to run). Separate threads keep every export reproducible.
-    """
-
-    def __init__(self, ias, oas, layout, seg_times, ranges, video_start_s):
-        self.ias, self.oas, self.layout = ias, oas, layout
-        self.rate = int(ias.rate)
-        self.seg = seg_times
-        self.ranges = ranges
-        self.t_origin = float(video_start_s)
-        self.resampler = av.AudioResampler(format="fltp", layout=layout, rate=self.rate)
-        self.buf: list[np.ndarray] = []
-        self.buffered = 0
-        self.out_samples = 0
-        self.next_out_s: Optional[float] = None
-        self.channels = oas.codec_context.channels
-        self.ready: list = []  # encoded packets for the muxer (which stays on the main thread)
-
-    def packet(self, packet) -> list:
-        """Decode one demuxed packet and return the AAC packets it completes."""
-        for frame in packet.decode():
-            self.push(frame)
-        return self._drain()
-
-    def finish(self) -> list:
-        self._finish()
-        return self._drain()
-
-    def _drain(self) -> list:
-        out, self.ready = self.ready, []
-        return out
-
-    def push(self, frame) -> None:
-        for rf in self.resampler.resample(frame):
-            self._take(rf)
-
-    def _take(self, rf) -> None:
-        if rf.pts is None:
-            return
-        t0 = float(rf.pts * rf.time_base) - self.t_origin
-        data = rf.to_ndarray().astype(np.float32, copy=True)
-        apply_ranges(data, t0, self.rate, self.ranges)
-        n = data.shape[1]
-        for s0, s1, o0 in self.seg:
-            a = max(0, int(round((s0 - t0) * self.rate)))
-            b = min(n, int(round((s1 - t0) * self.rate)))
-            if b <= a:
-                continue
-            # place the first kept sample of a segment exactly where that segment starts
-            target = int(round((o0 + (t0 + a / self.rate - s0)) * self.rate))
-            if target > self.out_samples:  # gap (e.g. audio starts late): pad with silence
-                pad = target - self.out_samples
-                self._emit(np.zeros((data.shape[0], pad), np.float32))
-            elif target < self.out_samples:
-                a += self.out_samples - target
-                if a >= b:
-                    continue
-            self._emit(data[:, a:b])
-
-    def _emit(self, chunk: np.ndarray) -> None:
-        self.buf.append(chunk)
-        self.buffered += chunk.shape[1]
-        self.out_samples += chunk.shape[1]
-        while self.buffered >= 1024:
-            self._encode(1024)
-
-    def _encode(self, n: int) -> None:
-        data = np.concatenate(self.buf, axis=1) if len(self.buf) > 1 else self.buf[0]
-        head, rest = data[:, :n], data[:, n:]
-        self.buf = [rest] if rest.shape[1] else []
-        self.buffered = rest.shape[1]
-        frame = av.AudioFrame.from_ndarray(np.ascontiguousarray(head), format="fltp",
-                                           layout=self.layout)
-        frame.sample_rate = self.rate
-        frame.pts = self.out_samples - self.buffered - n
-        frame.time_base = Fraction(1, self.rate)
-        for pkt in self.oas.encode(frame):
-            self.ready.append(pkt)
-
-    def _finish(self) -> None:
-        for rf in self.resampler.resample(None):
-            self._take(rf)
-        # pad to the end of the video timeline, then flush
-        end = int(round(sum(s1 - s0 for s0, s1, _ in self.seg) * self.rate))
-        if end > self.out_samples:
-            self._emit(np.zeros((self.channels, end - self.out_samples), np.float32))
-        elif end < self.out_samples and self.buffered:
-            cut = min(self.buffered, self.out_samples - end)
-            last = self.buf[-1]
-            self.buf[-1] = last[:, :last.shape[1] - cut]
-            self.buffered -= cut
-            self.out_samples -= cut
-        if self.buffered:
-            self._encode(self.buffered)
-        for pkt in self.oas.encode(None):
-            self.ready.append(pkt)
