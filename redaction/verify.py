@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Optional
 
+from . import export_publish as xp
 from .errors import IntegrityError, ProjectError
 from .fsutil import sha256_file
 from .project_io import load_project, resolve_source
@@ -74,13 +75,12 @@ def _check(session, project, project_path, entries) -> VerifyReport:
             continue
         d = e.get("details", {})
         out = Path(d.get("output", ""))
-        if not out.exists():
-            why = unpublished.get(e["seq"])
-            if why is None:
-                raise IntegrityError(f"export recorded in edit log entry {e['seq']} is missing", out)
-            rep.warnings.append(f"export recorded in edit log entry {e['seq']} ({out.name}) {why}: "
-                                "nothing was published")
+        why = unpublished.get(e["seq"])
+        if why is not None and (why.startswith("was aborted") or not xp.committed(e)):
+            _check_unpublished(entries, e, why, rep)
             continue
+        if not out.exists():
+            raise IntegrityError(f"export recorded in edit log entry {e['seq']} is missing", out)
         if sha256_file(out) != d.get("export_sha256"):
             raise IntegrityError(f"export's sha256 does not match edit log entry {e['seq']} "
                                  "(altered)", out)
@@ -94,6 +94,25 @@ def _check(session, project, project_path, entries) -> VerifyReport:
                                      f"log entry {e['seq']} (altered)", f)
         rep.exports_checked += 1
     return rep
+
+
+def _check_unpublished(entries: list[dict], e: dict, why: str, rep: VerifyReport) -> None:
+    """An export that never completed: a warning when nothing of it is published (or a
+    later export of the same name replaced it), an IntegrityError naming what is there and
+    what is missing when it was cut off while publishing (ADR 0015)."""
+    out = Path(str((e.get("details") or {}).get("output") or ""))
+    head = f"export recorded in edit log entry {e['seq']} ({out.name}) {why}"
+    later = xp.later_export(entries, e)
+    if later is not None:
+        rep.warnings.append(f"{head}: nothing of it is published; {out.name} is the export of "
+                            f"entry {later['seq']}")
+        return
+    there, missing = xp.left_behind(entries, e)
+    if there:
+        raise IntegrityError(xp.describe_partial(e, there, missing), there[0])
+    gone = xp.removal(entries, e)
+    rep.warnings.append(f"{head}: nothing was published" + (
+        f" (its partial files were removed by entry {gone['seq']})" if gone else ""))
 
 
 def _unpublished_exports(entries: list[dict]) -> dict[int, str]:
@@ -257,10 +276,18 @@ def _check_manifest(entry: dict, d: dict, published: dict[int, dict]) -> None:
 
 
 def check_manifest(path: Path, entries: list[dict]) -> None:
-    """A manifest given by hand: the log must still hold the entry it names, unchanged, and
-    the manifest must be the one published with that export."""
+    """A manifest given by hand: the log must still hold the entry it names, unchanged, the
+    manifest must be the one published with that export, and the export's video must be
+    there with its sha256 (a manifest left by an export cut off while publishing is not a
+    disclosure)."""
     man, raw, seq, h = _read_manifest(path)
-    manifest_agrees(man, raw, _named_entry(entries, seq, h, path), published_exports(entries), path)
+    e = _named_entry(entries, seq, h, path)
+    manifest_agrees(man, raw, e, published_exports(entries), path)
+    out = Path(str((e.get("details") or {}).get("output") or ""))
+    if not out.is_file():
+        raise IntegrityError(f"the export this manifest names is missing: {out}", path)
+    if sha256_file(out) != (e.get("details") or {}).get("export_sha256"):
+        raise IntegrityError("the export's sha256 differs from its edit log entry (altered)", out)
 
 
 def verify_export_manifest(path: Path, known_sha256: str = "") -> dict:
