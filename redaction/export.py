@@ -4,7 +4,8 @@ The output is written in a private work folder on the same file system
 (:mod:`redaction.exporttmp`) and published only when complete, without ever replacing
 an existing file; the manifest, the redaction CSV and the PDF disclosure report
 (:mod:`redaction.report`, built from the manifest and the redacted part, listed with its
-sha256 in the manifest) are published beside it, the MP4 last; the edit log gets an
+sha256 in the manifest) are published beside it, the MP4 first and the manifest last (the
+commit marker: redaction/export_publish.py); the edit log gets an
 ``export`` entry.
 """
 from __future__ import annotations
@@ -26,7 +27,8 @@ from . import __version__, projstate
 from .export_audio import AudioLane
 from .determinism import fixed_heap_fill
 from .editlog import utc_now
-from .exporttmp import ExportWork
+from .export_publish import PUBLISHING
+from .exporttmp import ExportWork, fault
 from .errors import BwvError, ExportError, IntegrityError, MediaError
 from .fsutil import describe_os_error, publish_no_overwrite, sha256_file
 from .jobs import CancelToken, EtaClock, Job, Progress
@@ -106,7 +108,7 @@ def _read_only_fs(folder: Path) -> bool:
         return False
 
 
-def _check_target(req: ExportRequest) -> tuple[Path, Path]:
+def _check_target(req: ExportRequest) -> tuple[Path, Path, list[Path]]:
     out = req.out
     if out.suffix.lower() != ".mp4":
         raise ExportError("output must be an .mp4 file", out)
@@ -121,11 +123,9 @@ def _check_target(req: ExportRequest) -> tuple[Path, Path]:
         raise ExportError("output folder is not writable (permission denied)", folder)
     manifest, csv_path = sidecar_paths(out)
     from .speech.export_part import transcript_path
-    for p in (out, manifest, csv_path, report_path(out)) + ((transcript_path(out),)
-                                                            if req.transcript else ()):
-        if os.path.lexists(p):
-            raise ExportError("already exists; refusing to overwrite", p)
-    return manifest, csv_path
+    existing = [p for p in (out, manifest, csv_path, report_path(out))
+                + ((transcript_path(out),) if req.transcript else ()) if os.path.lexists(p)]
+    return manifest, csv_path, existing
 
 
 def _normalise_ranges(ranges, n: int) -> list[tuple[int, int]]:
@@ -156,7 +156,7 @@ def export_job(req: ExportRequest, cancel: Optional[CancelToken] = None,
         if not str(value or "").strip():   # the manifest and the report must say who and why
             raise ExportError(f"the export's {name} is empty: a disclosure names its operator, "
                               "recipient, organisation and lawful basis", req.project)
-    manifest_path, csv_path = _check_target(req)
+    manifest_path, csv_path, existing = _check_target(req)
     if session is None:
         session = ProjectSession.open(req.project, req.operator)
     consistency = session.consistency()
@@ -166,6 +166,9 @@ def export_job(req: ExportRequest, cancel: Optional[CancelToken] = None,
     if consistency.kind == "legacy":   # written by an earlier version: migrate explicitly
         from .session import LEGACY_MESSAGE
         raise IntegrityError(f"nothing exported: {LEGACY_MESSAGE}", session.path)
+    if existing:   # only the provable partial files of this project's interrupted export go
+        from .export_publish import clear_partial
+        clear_partial(session, req.out, existing, session.log.verify())
     project = copy.deepcopy(session.project)   # the window may go on editing meanwhile
     state_sha = projstate.project_hash(project)
     pending = project.pending() + project.pending_audio()
@@ -296,18 +299,25 @@ def export_job(req: ExportRequest, cancel: Optional[CancelToken] = None,
         pdf_part = work.part(pdf_path)
         pdf_part.write_bytes(pdf)
         manifest["report"] = {"path": str(pdf_path.resolve()), "sha256": sha256_file(pdf_part)}
-        for final, text in ((manifest_path, manifest_json(manifest)), (csv_path, csv_text)):
-            part = work.write_text(final, text)
-            publish_no_overwrite(part, final)
-            published.append(final)
-        publish_no_overwrite(pdf_part, pdf_path)
-        published.append(pdf_path)
+        csv_part = work.write_text(csv_path, csv_text)
+        manifest_part = work.write_text(manifest_path, manifest_json(manifest))
+        # the video first, the manifest last: a manifest naming this export's entry beside
+        # its video means every file is out (the commit marker; redaction/export_publish.py)
+        plan = [(tmp, req.out), (csv_part, csv_path), (pdf_part, pdf_path)]
         if transcript_part is not None:
             from .speech.export_part import transcript_path
-            publish_no_overwrite(transcript_part, transcript_path(req.out))
-            published.append(transcript_path(req.out))
-        publish_no_overwrite(tmp, req.out)
-        published.append(req.out)
+            plan.append((transcript_part, transcript_path(req.out)))
+        plan.append((manifest_part, manifest_path))
+        # what is about to appear: files left by an export killed half-way through are
+        # then provably its own (bwv verify names them; the same export again replaces them)
+        session.record(PUBLISHING, {
+            "export_entry": entry["seq"], "output": str(req.out.resolve()),
+            "files": {str(final.resolve()): export_sha if final == req.out else sha256_file(part)
+                      for part, final in plan}})
+        for n, (part, final) in enumerate(plan, 1):
+            publish_no_overwrite(part, final)
+            published.append(final)
+            fault(f"export:published:{n}")
         work.close()
     except BaseException as e:
         for p in published:

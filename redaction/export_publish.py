@@ -22,6 +22,40 @@ PUBLISHING = "export_publishing"
 REMOVED = "export_partial_removed"
 
 
+def unpublished_exports(entries: list[dict]) -> dict[int, str]:
+    """Export entries whose files were never published, by seq, with why: a later
+    ``export_aborted`` entry names it (publishing failed and was undone), or it announced a
+    completion entry (``"completion": "export_published"``) that never followed (the process
+    was killed between logging the export and publishing it). An export entry without either
+    must have its file: a missing one was deleted or moved, and verification fails."""
+    out: dict[int, str] = {}
+    published: set[int] = set()
+    last_export = None
+    for e in entries:
+        a, d = e.get("action"), e.get("details") or {}
+        if a == "export":
+            last_export = e
+        elif a == "export_published" and isinstance(d.get("export_entry"), int):
+            published.add(d["export_entry"])
+        elif a == "export_aborted":
+            seq = d.get("export_entry")
+            if not isinstance(seq, int) and last_export is not None and \
+                    Path(str(d.get("output", ""))).name == Path(str(last_export["details"].get("output", ""))).name:
+                seq = last_export["seq"]   # logs before export_entry: the export just before it
+            if isinstance(seq, int):
+                out[seq] = f"was aborted (entry {e['seq']}: {d.get('error', 'no reason given')})"
+    for seq in published:          # published after all: its file must be there
+        out.pop(seq, None)
+    for e in entries:
+        if (e.get("action") == "export" and e["seq"] not in out and e["seq"] not in published
+                and (e.get("details") or {}).get("completion") == "export_published"):
+            out[e["seq"]] = ("was interrupted while publishing (no completion entry)"
+                             if _for(entries, PUBLISHING, e["seq"]) is not None else
+                             "was interrupted before its files were published (no completion "
+                             "entry)")
+    return out
+
+
 def _same(a, b) -> bool:
     try:
         return Path(str(a)).resolve() == Path(str(b)).resolve()
@@ -77,7 +111,7 @@ def planned(entries: list[dict], entry: dict) -> dict[Path, Optional[str]]:
 
 
 def is_its_file(path: Path, sha: Optional[str], entry: dict) -> bool:
-    if not path.is_file():
+    if path.is_symlink() or not path.is_file():
         return False
     if sha is None:
         return manifest_names(path, entry)
@@ -113,36 +147,38 @@ def describe_partial(entry: dict, there: list[Path], missing: list[Path]) -> str
             "disclosure); run the same export again to replace them")
 
 
-def clear_partial(session, out: Path, existing: list[Path], entries: list[dict],
-                  unpublished: dict[int, str]) -> list[Path]:
+def clear_partial(session, out: Path, existing: list[Path], entries: list[dict]) -> list[Path]:
     """Before an export to ``out``: ``existing`` (files at its names) may be removed only if
     every one is provably the partial output of an earlier export of this project to the
     same name that never completed (logged first, as ``export_partial_removed``). Else the
     first file that is not is refused ("already exists"), as before."""
+    unpublished = unpublished_exports(entries)
     for e in reversed(entries):
         if e.get("action") != "export" or e["seq"] not in unpublished or committed(e) or \
                 not _same((e.get("details") or {}).get("output"), out):
             continue
-        plan = planned(entries, e)
-        mine = {p.resolve(): (p, sha) for p, sha in plan.items()}
-        if all(q.resolve() in mine and is_its_file(q, mine[q.resolve()][1], e) for q in existing):
-            files = {str(q.resolve()): sha256_file(q) for q in existing}
-            session.record(REMOVED, {"export_entry": e["seq"], "output": str(out.resolve()),
-                                     "files": files,
-                                     "why": "the partial files of an interrupted export, "
-                                            "replaced by this export"})
-            for q in existing:
-                try:
-                    q.unlink()
-                except FileNotFoundError:
-                    pass
-                except OSError as err:
-                    from .fsutil import describe_os_error
-                    raise ExportError(f"cannot remove the partial file of the interrupted "
-                                      f"export of entry {e['seq']}: {describe_os_error(err)}",
-                                      q) from None
-            return existing
-        break
-    for q in existing:
-        raise ExportError("already exists; refusing to overwrite", q)
-    return []
+        plan = {p.resolve(): (p, sha) for p, sha in planned(entries, e).items()}
+        strangers = [q for q in existing if q.resolve() not in plan
+                     or not is_its_file(q, plan[q.resolve()][1], e)]
+        if strangers:
+            existing = strangers + [q for q in existing if q not in strangers]
+            break
+        # and its other files still there (a transcript this run does not write)
+        ours = {q.resolve() for q in existing}
+        existing = existing + [p for p, sha in plan.values()
+                               if p.resolve() not in ours and is_its_file(p, sha, e)]
+        session.record(REMOVED, {"export_entry": e["seq"], "output": str(out.resolve()),
+                                 "files": {str(q.resolve()): sha256_file(q) for q in existing},
+                                 "why": "the partial files of an interrupted export, replaced "
+                                        "by this export"})
+        for q in existing:
+            try:
+                q.unlink()
+            except FileNotFoundError:
+                pass
+            except OSError as err:
+                from .fsutil import describe_os_error
+                raise ExportError(f"cannot remove the partial file of the interrupted export "
+                                  f"of entry {e['seq']}: {describe_os_error(err)}", q) from None
+        return existing
+    raise ExportError("already exists; refusing to overwrite", existing[0])

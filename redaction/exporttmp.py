@@ -37,7 +37,7 @@ from .fsutil import private_dir, unlink_quiet
 LOCAL_NAME = "partial-exports"
 HIDDEN_NAME = ".bwv-partial"
 STALE_AFTER_S = 3600.0  # no write for an hour: another host's (or an unknown) export is gone
-FAULT_ENV = "BWV_FAULT_INJECT"  # tests: "export:part_written" kills the process (SIGKILL)
+FAULT_ENV = "BWV_FAULT_INJECT"  # tests: a point where the process kills itself (fault())
 
 _WORK_RE = re.compile(r"^(\d+)-([0-9a-f]{8})-(.+)$")
 _LEGACY_RE = re.compile(r"^\..+\.[0-9a-f]{8}\.part$")
@@ -208,6 +208,14 @@ def remove_stale(out_dir: Optional[Path] = None) -> list[Path]:
     return removed
 
 
+def fault(point: str) -> None:
+    """Tests: the process kills itself (SIGKILL) at ``point`` when :data:`FAULT_ENV` names
+    it ("export:part_written", "export:published:N" after the N-th file is published)."""
+    if os.environ.get(FAULT_ENV) == point:
+        import signal
+        os.kill(os.getpid(), getattr(signal, "SIGKILL", signal.SIGTERM))
+
+
 class ExportWork:
     """One export's private work folder (see the module doc)."""
 
@@ -237,9 +245,7 @@ class ExportWork:
     def write_text(self, final: Path, text: str) -> Path:
         p = self.part(final)
         p.write_text(text, encoding="utf-8")
-        if os.environ.get(FAULT_ENV) == "export:part_written":
-            import signal
-            os.kill(os.getpid(), getattr(signal, "SIGKILL", signal.SIGTERM))
+        fault("export:part_written")
         return p
 
     def close(self) -> None:

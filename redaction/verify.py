@@ -68,7 +68,7 @@ def _check(session, project, project_path, entries) -> VerifyReport:
         raise IntegrityError("source clip not found", src)
     if sha256_file(src) != project.source.sha256:
         raise IntegrityError("source clip's sha256 does not match the project (changed)", src)
-    unpublished = _unpublished_exports(entries)
+    unpublished = xp.unpublished_exports(entries)
     published = published_exports(entries)
     for e in entries:
         if e.get("action") != "export":
@@ -102,48 +102,16 @@ def _check_unpublished(entries: list[dict], e: dict, why: str, rep: VerifyReport
     what is missing when it was cut off while publishing (ADR 0015)."""
     out = Path(str((e.get("details") or {}).get("output") or ""))
     head = f"export recorded in edit log entry {e['seq']} ({out.name}) {why}"
-    later = xp.later_export(entries, e)
+    later, gone = xp.later_export(entries, e), xp.removal(entries, e)
+    removed = f" (its partial files were removed by entry {gone['seq']})" if gone else ""
     if later is not None:
-        rep.warnings.append(f"{head}: nothing of it is published; {out.name} is the export of "
-                            f"entry {later['seq']}")
+        rep.warnings.append(f"{head}: nothing of it is published{removed}; {out.name} is the "
+                            f"export of entry {later['seq']}")
         return
     there, missing = xp.left_behind(entries, e)
     if there:
         raise IntegrityError(xp.describe_partial(e, there, missing), there[0])
-    gone = xp.removal(entries, e)
-    rep.warnings.append(f"{head}: nothing was published" + (
-        f" (its partial files were removed by entry {gone['seq']})" if gone else ""))
-
-
-def _unpublished_exports(entries: list[dict]) -> dict[int, str]:
-    """Export entries whose files were never published, by seq, with why: a later
-    ``export_aborted`` entry names it (publishing failed and was undone), or it announced a
-    completion entry (``"completion": "export_published"``) that never followed (the process
-    was killed between logging the export and publishing it). An export entry without either
-    must have its file: a missing one was deleted or moved, and verification fails."""
-    out: dict[int, str] = {}
-    published: set[int] = set()
-    last_export = None
-    for e in entries:
-        a, d = e.get("action"), e.get("details") or {}
-        if a == "export":
-            last_export = e
-        elif a == "export_published" and isinstance(d.get("export_entry"), int):
-            published.add(d["export_entry"])
-        elif a == "export_aborted":
-            seq = d.get("export_entry")
-            if not isinstance(seq, int) and last_export is not None and \
-                    Path(str(d.get("output", ""))).name == Path(str(last_export["details"].get("output", ""))).name:
-                seq = last_export["seq"]   # logs before export_entry: the export just before it
-            if isinstance(seq, int):
-                out[seq] = f"was aborted (entry {e['seq']}: {d.get('error', 'no reason given')})"
-    for seq in published:          # published after all: its file must be there
-        out.pop(seq, None)
-    for e in entries:
-        if (e.get("action") == "export" and e["seq"] not in out and e["seq"] not in published
-                and (e.get("details") or {}).get("completion") == "export_published"):
-            out[e["seq"]] = "was interrupted before its files were published (no completion entry)"
-    return out
+    rep.warnings.append(f"{head}: nothing was published{removed}")
 
 
 def _check_state(session, rep: VerifyReport) -> None:

@@ -34,10 +34,11 @@ def lines(s):
 def test_every_change_is_logged_with_user(project):
     entries = [json.loads(l) for l in lines(project)]
     assert [e["action"] for e in entries] == ["create_project", "apply", "apply", "apply",
-                                              "undo", "redo", "export", "export_published"]
+                                              "undo", "redo", "export", "export_publishing",
+                                              "export_published"]
     assert all(e["user"] == "alice" for e in entries)
     assert entries[4]["details"]["command"]["name"] == "set_status"
-    assert [e["seq"] for e in entries] == list(range(1, 9))
+    assert [e["seq"] for e in entries] == list(range(1, 10))
 
 
 def test_verify_ok_and_is_logged(project):

@@ -111,10 +111,12 @@ def test_records_manifest_csv_and_log(redacted, tmp_path):
     assert m["basis"] == "s.35 DPA 2018" and m["created_utc"].endswith("Z")
     assert m["style"]["mode"] == "solid" and m["tool"]["version"]
     log_lines = [json.loads(l) for l in open(m["edit_log"]["path"])]
-    assert [e["action"] for e in log_lines[-2:]] == ["export", "export_published"]
-    assert log_lines[-2]["hash"] == m["edit_log"]["last_entry_hash"]
-    assert log_lines[-2]["details"]["export_sha256"] == res.sha256
-    assert log_lines[-1]["details"]["export_entry"] == log_lines[-2]["seq"]
+    assert [e["action"] for e in log_lines[-3:]] == ["export", "export_publishing",
+                                                      "export_published"]
+    assert log_lines[-3]["hash"] == m["edit_log"]["last_entry_hash"]
+    assert log_lines[-3]["details"]["export_sha256"] == res.sha256
+    assert log_lines[-1]["details"]["export_entry"] == log_lines[-3]["seq"]
+    assert log_lines[-2]["details"]["files"] == log_lines[-1]["details"]["files"]
     rows = list(csv.DictReader(open(tmp_path / "x.redactions.csv")))
     assert [r["id"] for r in rows] == ["t1", "a1", "a2"]
     assert rows[0]["first_frame"] == "0" and rows[0]["last_frame"] == "40"
