@@ -18,7 +18,7 @@ from typing import Callable, Optional
 from PySide6.QtCore import QObject, QTimer, Signal
 
 from redaction import edits, services
-from redaction.errors import IntegrityError, PermissionDenied
+from redaction.errors import BwvError, IntegrityError, PermissionDenied
 from redaction.media import MediaSource
 from redaction.model import Box, Track
 from redaction.project_io import load_project
@@ -95,12 +95,15 @@ class Document(QObject):
         except (ValueError, KeyError) as e:
             self.error.emit(f"{cmd.describe()}: {e}")
             return False
+        except BwvError as e:   # the log refused the entry (a full disk, another writer):
+            self.error.emit(str(e))   # the edit was put back (session._step)
+            return False
         return True
 
     def undo(self) -> None:
         try:
             cmd = services.undo(self.ws.session, self.ws.user).command
-        except (PermissionDenied, IntegrityError) as e:
+        except BwvError as e:      # refused: role, a log that differs, a full disk
             self.error.emit(str(e))
             return
         self.message.emit(f"Undid {cmd.describe()}" if cmd else "Nothing to undo")
@@ -108,7 +111,7 @@ class Document(QObject):
     def redo(self) -> None:
         try:
             cmd = services.redo(self.ws.session, self.ws.user).command
-        except (PermissionDenied, IntegrityError) as e:
+        except BwvError as e:      # refused: role, a log that differs, a full disk
             self.error.emit(str(e))
             return
         self.message.emit(f"Redid {cmd.describe()}" if cmd else "Nothing to redo")

@@ -1,0 +1,62 @@
+"""The window and the project's lock (ADR 0015): it holds the project while open, refuses
+one another process is writing, and shows an edit the log refused as an error."""
+from __future__ import annotations
+
+import subprocess
+import sys
+
+from redaction.errors import ProjectError
+from redaction.editlog import EditLog
+
+
+def _holder(project, program="bwv export", user="pc123"):
+    code = ("import sys; from redaction.projlock import ProjectLock; "
+            f"l = ProjectLock({str(project)!r}, {program!r}, {user!r}).acquire(); "
+            "print('held', flush=True); sys.stdin.read()")
+    p = subprocess.Popen([sys.executable, "-c", code], stdin=subprocess.PIPE,
+                         stdout=subprocess.PIPE, text=True)
+    assert p.stdout.readline().strip() == "held"
+    return p
+
+
+def test_a_project_another_process_writes_is_refused_clearly(qtbot, win, tmp_path):
+    project = win.doc.session.path
+    errors = []
+    win.show_error = errors.append
+    win.close_document()
+    p = _holder(project)
+    try:
+        assert not win.open_path(project)
+    finally:
+        p.stdin.close()
+        p.wait(timeout=30)
+    assert len(errors) == 1 and "open for editing by bwv export of pc123" in errors[0]
+    assert str(project) in errors[0]
+    assert win.open_path(project)
+
+
+def test_a_command_is_refused_while_the_window_has_the_project(qtbot, win):
+    project = win.doc.session.path
+    r = subprocess.run([sys.executable, "-m", "redaction", "project", "style", str(project),
+                        "pixelate"], capture_output=True, text=True, timeout=120)
+    assert r.returncode == ProjectError.exit_code
+    assert "open for editing by the window of alice" in r.stderr
+    win.close_document()                        # the lock goes with the document
+    r = subprocess.run([sys.executable, "-m", "redaction", "project", "style", str(project),
+                        "pixelate"], capture_output=True, text=True, timeout=120)
+    assert r.returncode == 0, r.stderr
+
+
+def test_an_edit_the_log_refuses_is_an_error_message(qtbot, win, monkeypatch):
+    from redaction.model import Box
+    doc = win.doc
+    errors = []
+    doc.error.connect(errors.append)
+
+    def full(self, fd, data, cut=b""):
+        raise ProjectError("cannot append to edit log: disk full", self.path)
+    monkeypatch.setattr(EditLog, "_write", full)
+    n = len(doc.project.tracks)
+    doc.add_box(Box((20, 20, 40, 40)))
+    assert len(doc.project.tracks) == n             # put back
+    assert errors and "disk full" in errors[-1]
