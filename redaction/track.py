@@ -68,7 +68,7 @@ class _Live:
     last_sure: bool = True         # the last detection was sure (not a candidate)
     smeared: set = field(default_factory=set)   # detection frames whose size was not measured
     doubtful: set = field(default_factory=set)  # detection frames matched to a candidate
-    dark_hits: int = 0             # candidates matched on dark detection frames (dark_below)
+    rule_hits: int = 0             # candidates that count alone (day_rules, dark_rules)
 
     @property
     def last_box(self) -> Box:
@@ -118,7 +118,7 @@ class Tracker:
         need = min(self.s.confirm_hits, self.s.plate_confirm_hits) if t.kind == "plate" \
             else self.s.confirm_hits
         return t.hits >= self.s.min_hits and (t.sure or t.hits >= need
-                                              or t.dark_hits >= self.s.dark_confirm_hits)
+                                              or t.rule_hits >= self.s.rule_hits)
 
     @property
     def track_count(self) -> int:
@@ -380,7 +380,7 @@ class Tracker:
                 t.smeared.add(f)
             if not t.sure:
                 t.doubtful.add(f)
-                t.dark_hits += self._dark_counts(d)
+                t.rule_hits += self._counts_alone(d)
             self.live.append(t)
         return used_d
 
@@ -461,18 +461,17 @@ class Tracker:
             t.smeared.add(f)
         if not getattr(d, "sure", True):
             t.doubtful.add(f)
-            t.dark_hits += self._dark_counts(d)
+            t.rule_hits += self._counts_alone(d)
         t.last_frame = f
         t.hits += 1
         t.sure = t.sure or getattr(d, "sure", True)
         t.last_sure = getattr(d, "sure", True)
 
-    def _dark_counts(self, d) -> bool:
-        """Whether candidate ``d``, on the detection frame being matched, counts towards
-        keeping its track as the dark picture's doubt (:attr:`TrackerSettings.dark_rules`)."""
-        if not self._dark:
-            return False
-        rule = dict((k, (s, px)) for k, s, px in self.s.dark_rules).get(d.kind)
+    def _counts_alone(self, d) -> bool:
+        """Whether candidate ``d``, on the detection frame being matched, counts alone
+        towards keeping its track (:attr:`TrackerSettings.day_rules`, ``dark_rules``)."""
+        rules = self.s.dark_rules if self._dark else self.s.day_rules
+        rule = dict((k, (s, px)) for k, s, px in rules).get(d.kind)
         return rule is not None and d.score >= rule[0] and max(d.box[2], d.box[3]) >= rule[1]
 
     def _smeared(self, t: _Live, f: int, box: Box) -> bool:

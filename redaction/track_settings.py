@@ -79,13 +79,15 @@ class TrackerSettings:
     # lost, and unknown motion, are for sure detections): a doubtful box 1.5-2 sizes off a
     # lost plate was more often street texture than the plate (ADR 0008, "doubtful joins")
     candidate_gate: Optional[float] = 1.0
-    # in a dark picture (brightness under ``dark_below``, the dark check's measure) the
-    # detector's doubt is the picture's: a track of candidates is kept after
-    # ``dark_confirm_hits`` of them on dark detection frames, counting only the candidates
-    # of each kind at least ``(kind, score, px of the larger side)`` of ``dark_rules``
-    # (None: no dark rule; ADR 0008, session 17)
+    # "when unsure, propose it": a candidate of a kind's rule ``(kind, score, px of the larger
+    # side)``, at least both, counts alone towards keeping its track (``rule_hits`` of them
+    # keep it, flagged low confidence), where other candidates must recur. ``day_rules`` by
+    # day; ``dark_rules`` on detection frames darker than ``dark_below`` (the dark check's
+    # brightness), where the detector's doubt is the picture's. None: no dark rules
+    # (ADR 0008, session 17)
     dark_below: Optional[float] = DARK_BELOW
-    dark_confirm_hits: int = 1
+    rule_hits: int = 1
+    day_rules: tuple = (("face", 0.0, 64.0), ("plate", 0.3, 0.0))
     dark_rules: tuple = (("face", 0.0, 48.0), ("plate", 0.3, 0.0))
 
 
