@@ -1,6 +1,7 @@
 """Helpers for tests: decoding outputs, PSNR, audio levels."""
 from __future__ import annotations
 
+import errno
 import os
 import subprocess
 import sys
@@ -157,3 +158,37 @@ def restore_audit_guard(conn, is_sqlite: bool) -> None:
     else:
         conn.exec_driver_sql("CREATE TRIGGER audit_append_only BEFORE UPDATE OR DELETE ON audit "
                              "FOR EACH ROW EXECUTE FUNCTION audit_append_only()")
+
+
+PAGE = 4096
+
+
+class TinyDisk:
+    """A small tmpfs (root only) that can be filled to leave ``free`` pages."""
+
+    def __init__(self, where: Path, size_kb: int = 256):
+        self.path = where
+        where.mkdir()
+        r = subprocess.run(["mount", "-t", "tmpfs", "-o", f"size={size_kb}k,mode=0777", "tmpfs",
+                            str(where)], capture_output=True, text=True)
+        if r.returncode != 0:
+            import pytest
+            pytest.skip(f"cannot mount a tmpfs: {r.stderr.strip()}")
+        self.filler = where / ".filler"
+
+    def fill(self, free_pages: int) -> None:
+        self.filler.unlink(missing_ok=True)
+        with open(self.filler, "wb", buffering=0) as f:
+            try:
+                while f.write(b"\0" * PAGE):
+                    pass
+            except OSError as e:
+                assert e.errno == errno.ENOSPC
+        size = self.filler.stat().st_size
+        os.truncate(self.filler, max(0, size - free_pages * PAGE))
+
+    def free(self) -> None:
+        self.filler.unlink(missing_ok=True)
+
+    def close(self) -> None:
+        subprocess.run(["umount", "-l", str(self.path)], capture_output=True)

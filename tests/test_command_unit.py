@@ -5,11 +5,9 @@ command left it half applied; and `bwv project new` on a nearly full disk left a
 edit log that refused every retry."""
 from __future__ import annotations
 
-import errno
 import json
 import os
 import shutil
-import subprocess
 import tempfile
 from pathlib import Path
 
@@ -21,40 +19,7 @@ from redaction.errors import ProjectError
 from redaction.session import ProjectSession
 from redaction.verify import verify_project
 
-from helpers import make_project, moving_track, run_bwv
-
-PAGE = 4096
-
-
-class TinyDisk:
-    """A small tmpfs (root only) that can be filled to leave ``free`` pages."""
-
-    def __init__(self, where: Path, size_kb: int = 256):
-        self.path = where
-        where.mkdir()
-        r = subprocess.run(["mount", "-t", "tmpfs", "-o", f"size={size_kb}k,mode=0777", "tmpfs",
-                            str(where)], capture_output=True, text=True)
-        if r.returncode != 0:
-            pytest.skip(f"cannot mount a tmpfs: {r.stderr.strip()}")
-        self.filler = where / ".filler"
-
-    def fill(self, free_pages: int) -> None:
-        self.filler.unlink(missing_ok=True)
-        with open(self.filler, "wb", buffering=0) as f:
-            try:
-                while f.write(b"\0" * PAGE):
-                    pass
-            except OSError as e:
-                assert e.errno == errno.ENOSPC
-        size = self.filler.stat().st_size
-        os.truncate(self.filler, max(0, size - free_pages * PAGE))
-
-    def free(self) -> None:
-        self.filler.unlink(missing_ok=True)
-
-    def close(self) -> None:
-        subprocess.run(["umount", "-l", str(self.path)], capture_output=True)
-
+from helpers import TinyDisk, make_project, moving_track, run_bwv
 
 @pytest.fixture
 def disk(tmp_path):

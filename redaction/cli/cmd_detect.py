@@ -163,9 +163,13 @@ def _clip(inp: Path, detector, kinds, args, user) -> int:
             session.check_source()
     fh, close = _writer(args.out) if (args.out or not args.project) else (None, False)
     bar = ProgressBar("detect", enabled=False if args.quiet else None)
-    result = run_job(detect_job(inp, settings, detector=detector, sha256=info.sha256,
-                                use_cache=not args.no_cache), bar)
-    bar.close()
+    try:
+        result = run_job(detect_job(inp, settings, detector=detector, sha256=info.sha256,
+                                    use_cache=not args.no_cache), bar)
+    except OSError as e:
+        raise _cache_error(e, info.sha256) from None
+    finally:
+        bar.close()
     try:
         if fh is not None:
             for row in track_lines(result.tracks, args.margin, settings.first,
@@ -189,3 +193,19 @@ def _clip(inp: Path, detector, kinds, args, user) -> int:
                   f"view, low-confidence proposals, dark footage): bwv project checks "
                   f"{session.path}", file=sys.stderr)
     return 0
+
+
+def _cache_error(e: OSError, sha256: str) -> Exception:
+    """An OS error while detecting comes from the detection cache (the clip is only read):
+    one line naming the folder (a full disk said only "disk full"). Nothing was added to the
+    project; what the cache holds is kept, and a run after freeing space resumes from it."""
+    import errno
+    from ..fsutil import describe_os_error
+    from ..paths import clip_cache_dir
+    where = e.filename or clip_cache_dir(sha256)
+    if e.errno in (errno.ENOSPC, errno.EDQUOT):
+        return BwvError("disk full writing the detection cache; nothing was added to the "
+                        "project: free space there, or set BWV_CACHE_DIR to a folder with room, "
+                        "and run it again (it resumes from the cache)", where)
+    return BwvError(f"cannot write the detection cache: {describe_os_error(e)} (nothing was "
+                    "added to the project)", where)
