@@ -148,7 +148,32 @@ def export_job(req: ExportRequest, cancel: Optional[CancelToken] = None,
     ``session``: the project as the caller holds it open (the window); its log gets the
     export's entries. Without it the project file is opened. Either way a project whose
     content differs from the state its edit log rebuilds is refused, naming the first
-    difference, and the manifest records the state hash and the log head."""
+    difference, and the manifest records the state hash and the log head.
+
+    Whatever fails, the export's work folder goes with it (a finished part stayed there when
+    the project could not be saved), and an export entry already logged gets its
+    ``export_aborted`` where the log still takes one."""
+    left: dict = {}
+    try:
+        return (yield from _export_job(req, cancel, session, left))
+    except BaseException as e:
+        if "work" in left:
+            left["work"].close()
+        if "entry" in left and not left.get("aborted"):
+            try:
+                left["session"].record("export_aborted", {
+                    "output": str(Path(req.out).resolve()), "error": str(e),
+                    "export_entry": left["entry"]["seq"]})
+            except Exception:  # noqa: BLE001 - the log may be on the full disk too: verify
+                pass           # then reads the export as interrupted (nothing published)
+            if isinstance(e, BwvError):
+                e.message += "; nothing was published"
+                e.args = (str(e),)
+        raise
+
+
+def _export_job(req: ExportRequest, cancel: Optional[CancelToken],
+                session: Optional[ProjectSession], left: dict) -> Job:
     cancel = cancel or CancelToken()
     req.out = Path(req.out)
     for name, value in (("recipient", req.recipient), ("organisation", req.organisation),
@@ -197,7 +222,7 @@ def export_job(req: ExportRequest, cancel: Optional[CancelToken] = None,
                                                             info.height, float(src.fps)))
                    if any(c.first_frame <= b and c.last_frame >= a for a, b in ranges)]
     total = sum(b - a + 1 for a, b in ranges)
-    work = ExportWork.create(req.out)  # private temp folder; removes killed exports' parts
+    work = left["work"] = ExportWork.create(req.out)  # private; removes killed exports' parts
     tmp = work.part(req.out)
     state = {}
     try:
@@ -236,7 +261,8 @@ def export_job(req: ExportRequest, cancel: Optional[CancelToken] = None,
     from .report import build_pdf, store_context
     context = req.context if req.context is not None else store_context(req.request_id,
                                                                          source_sha)
-    entry = session.record("export", details)
+    left["session"] = session
+    entry = left["entry"] = session.record("export", details)
     session.save()
     manifest = {
         "format": "bwv-export-manifest", "version": 1,
@@ -323,6 +349,7 @@ def export_job(req: ExportRequest, cancel: Optional[CancelToken] = None,
         for p in published:
             _unlink(p)
         work.close()
+        left["aborted"] = True
         session.record("export_aborted", {"output": str(req.out.resolve()), "error": str(e),
                                           "export_entry": entry["seq"]})
         session.save()

@@ -32,7 +32,8 @@ from typing import Optional
 
 log = logging.getLogger("bwv.export")
 
-from .fsutil import private_dir, unlink_quiet
+from .errors import ExportError
+from .fsutil import describe_os_error, private_dir, unlink_quiet
 
 LOCAL_NAME = "partial-exports"
 HIDDEN_NAME = ".bwv-partial"
@@ -208,6 +209,16 @@ def remove_stale(out_dir: Optional[Path] = None) -> list[Path]:
     return removed
 
 
+def _made(make, path, what: str) -> Path:
+    """``make(path)`` (a private folder), or one line naming the folder that could not be."""
+    try:
+        return make(path) if path is not None else make()
+    except OSError as e:
+        where = e.filename or path
+        raise ExportError(f"cannot make the export's work folder in {what}: "
+                          f"{describe_os_error(e)}", where) from None
+
+
 def fault(point: str) -> None:
     """Tests: the process kills itself (SIGKILL) at ``point`` when :data:`FAULT_ENV` names
     it ("export:part_written", "export:published:N" after the N-th file is published)."""
@@ -228,15 +239,22 @@ class ExportWork:
         out_dir = out.parent if str(out.parent) else Path(".")
         remove_stale(out_dir)
         name = f"{os.getpid()}-{secrets.token_hex(4)}-{_host()}"
-        root = local_root()
+        root = _made(local_root, None, "the data folder's partial-exports folder")
         marker = None
         if not _same_device(root, out_dir):
-            root = private_dir(out_dir / HIDDEN_NAME)
+            root = _made(private_dir, out_dir / HIDDEN_NAME, "the output folder")
             marker = local_root() / f"{name}.where"
-        folder = private_dir(root / name)
+        work = cls(_made(private_dir, root / name, "the output folder"
+                         if marker is not None else "the data folder"), marker)
         if marker is not None:
-            marker.write_text(str(folder.resolve()), encoding="utf-8")
-        return cls(folder, marker)
+            try:
+                marker.write_text(str(work.folder.resolve()), encoding="utf-8")
+            except OSError as e:   # the data folder's disk (another one than the output's)
+                work.close()
+                raise ExportError(f"cannot record the export's work folder in the data folder "
+                                  f"({marker.name}): {describe_os_error(e)}; nothing was "
+                                  "written", marker.parent) from None
+        return work
 
     def part(self, final: Path) -> Path:
         """Where the part of ``final`` is written (same file system as ``final``)."""

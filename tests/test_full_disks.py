@@ -38,3 +38,49 @@ def test_a_full_cache_disk_names_the_cache_folder(proj, disk):
     assert line.startswith(f"bwv detect: error: {disk.path}") and "disk full" in line, r.stderr
     assert "detection cache" in line and "nothing was added to the project" in line
     assert (proj.path.read_bytes(), proj.log.path.read_bytes()) == before
+
+
+EXPORT_ARGS = ("--operator", "alice", "--recipient", "Bob", "--organisation", "CPS",
+               "--basis", "test", "--quiet")
+
+
+def test_a_full_data_disk_when_exporting_to_another_disk_names_the_data_folder(proj, disk,
+                                                                                tmp_path):
+    from redaction.errors import ExportError
+    data = disk.path / "data"
+    (data / "partial-exports").mkdir(parents=True)
+    disk.fill(0)
+    out = tmp_path / "out"          # another file system than the data folder
+    out.mkdir()
+    r = run_bwv("export", str(proj.path), "--out", str(out / "x.mp4"), *EXPORT_ARGS,
+                env={"BWV_DATA_DIR": str(data)})
+    line = r.stderr.strip()
+    assert r.returncode == ExportError.exit_code and "\n" not in line, line
+    assert str(data / "partial-exports") in line and "disk full" in line
+    # nothing it made is left: no hidden work folder beside the output, no marker
+    assert list(out.iterdir()) == []
+    assert [p.name for p in (data / "partial-exports").iterdir()] == []
+
+
+def test_a_project_save_failing_after_encoding_leaves_no_part(proj, tmp_path, monkeypatch):
+    from redaction import exporttmp
+    from redaction import session as session_mod
+    from redaction.errors import ProjectError
+    from redaction.export import ExportRequest, export_job
+    from redaction.jobs import run_job
+    from redaction.verify import verify_project
+    real, calls = session_mod.save_project, []
+
+    def full(*a, **k):           # the save after the export entry: the project's disk is full
+        calls.append(1)
+        raise ProjectError("cannot write: disk full", proj.path)
+    monkeypatch.setattr(session_mod, "save_project", full)
+    out = tmp_path / "out"
+    out.mkdir()
+    with pytest.raises(ProjectError, match="disk full; nothing was published"):
+        run_job(export_job(ExportRequest(proj.path, out / "x.mp4", "alice", "R", "O", "B")))
+    monkeypatch.setattr(session_mod, "save_project", real)
+    assert calls and list(out.iterdir()) == []
+    assert [p for p in exporttmp.local_root().iterdir()] == []     # no finished x.mp4.part
+    rep = verify_project(proj.path, "bob", record=False)
+    assert any("x.mp4) was aborted" in w for w in rep.warnings), rep.warnings
