@@ -21,12 +21,55 @@ def setup_logging(level: int = logging.INFO) -> None:
     root = logging.getLogger()
     root.setLevel(level)
     try:
-        h = logging.handlers.RotatingFileHandler(log_file(), maxBytes=2_000_000, backupCount=5,
-                                                 encoding="utf-8", delay=True)
+        h = _QuietFileHandler(log_file(), maxBytes=2_000_000, backupCount=5, encoding="utf-8",
+                              delay=True)
     except OSError:
         return  # an unwritable log folder must not stop the program; the self-test reports it
     h.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
     root.addHandler(h)
+
+
+class _QuietFileHandler(logging.handlers.RotatingFileHandler):
+    """The log file, or nothing: a log that cannot be written (a full disk, a folder made
+    read-only) gets one warning line on stderr, once, and is not tried again; logging's
+    default printed a page of "--- Logging error ---" and a traceback for every record."""
+
+    failed = False
+
+    def emit(self, record) -> None:
+        if not self.failed:
+            super().emit(record)
+
+    def handleError(self, record) -> None:
+        import sys
+        if self.failed:
+            return
+        self.failed = True
+        err = sys.exc_info()[1]
+        stream, self.stream = self.stream, None
+        if stream is not None:
+            try:
+                stream.close()      # its unwritten buffer is dropped with it
+            except (OSError, ValueError):
+                pass
+        if isinstance(err, OSError):
+            from .fsutil import describe_os_error
+            why = describe_os_error(err)
+        else:
+            why = f"{type(err).__name__}: {err}" if err else "unknown error"
+        try:
+            if sys.stderr is not None:
+                print(f"warning: {self.baseFilename}: cannot write the log file ({why}); "
+                      "logging to it is off for this run", file=sys.stderr)
+        except (OSError, ValueError):
+            pass
+
+    def flush(self) -> None:
+        if not self.failed:
+            try:
+                super().flush()
+            except (OSError, ValueError):
+                self.handleError(None)
 
 
 def install_excepthook(show_dialog=None) -> None:

@@ -84,3 +84,51 @@ def test_a_project_save_failing_after_encoding_leaves_no_part(proj, tmp_path, mo
     assert [p for p in exporttmp.local_root().iterdir()] == []     # no finished x.mp4.part
     rep = verify_project(proj.path, "bob", record=False)
     assert any("x.mp4) was aborted" in w for w in rep.warnings), rep.warnings
+
+
+def test_a_log_file_that_cannot_be_written_costs_one_warning_line(proj, tmp_path):
+    logs = tmp_path / "logs"
+    logs.mkdir()
+    (logs / "bwv.log").symlink_to("/dev/full")       # every write: no space left on device
+    r = run_bwv("verify", str(proj.path), "--no-record", env={"BWV_LOG_DIR": str(logs)})
+    assert r.returncode == 0, r.stderr
+    assert "Logging error" not in r.stderr and "Traceback" not in r.stderr, r.stderr
+    warnings = [line for line in r.stderr.splitlines() if "cannot write the log file" in line]
+    assert len(warnings) == 1 and "disk full" in warnings[0] and str(logs) in warnings[0]
+
+
+def test_a_full_store_disk_says_disk_full(tmp_path):
+    if os.geteuid() != 0:
+        pytest.skip("mounting a tmpfs needs root")
+    from redaction.store.db import Store, forget_stores
+    from redaction.store.errors import StoreError
+    disk = TinyDisk(tmp_path / "sdisk", size_kb=2048)
+    url = f"sqlite:///{disk.path}/data/bwv.db"
+    Store(url).dispose()
+    disk.fill(0)
+    try:
+        with pytest.raises(StoreError) as e:
+            st = Store(url)
+            with st.session() as s:
+                from sqlalchemy import text
+                s.execute(text("CREATE TABLE junk (x TEXT)"))
+                s.execute(text("INSERT INTO junk VALUES (:x)"), {"x": "y" * 200_000})
+        assert "disk full" in str(e.value) and str(disk.path) in str(e.value), str(e.value)
+        assert "disk I/O error" not in str(e.value).split("(")[0]
+    finally:
+        forget_stores()
+        disk.close()
+
+
+def test_sqlite_errors_that_mean_a_full_disk_say_so(tmp_path, monkeypatch):
+    import sqlite3
+    from redaction.store import db
+    full = sqlite3.OperationalError("database or disk is full")
+    full.sqlite_errorname = "SQLITE_FULL"
+    assert db._short(full) == "disk full"
+    io = sqlite3.OperationalError("disk I/O error")
+    io.sqlite_errorname = "SQLITE_IOERR_SHMSIZE"
+    monkeypatch.setattr(db, "_no_room", lambda where: True)
+    assert db._short(io, str(tmp_path / "bwv.db")) == "disk full (disk I/O error)"
+    monkeypatch.setattr(db, "_no_room", lambda where: False)
+    assert db._short(io, str(tmp_path / "bwv.db")) == "disk I/O error"   # not said without cause

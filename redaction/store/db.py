@@ -165,11 +165,12 @@ class Store:
             if migrate_schema and current_revision(self.engine) != head_revision():
                 migrate(self.engine)
         except OperationalError as e:
-            raise StoreError(f"cannot open the database: {_short(e)}",
+            raise StoreError(f"cannot open the database: {_short(e, self.where)}",
                              make_url(self.url).render_as_string(hide_password=True)) from e
         except (ProgrammingError, DBAPIError) as e:
             if not isinstance(e, ProgrammingError):   # a damaged database file, a dropped link
-                raise StoreError(f"cannot read the database: {_short(e)}", self.where) from e
+                raise StoreError(f"cannot read the database: {_short(e, self.where)}",
+                                 self.where) from e
             # e.g. the application's role may not change the schema
             raise StoreError(f"the database needs an upgrade that this account may not make "
                              f"({_short(e)}): the database's owner runs `bwv store "
@@ -208,7 +209,7 @@ class Store:
             raise Conflict(f"conflicting record: {_short(e)}") from e
         except DBAPIError as e:   # damaged file, lost connection: one line naming the database
             s.rollback()
-            raise StoreError(f"database error: {_short(e)}", self.where) from e
+            raise StoreError(f"database error: {_short(e, self.where)}", self.where) from e
         except BaseException:
             s.rollback()
             raise
@@ -222,9 +223,27 @@ class Store:
         self.engine.dispose()
 
 
-def _short(e: Exception) -> str:
-    msg = str(getattr(e, "orig", None) or e)
-    return msg.strip().splitlines()[0] if msg.strip() else type(e).__name__
+def _short(e: Exception, where: str | None = None) -> str:
+    """The database's error in one line; "disk full" where SQLite or the server says so, or
+    where SQLite reports an I/O error on a database whose disk has no room left (growing its
+    WAL index on a full disk is SQLITE_IOERR_SHMSIZE, "disk I/O error")."""
+    orig = getattr(e, "orig", None) or e
+    msg = str(orig).strip()
+    msg = msg.splitlines()[0] if msg else type(e).__name__
+    name = str(getattr(orig, "sqlite_errorname", "") or "")
+    if name == "SQLITE_FULL" or "No space left on device" in msg:
+        return "disk full" if msg == "database or disk is full" else f"disk full ({msg})"
+    if name.startswith("SQLITE_IOERR") and where and _no_room(where):
+        return f"disk full ({msg})"
+    return msg
+
+
+def _no_room(database: str) -> bool:
+    import shutil
+    try:
+        return shutil.disk_usage(Path(database).parent).free < 256 * 1024
+    except OSError:
+        return False
 
 
 _cache: dict[str, Store] = {}
