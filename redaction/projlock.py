@@ -74,10 +74,22 @@ def unlock_fd(fd: int) -> None:
         pass
 
 
+def _try(fd: int, what: str, path) -> bool:
+    """:func:`try_lock_fd`; a file system that has no file locks (an NFS share mounted
+    without its lock service...) is refused in one line: without the lock two writers
+    could fork the edit log (fail closed)."""
+    try:
+        return try_lock_fd(fd)
+    except OSError as e:
+        from .fsutil import describe_os_error
+        raise ProjectError(f"cannot lock {what}: {describe_os_error(e)} (a file system "
+                           "without file locks?); nothing was changed", path) from None
+
+
 def lock_fd(fd: int, wait_s: float, what: str, path) -> None:
     """Lock ``fd``, waiting up to ``wait_s``; ProjectLocked naming ``what`` after that."""
     deadline = time.monotonic() + wait_s
-    while not try_lock_fd(fd):
+    while not _try(fd, what, path):
         if time.monotonic() >= deadline:
             raise ProjectLocked(f"{what} is locked by another program; nothing written", path)
         time.sleep(0.02)
@@ -141,7 +153,7 @@ class ProjectLock:
         while True:
             fd = self._open()
             try:
-                if try_lock_fd(fd) and self._still_ours(fd):
+                if _try(fd, "the project for writing", self.path) and self._still_ours(fd):
                     break
             except BaseException:
                 os.close(fd)

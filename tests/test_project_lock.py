@@ -164,3 +164,19 @@ def test_verify_that_records_waits_its_turn_and_no_record_does_not(proj):
         assert r.returncode == ProjectLocked.exit_code and "--no-record" in r.stderr
         r = run_bwv("verify", str(proj.path), "--no-record")
         assert r.returncode == 0, r.stderr
+
+
+def test_a_file_system_without_locks_is_refused_not_ignored(proj, monkeypatch):
+    import errno
+    import fcntl
+
+    def no_locks(fd, op):
+        raise OSError(errno.ENOLCK, "No locks available")
+    monkeypatch.setattr(fcntl, "flock", no_locks)
+    before = proj.log.path.read_bytes()
+    with pytest.raises(ProjectError, match="cannot lock the project for writing: No locks"):
+        ProjectLock(proj.path, "bwv project decide", "bob").acquire()
+    with pytest.raises(ProjectError, match="cannot lock the edit log: No locks"):
+        proj.do(SetStatus(["t1"], "rejected", "not a face", "alice"))
+    assert proj.log.path.read_bytes() == before
+    assert proj.project.track("t1").status == "accepted"
