@@ -170,6 +170,8 @@ def _clip(inp: Path, detector, kinds, args, user) -> int:
         raise _cache_error(e, info.sha256) from None
     finally:
         bar.close()
+    if result.cache_problem:
+        print(f"warning: {result.cache_problem}", file=sys.stderr)
     try:
         if fh is not None:
             for row in track_lines(result.tracks, args.margin, settings.first,

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import logging
 import os
 import queue
 import threading
@@ -30,6 +31,8 @@ from ..track_settings import DEFAULT_HOLD_S
 from .base import Detection, forget_hints, tell_frame
 from .light import DARK_BELOW, picture_brightness
 from .looks import Looker, look
+
+log = logging.getLogger(__name__)
 
 MOTION_WIDTH = 256
 CACHE_VERSION = 11                 # 2: candidates (Detection.sure); 3: plates inside faces dropped;
@@ -85,6 +88,7 @@ class DetectResult:
     resumed_from: int = 0
     dark: list = field(default_factory=list)    # [first, last] frame ranges of dark footage
     source_sha256: str = ""                      # the clip searched
+    cache_problem: str = ""                      # why the run could not keep its cache
 
 
 class DarkRanges:
@@ -137,11 +141,30 @@ def _decode_dets(rows) -> list[Detection]:
 
 
 class _Cache:
+    """The detection run's records, appended as they are made, so a stopped run resumes.
+    Only an optimisation: a cache that cannot be written (a full or read-only disk) is given
+    up with :attr:`problem` said, and detection goes on without it (recall first: the result
+    must still reach the project)."""
+
     def __init__(self, path: Path, header: dict):
         self.path = path
         self.header = header
         self.records: list[FrameRecord] = []
         self._fh = None
+        self.problem = ""                 # why the cache was given up ("" while it works)
+
+    def give_up(self, e: OSError) -> None:
+        from ..fsutil import describe_os_error
+        self.problem = f"{e.filename or self.path.parent}: cannot write the detection cache " \
+                       f"({describe_os_error(e)}): detection went on without it, so a stopped " \
+                       "run cannot resume"
+        log.warning("%s", self.problem)
+        fh, self._fh = self._fh, None
+        if fh:
+            try:
+                fh.close()
+            except OSError:
+                pass
 
     def load(self) -> None:
         if not self.path.exists():
@@ -163,23 +186,41 @@ class _Cache:
             good.append(line)
         # rewrite without the torn tail so appends continue a clean file
         tmp = self.path.with_suffix(".tmp")
-        tmp.write_text("\n".join(good) + "\n", encoding="utf-8")
-        os.replace(tmp, self.path)
+        try:
+            tmp.write_text("\n".join(good) + "\n", encoding="utf-8")
+            os.replace(tmp, self.path)
+        except OSError as e:
+            tmp.unlink(missing_ok=True)
+            self.give_up(e)               # the records read are used; nothing is appended
 
     def open(self) -> None:
+        if self.problem:
+            return
         new = not self.path.exists() or not self.records
-        self._fh = open(self.path, "w" if new else "a", encoding="utf-8")
-        if new:
-            self._fh.write(json.dumps(self.header) + "\n")
+        try:
+            self._fh = open(self.path, "w" if new else "a", encoding="utf-8")
+            if new:
+                self._fh.write(json.dumps(self.header) + "\n")
+        except OSError as e:
+            self.give_up(e)
 
     def add(self, rec: FrameRecord) -> None:
         """Append ``rec`` (already :func:`rounded`: what the tracker saw is what a resumed
         run reads back)."""
-        self._fh.write(json.dumps(_encode_record(rec), separators=(",", ":")) + "\n")
+        if self._fh is None:
+            return
+        try:
+            self._fh.write(json.dumps(_encode_record(rec), separators=(",", ":")) + "\n")
+        except OSError as e:
+            self.give_up(e)
 
     def close(self) -> None:
         if self._fh:
-            self._fh.close()
+            try:
+                self._fh.close()
+            except OSError as e:          # the buffered tail could not be written
+                self._fh = None
+                self.give_up(e)
             self._fh = None
 
 
@@ -367,8 +408,11 @@ def detect_job(clip: str | os.PathLike, settings: DetectSettings = DetectSetting
         header["settings"]["kinds"] = list(settings.kinds)
         cache = _Cache(clip_cache_dir(src.sha256) / f"detect-{settings.key(src.sha256)}.jsonl", header)
         from ..fsutil import private_dir
-        private_dir(cache.path.parent)
-        if use_cache:
+        try:
+            private_dir(cache.path.parent)
+        except OSError as e:
+            cache.give_up(e)
+        if use_cache and not cache.problem:
             cache.load()
         tracker = Tracker(float(src.fps), TrackerSettings(hold_s=settings.hold_s,
                                                           confirm_hits=settings.confirm_hits),
@@ -439,6 +483,6 @@ def detect_job(clip: str | os.PathLike, settings: DetectSettings = DetectSetting
         if not use_cache:
             cache.path.unlink(missing_ok=True)
         return DetectResult(tracks, total, n_dets, models, settings, resumed, dark.finish(last),
-                            src.sha256)
+                            src.sha256, cache.problem)
     finally:
         src.close()
