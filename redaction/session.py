@@ -95,6 +95,8 @@ class ProjectSession:
         self.bounds: Optional[tuple[int, int, int, float]] = None
         self.created = False                 # this session made the project (create)
         self.lock = None                     # its ProjectLock while the window holds it
+        # the open command() units: [log mark, snapshot] each; a save moves them (see save)
+        self._units: list[list] = []
 
     # -- opening ----------------------------------------------------------------
     @classmethod
@@ -347,12 +349,12 @@ class ProjectSession:
         put back as it was, so nothing is restored on the next open and a retry does not
         duplicate it. Where the entries cannot be withdrawn the error says they were logged
         and will be restored on the next open."""
-        mark = self.log.mark()
-        snap = (copy.deepcopy(self.project), list(self.undo_stack), list(self.redo_stack),
-                self._state, self.dirty, list(self.unsaved))
+        unit = [self.log.mark(), self._snapshot()]
+        self._units.append(unit)
         try:
             yield self
         except BaseException as e:
+            mark, snap = unit      # moved by a successful save: only what came after it goes
             if self.log.mark() == mark:
                 raise
             try:
@@ -370,6 +372,12 @@ class ProjectSession:
                 e.message += note
                 e.args = (str(e),)
             raise
+        finally:
+            self._units = [u for u in self._units if u is not unit]
+
+    def _snapshot(self) -> tuple:
+        return (copy.deepcopy(self.project), list(self.undo_stack), list(self.redo_stack),
+                self._state, self.dirty, list(self.unsaved))
 
     # -- saving -----------------------------------------------------------------
     def save(self, path: Optional[str | os.PathLike] = None) -> None:
@@ -378,9 +386,17 @@ class ProjectSession:
         head = self.log.check_unchanged()
         self.project.extra["log_head"] = {"seq": head.seq, "hash": head.hash}
         save_project(self.project, path or self.path)
-        if path is None:
+        if path is None or Path(path) == self.path:
             self.dirty = False
             self.unsaved.clear()
+            if self._units:
+                # the project file now anchors every entry so far: a failure later in the
+                # command (printing its result to a closed pipe, Ctrl-C) must not withdraw
+                # them, nor remove a project it created (the saved file needs its log)
+                snap = self._snapshot()
+                for u in self._units:
+                    u[:] = [self.log.mark(), snap]
+                self.created = False
 
 
 def project_path_for(clip: str | os.PathLike, folder: str | os.PathLike) -> Path:

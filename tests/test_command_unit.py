@@ -176,3 +176,65 @@ def test_project_new_removes_only_what_it_made(clip_copy, tmp_path, monkeypatch)
     with pytest.raises(ProjectError, match="an edit log already exists"):
         ProjectSession.create(clip_copy(), out, "alice")
     assert log.read_text() == "someone's\n"
+
+
+def test_a_failure_after_the_save_keeps_the_saved_commands_entries(clip_copy, tmp_path):
+    """Printing the result to a closed pipe (or Ctrl-C) after the save used to withdraw the
+    entries the saved project file anchors: the project then could not be opened."""
+    s = make_project(clip_copy(), tmp_path)
+    with pytest.raises(BrokenPipeError):
+        with s.command():
+            s.do(AddTrack(moving_track("t1", end=20)))
+            s.save()
+            raise BrokenPipeError(32, "Broken pipe")
+    assert _tracks(s.path) == ["t1"]
+    assert verify_project(s.path, "bob", record=False).clean
+    again = ProjectSession.open(s.path, "bob")
+    assert again.recovered_edits == 0 and [t.id for t in again.project.tracks] == ["t1"]
+    # entries after the save are still withdrawn, and the session put back to the save
+    with pytest.raises(ProjectError):
+        with again.command():
+            again.do(AddTrack(moving_track("t2", end=20)))
+            again.save()
+            again.do(AddTrack(moving_track("t3", end=20)))
+            raise ProjectError("cannot write: disk full", again.path)
+    assert [t.id for t in again.project.tracks] == ["t1", "t2"] and not again.dirty
+    assert verify_project(s.path, "bob", record=False).clean
+
+
+def test_a_created_project_saved_by_its_command_is_not_removed_by_a_later_failure(clip_copy,
+                                                                                   tmp_path):
+    """`bwv transcribe --project new` removed the project it had created and saved when
+    printing its summary failed."""
+    clip = clip_copy()
+    s = ProjectSession.create(clip, tmp_path / "n.bwvproj.json", "bob")
+    with pytest.raises(KeyboardInterrupt):
+        try:
+            with s.command():
+                s.do(AddTrack(moving_track("t1", end=20)))
+                s.save()
+                raise KeyboardInterrupt
+        except BaseException:
+            s.remove_created()
+            raise
+    assert s.path.exists() and s.log.path.exists() and _tracks(s.path) == ["t1"]
+    assert verify_project(s.path, "bob", record=False).clean
+
+
+def test_add_track_with_its_stdout_a_closed_pipe_leaves_a_valid_project(clip_copy, tmp_path):
+    import subprocess
+    import sys
+    s = make_project(clip_copy(), tmp_path)
+    r, w = os.pipe()
+    os.close(r)                               # nobody reads: printing fails with EPIPE
+    try:
+        p = subprocess.run([sys.executable, "-m", "redaction", "project", "add-track",
+                            str(s.path), "--frame", "0", "--box", "10,10,20,20",
+                            "--end-frame", "5", "--reason", "x"],
+                           stdout=w, stderr=subprocess.PIPE, text=True, timeout=300)
+    finally:
+        os.close(w)
+    assert len(_tracks(s.path)) == 1, p.stderr
+    v = run_bwv("verify", str(s.path), "--no-record")
+    assert v.returncode == 0, v.stdout + v.stderr
+    assert verify_project(s.path, "bob", record=False).clean
