@@ -108,6 +108,11 @@ def _describe(info: Optional[dict]) -> str:
     return f"{who} ({where}{since})"
 
 
+def describe_holder(project_path: str | os.PathLike) -> str:
+    """Who holds the project's lock, in words ("the window of bob (pid 12 since ...)")."""
+    return _describe(holder(project_path))
+
+
 def holder(project_path: str | os.PathLike) -> Optional[dict]:
     """Who holds the project's lock, as the holder wrote it (None if unknown)."""
     try:
@@ -130,10 +135,13 @@ class ProjectLock:
     counted, so that the window reopening its own project is not refused by itself."""
 
     def __init__(self, project_path: str | os.PathLike, program: str, user: str = "",
-                 wait_s: float = 0.0):
+                 wait_s: float = 0.0, *, reentrant: bool = True):
         self.project = Path(project_path)
         self.path = lock_path_for(self.project)
         self.program, self.user, self.wait_s = program, user, wait_s
+        # False: refused while this process holds it too (retention erasing a project the
+        # window of this same process has open)
+        self.reentrant = reentrant
         self._key = os.path.abspath(self.path)
         self._mine = False
 
@@ -146,6 +154,9 @@ class ProjectLock:
             return self
         with _held_guard:
             if self._key in _held:
+                if not self.reentrant:
+                    raise ProjectLocked(f"the project is open for editing by "
+                                        f"{_describe(holder(self.project))}", self.project)
                 _held[self._key][1] += 1
                 self._mine = True
                 return self

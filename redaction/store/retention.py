@@ -184,6 +184,7 @@ def derived_targets(c: Clip) -> list[tuple[str, Path]]:
     for folder in (data / "projects", clip_path(c).parent):
         out.append(("project", folder / f"{sha}.bwvproj.json"))
         out.append(("edit_log", folder / f"{sha}.editlog.jsonl"))
+        out.append(("project_lock", folder / f"{sha}.bwvproj.json.lock"))
     rec = data / "recovery"
     if rec.is_dir():
         out += [("autosave", x) for x in sorted(rec.glob(f"{sha}-*.recovery.json"))]
@@ -248,6 +249,41 @@ def erase_clip(store, clip_id: int, rule: str, user: str, as_of: dt.date | None 
     (an interrupted erasure) is completed.
     """
     res = Erasure(clip_id, rule=rule)
+    locks: list = []
+    try:
+        return _erase_locked(store, clip_id, rule, user, as_of, recheck, res, locks)
+    finally:
+        for lk in locks:
+            lk.release()                  # removes its file (POSIX)
+            if os.name == "nt":
+                try:
+                    lk.path.unlink()
+                except OSError:
+                    pass
+
+
+def _lock_projects(c: Clip, locks: list) -> str | None:
+    """Take the lock of each project derived from the clip (ADR 0015) without waiting, so
+    that no window or command writes it back while it is erased; the reason it cannot be
+    erased now if one is held."""
+    from ..errors import ProjectError
+    from ..projlock import ProjectLock, ProjectLocked, describe_holder
+    for kind, p in derived_targets(c):
+        if kind != "project" or not p.parent.is_dir():
+            continue
+        try:
+            locks.append(ProjectLock(p, "bwv retention", reentrant=False).acquire())
+        except ProjectLocked:
+            return (f"its project {p} is open in {describe_holder(p)}: not erased now; "
+                    "a later run erases it once the project is closed")
+        except ProjectError as e:
+            if p.exists():     # fail closed: a project that cannot be locked is not erased
+                return f"cannot lock its project: {e}"
+    return None
+
+
+def _erase_locked(store, clip_id: int, rule: str, user: str, as_of, recheck: bool,
+                  res: Erasure, locks: list) -> Erasure:
     with store.session() as s:
         c = _lock_clip(s, clip_id)
         if c.state == "erased":
@@ -261,14 +297,20 @@ def erase_clip(store, clip_id: int, rule: str, user: str, as_of: dt.date | None 
                     res.skipped = f"no longer due: {why or _describe_kind(kind, c)}"
                     return res
                 rule = why
+        held = _lock_projects(c, locks)     # before marking it: nothing to write it back
+        if held is not None:
+            res.skipped = held
+            return res
+        if c.state == "present":
             c.state, c.erasure_rule, c.erased_by = "erasing", rule, user
         res.rule = c.erasure_rule or rule
     _fault("after_mark")
     with store.session() as s:
         c = get_clip(s, clip_id)
         targets = _targets(s, c)
+    mine = {os.path.abspath(lk.path) for lk in locks}    # removed as they are released
     for kind, p in targets:
-        if _remove(p):
+        if os.path.abspath(p) not in mine and _remove(p):
             res.removed.append((kind, str(p)))
     _fault("after_files")
     with store.session() as s:

@@ -121,3 +121,33 @@ def test_linking_a_clip_being_erased_is_refused(store, new_clip):
     with pytest.raises(Exception, match="being erased"):
         with store.session() as s:
             requests.link_clips(s, rid, [cid], "dora")
+
+
+def test_a_clip_whose_project_is_open_in_the_window_is_skipped_not_erased(store, new_clip):
+    """Erasure used to ignore the project lock (ADR 0015): with the project open in the
+    window it removed the files, and the window's next save or autosave wrote them back."""
+    import os
+    from redaction import paths
+    from redaction.projlock import ProjectLock, lock_path_for
+    cid = _import(new_clip, 40, "non-evidential")
+    with store.session() as s:
+        sha = clips.get_clip(s, cid).sha256
+    folder = paths.data_dir() / "projects"
+    folder.mkdir(parents=True, exist_ok=True)
+    proj = folder / f"{sha}.bwvproj.json"
+    proj.write_text("{}")
+    with ProjectLock(proj, "the window", "gui.user"):     # this process's window has it open
+        res = run_job(services.retention_job())
+        assert _state(store, cid) == "present" and proj.exists()
+        [(skipped, why)] = res.skipped
+        assert skipped == cid and "open in the window of gui.user" in why, why
+        assert f"pid {os.getpid()}" in why and str(proj) in why
+        with store.session() as s:
+            [run] = [r for r in audit.entries(s, category="erasure")
+                     if r.action == "retention.run"]
+            assert json.loads(run.details)["skipped"] == [{"clip": cid, "reason": why}]
+    stale = lock_path_for(proj)
+    stale.write_text("")                   # left by a killed window: not held
+    res = run_job(services.retention_job())
+    assert [c for c, _ in res.erase] == [cid] and _state(store, cid) == "erased"
+    assert not proj.exists() and not stale.exists()
