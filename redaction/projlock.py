@@ -183,16 +183,40 @@ class ProjectLock:
         return self
 
     def _open(self) -> int:
-        try:
-            return os.open(self.path, os.O_RDWR | os.O_CREAT | getattr(os, "O_CLOEXEC", 0), 0o600)
+        flags = getattr(os, "O_CLOEXEC", 0) | getattr(os, "O_BINARY", 0)
+        try:     # readable by others (umask permitting): a file left by a killed process of
+            # another account must not block them (they lock it read-only, below)
+            return os.open(self.path, os.O_RDWR | os.O_CREAT | flags, 0o666)
         except OSError as e:
-            from .fsutil import describe_os_error
-            folder = self.path.parent if str(self.path.parent) else Path(".")
-            if e.errno == errno.ENOENT:
-                raise ProjectError("folder does not exist", folder) from None
-            raise ProjectError(f"cannot lock the project for writing: cannot create "
-                               f"{self.path.name} in its folder ({describe_os_error(e)}); "
-                               "nothing was changed", folder) from None
+            err = e
+        if err.errno in (errno.EACCES, errno.EPERM) and self.path.exists():
+            try:        # another account's lock file: locking needs no write access
+                return os.open(self.path, os.O_RDONLY | flags)
+            except OSError as e:
+                err = e
+        from .fsutil import describe_os_error
+        folder = self.path.parent if str(self.path.parent) else Path(".")
+        if err.errno == errno.ENOENT:
+            raise ProjectError("folder does not exist", folder) from None
+        if self.path.exists():
+            raise ProjectError(f"cannot lock the project for writing: its lock file cannot "
+                               f"be opened ({describe_os_error(err)}{self._owner()}); if no "
+                               "program has the project open, it was left by a stopped one: "
+                               "remove it; nothing was changed", self.path) from None
+        raise ProjectError(f"cannot lock the project for writing: cannot create "
+                           f"{self.path.name} in its folder ({describe_os_error(err)}); "
+                           "nothing was changed", folder) from None
+
+    def _owner(self) -> str:
+        info = holder(self.project)
+        if info:
+            return f"; last held by {_describe(info)}"
+        try:
+            uid = os.stat(self.path).st_uid
+            import pwd
+            return f"; made by {pwd.getpwuid(uid).pw_name}"
+        except (OSError, ImportError, KeyError):
+            return ""
 
     def _still_ours(self, fd: int) -> bool:
         """The path still names the file locked (a holder removes it as it releases)."""

@@ -180,3 +180,54 @@ def test_a_file_system_without_locks_is_refused_not_ignored(proj, monkeypatch):
         proj.do(SetStatus(["t1"], "rejected", "not a face", "alice"))
     assert proj.log.path.read_bytes() == before
     assert proj.project.track("t1").status == "accepted"
+
+
+def _lock_as_nobody(project) -> subprocess.CompletedProcess:
+    code = ("import sys; from redaction.errors import ProjectError; "
+            "from redaction.projlock import ProjectLock\n"
+            "try:\n"
+            f"    ProjectLock({str(project)!r}, 'bwv project decide', 'nobody').acquire()\n"
+            "except ProjectError as e:\n"
+            "    sys.exit(str(e))\n"
+            "print('held')")
+    return subprocess.run(["setpriv", "--reuid=65534", "--regid=65534", "--clear-groups",
+                           sys.executable, "-c", code], capture_output=True, text=True,
+                          cwd=os.path.dirname(os.path.dirname(os.path.abspath(__file__))),
+                          timeout=60)
+
+
+def test_a_lock_file_left_by_another_account_does_not_block_or_misname(tmp_path):
+    """A lock file left by a killed process of another account (0600) refused everyone else
+    with EACCES as "cannot create ... in its folder", naming the folder `.`."""
+    import shutil
+    import tempfile
+    if os.geteuid() != 0 or not shutil.which("setpriv"):
+        pytest.skip("needs root (and setpriv) to run as another account")
+    base = tempfile.mkdtemp(prefix="bwv-lock-")     # reachable by an unprivileged user
+    try:
+        os.chmod(base, 0o777)
+        project = os.path.join(base, "case.bwvproj.json")
+        old = os.umask(0o022)
+        try:                    # root's command, then killed: the OS dropped its lock
+            lk = ProjectLock(project, "bwv export", "root").acquire()
+            made = lock_path_for(project)
+            mode = os.stat(made).st_mode & 0o777
+            stale = made.read_bytes()
+            lk.release()
+        finally:
+            os.umask(old)
+        assert mode == 0o644
+        made.write_bytes(stale)
+        os.chmod(made, 0o644)
+        r = _lock_as_nobody(project)
+        assert r.returncode == 0 and r.stdout.strip() == "held", r.stderr
+        made.write_bytes(stale)
+        os.chmod(made, 0o600)                       # as the version before made them
+        r = _lock_as_nobody(project)
+        line = r.stderr.strip()
+        assert r.returncode == 1 and "\n" not in line, line
+        assert str(made) in line and "lock file" in line and "permission denied" in line
+        assert "bwv export of root" in line or "made by root" in line, line
+        assert "cannot create" not in line
+    finally:
+        shutil.rmtree(base, ignore_errors=True)
