@@ -35,6 +35,7 @@ class _QuietFileHandler(logging.handlers.RotatingFileHandler):
     default printed a page of "--- Logging error ---" and a traceback for every record."""
 
     failed = False
+    dropped = False       # a record was dropped (warned once)
 
     def emit(self, record) -> None:
         if not self.failed:
@@ -44,8 +45,21 @@ class _QuietFileHandler(logging.handlers.RotatingFileHandler):
         import sys
         if self.failed:
             return
-        self.failed = True
         err = sys.exc_info()[1]
+        if record is not None and not isinstance(err, OSError):
+            # one bad record (a format string and its arguments that do not match): drop
+            # it, say so once, and go on logging the others
+            if not self.dropped:
+                self.dropped = True
+                try:
+                    if sys.stderr is not None:
+                        print(f"warning: {self.baseFilename}: a log record from "
+                              f"{record.pathname}:{record.lineno} could not be written "
+                              f"({type(err).__name__}: {err}); dropped", file=sys.stderr)
+                except (OSError, ValueError):
+                    pass
+            return
+        self.failed = True
         stream, self.stream = self.stream, None
         if stream is not None:
             try:

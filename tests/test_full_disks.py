@@ -175,3 +175,30 @@ def test_a_cache_that_fills_mid_run_is_given_up_and_the_tracks_are_the_same(tmp_
     assert "disk full" in res.cache_problem and "detection went on without it" in res.cache_problem
     assert [(t.first_frame, t.last_frame, sorted(t.scores)) for t in res.tracks] == \
         [(t.first_frame, t.last_frame, sorted(t.scores)) for t in good.tracks] != []
+
+
+def test_a_record_that_cannot_be_formatted_is_dropped_and_logging_goes_on(tmp_path, capsys):
+    """A format TypeError (``log.info("%d", "x")``) used to turn the log file off for the
+    whole run, as a full disk does."""
+    import logging
+    from redaction.logsetup import _QuietFileHandler
+    path = tmp_path / "bwv.log"
+    h = _QuietFileHandler(path, maxBytes=1_000_000, backupCount=1, encoding="utf-8", delay=True)
+    h.setFormatter(logging.Formatter("%(message)s"))
+    log = logging.getLogger("bwv.test.logsetup")
+    log.propagate = False
+    log.addHandler(h)
+    try:
+        log.warning("first")
+        log.warning("frame %d", "not a number")
+        log.warning("frame %d", "again")
+        log.warning("after")
+        h.flush()
+    finally:
+        log.removeHandler(h)
+        h.close()
+    assert path.read_text().splitlines() == ["first", "after"]
+    err = capsys.readouterr().err
+    lines = [line for line in err.splitlines() if line.strip()]
+    assert len(lines) == 1 and "dropped" in lines[0] and str(path) in lines[0], err
+    assert "logging to it is off" not in err and "Traceback" not in err
