@@ -182,7 +182,7 @@ class MainWindow(QMainWindow):
     def set_document(self, doc: Document) -> None:
         if self.doc is not None:
             self.bg.cancel()
-            self.doc.close()            # its project's lock goes
+            self._close_when_idle(self.doc)     # its project's lock goes
         self.doc = doc
         self.playback.set_doc(doc)
         doc.frameChanged.connect(self.player.render)
@@ -213,7 +213,7 @@ class MainWindow(QMainWindow):
         self.bg.cancel()
         self.bg.wait(5000)
         doc.save_coverage()
-        doc.close()                     # its project's lock goes
+        self._close_when_idle(doc)      # its project's lock goes
         self.doc = None
         self.store_clip_id = self.store_clip_name = self.store_clip = None
         self.playback.set_doc(None)
@@ -225,6 +225,24 @@ class MainWindow(QMainWindow):
         self.setWindowTitle(self.title_text())
         self.update_actions()
         return True
+
+    def _close_when_idle(self, doc: Document) -> None:
+        """Close ``doc`` (its project's lock goes, ADR 0015) once no job of this window is
+        running: one cancelled but not yet ended may still read or write its project."""
+        runners = (self.bg, self.runner)
+
+        def ready() -> None:
+            if any(r.busy for r in runners):
+                return
+            for r in runners:
+                try:
+                    r.idle.disconnect(ready)
+                except (RuntimeError, TypeError):
+                    pass
+            doc.close()
+        for r in runners:
+            r.idle.connect(ready)
+        ready()
 
     def _project_changed(self) -> None:
         self.setWindowTitle(self.title_text(self.doc_title()))

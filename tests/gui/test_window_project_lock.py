@@ -60,3 +60,30 @@ def test_an_edit_the_log_refuses_is_an_error_message(qtbot, win, monkeypatch):
     doc.add_box(Box((20, 20, 40, 40)))
     assert len(doc.project.tracks) == n             # put back
     assert errors and "disk full" in errors[-1]
+
+
+def test_closing_keeps_the_lock_until_the_background_job_has_ended(qtbot, win, monkeypatch):
+    """close_document waited 5 s for the background job and set_document not at all, then
+    let the project go while the job could still be using it."""
+    import threading
+    from app.worker import JobRunner
+    from redaction.jobs import Progress
+    from redaction.projlock import lock_path_for
+    win.wait_idle()
+    release = threading.Event()
+
+    def slow(cancel):          # does not look at the cancel until it is let go
+        release.wait(30)
+        yield Progress(1, 1, "done")
+        return {}
+    doc = win.doc
+    lock = doc.session.lock
+    assert win.bg.start("slow", slow)
+    monkeypatch.setattr(win.bg, "wait", lambda ms=0: JobRunner.wait(win.bg, 200))
+    assert win.close_document()
+    assert win.doc is None and win.bg.busy
+    assert lock.held and lock_path_for(doc.session.path).exists()   # still the window's
+    release.set()
+    assert JobRunner.wait(win.bg, 10000)
+    qtbot.waitUntil(lambda: not lock.held, timeout=5000)
+    assert not lock_path_for(doc.session.path).exists()
