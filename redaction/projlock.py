@@ -126,7 +126,9 @@ def holder(project_path: str | os.PathLike) -> Optional[dict]:
 # the locks this process holds, by lock file: a process is one writer, whichever of its
 # parts (the window reopening its own project, a command within it) asks again
 _held: dict[str, list] = {}          # path -> [fd, count]
-_held_guard = threading.Lock()
+# reentrant: a ProjectLock collected (``__del__`` releases it) while this thread is inside
+# a guarded block would otherwise wait for itself
+_held_guard = threading.RLock()
 
 
 class ProjectLock:

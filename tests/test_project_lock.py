@@ -231,3 +231,22 @@ def test_a_lock_file_left_by_another_account_does_not_block_or_misname(tmp_path)
         assert "cannot create" not in line
     finally:
         shutil.rmtree(base, ignore_errors=True)
+
+
+def test_a_lock_collected_inside_the_guarded_block_does_not_deadlock(tmp_path, monkeypatch):
+    """``__del__`` releases, and release takes the guard of the process's held locks: a
+    garbage collection inside ``acquire``'s guarded block waited for itself."""
+    from redaction import projlock
+    # a guard of this test's own (of the module's type): a deadlock stays in it
+    kind = threading.RLock if "RLock" in type(projlock._held_guard).__name__ else threading.Lock
+    monkeypatch.setattr(projlock, "_held_guard", kind())
+    lk = ProjectLock(tmp_path / "a.bwvproj.json", "bwv test").acquire()
+    done = threading.Event()
+
+    def collect_inside_the_guard():
+        with projlock._held_guard:
+            lk.__del__()          # as the garbage collector would
+        done.set()
+    threading.Thread(target=collect_inside_the_guard, daemon=True).start()
+    assert done.wait(5), "deadlocked"
+    assert not lk.held and not lock_path_for(lk.project).exists()
