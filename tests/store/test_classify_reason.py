@@ -78,3 +78,27 @@ def test_migration_takes_earlier_declassifications_from_the_audit_trail(store, n
     engine.dispose()
     got = got if isinstance(got, dt.datetime) else dt.datetime.fromisoformat(str(got))
     assert abs(got.replace(tzinfo=dt.timezone.utc) - when) < dt.timedelta(seconds=1)
+
+
+def test_migrated_declassification_times_compare_equal_to_the_same_time_bound_later(
+        store, new_clip, db_url, monkeypatch):
+    """0007 bound a plain datetime through ``sa.text``: SQLite stored a whole second as
+    '... 03:04:05' where the ORM writes '... 03:04:05.000000', which compares unequal."""
+    from alembic import command
+    from redaction.store import audit as audit_mod
+    cid = _evidential_retained(new_clip)
+    whole = dt.datetime.now().replace(microsecond=0)       # declassified on a whole second
+    with monkeypatch.context() as m:
+        m.setattr(audit_mod, "_ts", lambda now=None: f"{whole.isoformat()}.000000Z")
+        api.classify(cid, "non-evidential", reason="charge dropped")
+    db.forget_stores()
+    engine = db.make_engine(db_url)
+    with engine.begin() as conn:
+        command.downgrade(db.alembic_config(conn), "0006_batch_jobs")
+    db.migrate(engine)
+    with engine.connect() as conn:
+        n = conn.execute(sa.text("SELECT count(*) FROM clips WHERE declassified_at = :t")
+                         .bindparams(sa.bindparam("t", type_=sa.DateTime())),
+                         {"t": whole}).scalar_one()
+    engine.dispose()
+    assert n == 1

@@ -43,8 +43,12 @@ def upgrade() -> None:
             t = t.astimezone(dt.timezone.utc).replace(tzinfo=None)
         last[clip] = t
     for clip, t in last.items():
+        # bound as the column's type: stored as the ORM stores it (SQLite: text with
+        # microseconds, so that it compares equal to the same time bound later)
         bind.execute(sa.text("UPDATE clips SET declassified_at = :t WHERE id = :id "
-                             "AND classification <> 'evidential'"), {"t": t, "id": clip})
+                             "AND classification <> 'evidential'")
+                     .bindparams(sa.bindparam("t", type_=sa.DateTime())),
+                     {"t": t, "id": clip})
 
 
 def downgrade() -> None:
