@@ -48,8 +48,12 @@ def try_lock_fd(fd: int) -> bool:
         os.lseek(fd, _WIN_OFFSET, os.SEEK_SET)
         try:
             msvcrt.locking(fd, msvcrt.LK_NBLCK, 1)
-        except OSError:
-            return False
+        except OSError as e:
+            # the byte is locked by another open file: EACCES (EDEADLK after retrying);
+            # anything else (a share without locks, a bad handle) is not "held"
+            if e.errno in (errno.EACCES, errno.EDEADLK):
+                return False
+            raise
         return True
     import fcntl
     try:

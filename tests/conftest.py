@@ -74,3 +74,16 @@ def clip_copy(clips, tmp_path):
     return make
 
 
+
+
+@pytest.fixture
+def disk(request, tmp_path):
+    """A small tmpfs (root only; skipped otherwise); its size in KiB is the test module's
+    ``DISK_KB`` where it sets one."""
+    if os.geteuid() != 0:
+        pytest.skip("mounting a tmpfs needs root")
+    from helpers import TinyDisk
+    kb = getattr(request.module, "DISK_KB", None)
+    d = TinyDisk(tmp_path / "disk", **({"size_kb": kb} if kb else {}))
+    yield d
+    d.close()

@@ -192,3 +192,26 @@ class TinyDisk:
 
     def close(self) -> None:
         subprocess.run(["umount", "-l", str(self.path)], capture_output=True)
+
+
+class LockHolder:
+    """Another process holding a project's lock (ADR 0015), as ``program`` of ``user``,
+    until the ``with`` block ends (or :meth:`close`)."""
+
+    def __init__(self, project, program: str = "bwv export", user: str = "pc123"):
+        code = ("import sys; from redaction.projlock import ProjectLock; "
+                f"l = ProjectLock({str(project)!r}, {program!r}, {user!r}).acquire(); "
+                "print('held', flush=True); sys.stdin.read()")
+        self.p = subprocess.Popen([sys.executable, "-c", code], stdin=subprocess.PIPE,
+                                  stdout=subprocess.PIPE, text=True)
+        assert self.p.stdout.readline().strip() == "held"
+
+    def close(self) -> None:
+        self.p.stdin.close()
+        self.p.wait(timeout=30)
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.close()

@@ -19,15 +19,8 @@ from redaction.errors import ProjectError
 from redaction.session import ProjectSession
 from redaction.verify import verify_project
 
-from helpers import TinyDisk, make_project, moving_track, run_bwv
+from helpers import make_project, moving_track, run_bwv
 
-@pytest.fixture
-def disk(tmp_path):
-    if os.geteuid() != 0:
-        pytest.skip("mounting a tmpfs needs root")
-    d = TinyDisk(tmp_path / "disk")
-    yield d
-    d.close()
 
 
 def _tracks(path) -> list[str]:

@@ -11,13 +11,7 @@ from redaction.edits import AddTrack
 from helpers import TinyDisk, make_project, moving_track, run_bwv
 
 
-@pytest.fixture
-def disk(tmp_path):
-    if os.geteuid() != 0:
-        pytest.skip("mounting a tmpfs needs root")
-    d = TinyDisk(tmp_path / "disk", size_kb=128)
-    yield d
-    d.close()
+DISK_KB = 128     # the ``disk`` fixture's size (conftest)
 
 
 @pytest.fixture

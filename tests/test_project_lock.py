@@ -20,7 +20,7 @@ from redaction.projlock import ProjectLock, ProjectLocked, lock_path_for
 from redaction.session import ProjectSession
 from redaction.verify import verify_project
 
-from helpers import make_project, moving_track, run_bwv
+from helpers import LockHolder, make_project, moving_track, run_bwv
 
 
 @pytest.fixture
@@ -34,25 +34,6 @@ def proj(clip_copy, tmp_path):
 def _add_track(path, reason="x", box="10,10,20,20"):
     return run_bwv("project", "add-track", str(path), "--frame", "0", "--box", box,
                    "--end-frame", "5", "--reason", reason)
-
-
-class _Holder:
-    """Another process holding the project's lock, as ``program`` of ``user``."""
-
-    def __init__(self, project, program, user):
-        code = ("import sys; from redaction.projlock import ProjectLock; "
-                f"l = ProjectLock({str(project)!r}, {program!r}, {user!r}).acquire(); "
-                "print('held', flush=True); sys.stdin.read()")
-        self.p = subprocess.Popen([sys.executable, "-c", code], stdin=subprocess.PIPE,
-                                  stdout=subprocess.PIPE, text=True)
-        assert self.p.stdout.readline().strip() == "held"
-
-    def __enter__(self):
-        return self
-
-    def __exit__(self, *exc):
-        self.p.stdin.close()
-        self.p.wait(timeout=30)
 
 
 def _seqs(path):
@@ -140,7 +121,7 @@ def test_the_window_holds_its_project_until_it_closes(proj):
 
 def test_the_window_refuses_a_project_a_command_is_writing(proj):
     from redaction import services
-    with _Holder(proj.path, "bwv export", "pc123") as h:
+    with LockHolder(proj.path, "bwv export", "pc123") as h:
         with pytest.raises(ProjectLocked) as e:
             services.open_for_review(proj.path, "gui.user")
     assert "open for editing by bwv export of pc123" in str(e.value)
@@ -168,7 +149,7 @@ def test_verify_that_records_waits_its_turn_and_no_record_does_not(proj):
 
 def test_a_file_system_without_locks_is_refused_not_ignored(proj, monkeypatch):
     import errno
-    import fcntl
+    fcntl = pytest.importorskip("fcntl")
 
     def no_locks(fd, op):
         raise OSError(errno.ENOLCK, "No locks available")
@@ -250,3 +231,31 @@ def test_a_lock_collected_inside_the_guarded_block_does_not_deadlock(tmp_path, m
     threading.Thread(target=collect_inside_the_guard, daemon=True).start()
     assert done.wait(5), "deadlocked"
     assert not lk.held and not lock_path_for(lk.project).exists()
+
+
+@pytest.mark.parametrize("code, held", [("EACCES", True), ("EDEADLK", True),
+                                        ("ENOLCK", None), ("EBADF", None)])
+def test_on_windows_only_a_locked_byte_reads_as_held(tmp_path, monkeypatch, code, held):
+    """``msvcrt.locking`` failing for any reason was read as "held by another program"."""
+    import errno
+    import types
+    from redaction import projlock
+
+    def locking(fd, mode, n):
+        raise OSError(getattr(errno, code), code)
+    fake = types.SimpleNamespace(locking=locking, LK_NBLCK=2, LK_UNLCK=0)
+    monkeypatch.setitem(sys.modules, "msvcrt", fake)
+    fd = os.open(tmp_path / "x.lock", os.O_RDWR | os.O_CREAT)
+    try:
+        with monkeypatch.context() as m:
+            m.setattr(projlock.os, "name", "nt")
+            try:
+                got = projlock.try_lock_fd(fd)
+            except OSError as e:
+                got = e
+    finally:
+        os.close(fd)
+    if held:
+        assert got is False
+    else:
+        assert isinstance(got, OSError) and got.errno == getattr(errno, code)

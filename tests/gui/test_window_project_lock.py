@@ -8,15 +8,7 @@ import sys
 from redaction.errors import ProjectError
 from redaction.editlog import EditLog
 
-
-def _holder(project, program="bwv export", user="pc123"):
-    code = ("import sys; from redaction.projlock import ProjectLock; "
-            f"l = ProjectLock({str(project)!r}, {program!r}, {user!r}).acquire(); "
-            "print('held', flush=True); sys.stdin.read()")
-    p = subprocess.Popen([sys.executable, "-c", code], stdin=subprocess.PIPE,
-                         stdout=subprocess.PIPE, text=True)
-    assert p.stdout.readline().strip() == "held"
-    return p
+from helpers import LockHolder
 
 
 def test_a_project_another_process_writes_is_refused_clearly(qtbot, win, tmp_path):
@@ -24,12 +16,8 @@ def test_a_project_another_process_writes_is_refused_clearly(qtbot, win, tmp_pat
     errors = []
     win.show_error = errors.append
     win.close_document()
-    p = _holder(project)
-    try:
+    with LockHolder(project):
         assert not win.open_path(project)
-    finally:
-        p.stdin.close()
-        p.wait(timeout=30)
     assert len(errors) == 1 and "open for editing by bwv export of pc123" in errors[0]
     assert str(project) in errors[0]
     assert win.open_path(project)
