@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import json
 import os
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
@@ -266,17 +267,22 @@ class EditLog:
         entries); an append cut short at the end is first replaced by a ``log_repair``
         entry keeping its bytes. Either the entry is written whole or the file is left as it
         was (ProjectError)."""
+        with self._locked(os.O_RDWR | os.O_APPEND | os.O_CREAT, "cannot append to edit log") as fd:
+            return self._append_locked(fd, user, action, details)
+
+    @contextmanager
+    def _locked(self, flags: int, failing: str):
+        """The log opened with ``flags`` and locked against other writers (ADR 0015) for the
+        block; ``failing`` starts the one-line error if it cannot be opened."""
         try:
-            fd = os.open(self.path, os.O_RDWR | os.O_APPEND | os.O_CREAT
-                         | getattr(os, "O_BINARY", 0), 0o600)
+            fd = os.open(self.path, flags | getattr(os, "O_BINARY", 0), 0o600)
         except OSError as e:
-            raise ProjectError(f"cannot append to edit log: {describe_os_error(e)}",
-                               self.path) from e
+            raise ProjectError(f"{failing}: {describe_os_error(e)}", self.path) from e
         try:
             from .projlock import lock_fd, unlock_fd
             lock_fd(fd, 10.0, "the edit log", self.path)
             try:
-                return self._append_locked(fd, user, action, details)
+                yield fd
             finally:
                 unlock_fd(fd)
         finally:
@@ -359,31 +365,19 @@ class EditLog:
             own.pop(0)
         if not own:
             return 0
-        try:
-            fd = os.open(self.path, os.O_RDWR | getattr(os, "O_BINARY", 0))
-        except OSError as e:
-            raise ProjectError(f"cannot withdraw the entries: {describe_os_error(e)}",
-                               self.path) from e
-        try:
-            from .projlock import lock_fd, unlock_fd
-            lock_fd(fd, 10.0, "the edit log", self.path)
+        with self._locked(os.O_RDWR, "cannot withdraw the entries") as fd:
+            head = self._tail(fd)[0]
+            start = own[0][0]
+            first = _entry_or_none(_read_line(fd, start))
+            if head.hash != own[-1][1] or first is None or first.get("hash") != own[0][1]:
+                raise ProjectError("cannot withdraw the entries: the edit log changed "
+                                   "after them", self.path)
             try:
-                head = self._tail(fd)[0]
-                start = own[0][0]
-                first = _entry_or_none(_read_line(fd, start))
-                if head.hash != own[-1][1] or first is None or first.get("hash") != own[0][1]:
-                    raise ProjectError("cannot withdraw the entries: the edit log changed "
-                                       "after them", self.path)
-                try:
-                    os.ftruncate(fd, start)
-                    os.fsync(fd)
-                except OSError as e:
-                    raise ProjectError(f"cannot withdraw the entries: {describe_os_error(e)}",
-                                       self.path) from e
-            finally:
-                unlock_fd(fd)
-        finally:
-            os.close(fd)
+                os.ftruncate(fd, start)
+                os.fsync(fd)
+            except OSError as e:
+                raise ProjectError(f"cannot withdraw the entries: {describe_os_error(e)}",
+                                   self.path) from e
         del self._appended[len(self._appended) - len(own):]
         self._head = Head(int(first["seq"]) - 1, str(first["prev"]))
         return len(own)
