@@ -24,6 +24,18 @@ def _evidential_retained(new_clip, days_ago=400) -> int:
     return cid
 
 
+def _remigrated(db_url):
+    """The store taken back to 0006 and migrated again (0007 back-fills from the audit
+    trail); its engine, for the caller to query and dispose."""
+    from alembic import command
+    db.forget_stores()
+    engine = db.make_engine(db_url)
+    with engine.begin() as conn:
+        command.downgrade(db.alembic_config(conn), "0006_batch_jobs")
+    db.migrate(engine)
+    return engine
+
+
 def test_classify_without_a_reason_is_refused(store, new_clip, bwv):
     cid = _evidential_retained(new_clip)
     rc, out, err = bwv("case", "classify", cid, "non-evidential")
@@ -62,16 +74,11 @@ def test_declassified_clock_runs_from_the_declassification(store, new_clip, bwv)
 
 def test_migration_takes_earlier_declassifications_from_the_audit_trail(store, new_clip,
                                                                          db_url):
-    from alembic import command
     cid = _evidential_retained(new_clip)
     api.classify(cid, "non-evidential", reason="charge dropped")
     with store.session() as s:
         when = clips.get_clip(s, cid).declassified_at
-    db.forget_stores()
-    engine = db.make_engine(db_url)
-    with engine.begin() as conn:
-        command.downgrade(db.alembic_config(conn), "0006_batch_jobs")
-    db.migrate(engine)
+    engine = _remigrated(db_url)
     with engine.connect() as conn:
         got = conn.execute(sa.text("SELECT declassified_at FROM clips WHERE id = :i"),
                            {"i": cid}).scalar_one()
@@ -84,18 +91,13 @@ def test_migrated_declassification_times_compare_equal_to_the_same_time_bound_la
         store, new_clip, db_url, monkeypatch):
     """0007 bound a plain datetime through ``sa.text``: SQLite stored a whole second as
     '... 03:04:05' where the ORM writes '... 03:04:05.000000', which compares unequal."""
-    from alembic import command
     from redaction.store import audit as audit_mod
     cid = _evidential_retained(new_clip)
     whole = dt.datetime.now().replace(microsecond=0)       # declassified on a whole second
     with monkeypatch.context() as m:
         m.setattr(audit_mod, "_ts", lambda now=None: f"{whole.isoformat()}.000000Z")
         api.classify(cid, "non-evidential", reason="charge dropped")
-    db.forget_stores()
-    engine = db.make_engine(db_url)
-    with engine.begin() as conn:
-        command.downgrade(db.alembic_config(conn), "0006_batch_jobs")
-    db.migrate(engine)
+    engine = _remigrated(db_url)
     with engine.connect() as conn:
         n = conn.execute(sa.text("SELECT count(*) FROM clips WHERE declassified_at = :t")
                          .bindparams(sa.bindparam("t", type_=sa.DateTime())),
