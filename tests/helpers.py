@@ -215,3 +215,8 @@ class LockHolder:
 
     def __exit__(self, *exc):
         self.close()
+
+
+# the recipient and basis every `bwv export` in the tests gives
+EXPORT_ARGS = ("--operator", "alice", "--recipient", "Bob", "--organisation", "CPS",
+               "--basis", "test", "--quiet")

@@ -8,7 +8,7 @@ import pytest
 
 from redaction.edits import AddTrack
 
-from helpers import TinyDisk, make_project, moving_track, run_bwv
+from helpers import EXPORT_ARGS, TinyDisk, make_project, moving_track, run_bwv
 
 
 DISK_KB = 128     # the ``disk`` fixture's size (conftest)
@@ -37,10 +37,6 @@ def test_a_full_cache_disk_costs_the_cache_not_the_detection(proj, disk):
     s = ProjectSession.open(proj.path, "tester")
     assert s.project.extra.get("detection")            # the run is recorded in the project
     assert [t.id for t in s.project.tracks if t.origin == "manual"] == ["t1"]
-
-
-EXPORT_ARGS = ("--operator", "alice", "--recipient", "Bob", "--organisation", "CPS",
-               "--basis", "test", "--quiet")
 
 
 def test_a_full_data_disk_when_exporting_to_another_disk_names_the_data_folder(proj, disk,

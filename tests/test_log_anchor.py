@@ -14,11 +14,7 @@ from redaction.jobs import run_job
 from redaction.session import ProjectSession
 from redaction.verify import verify_project
 
-from helpers import make_project, moving_track, run_bwv
-
-EXPORT_ARGS = ("--operator", "alice", "--recipient", "Bob", "--organisation", "CPS",
-               "--basis", "test", "--quiet")
-
+from helpers import EXPORT_ARGS, make_project, moving_track, run_bwv
 
 @pytest.fixture
 def exported(clip_copy, tmp_path):
