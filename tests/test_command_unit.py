@@ -32,6 +32,20 @@ def _add_track(path, reason="retry me"):
                    "--end-frame", "5", "--reason", reason)
 
 
+def _run_on_full_disk(disk, free, command):
+    """Runs a command with `free` blocks left on the small disk, then frees it again; a
+    failure must be one line that says the disk is full."""
+    disk.fill(free)
+    try:
+        r = command()
+    finally:
+        disk.free()
+    if r.returncode != 0:
+        line = r.stderr.strip()
+        assert "\n" not in line and "disk full" in line, line
+    return r
+
+
 def test_a_command_whose_save_fails_on_a_full_disk_leaves_nothing_logged(clip_copy, disk):
     clip = clip_copy()
     s = make_project(clip, disk.path)
@@ -40,14 +54,10 @@ def test_a_command_whose_save_fails_on_a_full_disk_leaves_nothing_logged(clip_co
     failed = 0
     for free in range(0, 6):
         log_before, proj_before = s.log.path.read_bytes(), s.path.read_bytes()
-        disk.fill(free)
-        r = _add_track(s.path)
-        disk.free()
+        r = _run_on_full_disk(disk, free, lambda: _add_track(s.path))
         if r.returncode == 0:
             continue
         failed += 1
-        line = r.stderr.strip()
-        assert "\n" not in line and "disk full" in line, line
         # nothing of the command is left: not in the log, not in the file
         assert s.log.path.read_bytes() == log_before and s.path.read_bytes() == proj_before
         assert verify_project(s.path, "bob", record=False).clean
@@ -135,14 +145,11 @@ def test_project_new_on_a_nearly_full_disk_leaves_nothing_and_a_retry_works(clip
     out = disk.path / "case.bwvproj.json"
     failed = 0
     for free in range(0, 4):
-        disk.fill(free)
-        r = run_bwv("project", "new", str(clip), "--out", str(out))
-        disk.free()
+        r = _run_on_full_disk(disk, free,
+                              lambda: run_bwv("project", "new", str(clip), "--out", str(out)))
         if r.returncode == 0:
             break
         failed += 1
-        line = r.stderr.strip()
-        assert "\n" not in line and "disk full" in line, line
         assert sorted(p.name for p in disk.path.iterdir() if p.name != ".filler") == []
     assert failed >= 1
     r = run_bwv("project", "new", str(clip), "--out", str(out))
