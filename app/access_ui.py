@@ -93,9 +93,25 @@ class Gate:
         text = f"User: {self.user} ({role})" if role else f"User: {self.user}"
         return f"{text} · {self.label}" if self.label else text
 
-    def apply(self, actions: dict) -> None:
-        """Disable the actions the role does not allow (after the window's own enabling)."""
-        for name, right in ACTION_RIGHTS.items():
+    @staticmethod
+    def rights(session=None) -> dict[str, str]:
+        """ACTION_RIGHTS, with undo, redo and save taken from the open project's session as
+        the service layer decides them: the right of the command each would undo or redo,
+        and of the unsaved changes (a reviewer's own notes need only ``annotate``)."""
+        rights = dict(ACTION_RIGHTS)
+        if session is not None:
+            if session.undo_stack:
+                rights["undo"] = services.right_for(session.undo_stack[-1])
+            if session.redo_stack:
+                rights["redo"] = services.right_for(session.redo_stack[-1])
+            if session.unsaved:
+                rights["save"] = services.save_right(session)
+        return rights
+
+    def apply(self, actions: dict, session=None) -> None:
+        """Disable the actions the role does not allow (after the window's own enabling);
+        ``session``: the open project's (undo, redo and save follow what they would do)."""
+        for name, right in self.rights(session).items():
             a = actions.get(name)
             if a is None:
                 continue

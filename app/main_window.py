@@ -264,7 +264,7 @@ class MainWindow(QMainWindow):
         what it does not allow."""
         for c in self.controllers:
             c.update_actions(self.doc is not None)
-        self.gate.apply(self.a)
+        self.gate.apply(self.a, self.doc.session if self.doc is not None else None)
 
     # -- messages --------------------------------------------------------------------------
     def doc_title(self) -> str:

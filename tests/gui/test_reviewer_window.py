@@ -1,0 +1,44 @@
+"""What a reviewer (view and annotate, never redact or export) can and cannot do in the
+window: the window greys out exactly what the service layer refuses, no more, no less."""
+from __future__ import annotations
+
+import pytest
+
+from .test_gui_services import _as, prepared  # noqa: F401
+from .test_store_gui import refusals, team  # noqa: F401
+
+pytestmark = pytest.mark.gui
+
+
+def test_reviewer_can_undo_and_save_their_own_note(qtbot, team, prepared):  # noqa: F811
+    """A note needs only the annotate right, so undoing, redoing and saving it do too
+    (services.undo/redo/save): the window offers them; an officer's edit stays greyed."""
+    w = _as(qtbot, "rita", prepared)
+    assert not w.a["undo"].isEnabled() and not w.a["save"].isEnabled()
+    w.a["add_note"].trigger()
+    assert len(w.doc.project.annotations) == 1 and w.doc.session.dirty
+    assert w.a["save"].isEnabled(), w.a["save"].toolTip()
+    assert w.a["undo"].isEnabled(), w.a["undo"].toolTip()
+    w.a["undo"].trigger()
+    assert w.doc.project.annotations == []
+    assert w.a["redo"].isEnabled(), w.a["redo"].toolTip()
+    w.a["redo"].trigger()
+    assert len(w.doc.project.annotations) == 1
+    before = len(refusals(team))
+    w.a["save"].trigger()
+    assert not w.doc.session.dirty and refusals(team)[before:] == []
+    w.shutdown()
+
+
+def test_reviewer_cannot_undo_an_officers_edit_in_the_window(qtbot, team, prepared):  # noqa: F811
+    from redaction import access, edits
+    from .test_store_gui import PASSWORDS
+    w = _as(qtbot, "dora", prepared)
+    w.doc.do(edits.SetStatus(["t1"], "accepted", "Third party", "dora"))
+    access.login("rita", PASSWORDS["rita"])
+    w.gate.user = w.doc.session.user = w.user = "rita"   # as after a switch on an open clip
+    w.gate.refresh()
+    w.update_actions()
+    assert not w.a["undo"].isEnabled() and not w.a["save"].isEnabled()
+    assert w.a["undo"].toolTip() == "Not allowed: needs the disclosure officer role"
+    w.shutdown()
