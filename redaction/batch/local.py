@@ -47,40 +47,85 @@ def _run(item: BatchItem, settings) -> Event:
 
 
 class LocalExecutor:
-    """``workers`` processes (default: every core of this PC)."""
+    """``workers`` processes (default: every core of this PC). A worker process that is
+    lost (killed, out of memory, a crash in a decoder) breaks the whole pool: the clips it
+    and the other workers were running are tried again on a fresh pool (``RETRIES`` times,
+    resuming from their per-clip cache), and the clips not yet started are never charged
+    for it, so one bad clip cannot fail the batch. ``task`` is what a worker runs per clip
+    (tests replace it)."""
 
-    def __init__(self, workers: Optional[int] = None):
+    RETRIES = 2                  # fresh attempts of a clip whose worker process was lost
+
+    def __init__(self, workers: Optional[int] = None, task=None):
         self.workers = max(1, workers or os.cpu_count() or 1)
         self.name = f"local ({self.workers} worker{'s' if self.workers != 1 else ''})"
+        self.task = task or _run
 
     def run(self, items: list[BatchItem], settings) -> Iterator[Event]:
         if not items:
             return
         ctx = mp.get_context("spawn")
         q = ctx.Queue()
+        lost: dict[int, int] = {}      # clip -> times a worker was lost while running it
+        idle_breaks = 0                # pools broken with no clip started (cannot start)
+        todo = list(items)
+        try:
+            while todo:
+                started: set[int] = set()
+                again: list[BatchItem] = []
+                broke = None
+                for ev in self._pool(todo, settings, ctx, q):
+                    if isinstance(ev, tuple):                  # (item, BrokenProcessPool)
+                        it, broke = ev
+                        if it.index in started:
+                            lost[it.index] = lost.get(it.index, 0) + 1
+                            if lost[it.index] > self.RETRIES:
+                                yield Event("failed", it.index, error=(
+                                    f"the worker process was lost {lost[it.index]} times "
+                                    f"while running it (killed, out of memory or a crash)"))
+                                continue
+                        again.append(it)
+                        continue
+                    if ev.kind == "start":
+                        started.add(ev.index)
+                    yield ev
+                if again and not started:
+                    idle_breaks += 1
+                    if idle_breaks > self.RETRIES:             # workers die before any clip
+                        from .worker import describe_error
+                        why = describe_error(broke) if broke else "no reason given"
+                        for it in again:
+                            yield Event("failed", it.index,
+                                        error=f"the worker processes could not start: {why}")
+                        return
+                todo = sorted(again, key=lambda it: it.index)
+        finally:
+            q.close()
+
+    def _pool(self, items: list[BatchItem], settings, ctx, q) -> Iterator:
+        """One pool over ``items``: their events, and ``(item, error)`` for each clip left
+        unfinished when the pool broke."""
         pool = ProcessPoolExecutor(max_workers=min(self.workers, len(items)), mp_context=ctx,
                                    initializer=_init,
                                    initargs=(settings.kinds, settings.preset, q, os.getpid()))
-        futures = {pool.submit(_run, it, settings): it for it in items}
+        futures = {pool.submit(self.task, it, settings): it for it in items}
         pending = set(futures)
         try:
             while pending:
                 done, pending = wait(pending, timeout=0.2, return_when=FIRST_COMPLETED)
                 yield from _drain(q)
-                for f in done:
+                for f in sorted(done, key=lambda f: futures[f].index):
                     it = futures[f]
                     try:
                         yield f.result()
-                    except BrokenProcessPool:
-                        yield Event("failed", it.index, error="the worker process was lost "
-                                                              "(killed or out of memory)")
+                    except BrokenProcessPool as e:
+                        yield (it, e)
                     except Exception as e:  # noqa: BLE001
                         from .worker import describe_error
                         yield Event("failed", it.index, error=describe_error(e))
             yield from _drain(q)
         finally:
             pool.shutdown(wait=True, cancel_futures=True)
-            q.close()
 
 
 def _drain(q) -> Iterator[Event]:
