@@ -3,8 +3,6 @@ job) and showing a transcript in the panel (app/transcript/panel.py) and the tim
 words lane; a transcript made before (cached per clip) shows when the clip opens."""
 from __future__ import annotations
 
-from PySide6.QtCore import Qt
-
 from . import Controller
 
 
@@ -17,6 +15,9 @@ class SpeechController(Controller):
         self.runner, self.panel, self.dock, self.timeline_view = runner, panel, dock, timeline_view
         panel.transcribeRequested.connect(self.transcribe)
         panel.seekTime.connect(player.seek_time)
+        # connected once, filtered by the job's name: a one-shot connection made per run
+        # outlived a cancelled or failed run and took the next job's result (an export's)
+        runner.finished.connect(self._job_finished)
 
     def set_doc(self, doc) -> None:
         self.panel.set_doc(doc)
@@ -37,14 +38,17 @@ class SpeechController(Controller):
             return False
         from redaction import services
         session, user = self.doc.session, self.doc.user
-        if not self.runner.start("transcribe", lambda cancel: services.transcription_job(
-                session, user, cancel)):
-            return False
-        self.runner.finished.connect(self.transcribed, Qt.SingleShotConnection)
-        return True
+        return self.runner.start("transcribe", lambda cancel: services.transcription_job(
+            session, user, cancel))
+
+    def _job_finished(self, result) -> None:
+        if self.runner.name == "transcribe":
+            self.transcribed(result)
 
     def transcribed(self, t) -> None:
-        if self.doc is not None and t is not None and t.source_sha256 == self.doc.project.source.sha256:
+        from redaction.speech.transcript import Transcript
+        if self.doc is not None and isinstance(t, Transcript) and \
+                t.source_sha256 == self.doc.project.source.sha256:
             self.show_transcript(t)
             self.dock.raise_()
             self.status(f"Transcript: {len(t.words)} words ({t.engine})", 5000)
