@@ -6,7 +6,6 @@ import logging
 from typing import Optional
 
 from PySide6.QtGui import QAction, QKeySequence
-from PySide6.QtWidgets import QGroupBox
 
 from redaction.errors import BwvError
 
@@ -96,11 +95,7 @@ class StoreController(Controller):
         elif gate.label:
             win.user_label.setToolTip("No machine policy names the case store: standalone, "
                                       "not for evidence")
-        why = gate.why_not("redact")
-        for box in win.review.findChildren(QGroupBox):   # bulk decisions are redaction decisions
-            if box.title().startswith("Bulk"):
-                box.setEnabled(why is None)
-                box.setToolTip("" if why is None else f"Not allowed: {why}")
+        win.review.set_redact_allowed(gate.why_not("redact"))
 
     # -- library -------------------------------------------------------------------------------
     def open_library(self, tab: int = 0):

@@ -35,7 +35,6 @@ class ChecksBox(QGroupBox):
         self.done_btn = QToolButton(self)
         self.done_btn.setText("Mark checked…")
         self.done_btn.setAccessibleName("Mark the selected check as done")
-        self.done_btn.setToolTip("Record that you looked at the selected check (with a note; logged)")
         self.done_btn.clicked.connect(self._done)
         top.addWidget(self.done_btn)
         lay.addLayout(top)
@@ -48,6 +47,13 @@ class ChecksBox(QGroupBox):
         self.list.currentItemChanged.connect(lambda *_: self._update_button())
         lay.addWidget(self.list)
         self.checks: list = []
+        self.set_allowed(None)
+
+    def set_allowed(self, why) -> None:
+        """``why``: the reason the role may not mark a check done (None: it may)."""
+        self._why_not = why         # greys the button whatever is selected
+        self.done_btn.setToolTip("Record that you looked at the selected check (with a note; "
+                                 "logged)" if why is None else f"Not allowed: {why}")
         self._update_button()
 
     def set_checks(self, checks: list) -> None:
@@ -87,7 +93,7 @@ class ChecksBox(QGroupBox):
     def _update_button(self) -> None:
         it = self.list.currentItem()
         c = self._check(it.data(Qt.UserRole)) if it else None
-        self.done_btn.setEnabled(c is not None and not c.done)
+        self.done_btn.setEnabled(c is not None and not c.done and self._why_not is None)
 
     def _done(self) -> None:
         it = self.list.currentItem()

@@ -106,6 +106,7 @@ class ReviewPanel(QWidget):
         bl.addWidget(self.short_n)
         bl.addStretch(1)
         lay.addWidget(bulk)
+        self.bulk = bulk
 
         frow = QHBoxLayout()
         frow.addWidget(QLabel("Show", self))
@@ -147,6 +148,16 @@ class ReviewPanel(QWidget):
         self.coverage.setFormat("%p%")
         cov.addWidget(self.coverage, 1)
         lay.addLayout(cov)
+
+    def set_redact_allowed(self, why) -> None:
+        """Grey what edits the project outside the actions (the kind, bulk decisions, marking
+        a check done) when the role may not redact; ``why``: the reason, or None."""
+        tip = "" if why is None else f"Not allowed: {why}"
+        self.bulk.setEnabled(why is None)
+        self.bulk.setToolTip(tip)
+        self.kind.setEnabled(why is None)
+        self.kind.setToolTip(tip or "Kind of the selected track")
+        self.checks.set_allowed(why)
 
     @staticmethod
     def _button(action, parent) -> QToolButton:

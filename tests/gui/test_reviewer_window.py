@@ -42,3 +42,25 @@ def test_reviewer_cannot_undo_an_officers_edit_in_the_window(qtbot, team, prepar
     assert not w.a["undo"].isEnabled() and not w.a["save"].isEnabled()
     assert w.a["undo"].toolTip() == "Not allowed: needs the disclosure officer role"
     w.shutdown()
+
+
+def test_reviewer_sees_kind_and_mark_checked_greyed(qtbot, team, prepared):  # noqa: F811
+    """Changing a track's kind and marking a check done are redaction edits the service
+    refuses a reviewer: the review panel greys them with the reason, like Accept."""
+    w = _as(qtbot, "rita", prepared)
+    w.doc.select("t1")
+    assert not w.review.kind.isEnabled()
+    assert w.review.kind.toolTip() == "Not allowed: needs the disclosure officer role"
+    checks = w.review.checks
+    assert checks.list.count() >= 1
+    checks.list.setCurrentRow(0)
+    assert not checks.done_btn.isEnabled()
+    assert checks.done_btn.toolTip() == "Not allowed: needs the disclosure officer role"
+    w.shutdown()
+    # the officer keeps both
+    w = _as(qtbot, "dora", prepared)
+    w.doc.select("t1")
+    assert w.review.kind.isEnabled()
+    w.review.checks.list.setCurrentRow(0)
+    assert w.review.checks.done_btn.isEnabled()
+    w.shutdown()
