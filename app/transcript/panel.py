@@ -18,7 +18,8 @@ from PySide6.QtWidgets import (QAbstractItemView, QComboBox, QDoubleSpinBox, QHB
 
 from redaction import edits
 from redaction.speech import pii
-from redaction.speech.transcript import DEFAULT_PAD_S, proposals, search, word_range
+from redaction.speech.transcript import (DEFAULT_PAD_S, AfterPicture, proposals, search,
+                                         word_range)
 
 STATUS_BG = {"pending": QColor(255, 176, 0, 110), "accepted": QColor(229, 57, 53, 110)}
 
@@ -179,8 +180,12 @@ class TranscriptPanel(QWidget):
             self.status.setText("Give a reason for the redaction")
             self.reason.setFocus()
             return False
-        r = word_range(self.transcript, self.doc.project, *span, mode=self.mode.currentText(),
-                       reason=reason, pad=self.pad.value())
+        try:
+            r = word_range(self.transcript, self.doc.project, *span,
+                           mode=self.mode.currentText(), reason=reason, pad=self.pad.value())
+        except AfterPicture as e:       # the export leaves that audio out: nothing to redact
+            self.status.setText(f"Not redacted: {e}; the export leaves that audio out.")
+            return False
         r.decided_by = self.doc.user
         ok = self.doc.do(edits.AddAudioRange(r))
         if ok:

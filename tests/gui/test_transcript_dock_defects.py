@@ -46,3 +46,25 @@ def test_a_failed_transcription_does_not_take_the_next_jobs_result(qtbot, win, m
     assert win.runner.start("detect", _other_job)
     assert win.runner.wait(10000)
     assert win.transcript.transcript is None
+
+
+def _transcript(win, words):
+    from redaction.speech.engines import Word
+    from redaction.speech.transcript import Transcript
+    doc = win.doc
+    clip_s = doc.media.frame_count / float(doc.media.fps)
+    return Transcript([Word(w, a, b, 0.9) for w, a, b in words], "whisper-tiny.en",
+                      doc.project.source.sha256, 4.0, [], clip_s)
+
+
+def test_redacting_words_after_the_picture_says_so_instead_of_raising(qtbot, win):
+    """Words said after the last frame (the export leaves that audio out): "Redact selected
+    words" raised AfterPicture in the window; it now says why nothing was added."""
+    t = _transcript(win, [("hello", 0.2, 0.5), ("oh", 3.0, 3.2), ("seven", 3.2, 3.5)])
+    win.speech.show_transcript(t)
+    panel = win.transcript
+    panel.words.item(2).setSelected(True)
+    panel.reason.setText("phone number")
+    assert panel.redact_selected() is False
+    assert win.doc.project.audio == []
+    assert "after the end of the picture" in panel.status.text()
