@@ -93,6 +93,7 @@ class JobsController(Controller):
         d = ExportDialog(win, self.doc, self.runner, self.prefs.bases, self.prefs.organisation,
                          requests=win.store.open_requests(),
                          name=win.store_clip_name if win.store_clip_id is not None else None)
+        d.exported.connect(win.store.refresh_library)    # its register and requests
         if win.interactive:
             d.exec()
         return d

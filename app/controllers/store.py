@@ -113,6 +113,12 @@ class StoreController(Controller):
         self.library.raise_()
         return self.library
 
+    def refresh_library(self) -> None:
+        """The library window, if open, re-reads the store (after the window changed it:
+        an export entered in the register)."""
+        if self.library is not None and self.library.isVisible():
+            self.library.refresh()
+
     def import_clips(self, paths=None):
         """The library's import form (Library > Import clips…)."""
         lib = self.open_library(0)

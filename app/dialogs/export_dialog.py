@@ -17,7 +17,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Optional
 
-from PySide6.QtCore import QUrl, Qt
+from PySide6.QtCore import QUrl, Qt, Signal
 from PySide6.QtGui import QDesktopServices, QFontDatabase
 from PySide6.QtWidgets import (QCheckBox, QComboBox, QDialog, QFileDialog, QFormLayout, QHBoxLayout,
                                QLabel, QLineEdit, QProgressBar, QPushButton, QStackedWidget,
@@ -59,6 +59,8 @@ def default_output(doc, name: Optional[str] = None) -> Path:
 
 
 class ExportDialog(QDialog):
+    exported = Signal()     # an export finished and its register entry or audit row is written
+
     def __init__(self, parent, doc, runner, bases: list[str], organisation: str = "",
                  requests: Optional[list[dict]] = None, name: Optional[str] = None):
         super().__init__(parent)
@@ -323,6 +325,7 @@ class ExportDialog(QDialog):
                              f"Frames:   {result.frames}{register}"
                              + (f"\nWarning:  {result.note}" if getattr(result, "note", "") else ""))
         self.stack.setCurrentIndex(2)
+        self.exported.emit()
 
     def _failed(self, msg: str) -> None:
         if self.stack.currentIndex() != 1:
