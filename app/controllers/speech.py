@@ -24,9 +24,16 @@ class SpeechController(Controller):
         self.timeline_view.transcript = None
         if doc is not None:     # a transcript made before (cached per clip) shows at once
             from redaction.speech.job import cached
-            t = cached(doc.project.source.sha256)
+            t = cached(doc.project.source.sha256, self.engine())
             if t is not None:
                 self.show_transcript(t)
+
+    def engine(self):
+        """The engine whose transcript the project's word numbers refer to (recorded by
+        ``bwv transcribe --project`` or ``add-audio --words``), else None: the best one."""
+        from redaction.speech.transcript import EXTRA_KEY
+        rec = self.doc.project.extra.get(EXTRA_KEY) if self.doc is not None else None
+        return rec.get("engine") if isinstance(rec, dict) else None
 
     def show_transcript(self, t) -> None:
         self.panel.set_transcript(t)
@@ -37,9 +44,9 @@ class SpeechController(Controller):
         if self.doc is None or self.runner.busy:
             return False
         from redaction import services
-        session, user = self.doc.session, self.doc.user
+        session, user, engine = self.doc.session, self.doc.user, self.engine()
         return self.runner.start("transcribe", lambda cancel: services.transcription_job(
-            session, user, cancel))
+            session, user, cancel, engine=engine))
 
     def _job_finished(self, result) -> None:
         if self.runner.name == "transcribe":

@@ -68,3 +68,46 @@ def test_redacting_words_after_the_picture_says_so_instead_of_raising(qtbot, win
     assert panel.redact_selected() is False
     assert win.doc.project.audio == []
     assert "after the end of the picture" in panel.status.text()
+
+
+def _cache(win, engine_name, words):
+    """A cached transcript of the open clip made by ``engine_name``."""
+    import json
+
+    from redaction.fsutil import private_dir
+    from redaction.speech import engines
+    from redaction.speech.job import cache_path
+    t = _transcript(win, words)
+    t.engine = engine_name
+    path = cache_path(t.source_sha256, engines.build(engine_name))
+    private_dir(path.parent)
+    path.write_text(json.dumps(t.to_json()))
+    return t
+
+
+def test_the_dock_uses_the_engine_the_projects_word_numbers_refer_to(qtbot, win, monkeypatch):
+    """A project transcribed with `bwv transcribe --engine pocketsphinx-en-us`: the CLI reads
+    word numbers against that engine's transcript; the window showed (and transcribed with)
+    the default engine's, so its word numbers and proposals referred to other words."""
+    import pytest
+
+    from redaction import edits, services
+    from redaction.speech import engines
+    from redaction.speech.transcript import EXTRA_KEY
+    if engines.available()[:2] != ["whisper-tiny.en", "pocketsphinx-en-us"]:
+        pytest.skip("needs both speech engines")
+    _cache(win, "whisper-tiny.en", [("hello", 0.2, 0.5), ("there", 0.5, 0.8)])
+    ps = _cache(win, "pocketsphinx-en-us", [("yellow", 0.2, 0.5)])
+    assert win.doc.do(edits.SetExtra(EXTRA_KEY, ps.record()))
+    win.speech.set_doc(win.doc)                       # the clip opened again
+    assert win.transcript.transcript.engine == "pocketsphinx-en-us"
+    asked = {}
+
+    def job(session, user=None, cancel=None, engine=None):
+        asked["engine"] = engine
+        return ps
+        yield
+    monkeypatch.setattr(services, "transcription_job", job)
+    assert win.speech.transcribe()
+    assert win.runner.wait(10000)
+    assert asked["engine"] == "pocketsphinx-en-us"
