@@ -22,6 +22,7 @@ docs/adr/0013-batch.md); workers never write projects or the store.
 """
 from __future__ import annotations
 
+import itertools
 import json
 import os
 import time
@@ -168,14 +169,16 @@ def review_decisions(project: str | os.PathLike) -> int:
 
 def folder_items(folder: str | os.PathLike, *, projects=None, beside: bool = False,
                  recursive: bool = False) -> list[BatchItem]:
-    """The clips of ``folder`` (video files by extension, sorted by path)."""
+    """The clips of ``folder`` (video files by extension, sorted by path), each named by its
+    path inside the folder (clips of the same name in two sub-folders are told apart)."""
     folder = Path(folder)
     if not folder.is_dir():
         raise BwvError("not a folder", folder)
     found = folder.rglob("*") if recursive else folder.iterdir()
     files = sorted(p for p in found if p.is_file() and p.suffix.lower() in VIDEO_EXT
                    and not p.name.startswith("."))
-    return [make_item(i, p, project=project_for(p, projects, beside)) for i, p in enumerate(files)]
+    return [make_item(i, p, project=project_for(p, projects, beside),
+                      name=p.relative_to(folder).as_posix()) for i, p in enumerate(files)]
 
 
 @dataclass
@@ -243,6 +246,9 @@ class BatchRun:
         self.todo = [it for it in todo if it.index not in held]
         self.summary = Summary(total=len(items), skipped=len(items) - len(self.todo),
                                reviewed=[it.name for it in reviewed])
+        owner: dict[str, BatchItem] = {}         # two clips of one name, one project file
+        self.clash = {it.index: owner[it.project].name for it in items if it.project
+                      and owner.setdefault(it.project, it) is not it}
         self.by_index = {it.index: it for it in items}
         self.progress: dict[int, tuple[int, int]] = {}   # running clips: (frames done, total)
         self.attempts: dict[int, int] = {}
@@ -254,7 +260,12 @@ class BatchRun:
         rec = _StoreRecorder(self.batch, self.executor.name, self.settings, self.user)
         rec.queued(self.todo)
         finished: set[int] = set()
-        for ev in self.executor.run(self.todo, self.settings):
+        clashes = [Event("failed", it.index, error=(
+            f"not run: its project {it.project} would be that of {self.clash[it.index]} "
+            f"(clips of the same name); --beside writes each project beside its clip"))
+            for it in self.todo if it.index in self.clash]
+        run = [it for it in self.todo if it.index not in self.clash]
+        for ev in itertools.chain(clashes, self.executor.run(run, self.settings)):
             if ev.index in finished:
                 continue                       # a late progress report of a finished clip
             it = self.by_index[ev.index]
