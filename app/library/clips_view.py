@@ -135,14 +135,19 @@ class ClipsView(QWidget):
     def classify_selected(self) -> bool:
         """services.classify (supervisor; evidential -> other needs the declassify right)."""
         from redaction import services
+        from redaction.store.errors import Conflict
         cid = self.selected_clip()
         if cid is None:
             return False
-        try:
+        try:   # as shown: a clip classified meanwhile elsewhere is refused (Conflict)
             services.classify(cid, self.cls_box.currentData(), self.lib.user,
-                              reason=self.cls_reason.text().strip())
+                              reason=self.cls_reason.text().strip(),
+                              expected_version=self.lib.clip(cid).version)
         except BwvError as e:
             self.lib._on_error(str(e))
+            if isinstance(e, Conflict):     # show what it is now (the reason typed stays)
+                self.lib.refresh()
+                self.select_clip(cid)
             return False
         self.cls_reason.clear()
         self.lib.refresh()

@@ -92,10 +92,13 @@ def import_clip(path: str | os.PathLike, incident: str, user: Optional[str] = No
     return run_job(import_job([path], incident, user, **options))[0]
 
 
-def classify(clip_id: int, value: str, user: Optional[str] = None, reason: str = "") -> dict:
-    """Supervisor: evidential / non-evidential / unclassified (declassifying needs its right)."""
+def classify(clip_id: int, value: str, user: Optional[str] = None, reason: str = "",
+             expected_version: Optional[int] = None) -> dict:
+    """Supervisor: evidential / non-evidential / unclassified (declassifying needs its right).
+    ``expected_version``: the version the caller showed (a clip changed since: Conflict)."""
     from ..store import api
-    return api.classify(clip_id, value, authorise("classify", user, clip=clip_id), reason)
+    return api.classify(clip_id, value, authorise("classify", user, clip=clip_id), reason,
+                        expected_version=expected_version)
 
 
 def open_clip(clip_id: int, user: Optional[str] = None, purpose: str = "open") -> Path:

@@ -206,13 +206,18 @@ def open_clip(clip_id: int, user: str | None = None, purpose: str = "open"):
     raise err
 
 
-def classify(clip_id: int, value: str, user: str | None = None, reason: str = "") -> dict:
+def classify(clip_id: int, value: str, user: str | None = None, reason: str = "",
+             expected_version: int | None = None) -> dict:
+    """``expected_version``: the clip's version the caller showed (the GUI); a clip changed
+    since is refused (Conflict), never silently reclassified."""
     who = access.check("classify", user, details={"clip": clip_id})
     st = open_store()
     new = clips.normalise_classification(value)
     with st.session() as s:
         c = clips.get_clip(s, clip_id)
         old, version = c.classification, c.version
+    if expected_version is not None:
+        version = expected_version
     may = True
     if clips.is_declassification(old, new):
         access.check("declassify", who, details={"clip": clip_id, "to": new})

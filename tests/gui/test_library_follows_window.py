@@ -30,3 +30,27 @@ def test_open_library_shows_an_export_for_a_request_at_once(qtbot, team, held_cl
     assert "J. Smith" in lib.req_details.toPlainText()
     assert d.result.sha256[:16] in lib.req_details.toPlainText()   # the request's disclosures
     w.shutdown()
+
+
+def test_classify_in_the_library_refuses_a_clip_changed_since_it_was_shown(qtbot, team, held_clip):  # noqa: F811
+    """The library classifies the clip as it showed it (ADR 0007: the GUI passes the version
+    it read): a classification recorded meanwhile elsewhere is not silently overwritten."""
+    from redaction import services
+    cid = held_clip["id"]
+    access.login("sam", PASSWORDS["sam"])
+    w = make_window(qtbot, "sam")
+    lib = w.store.open_library()
+    assert lib.select_clip(cid) and lib.cls_box.currentData() == "non_evidential"
+    # meanwhile, at another workstation: evidential
+    services.classify(cid, "evidential", "sam", reason="shows the arrest (other workstation)")
+    lib.cls_box.setCurrentIndex(lib.cls_box.findData("unclassified"))
+    lib.cls_reason.setText("not reviewed yet")
+    assert not lib.classify_selected()
+    assert "changed by someone else" in w.statusBar().currentMessage()
+    from redaction.store.models import Clip
+    with team.session() as s:
+        assert s.get(Clip, cid).classification == "evidential"
+    assert lib.cls_reason.text() == "not reviewed yet"          # what was typed stays
+    row = lib.clip(cid)
+    assert row.classification == "evidential"                  # the view shows the change
+    w.shutdown()
