@@ -312,9 +312,10 @@ def _export_job(req: ExportRequest, cancel: Optional[CancelToken],
     transcript_part = None
     if req.transcript:   # the redacted transcript, listed in the manifest (before the report)
         from .speech.export_part import write_transcript
+        from .speech.transcript import recorded_engine
         transcript_part = yield from write_transcript(session.source_path, source_sha, audio,
                                                       state["seg_times"], work, req.out,
-                                                      manifest, cancel)
+                                                      manifest, cancel, recorded_engine(project))
     pdf_path = report_path(req.out)
     published: list[Path] = []
     yield Progress(total, total, "writing the disclosure report")

@@ -31,9 +31,8 @@ class SpeechController(Controller):
     def engine(self):
         """The engine whose transcript the project's word numbers refer to (recorded by
         ``bwv transcribe --project`` or ``add-audio --words``), else None: the best one."""
-        from redaction.speech.transcript import EXTRA_KEY
-        rec = self.doc.project.extra.get(EXTRA_KEY) if self.doc is not None else None
-        return rec.get("engine") if isinstance(rec, dict) else None
+        from redaction.speech.transcript import recorded_engine
+        return recorded_engine(self.doc.project) if self.doc is not None else None
 
     def show_transcript(self, t) -> None:
         self.panel.set_transcript(t)

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import Optional
 
 from ..fsutil import sha256_file
 from ..jobs import CancelToken
@@ -39,10 +40,11 @@ def on_export_timeline(t: Transcript, seg_times) -> Transcript:
 
 
 def write_transcript(source, source_sha: str, audio, seg_times, work, out: Path, manifest: dict,
-                     cancel: CancelToken):
-    """A job: transcribe (cached), redact, write the part file in the export's work folder;
+                     cancel: CancelToken, engine: Optional[str] = None):
+    """A job: transcribe (cached) with ``engine`` (the one the project's word numbers refer
+    to; None: the best installed), redact, write the part file in the export's work folder;
     return its path and list it in ``manifest``."""
-    t = yield from transcribe_job(source, cancel, sha256=source_sha)
+    t = yield from transcribe_job(source, cancel, sha256=source_sha, engine=engine)
     shifted = []
     for a in audio:        # the redactions on the export's timeline too
         for s0, s1, o0 in seg_times:

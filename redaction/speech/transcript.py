@@ -73,6 +73,14 @@ class Transcript:
         return None
 
 
+def recorded_engine(p: Project) -> Optional[str]:
+    """The engine whose transcript the project's word numbers refer to (its record, set by
+    ``bwv transcribe --project`` and ``add-audio --words``), or None where none is recorded."""
+    rec = p.extra.get(EXTRA_KEY)
+    engine = rec.get("engine") if isinstance(rec, dict) else None
+    return engine if isinstance(engine, str) and engine else None
+
+
 def _norm(s: str) -> str:
     return re.sub(r"[^\w@']", "", s).lower()
 
