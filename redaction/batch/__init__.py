@@ -265,36 +265,48 @@ class BatchRun:
             f"(clips of the same name); --beside writes each project beside its clip"))
             for it in self.todo if it.index in self.clash]
         run = [it for it in self.todo if it.index not in self.clash]
-        for ev in itertools.chain(clashes, self.executor.run(run, self.settings)):
-            if ev.index in finished:
-                continue                       # a late progress report of a finished clip
-            it = self.by_index[ev.index]
-            if ev.kind == "start":
-                self.attempts[ev.index] = self.attempts.get(ev.index, 0) + 1
-                self.progress[ev.index] = (0, 0)
-                rec.update(ev.index, worker=ev.worker, started=True)
-            elif ev.kind == "progress":
-                self.progress[ev.index] = (ev.done, ev.total)
-                if ev.sha256 and ev.index not in rec.linked:
-                    rec.linked.add(ev.index)
-                    rec.update(ev.index, sha256=ev.sha256)
-            elif ev.kind == "done":
-                ev = self._finish(it, ev)
-            if ev.kind == "failed":
-                self.summary.failed += 1
-                self.summary.errors[it.name] = ev.error
-                self.state.add(it, "failed", sha256=ev.sha256, error=ev.error)
-                rec.update(ev.index, "failed", sha256=ev.sha256, error=ev.error,
-                           worker=ev.worker or None)
-            elif ev.kind == "done":
-                self.summary.done += 1
-                self.summary.done_names.append(it.name)
-                rec.update(ev.index, "done", sha256=ev.sha256, worker=ev.worker,
-                           tracks=ev.extra["tracks"], project=ev.extra["project"])
-            if ev.kind in ("done", "failed"):
-                finished.add(ev.index)
-                self.progress.pop(ev.index, None)
-            yield ev
+        try:
+            for ev in itertools.chain(clashes, self.executor.run(run, self.settings)):
+                ev = self._handle(ev, rec, finished)
+                if ev is not None:
+                    yield ev
+        finally:                 # Ctrl-C, a lost cluster: nothing left running in the store
+            for it in self.todo:
+                if it.index not in finished:
+                    rec.update(it.index, "failed", error=f"interrupted (batch {self.batch} "
+                               "stopped before this clip finished; the next run takes it)")
+
+    def _handle(self, ev: Event, rec: "_StoreRecorder", finished: set) -> Optional[Event]:
+        """One event of the executor: the summary, the state file and the store's row."""
+        if ev.index in finished:
+            return None                    # a late progress report of a finished clip
+        it = self.by_index[ev.index]
+        if ev.kind == "start":
+            self.attempts[ev.index] = self.attempts.get(ev.index, 0) + 1
+            self.progress[ev.index] = (0, 0)
+            rec.update(ev.index, worker=ev.worker, started=True)
+        elif ev.kind == "progress":
+            self.progress[ev.index] = (ev.done, ev.total)
+            if ev.sha256 and ev.index not in rec.linked:
+                rec.linked.add(ev.index)
+                rec.update(ev.index, sha256=ev.sha256)
+        elif ev.kind == "done":
+            ev = self._finish(it, ev)
+        if ev.kind == "failed":
+            self.summary.failed += 1
+            self.summary.errors[it.name] = ev.error
+            self.state.add(it, "failed", sha256=ev.sha256, error=ev.error)
+            rec.update(ev.index, "failed", sha256=ev.sha256, error=ev.error,
+                       worker=ev.worker or None)
+        elif ev.kind == "done":
+            self.summary.done += 1
+            self.summary.done_names.append(it.name)
+            rec.update(ev.index, "done", sha256=ev.sha256, worker=ev.worker,
+                       tracks=ev.extra["tracks"], project=ev.extra["project"])
+        if ev.kind in ("done", "failed"):
+            finished.add(ev.index)
+            self.progress.pop(ev.index, None)
+        return ev
 
     def _finish(self, it: BatchItem, ev: Event) -> Event:
         """The one path for every executor's result: the project, then the state file."""

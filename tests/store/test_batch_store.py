@@ -58,3 +58,34 @@ def test_batch_jobs_are_recorded_and_shown_in_the_library(store, new_clip, bwv, 
     assert jobs["broken.mp4"]["clip"] is None
     assert first[0]["status"] == "failed" and "interrupted" in first[0]["error"]
     assert api.library("test.officer")[0]["clips"][0]["batch"]["batch"] == batch
+
+
+def test_an_interrupted_batch_leaves_no_job_running_or_queued(store, new_clip, tmp_path):
+    """Ctrl-C (or any error ending the driver's loop): the clips it had not finished are
+    closed as failed, interrupted, not left running or queued in the library for ever."""
+    import pytest
+
+    from redaction.batch import BatchRun, StateFile, folder_items
+    from redaction.batch.worker import Event
+    from redaction.detect.job import DetectSettings
+    folder = tmp_path / "incoming"
+    folder.mkdir()
+    for i in range(3):
+        shutil.copy(new_clip(), folder / f"c{i}.mp4")
+    settings = DetectSettings(kinds=("face",), preset="fast")
+
+    class Interrupted:
+        name = "fake"
+
+        def run(self, items, settings):
+            yield Event("start", items[0].index, "pc:1")
+            raise KeyboardInterrupt
+    br = BatchRun(folder_items(folder, projects=tmp_path / "p"), settings, Interrupted(),
+                  "test.officer", state=StateFile.for_settings(settings, tmp_path / "state"))
+    with pytest.raises(KeyboardInterrupt):
+        list(br.run())
+    with store.session() as s:
+        jobs = batchjobs.jobs_of_batch(s, br.batch)
+    assert [j["status"] for j in jobs] == ["failed"] * 3
+    assert all("interrupted" in j["error"] for j in jobs)
+    assert jobs[0]["attempts"] == 1 and jobs[1]["attempts"] == 0
