@@ -33,6 +33,8 @@ class TranscriptPanel(QWidget):
         self.setAccessibleName("Transcript")
         self.doc = None
         self.transcript = None
+        self._listed = None             # the transcript whose words are listed
+        self._marks: list = []          # each listed word's colour (None, pending, accepted)
         lay = QVBoxLayout(self)
         lay.setContentsMargins(4, 4, 4, 4)
         top = QHBoxLayout()
@@ -112,23 +114,22 @@ class TranscriptPanel(QWidget):
         self.refresh()
 
     def refresh(self) -> None:
-        self.words.clear()
         self.proposals.clear()
         t = self.transcript
+        if t is not self._listed:      # the words are listed once per transcript: an edit
+            self.words.clear()         # only recolours them (a long clip's thousands of
+            self._listed, self._marks = t, []    # words took seconds per edit to rebuild)
+            for i, w in enumerate(t.words if t is not None else []):
+                it = QListWidgetItem(w.word)
+                it.setData(Qt.UserRole, i)
+                it.setToolTip(f"word {i} · {w.start:.2f}–{w.end:.2f} s · confidence {w.confidence:.2f}")
+                self.words.addItem(it)
+                self._marks.append(None)
         if t is None:
             self.status.setText("No transcript yet: Transcribe (offline, cached per clip)")
         else:
             self.status.setText(f"{len(t.words)} words · {t.engine}")
-            ranges = self.doc.project.audio if self.doc else []
-            for i, w in enumerate(t.words):
-                it = QListWidgetItem(w.word)
-                it.setData(Qt.UserRole, i)
-                it.setToolTip(f"word {i} · {w.start:.2f}–{w.end:.2f} s · confidence {w.confidence:.2f}")
-                hit = [r for r in ranges if r.status in STATUS_BG and w.start < r.end and w.end > r.start]
-                if hit:
-                    it.setBackground(QBrush(STATUS_BG["pending" if any(r.status == "pending" for r in hit)
-                                                      else "accepted"]))
-                self.words.addItem(it)
+            self._mark_words(t)
         if self.doc:
             for r in self.doc.project.audio:
                 if r.origin != "auto" and r.words is None:
@@ -142,6 +143,16 @@ class TranscriptPanel(QWidget):
                     it.setBackground(QBrush(STATUS_BG[r.status]))
                 self.proposals.addItem(it)
         self._refresh_buttons()
+
+    def _mark_words(self, t) -> None:
+        """Colour each word a range covers: amber while any is pending, else red."""
+        ranges = [r for r in (self.doc.project.audio if self.doc else []) if r.status in STATUS_BG]
+        for i, w in enumerate(t.words):
+            hit = [r.status for r in ranges if w.start < r.end and w.end > r.start]
+            mark = ("pending" if "pending" in hit else "accepted") if hit else None
+            if mark != self._marks[i]:
+                self._marks[i] = mark
+                self.words.item(i).setBackground(QBrush(STATUS_BG[mark]) if mark else QBrush())
 
     def _refresh_buttons(self) -> None:
         has = self.transcript is not None and self.doc is not None

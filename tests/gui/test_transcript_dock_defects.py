@@ -111,3 +111,28 @@ def test_the_dock_uses_the_engine_the_projects_word_numbers_refer_to(qtbot, win,
     assert win.speech.transcribe()
     assert win.runner.wait(10000)
     assert asked["engine"] == "pocketsphinx-en-us"
+
+
+def test_an_edit_recolours_the_words_without_listing_them_again(qtbot, win):
+    """Every edit rebuilt the whole word list (and lost the selection): with a long clip's
+    thousands of words the window froze for a second or more on each edit."""
+    from PySide6.QtCore import Qt
+
+    from redaction import edits
+    from redaction.model import AudioRange
+    from redaction.speech.engines import Word
+    t = _transcript(win, [])
+    t.words = [Word(f"w{i}", 0.0004 * i, 0.0004 * i + 0.0003, 0.9) for i in range(3000)]
+    win.speech.show_transcript(t)
+    panel = win.transcript
+    assert panel.words.count() == 3000
+    panel.words.item(0).setData(Qt.UserRole + 7, "listed once")
+    panel.words.item(5).setSelected(True)
+    assert win.doc.do(edits.AddAudioRange(AudioRange(0.0, 0.001, "mute", "name", id="a1")))
+    assert panel.words.item(0).data(Qt.UserRole + 7) == "listed once"     # not rebuilt
+    assert panel.selected_span() == (5, 5)
+    bg = panel.words.item(1).background().color()
+    assert (bg.red(), bg.green(), bg.blue()) == (229, 57, 53)              # redacted: red
+    assert panel.words.item(2999).background().style() == Qt.NoBrush
+    win.doc.undo()
+    assert panel.words.item(1).background().style() == Qt.NoBrush
