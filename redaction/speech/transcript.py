@@ -125,6 +125,8 @@ def span_times(t: Transcript, first: int, last: int, pad: float = DEFAULT_PAD_S,
     range cannot reach past the last frame. :class:`AfterPicture` when the words start at or
     after the end of the picture; ValueError for a pad outside 0-MAX_PAD_S."""
     pad = check_pad(pad)
+    if first > last:
+        raise IndexError(f"words {first}-{last}: the first word is after the last")
     if not 0 <= first <= last < len(t.words):
         raise IndexError(f"words {first}-{last} are outside the transcript (0-{len(t.words) - 1})")
     clip_s = t.clip_s if clip_s is None else clip_s
