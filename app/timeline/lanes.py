@@ -48,6 +48,7 @@ class TimelineView(QWidget):
         self._density = None
         self._drag: Optional[dict] = None
         self.selected_audio: Optional[str] = None
+        self.audio_editable = True      # False: the role may not redact, the lane only seeks
         self._version = 0
         self._static: Optional[QPixmap] = None
         self._static_key_value = None
@@ -234,7 +235,7 @@ class TimelineView(QWidget):
             return
         pos = e.position()
         zone = self._zone(pos.y())
-        if zone == "audio":
+        if zone == "audio" and self.audio_editable:
             r, part = self._audio_at(pos.x())
             if r is not None and part in ("start", "end"):
                 self._drag = {"kind": "audio_edge", "id": r.id, "part": part, "x1": pos.x()}
@@ -262,7 +263,8 @@ class TimelineView(QWidget):
         d = self._drag
         if not d:
             zone = self._zone(e.position().y())
-            edge = zone == "audio" and self._audio_at(e.position().x())[1] in ("start", "end")
+            edge = (zone == "audio" and self.audio_editable
+                    and self._audio_at(e.position().x())[1] in ("start", "end"))
             self.setCursor(Qt.SizeHorCursor if edge else Qt.ArrowCursor)
             return
         x = min(max(e.position().x(), GUTTER), self.width())
@@ -304,7 +306,7 @@ class TimelineView(QWidget):
         if not self.doc:
             return
         zone = self._zone(e.position().y())
-        if zone == "audio":
+        if zone == "audio" and self.audio_editable:
             r, _ = self._audio_at(e.position().x())
             if r is not None:
                 self.audioRangeEdit.emit(r.id)

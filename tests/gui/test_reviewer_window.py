@@ -64,3 +64,34 @@ def test_reviewer_sees_kind_and_mark_checked_greyed(qtbot, team, prepared):  # n
     w.review.checks.list.setCurrentRow(0)
     assert w.review.checks.done_btn.isEnabled()
     w.shutdown()
+
+
+def test_reviewer_drag_on_the_audio_lane_scrubs_and_asks_for_no_redaction(qtbot, team, prepared):  # noqa: F811
+    """Drawing or editing an audio redaction is refused a reviewer: the audio lane only seeks
+    (no dialog to fill in that the service then refuses), as the picture draws no boxes."""
+    from PySide6.QtCore import QPoint, Qt
+    w = _as(qtbot, "rita", prepared)
+    tv = w.timeline.view
+    asked = []
+    tv.audioRangeDrawn.connect(lambda *a: asked.append(("draw", a)))
+    tv.audioRangeAdjusted.connect(lambda *a: asked.append(("adjust", a)))
+    tv.audioRangeEdit.connect(lambda *a: asked.append(("edit", a)))
+    y0, h = tv.lanes()["audio"]
+    ay = int(y0 + h / 2)
+    qtbot.mousePress(tv, Qt.LeftButton, pos=QPoint(int(tv.x_of(20.5)), ay))
+    qtbot.mouseMove(tv, pos=QPoint(int(tv.x_of(30.5)), ay))
+    qtbot.mouseRelease(tv, Qt.LeftButton, pos=QPoint(int(tv.x_of(30.5)), ay))
+    assert w.doc.frame == 30                                  # it scrubbed
+    r = w.doc.project.audio[0]                                # a1, made by dora
+    x = int(tv.x_of(w.doc.media.index_at_time((r.start + r.end) / 2) + 0.5))
+    qtbot.mouseDClick(tv, Qt.LeftButton, pos=QPoint(x, ay))
+    assert asked == []
+    w.shutdown()
+    # the officer still draws one
+    w = _as(qtbot, "dora", prepared)
+    tv = w.timeline.view
+    qtbot.mousePress(tv, Qt.LeftButton, pos=QPoint(int(tv.x_of(20.5)), ay))
+    qtbot.mouseMove(tv, pos=QPoint(int(tv.x_of(30.5)), ay))
+    qtbot.mouseRelease(tv, Qt.LeftButton, pos=QPoint(int(tv.x_of(30.5)), ay))
+    assert len(w.doc.project.audio) == 2
+    w.shutdown()
