@@ -147,8 +147,12 @@ class StateFile:
 
 def make_item(index: int, path: Path, *, project: Path, sha256: Optional[str] = None,
               clip_id: Optional[int] = None, name: Optional[str] = None) -> BatchItem:
-    st = path.stat()
-    return BatchItem(index, str(path.resolve()), name or path.name, st.st_size, st.st_mtime_ns,
+    try:
+        st = path.stat()
+        size, mtime_ns = st.st_size, st.st_mtime_ns
+    except OSError:              # gone or unreachable: that clip's worker fails, naming why
+        size = mtime_ns = 0
+    return BatchItem(index, str(path.resolve()), name or path.name, size, mtime_ns,
                      sha256, clip_id, str(absolute(project)))
 
 

@@ -66,6 +66,9 @@ def detector_for(kinds, preset: str):
 def describe_error(e: BaseException) -> str:
     if isinstance(e, BwvError):
         return str(e)
+    if isinstance(e, OSError) and e.filename:
+        from ..fsutil import describe_os_error
+        return f"{e.filename}: {describe_os_error(e)}"
     return f"{type(e).__name__}: {e}" if str(e) else type(e).__name__
 
 

@@ -89,3 +89,23 @@ def test_an_interrupted_batch_leaves_no_job_running_or_queued(store, new_clip, t
     assert [j["status"] for j in jobs] == ["failed"] * 3
     assert all("interrupted" in j["error"] for j in jobs)
     assert jobs[0]["attempts"] == 1 and jobs[1]["attempts"] == 0
+
+
+def test_a_case_clip_whose_evidence_file_is_missing_fails_alone(store, new_clip, bwv):
+    """An evidence file that cannot be found (a share not mounted, a file moved away) is
+    that clip's failure, recorded with its path; the case's other clips still run."""
+    from redaction.store import clips as store_clips, db
+    a, b = new_clip(), new_clip()
+    for c in (a, b):
+        api.import_clip(c, "INC-8", "test.officer")
+    first = api.library("test.officer")[0]["clips"][0]
+    with db.open_store().session() as s:
+        path = store_clips.clip_path(store_clips.get_clip(s, first["id"]))
+    path.rename(path.with_name("moved-away"))
+    rc, out, err = bwv("batch", "detect", "--case", "INC-8", *FAST)
+    assert rc == 1, out + err
+    assert "1 done, 0 skipped, 1 failed of 2" in out, out + err
+    failed = [x for x in out.splitlines() if x.startswith("failed  ")]
+    assert len(failed) == 1 and str(path) in failed[0] and "no such file" in failed[0].lower()
+    jobs = {c["id"]: c["batch"] for c in api.library("test.officer")[0]["clips"]}
+    assert jobs[first["id"]]["status"] == "failed" and str(path) in jobs[first["id"]]["error"]
