@@ -235,7 +235,8 @@ def _watch_summary(done: list, failed: dict, interrupted: list, why: str) -> Non
 
 class Display:
     """The whole batch and each running clip: one status line redrawn on a terminal, and a
-    line per clip started, finished or failed (always, so a log shows what happened)."""
+    line per clip started, finished or failed (always, so a log shows what happened; with
+    ``quiet``, only the clips that failed and the summary when one did)."""
 
     def __init__(self, quiet: bool = False, stream=None):
         self.stream = stream or sys.stderr
@@ -273,8 +274,8 @@ class Display:
                            if res.get("resumed_from") else "")
                 self._line(f"done    {it.name}: {res['tracks']} track(s), {res['frames']} "
                            f"frame(s){resumed} -> {res['project']}")
-            elif ev.kind == "failed":
-                self._line(f"failed  {it.name}: {ev.error}")
+        if ev.kind == "failed":          # named even when quiet: which clip, and why
+            self._line(f"failed  {it.name}: {ev.error}")
         self._status(br)
 
     def _status(self, br) -> None:
