@@ -7,7 +7,7 @@ import importlib.util
 import time
 from typing import Optional
 
-from PySide6.QtCore import Qt, QTimer
+from PySide6.QtCore import QTimer
 from PySide6.QtWidgets import QApplication, QLabel, QProgressBar, QToolButton
 
 from redaction.errors import BwvError
@@ -41,6 +41,9 @@ class JobsController(Controller):
         runner.cancelled.connect(self.job_cancelled)
         runner.failed.connect(lambda m: win.show_error(m))
         bg.finished.connect(self.bg_loaded)
+        # connected once, filtered by the job's name: a one-shot connection made per run
+        # outlived a cancelled run and applied the next run's result a second time
+        runner.finished.connect(self._job_finished)
 
     def slots(self):
         return {"export": self.export, "detect": self.detect}
@@ -110,7 +113,10 @@ class JobsController(Controller):
         else:
             factory = lambda cancel: detect_job(path, settings, cancel, sha256=sha)  # noqa: E731
         self.runner.start("detect", factory)
-        self.runner.finished.connect(self.detected, Qt.SingleShotConnection)
+
+    def _job_finished(self, result) -> None:
+        if self.runner.name == "detect":
+            self.detected(result)
 
     def detected(self, result) -> None:
         if self.doc is None or result is None or not hasattr(result, "tracks"):

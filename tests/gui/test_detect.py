@@ -53,3 +53,40 @@ def test_process_job_runs_in_a_child_and_cancels(qtbot, win, clip):
     assert r.start("bad", process_job(strip_job, str(clip) + ".missing", 5))
     assert r.wait(120000)
     assert "no such file" in r.last_error and ".missing" in r.last_error
+
+
+def test_a_cancelled_detection_does_not_add_the_next_runs_tracks_twice(qtbot, win, monkeypatch):
+    """A one-shot connection made per run outlived a cancelled run: the next run's result
+    was applied by both connections, so every track was added twice."""
+    real = job_mod.detect_job
+    slow = {"on": True}
+
+    def fake_detector(rgb):
+        if slow["on"]:
+            import time
+            time.sleep(0.2)
+        return [Detection("face", (100.0, 60.0, 40.0, 40.0), 0.9)]
+
+    monkeypatch.setattr(job_mod, "detect_job",
+                        lambda clip, settings, cancel=None, **kw: real(clip, settings, cancel,
+                                                                       detector=fake_detector, **kw))
+    monkeypatch.setattr("redaction.detect.factory.available_kinds", lambda: ("face",))
+    win.detect_in_process = False
+    win.a["detect"].trigger()
+    assert win.runner.busy
+    win.runner.cancel()
+    assert win.runner.wait(60000) and win.runner.last_error == "cancelled"
+    assert win.doc.project.tracks == []
+    slow["on"] = False
+    win.a["detect"].trigger()
+    assert win.runner.wait(120000) and win.runner.last_error is None
+    once = len(win.doc.project.tracks)
+    assert once >= 1
+    ids = [t.id for t in win.doc.project.tracks]
+    assert len(set(ids)) == len(ids)
+    win.doc.undo()                                 # one run, one undo
+    assert win.doc.project.tracks == []
+    # and an export-like job afterwards is not taken for a detection result
+    assert win.runner.start("export", lambda cancel: iter(()))
+    assert win.runner.wait(10000)
+    assert win.doc.project.tracks == []
