@@ -22,6 +22,11 @@ the words they came from:
   letter A-D), letters and digits alike
 * ``digits``: any other run of four or more digits (account, card, licence numbers)
 
+Digit runs that the recogniser broke apart are joined first: two runs separated by at most
+two filler words (``"or"``, ``"and"``, ``"I'm"``, ``"uh"``...) or by none, and, where word
+times are given, by at most :data:`JOIN_GAP_S` seconds from the last digit of one to the first
+of the next, are one number ("a 770 or 090, I'm 0 123"), so its proposal covers the gap.
+
 Recognition errors move letters and digits, so the patterns are lenient (a phone number
 one digit long or short still counts): every finding is a *pending proposal* that a person
 reviews, never a silent redaction.
@@ -153,13 +158,46 @@ def _runs(us, types: str):
         yield run
 
 
+# a pause or filler inside a number said in groups ("07700 ... uh ... 900123"): digit runs
+# this close, with nothing between them but FILLERS, are one number (recall first: the gap
+# between two proposals stays audible). The QA clip's gap was 1.76 s between the digits
+# (1.50 s of it with no word at all).
+JOIN_GAP_S = 2.0
+JOIN_MAX_FILLERS = 2
+FILLERS = {"a", "an", "and", "or", "uh", "uhm", "um", "umm", "er", "erm", "ah", "eh", "em",
+           "hm", "hmm", "mm", "mhm", "i", "i'm", "im", "the", "it's", "its", "is", "so",
+           "dash", "hyphen", "space"}
+
+
+def _joinable(words, times, a_last: int, b_first: int) -> bool:
+    """Whether digit runs ending at word ``a_last`` and starting at ``b_first`` are one
+    number: at most JOIN_MAX_FILLERS filler words between them (punctuation alone is no
+    word) and, with ``times``, at most JOIN_GAP_S seconds between their digits."""
+    between = [w for w in (_clean(x) for x in words[a_last + 1:b_first])
+               if re.sub(r"[^a-z0-9]", "", w)]
+    if len(between) > JOIN_MAX_FILLERS or any(w not in FILLERS for w in between):
+        return False
+    return times is None or times[b_first][0] - times[a_last][1] <= JOIN_GAP_S
+
+
+def _joined_runs(us, words, times):
+    """Digit runs, those :func:`_joinable` merged into one."""
+    out: list = []
+    for run in _runs(us, "d"):
+        if out and _joinable(words, times, out[-1][-1][2], run[0][2]):
+            out[-1] = out[-1] + run
+        else:
+            out.append(run)
+    return out
+
+
 PHONE_WORDS = ("phone", "number", "mobile", "call", "ring", "contact", "landline", "text")
 OH_MISHEARD = ("no", "know", "now", "o", "oh", "owe")   # a leading "oh" heard as a word
 
 
-def _phones_and_digits(us, words) -> list[Finding]:
+def _phones_and_digits(us, words, times=None) -> list[Finding]:
     out = []
-    for run in _runs(us, "d"):
+    for run in _joined_runs(us, words, times):
         s = "".join(v for _, v, _ in run)
         first, last = run[0][2], run[-1][2]
         before = _clean(words[first - 1]) if first > 0 else ""
@@ -336,10 +374,14 @@ def _dates_of_birth(words) -> list[Finding]:
 PRIORITY = {k: n for n, k in enumerate(KINDS)}
 
 
-def find(words: list[str]) -> list[Finding]:
-    """Every finding, in word order; a finding inside a more specific one is dropped."""
+def find(words: list[str], times: Optional[list[tuple[float, float]]] = None) -> list[Finding]:
+    """Every finding, in word order; a finding inside a more specific one is dropped.
+    ``times``: each word's (start, end) in seconds, so that digit runs far apart in time are
+    not joined into one number (without them only the words between count)."""
+    if times is not None and len(times) != len(words):
+        raise ValueError("one (start, end) per word")
     us = units(words)
-    found = (_phones_and_digits(us, words) + _alnum(us, NINO, "ni_number") + _alnum(us, PLATE, "plate")
+    found = (_phones_and_digits(us, words, times) + _alnum(us, NINO, "ni_number") + _alnum(us, PLATE, "plate")
              + _alnum(us, POSTCODE, "postcode") + _emails(words) + _dates_of_birth(words)
              + _cued(us, words))
     found.sort(key=lambda f: (f.first, -(f.last - f.first), PRIORITY[f.kind]))

@@ -173,7 +173,7 @@ def proposals(t: Transcript, p: Project, *, mode: str = "mute", pad: float = DEF
     clip_s = t.clip_s if clip_s is None else clip_s
     have = {(a.kind, tuple(a.words)) for a in p.audio if a.words is not None}
     out: list[AudioRange] = []
-    for f in pii.find([w.word for w in t.words]):
+    for f in pii.find([w.word for w in t.words], [(w.start, w.end) for w in t.words]):
         if (f.kind, (f.first, f.last)) in have:
             continue
         try:
