@@ -94,7 +94,7 @@ class JobsController(Controller):
             return None
         self.playback.pause()
         d = ExportDialog(win, self.doc, self.runner, self.prefs.bases, self.prefs.organisation,
-                         requests=win.store.open_requests(),
+                         requests=win.store.open_requests(self.doc.project.source.sha256),
                          name=win.store_clip_name if win.store_clip_id is not None else None)
         d.exported.connect(win.store.refresh_library)    # its register and requests
         if win.interactive:

@@ -139,13 +139,14 @@ class StoreController(Controller):
             clip.captured if clip is not None else None,
             bool(clip.capture_guessed) if clip is not None else False))
 
-    def open_requests(self) -> list[dict]:
-        """Open requests for the export dialog's selector ([] without a store)."""
+    def open_requests(self, source_sha256: str) -> list:
+        """The open requests the clip (by its sha256) is linked to, for the export dialog's
+        selector ([] without a store): an export can answer no other request."""
         if not store_exists():
             return []
         from redaction import services
         try:
-            return services.requests(self.win.user)
+            return services.requests(self.win.user, source_sha256=source_sha256)
         except BwvError as e:
             log.warning("requests not listed: %s", e)
             return []

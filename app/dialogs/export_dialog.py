@@ -5,7 +5,8 @@ override (pending tracks are then redacted, and the override is logged by the UI
 by the engine). The export runs in the window's JobRunner with progress and cancel;
 the last page shows the output, the manifest and the sha256 with an open-folder button.
 
-With a case store, an open disclosure request can be chosen: it is checked before the export
+With a case store, an open disclosure request the clip is linked to can be chosen (the only
+one is chosen already): it is checked before the export
 (open, four-eyes approval) and the export is entered in the disclosure register afterwards,
 as ``bwv export --request`` does; both are the engine's service layer
 (``services.authorise_export`` / ``services.finish_export``). When four-eyes approval is
@@ -143,6 +144,11 @@ class ExportDialog(QDialog):
         if self.four_eyes:
             self.request_box.setItemText(0, "(none: refused, four-eyes approval needs an "
                                             "approved request)")
+        if len(self.requests) == 1:     # the clip is on one open request: this answers it
+            self.request_box.setCurrentIndex(1)
+        elif not self.requests:
+            self.request_box.setToolTip("No open request lists this clip: link it to the "
+                                        "request in the library (Requests) to export for it")
         if self.requests or self.four_eyes:
             f.addRow("Request", self.request_box)
         else:

@@ -128,8 +128,11 @@ def library(user: Optional[str] = None) -> list[CaseRow]:
                     tuple(_clip(x) for x in c["clips"])) for c in api.library(user)]
 
 
-def requests(user: Optional[str] = None, include_closed: bool = False) -> list[RequestRow]:
-    """Requests by due date."""
+def requests(user: Optional[str] = None, include_closed: bool = False,
+             source_sha256: Optional[str] = None) -> list[RequestRow]:
+    """Requests by due date; with ``source_sha256``, only those its clip is linked to (an
+    export can answer no other: ``store.disclosures.check_clip_on_request``)."""
     authorise("view", user)
     from ..store import api
-    return [request_row(r) for r in api.list_requests(user, include_closed=include_closed)]
+    return [request_row(r) for r in api.list_requests(user, include_closed=include_closed,
+                                                      source_sha256=source_sha256)]

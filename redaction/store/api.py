@@ -315,12 +315,17 @@ def record_disclosure(request_id: int, manifest_path, user: str | None = None,
         raise
 
 
-def list_requests(user: str | None = None, include_closed: bool = False) -> list[dict]:
-    """Requests by due date (the GUI's request view)."""
+def list_requests(user: str | None = None, include_closed: bool = False,
+                  source_sha256: str | None = None) -> list[dict]:
+    """Requests by due date (the GUI's request view); with ``source_sha256``, only those the
+    clip held under that hash is linked to (none when the store does not hold it)."""
     access.check("view", user)
     with open_store().session() as s:
-        return [request_info(r) for r in
-                requests.list_requests(s, None if include_closed else "open")]
+        rows = requests.list_requests(s, None if include_closed else "open")
+        if source_sha256 is not None:
+            clip = clips.find_live(s, source_sha256)
+            rows = [r for r in rows if clip is not None and clip in r.clips]
+        return [request_info(r) for r in rows]
 
 
 def disclosure_register(user: str | None = None, request_id=None) -> list[dict]:
