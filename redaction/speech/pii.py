@@ -372,6 +372,26 @@ def _dates_of_birth(words) -> list[Finding]:
 
 
 PRIORITY = {k: n for n, k in enumerate(KINDS)}
+# current UK plates never use I or Q, nor Z in their first two letters (the memory tag)
+NOT_IN_PLATES = re.compile(r"^[A-Z]{0,1}[IQZ]|[IQ]")
+
+
+def _postcode_in_plate(found: list[Finding], words) -> list[Finding]:
+    """A plate match that ends one word after a valid postcode, where that word is a letter
+    no plate has (``"LS1 4DP. I was born"``: LS14DPI) or the article "a" (``"LS1 4DP a
+    flat"``), is that postcode: relabelled, its range kept over the plate's words."""
+    codes = [g for g in found if g.kind == "postcode"]
+    out = []
+    for f in found:
+        g = next((g for g in codes if f.kind == "plate" and g.first == f.first
+                  and g.last < f.last and f.text.startswith(g.text)), None)
+        if g is not None:
+            extra = [_clean(w) for w in words[g.last + 1:f.last + 1]]
+            raw = [w.strip(".,?!;:") for w in words[g.last + 1:f.last + 1]]
+            if NOT_IN_PLATES.search(f.text) or extra == ["a"] and raw == ["a"]:
+                f = Finding("postcode", f.first, f.last, g.text)
+        out.append(f)
+    return out
 
 
 def find(words: list[str], times: Optional[list[tuple[float, float]]] = None) -> list[Finding]:
@@ -384,6 +404,7 @@ def find(words: list[str], times: Optional[list[tuple[float, float]]] = None) ->
     found = (_phones_and_digits(us, words, times) + _alnum(us, NINO, "ni_number") + _alnum(us, PLATE, "plate")
              + _alnum(us, POSTCODE, "postcode") + _emails(words) + _dates_of_birth(words)
              + _cued(us, words))
+    found = _postcode_in_plate(found, words)
     found.sort(key=lambda f: (f.first, -(f.last - f.first), PRIORITY[f.kind]))
     kept: list[Finding] = []
     for f in found:
