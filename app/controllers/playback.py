@@ -84,7 +84,7 @@ class PlaybackController(Controller):
 
     def mode_changed(self, mode: str) -> None:
         self.view.editable = mode == "edit" and self.win.gate.allowed("redact")
-        self.timeline.view.audio_editable = self.win.gate.allowed("redact")
+        self.timeline.view.redact_allowed = self.win.gate.allowed("redact")
         if not self.win.source_changed:
             self.view.set_banner(BANNERS.get(mode, ""))
         self.transport.show_mode(mode)

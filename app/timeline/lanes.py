@@ -48,7 +48,7 @@ class TimelineView(QWidget):
         self._density = None
         self._drag: Optional[dict] = None
         self.selected_audio: Optional[str] = None
-        self.audio_editable = True      # False: the role may not redact, the lane only seeks
+        self.redact_allowed = True      # False: the role may not redact: the audio lane only seeks
         self._version = 0
         self._static: Optional[QPixmap] = None
         self._static_key_value = None
@@ -235,7 +235,7 @@ class TimelineView(QWidget):
             return
         pos = e.position()
         zone = self._zone(pos.y())
-        if zone == "audio" and self.audio_editable:
+        if zone == "audio" and self.redact_allowed:
             r, part = self._audio_at(pos.x())
             if r is not None and part in ("start", "end"):
                 self._drag = {"kind": "audio_edge", "id": r.id, "part": part, "x1": pos.x()}
@@ -263,7 +263,7 @@ class TimelineView(QWidget):
         d = self._drag
         if not d:
             zone = self._zone(e.position().y())
-            edge = (zone == "audio" and self.audio_editable
+            edge = (zone == "audio" and self.redact_allowed
                     and self._audio_at(e.position().x())[1] in ("start", "end"))
             self.setCursor(Qt.SizeHorCursor if edge else Qt.ArrowCursor)
             return
@@ -306,7 +306,7 @@ class TimelineView(QWidget):
         if not self.doc:
             return
         zone = self._zone(e.position().y())
-        if zone == "audio" and self.audio_editable:
+        if zone == "audio" and self.redact_allowed:
             r, _ = self._audio_at(e.position().x())
             if r is not None:
                 self.audioRangeEdit.emit(r.id)

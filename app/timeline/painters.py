@@ -112,8 +112,10 @@ def paint_tracks(view, p, lane, text) -> None:
     y0, h = lane
     if not view.doc.project.tracks:
         p.setPen(view.palette().placeholderText().color())
+        hint = ("No tracks yet: draw a box on the picture, or run detection (Ctrl+D)"
+                if view.redact_allowed else "No tracks in this project")   # a reviewer's
         p.drawText(QRectF(GUTTER + 8, y0, 600, p.fontMetrics().height() + 6), Qt.AlignVCenter,
-                   "No tracks yet: draw a box on the picture, or run detection (Ctrl+D)")
+                   hint)
         return
     if h <= 0:
         return

@@ -95,3 +95,33 @@ def test_reviewer_drag_on_the_audio_lane_scrubs_and_asks_for_no_redaction(qtbot,
     qtbot.mouseRelease(tv, Qt.LeftButton, pos=QPoint(int(tv.x_of(30.5)), ay))
     assert len(w.doc.project.audio) == 2
     w.shutdown()
+
+
+class _Painter:
+    """Records what paint_tracks writes (the timeline's empty-lane hint)."""
+    def __init__(self, view):
+        self.texts, self._fm = [], view.fontMetrics()
+
+    def fontMetrics(self):
+        return self._fm
+
+    def setPen(self, *a):
+        pass
+
+    def drawText(self, rect, flags, text):
+        self.texts.append(text)
+
+
+@pytest.mark.parametrize("user, offers_drawing", [("rita", False), ("dora", True)])
+def test_the_empty_timeline_offers_drawing_only_to_a_role_that_may(qtbot, team, prepared, user, offers_drawing):  # noqa: F811
+    """A reviewer was told to "draw a box on the picture, or run detection (Ctrl+D)",
+    neither of which the role allows."""
+    from app.timeline.painters import paint_tracks
+    w = _as(qtbot, user, prepared)
+    w.doc.project.tracks.clear()
+    p = _Painter(w.timeline.view)
+    paint_tracks(w.timeline.view, p, (0, 20), None)
+    assert len(p.texts) == 1
+    assert ("draw a box" in p.texts[0]) is offers_drawing, p.texts
+    assert ("Ctrl+D" in p.texts[0]) is offers_drawing
+    w.shutdown()
