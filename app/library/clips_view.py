@@ -158,7 +158,9 @@ class ClipsView(QWidget):
         cid = self.selected_clip()
         if cid is not None:
             row = next((c for case in self.lib.cases for c in case.clips if c.id == cid), None)
-            self.lib._open_clip(cid, self.tree.currentItem().text(0), clip=row)
+            # the clip's own name: the row's text carries labels (" (truncated)")
+            name = row.name if row is not None else self.tree.currentItem().text(0)
+            self.lib._open_clip(cid, name, clip=row)
 
     # -- import (a job) --------------------------------------------------------------------
     def import_dialog(self, paths=None):

@@ -54,3 +54,21 @@ def test_classify_in_the_library_refuses_a_clip_changed_since_it_was_shown(qtbot
     row = lib.clip(cid)
     assert row.classification == "evidential"                  # the view shows the change
     w.shutdown()
+
+
+def test_a_truncated_clip_opened_from_the_library_has_its_own_name_in_the_title(qtbot, team, tmp_path):  # noqa: F811
+    """The library's row reads "cut.mp4 (truncated)"; the window took the row's text as
+    the clip's name, so the label went into the title (and the default export name)."""
+    from helpers import truncated_clip
+    from redaction.store import api
+    access.login("dora", PASSWORDS["dora"])
+    info = api.import_clip(truncated_clip(tmp_path), "INC-2024-077", "dora", accept_truncated=True)
+    w = make_window(qtbot, "dora")
+    lib = w.store.open_library()
+    assert lib.select_clip(info["id"])
+    assert "(truncated)" in lib.tree.currentItem().text(0)
+    lib.open_selected()
+    assert w.doc is not None and w.store_clip_id == info["id"]
+    assert "cut.mp4" in w.windowTitle() and "(truncated)" not in w.windowTitle()
+    assert w.jobs.export().out.text().endswith("cut-redacted.mp4")
+    w.shutdown()
