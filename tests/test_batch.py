@@ -504,3 +504,24 @@ def test_unusable_options_are_refused_up_front_in_one_line(tmp_path, option, val
     assert r.stderr.strip().splitlines() == [
         f"bwv batch: error: {message.replace('FILE', str(f))}"], r.stderr
     assert "start" not in r.stdout                  # refused before any detection
+
+
+@pytest.mark.slow
+def test_ray_executor_replaces_an_actor_whose_retries_ran_out(tmp_path, ray_cluster):
+    """A clip that loses its worker more often than the retries allow fails, naming the
+    loss; the pool leaves the dead actor out, and without a fresh one the clips not yet
+    started were never run (with one actor: every later clip 'lost')."""
+    from redaction.batch import BatchRun, folder_items
+    from redaction.batch.ray_exec import RayExecutor
+    from redaction.detect.job import DetectSettings
+    make_clips(tmp_path / "clips", 2, frames=450)
+    settings = DetectSettings(kinds=("face",), preset="fast")
+    run = BatchRun(folder_items(tmp_path / "clips"), settings, RayExecutor(ray_cluster, 1, retries=0), "t.o")
+    killed = None
+    for ev in run.run():
+        if killed is None and ev.kind == "progress" and ev.done >= 10:
+            killed = ev.index
+            os.kill(int(ev.worker.rsplit(":", 1)[1]), signal.SIGKILL)
+    assert killed is not None
+    assert run.summary.failed == 1 and run.summary.done == 1, run.summary.errors
+    assert "lost 1 times" in " ".join(run.summary.errors.values()), run.summary.errors

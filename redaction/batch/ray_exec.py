@@ -8,7 +8,8 @@ Ray's own :class:`~ray.util.actor_pool.ActorPool` hands the clips to idle actors
 schedules or queues work itself. A lost worker (process killed, node gone) is Ray's to
 recover: the actor is restarted (``max_restarts``) and the clip's task retried on it
 (``max_task_retries``); the clip resumes from the per-clip cache when the retry lands on
-the same machine. Results come back to the driver as the task's return value and go
+the same machine. A clip that outlives its actor's restarts fails (named by the batch), and
+the pool, which leaves a dead actor out, is given a fresh one so the other clips still run. Results come back to the driver as the task's return value and go
 through the same code as the local executor's (:class:`redaction.batch.BatchRun`).
 
 Shared storage: every node must read the clips at the same path (an SMB/NFS share of the
@@ -72,8 +73,9 @@ class RayExecutor:
             n = min(n, len(items))
             actor = ray.remote(num_cpus=1, max_restarts=self.retries,
                                max_task_retries=self.retries)(DetectActor)
-            self.actors = [actor.remote(tuple(settings.kinds), settings.preset, events)
-                           for _ in range(n)]
+            def new_actor():
+                return actor.remote(tuple(settings.kinds), settings.preset, events)
+            self.actors = [new_actor() for _ in range(n)]
             pool = ActorPool(self.actors)
             for it in items:
                 pool.submit(lambda a, v: a.detect.remote(v, settings), it)
@@ -87,6 +89,11 @@ class RayExecutor:
                     pass
                 except ray.exceptions.RayError as e:      # retries used up: which clip is
                     lost.append(describe_error(e).splitlines()[0])   # known at the end
+                    if isinstance(e, ray.exceptions.ActorDiedError):
+                        # the pool leaves a dead actor out: a fresh one keeps the batch's
+                        # slots (with none left, the clips not yet started never would)
+                        self.actors.append(new_actor())
+                        pool.push(self.actors[-1])
                 yield from _drain(events)
                 if ev is not None:
                     finished.add(ev.index)
