@@ -58,3 +58,22 @@ class SpeechController(Controller):
             self.show_transcript(t)
             self.dock.raise_()
             self.status(f"Transcript: {len(t.words)} words ({t.engine})", 5000)
+            self.add_to_project(t)
+
+    def add_to_project(self, t) -> None:
+        """As ``bwv transcribe --project``, through the same service: the proposals and the
+        project's record of the transcript (one undo step), then the ``transcribe`` entry.
+        A role that may not redact sees the transcript only (nothing recorded)."""
+        if not self.win.gate.allowed("redact"):
+            self.panel.status.setText(f"{len(t.words)} words · {t.engine} (not recorded in "
+                                      "the project: your role may not redact)")
+            return
+        from redaction import services
+        from redaction.errors import BwvError
+        try:
+            res = services.add_transcript(self.doc.session, t, self.doc.user,
+                                          self.panel.mode.currentText())
+        except (BwvError, ValueError, KeyError) as e:
+            self.win.show_error(f"transcript not recorded in the project: {e}")
+            return
+        self.panel.proposed(res.added, res.dropped)

@@ -3,8 +3,10 @@ words and redact them (mute or bleep, with a pad and a reason) through the same 
 commands as a range drawn on the waveform; personal details found in the words become
 pending audio proposals, accepted, rejected or kept clear here with a reason.
 
-A thin view: transcription is the engine's job (run by the window's job runner), every
-change is a command applied with ``Document.do`` (role-checked and logged).
+A thin view: transcription is the engine's job (run by the window's job runner) and its
+result goes into the project through ``services.add_transcript``, as ``bwv transcribe
+--project`` does (app/controllers/speech.py); every other change is a command applied with
+``Document.do`` (role-checked and logged).
 """
 from __future__ import annotations
 
@@ -39,7 +41,9 @@ class TranscriptPanel(QWidget):
         lay.setContentsMargins(4, 4, 4, 4)
         top = QHBoxLayout()
         self.transcribe_btn = QPushButton("Transcribe", self)
-        self.transcribe_btn.setToolTip("Transcribe the clip's speech offline (cached per clip)")
+        self.transcribe_btn.setToolTip("Transcribe the clip's speech offline (cached per clip) "
+                                       "and propose the personal details found, as bwv "
+                                       "transcribe --project does")
         self.transcribe_btn.clicked.connect(self.transcribeRequested)
         self.search_box = QLineEdit(self)
         self.search_box.setPlaceholderText("Search the words…")
@@ -211,6 +215,11 @@ class TranscriptPanel(QWidget):
                        dropped=dropped)
         if rs and not self.doc.do(edits.AddAudioRanges(rs, f"transcript ({self.transcript.engine})")):
             return 0
+        self.proposed(rs, dropped)
+        return len(rs)
+
+    def proposed(self, rs: list, dropped: list[str]) -> None:
+        """Say what was proposed (here or by Transcribe) and what was not."""
         if rs:
             text = f"{len(rs)} proposal(s) added, pending review."
         else:
@@ -222,7 +231,6 @@ class TranscriptPanel(QWidget):
         if dropped:
             text += " Not proposed: " + "; ".join(dropped)
         self.status.setText(text)
-        return len(rs)
 
     def decide(self, status: str) -> bool:
         ids = [it.data(Qt.UserRole) for it in self.proposals.selectedItems()]

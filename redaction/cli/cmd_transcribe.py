@@ -15,7 +15,6 @@ from pathlib import Path
 
 from .. import services
 from ..editlog import log_path_for
-from ..edits import AddAudioRanges, Batch, SetExtra
 from ..errors import BwvError, ProjectError
 from ..fsutil import atomic_write_text, unlink_quiet
 from ..jobs import run_job
@@ -24,7 +23,7 @@ from ..projlock import hold
 from ..session import ProjectSession
 from ..speech import engines
 from ..speech.job import transcribe_job
-from ..speech.transcript import EXTRA_KEY, proposals
+from ..speech.transcript import EXTRA_KEY
 from . import current_user
 from .progress import ProgressBar
 
@@ -157,26 +156,14 @@ def _to_project(session, new_project, clip: Path, t, user, mode: str) -> None:
 
 def _add_transcript(session, t, user, mode: str) -> None:
     session.use_clip_bounds()
-    dropped: list[str] = []
-    added = proposals(t, session.project, mode=mode, dropped=dropped)
-    rec = t.record()
-    old = session.project.extra.get(EXTRA_KEY)
-    if isinstance(old, dict) and old.get("sha256") != rec["sha256"] and \
-            any(a.words is not None for a in session.project.audio):
+    res = services.add_transcript(session, t, user, mode)     # as the window's Transcribe
+    added, old = res.added, res.replaced
+    if old is not None:
         print(f"warning: this transcript differs from the one the project's word numbers "
               f"were taken from ({old.get('engine')}, {old.get('words')} words); "
               "they now refer to this one", file=sys.stderr)
-    label = f"transcript ({t.engine})"
-    cmds = [AddAudioRanges(added, label)] if added else []
-    if old != rec:
-        cmds.append(SetExtra(EXTRA_KEY, rec))
-    if cmds:      # checked against the clip (edit_checks) before anything is logged
-        services.edit(session, cmds[0] if len(cmds) == 1 else Batch(cmds, label), user)
-    session.record("transcribe", {"engine": t.engine, "models": t.models,
-                                  "words": len(t.words), "transcript": rec,
-                                  "proposals": [a.id for a in added]})
     services.save(session)
-    for d in dropped:
+    for d in res.dropped:
         print(f"warning: {d}", file=sys.stderr)
     for a in added:
         print(f"  {a.id:6} {a.kind:14} {a.start:8.2f}-{a.end:.2f}s  words {a.words[0]}-"

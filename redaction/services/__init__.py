@@ -15,9 +15,9 @@ from .disclosure import (ExportPermit, RequestRef, approve_request, audit_anchor
                          close_request, create_request, extend_request, finish_export,
                          disclosure_register, DisclosureEntry, four_eyes_required,
                          internal_review_allowed, link_clips, record_disclosure)
-from .editing import (EditResult, apply_detections, decide, edit, open_for_review, redo, right_for,
-                      save, save_right,
-                      transcription_job, undo)
+from .editing import (EditResult, TranscriptAdded, add_transcript, apply_detections, decide, edit,
+                      open_for_review, redo, right_for, save, save_right, transcription_job,
+                      undo)
 from .evidence import (CaseRef, FileRef, ImportResult, NoteRef, add_case_file, annotate_case, classify, create_case,
                        import_clip, import_job, open_clip)
 from .gate import authorise, authorise_user, log_out
@@ -32,7 +32,7 @@ __all__ = [
     "authorise", "authorise_user",
     "library", "requests", "request_row", "CaseRow", "ClipRow", "RequestRow", "BatchState",
     "Extension", "log_out",
-    "edit", "undo", "redo", "save", "save_right", "open_for_review", "decide", "right_for", "EditResult", "apply_detections", "transcription_job",
+    "edit", "undo", "redo", "save", "save_right", "open_for_review", "decide", "right_for", "EditResult", "apply_detections", "transcription_job", "add_transcript", "TranscriptAdded",
     "import_job", "import_clip", "ImportResult", "classify", "open_clip", "create_case",
     "annotate_case", "add_case_file", "CaseRef", "NoteRef", "FileRef",
     "authorise_export", "audit_anchor", "ExportPermit", "four_eyes_required", "internal_review_allowed",

@@ -126,13 +126,49 @@ def add_speech_proposals(session: ProjectSession, transcript, user: Optional[str
 
 def transcription_job(session: ProjectSession, user: Optional[str] = None, cancel=None,
                       engine: Optional[str] = None):
-    """Transcribe the project's clip (a job): the role is checked first (hearing the audio is
-    consulting the footage) and the run is recorded in the project's edit log with the
-    engine and its model hashes, as ``bwv transcribe --project`` does."""
+    """Transcribe the project's clip (a job; the window runs it off the GUI thread): the role
+    is checked first (hearing the audio is consulting the footage). Nothing is logged here:
+    :func:`add_transcript` adds what the transcript proposes and records it, then logs the
+    ``transcribe`` entry, as ``bwv transcribe --project`` does."""
     authorise("view", user, project=str(session.path))
     from ..speech.job import transcribe_job
-    t = yield from transcribe_job(session.source_path, cancel,
-                                  sha256=session.project.source.sha256, engine=engine)
-    session.record("transcribe", {"engine": t.engine, "models": t.models,
-                                  "words": len(t.words)})
-    return t
+    return (yield from transcribe_job(session.source_path, cancel,
+                                      sha256=session.project.source.sha256, engine=engine))
+
+
+@dataclass(frozen=True)
+class TranscriptAdded:
+    added: list                       # the pending proposals added
+    dropped: list                     # a line for each detail after the picture (no range)
+    replaced: Optional[dict] = None   # the record word numbers referred to, where this
+                                      # transcript differs and ranges carry word numbers
+
+
+def add_transcript(session: ProjectSession, transcript, user: Optional[str] = None,
+                   mode: str = "mute") -> TranscriptAdded:
+    """Put a transcript into the project, as ``bwv transcribe --project`` and the window's
+    Transcribe both do: its personal-detail proposals (pending) and the project's record of
+    the transcript its word numbers refer to (``extra["transcript"]``: engine, models, word
+    count, sha256) as one checked edit (``redact``; one undo step), then the ``transcribe``
+    entry naming them, logged after them. One unit: an entry that cannot be logged withdraws
+    the edit. Not saved (the caller saves)."""
+    from ..speech.transcript import EXTRA_KEY, proposals
+    if session.bounds is None:
+        session.use_clip_bounds()       # checked against the clip before anything is logged
+    dropped: list[str] = []
+    added = proposals(transcript, session.project, mode=mode, dropped=dropped)
+    rec = transcript.record()
+    old = session.project.extra.get(EXTRA_KEY)
+    replaced = old if isinstance(old, dict) and old.get("sha256") != rec["sha256"] and \
+        any(a.words is not None for a in session.project.audio) else None
+    label = f"transcript ({transcript.engine})"
+    cmds: list = [edits.AddAudioRanges(added, label)] if added else []
+    if old != rec:
+        cmds.append(edits.SetExtra(EXTRA_KEY, rec))
+    with session.command():
+        if cmds:
+            edit(session, cmds[0] if len(cmds) == 1 else edits.Batch(cmds, label), user)
+        session.record("transcribe", {"engine": transcript.engine, "models": transcript.models,
+                                      "words": len(transcript.words), "transcript": rec,
+                                      "proposals": [a.id for a in added]})
+    return TranscriptAdded(added, dropped, replaced)

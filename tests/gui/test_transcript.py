@@ -44,6 +44,9 @@ def test_transcribe_search_redact_words_and_review_proposals(qtbot, swin, speech
     assert t is not None and panel.words.count() == len(t.words) > 10
     rec = [e for e in doc.session.log.verify() if e["action"] == "transcribe"]
     assert len(rec) == 1 and rec[0]["user"] == "alice" and rec[0]["details"]["engine"] == t.engine
+    pend = doc.project.pending_audio()              # proposed by Transcribe, as the CLI does
+    assert [a.kind for a in pend] == ["uk_phone"]
+    assert panel.status.text() == "1 proposal(s) added, pending review."
     assert swin.timeline.view.transcript is t
     panel.search_box.setText("thank you")
     assert panel.find() == 1
@@ -51,7 +54,7 @@ def test_transcribe_search_redact_words_and_review_proposals(qtbot, swin, speech
     assert t.words[i].word.lower().startswith("thank")
     assert swin.view.frame_index == doc.media.index_at_time(t.words[i].start)   # seeked there
     panel.reason.setText("")
-    assert not panel.redact_btn.click() and not doc.project.audio                # reason needed
+    assert not panel.redact_btn.click() and doc.project.audio == pend             # reason needed
     panel.reason.setText("third party's words")
     panel.mode.setCurrentText("bleep")
     panel.pad.setValue(0.1)
@@ -59,10 +62,6 @@ def test_transcribe_search_redact_words_and_review_proposals(qtbot, swin, speech
     r = doc.project.audio[-1]
     assert (r.mode, r.words, r.reason, r.status) == ("bleep", [i, j], "third party's words", "accepted")
     assert r.start == pytest.approx(max(0, t.words[i].start - 0.1), abs=1e-3)
-    panel.propose_btn.click()
-    pend = doc.project.pending_audio()
-    assert [a.kind for a in pend] == ["uk_phone"]
-    assert panel.status.text() == "1 proposal(s) added, pending review."
     panel.propose_btn.click()                        # nothing new: said, with what it looks for
     assert len(doc.project.pending_audio()) == 1
     assert panel.status.text().startswith("No new spoken details found") and "names" in panel.status.text()
@@ -77,5 +76,5 @@ def test_transcribe_search_redact_words_and_review_proposals(qtbot, swin, speech
     assert doc.project.pending_audio() == [] and ph.id in {a.id for a in doc.project.redacted_audio()}
     names = [e["details"]["command"]["name"] for e in doc.session.log.entries()
              if e["action"] == "apply"]
-    assert names[-3:] == ["add_audio_range", "add_audio_ranges", "set_audio_status"]
+    assert names[-3:] == ["batch", "add_audio_range", "set_audio_status"]
     swin.grab().save(str(swin.doc.session.path.parent / "transcript.png"))
