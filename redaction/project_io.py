@@ -297,7 +297,36 @@ def relative_source_path(clip: str | os.PathLike, project_path: str | os.PathLik
 
 
 def default_project_path(clip: str | os.PathLike) -> Path:
-    """Where a clip's project goes by default: the user's data dir, never beside the clip."""
+    """Where a clip's project goes by default: the user's data dir, never beside the clip,
+    named after the clip. Cameras reuse file names (two officers' ``VID0001.mp4``): when
+    that name is taken by the project of another clip that is still there, the clip's
+    project is :func:`keyed_project_path`, and it is looked for there first, so each clip
+    finds its own project again whichever was opened first."""
     from .paths import projects_dir
     clip = Path(clip)
-    return projects_dir() / f"{clip.stem}{PROJECT_SUFFIX}"
+    plain = projects_dir() / f"{clip.stem}{PROJECT_SUFFIX}"
+    keyed = keyed_project_path(clip)
+    if keyed.exists() or (plain.exists() and _another_clips(plain, clip)):
+        return keyed
+    return plain
+
+
+def keyed_project_path(clip: str | os.PathLike) -> Path:
+    """The default project of a clip whose name another clip's project has taken: the
+    clip's name and a key of its full path."""
+    import hashlib
+    from .paths import projects_dir
+    clip = Path(clip)
+    key = hashlib.sha256(str(clip.resolve()).encode()).hexdigest()[:8]
+    return projects_dir() / f"{clip.stem}-{key}{PROJECT_SUFFIX}"
+
+
+def _another_clips(project: Path, clip: Path) -> bool:
+    """Is ``project`` the project of another clip that still exists? An unreadable project,
+    or one whose clip has gone (moved, renamed), is not judged here: opening it names the
+    problem."""
+    try:
+        src = resolve_source(load_project(project), project)
+        return src.exists() and src.resolve() != clip.resolve()
+    except (ProjectError, OSError, ValueError):
+        return False

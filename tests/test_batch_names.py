@@ -56,3 +56,33 @@ def test_the_watch_summary_keeps_a_failure_when_a_clip_of_the_same_name_is_done(
         list(br.run())
         _tally(br, done, failed)
     assert done == ["cam1/VID0001.mp4"] and failed == {"cam2/VID0001.mp4": "not a video"}
+
+
+def test_same_named_clips_get_their_own_default_projects_and_find_them_again(tmp_path):
+    """Cameras reuse file names: the default project folder is keyed by the clip's name,
+    so a second VID0001.mp4 was refused in the window ("a project of this name already
+    exists for another clip") and failed in a batch. Now each has its own project, found
+    again by the window whichever clip comes first."""
+    from redaction.project_io import default_project_path, load_project, resolve_source
+    from redaction.workspace import open_session
+    a = small_clip(tmp_path / "clips" / "cam1" / "VID0001.mp4", 0)
+    b = small_clip(tmp_path / "clips" / "cam2" / "VID0001.mp4", 1)
+    items = folder_items(tmp_path / "clips", recursive=True)
+    assert len({it.project for it in items}) == 2
+    state = StateFile.for_settings(SETTINGS, tmp_path / "state")
+    br = BatchRun(items, SETTINGS, _FakeExecutor(), "test.officer", state=state)
+    list(br.run())
+    assert br.summary.done == 2 and br.summary.failed == 0, br.summary.errors
+    for clip, it in ((a, items[0]), (b, items[1])):
+        assert str(default_project_path(clip)) == it.project       # where the window looks
+        p = load_project(it.project)
+        assert resolve_source(p, it.project).resolve() == clip.resolve()
+        s = open_session(clip, "test.officer")
+        assert s.path.resolve() == default_project_path(clip).resolve()
+        assert s.source_path.resolve() == clip.resolve()
+    # a third camera's VID0001.mp4 opened in the window first gets a project of its own too
+    c = small_clip(tmp_path / "cam3" / "VID0001.mp4", 2)
+    s = open_session(c, "test.officer")
+    s.save()
+    assert s.path.name.startswith("VID0001-") and s.source_path.resolve() == c.resolve()
+    assert open_session(c, "test.officer").path == s.path

@@ -181,8 +181,17 @@ def folder_items(folder: str | os.PathLike, *, projects=None, beside: bool = Fal
     found = folder.rglob("*") if recursive else folder.iterdir()
     files = sorted(p for p in found if p.is_file() and p.suffix.lower() in VIDEO_EXT
                    and not p.name.startswith("."))
-    return [make_item(i, p, project=project_for(p, projects, beside),
-                      name=p.relative_to(folder).as_posix()) for i, p in enumerate(files)]
+    items = [make_item(i, p, project=project_for(p, projects, beside),
+                       name=p.relative_to(folder).as_posix()) for i, p in enumerate(files)]
+    if not projects and not beside:      # the default folder: same-named clips keyed apart
+        from dataclasses import replace
+        from ..project_io import keyed_project_path
+        seen: set[str] = set()
+        for n, it in enumerate(items):
+            if it.project in seen:
+                items[n] = replace(it, project=str(absolute(keyed_project_path(it.path))))
+            seen.add(items[n].project)
+    return items
 
 
 @dataclass
