@@ -191,10 +191,12 @@ class Document(QObject):
 
 def open_document(path: str | os.PathLike, user: str,
                   ask_recover: Callable[[Path], bool] = lambda p: False,
-                  autosave_seconds: int = 5, logged: bool = False) -> Document:
+                  autosave_seconds: int = 5, logged: bool = False,
+                  sha256: Optional[str] = None) -> Document:
     """Open for review through the service (the ``view`` right, the consultation audited;
-    ``logged``: the library's open already recorded it)."""
-    return Document(services.open_for_review(path, user, ask_recover, logged=logged),
+    ``logged``: the library's open already recorded it; ``sha256``: the hash it verified)."""
+    return Document(services.open_for_review(path, user, ask_recover, logged=logged,
+                                             sha256=sha256),
                     autosave_seconds=autosave_seconds)
 
 

@@ -118,24 +118,27 @@ def looks_like_project(path) -> bool:
     return head.startswith(b"{") and re.search(rb'"format"\s*:\s*"' + FORMAT.encode() + rb'"', head) is not None
 
 
-def open_session(path, user: str, lock: Optional[str] = None):
+def open_session(path, user: str, lock: Optional[str] = None, sha256: Optional[str] = None):
     """Open a project, or the default project of a clip (created in the data dir): the
     default-project rules. A bad clip fails with a clear MediaError before any project is
     made; a default project of that name made for another clip is refused.
 
     ``lock``: the program name under which the project's lock is taken before it is read
     and held by the session (``session.lock``) until :meth:`Workspace.close`; a project
-    another program is writing is refused (ProjectLocked naming it; ADR 0015)."""
+    another program is writing is refused (ProjectLocked naming it; ADR 0015).
+    ``sha256``: the clip's hash when the caller has just verified it (a held clip the
+    library opened), so a new default project does not hash it again."""
     from .media import MediaSource
     from .project_io import default_project_path
     path = Path(path)
     if is_project_path(path) or looks_like_project(path):
         return _locked_open(path, None, user, lock)
     MediaSource(path).close()
-    return _locked_open(default_project_path(path), path, user, lock)
+    return _locked_open(default_project_path(path), path, user, lock, sha256)
 
 
-def _locked_open(proj: Path, clip: Optional[Path], user: str, lock: Optional[str]):
+def _locked_open(proj: Path, clip: Optional[Path], user: str, lock: Optional[str],
+                 sha256: Optional[str] = None):
     from .errors import ProjectError
     from .projlock import WINDOW_WAIT_S, ProjectLock
     from .session import ProjectSession
@@ -147,7 +150,7 @@ def _locked_open(proj: Path, clip: Optional[Path], user: str, lock: Optional[str
                 raise ProjectError(f"a project of this name already exists for another clip "
                                    f"({s.source_path}); open the project file directly", proj)
         else:
-            s = ProjectSession.create(clip, proj, user)
+            s = ProjectSession.create(clip, proj, user, sha256=sha256)
     except BaseException:
         if held is not None:
             held.release()
@@ -528,10 +531,10 @@ class Workspace:
 
 
 def open_workspace(path, user: str, ask_recover: Callable[[Path], bool] = lambda p: False,
-                   media=None) -> Workspace:
+                   media=None, sha256: Optional[str] = None) -> Workspace:
     """Open a project or a clip's default project, settle a crashed session's autosave
-    (``resolve_recovery``), and open the clip once."""
-    session = open_session(path, user, lock="the window")
+    (``resolve_recovery``), and open the clip once (``sha256``: see :func:`open_session`)."""
+    session = open_session(path, user, lock="the window", sha256=sha256)
     try:
         resolve_recovery(session, ask_recover)
         return Workspace(session, media)

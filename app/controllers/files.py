@@ -21,6 +21,7 @@ class StoreClip:
     name: Optional[str]
     captured: Optional[str] = None      # ISO UTC
     capture_guessed: bool = False
+    sha256: Optional[str] = None        # as the open job verified it just now
 
 
 class FilesController(Controller):
@@ -52,7 +53,8 @@ class FilesController(Controller):
         ask = ask_recover or (self.ask_recover if win.interactive else (lambda p: False))
         try:
             doc = open_document(path, win.user, ask, self.prefs.autosave_seconds,
-                                logged=store_clip is not None)
+                                logged=store_clip is not None,
+                                sha256=store_clip.sha256 if store_clip else None)
         except BwvError as e:
             win.show_error(str(e))
             return False

@@ -2,6 +2,7 @@
 the open requests for an export, and the account: switch user, log out."""
 from __future__ import annotations
 
+import dataclasses
 import logging
 from typing import Optional
 
@@ -13,6 +14,8 @@ from . import Controller
 from .files import StoreClip
 
 log = logging.getLogger("bwv.gui")
+
+OPEN_JOB = "open clip"     # the user-job runner's name for opening a held clip
 
 
 def store_exists() -> bool:
@@ -47,6 +50,9 @@ class StoreController(Controller):
         self.gate, self.runner = gate, runner
         self.library = None
         self.login_dialog = None
+        self._opening: Optional[StoreClip] = None    # the held clip the open job verifies
+        self._opened: Optional[bool] = None
+        runner.finished.connect(self._open_verified)
 
     def build_menus(self, mb) -> None:
         win, lib = self.win, mb.addMenu("&Library")
@@ -124,20 +130,40 @@ class StoreController(Controller):
         lib = self.open_library(0)
         return lib.import_dialog(paths) if lib is not None else None
 
-    def open_store_clip(self, clip_id: int, name: Optional[str] = None, clip=None) -> bool:
-        """Open a held clip: api.open_clip re-verifies its sha256 (and logs the consultation).
-        ``clip`` (the library's ClipRow) gives the window the store's record: its original
-        name for the title and exports, its capture time (and whether it is guessed)."""
+    def open_store_clip(self, clip_id: int, name: Optional[str] = None, clip=None,
+                        wait: bool = False) -> bool:
+        """Open a held clip: a job in the window's runner (progress and Cancel in the status
+        bar) re-hashes it outside any store transaction and logs the consultation
+        (``api.open_clip_job``); the window opens it when the job ends, a refusal is shown
+        in one line. ``clip`` (the library's ClipRow) gives the window the store's record:
+        its original name for the title and exports, its capture time (and whether it is
+        guessed). False if it could not start; ``wait`` (tests, scripts): process events
+        until it ended, True if the clip was opened."""
         from redaction.store import api
-        try:
-            path = api.open_clip(clip_id, self.win.user)
-        except BwvError as e:
-            self.win.show_error(str(e))
+        if self.runner.busy:
+            self.win.show_error("A job is running: wait for it to finish or cancel it first")
             return False
-        return self.win.files.open_path(path, store_clip=StoreClip(
+        user = self.win.user
+        self._opening = StoreClip(
             clip_id, name or (clip.name if clip is not None else None),
             clip.captured if clip is not None else None,
-            bool(clip.capture_guessed) if clip is not None else False))
+            bool(clip.capture_guessed) if clip is not None else False)
+        self._opened = None
+        if not self.runner.start(OPEN_JOB, lambda cancel: api.open_clip_job(
+                clip_id, user, cancel=cancel)):
+            return False
+        if not wait:
+            return True
+        self.runner.wait(600_000)
+        return bool(self._opened)
+
+    def _open_verified(self, result) -> None:
+        """The open job ended: open the verified evidence file in the window."""
+        if self.runner.name != OPEN_JOB or result is None:
+            return
+        path, sha256 = result
+        self._opened = self.win.files.open_path(
+            path, store_clip=dataclasses.replace(self._opening, sha256=sha256))
 
     def open_requests(self, source_sha256: str) -> list:
         """The open requests the clip (by its sha256) is linked to, for the export dialog's

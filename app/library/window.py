@@ -18,8 +18,8 @@ consultations logged); every change is a :mod:`redaction.services` call, which c
 role and audits a refusal. The views check no role: they only grey out what the role does
 not allow (:class:`app.access_ui.Gate`, with the reason as tooltip) and show the service's
 refusal (who may do it) when an action is reached anyway. Opening a clip asks the window to
-open the verified evidence file (``api.open_clip`` re-hashes it and refuses a clip that
-changed).
+open the verified evidence file (a job: ``api.open_clip_job`` re-hashes it off the UI thread
+and outside any transaction, and refuses a clip that changed).
 """
 from __future__ import annotations
 

@@ -67,15 +67,16 @@ def redo(session: ProjectSession, user: Optional[str] = None) -> EditResult:
 
 
 def open_for_review(path, user: Optional[str] = None, ask_recover=lambda p: False,
-                    logged: bool = False):
+                    logged: bool = False, sha256: Optional[str] = None):
     """Open a clip or project for review (the window's File > Open, ``bwv gui FILE``): the
     ``view`` right first (an administrator, who may not see footage, is refused and the
     refusal audited), then the consultation recorded, naming the clip and its sha256
-    (``logged``: already recorded, by the library's ``api.open_clip``)."""
+    (``logged``: already recorded, by the library's ``api.open_clip``; ``sha256``: the
+    clip's hash it has just verified, so a new default project does not hash it again)."""
     from .. import access
     from ..workspace import open_workspace
     who = authorise("view", user, file=str(path))
-    ws = open_workspace(path, who, ask_recover)
+    ws = open_workspace(path, who, ask_recover, sha256=sha256)
     if not logged:
         access.record("consultation", "file.open", who,
                       {"clip": str(ws.session.source_path), "project": str(ws.session.path),

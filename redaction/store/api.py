@@ -6,6 +6,7 @@ authenticates it, checks the role (logging refusals) and returns who acts.
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import os
 from pathlib import Path
 
@@ -193,17 +194,57 @@ def set_capture_time(clip_id: int, user: str | None = None, *, reason: str,
                                                 expected_version=expected_version))
 
 
-def open_clip(clip_id: int, user: str | None = None, purpose: str = "open"):
-    """Path of the verified evidence file (IntegrityError if it changed); logged."""
+def open_clip_job(clip_id: int, user: str | None = None, purpose: str = "open", cancel=None):
+    """Job: the verified evidence file's path and sha256 (IntegrityError if it changed);
+    logged.
+
+    The file is hashed outside any transaction (a multi-GB clip takes seconds: no write
+    lock is held meanwhile), with progress and ``cancel``; then one short transaction
+    compares the hash with the stored one and records the consultation, or the refusal
+    (a missing, erased or changed file). A cancelled open records nothing."""
+    from .. import fsutil
+    from ..errors import IntegrityError
+    from ..jobs import Progress
     who = access.check("view", user, details={"clip": clip_id})
     st = open_store()
     err = None
-    with st.session() as s:
+    with st.session() as s:           # short: is it held, where is its file
+        c = clips.get_clip(s, clip_id)
         try:
-            return clips.open_clip(s, clip_id, who, purpose)
+            path, size, name = clips.present_file(c), c.size or 0, c.original_name
+        except IntegrityError as e:
+            clips.refuse_open(s, c, who, e)
+            err = e                   # commit the logged refusal first
+    if err is not None:
+        raise err
+    h, unreadable = hashlib.sha256(), None
+    try:
+        total = size or path.stat().st_size
+        yield Progress(0, total, f"Verifying {name}")
+        for done in fsutil.sha256_chunks(path, h):
+            if cancel is not None:
+                cancel.check()
+            yield Progress(done, total, f"Verifying {name}")
+    except OSError as e:
+        unreadable = IntegrityError(f"evidence file cannot be read: "
+                                    f"{fsutil.describe_os_error(e)}", path)
+    with st.session() as s:           # short: compare, record
+        try:
+            if unreadable is not None:
+                clips.refuse_open(s, clips.get_clip(s, clip_id), who, unreadable)
+                raise unreadable
+            digest = h.hexdigest()
+            return clips.record_open(s, clip_id, who, digest, path, purpose), digest
         except Exception as e:  # keep the logged refusal
             err = e
     raise err
+
+
+def open_clip(clip_id: int, user: str | None = None, purpose: str = "open"):
+    """Path of the verified evidence file (IntegrityError if it changed); logged
+    (:func:`open_clip_job` run to completion)."""
+    from ..jobs import run_job
+    return run_job(open_clip_job(clip_id, user, purpose))[0]
 
 
 def classify(clip_id: int, value: str, user: str | None = None, reason: str = "",

@@ -271,28 +271,48 @@ def clip_path(c: Clip) -> Path:
     return evidence_dir() / c.stored_path
 
 
-def verify_clip(c: Clip) -> Path:
-    """The evidence file's path after checking it is present and unchanged."""
+def present_file(c: Clip) -> Path:
+    """The evidence file's path after checking the clip is held and its file is there (no
+    hashing: :func:`record_open` compares the hash taken outside any transaction)."""
     if c.state != "present":
         raise IntegrityError(f"clip {c.id} was erased ({c.erasure_rule})"
                              if c.state == "erased" else f"clip {c.id} is being erased")
     p = clip_path(c)
     if not p.is_file():
         raise IntegrityError("evidence file is missing", p)
-    if sha256_file(p) != c.sha256:
-        raise IntegrityError(f"evidence file has changed since import (clip {c.id}); "
-                             "refusing to use it", p)
     return p
 
 
-def open_clip(s: Session, clip_id: int, user: str, purpose: str = "open") -> Path:
-    """Re-verify the hash and log the consultation; IntegrityError if the clip changed."""
+def changed_error(c: Clip, p: Path) -> IntegrityError:
+    return IntegrityError(f"evidence file has changed since import (clip {c.id}); "
+                          "refusing to use it", p)
+
+
+def verify_clip(c: Clip) -> Path:
+    """The evidence file's path after checking it is present and unchanged (hashes it: keep
+    it out of a transaction; :func:`redaction.store.api.open_clip_job` does)."""
+    p = present_file(c)
+    if sha256_file(p) != c.sha256:
+        raise changed_error(c, p)
+    return p
+
+
+def refuse_open(s: Session, c: Clip, user: str, e: IntegrityError) -> None:
+    audit.append(s, user, "consultation", "clip.open.refused", {"clip": c.id, "reason": str(e)})
+
+
+def record_open(s: Session, clip_id: int, user: str, digest: str, hashed: Path,
+                purpose: str = "open") -> Path:
+    """A short transaction after the file was hashed outside it: compare ``digest`` (of the
+    file at ``hashed``) with the stored sha256 and log the consultation; a clip erased
+    meanwhile or a hash that differs is refused (IntegrityError) and the refusal logged."""
     c = get_clip(s, clip_id)
     try:
-        p = verify_clip(c)
+        p = present_file(c)
+        if p != hashed or digest != c.sha256:
+            raise changed_error(c, p)
     except IntegrityError as e:
-        audit.append(s, user, "consultation", "clip.open.refused",
-                     {"clip": c.id, "reason": str(e)})
+        refuse_open(s, c, user, e)
         raise
     audit.append(s, user, "consultation", f"clip.{purpose}", {"clip": c.id, "sha256": c.sha256})
     return p

@@ -160,7 +160,7 @@ def test_request_lifecycle_with_four_eyes_and_register(qtbot, team, held_clip, t
 
     # dora exports for the approved request: entered in the register, with the path
     w = as_user(qtbot, "dora")
-    assert w.store.open_store_clip(cid) and not w.doc.project.tracks
+    assert w.store.open_store_clip(cid, wait=True) and not w.doc.project.tracks
     from helpers import export_for_request
     d = export_for_request(w, rid, tmp_path / "out.mp4")
     lib = w.store.open_library(2)

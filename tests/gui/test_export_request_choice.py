@@ -19,7 +19,7 @@ def test_the_export_dialog_lists_the_clips_requests_and_chooses_the_only_one(qtb
     services.link_clips(ref.id, [held_clip["id"]], "dora")
     access.login("dora", PASSWORDS["dora"])
     w = make_window(qtbot, "dora")
-    assert w.store.open_store_clip(held_clip["id"])
+    assert w.store.open_store_clip(held_clip["id"], wait=True)
     d = w.jobs.export()
     offered = [d.request_box.itemData(i) for i in range(d.request_box.count())]
     assert offered == [None, ref.id] and other.id not in offered
@@ -41,7 +41,7 @@ def test_a_clip_on_no_request_is_offered_none_with_the_reason(qtbot, team, held_
     services.create_request("foi", "The Gazette", "dora")
     access.login("dora", PASSWORDS["dora"])
     w = make_window(qtbot, "dora")
-    assert w.store.open_store_clip(held_clip["id"])
+    assert w.store.open_store_clip(held_clip["id"], wait=True)
     d = w.jobs.export()
     assert d.request_box.count() == 1 and d.request_box.currentData() is None
     assert "No open request lists this clip" in d.request_box.toolTip()

@@ -20,7 +20,7 @@ def test_open_library_shows_an_export_for_a_request_at_once(qtbot, team, held_cl
     lib = w.store.open_library(2)
     assert lib.reg_table.rowCount() == 0
     assert lib.select_request(ref.id) is True
-    assert w.store.open_store_clip(held_clip["id"])
+    assert w.store.open_store_clip(held_clip["id"], wait=True)
     from helpers import export_for_request
     d = export_for_request(w, ref.id, tmp_path / "out.mp4")
     assert lib.isVisible()
@@ -67,7 +67,8 @@ def test_a_truncated_clip_opened_from_the_library_has_its_own_name_in_the_title(
     lib = w.store.open_library()
     assert lib.select_clip(info["id"])
     assert "(truncated)" in lib.tree.currentItem().text(0)
-    lib.open_selected()
+    lib.open_selected()                            # a job: the hash is checked off the UI thread
+    assert w.runner.wait()
     assert w.doc is not None and w.store_clip_id == info["id"]
     assert "cut.mp4" in w.windowTitle() and "(truncated)" not in w.windowTitle()
     assert w.jobs.export().out.text().endswith("cut-redacted.mp4")

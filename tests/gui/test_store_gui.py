@@ -154,6 +154,7 @@ def test_library_lists_clip_with_countdown_and_opens_it(qtbot, team, held_clip):
     assert item.text(4) == "erased in 26 days"   # 31-day policy, captured 5 UTC days ago
     assert lib.select_clip(held_clip["id"]) and lib.open_btn.isEnabled()
     lib.open_selected()                            # re-verifies the sha256, opens the evidence file
+    assert w.runner.wait()                         # (a job: off the UI thread)
     assert w.doc is not None and w.store_clip_id == held_clip["id"]
     assert w.doc.project.source.sha256 == held_clip["sha256"]
     assert w.jobs.export().out.text().endswith("clip-redacted.mp4")
@@ -241,7 +242,7 @@ def test_requests_view_and_export_into_register(qtbot, team, held_clip, tmp_path
     # export answering the subject access request: entered in the disclosure register
     from redaction import services
     services.link_clips(sar_id, [held_clip["id"]], "dora")   # an export needs its clip linked
-    assert w.store.open_store_clip(held_clip["id"]) and not w.doc.project.tracks
+    assert w.store.open_store_clip(held_clip["id"], wait=True) and not w.doc.project.tracks
     from helpers import export_for_request
     d = export_for_request(w, sar_id, tmp_path / "out.mp4")
     reg = api.disclosure_register("dora")
