@@ -8,14 +8,22 @@ refuses and audits; ``Gate.guard(name, fn)`` only hands the actions that open a 
 (export, detection) to :func:`redaction.services.authorise` first, so a forced attempt is
 refused (and audited) before the dialog. In standalone mode (no store, or no user accounts)
 everything is allowed, and the status bar says "standalone, not for evidence".
+
+A store that becomes unreachable mid-session (a server down, its database file removed or
+damaged) is handled here, once, for every action wired through ``Gate.guard``: the slot is
+refused with one line, "case store unavailable: <reason>", never a traceback; ``why_not``
+greys out what it cannot decide for the same reason (not cached: it follows the store back).
 """
 from __future__ import annotations
 
 import logging
 from typing import Callable, Optional
 
+from sqlalchemy.exc import DBAPIError
+
 from redaction import access, services
 from redaction.errors import BwvError, PermissionDenied
+from redaction.store.errors import StoreUnavailable
 
 log = logging.getLogger("bwv.gui.access")
 
@@ -32,6 +40,19 @@ ACTION_RIGHTS: dict[str, str] = {
 DIALOG_ACTIONS = ("export", "detect")
 
 STANDALONE = "Standalone (no case store set up)"
+
+# what an unreachable store raises: the service layer's StoreUnavailable, or the driver's
+# error where a read escaped the store's transaction wrapper
+STORE_DOWN = (StoreUnavailable, DBAPIError)
+
+
+def unavailable_text(e: Exception) -> str:
+    """The one line for an unreachable store: "case store unavailable: <reason>"."""
+    if isinstance(e, StoreUnavailable):
+        return str(e)
+    orig = getattr(e, "orig", None) or e
+    reason = (str(orig).strip().splitlines() or [type(e).__name__])[0]
+    return f"case store unavailable: {reason}"
 
 
 def mode_label() -> str:
@@ -53,6 +74,19 @@ def store_enforced() -> bool:
         raise BwvError(f"cannot open the case store: {e}") from None
 
 
+def _positional(fn: Callable) -> int:
+    """How many of a signal's arguments ``fn`` takes (a slot without parameters gets none)."""
+    import inspect
+    try:
+        params = inspect.signature(fn).parameters.values()
+    except (TypeError, ValueError):
+        return 0
+    if any(p.kind is p.VAR_POSITIONAL for p in params):
+        return 99
+    return sum(p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD) and
+               p.default is p.empty for p in params)
+
+
 class Gate:
     """Access decisions for one acting user, cached (the role rarely changes mid-session)."""
 
@@ -69,7 +103,11 @@ class Gate:
         if not self.enforced:
             return None
         if right not in self._why:
-            self._why[right] = access.why_not(right, self.user)
+            try:
+                self._why[right] = access.why_not(right, self.user)
+            except STORE_DOWN as e:       # not cached: the store may come back
+                log.warning("%s", unavailable_text(e))
+                return unavailable_text(e)
         return self._why[right]
 
     def allowed(self, right: str) -> bool:
@@ -81,10 +119,14 @@ class Gate:
             return None
         from redaction.store import users
         from redaction.store.db import existing_store
-        st = existing_store()
-        with st.session() as s:
-            u = users.find_user(s, self.user)
-            return access.ROLE_LABELS.get(u.role, u.role) if u is not None else None
+        try:
+            st = existing_store()
+            with st.session() as s:
+                u = users.find_user(s, self.user)
+                return access.ROLE_LABELS.get(u.role, u.role) if u is not None else None
+        except STORE_DOWN as e:
+            log.warning("role not shown: %s", unavailable_text(e))
+            return None
 
     def status_text(self) -> str:
         if not self.enforced:
@@ -127,18 +169,27 @@ class Gate:
             a.setToolTip(f"Not allowed: {why}")
 
     def guard(self, name: str, fn: Callable, on_refused: Callable[[str], None]) -> Callable:
-        """Actions that open a dialog: services.authorise first when the role does not allow
-        them (the refusal is audited). Edits are not wrapped: the service layer refuses them."""
+        """Every window action's slot: an unreachable store refuses it in one line
+        (``on_refused``: "case store unavailable: <reason>"; logged, since it cannot be
+        audited). Actions that open a dialog: services.authorise first when the role does
+        not allow them (the refusal is audited). Edits are not checked here: the service
+        layer refuses them."""
         right = ACTION_RIGHTS.get(name)
-        if right is None or name not in DIALOG_ACTIONS:
-            return fn
+        dialog = right is not None and name in DIALOG_ACTIONS
+        takes = _positional(fn)
 
         def guarded(*args):
-            if self.enforced and not self.allowed(right):
-                try:
-                    services.authorise(right, self.user, gui_action=name)
-                except PermissionDenied as e:
-                    on_refused(str(e))
-                    return None
-            return fn(*args)
+            args = args[:takes]             # a signal's extra arguments (checked)
+            try:
+                if dialog and self.enforced and not self.allowed(right):
+                    try:
+                        services.authorise(right, self.user, gui_action=name)
+                    except PermissionDenied as e:
+                        on_refused(str(e))
+                        return None
+                return fn(*args)
+            except STORE_DOWN as e:
+                log.warning("%s refused: %s", name, unavailable_text(e))
+                on_refused(unavailable_text(e))
+                return None
         return guarded

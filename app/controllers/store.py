@@ -34,7 +34,7 @@ def menu_action(win, menu, name, text, key, tip, fn) -> QAction:
         a.setShortcut(QKeySequence(key))
     a.setToolTip(tip)
     a.setStatusTip(tip)
-    a.triggered.connect(fn)
+    a.triggered.connect(win.gate.guard(name, fn, win.show_error))  # a store down: one line
     menu.addAction(a)
     win.addAction(a)
     return a
@@ -105,7 +105,8 @@ class StoreController(Controller):
 
     # -- library -------------------------------------------------------------------------------
     def open_library(self, tab: int = 0):
-        if not store_exists():
+        from redaction.store.db import existing_store
+        if existing_store() is None:       # a store gone mid-session: StoreUnavailable
             self.win.show_error("No case store is set up on this workstation")
             return None
         from ..library.window import LibraryWindow
@@ -167,12 +168,17 @@ class StoreController(Controller):
 
     def open_requests(self, source_sha256: str) -> list:
         """The open requests the clip (by its sha256) is linked to, for the export dialog's
-        selector ([] without a store): an export can answer no other request."""
-        if not store_exists():
-            return []
+        selector ([] without a store): an export can answer no other request. A store gone
+        mid-session raises StoreUnavailable (the export is refused in one line)."""
         from redaction import services
+        from redaction.store.db import existing_store
+        from redaction.store.errors import StoreUnavailable
+        if existing_store() is None:
+            return []
         try:
             return services.requests(self.win.user, source_sha256=source_sha256)
+        except StoreUnavailable:
+            raise
         except BwvError as e:
             log.warning("requests not listed: %s", e)
             return []

@@ -21,7 +21,7 @@ from sqlalchemy.orm.exc import StaleDataError
 
 from .. import paths
 from ..fsutil import private_dir
-from .errors import Conflict, StoreError
+from .errors import Conflict, StoreError, StoreUnavailable
 
 DB_FILENAME = "bwv.sqlite3"
 MIGRATIONS = Path(__file__).resolve().parent / "migrations"
@@ -165,12 +165,12 @@ class Store:
             if migrate_schema and current_revision(self.engine) != head_revision():
                 migrate(self.engine)
         except OperationalError as e:
-            raise StoreError(f"cannot open the database: {_short(e, self.where)}",
+            raise StoreUnavailable(f"cannot open the database: {_short(e, self.where)}",
                              make_url(self.url).render_as_string(hide_password=True)) from e
         except (ProgrammingError, DBAPIError) as e:
             if not isinstance(e, ProgrammingError):   # a damaged database file, a dropped link
-                raise StoreError(f"cannot read the database: {_short(e, self.where)}",
-                                 self.where) from e
+                raise StoreUnavailable(f"cannot read the database: {_short(e, self.where)}",
+                                       self.where) from e
             # e.g. the application's role may not change the schema
             raise StoreError(f"the database needs an upgrade that this account may not make "
                              f"({_short(e)}): the database's owner runs `bwv store "
@@ -209,7 +209,8 @@ class Store:
             raise Conflict(f"conflicting record: {_short(e)}") from e
         except DBAPIError as e:   # damaged file, lost connection: one line naming the database
             s.rollback()
-            raise StoreError(f"database error: {_short(e, self.where)}", self.where) from e
+            raise StoreUnavailable(f"database error: {_short(e, self.where)}",
+                                   self.where) from e
         except BaseException:
             s.rollback()
             raise
@@ -262,6 +263,9 @@ def existing_store(url: str | None = None) -> Store | None:
     """The store if it was ever created, else None (standalone mode); never creates one."""
     url = url or database_url()
     if not url_exists(url):
+        if url in _cache:    # opened in this process, then removed: not "no store" (fail closed)
+            raise StoreUnavailable("the database file has gone (moved or deleted while in use)",
+                                   make_url(url).database)
         return None
     return open_store(url)
 

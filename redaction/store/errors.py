@@ -10,6 +10,14 @@ class StoreError(BwvError):
     exit_code = 8
 
 
+class StoreUnavailable(StoreError):
+    """The database cannot be reached or read (a server down, a file removed or damaged):
+    every action that needs the store is refused with this one line."""
+
+    def __str__(self) -> str:
+        return f"case store unavailable: {super().__str__()}"
+
+
 class NotFound(StoreError):
     exit_code = 9
 
