@@ -188,7 +188,7 @@ class StoreController(Controller):
 
     def shutdown(self) -> None:
         if self.library is not None:
-            self.library.runner.shutdown()
+            self.library.shutdown()
 
     # -- log out, switch user ------------------------------------------------------------------
     def switch_user(self):
@@ -225,6 +225,7 @@ class StoreController(Controller):
         if not self.win.close_document():
             return False
         if self.library is not None:
+            self.library.shutdown()
             self.library.close()
             self.library.deleteLater()
             self.library = None

@@ -106,6 +106,18 @@ class ClipsView(QWidget):
         for i in range(self.tree.columnCount()):
             self.tree.resizeColumnToContents(i)
 
+    def show_batch(self, rows: dict) -> None:
+        """Update only the "Batch detection" cells of these clips (``rows``: id -> ClipRow);
+        the tree, its selection and scroll position stay."""
+        for i in range(self.tree.topLevelItemCount()):
+            top = self.tree.topLevelItem(i)
+            for j in range(top.childCount()):
+                it = top.child(j)
+                clip = rows.get(it.data(0, Qt.UserRole))
+                if clip is not None:
+                    it.setText(6, batch_text(clip))
+                    it.setToolTip(6, batch_tip(clip.batch) if clip.batch else "")
+
     # -- selection -----------------------------------------------------------------------
     def selected_clip(self) -> Optional[int]:
         it = self.tree.currentItem()

@@ -12,6 +12,8 @@ One window, one tab per view (each its own module):
 * ``retention_view``: the clips due for erasure (and those held), the evidential clips due
   for MoPI review, guessed capture times to confirm or correct, and a retention run.
 * ``jobs``: the message line and the library's job (import, retention) with Cancel.
+* ``batch_poll``: while a clip's batch job is queued or running, its "Batch detection"
+  cell follows the batch (re-read every few seconds, off the UI thread).
 
 Reads come from :mod:`redaction.services` (typed rows: services.views; role-checked,
 consultations logged); every change is a :mod:`redaction.services` call, which checks the
@@ -31,6 +33,7 @@ from PySide6.QtWidgets import QHBoxLayout, QLabel, QPushButton, QTabWidget, QVBo
 from redaction.errors import BwvError
 
 from ..worker import JobRunner
+from .batch_poll import BatchPoll
 from .clips_view import ClipsView
 from .common import CLASS_LABELS, DUE_SOON, OVERDUE, request_due_text, retention_text  # noqa: F401
 from .jobs import JobRow
@@ -59,6 +62,7 @@ class LibraryWindow(QWidget):
         self.overview = None
         self.form = None                 # the last form opened (tests fill it in)
         self.runner = JobRunner(self)    # import and retention runs
+        self.batch_poll = BatchPoll(self)  # follows a running batch while visible
         v = QVBoxLayout(self)
         top = QHBoxLayout()
         self.summary = QLabel("", self)
@@ -149,7 +153,21 @@ class LibraryWindow(QWidget):
                              f"{len(self.requests_view.requests)} request(s) shown · "
                              f"acting as {self.user}")
         self._update_buttons()
+        self.batch_poll.follow()
         return True
+
+    def showEvent(self, e) -> None:
+        super().showEvent(e)
+        self.batch_poll.follow()
+
+    def hideEvent(self, e) -> None:
+        super().hideEvent(e)
+        self.batch_poll.follow()        # hidden: stops
+
+    def shutdown(self) -> None:
+        """Cancel and join the library's jobs and its batch poll."""
+        self.batch_poll.shutdown()
+        self.runner.shutdown()
 
     def _update_buttons(self) -> None:
         """Enable what the selection and the role allow (the reason as tooltip otherwise)."""

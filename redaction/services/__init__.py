@@ -21,7 +21,7 @@ from .editing import (EditResult, TranscriptAdded, add_transcript, apply_detecti
 from .evidence import (CaseRef, FileRef, ImportResult, NoteRef, add_case_file, annotate_case, classify, create_case,
                        import_clip, import_job, open_clip)
 from .gate import authorise, authorise_user, log_out
-from .views import (BatchState, CaseRow, ClipRow, Extension, RequestRow, library,
+from .views import (BatchState, CaseRow, ClipRow, Extension, RequestRow, batch_states, library,
                     request_row, requests)
 from .retention_jobs import (CaptureTime, RetentionClip, RetentionOverview, RetentionResult,
                              record_review, retention_job, retention_overview, set_capture_time)
@@ -31,7 +31,7 @@ __all__ = [
     "Extension",
     "authorise", "authorise_user",
     "library", "requests", "request_row", "CaseRow", "ClipRow", "RequestRow", "BatchState",
-    "Extension", "log_out",
+    "Extension", "log_out", "batch_states",
     "edit", "undo", "redo", "save", "save_right", "open_for_review", "decide", "right_for", "EditResult", "apply_detections", "transcription_job", "add_transcript", "TranscriptAdded",
     "import_job", "import_clip", "ImportResult", "classify", "open_clip", "create_case",
     "annotate_case", "add_case_file", "CaseRef", "NoteRef", "FileRef",

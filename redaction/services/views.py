@@ -128,6 +128,13 @@ def library(user: Optional[str] = None) -> list[CaseRow]:
                     tuple(_clip(x) for x in c["clips"])) for c in api.library(user)]
 
 
+def batch_states(clip_ids, user: Optional[str] = None) -> dict[int, BatchState]:
+    """The newest batch job of each of ``clip_ids`` (the library's poll while one runs)."""
+    authorise("view", user)
+    from ..store import api
+    return {cid: _batch(b) for cid, b in api.batch_states(clip_ids, user).items()}
+
+
 def requests(user: Optional[str] = None, include_closed: bool = False,
              source_sha256: Optional[str] = None) -> list[RequestRow]:
     """Requests by due date; with ``source_sha256``, only those its clip is linked to (an

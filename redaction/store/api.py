@@ -378,6 +378,15 @@ def disclosure_register(user: str | None = None, request_id=None) -> list[dict]:
         return rows
 
 
+def batch_states(clip_ids, user: str | None = None) -> dict[int, dict]:
+    """The newest `bwv batch detect` job of each of these clips (the library follows a
+    running batch with this: one small query, not the whole library)."""
+    access.check("view", user)
+    from .batchjobs import latest_by_clip
+    with open_store().session() as s:
+        return latest_by_clip(s, list(clip_ids))
+
+
 def library(user: str | None = None) -> list[dict]:
     """Every case with its clips, classification and retention countdown (library browser)."""
     who = access.check("view", user)
