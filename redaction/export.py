@@ -30,7 +30,7 @@ from .editlog import utc_now
 from .export_publish import PUBLISHING
 from .exporttmp import ExportWork, fault
 from .errors import BwvError, ExportError, IntegrityError, MediaError
-from .fsutil import describe_os_error, publish_no_overwrite, sha256_file
+from .fsutil import describe_os_error, file_identity, publish_no_overwrite, sha256_file
 from .jobs import CancelToken, EtaClock, Job, Progress
 from .manifest import manifest_json, redactions_csv, report_path, sidecar_paths
 from .export_input import not_exported, source_packets
@@ -205,6 +205,8 @@ def _export_job(req: ExportRequest, cancel: Optional[CancelToken],
         raise ExportError(f"{what} still pending review ({ids}); decide them "
                           "or pass --accept-pending to redact them", req.project)
     yield Progress(0, 1, "checking source hash")
+    # the clip decoded must be the clip hashed: checked again once it has been read
+    source_id = file_identity(session.source_path)
     source_sha = session.check_source()
     style = Style(**vars(project.style))
     # The machine policy's default_style is applied when a project is created (session.py);
@@ -232,6 +234,7 @@ def _export_job(req: ExportRequest, cancel: Optional[CancelToken],
         cancel.check()
         yield Progress(total, total, "hashing export")
         export_sha = sha256_file(tmp)
+        _source_unchanged(session.source_path, source_id)
     except BaseException as e:
         work.close()
         src.close()
@@ -335,6 +338,7 @@ def _export_job(req: ExportRequest, cancel: Optional[CancelToken],
             from .speech.export_part import transcript_path
             plan.append((transcript_part, transcript_path(req.out)))
         plan.append((manifest_part, manifest_path))
+        _source_unchanged(session.source_path, source_id)   # the transcript read it again
         # what is about to appear: files left by an export killed half-way through are
         # then provably its own (bwv verify names them; the same export again replaces them)
         session.record(PUBLISHING, {
@@ -376,6 +380,15 @@ def _export_job(req: ExportRequest, cancel: Optional[CancelToken],
                 "`bwv verify` checks it as an export logged before completion entries")
     return ExportResult(req.out, manifest_path, csv_path, export_sha, state["frames"], manifest,
                         pdf_path, note)
+
+
+def _source_unchanged(path: Path, before: tuple) -> None:
+    """The source clip must still be the file that was hashed: one replaced (even put back
+    afterwards) or written to while the export read it would be exported under the sha256
+    of another clip's pixels."""
+    if not before or file_identity(path) != before:
+        raise IntegrityError("source clip changed while it was being exported (replaced or "
+                             "written to): the export is not of the clip it hashed", path)
 
 
 def _unlink(p) -> None:

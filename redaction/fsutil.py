@@ -34,6 +34,17 @@ def sha256_file(path: str | os.PathLike) -> str:
     return h.hexdigest()
 
 
+def file_identity(path: str | os.PathLike) -> tuple:
+    """What changes when a file is replaced (renamed over, even by the same file put back)
+    or written to, even with its modification time set back: device, inode, size,
+    modification and status-change times. () when it cannot be read."""
+    try:
+        st = os.stat(path)
+    except OSError:
+        return ()
+    return (st.st_dev, st.st_ino, st.st_size, st.st_mtime_ns, st.st_ctime_ns)
+
+
 def describe_os_error(e: OSError) -> str:
     if e.errno == errno.ENOSPC:
         return "disk full"
