@@ -7,6 +7,7 @@ and names the first bad one in a :class:`ProjectError`.
 from __future__ import annotations
 
 import json
+import math
 import os
 from pathlib import Path
 from typing import Any
@@ -59,7 +60,13 @@ class _V:
     def num(self, v: Any, where: str) -> float:
         if isinstance(v, bool) or not isinstance(v, (int, float)) or v != v:
             self.fail(where, "expected a number")
-        return float(v)
+        try:
+            f = float(v)            # an integer of 400 digits does not fit
+        except OverflowError:
+            f = math.inf
+        if not math.isfinite(f):    # Infinity, or 1e400 read as it: no state hash holds it
+            self.fail(where, "expected a finite number")
+        return f
 
     def integer(self, v: Any, where: str, minimum: int = 0) -> int:
         if isinstance(v, bool) or not isinstance(v, int):

@@ -1,5 +1,6 @@
 """The project format: validation naming the field, round trip, interpolation rules."""
 import json
+import re
 
 import pytest
 
@@ -101,3 +102,21 @@ def test_pixel_margin_round_trips_and_defaults_to_two(tmp_path):
     assert p.style.margin_px == 0
     save_project(p, tmp_path / "again.json")
     assert json.loads((tmp_path / "again.json").read_text())["style"]["margin_px"] == 0
+
+
+@pytest.mark.parametrize("mutate,field", [
+    (lambda d: d["tracks"][0]["keyframes"][0].update(box=[0, 0, float("inf"), 10]),
+     "tracks[0].keyframes[0].box[2]"),
+    (lambda d: d["audio"][0].update(end=float("inf")), "audio[0].end"),
+    (lambda d: d["tracks"][0].update(scores=[[0, float("-inf")]]), "tracks[0].scores[0][1]"),
+])
+@pytest.mark.parametrize("spelling", ["Infinity", "1e400", "1" + "0" * 400])
+def test_a_number_out_of_range_names_the_field(tmp_path, mutate, field, spelling):
+    """1e400 (read as infinity) or Infinity in a hand-edited file: one line naming the field,
+    not an internal error when the project's state is hashed."""
+    d = doc()
+    mutate(d)
+    p = tmp_path / "p.bwvproj.json"
+    p.write_text(json.dumps(d).replace("Infinity", spelling))
+    with pytest.raises(ProjectError, match=rf"field '{re.escape(field)}': expected a finite number"):
+        load_project(p)
