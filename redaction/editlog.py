@@ -90,6 +90,22 @@ class LogChanged(ProjectError):
     """The edit log gained entries this session did not read: another writer."""
 
 
+def _duplicate_key(raw: bytes) -> Optional[str]:
+    """The first key given twice in one object of the JSON line ``raw`` (None if none)."""
+    found: list[str] = []
+
+    def pairs(kv: list) -> dict:
+        seen: set[str] = set()
+        for k, _ in kv:
+            if k in seen and not found:
+                found.append(k)
+            seen.add(k)
+        return dict(kv)
+
+    json.loads(raw.decode("utf-8"), object_pairs_hook=pairs)
+    return found[0] if found else None
+
+
 def _not_utf8(raw: bytes) -> bool:
     try:
         raw.decode("utf-8")
@@ -133,6 +149,12 @@ class EditLog:
                 if not isinstance(e, dict):
                     raise IntegrityError(f"edit log line {n} is not an entry (a JSON object)",
                                          self.path)
+                if _line(e).rstrip() != raw.rstrip():   # not as written here: look closer
+                    dup = _duplicate_key(raw)
+                    if dup is not None:
+                        raise IntegrityError(f"edit log line {n} gives the key {dup!r} twice "
+                                             "(edited: the hash covers only the last; a reader "
+                                             "of the file may take the other)", self.path)
                 yield e
 
     def torn_tail(self) -> bytes:

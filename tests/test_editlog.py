@@ -220,3 +220,25 @@ def test_a_hand_edited_audio_range_names_the_field_that_differs(clip_copy, tmp_p
     with pytest.raises(IntegrityError) as e:
         verify_project(s.path, "bob", record=False)
     assert 'audio range a1 status: edit log "accepted", project file "rejected"' in str(e.value)
+
+
+def test_a_key_given_twice_in_an_entry_is_named(project):
+    """JSON keeps the last of two equal keys, so a line given `"user":"mallory"` before its
+    own `"user":"alice"` still hashes as written, while a reader of the file sees mallory:
+    the line is refused, not verified."""
+    L = lines(project)
+    L[1] = L[1].replace('"user":"alice"', '"user":"mallory","user":"alice"', 1)
+    _rewrite(project, L)
+    r = run_bwv("verify", str(project.path), "--no-record")
+    assert r.returncode == IntegrityError.exit_code, r.stdout
+    assert "edit log line 2 gives the key 'user' twice" in r.stderr and str(project.log.path) in r.stderr
+    assert r.stderr.count("\n") == 1
+
+
+def test_a_line_in_another_layout_still_verifies(project):
+    """Spaces and a key order changed by a tool that re-wrote the file are not edits of
+    content: the chain is checked on the values, as before."""
+    L = lines(project)
+    L[1] = json.dumps(dict(reversed(list(json.loads(L[1]).items()))), indent=None)
+    _rewrite(project, L)
+    assert verify_project(project.path, "bob", record=False).entries == len(L)
