@@ -242,3 +242,14 @@ def test_a_line_in_another_layout_still_verifies(project):
     L[1] = json.dumps(dict(reversed(list(json.loads(L[1]).items()))), indent=None)
     _rewrite(project, L)
     assert verify_project(project.path, "bob", record=False).entries == len(L)
+
+
+def test_a_number_out_of_range_in_an_entry_reads_as_an_edit(project):
+    """1e400 (read as infinity) cannot be hashed canonically: the entry was edited, not
+    written under an unknown hash version."""
+    L = lines(project)
+    L[1] = L[1].replace('"user":"alice"', '"user":"alice","x":1e400', 1)
+    _rewrite(project, L)
+    with pytest.raises(IntegrityError, match="edit log entry 2: content does not match its "
+                                             r"hash \(edited\)"):
+        project.log.verify()
