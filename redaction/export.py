@@ -258,6 +258,9 @@ def _export_job(req: ExportRequest, cancel: Optional[CancelToken],
                "organisation": req.organisation, "basis": req.basis, "operator": req.operator,
                "manifest": str(manifest_path.resolve()), "request": req.request_id,
                "report": str(report_path(req.out).resolve()),
+               # where the project was: a copied or moved case folder finds its exports
+               # relative to it (verify.relocated)
+               "project": str(Path(req.project).resolve()),
                # an "export_published" entry follows once the files are published: without
                # it (the process killed meanwhile) verify knows nothing was published
                "completion": "export_published"}

@@ -35,7 +35,7 @@ def verify_project(project_path: str | os.PathLike, user: str, record: bool = Tr
     try:
         rep = _check(session, project, project_path, entries)
         for m in manifests:
-            check_manifest(Path(m), entries)
+            check_manifest(Path(m), entries, project_path)
     except IntegrityError as e:
         # logged, never saved: saving moves the project's anchor (log_head) onto the log as
         # it is now, which would bless a cut log on the next run
@@ -74,7 +74,7 @@ def _check(session, project, project_path, entries) -> VerifyReport:
         if e.get("action") != "export":
             continue
         d = e.get("details", {})
-        out = Path(d.get("output", ""))
+        out = relocated(d.get("output", ""), d, project_path)
         why = unpublished.get(e["seq"])
         if why is not None and (why.startswith("was aborted") or not xp.committed(e)):
             _check_unpublished(entries, e, why, rep)
@@ -84,9 +84,10 @@ def _check(session, project, project_path, entries) -> VerifyReport:
         if sha256_file(out) != d.get("export_sha256"):
             raise IntegrityError(f"export's sha256 does not match edit log entry {e['seq']} "
                                  "(altered)", out)
-        _check_manifest(e, d, published)
+        _check_manifest(e, d, published, project_path)
         for f, sha in ((published.get(e["seq"]) or {}).get("files") or {}).items():
-            if not Path(f).is_file():
+            f = relocated(f, d, project_path)
+            if not f.is_file():
                 rep.warnings.append(f"{f}: published with the export of edit log entry "
                                     f"{e['seq']}, no longer there (moved or deleted)")
             elif sha256_file(f) != sha:
@@ -94,6 +95,25 @@ def _check(session, project, project_path, entries) -> VerifyReport:
                                      f"log entry {e['seq']} (altered)", f)
         rep.exports_checked += 1
     return rep
+
+
+def relocated(path, details: dict, project_path) -> Path:
+    """Where a file an export recorded is now. A project moved or copied with its folder (a
+    case folder archived, or handed to an expert witness) finds its exports at the same
+    place relative to it, never the originals still at the recorded path; files outside
+    the project's folder, and exports logged before they recorded their project, are
+    looked for where they were recorded."""
+    p = Path(str(path or ""))
+    was = details.get("project") if isinstance(details, dict) else None
+    if not isinstance(was, str) or not was:
+        return p
+    old, new = Path(was).parent, Path(project_path).resolve().parent
+    if old == new:
+        return p
+    try:
+        return new / p.relative_to(old)
+    except ValueError:
+        return p
 
 
 def _check_unpublished(entries: list[dict], e: dict, why: str, rep: VerifyReport) -> None:
@@ -230,11 +250,14 @@ def manifest_and_log(path: Path, man: Optional[dict] = None, raw: bytes = b""
     return man, entries, e
 
 
-def _check_manifest(entry: dict, d: dict, published: dict[int, dict]) -> None:
+def _check_manifest(entry: dict, d: dict, published: dict[int, dict], project_path) -> None:
     """The export's manifest must still name this log entry (a rewritten log is caught) and
     agree with it (an edited manifest is caught)."""
     m = d.get("manifest")
-    if not m or not Path(m).exists():
+    if not m:
+        return
+    m = relocated(m, d, project_path)
+    if not m.exists():
         return
     man, raw, seq, h = _read_manifest(Path(m))
     if seq != entry["seq"] or h != entry["hash"]:
@@ -243,7 +266,7 @@ def _check_manifest(entry: dict, d: dict, published: dict[int, dict]) -> None:
     manifest_agrees(man, raw, entry, published, m)
 
 
-def check_manifest(path: Path, entries: list[dict]) -> None:
+def check_manifest(path: Path, entries: list[dict], project_path=None) -> None:
     """A manifest given by hand: the log must still hold the entry it names, unchanged, the
     manifest must be the one published with that export, and the export's video must be
     there with its sha256 (a manifest left by an export cut off while publishing is not a
@@ -251,7 +274,9 @@ def check_manifest(path: Path, entries: list[dict]) -> None:
     man, raw, seq, h = _read_manifest(path)
     e = _named_entry(entries, seq, h, path)
     manifest_agrees(man, raw, e, published_exports(entries), path)
-    out = Path(str((e.get("details") or {}).get("output") or ""))
+    d = e.get("details") or {}
+    out = (relocated(d.get("output"), d, project_path) if project_path is not None
+           else Path(str(d.get("output") or "")))
     if not out.is_file():
         raise IntegrityError(f"the export this manifest names is missing: {out}", path)
     if sha256_file(out) != (e.get("details") or {}).get("export_sha256"):
