@@ -36,6 +36,9 @@ ACTION_RIGHTS: dict[str, str] = {
     "delete": "redact", "add_note": "annotate",
 }
 
+# the rights that change the project or disclose it: refused while the project is blocked
+EDIT_RIGHTS = ("redact", "annotate", "export")
+
 # actions that open a dialog before any service runs: authorised (and audited) up front
 DIALOG_ACTIONS = ("export", "detect")
 
@@ -95,11 +98,16 @@ class Gate:
         self.enforced = store_enforced() if enforced is None else enforced
         self.label = mode_label()     # "standalone, not for evidence" or ""
         self._why: dict[str, Optional[str]] = {}
+        # why the open project takes no edits whatever the role (its clip on disk is not the
+        # project's: ProjectSession.edits_refused); None when it takes them
+        self.blocked: Optional[str] = None
 
     def refresh(self) -> None:
         self._why.clear()
 
     def why_not(self, right: str) -> Optional[str]:
+        if self.blocked and right in EDIT_RIGHTS:
+            return self.blocked
         if not self.enforced:
             return None
         if right not in self._why:

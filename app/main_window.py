@@ -184,6 +184,8 @@ class MainWindow(QMainWindow):
             self.bg.cancel()
             self._close_when_idle(self.doc)     # its project's lock goes
         self.doc = doc
+        self.gate.blocked = doc.session.edits_refused    # None until its clip is found changed
+        self.source_changed = doc.session.edits_refused is not None
         self.playback.set_doc(doc)
         doc.frameChanged.connect(self.player.render)
         doc.modeChanged.connect(self.player.mode_changed)

@@ -95,6 +95,8 @@ class ProjectSession:
         self.bounds: Optional[tuple[int, int, int, float]] = None
         self.created = False                 # this session made the project (create)
         self.lock = None                     # its ProjectLock while the window holds it
+        # why edits are refused (the clip on disk is not the project's: source_changed)
+        self.edits_refused: Optional[str] = None
         # the open command() units: [log mark, snapshot] each; a save moves them (see save)
         self._units: list[list] = []
 
@@ -248,7 +250,21 @@ class ProjectSession:
         self.bounds = (info.frames, info.width, info.height, info.duration_s)
 
     # -- editing ----------------------------------------------------------------
+    def source_changed(self, actual_sha256: str) -> None:
+        """The clip on disk hashed to ``actual_sha256``, not the project's: from now on every
+        edit, undo and redo is refused (a decision taken on other pictures than the
+        project's clip must not reach an export once the original is put back)."""
+        self.edits_refused = (f"the source clip has changed since the project was made (sha256 "
+                              f"{actual_sha256[:12]}..., the project's "
+                              f"{self.project.source.sha256[:12]}...): no edits until the "
+                              "original clip is back and the project reopened")
+
+    def _editable(self) -> None:
+        if self.edits_refused:
+            raise IntegrityError(self.edits_refused, self.source_path)
+
     def do(self, cmd: Command) -> None:
+        self._editable()
         self._base_state()
         if self.bounds is not None:
             from .edit_checks import check_command
@@ -264,6 +280,7 @@ class ProjectSession:
     def undo(self) -> Optional[Command]:
         if not self.undo_stack:
             return None
+        self._editable()
         self._base_state()
         cmd = self.undo_stack.pop()
         return self._step("undo", cmd, cmd.revert, cmd.apply, self.redo_stack,
@@ -272,6 +289,7 @@ class ProjectSession:
     def redo(self) -> Optional[Command]:
         if not self.redo_stack:
             return None
+        self._editable()
         self._base_state()
         cmd = self.redo_stack.pop()
         return self._step("redo", cmd, cmd.apply, cmd.revert, self.undo_stack,

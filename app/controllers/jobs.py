@@ -194,10 +194,15 @@ class JobsController(Controller):
             self.timeline_view.set_envelope(result["envelope"])
         if result.get("source_ok") is False:
             self.win.source_changed = True
+            self.doc.session.source_changed(str(result.get("sha256") or ""))
+            self.win.gate.blocked = self.doc.session.edits_refused
+            self.win.store.show_status()                  # the review panel greys its edits
+            self.win.player.mode_changed(self.doc.mode)   # no drawing on the picture
             self.view.set_banner("SOURCE CLIP HAS CHANGED since the project was made: its sha256 "
-                                 "does not match; boxes may be wrong and export will refuse")
+                                 "does not match; boxes may be wrong, edits and export refused")
+            self.win.update_actions()
             self.win.show_error(f"{self.doc.session.source_path}: the clip's sha256 does not match "
-                                "the project's; export will refuse")
+                                "the project's; edits and export are refused")
         self.review.set_icons(result.get("crops", {}))
         if background.crop_items(self.doc.project, set(self.review.icons)):
             self.thumb_timer.start()
