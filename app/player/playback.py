@@ -68,7 +68,10 @@ class Playback(QObject):
         if a is None or not a.available or self.direction < 0 or self.speed != 1.0 \
                 or not self.doc.media.info.audio:
             return
-        ranges = self.doc.project.audio if self.doc.mode == "preview" else None
+        # the ranges the export redacts: accepted, and pending as the preview shows them
+        # (the only export that runs with pending ranges redacts them; ADR 0003)
+        ranges = self.doc.project.redacted_audio(accept_pending=True) \
+            if self.doc.mode == "preview" else None
         a.start(str(self.doc.media.path), self.doc.media.time_of(self.doc.frame), ranges)
 
     def pause(self) -> None:
