@@ -493,8 +493,16 @@ class Workspace:
         return mark_done(keys, self.user, note, self.project)
 
     def next_pending(self) -> Optional[Track]:
-        pend = sorted(self.project.pending(), key=lambda t: t.first_frame)
-        after = [t for t in pend if t.first_frame > self.frame] or pend
+        """The pending track after the current place, in the order (first frame, place in the
+        project), wrapping round: the selected track, when it starts on this frame, is the
+        place, so tracks starting on one frame are each visited; else a track starting on
+        this frame comes first."""
+        order = {t.id: (t.first_frame, i) for i, t in enumerate(self.project.tracks)}
+        pend = sorted(self.project.pending(), key=lambda t: order[t.id])
+        sel = self.selected_track()
+        here = order[sel.id] if sel is not None and sel.first_frame == self.frame \
+            else (self.frame, -1)
+        after = [t for t in pend if order[t.id] > here] or pend
         return after[0] if after else None
 
     # -- saving, autosave, recovery ----------------------------------------------------------

@@ -2,8 +2,10 @@
 export writes, and each edit lands on the frame and track it names."""
 from __future__ import annotations
 
+from PySide6.QtCore import Qt
+
 from redaction import edits
-from redaction.model import AudioRange
+from redaction.model import AudioRange, Keyframe, Track
 
 
 class FakeSound:
@@ -40,3 +42,25 @@ def test_preview_sound_redacts_only_the_ranges_the_export_redacts(qtbot, win):
     win.playback.play()
     win.playback.pause()
     assert sound.started[-1] is None
+
+
+def _auto(tid, first, last, kind="face", status="pending"):
+    return Track(tid, kind, "auto", status, keyframes=[Keyframe(first, (10, 10, 30, 30)),
+                                                  Keyframe(last, (20, 20, 30, 30))],
+                 scores={first: 0.9, last: 0.7})
+
+
+def test_next_pending_visits_tracks_that_start_on_the_same_frame(qtbot, win):
+    """N walks every pending track in order, two starting on one frame included (it went
+    a1, a3, a1, a3... and never reached a2)."""
+    doc = win.doc
+    doc.do(edits.AddTracks([_auto("a1", 10, 20), _auto("a2", 10, 25), _auto("a3", 30, 35)]))
+    win.view.setFocus()
+    seen = []
+    for _ in range(4):
+        qtbot.keyClick(win.view, Qt.Key_N)
+        seen.append((doc.selected, doc.frame))
+    assert seen == [("a1", 10), ("a2", 10), ("a3", 30), ("a1", 10)]
+    doc.decide("accepted", "third party")            # a1 decided: N goes on to a2
+    qtbot.keyClick(win.view, Qt.Key_N)
+    assert (doc.selected, doc.frame) == ("a2", 10)
