@@ -138,10 +138,19 @@ class Document(QObject):
         return self.do(cmd)
 
     def set_start(self) -> bool:
-        return self.do(self.ws.set_start_command())
+        return self._do_built(self.ws.set_start_command)
 
     def set_end(self) -> bool:
-        return self.do(self.ws.set_end_command())
+        return self._do_built(self.ws.set_end_command)
+
+    def _do_built(self, build) -> bool:
+        """Build the edit (ValueError: refused, said) and apply it."""
+        try:
+            cmd = build()
+        except ValueError as e:
+            self.error.emit(str(e))
+            return False
+        return self.do(cmd)
 
     def split(self) -> bool:
         return self.do(self.ws.split_command())

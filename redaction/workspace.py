@@ -430,14 +430,23 @@ class Workspace:
         return SetStatus(list(ids), status, reason, self.user) if ids else None
 
     def set_start_command(self):
+        """"Start here". ValueError on a frame after the track's end: the track would become
+        one frame here, and its whole span go unredacted."""
         from .edits import SetSpan
         t = self.selected_track()
-        return None if t is None else SetSpan(t.id, self.frame, max(self.frame, t.last_frame))
+        if t is not None and self.frame > t.last_frame:
+            raise ValueError(f"Start here: frame {self.frame} is after track {t.id}'s end "
+                             f"(frame {t.last_frame}); use End here to extend it")
+        return None if t is None else SetSpan(t.id, self.frame, t.last_frame)
 
     def set_end_command(self):
+        """"End here". ValueError on a frame before the track's start (as Start here)."""
         from .edits import SetSpan
         t = self.selected_track()
-        return None if t is None else SetSpan(t.id, min(self.frame, t.first_frame), self.frame)
+        if t is not None and self.frame < t.first_frame:
+            raise ValueError(f"End here: frame {self.frame} is before track {t.id}'s start "
+                             f"(frame {t.first_frame}); use Start here to extend it")
+        return None if t is None else SetSpan(t.id, t.first_frame, self.frame)
 
     def split_command(self):
         from .edits import SplitTrack

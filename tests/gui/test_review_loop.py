@@ -64,3 +64,25 @@ def test_next_pending_visits_tracks_that_start_on_the_same_frame(qtbot, win):
     doc.decide("accepted", "third party")            # a1 decided: N goes on to a2
     qtbot.keyClick(win.view, Qt.Key_N)
     assert (doc.selected, doc.frame) == ("a2", 10)
+
+
+def test_start_here_after_the_end_and_end_here_before_the_start_are_refused(qtbot, win):
+    """I after a track's last frame (O before its first) made it a one-frame track on this
+    frame: its whole span went unredacted. Refused, with the reason; nothing logged."""
+    doc = win.doc
+    doc.do(edits.AddTracks([_auto("a1", 5, 15, status="accepted")]))
+    doc.select("a1")
+    errors = []
+    doc.error.connect(errors.append)
+    n = len(doc.session.undo_stack)
+    win.view.setFocus()
+    doc.seek(30)
+    qtbot.keyClick(win.view, Qt.Key_I)
+    doc.seek(2)
+    qtbot.keyClick(win.view, Qt.Key_O)
+    t = doc.project.track("a1")
+    assert (t.first_frame, t.last_frame) == (5, 15) and len(doc.session.undo_stack) == n
+    assert len(errors) == 2 and "after" in errors[0] and "before" in errors[1]
+    doc.seek(15)                                       # on the track's own ends: allowed
+    qtbot.keyClick(win.view, Qt.Key_I)
+    assert (doc.project.track("a1").first_frame, doc.project.track("a1").last_frame) == (15, 15)
