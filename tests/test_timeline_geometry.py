@@ -91,3 +91,11 @@ def test_many_tracks_keep_rows_at_the_label_height():
     assert g.track_at(g.x_of(50), L["lane"][0] + 7.5 * L["lane"][1],
                       [Track(id=f"t{i}", keyframes=[Keyframe(0, (0, 0, 1, 1))], end_frame=99)
                        for i in range(8)]).id == "t7"
+
+
+def test_a_click_on_a_frames_first_pixel_is_that_frame():
+    """Frame k is drawn over [x_of(k), x_of(k + 1)): a click on its first pixel seeks to k
+    (round(f - 0.5) rounded half to even: every odd frame's first pixel gave the frame before)."""
+    g = _geo()
+    assert [g.frame_at(g.x_of(k)) for k in range(10, 16)] == list(range(10, 16))
+    assert [g.frame_at(g.x_of(k + 1) - 0.01) for k in range(10, 16)] == list(range(10, 16))

@@ -4,6 +4,7 @@ an annotation). The widget (``lanes.py``) feeds it its size and font height and 
 the painters (``painters.py``) draw where it says. Unit-tested headless."""
 from __future__ import annotations
 
+import math
 from typing import Callable, Optional
 
 GUTTER = 84
@@ -108,8 +109,8 @@ class TimelineGeometry:
     def frame_at(self, x: float) -> int:
         if not self.frame_count:
             return 0
-        f = self.offset + (x - GUTTER) / self.ppf
-        return int(max(0, min(self.frame_count - 1, round(f - 0.5))))
+        f = self.offset + (x - GUTTER) / self.ppf     # frame k lies over [k, k + 1)
+        return int(max(0, min(self.frame_count - 1, math.floor(f))))
 
     def visible_frames(self) -> float:
         return (self.width - GUTTER) / self.ppf
