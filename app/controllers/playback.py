@@ -29,6 +29,7 @@ class PlaybackController(Controller):
         pb.stateChanged.connect(self.playing_changed)
         pb.speedChanged.connect(transport.show_speed)
         transport.seekRequested.connect(self.seek)
+        view.pressed.connect(pb.pause)
         transport.speedRequested.connect(pb.set_speed)
         transport.modeRequested.connect(self.set_mode)
         timeline.view.seekRequested.connect(self.seek)

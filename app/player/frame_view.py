@@ -39,6 +39,7 @@ class FrameView(QWidget):
     boxEdited = Signal(str, object)    # track id, new box
     trackClicked = Signal(object)      # track id or None
     painted = Signal(int)              # frame index just painted
+    pressed = Signal()                 # a left press on the picture (playback pauses first)
 
     def __init__(self, parent=None):
         super().__init__(parent)
@@ -293,6 +294,7 @@ class FrameView(QWidget):
         if e.button() != Qt.LeftButton or self.rgb is None:
             return super().mousePressEvent(e)
         self.setFocus()
+        self.pressed.emit()     # playing: pause, so the edit lands on the frame shown now
         pos = e.position()
         t, b, part = self._hit(pos)
         if t is not None:

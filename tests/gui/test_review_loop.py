@@ -86,3 +86,22 @@ def test_start_here_after_the_end_and_end_here_before_the_start_are_refused(qtbo
     doc.seek(15)                                       # on the track's own ends: allowed
     qtbot.keyClick(win.view, Qt.Key_I)
     assert (doc.project.track("a1").first_frame, doc.project.track("a1").last_frame) == (15, 15)
+
+
+def test_a_box_drawn_while_playing_lands_on_the_frame_it_was_drawn_on(qtbot, win):
+    """Playback went on under the drag: the box was put on the frame shown at the release,
+    with the position drawn on an earlier frame. A press on the picture pauses first."""
+    doc, view = win.doc, win.view
+    win.playback.play()
+    qtbot.waitUntil(lambda: doc.frame >= 2, timeout=10000)
+    pa = view.to_widget((40, 40, 0, 0)).topLeft().toPoint()
+    pb = view.to_widget((120, 100, 0, 0)).topLeft().toPoint()
+    qtbot.mousePress(view, Qt.LeftButton, pos=pa)
+    shown = view.frame_index
+    qtbot.wait(300)                                    # about 7 frames at 25 fps
+    qtbot.mouseMove(view, pos=(pa + pb) / 2)
+    qtbot.mouseMove(view, pos=pb)
+    qtbot.mouseRelease(view, Qt.LeftButton, pos=pb)
+    win.playback.pause()
+    t = doc.project.track(doc.selected)
+    assert t.first_frame == shown == doc.frame
