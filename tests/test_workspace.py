@@ -147,5 +147,15 @@ def test_default_project_rules(clips, tmp_path):
     w = open_workspace(a, "alice")
     assert w.session.path.name.endswith(".bwvproj.json")
     assert open_workspace(a, "alice").session.path == w.session.path      # reopened, not remade
+    # another camera's clip.mp4: a project of its own (keyed by its path), found again
+    wb = open_workspace(b, "alice")
+    assert wb.session.path != w.session.path and wb.session.source_path.resolve() == b.resolve()
+    assert open_workspace(b, "alice").session.path == wb.session.path
+    assert open_workspace(a, "alice").session.path == w.session.path
+    # the first project's clip gone (moved): its name is not given away, the refusal names it
+    a.rename(tmp_path / "a" / "moved.mp4")
+    c = tmp_path / "c" / "clip.mp4"
+    c.parent.mkdir()
+    c.write_bytes(clips["basic"].read_bytes())
     with pytest.raises(ProjectError, match="another clip"):
-        open_workspace(b, "alice")
+        open_workspace(c, "alice")
