@@ -243,7 +243,7 @@ def _end_leftovers(temp: Path) -> None:
 
 
 @pytest.mark.slow
-def test_ray_executor_retries_a_clip_whose_worker_was_killed(tmp_path, ray_cluster):
+def test_ray_executor_retries_a_lost_worker_and_replaces_a_dead_actor(tmp_path, ray_cluster):
     from redaction.batch import BatchRun, folder_items
     from redaction.batch.ray_exec import RayExecutor
     from redaction.detect.job import DetectSettings
@@ -270,6 +270,21 @@ def test_ray_executor_retries_a_clip_whose_worker_was_killed(tmp_path, ray_clust
     # the same code path as the local executor: a second run skips every clip
     again = BatchRun(folder_items(tmp_path / "clips"), settings, RayExecutor(ray_cluster), "t.o")
     assert list(again.run()) == [] and again.summary.skipped == 3
+    # a clip that loses its worker more often than the retries allow fails, naming the loss;
+    # the pool leaves the dead actor out, and a fresh one takes its place (with one actor,
+    # every later clip was reported lost without being run); on the same cluster, since
+    # starting one takes tens of seconds
+    make_clips(tmp_path / "more", 2, frames=451)          # other clips: no cached detections
+    run = BatchRun(folder_items(tmp_path / "more"), settings,
+                   RayExecutor(ray_cluster, 1, retries=0), "t.o")
+    killed = None
+    for ev in run.run():
+        if killed is None and ev.kind == "progress" and ev.done >= 10:
+            killed = ev.index
+            os.kill(int(ev.worker.rsplit(":", 1)[1]), signal.SIGKILL)
+    assert killed is not None
+    assert run.summary.failed == 1 and run.summary.done == 1, run.summary.errors
+    assert "lost 1 times" in " ".join(run.summary.errors.values()), run.summary.errors
 
 
 def test_watch_takes_clips_as_they_arrive_then_stops_when_idle(tmp_path):
@@ -505,23 +520,3 @@ def test_unusable_options_are_refused_up_front_in_one_line(tmp_path, option, val
         f"bwv batch: error: {message.replace('FILE', str(f))}"], r.stderr
     assert "start" not in r.stdout                  # refused before any detection
 
-
-@pytest.mark.slow
-def test_ray_executor_replaces_an_actor_whose_retries_ran_out(tmp_path, ray_cluster):
-    """A clip that loses its worker more often than the retries allow fails, naming the
-    loss; the pool leaves the dead actor out, and without a fresh one the clips not yet
-    started were never run (with one actor: every later clip 'lost')."""
-    from redaction.batch import BatchRun, folder_items
-    from redaction.batch.ray_exec import RayExecutor
-    from redaction.detect.job import DetectSettings
-    make_clips(tmp_path / "clips", 2, frames=450)
-    settings = DetectSettings(kinds=("face",), preset="fast")
-    run = BatchRun(folder_items(tmp_path / "clips"), settings, RayExecutor(ray_cluster, 1, retries=0), "t.o")
-    killed = None
-    for ev in run.run():
-        if killed is None and ev.kind == "progress" and ev.done >= 10:
-            killed = ev.index
-            os.kill(int(ev.worker.rsplit(":", 1)[1]), signal.SIGKILL)
-    assert killed is not None
-    assert run.summary.failed == 1 and run.summary.done == 1, run.summary.errors
-    assert "lost 1 times" in " ".join(run.summary.errors.values()), run.summary.errors
