@@ -195,6 +195,12 @@ class ReviewPanel(QWidget):
         nout = sum(span_problem(t, self.doc.frame_count) is not None for t in t_all) if self.doc else 0
         self.counts.setText(f"{len(t_all)} tracks, {npend} pending"
                             + (f", {nout} outside the clip" if nout else ""))
+        # refill a table emptied of its rows: setting the items of one that still has them
+        # (and a selected row) costs time in the square of the rows, even after
+        # clearContents (600 tracks: 49 s a selection); keep where the list was scrolled
+        scroll = self.table.verticalScrollBar().value()
+        self.table.setUpdatesEnabled(False)
+        self.table.setRowCount(0)
         self.table.setRowCount(len(tracks))
         sel_row = -1
         for r, t in enumerate(tracks):
@@ -226,6 +232,8 @@ class ReviewPanel(QWidget):
             self.table.selectRow(sel_row)
         else:
             self.table.clearSelection()
+        self.table.verticalScrollBar().setValue(scroll)
+        self.table.setUpdatesEnabled(True)
         self.checks.set_checks(self.doc.checks() if self.doc else [])
         self.show_selected()
         self.follow_kind()
