@@ -32,7 +32,8 @@ def parse_timecode(text: str, fps: Fraction) -> int:
     parts = text.split(":")
     if len(parts) == 4:
         h, m, s, f = (int(p) for p in parts)
-        return round((h * 3600 + m * 60 + s) * fps) + f
+        # the second's first frame as :func:`timecode` counts it (rounded up)
+        return math.ceil((h * 3600 + m * 60 + s) * Fraction(fps)) + f
     secs = 0.0
     for p in parts:
         secs = secs * 60 + float(p)
