@@ -153,7 +153,13 @@ class Document(QObject):
         return self.do(cmd)
 
     def split(self) -> bool:
-        return self.do(self.ws.split_command())
+        """Split at this frame; the part from here on (the one on screen) is selected, so
+        the next decision is about what the officer sees."""
+        cmd = self.ws.split_command()
+        if not self.do(cmd):
+            return False
+        self.select(cmd.new_id)
+        return True
 
     def merge(self, other_id: Optional[str] = None) -> bool:
         cmd = self.ws.merge_command(other_id)

@@ -152,8 +152,10 @@ def test_span_split_merge_delete(qtbot, win):
     qtbot.keyClick(view, Qt.Key_S)
     assert len(doc.project.tracks) == 2
     assert doc.project.track("a1").last_frame == 14
-    qtbot.keyClick(view, Qt.Key_M, Qt.ShiftModifier)
-    assert len(doc.project.tracks) == 1 and doc.project.track("a1").last_frame == 25
+    assert doc.selected == doc.project.tracks[1].id         # the part on screen
+    qtbot.keyClick(view, Qt.Key_M, Qt.ShiftModifier)        # merged back with the first part
+    assert len(doc.project.tracks) == 1
+    assert (doc.project.tracks[0].first_frame, doc.project.tracks[0].last_frame) == (5, 25)
     qtbot.keyClick(view, Qt.Key_Delete)
     assert doc.project.tracks == []
 

@@ -122,3 +122,23 @@ def test_selecting_among_many_tracks_does_not_block_the_window(qtbot, win):
     assert time.perf_counter() - t0 < 2.0
     assert [it.text() for it in win.review.table.selectedItems()][1] == "a2"
     assert win.review.table.verticalScrollBar().value() == 40    # the list stays where it was
+
+
+def test_after_a_split_the_part_on_screen_is_selected(qtbot, win):
+    """S at frame 15 left the first part (to 14, off screen) selected: R then rejected the
+    part the officer was not looking at. The part under the playhead is selected."""
+    doc, view = win.doc, win.view
+    doc.do(edits.AddTracks([_auto("a1", 0, 30)]))
+    doc.select("a1")
+    doc.seek(15)
+    view.setFocus()
+    qtbot.keyClick(view, Qt.Key_S)
+    tail = doc.project.tracks[1]
+    assert (tail.first_frame, doc.selected) == (15, tail.id)
+    assert [t.id for t, _, _ in view.visible_boxes()] == [tail.id] and view.selected == tail.id
+    win.review.reason.setCurrentText("False detection")
+    win.review.reason.activated.emit(0)
+    win.review.reason.setCurrentText("False detection")
+    qtbot.keyClick(view, Qt.Key_R)
+    assert doc.project.track(tail.id).status == "rejected"
+    assert doc.project.track("a1").status == "pending"
