@@ -60,7 +60,7 @@ def test_hit_tests():
     ranges = [AudioRange(1.0, 2.0, "mute", "r", id="r1")]
     at = lambda t: int(t * 25)                                         # noqa: E731
     assert g.audio_at(g.x_of(25), ranges, at)[1] == "start"
-    assert g.audio_at(g.x_of(51) + EDGE - 1, ranges, at)[1] == "end"
+    assert g.audio_at(g.x_of(50) + EDGE - 1, ranges, at)[1] == "end"   # 2.0 s: frame 50 is clear
     assert g.audio_at(g.x_of(38), ranges, at)[1] == "inside"
     assert g.audio_at(g.x_of(80), ranges, at) == (None, None)
     notes = [Annotation("n1", 70, None, "Note", "", "u")]

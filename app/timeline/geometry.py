@@ -112,6 +112,13 @@ class TimelineGeometry:
         f = self.offset + (x - GUTTER) / self.ppf     # frame k lies over [k, k + 1)
         return int(max(0, min(self.frame_count - 1, math.floor(f))))
 
+    def boundary_at(self, x: float) -> int:
+        """The frame boundary nearest ``x``: k is the one between frames k - 1 and k (a
+        range's start edge dropped there starts on frame k, an end edge ends on k - 1)."""
+        if not self.frame_count:
+            return 0
+        return int(max(0, min(self.frame_count, round(self.offset + (x - GUTTER) / self.ppf))))
+
     def visible_frames(self) -> float:
         return (self.width - GUTTER) / self.ppf
 
@@ -161,7 +168,8 @@ class TimelineGeometry:
         """(range, "start" | "end" | "inside") under ``x``, or (None, None); the last drawn
         range wins."""
         for r in reversed(ranges):
-            x0, x1 = self.x_of(index_at_time(r.start)), self.x_of(index_at_time(r.end) + 1)
+            first, last = audio_frames(r, index_at_time)
+            x0, x1 = self.x_of(first), self.x_of(last + 1)
             if abs(x - x0) <= EDGE:
                 return r, "start"
             if abs(x - x1) <= EDGE:
@@ -177,3 +185,10 @@ class TimelineGeometry:
             if x0 - EDGE <= x <= x1 + EDGE:
                 return a
         return None
+
+
+def audio_frames(r, index_at_time: Callable[[float], int]) -> tuple[int, int]:
+    """The first and last frame an audio range sounds under: its end is exclusive, so a
+    range ending where a frame starts stops with the frame before."""
+    first = index_at_time(r.start)
+    return first, max(first, index_at_time(r.end - 1e-6))

@@ -238,7 +238,8 @@ class TimelineView(QWidget):
         if zone == "audio" and self.redact_allowed:
             r, part = self._audio_at(pos.x())
             if r is not None and part in ("start", "end"):
-                self._drag = {"kind": "audio_edge", "id": r.id, "part": part, "x1": pos.x()}
+                # x1 is set by a move: a click on an edge alone changes nothing
+                self._drag = {"kind": "audio_edge", "id": r.id, "part": part, "x1": None}
             elif r is not None:
                 self.selected_audio = r.id
                 self.update()
@@ -291,9 +292,10 @@ class TimelineView(QWidget):
             self.annotationDrawn.emit(a, b if b > a else None)
         elif d["kind"] == "audio_edge":
             r = next((r for r in self.doc.project.audio if r.id == d["id"]), None)
-            if r is not None:
-                f = self.frame_at(d["x1"])
-                start, end = (media.time_of(f), r.end) if d["part"] == "start" else (r.start, self._end_time(f))
+            if r is not None:   # an edge is dropped on the frame boundary nearest it
+                k = self._geo().boundary_at(d["x1"])
+                start, end = ((media.time_of(min(k, media.frame_count - 1)), r.end)
+                              if d["part"] == "start" else (r.start, self._end_time(max(0, k - 1))))
                 if end > start:
                     self.audioRangeAdjusted.emit(r.id, start, end)
         self.update()

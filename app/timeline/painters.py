@@ -10,7 +10,7 @@ from PySide6.QtGui import QBrush, QColor, QPen
 from redaction.review_checks import recorded_dark
 
 from ..player.frame_view import KIND_COLORS, STATUS_COLORS
-from .geometry import GUTTER, keyframe_ticks
+from .geometry import GUTTER, audio_frames, keyframe_ticks
 
 
 def density_rows(project, n: int) -> np.ndarray:
@@ -184,7 +184,8 @@ def paint_audio(view, p, lane, text) -> None:
         p.setPen(text)
         p.drawText(QRectF(GUTTER + 6, y, 300, h), Qt.AlignVCenter, "No audio stream")
     for r in view.doc.project.audio:
-        x0, x1 = view.x_of(media.index_at_time(r.start)), view.x_of(media.index_at_time(r.end) + 1)
+        first, last = audio_frames(r, media.index_at_time)
+        x0, x1 = view.x_of(first), view.x_of(last + 1)
         c = QColor(229, 57, 53, 90) if r.mode == "mute" else QColor(255, 176, 0, 90)
         if r.status in ("rejected", "keep_clear"):    # reviewed, not redacted
             c = QColor(150, 150, 150, 60)

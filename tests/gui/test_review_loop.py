@@ -142,3 +142,24 @@ def test_after_a_split_the_part_on_screen_is_selected(qtbot, win):
     qtbot.keyClick(view, Qt.Key_R)
     assert doc.project.track(tail.id).status == "rejected"
     assert doc.project.track("a1").status == "pending"
+
+
+def test_an_audio_range_on_the_timeline_covers_the_frames_it_mutes(qtbot, win):
+    """A range muting frames 10-20 was drawn to the end of frame 21, and a click on its end
+    edge (no drag) lengthened it by a frame each time."""
+    from PySide6.QtCore import QPoint
+    doc, tv = win.doc, win.timeline.view
+    media = doc.media
+    doc.do(edits.AddAudioRange(AudioRange(media.time_of(10), media.time_of(21), "mute", "name",
+                                          id="a1")))
+    ay = int(tv.lanes()["audio"][0] + tv.lanes()["audio"][1] / 2)
+    assert tv._audio_at(tv.x_of(21))[1] == "end"                 # the end of frame 20
+    for _ in range(2):
+        qtbot.mouseClick(tv, Qt.LeftButton, pos=QPoint(round(tv.x_of(21)), ay))
+    (r,) = doc.project.audio
+    assert abs(r.end - media.time_of(21)) < 1e-6                # a click is not a drag
+    qtbot.mousePress(tv, Qt.LeftButton, pos=QPoint(round(tv.x_of(21)), ay))
+    qtbot.mouseMove(tv, pos=QPoint(round(tv.x_of(25)) + 1, ay))  # to the end of frame 24
+    qtbot.mouseRelease(tv, Qt.LeftButton, pos=QPoint(round(tv.x_of(25)) + 1, ay))
+    (r,) = doc.project.audio
+    assert abs(r.end - media.time_of(25)) < 1e-6 and abs(r.start - media.time_of(10)) < 1e-6
