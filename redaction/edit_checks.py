@@ -67,6 +67,22 @@ class _Checker:
             raise InvalidEdit(f"track {t.id}: a manual redaction needs a reason")
 
     @staticmethod
+    def merge(cmd, p: Project) -> None:
+        """The merged track takes the kept track's status: a redacted or pending track merged
+        into one left unredacted would lose its redaction unseen, so that is refused."""
+        ids = {t.id: t for t in p.tracks}
+        for i in (cmd.track_id, cmd.other_id):
+            if i not in ids:
+                raise InvalidEdit(f"no track {i!r} to merge")
+        a, b = ids[cmd.track_id], ids[cmd.other_id]
+        if a.id == b.id:
+            raise InvalidEdit(f"track {a.id} cannot be merged with itself")
+        if a.status in ("rejected", "keep_clear") and b.status in ("accepted", "pending"):
+            raise InvalidEdit(f"merging {b.id} ({b.status}) into {a.id} ({a.status}) would leave "
+                              f"{b.id}'s frames unredacted: decide them alike first, or merge "
+                              f"{a.id} into {b.id}")
+
+    @staticmethod
     def new_id(i: str, p: Project) -> None:
         if i in p.ids_in_use():
             raise InvalidEdit(f"id {i!r} is already used by a track or an audio range")
@@ -99,6 +115,8 @@ class _Checker:
             self.frame(cmd.end, "end frame")
             if cmd.end < cmd.start:
                 raise InvalidEdit(f"end frame {cmd.end} is before start frame {cmd.start}")
+        elif isinstance(cmd, E.MergeTracks):
+            self.merge(cmd, p)
         elif isinstance(cmd, E.SetKind):
             if cmd.kind not in KINDS:
                 raise InvalidEdit(f"kind {cmd.kind!r} is not one of {', '.join(KINDS)}")

@@ -163,6 +163,9 @@ def _random_session(s, rng, n):
                                   s.project.new_track_id("s")))
         elif r < 0.56 and len(tids) > 1:
             a, b = rng.sample(tids, 2)
+            if s.project.track(a).status in ("rejected", "keep_clear") and \
+                    s.project.track(b).status in ("accepted", "pending"):
+                a, b = b, a                  # the other way is refused (redactions kept)
             s.do(E.MergeTracks(a, b))
         elif r < 0.6 and len(tids) > 1:
             s.do(E.DeleteTrack(rng.choice(tids)))
