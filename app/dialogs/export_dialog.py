@@ -180,6 +180,9 @@ class ExportDialog(QDialog):
         self.style_mode.addItems(STYLE_MODES)
         self.style_mode.setCurrentText(self.doc.project.style.mode)
         self.style_mode.setAccessibleName("Redaction style")
+        self.style_mode.setToolTip("Another style becomes the project's (a logged, undoable "
+                                   "edit) when the export starts, so the redacted preview "
+                                   "shows what is exported")
         f.addRow("Style", self.style_mode)
         self.ranges = QLineEdit(page)
         self.ranges.setAccessibleName("Clip ranges")
@@ -290,6 +293,11 @@ class ExportDialog(QDialog):
                 self.doc.user, req.request_id, req.purpose,
                 project=str(req.project), output=str(req.out), gui=True)
             req.audit_head = services.audit_anchor()   # recorded in the manifest
+            if req.style != self.doc.project.style.mode:   # what is exported is previewed
+                from redaction.edits import SetStyle
+                if not self.doc.do(SetStyle(req.style)):
+                    self.error.setText(f"the style could not be set to {req.style}")
+                    return
             self.doc.save()
         except BwvError as e:
             self.error.setText(str(e))

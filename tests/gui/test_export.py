@@ -133,3 +133,29 @@ def test_dialog_export_goes_through_the_window_session(qtbot, win, tmp_path):
     doc.save()
     rep = verify_project(doc.session.path, "bob", record=False)
     assert rep.exports_checked == 1 and rep.edits_replayed >= 2
+
+
+def test_a_style_chosen_in_the_dialog_becomes_the_projects_so_the_preview_shows_it(qtbot, win, tmp_path):
+    """The dialog's Style box changed only that export: the preview (the project's style)
+    showed solid fill while the export was pixelated, never previewed."""
+    doc = win.doc
+    doc.do(edits.AddTracks([_auto("a1", "accepted")]))
+    assert doc.project.style.mode == "solid"
+    d = win.jobs.export()
+    qtbot.addWidget(d)
+    d.out.setText(str(tmp_path / "o.mp4"))
+    d.recipient.setText("Jane Doe")
+    d.org.setText("Doe & Co Solicitors")
+    d.basis.setCurrentText("Criminal Procedure and Investigations Act 1996 (disclosure)")
+    d.style_mode.setCurrentText("pixelate")
+    d.go.click()
+    qtbot.waitUntil(lambda: d.stack.currentIndex() == 2, timeout=120000)
+    assert doc.project.style.mode == "pixelate"             # what the preview now renders
+    man = json.loads(d.result.manifest.read_text())
+    assert man["style"]["mode"] == "pixelate"
+    steps = [(e["details"].get("command") or {}).get("name") or e["action"]
+             for e in doc.session.log.verify()]
+    assert "set_style" in steps and steps.index("set_style") < steps.index("export"), steps
+    d.accept()
+    doc.undo()                                                # one undoable, logged edit
+    assert doc.project.style.mode == "solid"
