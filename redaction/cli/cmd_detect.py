@@ -99,8 +99,30 @@ def run(args) -> int:
     return _clip(inp, detector, kinds, args, user)
 
 
-def _images(inp: Path, detector, args) -> int:
+def _read_image(f: Path):
+    """The image as RGB (EXIF orientation applied), or a MediaError naming it. A cut or
+    damaged file is refused: libjpeg decodes a truncated JPEG with its missing part grey and
+    OpenCV returns that, so the run would report no faces in a picture it never saw whole."""
+    import warnings
+
     import cv2
+    from PIL import Image, UnidentifiedImageError
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", Image.DecompressionBombWarning)
+            with Image.open(f) as im:
+                im.load()
+    except (UnidentifiedImageError, Image.DecompressionBombError):
+        pass            # a format or a size Pillow refuses: OpenCV's decoder decides below
+    except (OSError, SyntaxError, ValueError) as e:
+        raise MediaError(f"truncated or corrupt image ({e})", f) from None
+    img = cv2.imread(str(f), cv2.IMREAD_COLOR)
+    if img is None:
+        raise MediaError("not a readable image", f)
+    return cv2.cvtColor(img, cv2.COLOR_BGR2RGB)
+
+
+def _images(inp: Path, detector, args) -> int:
     files = sorted(p for p in inp.iterdir() if p.suffix.lower() in IMAGE_EXT) if inp.is_dir() else [inp]
     if not files:
         raise MediaError("no images found", inp)
@@ -108,10 +130,7 @@ def _images(inp: Path, detector, args) -> int:
     bar = ProgressBar("detect", enabled=False if args.quiet or not close else None)
     try:
         for n, f in enumerate(files, 1):
-            img = cv2.imread(str(f), cv2.IMREAD_COLOR)
-            if img is None:
-                raise MediaError("not a readable image", f)
-            rgb = cv2.cvtColor(img, cv2.COLOR_BGR2RGB)
+            rgb = _read_image(f)
             for d in detector(rgb):
                 fh.write(json.dumps({"image": f.name, "kind": d.kind,
                                      "box": [round(v, 1) for v in expand_box(d.box, args.margin, args.margin_px)],
