@@ -28,3 +28,16 @@ def test_a_truncated_jpeg_is_an_error_not_an_image_without_faces(tmp_path):
     last = r.stderr.strip().splitlines()[-1]
     assert "cut.jpg" in last and ("truncated" in last or "corrupt" in last), r.stderr
 
+
+def test_a_bad_image_in_a_folder_leaves_no_half_written_output(tmp_path):
+    folder = tmp_path / "photos"
+    folder.mkdir()
+    _photo(folder / "a.png")
+    (folder / "b.png").write_bytes(b"\x89PNG\r\n\x1a\n not really")
+    out = tmp_path / "found.jsonl"
+    r = run_bwv("detect", str(folder), "--kinds", "face", "--out", str(out), "--quiet")
+    assert r.returncode != 0
+    assert "b.png" in r.stderr.strip().splitlines()[-1]
+    assert not out.exists()
+    assert [p.name for p in tmp_path.iterdir()] == ["photos"]     # no temp file either
+

@@ -126,8 +126,9 @@ def _images(inp: Path, detector, args) -> int:
     files = sorted(p for p in inp.iterdir() if p.suffix.lower() in IMAGE_EXT) if inp.is_dir() else [inp]
     if not files:
         raise MediaError("no images found", inp)
-    fh, close = _writer(args.out)
-    bar = ProgressBar("detect", enabled=False if args.quiet or not close else None)
+    fh, part = _part_writer(args.out) if args.out else (sys.stdout, None)
+    bar = ProgressBar("detect", enabled=False if args.quiet or part is None else None)
+    done = False
     try:
         for n, f in enumerate(files, 1):
             rgb = _read_image(f)
@@ -137,11 +138,43 @@ def _images(inp: Path, detector, args) -> int:
                                      "score": round(d.score, 4)}) + "\n")
             from ..jobs import Progress
             bar(Progress(n, len(files), f.name))
+        done = True
     finally:
         bar.close()
-        if close:
-            fh.close()
+        if part is not None:
+            _finish_part(fh, part, Path(args.out), done)
     return 0
+
+
+def _part_writer(out):
+    """``--out`` for images: written as a part file beside it (made now, so an unwritable
+    folder is refused before any work) and published only when every image was read, so a
+    run stopped by a bad image leaves no half-written JSONL."""
+    import tempfile
+    from ..fsutil import describe_os_error
+    path = Path(out)
+    if path.exists():
+        raise BwvError("already exists; refusing to overwrite", path)
+    folder = path.parent if str(path.parent) else Path(".")
+    try:
+        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".part", dir=folder)
+    except OSError as e:
+        raise BwvError(f"cannot write: {describe_os_error(e)}", path) from None
+    return open(fd, "w", encoding="utf-8"), Path(tmp)
+
+
+def _finish_part(fh, part: Path, path: Path, done: bool) -> None:
+    from ..fsutil import describe_os_error, publish_no_overwrite, unlink_quiet
+    try:
+        fh.close()
+        if done:
+            publish_no_overwrite(part, path, error=BwvError)
+    except OSError as e:
+        unlink_quiet(part)
+        raise BwvError(f"cannot write: {describe_os_error(e)}", path) from None
+    finally:
+        if not done:
+            unlink_quiet(part)
 
 
 def _clip(inp: Path, detector, kinds, args, user) -> int:
