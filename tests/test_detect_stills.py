@@ -41,3 +41,13 @@ def test_a_bad_image_in_a_folder_leaves_no_half_written_output(tmp_path):
     assert not out.exists()
     assert [p.name for p in tmp_path.iterdir()] == ["photos"]     # no temp file either
 
+
+def test_a_folder_skips_sub_folders_named_like_images(tmp_path):
+    folder = tmp_path / "photos"
+    folder.mkdir()
+    _photo(folder / "a.png")
+    (folder / "album.jpg").mkdir()
+    out = tmp_path / "found.jsonl"
+    r = run_bwv("detect", str(folder), "--kinds", "face", "--out", str(out), "--quiet")
+    assert r.returncode == 0, r.stderr
+    assert out.is_file()

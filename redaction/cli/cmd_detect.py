@@ -123,7 +123,8 @@ def _read_image(f: Path):
 
 
 def _images(inp: Path, detector, args) -> int:
-    files = sorted(p for p in inp.iterdir() if p.suffix.lower() in IMAGE_EXT) if inp.is_dir() else [inp]
+    files = sorted(p for p in inp.iterdir() if p.suffix.lower() in IMAGE_EXT and p.is_file()) \
+        if inp.is_dir() else [inp]          # sub-folders are not searched
     if not files:
         raise MediaError("no images found", inp)
     fh, part = _part_writer(args.out) if args.out else (sys.stdout, None)
