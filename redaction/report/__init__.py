@@ -388,13 +388,13 @@ def build_pdf(manifest: dict, project, video: str | os.PathLike) -> bytes:
                    (", ".join(map(str, open_checks)) if open_checks else "none")))
 
     # -- signatures
+    # rows at least 14 mm high to sign in (the empty cell's spacer), taller for a long name
     sig = Table([[P("Exported by", small), P(manifest.get("operator", "")), P("Signature", small),
-                  P(""), P("Date", small), P("")],
+                  Spacer(1, 14 * mm - 6), P("Date", small), P("")],
                  [P("Reviewed / approved by", small),
-                  P(rq.get("approved_by") or ""), P("Signature", small), P(""), P("Date", small),
-                  P("")]],
-                colWidths=[32 * mm, 44 * mm, 18 * mm, W - 138 * mm, 12 * mm, 32 * mm],
-                rowHeights=[14 * mm, 14 * mm])
+                  P(rq.get("approved_by") or ""), P("Signature", small), Spacer(1, 14 * mm - 6),
+                  P("Date", small), P("")]],
+                colWidths=[32 * mm, 44 * mm, 18 * mm, W - 138 * mm, 12 * mm, 32 * mm])
     sig.setStyle(TableStyle([("GRID", (0, 0), (-1, -1), 0.4, colors.grey),
                              ("VALIGN", (0, 0), (-1, -1), "TOP")]))
     story += [KeepTogether([Paragraph("Signatures", h2),
