@@ -454,7 +454,7 @@ def _encode(src: MediaSource, tmp: Path, req: ExportRequest, style: Style, track
             cc = ias.codec_context
             if not cc or not ias.rate:
                 continue
-            layout = cc.layout.name if cc.layout else ("stereo" if cc.channels == 2 else "mono")
+            layout = _named_layout(cc)
             oas = out.add_stream("aac", rate=ias.rate, layout=layout)
             oas.bit_rate = req.encoder.audio_bitrate
             audio_pairs.append(AudioLane(ias, oas, layout, seg_times, audio_ranges, first_pts * tb
@@ -506,6 +506,20 @@ def _encode(src: MediaSource, tmp: Path, req: ExportRequest, style: Style, track
         audio_thread.shutdown(wait=True)
         inp.close()
         out.close()
+
+
+# a container that stores only a channel count (AVI, WAV, some MOV: "1 channels") gets
+# FFmpeg's default layout for that count; the AAC encoder refuses an unnamed layout
+DEFAULT_LAYOUTS = {1: "mono", 2: "stereo", 3: "3.0", 4: "4.0", 5: "5.0", 6: "5.1", 7: "6.1",
+                   8: "7.1"}
+
+
+def _named_layout(cc) -> str:
+    """The source audio's channel layout as the AAC encoder takes it."""
+    name = cc.layout.name if cc.layout else ""
+    if name and not name.endswith("channels"):
+        return name
+    return DEFAULT_LAYOUTS.get(cc.channels, name or "mono")
 
 
 def _output_size(width: int, height: int) -> dict:
