@@ -34,3 +34,20 @@ def test_a_long_operator_name_stays_inside_its_signature_row(clip_copy, tmp_path
     reviewed = next(y for _, y, t in lines if t.startswith("Reviewed"))
     name_bottom = min(y for x, y, _ in lines if abs(x - name_x) < 1 and reviewed - 30 < y <= name_top)
     assert name_bottom - reviewed >= 12, (name_bottom, reviewed)
+
+
+def test_every_page_says_which_of_how_many_it_is(clip_copy, tmp_path):
+    """A court bundle must show a missing page: the footer said "page N", never of how many."""
+    from redaction.model import Keyframe, Track
+    s = make_project(clip_copy("ntsc"), tmp_path)
+    for i in range(80):                          # enough tracks for several pages
+        s.project.tracks.append(Track(f"a{i}", "face", "auto", "accepted", reason="third party",
+                                      keyframes=[Keyframe(0, (10, 10, 20, 20))]))
+    manifest = {"operator": "PC 1", "source": {"frames": 10, "fps": "25"}, "output": {},
+                "redactions": {"tracks": [t.id for t in s.project.tracks], "audio": []}}
+    pdf = build_pdf(manifest, s.project, s.source_path)
+    pages = PdfReader(io.BytesIO(pdf)).pages
+    assert len(pages) >= 2
+    for n, page in enumerate(pages, 1):
+        assert f"page {n} of {len(pages)}" in page.extract_text()
+    assert build_pdf(manifest, s.project, s.source_path) == pdf             # reproducible

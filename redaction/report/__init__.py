@@ -408,15 +408,36 @@ def build_pdf(manifest: dict, project, video: str | os.PathLike) -> bytes:
         canvas.saveState()
         canvas.setFont(font, 7)
         canvas.drawString(15 * mm, 8 * mm, f"Disclosure report - export sha256 {export_sha}")
-        canvas.drawRightString(A4[0] - 15 * mm, 8 * mm, f"page {doc.page}")
         canvas.restoreState()
+
+    from reportlab.pdfgen.canvas import Canvas
+
+    class Numbered(Canvas):
+        """Pages numbered "page N of M" (a missing page shows), drawn once M is known."""
+
+        def __init__(self, *args, **kwargs):
+            super().__init__(*args, **kwargs)
+            self._pages: list[dict] = []
+
+        def showPage(self):
+            self._pages.append(dict(self.__dict__))
+            self._startPage()
+
+        def save(self):
+            for state in self._pages:
+                self.__dict__.update(state)
+                self.setFont(font, 7)
+                self.drawRightString(A4[0] - 15 * mm, 8 * mm,
+                                     f"page {self._pageNumber} of {len(self._pages)}")
+                super().showPage()
+            super().save()
 
     buf = io.BytesIO()
     doc = SimpleDocTemplate(buf, pagesize=A4, leftMargin=15 * mm, rightMargin=15 * mm,
                             topMargin=15 * mm, bottomMargin=15 * mm, invariant=1,
                             title="Disclosure report", author=str(manifest.get("operator", "")),
                             subject=f"export sha256 {export_sha}", creator="bwv-workstation")
-    doc.build(story, onFirstPage=footer, onLaterPages=footer)
+    doc.build(story, onFirstPage=footer, onLaterPages=footer, canvasmaker=Numbered)
     return buf.getvalue()
 
 
