@@ -7,7 +7,8 @@ import sys
 def register(sub) -> None:
     from ..selftest import CHECKS
     p = sub.add_parser("selftest", help="check this installation: models, encoders, libvlc, "
-                                        "a tiny detect-and-export, writable folders",
+                                        "a tiny detect-and-export, the speech recogniser, "
+                                        "writable folders",
                        description="Run the installation self-test. Prints one line per check "
                                    "and exits non-zero if any check fails. Makes no network "
                                    "calls; temporary files go to the cache folder and are removed.")
