@@ -349,6 +349,12 @@ class MediaSource:
             declared_s = float(vs.duration * tb)
         elif self._container.duration and self._container.duration > 0:
             declared_s, from_container = self._container.duration / av.time_base, True
+            # FFmpeg's Matroska writer stores the last timestamp, not the length: a clip
+            # whose timestamps start far from zero (time since boot, a remuxed transport
+            # stream) would read as hours or days long and be called truncated
+            start = (self._container.start_time or 0) / av.time_base
+            if 0 < start < declared_s:
+                declared_s -= start
         return ClipInfo(path=str(self.path), sha256=self._sha256, frames=n, fps=fps,
                         time_base=tb, width=w, height=h, rotation=self.rotation,
                         duration_s=duration, codec=vs.codec_context.name, pix_fmt=self.pix_fmt,

@@ -59,3 +59,47 @@ def test_pcm_audio_without_a_channel_layout_is_exported(tmp_path):
     assert np.abs(samples).max() > 0.2                       # the tone, not silence
     with MediaSource(out) as o:
         assert o.frame_count == 10
+
+
+def test_a_matroska_clip_with_timestamps_far_from_zero_is_not_called_truncated(tmp_path):
+    """A recorder that stamps time since boot, or a transport stream remuxed to Matroska
+    keeping its timestamps: FFmpeg's Matroska writer stores the last timestamp as the
+    duration, so the header of this 1 s clip reads as 4,000,001 s."""
+    path = tmp_path / "dvr.mkv"
+    with av.open(str(path), "w", format="matroska") as c:
+        vs = c.add_stream("libx264", rate=25)
+        vs.width, vs.height, vs.options = 64, 48, {"preset": "ultrafast"}
+        start = 4_000_000 * 25                  # 4,000,000 s in the codec's 1/25 time base
+        for i in range(25):
+            f = av.VideoFrame.from_ndarray(np.full((48, 64, 3), 9 * i, np.uint8), format="rgb24")
+            f.pts, f.time_base = start + i, Fraction(1, 25)
+            for p in vs.encode(f):
+                c.mux(p)
+        for p in vs.encode():
+            c.mux(p)
+    with MediaSource(path) as src:
+        info = src.info
+    assert info.frames == 25 and abs(info.duration_s - 1.0) < 1e-6
+    assert info.truncated is None
+    assert abs(info.declared_duration_s - 1.0) < 0.1
+
+
+def test_a_matroska_clip_cut_short_is_still_called_truncated(tmp_path):
+    path = tmp_path / "dvr.mkv"
+    with av.open(str(path), "w", format="matroska") as c:
+        vs = c.add_stream("libx264", rate=25)
+        vs.width, vs.height, vs.options = 64, 48, {"preset": "ultrafast", "g": "5"}
+        rng = np.random.default_rng(1)
+        for i in range(100):
+            f = av.VideoFrame.from_ndarray(rng.integers(0, 255, (48, 64, 3), np.uint8),
+                                           format="rgb24")
+            f.pts, f.time_base = 4_000_000 * 25 + i, Fraction(1, 25)
+            for p in vs.encode(f):
+                c.mux(p)
+        for p in vs.encode():
+            c.mux(p)
+    data = path.read_bytes()
+    cut = tmp_path / "cut.mkv"
+    cut.write_bytes(data[: len(data) // 3])
+    with MediaSource(cut) as src:
+        assert src.info.truncated is not None, src.info
