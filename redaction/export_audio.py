@@ -18,6 +18,10 @@ class AudioLane:
     floating-point state changed, and libx264's rate control, run after them on the same
     thread, then made slightly different streams from identical frames (measured: exports
     of one project differed run to run). Separate threads keep every export reproducible.
+
+    Samples pass through as packed float ("flt"), held here as channels x n: PyAV finds a
+    planar frame's planes by looking for a null pointer after them, and a frame of eight
+    channels fills every slot, so it read past the frame (a 7.1 source crashed the export).
     """
 
     def __init__(self, ias, oas, layout, seg_times, ranges, video_start_s):
@@ -26,7 +30,7 @@ class AudioLane:
         self.seg = seg_times
         self.ranges = ranges
         self.t_origin = float(video_start_s)
-        self.resampler = av.AudioResampler(format="fltp", layout=layout, rate=self.rate)
+        self.resampler = av.AudioResampler(format="flt", layout=layout, rate=self.rate)
         self.buf: list[np.ndarray] = []
         self.buffered = 0
         self.out_samples = 0
@@ -56,7 +60,7 @@ class AudioLane:
         if rf.pts is None:
             return
         t0 = float(rf.pts * rf.time_base) - self.t_origin
-        data = rf.to_ndarray().astype(np.float32, copy=True)
+        data = rf.to_ndarray().reshape(-1, self.channels).T.astype(np.float32)  # a copy
         apply_ranges(data, t0, self.rate, self.ranges)
         n = data.shape[1]
         for s0, s1, o0 in self.seg:
@@ -87,8 +91,8 @@ class AudioLane:
         head, rest = data[:, :n], data[:, n:]
         self.buf = [rest] if rest.shape[1] else []
         self.buffered = rest.shape[1]
-        frame = av.AudioFrame.from_ndarray(np.ascontiguousarray(head), format="fltp",
-                                           layout=self.layout)
+        frame = av.AudioFrame.from_ndarray(np.ascontiguousarray(head.T).reshape(1, -1),
+                                           format="flt", layout=self.layout)
         frame.sample_rate = self.rate
         frame.pts = self.out_samples - self.buffered - n
         frame.time_base = Fraction(1, self.rate)

@@ -9,16 +9,17 @@ from redaction.export import ExportRequest, export_job
 from redaction.jobs import run_job
 from redaction.media import MediaSource
 
-from helpers import make_project
+from helpers import EXPORT_ARGS, make_project, run_bwv
 
 
-def _avi_with_pcm(path, frames=10, rate=16000, channels=1):
+def _avi_with_pcm(path, frames=10, rate=16000, channels=1, layout=None):
     """An MJPEG AVI with 16-bit PCM audio, as many body-worn and dash cameras record: AVI
     stores a channel count, no channel layout ("1 channels", not "mono")."""
     with av.open(str(path), "w", format="avi") as c:
         vs = c.add_stream("mjpeg", rate=25)
         vs.width, vs.height, vs.pix_fmt = 64, 48, "yuvj420p"
-        a = c.add_stream("pcm_s16le", rate=rate, layout="mono" if channels == 1 else "stereo")
+        layout = layout or ("mono" if channels == 1 else "stereo")
+        a = c.add_stream("pcm_s16le", rate=rate, layout=layout)
         for i in range(frames):
             img = np.full((48, 64, 3), 20 * i % 256, np.uint8)
             for p in vs.encode(av.VideoFrame.from_ndarray(img, format="rgb24")):
@@ -28,8 +29,7 @@ def _avi_with_pcm(path, frames=10, rate=16000, channels=1):
         n = rate * frames // 25
         tone = (0.3 * np.sin(2 * np.pi * 440 * np.arange(n) / rate) * 32767).astype(np.int16)
         data = np.repeat(tone, channels).reshape(1, -1)
-        f = av.AudioFrame.from_ndarray(data, format="s16",
-                                       layout="mono" if channels == 1 else "stereo")
+        f = av.AudioFrame.from_ndarray(data, format="s16", layout=layout)
         f.sample_rate, f.pts, f.time_base = rate, 0, Fraction(1, rate)
         for p in a.encode(f):
             c.mux(p)
@@ -103,3 +103,24 @@ def test_a_matroska_clip_cut_short_is_still_called_truncated(tmp_path):
     cut.write_bytes(data[: len(data) // 3])
     with MediaSource(cut) as src:
         assert src.info.truncated is not None, src.info
+
+
+def test_eight_channel_audio_is_exported(tmp_path):
+    """7.1 PCM (an interview-room or multi-microphone recorder): eight planar channels
+    crashed the export process (PyAV reads a ninth plane past the end of the frame), so
+    this runs the real CLI in a child process."""
+    clip = _avi_with_pcm(tmp_path / "room.avi", channels=8, layout="7.1", rate=8000)
+    proj, out = tmp_path / "case.bwvproj.json", tmp_path / "out.mp4"
+    r = run_bwv("project", "new", str(clip), "--out", str(proj))
+    assert r.returncode == 0, r.stderr
+    r = run_bwv("export", str(proj), "--out", str(out), *EXPORT_ARGS)
+    assert r.returncode == 0, (r.returncode, r.stderr[-800:])
+    with av.open(str(out)) as c:
+        (a,) = c.streams.audio
+        assert (a.rate, a.codec_context.channels) == (8000, 8)
+        resampler = av.AudioResampler(format="flt", layout="7.1", rate=8000)
+        packed = np.concatenate([r.to_ndarray().reshape(-1) for f in c.decode(a)
+                                 for r in resampler.resample(f)])
+    peaks = np.abs(packed.reshape(-1, 8)).max(axis=0)
+    # the tone on every channel but the LFE (3), which AAC keeps below 120 Hz
+    assert (np.delete(peaks, 3) > 0.2).all(), peaks
