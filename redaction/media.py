@@ -29,6 +29,7 @@ from .errors import MediaError
 from .fsutil import sha256_file
 
 CACHE_FRAMES = 24
+REWIND_S = 10    # a seek this far before the first frame starts at the stream's beginning
 
 
 @dataclass(frozen=True)
@@ -416,8 +417,14 @@ class MediaSource:
             raise MediaError(f"cannot decode frame {i} ({_ff_reason(e)}): corrupt or truncated",
                              self.path) from None
         # The decoder did not produce the frame from the nearest keyframe: fall back to
-        # an earlier keyframe once (open-GOP streams), then give up clearly.
-        self._seek(self.index.keyframe_before(max(0, self.index.keyframe_before(i) - 1)))
+        # an earlier keyframe once (open-GOP streams; a transport stream, which FFmpeg
+        # seeks by decoding time, lands on the keyframe after the one asked for), before
+        # the stream's start for the first one, then give up clearly.
+        k = self.index.keyframe_before(i)
+        if k > 0:
+            self._seek(self.index.keyframe_before(k - 1))
+        else:
+            self._seek(0, margin=round(REWIND_S / self.index.time_base))
         for frame in self._decoder:
             if frame.pts == target:
                 self._next_index = i + 1
@@ -425,8 +432,8 @@ class MediaSource:
         self._next_index = None
         raise MediaError(f"cannot decode frame {i}: corrupt or truncated", self.path)
 
-    def _seek(self, key_index: int) -> None:
-        pts = self.index.pts[key_index]
+    def _seek(self, key_index: int, margin: int = 0) -> None:
+        pts = self.index.pts[key_index] - margin
         try:
             self._container.seek(pts, stream=self._vs, backward=True, any_frame=False)
         except av.error.FFmpegError as e:

@@ -124,3 +124,32 @@ def test_eight_channel_audio_is_exported(tmp_path):
     peaks = np.abs(packed.reshape(-1, 8)).max(axis=0)
     # the tone on every channel but the LFE (3), which AAC keeps below 120 Hz
     assert (np.delete(peaks, 3) > 0.2).all(), peaks
+
+
+def _ts_with_b_frames(path, frames=30):
+    """An MPEG transport stream (DVRs, CCTV and camera docks write them) of H.264 with
+    B-frames: FFmpeg seeks a transport stream by decoding timestamp, so a seek to a
+    keyframe's presentation time lands on the next keyframe."""
+    with av.open(str(path), "w", format="mpegts") as c:
+        vs = c.add_stream("libx264", rate=25)
+        vs.width, vs.height = 64, 48
+        vs.options = {"preset": "veryfast", "bf": "2", "g": "8", "keyint_min": "8",
+                      "sc_threshold": "0"}
+        for i in range(frames):
+            img = np.zeros((48, 64, 3), np.uint8)
+            img[:, 2 * i: 2 * i + 2] = 255                  # a bar at x = 2i: the frame's number
+            for p in vs.encode(av.VideoFrame.from_ndarray(img, format="rgb24")):
+                c.mux(p)
+        for p in vs.encode():
+            c.mux(p)
+    return path
+
+
+def test_a_transport_stream_with_b_frames_opens_with_exact_frames(tmp_path):
+    clip = _ts_with_b_frames(tmp_path / "dvr.ts")
+    with av.open(str(clip)) as c:
+        expected = [f.to_ndarray(format="rgb24") for f in c.decode(video=0)]
+    with MediaSource(clip) as src:
+        assert src.frame_count == len(expected) == 30
+        for i in (0, 5, 29, 3, 16, 8, 0, 23):                # every GOP, out of order
+            assert np.array_equal(src.frame(i), expected[i]), i
