@@ -120,6 +120,7 @@ class FrameIndex:
     pts: "array[int]"
     keyframes: list[int]      # frame indices that start a GOP (decodable from a seek)
     time_base: Fraction
+    leading: int = 0          # frames before the first keyframe, never shown (not counted)
 
     def __post_init__(self):
         if not isinstance(self.pts, array):
@@ -154,6 +155,7 @@ def build_index(container, path) -> FrameIndex:
     vs = container.streams.video[0]
     pts: list[int] = []
     keys: set[int] = set()
+    first_key: Optional[int] = None
     try:
         for pkt in container.demux(vs):
             # an edit list's pre-roll (a stream-copy cut: packets before the clip's start)
@@ -166,17 +168,21 @@ def build_index(container, path) -> FrameIndex:
             pts.append(p)
             if pkt.is_keyframe:
                 keys.add(p)
+                first_key = p if first_key is None else first_key
     except av.error.FFmpegError as e:
         if not pts:
             raise MediaError(f"corrupt video data ({_ff_reason(e)})", path) from None
         # truncated tail: keep what was readable, the decoder check below decides
-    order = sorted(set(pts))
+    # a clip cut from a stream mid-GOP starts with frames that need a keyframe it does not
+    # hold (and, in an open GOP, frames shown before the first keyframe that refer back):
+    # the decoder shows nothing before the first keyframe, so they are no frames of the clip
+    order = sorted(p for p in set(pts) if first_key is None or p >= first_key)
     if not order:
         raise MediaError("video stream has no frames", path)
     key_idx = sorted(bisect.bisect_left(order, k) for k in keys)
     if not key_idx or key_idx[0] != 0:
         key_idx = [0] + key_idx
-    return FrameIndex(order, key_idx, Fraction(vs.time_base))
+    return FrameIndex(order, key_idx, Fraction(vs.time_base), len(set(pts)) - len(order))
 
 
 # -- the frame index, built once per clip -------------------------------------------------
@@ -186,7 +192,8 @@ def build_index(container, path) -> FrameIndex:
 # sha256 (with the size and modification time it was built from) for the other processes:
 # detection runs in a child, the CLI in another program. Timestamps only, nothing personal.
 INDEX_MEMORY = 8
-INDEX_VERSION = 2            # 2: an edit list's discarded pre-roll packets are not frames
+INDEX_VERSION = 3            # 2: an edit list's discarded pre-roll packets are not frames
+#                              3: nor are frames shown before the first keyframe
 _index_lock = threading.Lock()
 _index_memory: "OrderedDict[tuple, FrameIndex]" = OrderedDict()
 index_builds = 0             # demux passes made to build an index (tests, bench)
@@ -207,7 +214,8 @@ def _load_index(sha256: str, key: tuple) -> Optional[FrameIndex]:
         d = json.loads(_index_file(sha256).read_text())
         if [d["size"], d["mtime_ns"], d.get("v")] != [key[1], key[2], INDEX_VERSION]:
             return None
-        return FrameIndex(list(d["pts"]), list(d["keyframes"]), Fraction(d["time_base"]))
+        return FrameIndex(list(d["pts"]), list(d["keyframes"]), Fraction(d["time_base"]),
+                          int(d.get("leading", 0)))
     except (OSError, ValueError, KeyError, TypeError, ZeroDivisionError):
         return None
 
@@ -221,7 +229,8 @@ def _save_index(sha256: str, key: tuple, idx: FrameIndex) -> None:
         atomic_write_text(f, json.dumps({"v": INDEX_VERSION, "size": key[1], "mtime_ns": key[2],
                                          "pts": idx.pts.tolist(),
                                          "keyframes": idx.keyframes,
-                                         "time_base": str(idx.time_base)}))
+                                         "time_base": str(idx.time_base),
+                                         "leading": idx.leading}))
     except Exception:  # noqa: BLE001 - a cache: never fail an open on it
         pass
 
@@ -362,8 +371,10 @@ class MediaSource:
                         vfr=vfr, audio=audio, metadata=meta,
                         captured=meta.get("creation_time"), declared_frames=declared_frames,
                         declared_duration_s=declared_s,
-                        truncated=_truncation(n, duration, fps, declared_frames, declared_s,
-                                              from_container))
+                        # the header also counts the frames before the first keyframe
+                        truncated=_truncation(n + self.index.leading,
+                                              duration + self.index.leading / float(fps),
+                                              fps, declared_frames, declared_s, from_container))
 
     # -- frames ----------------------------------------------------------------
     @property

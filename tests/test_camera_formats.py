@@ -153,3 +153,35 @@ def test_a_transport_stream_with_b_frames_opens_with_exact_frames(tmp_path):
         assert src.frame_count == len(expected) == 30
         for i in (0, 5, 29, 3, 16, 8, 0, 23):                # every GOP, out of order
             assert np.array_equal(src.frame(i), expected[i]), i
+
+
+def test_a_clip_that_starts_mid_gop_counts_only_the_frames_it_shows(tmp_path):
+    """A recording cut from a stream without re-encoding (a pre-record buffer, a CCTV
+    export) may begin with frames that need a keyframe the file does not hold: the decoder
+    shows nothing before the first keyframe, so they are not frames of the clip."""
+    whole = tmp_path / "whole.mp4"
+    with av.open(str(whole), "w", format="mp4") as c:
+        vs = c.add_stream("libx264", rate=25)
+        vs.width, vs.height = 64, 48
+        vs.options = {"preset": "ultrafast", "bf": "0", "g": "10", "keyint_min": "10",
+                      "sc_threshold": "0"}
+        for i in range(30):
+            img = np.full((48, 64, 3), 8 * i, np.uint8)
+            for p in vs.encode(av.VideoFrame.from_ndarray(img, format="rgb24")):
+                c.mux(p)
+        for p in vs.encode():
+            c.mux(p)
+    cut = tmp_path / "cut.mp4"
+    with av.open(str(whole)) as i, av.open(str(cut), "w", format="mp4") as o:
+        ov = o.add_stream_from_template(i.streams.video[0])
+        for n, p in enumerate(p for p in i.demux(video=0) if p.dts is not None):
+            if n >= 4:                                  # starts 4 frames into the first GOP
+                p.stream = ov
+                o.mux(p)
+    with av.open(str(cut)) as c:
+        expected = [f.to_ndarray(format="rgb24") for f in c.decode(video=0)]
+    assert len(expected) == 20                          # frames 10-29, from the 2nd keyframe
+    with MediaSource(cut) as src:
+        assert src.frame_count == 20 and src.info.truncated is None
+        assert np.array_equal(src.frame(0), expected[0])
+        assert np.array_equal(src.frame(19), expected[19])
