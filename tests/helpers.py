@@ -220,3 +220,21 @@ class LockHolder:
 # the recipient and basis every `bwv export` in the tests gives
 EXPORT_ARGS = ("--operator", "alice", "--recipient", "Bob", "--organisation", "CPS",
                "--basis", "test", "--quiet")
+
+
+def tamper_and_expect_refusal(store, path, clip_id) -> None:
+    """Someone edits a held clip's evidence copy behind the store's back: opening it is
+    refused as changed, and the consultation and its refusal are audited."""
+    import os
+    import pytest
+    from redaction.errors import IntegrityError
+    from redaction.store import api, audit
+    os.chmod(path, 0o644)
+    with open(path, "r+b") as f:
+        f.seek(100)
+        f.write(b"\x00\x01\x02")
+    with pytest.raises(IntegrityError, match="changed since import"):
+        api.open_clip(clip_id)
+    with store.session() as s:
+        assert [r.action for r in audit.entries(s, category="consultation")] == [
+            "clip.open", "clip.open.refused"]

@@ -105,6 +105,17 @@ def test_export_from_dialog_matches_cli(qtbot, win, tmp_path):
     assert acts.count("export") == 2 and acts[-1] == "apply"
 
 
+def _filled_dialog(qtbot, win, out):
+    """The export dialog, filled in as an officer would for a defence solicitor."""
+    d = win.jobs.export()
+    qtbot.addWidget(d)
+    d.out.setText(str(out))
+    d.recipient.setText("Jane Doe")
+    d.org.setText("Doe & Co Solicitors")
+    d.basis.setCurrentText("Criminal Procedure and Investigations Act 1996 (disclosure)")
+    return d
+
+
 def test_dialog_export_goes_through_the_window_session(qtbot, win, tmp_path):
     """The export appends to the window's own session: the override is logged once, the
     manifest records the state the window holds, and verify replays the log afterwards."""
@@ -112,12 +123,7 @@ def test_dialog_export_goes_through_the_window_session(qtbot, win, tmp_path):
     from redaction.verify import verify_project
     doc = win.doc
     doc.do(edits.AddTracks([_auto("a1")]))
-    d = win.jobs.export()
-    qtbot.addWidget(d)
-    d.out.setText(str(tmp_path / "o.mp4"))
-    d.recipient.setText("Jane Doe")
-    d.org.setText("Doe & Co Solicitors")
-    d.basis.setCurrentText("Criminal Procedure and Investigations Act 1996 (disclosure)")
+    d = _filled_dialog(qtbot, win, tmp_path / "o.mp4")
     d.override.setChecked(True)
     d.go.click()
     qtbot.waitUntil(lambda: d.stack.currentIndex() == 2, timeout=120000)
@@ -141,12 +147,7 @@ def test_a_style_chosen_in_the_dialog_becomes_the_projects_so_the_preview_shows_
     doc = win.doc
     doc.do(edits.AddTracks([_auto("a1", "accepted")]))
     assert doc.project.style.mode == "solid"
-    d = win.jobs.export()
-    qtbot.addWidget(d)
-    d.out.setText(str(tmp_path / "o.mp4"))
-    d.recipient.setText("Jane Doe")
-    d.org.setText("Doe & Co Solicitors")
-    d.basis.setCurrentText("Criminal Procedure and Investigations Act 1996 (disclosure)")
+    d = _filled_dialog(qtbot, win, tmp_path / "o.mp4")
     d.style_mode.setCurrentText("pixelate")
     d.go.click()
     qtbot.waitUntil(lambda: d.stack.currentIndex() == 2, timeout=120000)

@@ -5,21 +5,15 @@ from __future__ import annotations
 
 import pytest
 
-from redaction import access
-
-from .test_store_gui import PASSWORDS, held_clip, make_window, team  # noqa: F401
+from .test_library_batch import library_with_a_queued_job
+from .test_store_gui import held_clip, team  # noqa: F401
 
 pytestmark = pytest.mark.gui
 
 
 def test_the_batch_column_follows_the_batch_without_refresh(qtbot, team, held_clip):  # noqa: F811
     from redaction.store import batchjobs, db
-    with db.open_store().session() as s:
-        job = batchjobs.queue(s, "b1", [{"path": "/share/clip.mp4", "clip_id": held_clip["id"]}],
-                              settings_key="k", executor="local", user="dora")[0]
-    access.login("dora", PASSWORDS["dora"])
-    w = make_window(qtbot, "dora")
-    lib = w.store.open_library(0)
+    w, lib, job = library_with_a_queued_job(qtbot, held_clip, "local")
     poll = lib.batch_poll
     assert poll.timer.isActive()                      # a job is queued: it polls
     poll.timer.setInterval(50)

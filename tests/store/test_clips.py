@@ -9,6 +9,8 @@ import pytest
 from redaction.errors import IntegrityError, PermissionDenied
 from redaction.fsutil import sha256_file
 from redaction.store import api, audit, clips
+
+from helpers import tamper_and_expect_refusal
 from redaction.store.errors import Conflict, StoreError
 
 
@@ -56,15 +58,7 @@ def test_every_open_reverifies_the_hash(store, new_clip):
                            captured=clips.parse_time("2026-01-01T00:00:00Z"))
     p = api.open_clip(info["id"])
     assert sha256_file(p) == info["sha256"]
-    os.chmod(p, 0o644)
-    with open(p, "r+b") as f:  # someone edits the evidence copy behind our back
-        f.seek(100)
-        f.write(b"\x00\x01\x02")
-    with pytest.raises(IntegrityError, match="changed since import"):
-        api.open_clip(info["id"])
-    with store.session() as s:
-        assert [r.action for r in audit.entries(s, category="consultation")] == [
-            "clip.open", "clip.open.refused"]
+    tamper_and_expect_refusal(store, p, info["id"])
     p.unlink()
     with pytest.raises(IntegrityError, match="missing"):
         api.open_clip(info["id"])

@@ -8,9 +8,11 @@ import os
 import pytest
 
 from redaction import fsutil
-from redaction.errors import Cancelled, IntegrityError
+from redaction.errors import Cancelled
 from redaction.jobs import CancelToken
 from redaction.store import api, audit, clips
+
+from helpers import tamper_and_expect_refusal
 
 
 def _held(store, new_clip):
@@ -45,15 +47,7 @@ def test_open_clip_job_reports_progress_and_refuses_a_changed_file(store, new_cl
             break
     assert seen and seen[-1].done == seen[-1].total == os.path.getsize(path)
     assert digest == info["sha256"]
-    os.chmod(path, 0o644)
-    with open(path, "r+b") as f:
-        f.seek(100)
-        f.write(b"\x00\x01\x02")
-    with pytest.raises(IntegrityError, match="changed since import"):
-        api.open_clip(info["id"])
-    with store.session() as s:
-        assert [r.action for r in audit.entries(s, category="consultation")] == [
-            "clip.open", "clip.open.refused"]
+    tamper_and_expect_refusal(store, path, info["id"])
 
 
 def test_a_cancelled_open_records_nothing(store, new_clip):
