@@ -28,7 +28,7 @@ def strip_first_job(path: str, strip_count: int, cancel: CancelToken):
     """The timeline's picture strip on its own, first: it shows while the clip is hashed and
     its audio read (a long clip's strip was otherwise missing from an early screenshot)."""
     strip = yield from strip_job(path, strip_count, cancel=cancel)
-    return {"strip": strip}
+    return {"strip": strip, "path": path}
 
 
 def clip_media_job(path: str, strip_count: int, crops: list, cancel: CancelToken,
@@ -41,13 +41,13 @@ def clip_media_job(path: str, strip_count: int, crops: list, cancel: CancelToken
     if strip_count:
         out["strip"] = yield from strip_job(path, strip_count, cancel=cancel)
     thumbs = (yield from track_thumbs_job(path, crops, cancel=cancel)) if crops else {}
-    return {**out, "crops": thumbs,
+    return {**out, "crops": thumbs, "path": path,   # the clip it is of (bg_loaded checks)
             "source_ok": (sha == expected_sha256) if expected_sha256 else None, "sha256": sha}
 
 
 def crops_job(path: str, crops: list, cancel: CancelToken):
     thumbs = yield from track_thumbs_job(path, crops, cancel=cancel)
-    return {"crops": thumbs}
+    return {"crops": thumbs, "path": path}
 
 
 def crop_items(project, have: set) -> list:

@@ -186,6 +186,7 @@ class MainWindow(QMainWindow):
         self.doc = doc
         self.gate.blocked = doc.session.edits_refused    # None until its clip is found changed
         self.source_changed = doc.session.edits_refused is not None
+        self.review.set_redact_allowed(self.gate.why_not("redact"))
         self.playback.set_doc(doc)
         doc.frameChanged.connect(self.player.render)
         doc.modeChanged.connect(self.player.mode_changed)
@@ -217,6 +218,7 @@ class MainWindow(QMainWindow):
         doc.save_coverage()
         self._close_when_idle(doc)      # its project's lock goes
         self.doc = None
+        self.gate.blocked, self.source_changed = None, False
         self.store_clip_id = self.store_clip_name = self.store_clip = None
         self.playback.set_doc(None)
         self.timeline.view.set_doc(None)

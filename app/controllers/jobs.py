@@ -185,6 +185,8 @@ class JobsController(Controller):
     def bg_loaded(self, result) -> None:
         if not result or self.doc is None:
             return
+        if result.get("path") not in (None, str(self.doc.media.path)):
+            return     # a late result of the clip open before (its signal was queued)
         if "strip" in result:
             self.timeline_view.set_thumbs(result["strip"])
             if "envelope" not in result:

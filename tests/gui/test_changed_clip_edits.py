@@ -38,6 +38,7 @@ def test_edits_are_refused_once_the_clip_is_found_changed(changed):
         assert not a.isEnabled(), name
     assert "source clip has changed" in w.a["accept"].toolTip()
     assert not w.view.editable and not w.timeline.view.redact_allowed
+    assert not w.review.bulk.isEnabled()
     # the engine refuses whatever the window shows
     from redaction import services
     with pytest.raises(IntegrityError, match="source clip has changed"):
@@ -55,4 +56,17 @@ def test_another_clip_opened_afterwards_takes_edits_again(changed, clip_copy):
     assert w.open_path(other)
     w.wait_idle()
     assert not w.source_changed and w.gate.blocked is None
+    assert w.a["add_note"].isEnabled()
+    assert w.review.bulk.isEnabled()                 # the review panel's edits too
+
+
+def test_a_late_result_of_the_changed_clip_does_not_lock_the_next(changed, clip_copy):
+    """The background check's result is of one clip: one still queued when another clip
+    opened locked the new clip's edits."""
+    w = changed
+    stale = {"path": str(w.doc.media.path), "source_ok": False, "sha256": "f" * 64}
+    assert w.open_path(clip_copy("basic"))
+    w.wait_idle()
+    w.jobs.bg_loaded(stale)
+    assert w.doc.session.edits_refused is None and w.gate.blocked is None
     assert w.a["add_note"].isEnabled()
