@@ -288,16 +288,16 @@ class ExportDialog(QDialog):
         req = self.request()
         from redaction import services
         from redaction.errors import BwvError
+        if req.style != self.doc.project.style.mode:   # what is exported is previewed
+            from redaction.edits import SetStyle           # (before the export's audit row)
+            if not self.doc.do(SetStyle(req.style)):
+                self.error.setText(f"the style could not be set to {req.style}")
+                return
         try:   # refuse before any work: no right, closed or unapproved request, no request
             self.permit = services.authorise_export(
                 self.doc.user, req.request_id, req.purpose,
                 project=str(req.project), output=str(req.out), gui=True)
             req.audit_head = services.audit_anchor()   # recorded in the manifest
-            if req.style != self.doc.project.style.mode:   # what is exported is previewed
-                from redaction.edits import SetStyle
-                if not self.doc.do(SetStyle(req.style)):
-                    self.error.setText(f"the style could not be set to {req.style}")
-                    return
             self.doc.save()
         except BwvError as e:
             self.error.setText(str(e))
