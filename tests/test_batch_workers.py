@@ -53,3 +53,17 @@ def test_workers_that_cannot_start_fail_every_clip_once_with_the_reason(tmp_path
     events = list(LocalExecutor(1).run(_items(clips), bad))
     assert [e.kind for e in events] == ["failed", "failed"]
     assert all("worker" in e.error for e in events), events
+
+
+def test_a_clip_running_beside_one_that_kills_its_worker_is_not_charged(tmp_path):
+    """Two workers: the pool breaks for both clips running; each is tried again alone, so
+    only the clip that kills its worker while alone fails (the healthy one running beside it
+    was charged the same losses and failed with it)."""
+    clips = make_clips(tmp_path / "clips", 3, frames=150)
+    poison = clips[0].with_name("poison.mp4")
+    clips[0].rename(poison)
+    items = _items([poison, clips[1], clips[2]])
+    events = list(LocalExecutor(2, task=crash_on_poison).run(items, FAST))
+    final = {e.index: e for e in events if e.kind in ("done", "failed")}
+    assert final[0].kind == "failed" and "worker process was lost" in final[0].error
+    assert final[1].kind == "done" and final[2].kind == "done", final

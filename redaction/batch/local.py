@@ -48,11 +48,12 @@ def _run(item: BatchItem, settings) -> Event:
 
 class LocalExecutor:
     """``workers`` processes (default: every core of this PC). A worker process that is
-    lost (killed, out of memory, a crash in a decoder) breaks the whole pool: the clips it
-    and the other workers were running are tried again on a fresh pool (``RETRIES`` times,
-    resuming from their per-clip cache), and the clips not yet started are never charged
-    for it, so one bad clip cannot fail the batch. ``task`` is what a worker runs per clip
-    (tests replace it)."""
+    lost (killed, out of memory, a crash in a decoder) breaks the whole pool: the clips
+    that were running then are tried again one at a time, each alone in a fresh pool
+    (resuming from its per-clip cache), so only a clip that loses its worker while running
+    alone is charged for it (``RETRIES`` more times, then it fails); the clips running
+    beside it and those not yet started are never charged, so one bad clip cannot fail the
+    batch. ``task`` is what a worker runs per clip (tests replace it)."""
 
     RETRIES = 2                  # fresh attempts of a clip whose worker process was lost
 
@@ -66,28 +67,38 @@ class LocalExecutor:
             return
         ctx = mp.get_context("spawn")
         q = ctx.Queue()
-        lost: dict[int, int] = {}      # clip -> times a worker was lost while running it
+        lost: dict[int, int] = {}      # clip -> times its worker was lost while it ran alone
+        suspects: set[int] = set()     # running when a shared pool broke: run alone next
         idle_breaks = 0                # pools broken with no clip started (cannot start)
         todo = list(items)
         try:
             while todo:
+                alone = [it for it in todo if it.index in suspects][:1]
+                batch = alone or todo
                 started: set[int] = set()
+                ended: set[int] = set()
                 again: list[BatchItem] = []
                 broke = None
-                for ev in self._pool(todo, settings, ctx, q):
+                for ev in self._pool(batch, settings, ctx, q, 1 if alone else self.workers):
                     if isinstance(ev, tuple):                  # (item, BrokenProcessPool)
                         it, broke = ev
-                        if it.index in started:
+                        if it.index in started and (alone or len(started - ended) == 1):
                             lost[it.index] = lost.get(it.index, 0) + 1
                             if lost[it.index] > self.RETRIES:
+                                suspects.discard(it.index)
                                 yield Event("failed", it.index, error=(
                                     f"the worker process was lost {lost[it.index]} times "
                                     f"while running it (killed, out of memory or a crash)"))
                                 continue
+                        elif it.index in started:
+                            suspects.add(it.index)             # which clip broke it is unknown
                         again.append(it)
                         continue
                     if ev.kind == "start":
                         started.add(ev.index)
+                    elif ev.kind in ("done", "failed"):
+                        suspects.discard(ev.index)
+                        ended.add(ev.index)
                     yield ev
                 if again and not started:
                     idle_breaks += 1
@@ -98,14 +109,15 @@ class LocalExecutor:
                             yield Event("failed", it.index,
                                         error=f"the worker processes could not start: {why}")
                         return
-                todo = sorted(again, key=lambda it: it.index)
+                rest = [it for it in todo if it not in batch]
+                todo = sorted(again + rest, key=lambda it: it.index)
         finally:
             q.close()
 
-    def _pool(self, items: list[BatchItem], settings, ctx, q) -> Iterator:
+    def _pool(self, items: list[BatchItem], settings, ctx, q, workers: int) -> Iterator:
         """One pool over ``items``: their events, and ``(item, error)`` for each clip left
         unfinished when the pool broke."""
-        pool = ProcessPoolExecutor(max_workers=min(self.workers, len(items)), mp_context=ctx,
+        pool = ProcessPoolExecutor(max_workers=min(workers, len(items)), mp_context=ctx,
                                    initializer=_init,
                                    initargs=(settings.kinds, settings.preset, q, os.getpid()))
         futures = {pool.submit(self.task, it, settings): it for it in items}
