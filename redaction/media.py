@@ -363,7 +363,8 @@ class MediaSource:
             # whose timestamps start far from zero (time since boot, a remuxed transport
             # stream) would read as hours or days long and be called truncated
             start = (self._container.start_time or 0) / av.time_base
-            if 0 < start < declared_s:
+            matroska = "matroska" in (self._container.format.name or "")
+            if matroska and 0 < start < declared_s:    # elsewhere it is a length already
                 declared_s -= start
         return ClipInfo(path=str(self.path), sha256=self._sha256, frames=n, fps=fps,
                         time_base=tb, width=w, height=h, rotation=self.rotation,

@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import itertools
 import json
+import logging
 import os
 import time
 import uuid
@@ -33,6 +34,8 @@ from typing import Iterator, Optional
 
 from ..errors import BwvError
 from .worker import BatchItem, Event, describe_error
+
+log = logging.getLogger("bwv.batch")
 
 VIDEO_EXT = {".mp4", ".mov", ".m4v", ".mkv", ".avi", ".mts", ".m2ts", ".ts", ".webm", ".3gp"}
 
@@ -286,8 +289,11 @@ class BatchRun:
         finally:                 # Ctrl-C, a lost cluster: nothing left running in the store
             for it in self.todo:
                 if it.index not in finished:
-                    rec.update(it.index, "failed", error=f"interrupted (batch {self.batch} "
-                               "stopped before this clip finished; the next run takes it)")
+                    try:     # the store may be what failed: never hide the first error
+                        rec.update(it.index, "failed", error=f"interrupted (batch {self.batch} "
+                                   "stopped before this clip finished; the next run takes it)")
+                    except BwvError as e:
+                        log.warning("batch job of %s not closed in the store: %s", it.name, e)
 
     def _handle(self, ev: Event, rec: "_StoreRecorder", finished: set) -> Optional[Event]:
         """One event of the executor: the summary, the state file and the store's row."""
