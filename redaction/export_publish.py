@@ -81,32 +81,37 @@ def manifest_names(path: Path, entry: dict) -> bool:
         return False
 
 
-def _video_ok(entry: dict) -> bool:
+def _same_place(p) -> Path:
+    return Path(p)
+
+
+def _video_ok(entry: dict, where=_same_place) -> bool:
     d = entry.get("details") or {}
-    out = Path(str(d.get("output") or ""))
+    out = where(str(d.get("output") or ""))
     return out.is_file() and sha256_file(out) == d.get("export_sha256")
 
 
-def committed(entry: dict) -> bool:
+def committed(entry: dict, where=_same_place) -> bool:
     """The export's manifest names it and its video is there: every file was published
-    (its completion entry may still be missing: killed, or a full disk, just after)."""
+    (its completion entry may still be missing: killed, or a full disk, just after).
+    ``where``: where a recorded path is now (a moved case folder: verify.relocated)."""
     d = entry.get("details") or {}
     m = d.get("manifest")
-    return bool(m) and manifest_names(Path(m), entry) and _video_ok(entry)
+    return bool(m) and manifest_names(where(m), entry) and _video_ok(entry, where)
 
 
-def planned(entries: list[dict], entry: dict) -> dict[Path, Optional[str]]:
+def planned(entries: list[dict], entry: dict, where=_same_place) -> dict[Path, Optional[str]]:
     """Every file the export meant to publish, with the sha256 it was to have (None: proved
     another way: the manifest names the entry). From its ``export_publishing`` entry; for an
     export logged before those entries, the video and the manifest."""
     d = entry.get("details") or {}
     pub = _for(entries, PUBLISHING, entry["seq"])
     if pub is not None:
-        return {Path(p): sha for p, sha in ((pub.get("details") or {}).get("files") or {}).items()}
-    out = Path(str(d.get("output") or ""))
+        return {where(p): sha for p, sha in ((pub.get("details") or {}).get("files") or {}).items()}
+    out = where(str(d.get("output") or ""))
     files: dict[Path, Optional[str]] = {out: d.get("export_sha256")}
     if d.get("manifest"):
-        files[Path(d["manifest"])] = None
+        files[where(d["manifest"])] = None
     return files
 
 
@@ -118,10 +123,11 @@ def is_its_file(path: Path, sha: Optional[str], entry: dict) -> bool:
     return sha256_file(path) == sha
 
 
-def left_behind(entries: list[dict], entry: dict) -> tuple[list[Path], list[Path]]:
+def left_behind(entries: list[dict], entry: dict,
+                where=_same_place) -> tuple[list[Path], list[Path]]:
     """(the export's files that are there, provably its own; those that are not)."""
     there, missing = [], []
-    for p, sha in planned(entries, entry).items():
+    for p, sha in planned(entries, entry, where).items():
         (there if is_its_file(p, sha, entry) else missing).append(p)
     return there, missing
 

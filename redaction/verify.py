@@ -76,8 +76,9 @@ def _check(session, project, project_path, entries) -> VerifyReport:
         d = e.get("details", {})
         out = relocated(d.get("output", ""), d, project_path)
         why = unpublished.get(e["seq"])
-        if why is not None and (why.startswith("was aborted") or not xp.committed(e)):
-            _check_unpublished(entries, e, why, rep)
+        where = lambda p, d=d: relocated(p, d, project_path)   # noqa: E731
+        if why is not None and (why.startswith("was aborted") or not xp.committed(e, where)):
+            _check_unpublished(entries, e, why, rep, where)
             continue
         if not out.exists():
             raise IntegrityError(f"export recorded in edit log entry {e['seq']} is missing", out)
@@ -116,7 +117,8 @@ def relocated(path, details: dict, project_path) -> Path:
         return p
 
 
-def _check_unpublished(entries: list[dict], e: dict, why: str, rep: VerifyReport) -> None:
+def _check_unpublished(entries: list[dict], e: dict, why: str, rep: VerifyReport,
+                       where) -> None:
     """An export that never completed: a warning when nothing of it is published (or a
     later export of the same name replaced it), an IntegrityError naming what is there and
     what is missing when it was cut off while publishing (ADR 0015)."""
@@ -128,7 +130,7 @@ def _check_unpublished(entries: list[dict], e: dict, why: str, rep: VerifyReport
         rep.warnings.append(f"{head}: nothing of it is published{removed}; {out.name} is the "
                             f"export of entry {later['seq']}")
         return
-    there, missing = xp.left_behind(entries, e)
+    there, missing = xp.left_behind(entries, e, where)
     if there:
         raise IntegrityError(xp.describe_partial(e, there, missing), there[0])
     rep.warnings.append(f"{head}: nothing was published{removed}")

@@ -72,3 +72,22 @@ def test_an_export_outside_the_case_folder_is_checked_where_it_was_written(clip_
     with pytest.raises(IntegrityError, match="is missing") as e:
         verify_project(moved / s.path.name, "x", record=False)
     assert str(e.value.path) == str(out)
+
+
+def test_an_export_cut_off_while_publishing_is_named_in_the_moved_copy(case, tmp_path):
+    """The partial files of an export killed while publishing are looked for in the copy
+    too: with the originals gone, the copy's were not found and verify passed with a
+    warning that nothing was published."""
+    from helpers import EXPORT_ARGS
+    proj = case / "case.bwvproj.json"
+    r = run_bwv("export", str(proj), "--out", str(case / "out" / "x.mp4"), *EXPORT_ARGS,
+                env={"BWV_FAULT_INJECT": "export:published:2"})
+    assert r.returncode != 0
+    copy = tmp_path / "copy"
+    shutil.copytree(case, copy)
+    shutil.move(str(case), str(tmp_path / "away"))
+    r = run_bwv("verify", str(copy / "case.bwvproj.json"), "--no-record")
+    line = r.stderr.strip()
+    assert r.returncode == 5 and "\n" not in line, line
+    assert "was interrupted while publishing: x.mp4, x.redactions.csv published" in line
+    assert str(copy) in line
