@@ -172,6 +172,9 @@ class JobsController(Controller):
         doc = self.doc
         items = background.crop_items(doc.project, set(self.review.icons))
         path, sha = str(doc.media.path), doc.project.source.sha256
+        held = self.win.store_clip
+        if held is not None and held.sha256 == sha:
+            sha = ""          # the library's open job hashed this file just now: not twice
         self.bg.start("media", lambda cancel: background.clip_media_job(path, 0, items, cancel, sha))
 
     def load_crops(self) -> None:

@@ -82,3 +82,22 @@ def test_a_changed_clip_is_refused_in_one_line(qtbot, team, held_clip):  # noqa:
     assert "changed since import" in w.statusBar().currentMessage()
     assert consultations(team) == ["clip.open.refused"]
     w.shutdown()
+
+
+def test_a_held_clip_is_hashed_once_when_it_opens(qtbot, team, held_clip, monkeypatch):  # noqa: F811
+    """The open job verifies the evidence file; the window's background check hashed the
+    same multi-GB file again seconds later."""
+    hashed, real = [], fsutil.sha256_chunks
+
+    def count(path, h, *a, **kw):
+        hashed.append(os.path.realpath(path))
+        yield from real(path, h, *a, **kw)
+    monkeypatch.setattr(fsutil, "sha256_chunks", count)
+    access.login("dora", PASSWORDS["dora"])
+    w = make_window(qtbot, "dora")
+    assert w.store.open_store_clip(held_clip["id"], wait=True)
+    w.wait_idle()
+    evidence = os.path.realpath(w.doc.media.path)
+    assert hashed.count(evidence) == 1, hashed
+    assert not w.source_changed
+    w.shutdown()
