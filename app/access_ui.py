@@ -17,6 +17,7 @@ greys out what it cannot decide for the same reason (not cached: it follows the 
 from __future__ import annotations
 
 import logging
+import time
 from typing import Callable, Optional
 
 from sqlalchemy.exc import DBAPIError
@@ -47,6 +48,8 @@ STANDALONE = "Standalone (no case store set up)"
 # what an unreachable store raises: the service layer's StoreUnavailable, or the driver's
 # error where a read escaped the store's transaction wrapper
 STORE_DOWN = (StoreUnavailable, DBAPIError)
+DOWN_FOR_S = 5.0      # how long a store found down is taken as down without asking again
+_now = time.monotonic
 
 
 def unavailable_text(e: Exception) -> str:
@@ -101,6 +104,7 @@ class Gate:
         # why the open project takes no edits whatever the role (its clip on disk is not the
         # project's: ProjectSession.edits_refused); None when it takes them
         self.blocked: Optional[str] = None
+        self._down: Optional[tuple[float, str]] = None   # (when, why) the store was down
 
     def refresh(self) -> None:
         self._why.clear()
@@ -111,11 +115,15 @@ class Gate:
         if not self.enforced:
             return None
         if right not in self._why:
-            try:
+            if self._down is not None and _now() - self._down[0] < DOWN_FOR_S:
+                return self._down[1]      # asked just now: one wait for a down store, not one
+            try:                          # per right and per update of the actions
                 self._why[right] = access.why_not(right, self.user)
-            except STORE_DOWN as e:       # not cached: the store may come back
+            except STORE_DOWN as e:       # kept a few seconds only: the store may come back
                 log.warning("%s", unavailable_text(e))
-                return unavailable_text(e)
+                self._down = (_now(), unavailable_text(e))
+                return self._down[1]
+            self._down = None
         return self._why[right]
 
     def allowed(self, right: str) -> bool:

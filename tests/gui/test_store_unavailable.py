@@ -60,3 +60,29 @@ def test_a_database_file_moved_away_mid_session_is_refused_not_standalone(qtbot,
     finally:
         shutil.move(tmp_path / "db-moved", tmp_path / "db")
     w.shutdown()
+
+
+def test_a_store_found_down_is_asked_once_per_few_seconds_not_per_right(qtbot, team, monkeypatch):  # noqa: F811
+    """Each update of the actions asked the store once per right: a server that times out
+    froze the window for every right, on every update."""
+    from app import access_ui
+    access.login("dora", PASSWORDS["dora"])
+    w = make_window(qtbot, "dora")
+    asked = []
+
+    def down(right, user):
+        asked.append(right)
+        raise StoreUnavailable("connection timed out")
+    monkeypatch.setattr(access_ui.access, "why_not", down)
+    clock = [1000.0]
+    monkeypatch.setattr(access_ui, "_now", lambda: clock[0])
+    w.gate.refresh()
+    w.update_actions()
+    w.update_actions()
+    assert len(asked) == 1
+    assert "case store unavailable" in w.a["export"].toolTip() and not w.a["export"].isEnabled()
+    clock[0] += access_ui.DOWN_FOR_S + 1         # a few seconds on: asked again
+    w.update_actions()
+    assert len(asked) == 2
+    monkeypatch.undo()
+    w.shutdown()
