@@ -208,6 +208,10 @@ def _export_job(req: ExportRequest, cancel: Optional[CancelToken],
     # the clip decoded must be the clip hashed: checked again once it has been read
     source_id = file_identity(session.source_path)
     source_sha = session.check_source()
+    if req.transcript:   # its recogniser is there, before minutes of encoding (not after)
+        from .speech import engines
+        from .speech.transcript import recorded_engine
+        engines.build(recorded_engine(project))
     style = Style(**vars(project.style))
     # The machine policy's default_style is applied when a project is created (session.py);
     # here a present but unreadable policy file stops the export (fail secure).

@@ -46,3 +46,23 @@ def test_export_transcript_is_the_recorded_engines(clips, tmp_path):
     assert res.manifest_data["transcript"]["engine"] == "pocketsphinx-en-us"
     red = json.loads((tmp_path / "o.transcript.json").read_text())
     assert red["text"] == "recorded words"
+
+
+def test_an_export_whose_recogniser_is_missing_is_refused_before_encoding(clips, tmp_path, monkeypatch):
+    """The recorded engine was looked for only at the transcript step, after the whole video
+    was encoded: minutes of work, then a refusal."""
+    s = make_project(clips["basic"], tmp_path)
+    s.use_clip_bounds()
+    ps = _cache(s.project.source.sha256, "pocketsphinx-en-us", ["recorded"], 1.9)
+    services.edit(s, SetExtra(EXTRA_KEY, ps.record()))
+    s.save()
+    monkeypatch.setattr(engines, "available", lambda: ["whisper-tiny.en"])
+    monkeypatch.setattr(engines, "_built", {})
+    import redaction.export as export_mod
+    encoded = []
+    monkeypatch.setattr(export_mod, "_encode", lambda *a, **k: encoded.append(1))
+    req = ExportRequest(tmp_path / "case.bwvproj.json", tmp_path / "o.mp4", "alice", "r", "o",
+                        "b", transcript=True)
+    with pytest.raises(engines.SpeechUnavailable, match="pocketsphinx-en-us.*not installed"):
+        run_job(export_job(req, session=s))
+    assert encoded == [] and not list(tmp_path.glob("o.*"))
