@@ -127,55 +127,33 @@ def _images(inp: Path, detector, args) -> int:
         if inp.is_dir() else [inp]          # sub-folders are not searched
     if not files:
         raise MediaError("no images found", inp)
-    fh, part = _part_writer(args.out) if args.out else (sys.stdout, None)
-    bar = ProgressBar("detect", enabled=False if args.quiet or part is None else None)
-    done = False
+    out = Path(args.out) if args.out else None
+    if out is not None:          # refused before any work, not after it
+        if out.exists():
+            raise BwvError("already exists; refusing to overwrite", out)
+        if not out.parent.is_dir():
+            raise BwvError("no such folder", out.parent)
+    bar = ProgressBar("detect", enabled=False if args.quiet or out is None else None)
+    rows: list[str] = []         # --out: written whole, only once every image was read
     try:
         for n, f in enumerate(files, 1):
             rgb = _read_image(f)
             for d in detector(rgb):
-                fh.write(json.dumps({"image": f.name, "kind": d.kind,
-                                     "box": [round(v, 1) for v in expand_box(d.box, args.margin, args.margin_px)],
-                                     "score": round(d.score, 4)}) + "\n")
+                row = json.dumps({"image": f.name, "kind": d.kind,
+                                  "box": [round(v, 1) for v in expand_box(d.box, args.margin, args.margin_px)],
+                                  "score": round(d.score, 4)}) + "\n"
+                if out is None:
+                    sys.stdout.write(row)
+                else:
+                    rows.append(row)
             from ..jobs import Progress
             bar(Progress(n, len(files), f.name))
-        done = True
     finally:
         bar.close()
-        if part is not None:
-            _finish_part(fh, part, Path(args.out), done)
+    if out is not None:
+        from ..fsutil import atomic_write_text
+        atomic_write_text(out, "".join(rows), overwrite=False)
     return 0
-
-
-def _part_writer(out):
-    """``--out`` for images: written as a part file beside it (made now, so an unwritable
-    folder is refused before any work) and published only when every image was read, so a
-    run stopped by a bad image leaves no half-written JSONL."""
-    import tempfile
-    from ..fsutil import describe_os_error
-    path = Path(out)
-    if path.exists():
-        raise BwvError("already exists; refusing to overwrite", path)
-    folder = path.parent if str(path.parent) else Path(".")
-    try:
-        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".part", dir=folder)
-    except OSError as e:
-        raise BwvError(f"cannot write: {describe_os_error(e)}", path) from None
-    return open(fd, "w", encoding="utf-8"), Path(tmp)
-
-
-def _finish_part(fh, part: Path, path: Path, done: bool) -> None:
-    from ..fsutil import describe_os_error, publish_no_overwrite, unlink_quiet
-    try:
-        fh.close()
-        if done:
-            publish_no_overwrite(part, path, error=BwvError)
-    except OSError as e:
-        unlink_quiet(part)
-        raise BwvError(f"cannot write: {describe_os_error(e)}", path) from None
-    finally:
-        if not done:
-            unlink_quiet(part)
 
 
 def _clip(inp: Path, detector, kinds, args, user) -> int:
