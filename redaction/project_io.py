@@ -332,8 +332,10 @@ def _another_clips(project: Path, clip: Path) -> bool:
     """Is ``project`` the project of another clip that still exists? An unreadable project,
     or one whose clip has gone (moved, renamed), is not judged here: opening it names the
     problem."""
-    try:
-        src = resolve_source(load_project(project), project)
+    try:                 # its source path only: a batch asks this for every clip listed
+        with open(project, encoding="utf-8") as f:
+            path = json.load(f)["source"]["path"]
+        src = Path(path) if Path(path).is_absolute() else project.resolve().parent / path
         return src.exists() and src.resolve() != clip.resolve()
-    except (ProjectError, OSError, ValueError):
+    except (OSError, ValueError, KeyError, TypeError):
         return False
