@@ -268,7 +268,7 @@ def _export_job(req: ExportRequest, cancel: Optional[CancelToken],
                # an "export_published" entry follows once the files are published: without
                # it (the process killed meanwhile) verify knows nothing was published
                "completion": "export_published"}
-    from .report import build_pdf, store_context
+    from .report import build_pdf, store_context, track_authors
     context = req.context if req.context is not None else store_context(req.request_id,
                                                                          source_sha)
     left["session"] = session
@@ -287,7 +287,7 @@ def _export_job(req: ExportRequest, cancel: Optional[CancelToken],
                    "width": info.width, "height": info.height, "rotation": info.rotation,
                    "duration_s": round(info.duration_s, 6)},
         "output": {"path": str(req.out.resolve()), "sha256": export_sha,
-                   "frames": state["frames"], **_output_size(info.width, info.height),
+                   "frames": state["frames"], **_output_size(info.width, info.height, state["sar"]),
                    "audio_streams": state["audio_streams"]},
         "ranges": [{"first_frame": a, "last_frame": b, "frames": b - a + 1} for a, b in ranges],
         "trimmed": ranges != [(0, src.frame_count - 1)],
@@ -332,7 +332,8 @@ def _export_job(req: ExportRequest, cancel: Optional[CancelToken],
     try:
         # the report: from this manifest, the exported state and the redacted part (never
         # the source's pixels); the manifest then lists it (redaction/report)
-        pdf = build_pdf(manifest, project, tmp)
+        pdf = build_pdf(manifest, project, tmp,
+                        track_authors(session.log.entries(), entry["seq"]))
         pdf_part = work.part(pdf_path)
         pdf_part.write_bytes(pdf)
         manifest["report"] = {"path": str(pdf_path.resolve()), "sha256": sha256_file(pdf_part)}
@@ -448,6 +449,9 @@ def _encode(src: MediaSource, tmp: Path, req: ExportRequest, style: Style, track
         # (media.to_array; ADR 0002), named in the manifest's "output.padding"
         ovs.width, ovs.height = even_size(info.width, info.height)
         ovs.pix_fmt = "yuv420p"
+        state["sar"] = _upright_sar(ivs, src.rotation)
+        if state["sar"] is not None:   # anamorphic: players stretch it as they do the source
+            ovs.codec_context.sample_aspect_ratio = state["sar"]
         ovs.time_base = tb
         ovs.codec_context.time_base = tb
         ovs.options = req.encoder.options()
@@ -526,10 +530,24 @@ def _named_layout(cc) -> str:
     return DEFAULT_LAYOUTS.get(cc.channels, name or "mono")
 
 
-def _output_size(width: int, height: int) -> dict:
-    """The manifest's output size, and the black padding an odd-sized clip gets."""
+def _upright_sar(ivs, rotation: int) -> Optional[Fraction]:
+    """The source's pixel (sample) aspect ratio as the upright export carries it, None for
+    square pixels. An anamorphic clip (1440x1080 shown as 16:9) exported without it plays
+    squeezed, every person in it narrower than they are; a picture turned a quarter for
+    display turns its pixels too."""
+    sar = ivs.sample_aspect_ratio or ivs.codec_context.sample_aspect_ratio
+    if not sar or sar <= 0 or sar == 1:
+        return None
+    return 1 / Fraction(sar) if rotation in (90, 270) else Fraction(sar)
+
+
+def _output_size(width: int, height: int, sar: Optional[Fraction] = None) -> dict:
+    """The manifest's output size, its pixel aspect ratio where the pixels are not square,
+    and the black padding an odd-sized clip gets."""
     w, h = even_size(width, height)
     out = {"width": w, "height": h}
+    if sar is not None:
+        out["sample_aspect_ratio"] = f"{sar.numerator}:{sar.denominator}"
     if (w, h) != (width, height):
         out["padding"] = {"right_px": w - width, "bottom_px": h - height, "colour": "black",
                           "why": "H.264 4:2:0 needs an even width and height"}

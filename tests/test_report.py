@@ -150,3 +150,34 @@ def test_the_decisions_section_says_which_kind_has_none(clip_copy, tmp_path):
     assert "Tracks: none, every track in the project is redacted." in flat
     assert "officer's collar number" in flat and "None:" not in flat
     assert "Audio: none" not in flat
+
+
+def test_report_names_who_drew_each_manual_track(exported):
+    """A track drawn by hand is evidence of a person's judgement: the report says whose and
+    when (from the edit log's entry that added it), in the redactions and in the decisions
+    not to redact; a rebuilt report says the same."""
+    s, res = exported
+    flat = "".join(_text(res.report).split())     # narrow columns wrap inside the time
+    added = {e["details"]["command"]["track"]: e for e in s.log.entries()
+             if e["action"] == "apply" and e["details"]["command"].get("name") == "add_track"}
+    assert set(added) == {"t1", "t2"}
+    for tid in ("t1", "t2"):
+        assert f"drawnbyalice{added[tid]['time']}" in flat, tid
+
+
+def test_track_authors_follow_undo_and_redo():
+    from redaction.report import track_authors
+
+    def apply(seq, user, cmd, action="apply"):
+        return {"seq": seq, "user": user, "time": f"T{seq}", "action": action,
+                "details": {"command": cmd}}
+
+    entries = [apply(1, "alice", {"name": "add_track", "track": "m1"}),
+               apply(2, "bob", {"name": "batch", "commands": [
+                   {"name": "add_tracks", "tracks": ["a1"]},
+                   {"name": "add_track", "track": "m2"}]}),
+               apply(3, "alice", {"name": "add_track", "track": "m2"}, "undo"),
+               apply(4, "carol", {"name": "add_track", "track": "m2"}, "redo"),
+               apply(5, "dave", {"name": "add_track", "track": "m3"})]
+    assert track_authors(entries, upto=4) == {"m1": ("alice", "T1"), "m2": ("carol", "T4")}
+    assert "m3" in track_authors(entries)

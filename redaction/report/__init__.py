@@ -31,7 +31,31 @@ from ..errors import IntegrityError
 from ..fsutil import publish_no_overwrite, sha256_file
 from ..manifest import report_path
 
-__all__ = ["build_pdf", "store_context", "regenerate", "report_path", "RegenResult"]
+__all__ = ["build_pdf", "store_context", "regenerate", "report_path", "RegenResult",
+           "track_authors"]
+
+
+def track_authors(entries, upto: Optional[int] = None) -> dict[str, tuple[str, str]]:
+    """Who drew each manual track and when: ``{track id: (user, UTC time)}`` from the edit
+    log's entries (up to entry ``upto``) that added it. The last such entry wins (a drawing
+    undone and redone is the redo's); tracks cut from another (split) have none."""
+    out: dict[str, tuple[str, str]] = {}
+
+    def walk(cmd, user: str, time: str) -> None:
+        if not isinstance(cmd, dict):
+            return
+        if cmd.get("name") == "add_track" and isinstance(cmd.get("track"), str):
+            out[cmd["track"]] = (user, time)
+        for sub in cmd.get("commands") or []:
+            walk(sub, user, time)
+
+    for e in entries:
+        if upto is not None and e.get("seq", 0) > upto:
+            break
+        if e.get("action") in ("apply", "redo"):
+            walk((e.get("details") or {}).get("command"), str(e.get("user", "")),
+                 str(e.get("time", "")))
+    return out
 
 
 def store_context(request_id, source_sha256: str) -> Optional[dict]:
@@ -179,11 +203,13 @@ def _fonts() -> tuple[str, str]:
                                       italic=names[0], boldItalic=names[1])
     return names
 
-def build_pdf(manifest: dict, project, video: str | os.PathLike) -> bytes:
+def build_pdf(manifest: dict, project, video: str | os.PathLike,
+              authors: Optional[dict[str, tuple[str, str]]] = None) -> bytes:
     """The report as PDF bytes (deterministic for the same inputs).
 
     ``manifest``: the export's manifest (its ``report`` entry is ignored); ``project``: the
-    project state that was exported; ``video``: the redacted export (thumbnails)."""
+    project state that was exported; ``video``: the redacted export (thumbnails);
+    ``authors``: who drew each manual track (:func:`track_authors`)."""
     from reportlab import Version as rl_version  # noqa: F401 - fail early if missing
     from reportlab.lib import colors
     from reportlab.lib.enums import TA_LEFT
@@ -238,6 +264,15 @@ def build_pdf(manifest: dict, project, video: str | os.PathLike) -> bytes:
     by_id = {t.id: t for t in project.tracks}
     redacted = [by_id[i] for i in redacted_ids if i in by_id]
     style = _style(manifest, project)
+    authors = authors or {}
+
+    def track_cell(t) -> str:
+        """Track id, kind and origin; who drew it, for a track drawn by hand."""
+        text = f"{t.id}\n{t.kind}, {t.origin}"
+        if t.id in authors:
+            user, at = authors[t.id]
+            text += f"\ndrawn by {user or '-'} {at}"
+        return text
 
     story = [Paragraph("Disclosure report", h1),
              P(f"Redacted copy of body-worn video: {Path(str(outp.get('path', ''))).name}"),
@@ -325,7 +360,7 @@ def build_pdf(manifest: dict, project, video: str | os.PathLike) -> bytes:
             decided = ("accepted at export (--accept-pending) by " + manifest.get("operator", "")
                        if t.id in overrides else
                        f"{t.status} by {t.decided_by or '-'} {t.decided_at or ''}")
-            rows.append([cell, P(f"{t.id}\n{t.kind}, {t.origin}", small),
+            rows.append([cell, P(track_cell(t), small),
                          P(f"{t.first_frame}-{t.last_frame}\n{timecode(t.first_frame, fps)} - "
                            f"{timecode(t.last_frame, fps)}", small),
                          P(t.reason or "-", small), P(decided, small)])
@@ -357,7 +392,7 @@ def build_pdf(manifest: dict, project, video: str | os.PathLike) -> bytes:
     story.append(Paragraph("Reviewer's decisions not to redact", h2))
     if kept:
         rows = [[P(h, small) for h in ("Track", "Frames", "Decision", "Reason", "By / at")]]
-        rows += [[P(f"{t.id} ({t.kind}, {t.origin})", small),
+        rows += [[P(track_cell(t), small),
                   P(f"{t.first_frame}-{t.last_frame}", small),
                   P(t.status.replace("_", " "), small), P(t.reason or "-", small),
                   P(f"{t.decided_by or '-'} {t.decided_at or ''}", small)] for t in kept]
@@ -466,8 +501,9 @@ def _project_at_export(manifest: dict, where: Path, raw: bytes = b""):
     if want and projstate.state_hash(rep.state) != want:
         raise IntegrityError("the edit log does not rebuild the project state the manifest "
                              "records", log_path)
-    return rebuild(rep.state, str((manifest.get("source") or {}).get("path", "")),
-                   f"edit log {log_path}")
+    project = rebuild(rep.state, str((manifest.get("source") or {}).get("path", "")),
+                      f"edit log {log_path}")
+    return project, track_authors(entries, seq)
 
 
 def regenerate(manifest_path: str | os.PathLike, out: Optional[str | os.PathLike] = None
@@ -496,7 +532,7 @@ def regenerate(manifest_path: str | os.PathLike, out: Optional[str | os.PathLike
     if sha256_file(video) != want:
         raise IntegrityError("the export's sha256 differs from the manifest's: not the file "
                              "this manifest describes", video)
-    project = _project_at_export(manifest, mp, raw)
+    project, authors = _project_at_export(manifest, mp, raw)
     listed = (manifest.get("report") or {}).get("sha256")
     target = Path(out) if out else report_path(video)
     if target.suffix.lower() != ".pdf":
@@ -506,7 +542,7 @@ def regenerate(manifest_path: str | os.PathLike, out: Optional[str | os.PathLike
     folder = target.parent if str(target.parent) else Path(".")
     if not folder.is_dir():
         raise ExportError("folder does not exist", folder)
-    data = build_pdf(manifest, project, video)
+    data = build_pdf(manifest, project, video, authors)
     part = folder / f".{target.name}.{os.getpid()}.part"
     part.write_bytes(data)
     publish_no_overwrite(part, target)
