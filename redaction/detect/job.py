@@ -146,9 +146,10 @@ class _Cache:
     up with :attr:`problem` said, and detection goes on without it (recall first: the result
     must still reach the project)."""
 
-    def __init__(self, path: Path, header: dict):
+    def __init__(self, path: Path, header: dict, first: int = 0, last: Optional[int] = None):
         self.path = path
         self.header = header
+        self.first, self.last = first, last      # the range the records must follow
         self.records: list[FrameRecord] = []
         self._fh = None
         self.problem = ""                 # why the cache was given up ("" while it works)
@@ -166,28 +167,45 @@ class _Cache:
             except OSError:
                 pass
 
+    def _record(self, line: bytes) -> Optional[FrameRecord]:
+        """The record ``line`` holds if it is one as :meth:`add` writes it and the next frame
+        of the range, else None."""
+        try:
+            row = json.loads(line)
+            rec = _decode_record(row)
+            if _encode_record(rec) != row:        # a field of the wrong shape or type
+                return None
+        except (ValueError, KeyError, TypeError, IndexError, AttributeError):
+            return None
+        want = self.first + len(self.records)
+        if rec.frame != want or (self.last is not None and rec.frame > self.last):
+            return None
+        return rec
+
     def load(self) -> None:
+        """The records of an earlier run with the same header, up to the first line that is
+        not the next frame's record as :meth:`add` writes it (a torn last line from an
+        interrupted run, a damaged file, two runs appending at once): only that clean start is
+        used and the file is rewritten to it, so nothing after a damaged line is half-used."""
         if not self.path.exists():
             return
-        with open(self.path, "r", encoding="utf-8") as f:
-            lines = f.read().split("\n")
+        lines = self.path.read_bytes().split(b"\n")
         try:
             if json.loads(lines[0]) != self.header:
                 return
-        except (json.JSONDecodeError, IndexError):
+        except ValueError:                # not JSON, or not UTF-8
             return
         good = [lines[0]]
         for line in lines[1:]:
-            try:
-                r = json.loads(line)
-            except json.JSONDecodeError:
-                break  # a torn last line from an interrupted run
-            self.records.append(_decode_record(r))
+            rec = self._record(line)
+            if rec is None:
+                break
+            self.records.append(rec)
             good.append(line)
         # rewrite without the torn tail so appends continue a clean file
         tmp = self.path.with_suffix(".tmp")
         try:
-            tmp.write_text("\n".join(good) + "\n", encoding="utf-8")
+            tmp.write_bytes(b"\n".join(good) + b"\n")
             os.replace(tmp, self.path)
         except OSError as e:
             tmp.unlink(missing_ok=True)
@@ -406,7 +424,8 @@ def detect_job(clip: str | os.PathLike, settings: DetectSettings = DetectSetting
         header = {"version": CACHE_VERSION, "source_sha256": src.sha256, "settings": asdict(settings),
                   "models": [m.get("sha256") for m in models]}
         header["settings"]["kinds"] = list(settings.kinds)
-        cache = _Cache(clip_cache_dir(src.sha256) / f"detect-{settings.key(src.sha256)}.jsonl", header)
+        cache = _Cache(clip_cache_dir(src.sha256) / f"detect-{settings.key(src.sha256)}.jsonl", header,
+                       first, last)
         from ..fsutil import private_dir
         try:
             private_dir(cache.path.parent)
