@@ -34,7 +34,12 @@ class AudioLane:
         self.buf: list[np.ndarray] = []
         self.buffered = 0
         self.out_samples = 0
-        self.next_out_s: Optional[float] = None
+        # where the next decoded sample lies on the source timeline (seconds from the first
+        # video frame): decoded frames are taken as contiguous unless their timestamp says
+        # otherwise by more than the container can express (its time base: Matroska stores
+        # milliseconds, so a frame of 1024 samples is stamped up to half a millisecond off)
+        self.next_t: Optional[float] = None
+        self.jitter_s = float(ias.time_base or 0) + 1.5 / self.rate
         self.channels = oas.codec_context.channels
         self.ready: list = []  # encoded packets for the muxer (which stays on the main thread)
 
@@ -57,10 +62,13 @@ class AudioLane:
             self._take(rf)
 
     def _take(self, rf) -> None:
-        if rf.pts is None:
+        t0 = self.next_t if rf.pts is None else float(rf.pts * rf.time_base) - self.t_origin
+        if t0 is None:
             return
-        t0 = float(rf.pts * rf.time_base) - self.t_origin
+        if self.next_t is not None and abs(t0 - self.next_t) <= self.jitter_s:
+            t0 = self.next_t   # contiguous: a rounded timestamp must not cut or pad the sound
         data = rf.to_ndarray().reshape(-1, self.channels).T.astype(np.float32)  # a copy
+        self.next_t = t0 + data.shape[1] / self.rate
         apply_ranges(data, t0, self.rate, self.ranges)
         n = data.shape[1]
         for s0, s1, o0 in self.seg:
