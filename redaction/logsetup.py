@@ -23,8 +23,16 @@ def setup_logging(level: int = logging.INFO) -> None:
     try:
         h = _QuietFileHandler(log_file(), maxBytes=2_000_000, backupCount=5, encoding="utf-8",
                               delay=True)
-    except OSError:
-        return  # an unwritable log folder must not stop the program; the self-test reports it
+    except OSError as e:
+        # a log folder that cannot be made must not stop the program (the self-test reports
+        # it), nor send every logged traceback to the console (logging's last resort)
+        import sys
+        root.addHandler(logging.NullHandler())
+        if sys.stderr is not None:
+            from .fsutil import describe_os_error
+            print(f"warning: {e.filename or 'the log folder'}: cannot make the log folder "
+                  f"({describe_os_error(e)}); logging is off for this run", file=sys.stderr)
+        return
     h.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
     root.addHandler(h)
 

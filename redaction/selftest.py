@@ -3,12 +3,15 @@
 Each check returns a :class:`Check` (name, ok, one-line detail). :func:`run_checks`
 runs them all, never raising: a check that crashes is reported as a failure with
 its error, and the traceback goes to the log file. Nothing here touches the
-network; everything is written under the user's cache folder and removed again.
+network; everything is written under the user's cache folder (the system's temporary
+folder when the cache folder cannot be written: ``dirs`` reports it) and removed again.
 
 Checks, in order:
 
 * ``dirs``     - the config, data, cache and log folders exist and are writable (and
   says which ones other accounts may read: they are created 0700);
+* ``policy``   - the machine policy (or the development one) can be read and is valid, and
+  what it enforces; no machine policy is "standalone, not for evidence";
 * ``partials`` - no parts of killed exports are left (:mod:`redaction.exporttmp`; the
   next export removes them);
 * ``models``   - every registered model's sha256 matches the registry, the registry
@@ -62,22 +65,39 @@ class _Ctx:
 # -- checks ----------------------------------------------------------------------------
 def check_dirs(ctx: _Ctx) -> str:
     from . import paths
-    done, open_to = [], []
+    done, open_to, bad = [], [], []
     for label, fn in (("config", paths.config_dir), ("data", paths.data_dir),
                       ("cache", paths.cache_dir), ("log", paths.log_dir)):
-        d = fn()
+        try:
+            d = fn()
+        except OSError as e:
+            bad.append(f"{label} folder cannot be made: {e.filename} ({e.strerror or e})")
+            continue
         probe = d / f".bwv-selftest-{os.getpid()}.tmp"
         try:
             probe.write_bytes(b"ok")
             probe.unlink()
         except OSError as e:
-            raise RuntimeError(f"{label} folder is not writable: {d} ({e.strerror or e})") from None
+            bad.append(f"{label} folder is not writable: {d} ({e.strerror or e})")
+            continue
         done.append(f"{label}={d}")
         if os.name != "nt" and d.stat().st_mode & 0o077:
             open_to.append(f"{label} ({oct(d.stat().st_mode & 0o777)[2:]})")
+    if bad:
+        raise RuntimeError("; ".join(bad))
     tail = (f"; readable by other accounts: {', '.join(open_to)} (chmod 700)" if open_to
             else "")
     return "writable: " + ", ".join(done) + tail
+
+
+def check_policy(ctx: _Ctx) -> str:
+    from .policy import load_policy
+    pol = load_policy(reload=True)        # a PolicyError is this check's one-line failure
+    lines = pol.describe()
+    if pol.path is None:
+        return lines[0]
+    settings = "; ".join(lines[1:]) or "no settings (defaults apply)"
+    return f"{lines[0]} ({settings})"
 
 
 def check_partials(ctx: _Ctx) -> str:
@@ -242,6 +262,7 @@ def check_speech(ctx: _Ctx) -> str:
 
 CHECKS: list[tuple[str, Callable[[_Ctx], str]]] = [
     ("dirs", check_dirs),
+    ("policy", check_policy),
     ("partials", check_partials),
     ("models", check_models),
     ("encoders", check_encoders),
@@ -251,14 +272,21 @@ CHECKS: list[tuple[str, Callable[[_Ctx], str]]] = [
 ]
 
 
-def iter_checks(only: Optional[list[str]] = None) -> Iterator[Check]:
-    """Run the checks one by one (so a GUI can show each line as it comes)."""
+def _work_folder() -> tempfile.TemporaryDirectory:
+    """A temporary folder in the cache folder, or in the system's temporary folder when the
+    cache folder cannot be written (the ``dirs`` check names the folder; the other checks
+    still run)."""
     from .paths import cache_dir
     try:
-        base = cache_dir()
-    except OSError:
-        base = None
-    with tempfile.TemporaryDirectory(prefix="selftest-", dir=base) as tmp:
+        return tempfile.TemporaryDirectory(prefix="selftest-", dir=cache_dir())
+    except OSError as e:
+        log.warning("self-test: cache folder not usable (%s); working in the temporary folder", e)
+        return tempfile.TemporaryDirectory(prefix="bwv-selftest-")
+
+
+def iter_checks(only: Optional[list[str]] = None) -> Iterator[Check]:
+    """Run the checks one by one (so a GUI can show each line as it comes)."""
+    with _work_folder() as tmp:
         ctx = _Ctx(Path(tmp))
         for name, fn in CHECKS:
             if only and name not in only:

@@ -6,9 +6,9 @@ import sys
 
 def register(sub) -> None:
     from ..selftest import CHECKS
-    p = sub.add_parser("selftest", help="check this installation: models, encoders, libvlc, "
-                                        "a tiny detect-and-export, the speech recogniser, "
-                                        "writable folders",
+    p = sub.add_parser("selftest", help="check this installation: writable folders, the "
+                                        "machine policy, models, encoders, libvlc, a tiny "
+                                        "detect-and-export, the speech recogniser",
                        description="Run the installation self-test. Prints one line per check "
                                    "and exits non-zero if any check fails. Makes no network "
                                    "calls; temporary files go to the cache folder and are removed.")
