@@ -37,10 +37,25 @@ PY=${PYTHON:-python3}
 if [ ! -x .venv/bin/python ]; then
     "$PY" -m venv .venv
 fi
+# Python packages: installed once per pyproject.toml (and set of extras). A start after that
+# (scripts/run.sh every day, on a PC without internet) asks no package index anything.
+want=runtime
+[ "$WITH_TEST" = 1 ] && want=test
+stamp=.venv/.bwv-setup
+pyhash=$(sha256sum pyproject.toml | cut -c1-64)
+if [ -f "$stamp" ] && { grep -qx "test $pyhash" "$stamp" || grep -qx "$want $pyhash" "$stamp"; } \
+        && [ -x .venv/bin/bwv ] \
+        && .venv/bin/python -c "import importlib.metadata as m; m.distribution('bwv-workstation')" \
+            2>/dev/null; then
+    echo "setup: ready (.venv, already set up for this pyproject.toml)"
+    exit 0
+fi
+rm -f "$stamp"
 .venv/bin/python -m pip install -q --upgrade pip >/dev/null
 if [ "$WITH_TEST" = 1 ]; then
     .venv/bin/python -m pip install -q -e ".[test,package,cluster]"
 else
     .venv/bin/python -m pip install -q -e .
 fi
+echo "$want $pyhash" > "$stamp"
 echo "setup: ready (.venv)"
