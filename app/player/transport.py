@@ -64,7 +64,9 @@ class TransportBar(QWidget):
         self.total = QLabel("/ 0", self)
         self.total.setFont(mono)
         lay.addWidget(self.total)
-        self.captured = QLabel("", self)
+        # the capture time and the view mode give way in a narrow window (1280 px, or 200 %
+        # on 2560 px): the whole time stays in the label's text and tooltip
+        self.captured = ElidedLabel("", self, max_chars=60, min_chars=6)
         self.captured.setAccessibleName("Capture time")
         self.captured.setToolTip("Wall-clock capture time (from the clip's creation time)")
         lay.addWidget(self.captured)
@@ -85,6 +87,8 @@ class TransportBar(QWidget):
         self.mode.setToolTip("View mode (M cycles Edit / Redacted preview / Original)")
         for m in MODES:
             self.mode.addItem(MODE_LABELS[m], m)
+        self.mode.setMinimumWidth(self.mode.fontMetrics().averageCharWidth() * 8 +
+                                  self.mode.iconSize().width())
         self.mode.activated.connect(lambda i: self.modeRequested.emit(self.mode.itemData(i)))
         lay.addWidget(self.mode)
 

@@ -46,3 +46,20 @@ def test_status_message_fits_beside_the_permanent_widgets_at_1366(qtbot, win):
     assert sb.fontMetrics().horizontalAdvance(msg) + 12 < right
     assert "decoded playback" in win.vlc_label.text()             # the whole text is kept
     assert win.vlc_label.width() < win.vlc_label.fontMetrics().horizontalAdvance(win.vlc_label.text())
+
+
+def test_window_fits_a_1280_screen_with_a_clip_open(qtbot, win):
+    """A 1280x720 screen (or 2560x1440 at 200 %): with a clip and its capture time open, the
+    window's least width fits it; the transport's capture time and view mode give way (the
+    whole capture time stays in the label's text and tooltip). It was 1311 px wide at least,
+    so the Review dock ran off the screen."""
+    win.transport.show_position(0, "00:00:00:00", "2024-03-01 10:00:00.000 UTC (guessed)")
+    win.resize(1280, 720)
+    qtbot.wait(50)
+    assert win.minimumSizeHint().width() <= 1280
+    assert win.width() == 1280
+    assert win.transport.captured.text() == "2024-03-01 10:00:00.000 UTC (guessed)"
+    win.resize(1920, 1080)         # with room, nothing is cut
+    qtbot.wait(50)
+    assert not win.transport.captured.elided()
+    assert win.transport.mode.width() >= win.transport.mode.sizeHint().width()
