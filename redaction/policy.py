@@ -2,8 +2,9 @@
 
 Where it is looked for (the first that exists; ``.json`` before ``.toml``):
 
-* Windows: ``%PROGRAMDATA%\\BWV Workstation\\policy.json``
-  (normally ``C:\\ProgramData\\BWV Workstation\\policy.json``);
+* Windows: ``ProgramData\\BWV Workstation\\policy.json`` (normally
+  ``C:\\ProgramData\\BWV Workstation\\policy.json``; the system's known folder, never the
+  ``%PROGRAMDATA%`` variable, which a user can change);
 * Linux and other Unix: ``/etc/bwv-workstation/policy.json``;
 * macOS: ``/Library/Application Support/BWV Workstation/policy.json``.
 
@@ -157,12 +158,38 @@ def system_paths() -> list[Path]:
     if SYSTEM_POLICY_PATHS is not None:
         return [Path(p) for p in SYSTEM_POLICY_PATHS]
     if sys.platform == "win32":
-        base = Path(os.environ.get("PROGRAMDATA") or r"C:\ProgramData") / "BWV Workstation"
+        base = _program_data() / "BWV Workstation"
     elif sys.platform == "darwin":
         base = Path("/Library/Application Support/BWV Workstation")
     else:
         base = Path("/etc/bwv-workstation")
     return [base / "policy.json", base / "policy.toml"]
+
+
+def _program_data() -> Path:
+    """Windows' ProgramData folder as the system knows it (FOLDERID_ProgramData). Never
+    ``%PROGRAMDATA%``: any user can set that variable for their own processes, and point
+    the program at a "machine policy" they wrote themselves."""
+    try:
+        import ctypes
+        from ctypes import wintypes
+
+        class GUID(ctypes.Structure):
+            _fields_ = [("a", wintypes.DWORD), ("b", wintypes.WORD), ("c", wintypes.WORD),
+                        ("d", ctypes.c_ubyte * 8)]
+        # FOLDERID_ProgramData {62AB5D82-FDC1-4DC3-A9DD-070D1D495D97}
+        fid = GUID(0x62AB5D82, 0xFDC1, 0x4DC3,
+                   (ctypes.c_ubyte * 8)(0xA9, 0xDD, 0x07, 0x0D, 0x1D, 0x49, 0x5D, 0x97))
+        out = ctypes.c_wchar_p()
+        shell32, ole32 = ctypes.windll.shell32, ctypes.windll.ole32
+        if shell32.SHGetKnownFolderPath(ctypes.byref(fid), 0, None, ctypes.byref(out)) == 0:
+            try:
+                return Path(out.value)
+            finally:
+                ole32.CoTaskMemFree(out)
+    except (AttributeError, OSError, ValueError):
+        pass
+    return Path(r"C:\ProgramData")
 
 
 def _exists(path: Path) -> bool:

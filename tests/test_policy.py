@@ -105,6 +105,21 @@ def test_platform_location_without_env(monkeypatch):
         assert str(paths[0]).startswith(("/etc/bwv-workstation", "/Library"))
 
 
+def test_windows_location_is_not_taken_from_the_programdata_variable(tmp_path, monkeypatch):
+    """%PROGRAMDATA% is the user's to set: it pointed the program at a "machine policy" the
+    user wrote (four-eyes off, another database), trusted as the administrator's."""
+    fake = tmp_path / "BWV Workstation"
+    fake.mkdir()
+    (fake / "policy.json").write_text(json.dumps({"four_eyes_approval": False}))
+    monkeypatch.setattr(policy, "SYSTEM_POLICY_PATHS", None)
+    monkeypatch.setattr(policy.sys, "platform", "win32")
+    monkeypatch.setenv("PROGRAMDATA", str(tmp_path))
+    monkeypatch.delenv("BWV_POLICY_FILE", raising=False)
+    assert not any(str(p).startswith(str(tmp_path)) for p in policy.system_paths())
+    pol = load_policy(reload=True)
+    assert not pol.machine and not pol.is_set("four_eyes_approval")
+
+
 def _project_with_box(clip_copy, tmp_path):
     clip = clip_copy("basic")
     proj = tmp_path / "p.bwvproj.json"

@@ -4,7 +4,7 @@ Where it is (the first that applies):
 
 * the policy's ``audit_key_file``;
 * with a machine policy: ``audit.key`` beside it, i.e. ``/etc/bwv-workstation/audit.key``
-  on Linux, ``%PROGRAMDATA%\\BWV Workstation\\audit.key`` on Windows (an ACL limited to
+  on Linux, ``C:\\ProgramData\\BWV Workstation\\audit.key`` on Windows (an ACL limited to
   the service group; see the README), ``/Library/Application Support/BWV Workstation/
   audit.key`` on macOS; ``$BWV_AUDIT_KEY_FILE`` is then ignored;
 * without one (development, standalone): ``$BWV_AUDIT_KEY_FILE``, else ``audit.key`` in the
