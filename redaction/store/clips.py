@@ -123,13 +123,23 @@ def check_exhibit_free(s: Session, incident: str, exhibit: str, src: Path | None
     (compared without case or spacing) is refused, naming the clip that has it."""
     def norm(x: str) -> str:
         return "".join(x.split()).upper()
-    case = s.execute(select(Case).where(Case.incident_ref == incident)).scalars().first()
-    if case is None:
-        return
-    for c in case.clips:
+    # the clips as the database holds them now (not a case's clip list loaded earlier in
+    # this session: an import re-checks after taking the writers' lock)
+    taken = s.execute(select(Clip).join(Case).where(Case.incident_ref == incident)
+                      .order_by(Clip.id)).scalars()
+    for c in taken:
         if c.exhibit_ref and norm(c.exhibit_ref) == norm(exhibit):
             raise Conflict(f"exhibit {exhibit} is already clip {c.id} ({c.original_name}) in "
                            f"case {incident}: give this clip its own exhibit reference", src)
+
+
+def _check_free(s: Session, src: Path, sha: str, incident: str, exhibit: str | None) -> None:
+    """Refuse a clip the store already holds, or an exhibit reference its case has given."""
+    dup = find_live(s, sha)
+    if dup is not None:
+        raise Conflict(f"already imported as {describe(dup)}", src)
+    if exhibit is not None:
+        check_exhibit_free(s, incident, exhibit, src)
 
 
 def guess_reason(captured_from: str | None) -> str:
@@ -154,12 +164,8 @@ def import_clip(s: Session, src: Path, sha: str, *, incident: str, user: str,
     and retention holds the clip until a supervisor confirms or corrects it).
     ``truncated`` is the reason a clip imported with --accept-truncated looks cut short.
     """
-    dup = find_live(s, sha)
-    if dup is not None:
-        raise Conflict(f"already imported as {describe(dup)}", src)
     exhibit = (exhibit or "").strip() or None
-    if exhibit is not None:
-        check_exhibit_free(s, incident, exhibit, src)
+    _check_free(s, src, sha, incident, exhibit)    # before copying: refused cheaply
     captured_from, source = "given", "given"
     if captured is not None:
         check_capture_time(captured)          # a time someone typed: refused if implausible
@@ -181,6 +187,13 @@ def import_clip(s: Session, src: Path, sha: str, *, incident: str, user: str,
         days=int(store_policy.get(s, "non_evidential_days")))
     rel = stored_file(sha, src.suffix)
     _copy_verified(src, evidence_dir() / rel, sha)
+    # one import at a time from here to the commit (the audit writers' lock, which the
+    # import's audit row takes anyway): another workstation's import of the same clip,
+    # exhibit or new incident committed since the checks above is seen now (PostgreSQL
+    # reads each statement afresh), instead of a second clip under the exhibit or a
+    # unique-key error
+    audit.lock(s)
+    _check_free(s, src, sha, incident, exhibit)
     case = get_or_create_case(s, incident, user)
     clip = Clip(case=case, sha256=sha, live_sha256=sha, original_name=src.name,
                 source_path=str(src.resolve()), stored_path=rel.as_posix(),

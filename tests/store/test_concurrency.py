@@ -74,3 +74,79 @@ def test_concurrent_extensions_cannot_both_apply(store, db_url):
     with store.session() as s:
         r = requests.get_request(s, rid)
         assert [e.reason for e in r.extensions] == ["B"]
+
+
+
+def _other_import(db_url, src, incident, exhibit, out):
+    other = db.Store(db_url)
+    try:
+        with other.session() as s:
+            sha = clips.prepare_import(src)[1]
+            out.append(clips.import_clip(s, src, sha, incident=incident, user="dan",
+                                         exhibit=exhibit).id)
+    except Exception as e:  # noqa: BLE001 - the test reports it
+        out.append(e)
+    finally:
+        other.dispose()
+
+
+@pytest.mark.postgres
+@pytest.mark.parametrize("what", ["exhibit", "same clip", "new case"])
+def test_two_workstations_importing_at_once(store, db_url, new_clip, monkeypatch, what):
+    """Two officers import into one case at the same moment (PostgreSQL, READ COMMITTED):
+    an exhibit reference stays one clip's, the same clip is refused as already imported,
+    and the first clips of a new incident land in one case (the last two were a database
+    error naming a unique constraint)."""
+    import threading
+    if store.is_sqlite:
+        pytest.skip("SQLite serialises writers with BEGIN IMMEDIATE; no interleaving possible")
+    mine = new_clip()
+    theirs = mine if what == "same clip" else new_clip()
+    exhibit = "AB/1" if what == "exhibit" else None
+    if what != "new case":
+        api.import_clip(new_clip(), "INC-1", exhibit="AB/0")   # the case exists
+    other: list = []
+    if what == "new case":
+        # this workstation has just made the case (not committed yet) when the other one
+        # imports into the same new incident
+        real = clips.get_or_create_case
+
+        def hook(*a, **k):
+            c = real(*a, **k)
+            if not other:
+                other.append(threading.Thread(target=_other_import,
+                                              args=(db_url, theirs, "INC-1", None, other)))
+                other[0].start()
+                other[0].join(1.5)       # it runs until it waits for this transaction
+            return c
+        monkeypatch.setattr(clips, "get_or_create_case", hook)
+    else:
+        # this workstation has checked and is copying its clip into the evidence folder
+        # when the other one imports and commits
+        real = clips._copy_verified
+
+        def hook(*a, **k):
+            real(*a, **k)
+            if not other:
+                other.append(None)
+                _other_import(db_url, theirs, "INC-1", exhibit, other)
+        monkeypatch.setattr(clips, "_copy_verified", hook)
+    sha = clips.prepare_import(mine)[1]
+    if what == "new case":
+        with store.session() as s:
+            clips.import_clip(s, mine, sha, incident="INC-1", user="dora")
+        other[0].join(30)
+        assert isinstance(other[1], int), other[1]
+    else:
+        msg = ("exhibit AB/1 is already clip" if what == "exhibit"
+               else "already imported as clip")
+        with pytest.raises(Conflict, match=msg):
+            with store.session() as s:
+                clips.import_clip(s, mine, sha, incident="INC-1", user="dora",
+                                  exhibit=exhibit)
+        assert isinstance(other[1], int), other[1]
+    with store.session() as s:
+        from redaction.store import cases
+        case = cases.get_case(s, "INC-1")
+        assert len([c for c in case.clips if c.exhibit_ref == "AB/1"]) <= 1
+        assert len(case.clips) == 2
