@@ -1,6 +1,6 @@
 """The machine-wide policy file installed by force IT (read-only for users).
 
-Where it is looked for (the first that exists; ``.json`` before ``.toml``):
+Where it is looked for (``policy.json`` or ``policy.toml``; both is an error):
 
 * Windows: ``ProgramData\\BWV Workstation\\policy.json`` (normally
   ``C:\\ProgramData\\BWV Workstation\\policy.json``; the system's known folder, never the
@@ -348,7 +348,12 @@ def load_policy(reload: bool = False) -> Policy:
     Cached per file state (path, size, mtime), so edits by IT are picked up by a new
     process or with ``reload=True``. Raises :class:`PolicyError` for an invalid file.
     """
-    for path, machine in candidate_paths():
+    candidates = candidate_paths()
+    present = [p for p, machine in candidates if machine and _exists(p)]
+    if len(present) > 1:
+        raise PolicyError(f"two machine policy files ({', '.join(p.name for p in present)}): "
+                          "which one is meant is not clear (keep one)", present[0].parent)
+    for path, machine in candidates:
         if not _exists(path):
             continue
         try:

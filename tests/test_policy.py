@@ -199,6 +199,20 @@ def test_a_machine_policy_others_can_change_is_refused(machine_policy, file_mode
     assert load_policy(reload=True).get("four_eyes_approval") is True
 
 
+def test_a_machine_policy_in_both_json_and_toml_is_refused(machine_policy):
+    """The installer lays down policy.json; IT writing policy.toml beside it (the README
+    offers either) had it silently ignored: the defaults stayed in force."""
+    machine_policy.write_text(json.dumps({"four_eyes_approval": True}))
+    toml = machine_policy.with_suffix(".toml")
+    toml.write_text('database_url = "postgresql+psycopg://bwv@db/bwv"\n')
+    policy.SYSTEM_POLICY_PATHS[:] = [machine_policy, toml]
+    with pytest.raises(PolicyError, match="two machine policy files") as e:
+        load_policy(reload=True)
+    assert str(machine_policy.parent) in str(e.value) and "policy.toml" in str(e.value)
+    toml.unlink()
+    assert load_policy(reload=True).get("four_eyes_approval") is True
+
+
 @pytest.mark.skipif(os.name == "nt", reason="POSIX links")
 def test_a_machine_policy_linked_into_a_folder_others_can_write_is_refused(machine_policy, tmp_path):
     shared = tmp_path / "shared"
