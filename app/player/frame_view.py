@@ -199,7 +199,10 @@ class FrameView(QWidget):
         if self.rgb is None:
             self._scaled = None
             return
-        s, _, _ = self._fit()
+        # scaled to device pixels: on a HiDPI screen (200 %) a picture scaled to the widget's
+        # logical size would be drawn magnified again, at half the frame's resolution
+        dpr = self.devicePixelRatioF()
+        s = self._fit()[0] * dpr
         h, w = self.rgb.shape[:2]
         tw, th = max(1, round(w * s)), max(1, round(h * s))
         if (tw, th) == (w, h):
@@ -211,6 +214,7 @@ class FrameView(QWidget):
             buf = cv2.resize(self.rgb, (tw, th), interpolation=interp)
         self._scaled_buf = buf
         self._scaled = QImage(buf.data, tw, th, buf.strides[0], QImage.Format_RGB888)
+        self._scaled.setDevicePixelRatio(dpr)
 
     def resizeEvent(self, e) -> None:
         self._rescale()
@@ -232,9 +236,12 @@ class FrameView(QWidget):
     def paintEvent(self, e) -> None:
         p = QPainter(self)
         p.fillRect(self.rect(), QColor(16, 16, 16))
+        dpr = self.devicePixelRatioF()
+        if self._scaled is not None and self._scaled.devicePixelRatio() != dpr:
+            self._rescale()             # moved to a screen of another scale
         if self._scaled is not None:
             s, ox, oy = self._fit()
-            p.drawImage(QPointF(round(ox), round(oy)), self._scaled)
+            p.drawImage(QPointF(round(ox * dpr) / dpr, round(oy * dpr) / dpr), self._scaled)
         else:
             p.setPen(QColor(200, 200, 200))
             p.drawText(self.rect(), Qt.AlignCenter, "No clip open")

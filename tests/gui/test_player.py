@@ -128,3 +128,40 @@ def test_decoded_playback_audio_is_redacted_in_preview(clip):
 
 def test_sound_status_is_said(win):
     assert "decoded playback" in win.vlc_label.text()
+
+
+HIDPI_SCRIPT = """
+import sys, numpy as np
+from PySide6.QtGui import QImage
+from PySide6.QtWidgets import QApplication
+from app.player.frame_view import FrameView
+from redaction.media import MediaSource
+app = QApplication([])
+ref = MediaSource(sys.argv[1]).frame(7)
+v = FrameView()
+v.setFixedSize(ref.shape[1] // 2, ref.shape[0] // 2)
+v.show_overlays = False
+v.show()
+app.processEvents()
+v.set_frame(7, ref)
+pm = v.grab()
+img = pm.toImage().convertToFormat(QImage.Format_RGB888)
+a = np.frombuffer(img.constBits(), np.uint8).reshape(img.height(), img.bytesPerLine())
+a = a[:, :img.width() * 3].reshape(img.height(), img.width(), 3)
+print(pm.devicePixelRatio(), a.shape == ref.shape and bool(np.array_equal(a, ref)))
+"""
+
+
+def test_hidpi_screen_shows_the_frame_at_its_own_resolution(clip):
+    """At 200 % (QT_SCALE_FACTOR=2) a 320x240 frame in a 160x120 (logical) view fills
+    320x240 device pixels with the frame's own pixels; it was scaled to 160x120 and drawn
+    magnified again, half the resolution a small plate needs."""
+    import os
+    import subprocess
+    import sys
+    from pathlib import Path
+    r = subprocess.run([sys.executable, "-c", HIDPI_SCRIPT, str(clip)], capture_output=True,
+                       text=True, timeout=120, cwd=Path(__file__).resolve().parents[2],
+                       env={**os.environ, "QT_QPA_PLATFORM": "offscreen", "QT_SCALE_FACTOR": "2"})
+    assert r.returncode == 0, r.stderr[-2000:]
+    assert r.stdout.split() == ["2.0", "True"], r.stdout
