@@ -10,7 +10,7 @@ import numpy as np
 
 from .errors import MediaError
 from .jobs import CancelToken, Job, Progress
-from .media import open_container
+from .media import open_container, timeline_origin
 
 
 @dataclass
@@ -30,8 +30,7 @@ def envelope_job(path: str | os.PathLike, bucket_s: float = 0.02,
         if not c.streams.audio:
             return None
         a = c.streams.audio[0]
-        vs = c.streams.video[0]
-        v0 = float(vs.start_time * vs.time_base) if vs.start_time is not None else 0.0
+        v0 = timeline_origin(path)   # frame 0, as the export places the sound
         dur = float(c.duration / av.time_base) if c.duration else 0.0
         rate = 8000
         res = av.AudioResampler(format="flt", layout="mono", rate=rate)

@@ -263,6 +263,18 @@ def cached_index(container, path: Path, sha256: Optional[str] = None) -> FrameIn
     return idx
 
 
+def timeline_origin(path: str | os.PathLike) -> float:
+    """Where frame 0 lies on the container's clock, in seconds: the origin of the project's
+    timeline, for sound too (the export places audio by it). Not the video stream's start
+    time, which counts frames a clip cut mid-GOP holds but never shows."""
+    c = open_container(path)
+    try:
+        idx = cached_index(c, Path(path))
+    finally:
+        c.close()
+    return float(idx.pts[0] * idx.time_base)
+
+
 def forget_indexes() -> None:
     """Drop the in-memory indexes (tests)."""
     with _index_lock:

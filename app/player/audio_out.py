@@ -18,7 +18,7 @@ import numpy as np
 from PySide6.QtCore import QObject, QTimer
 
 from redaction.audio import apply_ranges
-from redaction.media import open_container
+from redaction.media import open_container, timeline_origin
 
 log = logging.getLogger("bwv.gui.audio")
 RATE = 48000
@@ -33,8 +33,7 @@ def pcm_chunks(path: str, t0: float, ranges=None, rate: int = RATE,
         if not c.streams.audio:
             return
         a = c.streams.audio[0]
-        vs = c.streams.video[0]
-        v0 = float(vs.start_time * vs.time_base) if vs.start_time is not None else 0.0
+        v0 = timeline_origin(path)   # frame 0, as the export places the sound
         if t0 > 0:
             c.seek(int((t0 + v0) / a.time_base), stream=a, backward=True)
         res = av.AudioResampler(format="fltp", layout="stereo", rate=rate)

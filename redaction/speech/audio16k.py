@@ -13,7 +13,7 @@ import numpy as np
 
 from ..errors import MediaError
 from ..jobs import CancelToken, Job, Progress
-from ..media import open_container
+from ..media import open_container, timeline_origin
 
 RATE = 16000
 
@@ -27,10 +27,7 @@ def decode_job(path: str | os.PathLike, cancel: Optional[CancelToken] = None) ->
         if not c.streams.audio:
             return None
         a = c.streams.audio[0]
-        v0 = 0.0
-        if c.streams.video:
-            vs = c.streams.video[0]
-            v0 = float(vs.start_time * vs.time_base) if vs.start_time is not None else 0.0
+        v0 = timeline_origin(path)   # frame 0, as the export places the sound
         dur = float(c.duration / av.time_base) if c.duration else 0.0
         res = av.AudioResampler(format="flt", layout="mono", rate=RATE)
         chunks: list[np.ndarray] = []
