@@ -18,8 +18,8 @@ by ``bwv project checks`` and in the export's manifest:
   look through those frames for anything not proposed. Not tied to a track.
 
 - **not detected**: frames no detection run covered (none was run on the clip, or the last
-  run was limited to a range): nothing is proposed there, so every face and plate must be
-  found by eye. Not tied to a track.
+  run was limited to a range): nothing is proposed there, or only what an earlier run
+  proposed, so every face and plate must be found by eye. Not tied to a track.
 
 A check is *done* when the officer records that they looked (``mark_done``: who, when, a
 note; an edit, so it is logged and undoable). Checks of rejected and keep-clear tracks are
@@ -150,10 +150,11 @@ def _not_detected(project: Project, frames: int) -> list[Check]:
         a, b = max(0, a), min(frames - 1, b)
         if b < a:
             continue
-        what = ("no automatic detection has been run on this clip" if not isinstance(det, dict)
-                else f"the last detection run did not cover frames {a}–{b}")
+        what = ("no automatic detection has been run on this clip: nothing is proposed there"
+                if not isinstance(det, dict) else f"the last detection run did not cover frames "
+                f"{a}–{b}: only what an earlier run proposed there, if any, is proposed")
         out.append(Check(f"not_detected:{a}-{b}", "not_detected", "", a, b,
-                         f"{what}: nothing is proposed there, so look through frames {a}–{b} "
+                         f"{what}, so look through frames {a}–{b} "
                          "for every face and number plate (or run detection)", frame=a))
     return out
 

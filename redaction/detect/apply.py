@@ -4,7 +4,7 @@ from __future__ import annotations
 from dataclasses import asdict
 from typing import Iterator
 
-from ..edits import AddTracks, Batch, DeleteTrack, SetExtra
+from ..edits import AddTracks, Batch, DeleteTrack, SetExtra, SetSpan, SplitTrack
 from ..editlog import utc_now
 from ..errors import IntegrityError
 from ..model import Track
@@ -13,33 +13,61 @@ from ..session import ProjectSession
 from .job import DetectResult
 
 
+def _replace_old(p, kinds, a: int, b: int, new_id) -> list:
+    """Commands taking out the undecided auto tracks of ``kinds`` on frames ``a``-``b`` (the
+    run's), keeping their parts outside that range: a run on part of the clip, or for some
+    kinds, does not withdraw proposals it did not look for again."""
+    cmds: list = []
+    for t in p.tracks:
+        if t.origin != "auto" or t.status != "pending" or t.kind not in kinds \
+                or t.last_frame < a or t.first_frame > b:
+            continue
+        if a <= t.first_frame and t.last_frame <= b:
+            cmds.append(DeleteTrack(t.id))
+            continue
+        if t.last_frame > b:              # the part after the range: a track of its own
+            if t.first_frame < a:
+                cmds.append(SplitTrack(t.id, b + 1, new_id()))
+            else:
+                cmds.append(SetSpan(t.id, b + 1, t.last_frame))
+        if t.first_frame < a:
+            cmds.append(SetSpan(t.id, t.first_frame, a - 1))
+    return cmds
+
+
 def add_to_project(session: ProjectSession, result: DetectResult) -> list[Track]:
-    """Replace the project's undecided auto tracks with the new ones (one undo step).
+    """Replace the project's undecided auto tracks of the kinds searched, on the frames
+    searched, with the new ones (one undo step); decided and manual tracks are kept.
     Refused (nothing changed) when the result is from another clip than the project's."""
     p = session.project
     if result.source_sha256 and result.source_sha256 != p.source.sha256:
         raise IntegrityError(f"detections are from another clip (sha256 {result.source_sha256[:12]}...) "
                              f"than the project's (sha256 {p.source.sha256[:12]}...); nothing "
                              "changed", session.path)
-    old = [t.id for t in p.tracks if t.origin == "auto" and t.status == "pending"]
-    used = {t.id for t in p.tracks if t.id not in old} | {a.id for a in p.audio}
-    tracks = []
+    used = p.ids_in_use()
     n = 0
-    for t in result.tracks:
+
+    def new_id() -> str:
+        nonlocal n
         n += 1
-        tid = f"a{n}"
-        while tid in used:
+        while f"a{n}" in used:
             n += 1
-            tid = f"a{n}"
-        used.add(tid)
-        t.id = tid
+        used.add(f"a{n}")
+        return f"a{n}"
+
+    first = max(0, result.settings.first)
+    cmds = _replace_old(p, set(result.settings.kinds), first, first + result.frames - 1, new_id)
+    old = {c.track_id for c in cmds if isinstance(c, DeleteTrack)}
+    used -= old                       # the ids of tracks replaced whole may be used again
+    tracks = []
+    for t in result.tracks:
+        t.id = new_id()
         tracks.append(t)
     info = {"run_at": utc_now(), "settings": {**asdict(result.settings),
                                               "kinds": list(result.settings.kinds)},
             "models": result.models, "frames": result.frames, "tracks": len(tracks),
             "dark": [list(r) for r in result.dark]}
-    cmds = [DeleteTrack(tid) for tid in old] + [AddTracks(tracks, source="detection"),
-                                                 SetExtra("detection", info)]
+    cmds += [AddTracks(tracks, source="detection"), SetExtra("detection", info)]
     session.do(Batch(cmds, label=f"detection: {len(tracks)} track(s)"))
     return tracks
 

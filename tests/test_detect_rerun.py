@@ -1,0 +1,59 @@
+"""Detection run again on a project (redaction/detect/apply.py): a run replaces only the
+undecided proposals of the kinds it searched on the frames it searched."""
+from redaction.detect.apply import add_to_project
+from redaction.detect.job import DetectSettings, detect_job
+from redaction.edits import AddTracks
+from redaction.jobs import run_job
+from redaction.model import Keyframe, Track
+from redaction.session import ProjectSession
+
+from test_track import RedDetector, make
+
+N = 90
+
+
+def _run(session, clip, **kw):
+    res = run_job(detect_job(clip, DetectSettings(kinds=("face",), **kw), detector=RedDetector()))
+    with session.command():
+        add_to_project(session, res)
+        session.save()
+    return res
+
+
+def _boxes(tracks, f):
+    """The boxes on frame ``f`` to 0.1 px (the project file keeps boxes to 0.01 px)."""
+    return sorted(tuple(round(v, 1) for v in b) for b in (t.box_at(f) for t in tracks)
+                  if b is not None)
+
+
+def test_a_run_on_part_of_the_clip_keeps_the_proposals_outside_it(tmp_path):
+    clip = make(tmp_path / "c.mp4", frames=N)
+    s = ProjectSession.create(clip, tmp_path / "p.bwvproj.json", "alice")
+    full = _run(s, clip)
+    before = {f: _boxes(s.project.pending(), f) for f in range(N)}
+    assert any(before[f] for f in range(30))
+
+    part = _run(s, clip, first=30, last=59)
+    s = ProjectSession.open(tmp_path / "p.bwvproj.json", "alice")     # as its log rebuilds it
+    pending = s.project.pending()
+    for f in list(range(30)) + list(range(60, N)):
+        assert _boxes(pending, f) == before[f], f        # untouched outside the range
+    for f in range(30, 60):                              # the new run's own, once each
+        assert _boxes(pending, f) == _boxes(part.tracks, f), f
+    assert len({t.id for t in s.project.tracks}) == len(s.project.tracks)
+    assert full.tracks
+
+
+def test_a_run_for_faces_keeps_the_plate_proposals(tmp_path):
+    clip = make(tmp_path / "c.mp4", frames=40)
+    s = ProjectSession.create(clip, tmp_path / "p.bwvproj.json", "alice")
+    plate = Track("a1", kind="plate", origin="auto", status="pending",
+                  keyframes=[Keyframe(0, (200.0, 180.0, 60.0, 20.0)), Keyframe(39, (210.0, 180.0, 60.0, 20.0))])
+    with s.command():
+        s.do(AddTracks([plate], source="detection"))
+        s.save()
+    _run(s, clip)
+    s = ProjectSession.open(tmp_path / "p.bwvproj.json", "alice")
+    plates = [t for t in s.project.tracks if t.kind == "plate"]
+    assert [(t.status, t.keyframes) for t in plates] == [("pending", plate.keyframes)]
+    assert any(t.kind == "face" for t in s.project.tracks)
