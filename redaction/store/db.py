@@ -154,6 +154,16 @@ def head_revision() -> str:
     return ScriptDirectory.from_config(alembic_config()).get_current_head()
 
 
+def known_revision(rev: str) -> bool:
+    """Is ``rev`` one of this build's migrations (not one a newer build added)?"""
+    from alembic.script import ScriptDirectory
+    from alembic.util import CommandError
+    try:
+        return ScriptDirectory.from_config(alembic_config()).get_revision(rev) is not None
+    except CommandError:
+        return False
+
+
 class Store:
     """One database plus its evidence folder. Use :meth:`session` for a transaction."""
 
@@ -162,7 +172,13 @@ class Store:
         self.engine = make_engine(self.url)
         self.is_sqlite = self.engine.dialect.name == "sqlite"
         try:
-            if migrate_schema and current_revision(self.engine) != head_revision():
+            rev = current_revision(self.engine)
+            if rev is not None and not known_revision(rev):
+                raise StoreError(f"the database's schema is at revision {rev}, newer than this "
+                                 f"build knows (its newest is {head_revision()}): a newer "
+                                 "version of the program upgraded it; update this "
+                                 "workstation's program", self.where)
+            if migrate_schema and rev != head_revision():
                 migrate(self.engine)
         except OperationalError as e:
             raise StoreUnavailable(f"cannot open the database: {_short(e, self.where)}",

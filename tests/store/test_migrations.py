@@ -89,3 +89,21 @@ def test_machine_policy_file_overrides_store_settings(store, tmp_path, monkeypat
         with pytest.raises(StoreError, match="machine policy"):
             store_policy.set_value(s, "non_evidential_days", 10, "admin")
         assert store_policy.get(s, "lockout_failures") == 5  # untouched keys: the store's
+
+
+def test_a_newer_schema_is_refused_in_one_line(store_env, db_url, bwv):
+    """A store a newer build has upgraded, opened by this (older) build: one line naming
+    the revision and what to do, not an internal error; nothing is written."""
+    st = db.open_store()
+    with st.engine.begin() as c:
+        c.exec_driver_sql("UPDATE alembic_version SET version_num = '0099_from_a_newer_build'")
+    db.forget_stores()
+    for args in (("case", "list"), ("store", "migrate"), ("whoami",)):
+        rc, out, err = bwv(*args)
+        assert rc == 8, (args, rc, err)
+        lines = err.strip().splitlines()
+        assert len(lines) == 1 and "internal error" not in err, err
+        assert "0099_from_a_newer_build" in err and "newer" in err, err
+    eng = db.make_engine(db_url)
+    assert db.current_revision(eng) == "0099_from_a_newer_build"
+    eng.dispose()
