@@ -24,6 +24,7 @@ echo "== licences and SBOM"
 cp LICENSE "$DIST/LICENSE"
 cp packaging/policy.json "$DIST/policy.json"   # IT installs it as /etc/bwv-workstation/policy.json
 cp resources/models/MODELS.md "$DIST/MODELS.md"
+cp resources/CREDITS.md "$DIST/CREDITS.md"         # CC BY credits (plate training data)
 
 # nothing from shared data, tests or dev tools may be in the bundle
 if find "$DIST" \( -path '*/tests/*' -o -path '*/shared/*' -o -name 'pytest*' \

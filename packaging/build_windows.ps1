@@ -13,6 +13,7 @@ if ($LASTEXITCODE) { throw "PyInstaller failed" }
 & $py packaging\sbom.py --out dist\bwv\bwv-sbom.cdx.json
 Copy-Item LICENSE dist\bwv\LICENSE
 Copy-Item resources\models\MODELS.md dist\bwv\MODELS.md
+Copy-Item resources\CREDITS.md dist\bwv\CREDITS.md
 & dist\bwv\bwv.exe selftest
 if ($LASTEXITCODE) { throw "the bundle's self-test failed" }
 $iscc = (Get-Command iscc -ErrorAction SilentlyContinue).Source

@@ -41,7 +41,7 @@ CloseApplications=yes
 
 [Files]
 ; the whole PyInstaller folder: executables, _internal\ (Python, Qt, FFmpeg, libvlc, models),
-; LICENSE, THIRD_PARTY_LICENSES, MODELS.md and the CycloneDX SBOM
+; LICENSE, THIRD_PARTY_LICENSES, MODELS.md, CREDITS.md and the CycloneDX SBOM
 Source: "..\dist\bwv\*"; DestDir: "{app}"; Flags: ignoreversion recursesubdirs createallsubdirs
 ; the default machine policy (fail closed: the case store is required, exports need a
 ; supervisor's approval); IT edits or replaces it, an upgrade or uninstall never touches it
@@ -54,7 +54,9 @@ Name: "{commonappdata}\{#AppName}"; Permissions: users-readexec admins-full syst
 [Icons]
 Name: "{group}\{#AppName}"; Filename: "{app}\{#AppExe}"
 Name: "{group}\{#AppName} self-test"; Filename: "{cmd}"; Parameters: "/k ""{app}\{#CliExe}"" selftest"
-Name: "{group}\Licences"; Filename: "{app}\THIRD_PARTY_LICENSES"
+; the licence list has no extension: open it with Notepad, not Windows' "open with" prompt
+Name: "{group}\Licences"; Filename: "{win}\notepad.exe"; Parameters: """{app}\THIRD_PARTY_LICENSES"""
+Name: "{group}\Credits"; Filename: "{win}\notepad.exe"; Parameters: """{app}\CREDITS.md"""
 
 [Run]
 ; prove the installation is healthy before first use (silent installs: skipped unless /SELFTEST)

@@ -164,6 +164,22 @@ def test_installer_script_version_appid_and_paths():
             assert target.exists(), rel
 
 
+def test_builds_put_the_licences_and_credits_beside_the_program():
+    """CREDITS.md (the CC BY credits of the plate detector's training data) was only deep in
+    _internal/; the Start-menu "Licences" opened a file with no extension."""
+    linux = (REPO / "packaging" / "build_linux.sh").read_text(encoding="utf-8")
+    windows = (REPO / "packaging" / "build_windows.ps1").read_text(encoding="utf-8")
+    for name, src in (("LICENSE", "LICENSE"), ("MODELS.md", "resources/models/MODELS.md"),
+                      ("CREDITS.md", "resources/CREDITS.md")):
+        assert (REPO / src).is_file(), src
+        assert f'cp {src} "$DIST/{name}"' in linux, name
+        assert f"Copy-Item {src.replace('/', chr(92))} dist\\bwv\\{name}" in windows, name
+    icons = ISS.read_text(encoding="utf-8").split("[Icons]")[1].split("[Run]")[0]
+    for name in ("THIRD_PARTY_LICENSES", "CREDITS.md"):
+        line = next(ln for ln in icons.splitlines() if name in ln)
+        assert 'Filename: "{win}\\notepad.exe"' in line, line
+
+
 def test_models_md_lists_every_model_with_its_sha256():
     from redaction.detect.models import MODELS
     md = (REPO / "resources" / "models" / "MODELS.md").read_text(encoding="utf-8")

@@ -275,6 +275,13 @@ def test_about_box_and_preferences_show_the_machine_policy(qtbot, clip, tmp_path
     assert f"BWV Workstation {version}" in text
     assert f"Machine policy: {pol}" in text and "Redaction reasons: Third party; Vehicle registration" in text
     assert "Retention of non-evidential media (days): 40" in text
+    # the credits the shipped models and their CC BY training data require, in the app
+    from redaction.detect.models import MODELS
+    credits = box.detailedText()
+    assert all(f"{m.name} ({m.file}): {m.licence}" in credits for m in MODELS)
+    for must in ("Google Licence Plates", "CC BY 4.0", "Open Images", "CC BY 2.0",
+                 "NAVER Corp.", "MediaPipe", "CenterFace", "EgoBlur", "DejaVu"):
+        assert must in credits, must
     review_reasons = [w.review.reason.itemText(i) for i in range(w.review.reason.count())]
     assert review_reasons[:2] == reasons and len(review_reasons) == 2
     prefs = w.settings.show_preferences()
