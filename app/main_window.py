@@ -74,6 +74,7 @@ class MainWindow(QMainWindow):
         self._connect()
         self._restore()
         self.update_actions()
+        self._notice_shown = False
 
     # -- construction ----------------------------------------------------------------------
     def _build_view(self) -> None:
@@ -331,6 +332,9 @@ class MainWindow(QMainWindow):
 
     def showEvent(self, e) -> None:
         super().showEvent(e)
+        if self.prefs.notice and not self._notice_shown:   # after the clip's own messages
+            self._notice_shown = True     # a corrupt or out-of-range preferences file
+            self.statusBar().showMessage(self.prefs.notice, 20000)
         if not self._restored_state:
             self._restored_state = True
             self._default_layout()

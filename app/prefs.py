@@ -5,10 +5,12 @@ import json
 import logging
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import Optional
+from typing import ClassVar, Optional
 
 from redaction.fsutil import atomic_write_text
 from redaction.paths import config_dir
+
+from .themes import THEMES
 
 log = logging.getLogger("bwv.gui.prefs")
 
@@ -31,6 +33,19 @@ BASES = [
     "Court order",
 ]
 ANNOTATION_CATEGORIES = ["incident", "use of force", "arrest", "evidence", "note"]
+# what the window can use of a value found in the file (the Preferences dialog's own ranges)
+RANGES = {"autosave_seconds": (1, 600), "short_track_frames": (1, 100000)}
+CHOICES = {"theme": THEMES, "playback": ("decoded", "vlc")}
+
+
+def _usable(key: str, value, default) -> bool:
+    if type(value) is not type(default):
+        return False
+    if isinstance(value, list):
+        return all(isinstance(v, str) for v in value)
+    if key in RANGES:
+        return RANGES[key][0] <= value <= RANGES[key][1]
+    return key not in CHOICES or value in CHOICES[key]
 
 
 @dataclass
@@ -43,6 +58,7 @@ class Preferences:
     short_track_frames: int = 5
     organisation: str = ""
     playback: str = "decoded"        # decoded | vlc (when libvlc is available)
+    notice: ClassVar[str] = ""       # what load() could not use (an instance sets its own)
 
     @staticmethod
     def path() -> Path:
@@ -50,6 +66,8 @@ class Preferences:
 
     @classmethod
     def load(cls, path: Optional[Path] = None) -> "Preferences":
+        """The file's usable values over the defaults; what could not be used is named in
+        ``notice`` (one line, for the window's status bar), never an exception."""
         path = path or cls.path()
         p = cls()
         try:
@@ -57,11 +75,25 @@ class Preferences:
         except FileNotFoundError:
             return p
         except (OSError, ValueError) as e:
-            log.warning("ignoring unreadable preferences %s: %s", path, e)
+            p.notice = f"Preferences unreadable, the defaults are used: {path} ({e})"
+            log.warning("%s", p.notice)
             return p
-        for k, v in doc.items() if isinstance(doc, dict) else ():
-            if hasattr(p, k) and type(v) is type(getattr(p, k)):
+        if not isinstance(doc, dict):
+            p.notice = f"Preferences unreadable, the defaults are used: {path} (not a JSON object)"
+            log.warning("%s", p.notice)
+            return p
+        bad = []
+        for k, v in doc.items():
+            if not hasattr(p, k):
+                continue
+            if _usable(k, v, getattr(p, k)):
                 setattr(p, k, v)
+            else:
+                bad.append(k)
+        if bad:
+            p.notice = f"Preferences: the defaults are used for {', '.join(bad)} (wrong type or " \
+                       f"out of range in {path})"
+            log.warning("%s", p.notice)
         return p
 
     def save(self, path: Optional[Path] = None) -> None:
