@@ -15,9 +15,9 @@ N = 90
 def _run(session, clip, **kw):
     res = run_job(detect_job(clip, DetectSettings(kinds=("face",), **kw), detector=RedDetector()))
     with session.command():
-        add_to_project(session, res)
+        added = add_to_project(session, res)
         session.save()
-    return res
+    return added
 
 
 def _boxes(tracks, f):
@@ -39,9 +39,9 @@ def test_a_run_on_part_of_the_clip_keeps_the_proposals_outside_it(tmp_path):
     for f in list(range(30)) + list(range(60, N)):
         assert _boxes(pending, f) == before[f], f        # untouched outside the range
     for f in range(30, 60):                              # the new run's own, once each
-        assert _boxes(pending, f) == _boxes(part.tracks, f), f
+        assert _boxes(pending, f) == _boxes(part, f), f
     assert len({t.id for t in s.project.tracks}) == len(s.project.tracks)
-    assert full.tracks
+    assert full
 
 
 def test_a_run_for_faces_keeps_the_plate_proposals(tmp_path):
@@ -57,3 +57,29 @@ def test_a_run_for_faces_keeps_the_plate_proposals(tmp_path):
     plates = [t for t in s.project.tracks if t.kind == "plate"]
     assert [(t.status, t.keyframes) for t in plates] == [("pending", plate.keyframes)]
     assert any(t.kind == "face" for t in s.project.tracks)
+
+
+def test_a_run_again_does_not_propose_an_accepted_object_twice(tmp_path):
+    from redaction.edits import SetSpan, SetStatus
+    clip = make(tmp_path / "c.mp4", frames=N)
+    s = ProjectSession.create(clip, tmp_path / "p.bwvproj.json", "alice")
+    first = _run(s, clip)
+    tid = first[0].id
+    with s.command():
+        s.do(SetStatus([tid], "accepted", "third party", "alice"))
+        s.save()
+    again = _run(s, clip)
+    s = ProjectSession.open(tmp_path / "p.bwvproj.json", "alice")
+    assert s.project.track(tid).status == "accepted"
+    acc = s.project.track(tid)
+    for t in s.project.pending():                        # none of them is the accepted one
+        assert any(acc.box_at(f) is None or _boxes([acc], f) != _boxes([t], f)
+                   for f in range(t.first_frame, t.last_frame + 1)), t.id
+    assert len(again) == len(first) - 1
+
+    # accepted on fewer frames than the object is seen: the object is proposed again
+    with s.command():
+        s.do(SetSpan(tid, acc.first_frame, acc.first_frame + 10))
+        s.save()
+    again = _run(s, clip)
+    assert len(again) == len(first)

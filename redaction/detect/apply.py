@@ -4,6 +4,8 @@ from __future__ import annotations
 from dataclasses import asdict
 from typing import Iterator
 
+import numpy as np
+
 from ..edits import AddTracks, Batch, DeleteTrack, SetExtra, SetSpan, SplitTrack
 from ..editlog import utc_now
 from ..errors import IntegrityError
@@ -35,9 +37,33 @@ def _replace_old(p, kinds, a: int, b: int, new_id) -> list:
     return cmds
 
 
+def _boxes(t: Track, first: int, last: int) -> np.ndarray:
+    """``t``'s boxes on frames ``first``-``last`` (inside its span), as :meth:`Track.box_at`."""
+    frames = np.array([k.frame for k in t.keyframes], float)
+    boxes = np.array([k.box for k in t.keyframes], float)
+    f = np.arange(first, last + 1, dtype=float)
+    return np.stack([np.interp(f, frames, boxes[:, i]) for i in range(4)], axis=1)
+
+
+def _under_accepted(t: Track, accepted: list[Track], slack: float = 0.5) -> bool:
+    """Whether one accepted track of ``t``'s kind holds ``t``'s box on every frame of ``t``:
+    a run again proposing an object the officer already accepted (redacted there whatever
+    is decided about the new proposal)."""
+    for a in accepted:
+        if a.kind != t.kind or not t.keyframes or a.first_frame > t.first_frame \
+                or a.last_frame < t.last_frame:
+            continue
+        mine, theirs = _boxes(t, t.first_frame, t.last_frame), _boxes(a, t.first_frame, t.last_frame)
+        if (np.all(theirs[:, :2] <= mine[:, :2] + slack)
+                and np.all(theirs[:, :2] + theirs[:, 2:] >= mine[:, :2] + mine[:, 2:] - slack)):
+            return True
+    return False
+
+
 def add_to_project(session: ProjectSession, result: DetectResult) -> list[Track]:
     """Replace the project's undecided auto tracks of the kinds searched, on the frames
-    searched, with the new ones (one undo step); decided and manual tracks are kept.
+    searched, with the new ones (one undo step); decided and manual tracks are kept, and a new
+    track an accepted one already covers on each of its frames is not proposed again.
     Refused (nothing changed) when the result is from another clip than the project's."""
     p = session.project
     if result.source_sha256 and result.source_sha256 != p.source.sha256:
@@ -59,8 +85,11 @@ def add_to_project(session: ProjectSession, result: DetectResult) -> list[Track]
     cmds = _replace_old(p, set(result.settings.kinds), first, first + result.frames - 1, new_id)
     old = {c.track_id for c in cmds if isinstance(c, DeleteTrack)}
     used -= old                       # the ids of tracks replaced whole may be used again
+    accepted = [t for t in p.tracks if t.status == "accepted"]
     tracks = []
     for t in result.tracks:
+        if _under_accepted(t, accepted):
+            continue
         t.id = new_id()
         tracks.append(t)
     info = {"run_at": utc_now(), "settings": {**asdict(result.settings),
