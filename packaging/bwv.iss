@@ -39,6 +39,12 @@ UninstallDisplayIcon={app}\{#AppExe}
 ; a newer build replaces the files of an older one in place (same AppId)
 CloseApplications=yes
 
+[InstallDelete]
+; an upgrade replaces the program's own folder whole: files an older build had and this one
+; has not (a Qt or VLC plugin, a native library, a retired model) would otherwise stay and be
+; loaded beside the new ones. Only {app}\_internal: users' data and the policy are elsewhere.
+Type: filesandordirs; Name: "{app}\_internal"
+
 [Files]
 ; the whole PyInstaller folder: executables, _internal\ (Python, Qt, FFmpeg, libvlc, models),
 ; LICENSE, THIRD_PARTY_LICENSES, MODELS.md, CREDITS.md and the CycloneDX SBOM

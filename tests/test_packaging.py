@@ -180,6 +180,19 @@ def test_builds_put_the_licences_and_credits_beside_the_program():
         assert 'Filename: "{win}\\notepad.exe"' in line, line
 
 
+def test_installer_upgrade_and_uninstall_touch_only_the_program_folder():
+    """An upgrade removes the older build's _internal (stale plugins and libraries were left
+    beside the new ones); nothing deletes users' data, evidence or the machine policy."""
+    text = ISS.read_text(encoding="utf-8")
+    sections = dict(re.findall(r"^\[(\w+)\]\n(.*?)(?=^\[|\Z)", text, flags=re.M | re.S))
+    deletes = [ln for ln in sections.get("InstallDelete", "").splitlines()
+               if ln.strip() and not ln.startswith(";")]
+    assert deletes == ['Type: filesandordirs; Name: "{app}\\_internal"']
+    assert "UninstallDelete" not in sections
+    policy = next(ln for ln in sections["Files"].splitlines() if ln.startswith('Source: "policy.json"'))
+    assert "onlyifdoesntexist" in policy and "uninsneveruninstall" in policy
+
+
 def test_models_md_lists_every_model_with_its_sha256():
     from redaction.detect.models import MODELS
     md = (REPO / "resources" / "models" / "MODELS.md").read_text(encoding="utf-8")
