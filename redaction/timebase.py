@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import math
 from fractions import Fraction
+from typing import Callable, Optional
 
 
 def timecode(frame: int, fps: Fraction) -> str:
@@ -22,8 +23,11 @@ def timecode(frame: int, fps: Fraction) -> str:
     return f"{s // 3600:02d}:{s // 60 % 60:02d}:{s % 60:02d}:{ff:02d}"
 
 
-def parse_timecode(text: str, fps: Fraction) -> int:
-    """Parse ``HH:MM:SS:FF``, ``HH:MM:SS.mmm``, ``SS.s`` seconds or a plain frame index ``#N``/``N``."""
+def parse_timecode(text: str, fps: Fraction,
+                   index_at_time: Optional[Callable[[float], int]] = None) -> int:
+    """Parse ``HH:MM:SS:FF``, ``HH:MM:SS.mmm``, ``SS.s`` seconds or a plain frame index ``#N``/``N``.
+    A time in seconds is the frame shown then by ``index_at_time`` (the clip's own timestamps:
+    a variable-frame-rate clip) when given, else at the nominal rate ``fps``."""
     text = text.strip()
     if not text:
         raise ValueError("empty time")
@@ -37,7 +41,9 @@ def parse_timecode(text: str, fps: Fraction) -> int:
     secs = 0.0
     for p in parts:
         secs = secs * 60 + float(p)
-    return round(secs * fps)
+    if not math.isfinite(secs):
+        raise ValueError(f"not a time: {text}")
+    return index_at_time(max(0.0, secs)) if index_at_time is not None else round(secs * fps)
 
 
 def seconds_label(seconds: float) -> str:

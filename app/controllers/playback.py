@@ -136,7 +136,11 @@ class PlaybackController(Controller):
     def goto(self) -> None:
         if self.doc is None:
             return
-        i = ask_goto(self.win, self.doc.media.fps, self.doc.frame, self.doc.frame_count)
+        try:
+            i = ask_goto(self.win, self.doc.media, self.doc.frame, self.doc.frame_count)
+        except ValueError as e:    # a typo: say so (it was ignored without a word)
+            self.status(str(e), 6000)
+            return
         if i is not None:
             self.seek(i)
 

@@ -10,15 +10,23 @@ from redaction.model import AUDIO_MODES
 from redaction.timebase import parse_timecode
 
 
-def ask_goto(parent: QWidget, fps, current: int, count: int) -> Optional[int]:
+def goto_frame(text: str, media, count: int) -> int:
+    """The frame a typed frame index or time names (a time through the clip's own timestamps),
+    kept inside the clip; ValueError with a one-line message if it names none."""
+    try:
+        i = parse_timecode(text, media.fps, media.index_at_time)
+    except ValueError:
+        raise ValueError(f"Go to: not a frame index or timecode: {text.strip()!r}") from None
+    return max(0, min(count - 1, i))
+
+
+def ask_goto(parent: QWidget, media, current: int, count: int) -> Optional[int]:
+    """The frame to go to, or None when cancelled; ValueError (one line) for text naming none."""
     text, ok = QInputDialog.getText(parent, "Go to", "Frame index (e.g. 250 or #250) or timecode "
                                     "(HH:MM:SS:FF, HH:MM:SS.mmm, or seconds):", text=str(current))
     if not ok or not text.strip():
         return None
-    try:
-        return max(0, min(count - 1, parse_timecode(text, fps)))
-    except ValueError:
-        return None
+    return goto_frame(text, media, count)
 
 
 def ask_text(parent: QWidget, title: str, label: str, default: str = "") -> Optional[str]:

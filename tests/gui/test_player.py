@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import numpy as np
+import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QImage
 
@@ -165,3 +166,43 @@ def test_hidpi_screen_shows_the_frame_at_its_own_resolution(clip):
                        env={**os.environ, "QT_QPA_PLATFORM": "offscreen", "QT_SCALE_FACTOR": "2"})
     assert r.returncode == 0, r.stderr[-2000:]
     assert r.stdout.split() == ["2.0", "True"], r.stdout
+
+
+def _goto(monkeypatch, win, text):
+    from PySide6.QtWidgets import QInputDialog
+    monkeypatch.setattr(QInputDialog, "getText", staticmethod(lambda *a, **k: (text, True)))
+    win.a["goto"].trigger()
+
+
+def test_go_to_a_time_on_a_variable_frame_rate_clip_lands_on_the_frame_shown_then(
+        qtbot, monkeypatch, tmp_path):
+    """1 s at 10 fps, 1 s at 30 fps, again (80 frames in 4 s, 20 fps on average): 2.5 s is
+    frame 45 by the clip's timestamps; Go to took it as 2.5 x 20 = frame 50 (0.5 s later)."""
+    from fractions import Fraction
+    from app.main_window import MainWindow
+    from app.prefs import Preferences
+    from redaction.synth import ClipSpec, write_clip
+    path = write_clip(tmp_path / "vfr.mp4", ClipSpec(frames=80, time_base=Fraction(1, 90000),
+                                                      vfr_pattern=[9000] * 10 + [3000] * 30))
+    w = MainWindow("alice", Preferences(), interactive=False)
+    qtbot.addWidget(w)
+    assert w.open_path(path)
+    media = w.doc.media
+    assert media.info.vfr
+    for text in ("2.5", "00:00:02.500", "0:2.5"):
+        _goto(monkeypatch, w, text)
+        assert w.doc.frame == media.index_at_time(2.5) == 45, text
+        assert abs(media.time_of(w.doc.frame) - 2.5) < 0.1
+    _goto(monkeypatch, w, "#12")                    # a frame index stays a frame index
+    assert w.doc.frame == 12
+    w.shutdown()
+
+
+@pytest.mark.parametrize("text", ["abc", "1:2:x", "inf", "1e999"])
+def test_go_to_text_naming_no_frame_says_so_in_one_line(qtbot, monkeypatch, win, text):
+    """It was ignored without a word ('inf' and '1e999' raised OverflowError in the slot)."""
+    win.doc.seek(7)
+    _goto(monkeypatch, win, text)
+    assert win.doc.frame == 7
+    msg = win.statusBar().currentMessage()
+    assert msg.startswith("Go to: not a frame index or timecode") and text in msg, msg
