@@ -224,7 +224,7 @@ class RequestsView(QWidget):
                 "it may then be made by a disclosure officer other than you. Your approval is "
                 "recorded.") != QMessageBox.Yes:
             return None
-        ref = lib._service(services.approve_request, r.id, lib.user)
+        ref = lib._service(services.approve_request, r.id, lib.user, r.clips)
         if ref is not None:
             self._after_request(ref, f"approved for export by {ref.approved_by}")
         return ref

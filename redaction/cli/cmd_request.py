@@ -119,7 +119,9 @@ def _link(args) -> int:
 
 def _approve(args) -> int:
     r = services.approve_request(args.id, claimed_user(args))
-    print(f"request {r.id} approved for disclosure by {r.approved_by}")
+    clips = ", ".join(str(c) for c in sorted(r.clips)) or "none yet"
+    print(f"request {r.id} approved for disclosure by {r.approved_by} (clips: {clips}; "
+          "linking another withdraws the approval)")
     return 0
 
 

@@ -181,12 +181,14 @@ def create_request(rtype: str, requester: str, user: Optional[str] = None,
         return _ref(requests.create_request(s, rtype, requester, who, received, due, notes))
 
 
-def approve_request(request_id: int, user: Optional[str] = None) -> RequestRef:
-    """A supervisor approves a request for disclosure (four-eyes)."""
+def approve_request(request_id: int, user: Optional[str] = None,
+                    expected_clips: Optional[tuple] = None) -> RequestRef:
+    """A supervisor approves a request for disclosure (four-eyes); ``expected_clips``: the
+    clips the approver was shown (another list by now is refused: Conflict)."""
     who = authorise("approve_export", user, request=request_id)
     from ..store import requests
     with _session() as s:
-        return _ref(requests.approve(s, request_id, who))
+        return _ref(requests.approve(s, request_id, who, expected_clips))
 
 
 def extend_request(request_id: int, months: int, reason: str,

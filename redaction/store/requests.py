@@ -3,13 +3,14 @@ from __future__ import annotations
 
 import calendar
 import datetime as dt
+from typing import Iterable
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from . import audit
 from .clips import get_clip
-from .errors import NotFound, StoreError
+from .errors import Conflict, NotFound, StoreError
 from .models import REQUEST_TYPES, Clip, Request, RequestExtension, utcnow
 
 SAR_MAX_EXTENSION_MONTHS = 2
@@ -78,8 +79,19 @@ def request_number(request_id) -> int:
     return int(text)
 
 
-def get_request(s: Session, request_id: int | str) -> Request:
-    r = s.get(Request, request_number(request_id))
+def get_request(s: Session, request_id: int | str, *, lock: bool = False) -> Request:
+    """The request; ``lock``: its row locked for this transaction (``SELECT ... FOR
+    UPDATE`` on PostgreSQL; SQLite's BEGIN IMMEDIATE already serialises) and read afresh,
+    its clip list included, so that linking clips and approving or closing run one after
+    the other (linking adds rows to another table: the request's version does not move)."""
+    n = request_number(request_id)
+    if lock:
+        r = s.execute(select(Request).where(Request.id == n).with_for_update()
+                      .execution_options(populate_existing=True)).scalar_one_or_none()
+        if r is not None:
+            s.expire(r, ["clips"])
+    else:
+        r = s.get(Request, n)
     if r is None:
         raise NotFound(f"no such request {request_id}")
     return r
@@ -122,7 +134,7 @@ def extend(s: Session, request_id: int, months: int, reason: str, user: str) -> 
 
 
 def link_clips(s: Session, request_id: int, clip_ids: list[int], user: str) -> Request:
-    r = get_request(s, request_id)
+    r = get_request(s, request_id, lock=True)
     _open(r)
     added = []
     for cid in clip_ids:
@@ -147,21 +159,34 @@ def link_clips(s: Session, request_id: int, clip_ids: list[int], user: str) -> R
     return r
 
 
-def approve(s: Session, request_id: int, user: str) -> Request:
-    """A supervisor approves disclosure under this request (four-eyes)."""
-    r = get_request(s, request_id)
+def approve(s: Session, request_id: int, user: str,
+            expected_clips: Iterable[int] | None = None) -> Request:
+    """A supervisor approves disclosure under this request (four-eyes). The approval covers
+    the clips the request lists now (recorded in the audit row); ``expected_clips``: the
+    clips the approver was shown (the window): a request that lists others by now is
+    refused (Conflict), since linking after an approval withdraws it for the same reason."""
+    r = get_request(s, request_id, lock=True)
     _open(r)
     if r.approved_by:
         raise StoreError(f"request {r.id} is already approved (by {r.approved_by}, "
                          f"{r.approved_at:%Y-%m-%d %H:%M} UTC)")
+    listed = sorted(c.id for c in r.clips)
+    if expected_clips is not None and sorted(expected_clips) != listed:
+        raise Conflict(f"request {r.id} now lists clips {_ids(listed)}, not the "
+                       f"{_ids(expected_clips)} shown when you chose to approve it (linked by "
+                       "someone else meanwhile): look at it again, then approve")
     r.approved_by, r.approved_at = user, utcnow()
     s.flush()
-    audit.append(s, user, "alteration", "request.approve", {"request": r.id})
+    audit.append(s, user, "alteration", "request.approve", {"request": r.id, "clips": listed})
     return r
 
 
+def _ids(ids) -> str:
+    return ", ".join(str(i) for i in sorted(ids)) or "(none)"
+
+
 def close(s: Session, request_id: int, outcome: str, user: str) -> Request:
-    r = get_request(s, request_id)
+    r = get_request(s, request_id, lock=True)
     _open(r)
     if not outcome.strip():
         raise StoreError("give the outcome (e.g. disclosed, refused, withdrawn)")

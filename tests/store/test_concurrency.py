@@ -150,3 +150,48 @@ def test_two_workstations_importing_at_once(store, db_url, new_clip, monkeypatch
         case = cases.get_case(s, "INC-1")
         assert len([c for c in case.clips if c.exhibit_ref == "AB/1"]) <= 1
         assert len(case.clips) == 2
+
+
+@pytest.mark.postgres
+def test_approval_never_covers_a_clip_linked_meanwhile(store, db_url, new_clip):
+    """A supervisor approves the request as shown (no clips) while an officer links a clip
+    to it on another workstation: the approval is refused (the request changed), not
+    given for a clip the supervisor never saw; linking after it still withdraws it."""
+    import threading
+    if store.is_sqlite:
+        pytest.skip("SQLite serialises writers with BEGIN IMMEDIATE; no interleaving possible")
+    cid = api.import_clip(new_clip(), "INC-1")["id"]
+    with store.session() as s:
+        rid = requests.create_request(s, "cps_court", "CPS", "dora").id
+    a, b = db.Store(db_url), db.Store(db_url)
+    sb = b._sessions()
+    got = []
+
+    def approve():
+        try:
+            with a.session() as s:
+                requests.approve(s, rid, "sam", expected_clips=())
+            got.append("approved")
+        except Exception as e:  # noqa: BLE001 - reported below
+            got.append(e)
+    try:
+        requests.link_clips(sb, rid, [cid], "dora")      # the officer's link, not committed
+        t = threading.Thread(target=approve)
+        t.start()
+        t.join(1.5)
+        sb.commit()
+        t.join(30)
+    finally:
+        sb.close()
+        a.dispose()
+        b.dispose()
+    assert len(got) == 1 and isinstance(got[0], Conflict), got
+    assert "now lists clips 1" in str(got[0])
+    with store.session() as s:
+        r = requests.get_request(s, rid)
+        assert r.approved_by is None and [c.id for c in r.clips] == [cid]
+        requests.approve(s, rid, "sam", expected_clips=[cid])   # as now shown: approved
+    with store.session() as s:
+        from redaction.store.models import AuditEntry
+        row = s.query(AuditEntry).filter_by(action="request.approve").one()
+        assert '"clips":[1]' in row.details
