@@ -247,8 +247,16 @@ def _authenticate(s, user: str | None):
     if password is None and sys.stdin is not None and sys.stdin.isatty():
         password = getpass.getpass(f"Password for {user}: ")
     if password is None:
-        why = (f"logged in as {sess_user!r}, not {user!r}" if sess_user
-               else "not logged in")
+        ended = sess.get("user") if sess and sess.get("token") and not sess_user else None
+        if sess_user:
+            why = f"logged in as {sess_user!r}, not {user!r}"
+        elif ended:     # not "root cannot ...": say whose session it was, and why it may end
+            why = (f"the `bwv login` session of {ended!r} has ended (expired, logged out, or "
+                   "ended by a password change or the account being disabled)")
+            if not named:
+                user = ended
+        else:
+            why = "not logged in"
         raise _NotAuthenticated(user, f"{why}: run `bwv login {user}` or set BWV_PASSWORD")
     u = login_in_session(s, user, password)
     _authenticated.add(user)

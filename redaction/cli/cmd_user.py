@@ -153,8 +153,10 @@ def _passwd(args) -> int:
     if target != who:  # someone else's password: administrators only
         services.authorise("administer", who)
     pw = new_password(args, f"New password for {target}")
+    sess = access.read_session_file() or {}
+    mine = sess.get("token") if target == who and sess.get("user") == who else None
     with open_store().session() as s:
-        users.set_password(s, target, pw, who)
+        users.set_password(s, target, pw, who, keep_token=mine)
     print(f"password changed for {target}")
     return 0
 

@@ -138,11 +138,23 @@ def _keep_an_admin(s: Session, changed: User, old_role: str) -> None:
         raise Conflict("refusing: this would leave no active administrator")
 
 
-def set_password(s: Session, username: str, password: str, by: str) -> User:
+def set_password(s: Session, username: str, password: str, by: str,
+                 keep_token: str | None = None) -> User:
+    """Set a password and end the user's `bwv login` sessions on every workstation (a
+    password reset after a leak must shut out whoever used the old one), except
+    ``keep_token``: the session of a user changing their own password."""
     u = get_user(s, username)
     u.password_hash = hash_password(password)
     u.failed_logins, u.locked_until = 0, None
-    audit.append(s, by, "administration", "user.passwd", {"user": username})
+    keep = _token_hash(keep_token) if keep_token else None
+    ended = 0
+    for ls in s.execute(select(LoginSession).where(LoginSession.user_id == u.id,
+                                                   LoginSession.revoked.is_(False))).scalars():
+        if ls.token_hash != keep:
+            ls.revoked = True
+            ended += 1
+    audit.append(s, by, "administration", "user.passwd", {"user": username,
+                                                          "sessions_ended": ended})
     return u
 
 

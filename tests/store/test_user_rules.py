@@ -88,3 +88,43 @@ def test_an_existing_pair_differing_in_case_still_works(team, passwords, monkeyp
         monkeypatch.setenv("BWV_USER", n)
         access.logout()
         assert access.check("view") == n
+
+
+def test_a_password_reset_ends_the_sessions_on_other_workstations(team, bwv, monkeypatch,
+                                                                   passwords, tmp_path):
+    """dora is logged in on two workstations (`bwv login`); an administrator resets her
+    password (its old one leaked): neither session acts any more. A user changing their
+    own password keeps the session they changed it in and ends their others."""
+    monkeypatch.delenv("BWV_PASSWORD", raising=False)
+    monkeypatch.delenv("BWV_USER", raising=False)
+
+    def on(ws):
+        monkeypatch.setenv("BWV_CONFIG_DIR", str(tmp_path / f"ws-{ws}"))
+
+    for ws in ("a", "b"):
+        on(ws)
+        assert bwv("login", "dora", "--password-stdin", stdin=passwords["dora"] + "\n")[0] == 0
+        assert bwv("case", "list")[0] == 0
+    on("admin")
+    monkeypatch.setenv("BWV_USER", "admin")
+    monkeypatch.setenv("BWV_PASSWORD", passwords["admin"])
+    assert bwv("user", "passwd", "dora", "--password-stdin", stdin="reset-by-admin-1\n")[0] == 0
+    monkeypatch.delenv("BWV_USER")
+    monkeypatch.delenv("BWV_PASSWORD")
+    for ws in ("a", "b"):
+        on(ws)
+        rc, out, err = bwv("case", "list")
+        assert rc == 7 and len(err.strip().splitlines()) == 1, (ws, rc, err)
+        assert "the `bwv login` session of 'dora' has ended" in err and "bwv login dora" in err
+    # dora logs in again on both, then changes her own password on a
+    for ws in ("a", "b"):
+        on(ws)
+        assert bwv("login", "dora", "--password-stdin", stdin="reset-by-admin-1\n")[0] == 0
+    on("a")
+    assert bwv("user", "passwd", "--password-stdin", stdin="doras-own-new-1\n")[0] == 0
+    assert bwv("case", "list")[0] == 0
+    on("b")
+    assert bwv("case", "list")[0] == 7
+    with team.session() as s:
+        rows = [json.loads(r.details) for r in audit.entries(s) if r.action == "user.passwd"]
+    assert [r["sessions_ended"] for r in rows] == [2, 1]
