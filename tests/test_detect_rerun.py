@@ -83,3 +83,14 @@ def test_a_run_again_does_not_propose_an_accepted_object_twice(tmp_path):
         s.save()
     again = _run(s, clip)
     assert len(again) == len(first)
+
+
+def test_a_hold_or_margin_that_is_no_finite_amount_is_refused_in_one_line(tmp_path):
+    from helpers import run_bwv
+    clip = make(tmp_path / "c.mp4", frames=5)
+    for args in (["detect", str(clip), "--hold", "inf"], ["detect", str(clip), "--hold", "nan"],
+                 ["detect", str(clip), "--margin", "inf"], ["batch", "detect", str(tmp_path), "--hold", "inf"]):
+        r = run_bwv(*args)
+        assert r.returncode == 2, (args, r.stderr[-500:])
+        assert "is not a finite number of 0 or more" in r.stderr and "Traceback" not in r.stderr
+        assert "internal error" not in r.stderr

@@ -10,6 +10,7 @@ from ..errors import BwvError
 from ..detect.factory import DEFAULT_PRESET, PRESETS
 from ..track_settings import DEFAULT_HOLD_S
 from . import current_user
+from .cmd_detect import amount
 
 
 def register(sub) -> None:
@@ -51,7 +52,7 @@ def register(sub) -> None:
     d.add_argument("--every", type=int, default=None,
                    help="detector on every k-th frame at rest (default: about 5 a second)")
     d.add_argument("--fixed-cadence", action="store_true")
-    d.add_argument("--hold", type=float, default=DEFAULT_HOLD_S,
+    d.add_argument("--hold", type=amount, default=DEFAULT_HOLD_S,
                    help=f"fail-secure hold in seconds (min 0.5; default {DEFAULT_HOLD_S:g})")
     d.add_argument("--redo", action="store_true", help="run clips already done again")
     d.add_argument("--force", action="store_true",

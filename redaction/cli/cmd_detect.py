@@ -1,7 +1,9 @@
 """``bwv detect INPUT``: propose face and plate redactions for a clip, an image or a folder."""
 from __future__ import annotations
 
+import argparse
 import json
+import math
 import sys
 from pathlib import Path
 
@@ -17,6 +19,18 @@ from . import current_user
 from .progress import ProgressBar
 
 IMAGE_EXT = {".jpg", ".jpeg", ".png", ".bmp", ".tif", ".tiff", ".webp"}
+
+
+def amount(text: str) -> float:
+    """An option's finite number of 0 or more (``inf`` or ``nan`` reached the tracker as an
+    internal error, or the output as boxes of no size)."""
+    try:
+        v = float(text)
+    except ValueError:
+        v = math.nan
+    if not math.isfinite(v) or v < 0:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a finite number of 0 or more")
+    return v
 
 
 def register(sub) -> None:
@@ -39,15 +53,15 @@ def register(sub) -> None:
     p.add_argument("--fixed-cadence", action="store_true",
                    help="run the detector on every k-th frame only, not more often while the "
                         "camera pans fast or a track is lost in view (faster, fewer finds)")
-    p.add_argument("--hold", type=float, default=DEFAULT_HOLD_S,
+    p.add_argument("--hold", type=amount, default=DEFAULT_HOLD_S,
                    help="seconds of steady picture a track is held after its last detection and "
                         f"before its first (fail-secure; min 0.5; default {DEFAULT_HOLD_S:g}; fast-pan "
                         "frames do not count, up to 4 s in all)")
     p.add_argument("--from", dest="start", help="first frame or time (N, #N, SS.s, HH:MM:SS:FF)")
     p.add_argument("--to", dest="end", help="last frame or time")
-    p.add_argument("--margin", type=float, default=Style().margin,
+    p.add_argument("--margin", type=amount, default=Style().margin,
                    help="redaction margin in the JSONL boxes (fraction of box size; default %(default)s)")
-    p.add_argument("--margin-px", type=float, default=Style().margin_px,
+    p.add_argument("--margin-px", type=amount, default=Style().margin_px,
                    help="pixels added on every side of the JSONL boxes on top of --margin "
                         "(default %(default)s)")
     p.add_argument("--no-cache", action="store_true", help="ignore and discard cached results")
