@@ -44,32 +44,43 @@ def paint_thumbs(view, p, lane) -> None:
         x += tw + 1
 
 
-def paint_ruler(view, p, lane, text, mid) -> None:
-    """Ticks on frames when zoomed in, on whole seconds (labelled by time) otherwise."""
-    y, h = lane
-    fps = float(view.doc.media.fps) or 25.0
-    fm = p.fontMetrics()
-    min_px = fm.horizontalAdvance("00:00:00") + 16
-    p.setPen(text)
+def ruler_ticks(view, label_px: float) -> list[tuple[float, str]]:
+    """(x, label) of the ruler's ticks for labels ``label_px`` wide: frame numbers when zoomed
+    in, else whole seconds, each on the frame shown at that time (the clip's own timestamps,
+    so they are right on a variable-frame-rate clip; the average rate put them seconds out)."""
+    min_px = label_px + 16
+    media, n = view.doc.media, view.doc.frame_count
+    fps = float(media.fps) or 25.0
+    out = []
     frame_steps = [s for s in (1, 2, 5, 10) if s < fps]
     step = next((s for s in frame_steps if s * view.ppf >= min_px), None)
     if step is not None:
         f = int(view.offset // step) * step
-        while view.x_of(f) < view.width():
-            x = view.x_of(f)
-            p.drawLine(QPointF(x, y + h - 5), QPointF(x, y + h))
-            p.drawText(QPointF(x + 3, y + fm.ascent() + 1), f"{f}")
+        while view.x_of(f) < view.width() and f < n:
+            out.append((view.x_of(f), f"{f}"))
             f += step
-        return
+        return out
     secs = next((s for s in (1, 2, 5, 10, 15, 30, 60, 120, 300, 600, 1800, 3600)
                  if s * fps * view.ppf >= min_px), 3600)
-    t = int(view.offset / fps // secs) * secs
-    while view.x_of(t * fps) < view.width():
-        x = view.x_of(t * fps)
-        p.drawLine(QPointF(x, y + h - 5), QPointF(x, y + h))
-        p.drawText(QPointF(x + 3, y + fm.ascent() + 1),
-                   f"{t // 3600:02d}:{t // 60 % 60:02d}:{t % 60:02d}")
+    end = media.time_of(n - 1) if n else 0.0
+    t = int(media.time_of(min(max(0, n - 1), int(view.offset))) // secs) * secs
+    while t <= end:
+        x = view.x_of(media.index_at_time(t))
+        if x >= view.width():
+            break
+        if not out or x - out[-1][0] >= label_px + 4:   # where the rate drops, none overlap
+            out.append((x, f"{t // 3600:02d}:{t // 60 % 60:02d}:{t % 60:02d}"))
         t += secs
+    return out
+
+
+def paint_ruler(view, p, lane, text, mid) -> None:
+    y, h = lane
+    fm = p.fontMetrics()
+    p.setPen(text)
+    for x, label in ruler_ticks(view, fm.horizontalAdvance("00:00:00")):
+        p.drawLine(QPointF(x, y + h - 5), QPointF(x, y + h))
+        p.drawText(QPointF(x + 3, y + fm.ascent() + 1), label)
 
 
 DARK = QColor(20, 24, 70)               # dark footage (a strip under the density)
