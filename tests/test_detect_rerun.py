@@ -94,3 +94,13 @@ def test_a_hold_or_margin_that_is_no_finite_amount_is_refused_in_one_line(tmp_pa
         assert r.returncode == 2, (args, r.stderr[-500:])
         assert "is not a finite number of 0 or more" in r.stderr and "Traceback" not in r.stderr
         assert "internal error" not in r.stderr
+
+
+def test_a_range_starting_before_the_clip_is_refused_not_written_empty(tmp_path):
+    from helpers import run_bwv
+    clip = make(tmp_path / "c.mp4", frames=5)
+    out = tmp_path / "d.jsonl"
+    r = run_bwv("detect", str(clip), "--kinds", "face", "--from", "-1", "--to", "3",
+                "--out", str(out), "--quiet")
+    assert r.returncode != 0 and "bad --from: -1 is before the clip's start" in r.stderr
+    assert not out.exists()

@@ -189,6 +189,9 @@ def _clip(inp: Path, detector, kinds, args, user) -> int:
             last = parse_timecode(args.end, info.fps)
     except ValueError as e:
         raise BwvError(f"bad --from/--to: {e}") from None
+    for opt, v, text in (("--from", first, args.start), ("--to", last, args.end)):
+        if v is not None and v < 0:     # frames from -v were searched, none written
+            raise BwvError(f"bad {opt}: {text} is before the clip's start", inp)
     settings = DetectSettings(kinds=kinds, preset=args.preset, every=None if args.every is None else max(1, args.every),
                               hold_s=max(0.5, args.hold), first=first or 0, last=last,
                               adaptive=not args.fixed_cadence)

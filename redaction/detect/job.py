@@ -417,7 +417,8 @@ def detect_job(clip: str | os.PathLike, settings: DetectSettings = DetectSetting
         first = max(0, settings.first)
         last = n - 1 if settings.last is None else min(n - 1, settings.last)
         if last < first:
-            raise MediaError(f"empty frame range {settings.first}-{settings.last} "
+            end = "the end" if settings.last is None else settings.last
+            raise MediaError(f"empty frame range {settings.first} to {end} "
                              f"(clip has {n} frames)", clip)
         total = last - first + 1
         models = detector.models() if hasattr(detector, "models") else []
