@@ -37,6 +37,14 @@ QToolButton:checked { background: #ffff00; color: #000000; }
 DARK_SHEET = "*:focus { outline: none; } QToolButton:checked { background: #3d8ee6; }"
 
 
+def alert_color() -> QColor:
+    """Red for text that asks for attention (an open check, a low-confidence or out-of-clip
+    track), readable on the theme's base: #c62828 is 5.6:1 on white but 3.0:1 on the dark
+    theme's base and 3.7:1 on black (WCAG asks 4.5:1)."""
+    base = QApplication.palette().base().color()
+    return QColor("#c62828") if base.lightnessF() > 0.5 else QColor("#ff6e6e")
+
+
 def apply_theme(app: QApplication, name: str) -> str:
     name = name if name in THEMES else "dark"
     app.setStyle("Fusion")

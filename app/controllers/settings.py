@@ -53,6 +53,7 @@ class SettingsController(Controller):
             return
         apply_theme(QApplication.instance(), self.prefs.theme)
         self.player.set_icons()
+        self.review.refresh()            # its red text follows the theme's base
         current = self.review.reason.currentText()
         self.review.reason.clear()
         self.review.reason.addItems(policy_reasons(self.prefs))
@@ -64,6 +65,7 @@ class SettingsController(Controller):
         i = THEMES.index(self.prefs.theme) if self.prefs.theme in THEMES else 0
         self.prefs.theme = apply_theme(QApplication.instance(), THEMES[(i + 1) % len(THEMES)])
         self.player.set_icons()
+        self.review.refresh()
         self.status(f"Theme: {self.prefs.theme}", 3000)
         try:
             self.prefs.save()

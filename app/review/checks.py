@@ -8,9 +8,11 @@ the first frame to look at; "Mark checked…" records, with a note, that the off
 from __future__ import annotations
 
 from PySide6.QtCore import Qt, Signal
-from PySide6.QtGui import QBrush, QColor
+from PySide6.QtGui import QBrush
 from PySide6.QtWidgets import (QGroupBox, QHBoxLayout, QLabel, QListWidget, QListWidgetItem,
                                QToolButton, QVBoxLayout, QWidget)
+
+from ..themes import alert_color
 
 TITLES = {"lost_in_view": "Lost in view", "low_confidence": "Low confidence", "dark": "Dark footage",
           "not_detected": "No automatic detection"}
@@ -75,7 +77,7 @@ class ChecksBox(QGroupBox):
                                        if c.done else ""))
             it.setData(Qt.UserRole, c.key)
             if not c.done:
-                it.setForeground(QBrush(QColor("#c62828")))
+                it.setForeground(QBrush(alert_color()))
             self.list.addItem(it)
             if c.key == current:
                 self.list.setCurrentItem(it)

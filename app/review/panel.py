@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 from PySide6.QtCore import QSize, Qt, Signal
-from PySide6.QtGui import QBrush, QColor, QIcon, QImage, QPixmap
+from PySide6.QtGui import QBrush, QIcon, QImage, QPixmap
 from PySide6.QtWidgets import (QAbstractItemView, QComboBox, QGridLayout, QGroupBox, QHBoxLayout,
                                QHeaderView, QLabel, QMenu, QProgressBar, QPushButton, QSizePolicy,
                                QSpinBox, QTableWidget, QTableWidgetItem, QToolButton, QVBoxLayout,
@@ -13,6 +13,7 @@ from PySide6.QtWidgets import (QAbstractItemView, QComboBox, QGridLayout, QGroup
 from redaction.model import KINDS
 from redaction.workspace import default_reason, focus_kind, span_problem
 
+from ..themes import alert_color
 from .checks import ChecksBox
 
 FILTERS = [("Pending first", None), ("Pending only", "pending"), ("Redact (accepted)", "accepted"),
@@ -218,11 +219,11 @@ class ReviewPanel(QWidget):
                         it.setIcon(ic)
                 it.setData(Qt.UserRole, t.id)
                 if c == 3 and outside:
-                    it.setForeground(QBrush(QColor("#c62828")))
+                    it.setForeground(QBrush(alert_color()))
                     it.setToolTip(f"Track {t.id}: {outside}. Shorten it with Start/End here, or "
                                   "delete it.")
                 if c == 4 and low:
-                    it.setForeground(QBrush(QColor("#c62828")))
+                    it.setForeground(QBrush(alert_color()))
                     it.setToolTip("Low confidence: only candidates (below the detector's threshold "
                                   "or doubted by the plate verifier). Look before deciding.")
                 self.table.setItem(r, c, it)
