@@ -121,8 +121,30 @@ def make_engine(url: str) -> Engine:
             conn.exec_driver_sql("BEGIN IMMEDIATE")
         return engine
     if u.get_backend_name() == "postgresql":
+        if _machine_policy() is not None:
+            _drop_libpq_routing()
         return create_engine(u, pool_pre_ping=True, isolation_level="READ COMMITTED")
     raise StoreError(f"unsupported database {u.get_backend_name()!r} (use SQLite or PostgreSQL)")
+
+
+# libpq takes what a URL leaves out (host, port, database, user, options such as a
+# search_path, a service file, TLS settings) from these variables: under a machine policy
+# they would move the workstation to another server, database or schema, or weaken its TLS.
+# Credentials (PGPASSWORD, PGPASSFILE, client certificates) only authenticate, and stay.
+LIBPQ_ROUTING = ("PGHOST", "PGHOSTADDR", "PGPORT", "PGDATABASE", "PGUSER", "PGOPTIONS",
+                 "PGSERVICE", "PGSERVICEFILE", "PGSYSCONFDIR", "PGSSLMODE", "PGREQUIRESSL",
+                 "PGSSLROOTCERT", "PGSSLCRL", "PGSSLCRLDIR", "PGGSSENCMODE",
+                 "PGTARGETSESSIONATTRS", "PGCHANNELBINDING", "PGREQUIREAUTH",
+                 "PGSSLMINPROTOCOLVERSION", "PGSSLNEGOTIATION")
+
+
+def _drop_libpq_routing() -> None:
+    """Under a machine policy its ``database_url`` alone says where the store is."""
+    from ..policy import warn_ignored
+    for var in LIBPQ_ROUTING:
+        if var in os.environ:
+            warn_ignored(var, "how the case database is reached")
+            os.environ.pop(var, None)
 
 
 def alembic_config(connection=None):

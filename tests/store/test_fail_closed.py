@@ -177,3 +177,55 @@ def test_a_damaged_database_file_is_one_line_naming_it(store_env, tmp_path, bwv)
     rc, out, err = bwv("case", "list")
     assert rc == 8 and err.count("\n") == 1, err
     assert f in err and "cannot read the database" in err and "sqlalche.me" not in err
+
+
+@pytest.mark.postgres
+def test_libpq_environment_cannot_move_the_policy_database(store_env, db_url, machine_policy,
+                                                           bwv, monkeypatch, capsys):
+    """libpq fills what a URL leaves out from PG* variables: under a machine policy
+    PGOPTIONS (a search_path) must not move the workstation onto another schema of the
+    server, here one where the user made themselves administrator."""
+    import uuid
+
+    import sqlalchemy as sa
+    from argon2 import PasswordHasher
+
+    from redaction.store import users
+    from tests.store.conftest import PG_URL
+    if not db_url.startswith("postgresql"):
+        pytest.skip("libpq: PostgreSQL only")
+    name = f"bwv_pgenv_{uuid.uuid4().hex[:10]}"
+    admin = sa.create_engine(PG_URL, isolation_level="AUTOCOMMIT")
+    with admin.connect() as c:
+        c.exec_driver_sql(f'CREATE DATABASE "{name}"')
+    url = str(sa.engine.make_url(PG_URL).set(database=name).render_as_string(False))
+    try:
+        fast = PasswordHasher(time_cost=1, memory_cost=64, parallelism=1)
+        monkeypatch.setattr("redaction.store.users._hasher", fast)
+        real = db.Store(url)                     # the force's store: public schema
+        with real.session() as s:
+            users.setup_admin(s, "admin", "admin-password-1")
+        real.dispose()
+        with sa.create_engine(url).begin() as c:
+            c.exec_driver_sql("CREATE SCHEMA decoy")
+        decoy = db.Store(url + "?options=-csearch_path%3Ddecoy")
+        with decoy.session() as s:               # a store where mallory is administrator
+            users.setup_admin(s, "mallory", "mallory-password-1")
+        decoy.dispose()
+        import shutil
+
+        from redaction import paths
+        shutil.rmtree(paths.data_dir() / "audit-anchors")   # the user's own folder
+        machine_policy(database_url=url)
+        monkeypatch.setenv("PGOPTIONS", "-csearch_path=decoy")
+        monkeypatch.setenv("BWV_USER", "mallory")
+        monkeypatch.setenv("BWV_PASSWORD", "mallory-password-1")
+        capsys.readouterr()
+        rc, out, err = bwv("user", "list")
+        assert rc == 7 and "mallory" in err and "wrong user name or password" in err, err
+        assert "PGOPTIONS is ignored" in err
+    finally:
+        db.forget_stores()
+        with admin.connect() as c:
+            c.exec_driver_sql(f'DROP DATABASE "{name}" WITH (FORCE)')
+        admin.dispose()
