@@ -104,3 +104,15 @@ def test_a_range_starting_before_the_clip_is_refused_not_written_empty(tmp_path)
                 "--out", str(out), "--quiet")
     assert r.returncode != 0 and "bad --from: -1 is before the clip's start" in r.stderr
     assert not out.exists()
+
+
+def test_an_existing_out_file_is_refused_before_a_project_is_made(tmp_path):
+    from helpers import run_bwv
+    clip = make(tmp_path / "c.mp4", frames=5)
+    out = tmp_path / "d.jsonl"
+    out.write_text("earlier\n")
+    proj = tmp_path / "new.bwvproj.json"
+    r = run_bwv("detect", str(clip), "--kinds", "face", "--out", str(out), "--project", str(proj))
+    assert r.returncode != 0 and "already exists; refusing to overwrite" in r.stderr
+    assert out.read_text() == "earlier\n"
+    assert not proj.exists() and not list(tmp_path.glob("new.*"))

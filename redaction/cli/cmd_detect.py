@@ -96,6 +96,8 @@ def run(args) -> int:
     if args.project and not Path(args.project).exists():   # before the detector and the hash
         from ..project_io import check_new_project_name
         check_new_project_name(args.project)
+    if args.out and Path(args.out).exists():     # before a project is made for nothing
+        raise BwvError("already exists; refusing to overwrite", args.out)
     stills = inp.is_dir() or inp.suffix.lower() in IMAGE_EXT
     if args.preset is None:
         args.preset = STILLS_PRESET if stills else DEFAULT_PRESET
