@@ -449,8 +449,10 @@ def _encode(src: MediaSource, tmp: Path, req: ExportRequest, style: Style, track
         # (media.to_array; ADR 0002), named in the manifest's "output.padding"
         ovs.width, ovs.height = even_size(info.width, info.height)
         ovs.pix_fmt = "yuv420p"
-        state["sar"] = _upright_sar(ivs, src.rotation)
-        if state["sar"] is not None:   # anamorphic: players stretch it as they do the source
+        # anamorphic (1440x1080 shown as 16:9): exported without its pixel aspect ratio it
+        # plays squeezed, everyone narrower than they are; players stretch it as the source
+        state["sar"] = src.sample_aspect_ratio if src.sample_aspect_ratio != 1 else None
+        if state["sar"] is not None:
             ovs.codec_context.sample_aspect_ratio = state["sar"]
         ovs.time_base = tb
         ovs.codec_context.time_base = tb
@@ -528,17 +530,6 @@ def _named_layout(cc) -> str:
     if name and not name.endswith("channels"):
         return name
     return DEFAULT_LAYOUTS.get(cc.channels, name or "mono")
-
-
-def _upright_sar(ivs, rotation: int) -> Optional[Fraction]:
-    """The source's pixel (sample) aspect ratio as the upright export carries it, None for
-    square pixels. An anamorphic clip (1440x1080 shown as 16:9) exported without it plays
-    squeezed, every person in it narrower than they are; a picture turned a quarter for
-    display turns its pixels too."""
-    sar = ivs.sample_aspect_ratio or ivs.codec_context.sample_aspect_ratio
-    if not sar or sar <= 0 or sar == 1:
-        return None
-    return 1 / Fraction(sar) if rotation in (90, 270) else Fraction(sar)
 
 
 def _output_size(width: int, height: int, sar: Optional[Fraction] = None) -> dict:

@@ -67,6 +67,15 @@ class ClipInfo:
     declared_frames: Optional[int] = None
     declared_duration_s: Optional[float] = None
     truncated: Optional[str] = None
+    # the shape of one pixel of the upright picture, width over height (1: square). An
+    # anamorphic clip (1440x1080 shown as 16:9) has 4/3; boxes are in stored pixels, the
+    # picture is shown and searched stretched by this (see :func:`display_size`)
+    sample_aspect_ratio: Fraction = Fraction(1)
+
+    @property
+    def display_width(self) -> int:
+        """The width the picture is shown at (its height unchanged)."""
+        return display_size(self.width, self.height, self.sample_aspect_ratio)[0]
 
     def to_json(self) -> dict:
         return {"path": self.path, "sha256": self.sha256, "frames": self.frames,
@@ -74,6 +83,9 @@ class ClipInfo:
                 "fps_float": float(self.fps),
                 "time_base": f"{self.time_base.numerator}/{self.time_base.denominator}",
                 "width": self.width, "height": self.height, "rotation": self.rotation,
+                "sample_aspect_ratio": (f"{self.sample_aspect_ratio.numerator}:"
+                                        f"{self.sample_aspect_ratio.denominator}"),
+                "display_width": self.display_width,
                 "duration_s": round(self.duration_s, 6), "codec": self.codec,
                 "pix_fmt": self.pix_fmt, "vfr": self.vfr,
                 "audio": [a.to_json() for a in self.audio],
@@ -82,6 +94,24 @@ class ClipInfo:
                 "declared_duration_s": (None if self.declared_duration_s is None
                                         else round(self.declared_duration_s, 6)),
                 "truncated": self.truncated}
+
+
+def display_size(width: int, height: int, sar: Fraction) -> tuple[int, int]:
+    """The size a picture of ``width`` x ``height`` pixels of aspect ``sar`` is shown at:
+    stretched across (like players do), the height unchanged."""
+    return (max(1, round(width * sar)) if sar != 1 else width), height
+
+
+def stream_sar(vs, rotation: int = 0) -> Fraction:
+    """A video stream's pixel (sample) aspect ratio for its upright picture; 1 for square
+    pixels or where it says nothing usable. The container's value first, then the
+    bitstream's (FFmpeg's own choice); a picture turned a quarter for display turns its
+    pixels too."""
+    sar = vs.sample_aspect_ratio or vs.codec_context.sample_aspect_ratio
+    if not sar or sar <= 0:
+        return Fraction(1)
+    sar = Fraction(sar)
+    return 1 / sar if rotation in (90, 270) else sar
 
 
 def _check_file(path: Path) -> None:
@@ -328,6 +358,7 @@ class MediaSource:
         self.rotation = int(round(-(getattr(first, "rotation", 0) or 0))) % 360
         self.coded_width, self.coded_height = first.width, first.height
         self.pix_fmt = first.format.name
+        self.sample_aspect_ratio = stream_sar(self._vs, self.rotation)   # of the upright picture
         self.info = self._probe()
 
     # -- probe ---------------------------------------------------------------
@@ -384,6 +415,7 @@ class MediaSource:
                         vfr=vfr, audio=audio, metadata=meta,
                         captured=meta.get("creation_time"), declared_frames=declared_frames,
                         declared_duration_s=declared_s,
+                        sample_aspect_ratio=self.sample_aspect_ratio,
                         # the header also counts the frames before the first keyframe
                         truncated=_truncation(n + self.index.leading,
                                               duration + self.index.leading / float(fps),

@@ -238,3 +238,32 @@ def tamper_and_expect_refusal(store, path, clip_id) -> None:
     with store.session() as s:
         assert [r.action for r in audit.entries(s, category="consultation")] == [
             "clip.open", "clip.open.refused"]
+
+
+def round_disc_clip(path: Path, width: int = 240, height: int = 240, sar=None, rotation: int = 0,
+                    frames: int = 10) -> Path:
+    """A clip of a white disc on grey that is round *as shown*: stored ``sar`` (pixel width
+    over height, e.g. Fraction(4, 3): anamorphic) squeezes it across, and players stretch it
+    back. The disc's radius is a third of the stored height."""
+    import cv2
+    from fractions import Fraction
+    sar = Fraction(sar or 1)
+    r = height // 3
+    with av.open(str(path), "w", format="mp4") as o:
+        vs = o.add_stream("libx264", rate=25)
+        vs.width, vs.height, vs.pix_fmt = width, height, "yuv420p"
+        if sar != 1:
+            vs.codec_context.sample_aspect_ratio = sar
+        if rotation:
+            vs.set_display_rotation(-rotation)
+        img = np.full((height, width, 3), 60, np.uint8)
+        cv2.ellipse(img, (width // 2, height // 2), (round(r / sar), r), 0, 0, 360,
+                    (240, 240, 240), -1)
+        for i in range(frames):
+            f = av.VideoFrame.from_ndarray(img, format="rgb24")
+            f.pts, f.time_base = i, Fraction(1, 25)
+            for p in vs.encode(f):
+                o.mux(p)
+        for p in vs.encode():
+            o.mux(p)
+    return path

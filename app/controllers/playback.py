@@ -69,7 +69,7 @@ class PlaybackController(Controller):
             return
         if not self.playback.using_vlc:
             try:
-                self.view.set_frame(doc.frame, doc.image())
+                self.view.set_frame(doc.frame, doc.image(), doc.media.sample_aspect_ratio)
             except BwvError as e:  # a corrupt frame: stop playing, say it once
                 self.playback.pause()
                 self.win.show_error(str(e))

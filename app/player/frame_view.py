@@ -10,6 +10,11 @@ The magnifier (``set_magnifier``, key Z) is a loupe under the pointer at 2-8x th
 size, drawn from the frame's own pixels (the array handed to ``set_frame``, not the scaled
 picture), each pixel an exact square block (nearest-neighbour), with the pixel under the
 pointer outlined and its frame coordinates shown: for checking a small plate.
+
+An anamorphic clip (pixels not square: 1440x1080 stored, shown 16:9) is shown stretched as
+players show it (``pixel_aspect``, the clip's sample aspect ratio): the picture, the boxes,
+the loupe's blocks and the mouse use separate x and y scales, so a box drawn on the screen is
+in the frame's own (stored) pixels, which the detectors and the export use.
 """
 from __future__ import annotations
 
@@ -52,6 +57,7 @@ class FrameView(QWidget):
         self.setAttribute(Qt.WA_OpaquePaintEvent)
         self.frame_index = -1
         self.rgb: Optional[np.ndarray] = None       # the pixels shown (before scaling)
+        self.pixel_aspect = 1.0                     # a frame pixel's width / height on screen
         self._scaled: Optional[QImage] = None
         self._scaled_buf: Optional[np.ndarray] = None
         self.tracks: list = []                      # model tracks (read only)
@@ -65,9 +71,12 @@ class FrameView(QWidget):
         self._pointer: Optional[QPointF] = None     # last pointer position (magnifier)
 
     # -- content ---------------------------------------------------------------------
-    def set_frame(self, index: int, rgb: np.ndarray) -> None:
+    def set_frame(self, index: int, rgb: np.ndarray, pixel_aspect: float = 1.0) -> None:
+        """Show ``rgb`` (frame pixels); ``pixel_aspect``: the clip's sample aspect ratio."""
         self.frame_index = index
         self.rgb = rgb
+        pixel_aspect = float(pixel_aspect or 1.0)
+        self.pixel_aspect = pixel_aspect if np.isfinite(pixel_aspect) and pixel_aspect > 0 else 1.0
         self._rescale()
         self.update()
 
@@ -100,33 +109,33 @@ class FrameView(QWidget):
     def loupe(self) -> Optional[dict]:
         """Where the loupe is and what it shows (None when off, no frame or no pointer):
         ``rect`` (widget), ``pixel`` (frame x, y under the pointer or None outside the
-        picture), ``block`` (screen pixels per frame pixel), ``image`` (the magnified
+        picture), ``block`` (screen pixels per frame pixel, across and down: not square for
+        an anamorphic clip), ``image`` (the magnified
         pixels, a numpy array) and ``at`` (its top-left in the widget)."""
         if not self.magnifier or self.rgb is None or self._pointer is None:
             return None
         pos = self._pointer
         side = int(min(max(min(self.width(), self.height()) * 0.5, 120), 360))
         rect = QRectF(round(pos.x()) - side // 2, round(pos.y()) - side // 2, side, side)
-        s, ox, oy = self._fit()
-        block = max(1, round(self.magnification * s))
+        sx, sy, ox, oy = self._fit()
+        bx, by = max(1, round(self.magnification * sx)), max(1, round(self.magnification * sy))
         h, w = self.rgb.shape[:2]
-        fx, fy = (pos.x() - ox) / s, (pos.y() - oy) / s
+        fx, fy = (pos.x() - ox) / sx, (pos.y() - oy) / sy
         inside = 0 <= fx < w and 0 <= fy < h
         ix, iy = int(np.floor(fx)), int(np.floor(fy))
-        n = side // (2 * block) + 2
-        x0, x1 = max(0, ix - n), min(w, ix + n + 1)
-        y0, y1 = max(0, iy - n), min(h, iy + n + 1)
-        out = {"rect": rect, "pixel": (ix, iy) if inside else None, "block": block,
+        nx, ny = side // (2 * bx) + 2, side // (2 * by) + 2
+        x0, x1 = max(0, ix - nx), min(w, ix + nx + 1)
+        y0, y1 = max(0, iy - ny), min(h, iy + ny + 1)
+        out = {"rect": rect, "pixel": (ix, iy) if inside else None, "block": (bx, by),
                "image": None, "at": None, "pixel_rect": None}
         if x1 > x0 and y1 > y0:
             crop = self.rgb[y0:y1, x0:x1]
-            out["image"] = np.ascontiguousarray(np.repeat(np.repeat(crop, block, 0), block, 1))
-            ax = round(pos.x() - (fx - x0) * block)
-            ay = round(pos.y() - (fy - y0) * block)
+            out["image"] = np.ascontiguousarray(np.repeat(np.repeat(crop, by, 0), bx, 1))
+            ax = round(pos.x() - (fx - x0) * bx)
+            ay = round(pos.y() - (fy - y0) * by)
             out["at"] = (ax, ay)
             if inside:
-                out["pixel_rect"] = QRectF(ax + (ix - x0) * block, ay + (iy - y0) * block,
-                                           block, block)
+                out["pixel_rect"] = QRectF(ax + (ix - x0) * bx, ay + (iy - y0) * by, bx, by)
         return out
 
     def _paint_loupe(self, p: QPainter) -> None:
@@ -143,7 +152,7 @@ class FrameView(QWidget):
         if img is not None:
             q = QImage(img.data, img.shape[1], img.shape[0], img.strides[0], QImage.Format_RGB888)
             p.drawImage(QPointF(*lp["at"]), q)
-        if lp["pixel_rect"] is not None and lp["block"] >= 4:
+        if lp["pixel_rect"] is not None and min(lp["block"]) >= 4:
             p.setPen(QPen(QColor(255, 214, 0), 1))
             p.setBrush(Qt.NoBrush)
             p.drawRect(lp["pixel_rect"].adjusted(-1, -1, 0, 0))
@@ -177,23 +186,25 @@ class FrameView(QWidget):
         e.accept()
 
     # -- geometry ---------------------------------------------------------------------
-    def _fit(self) -> tuple[float, float, float]:
-        """scale, x offset, y offset of the picture in the widget."""
+    def _fit(self) -> tuple[float, float, float, float]:
+        """x scale, y scale, x offset, y offset of the picture in the widget (the scales
+        differ by ``pixel_aspect``: an anamorphic frame is shown stretched across)."""
         if self.rgb is None:
-            return 1.0, 0.0, 0.0
+            return 1.0, 1.0, 0.0, 0.0
         h, w = self.rgb.shape[:2]
-        s = min(self.width() / w, self.height() / h)
-        return s, (self.width() - w * s) / 2, (self.height() - h * s) / 2
+        s = min(self.width() / (w * self.pixel_aspect), self.height() / h)
+        sx = s * self.pixel_aspect
+        return sx, s, (self.width() - w * sx) / 2, (self.height() - h * s) / 2
 
     def to_widget(self, box) -> QRectF:
-        s, ox, oy = self._fit()
+        sx, sy, ox, oy = self._fit()
         x, y, w, h = box
-        return QRectF(ox + x * s, oy + y * s, w * s, h * s)
+        return QRectF(ox + x * sx, oy + y * sy, w * sx, h * sy)
 
     def to_frame(self, p: QPointF) -> tuple[float, float]:
-        s, ox, oy = self._fit()
+        sx, sy, ox, oy = self._fit()
         h, w = self.rgb.shape[:2] if self.rgb is not None else (1, 1)
-        return (min(max((p.x() - ox) / s, 0.0), w), min(max((p.y() - oy) / s, 0.0), h))
+        return (min(max((p.x() - ox) / sx, 0.0), w), min(max((p.y() - oy) / sy, 0.0), h))
 
     def _rescale(self) -> None:
         if self.rgb is None:
@@ -202,15 +213,15 @@ class FrameView(QWidget):
         # scaled to device pixels: on a HiDPI screen (200 %) a picture scaled to the widget's
         # logical size would be drawn magnified again, at half the frame's resolution
         dpr = self.devicePixelRatioF()
-        s = self._fit()[0] * dpr
+        sx, sy = (k * dpr for k in self._fit()[:2])
         h, w = self.rgb.shape[:2]
-        tw, th = max(1, round(w * s)), max(1, round(h * s))
+        tw, th = max(1, round(w * sx)), max(1, round(h * sy))
         if (tw, th) == (w, h):
             buf = np.ascontiguousarray(self.rgb)
         else:
             # INTER_AREA only for strong reductions: for factors >= 0.5 it costs ~10x more than
             # INTER_LINEAR at 1080p and the two look the same (no aliasing to average away).
-            interp = cv2.INTER_AREA if s < 0.5 else cv2.INTER_LINEAR
+            interp = cv2.INTER_AREA if min(sx, sy) < 0.5 else cv2.INTER_LINEAR
             buf = cv2.resize(self.rgb, (tw, th), interpolation=interp)
         self._scaled_buf = buf
         self._scaled = QImage(buf.data, tw, th, buf.strides[0], QImage.Format_RGB888)
@@ -240,7 +251,7 @@ class FrameView(QWidget):
         if self._scaled is not None and self._scaled.devicePixelRatio() != dpr:
             self._rescale()             # moved to a screen of another scale
         if self._scaled is not None:
-            s, ox, oy = self._fit()
+            _, _, ox, oy = self._fit()
             p.drawImage(QPointF(round(ox * dpr) / dpr, round(oy * dpr) / dpr), self._scaled)
         else:
             p.setPen(QColor(200, 200, 200))

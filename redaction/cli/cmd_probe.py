@@ -44,6 +44,9 @@ def run(args) -> int:
     print(f"fps:        {d['fps']} ({d['fps_float']:.3f}){'  variable frame rate' if d['vfr'] else ''}")
     print(f"time base:  {d['time_base']}")
     print(f"size:       {d['width']}x{d['height']}  rotation {d['rotation']}°  {d['codec']} {d['pix_fmt']}")
+    if d["sample_aspect_ratio"] != "1:1":     # anamorphic: shown wider than stored
+        print(f"pixels:     {d['sample_aspect_ratio']} (not square): shown as "
+              f"{d['display_width']}x{d['height']}")
     print(f"duration:   {d['duration_s']:.3f} s")
     if d["captured"]:
         print(f"captured:   {d['captured']}")

@@ -166,6 +166,8 @@ def _thumbnails(video: Path, tracks, ranges, style, width: int, height: int) -> 
             d = ImageDraw.Draw(img)
             d.rectangle([x0 - cx0 - 1, y0 - cy0 - 1, x1 - cx0, y1 - cy0],
                         outline=(230, 30, 30), width=2)
+            if src.sample_aspect_ratio != 1:    # anamorphic: as the recipient's player shows it
+                img = img.resize((max(1, round(img.width * src.sample_aspect_ratio)), img.height))
             img.thumbnail((220, 150))
             buf = io.BytesIO()
             img.save(buf, format="PNG", optimize=False)

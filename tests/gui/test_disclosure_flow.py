@@ -428,12 +428,12 @@ def test_magnifier_shows_real_pixels_nearest_neighbour(qtbot, win):
     view.set_frame(0, board)
     a.trigger()
     assert view.magnifier and a.isChecked()
-    s, ox, oy = view._fit()
+    s, _, ox, oy = view._fit()
     at = QPoint(round(ox + 150.5 * s), round(oy + 100.5 * s))
     hover(view, at)
     lp = view.loupe()
     assert lp is not None and lp["pixel"] == (150, 100)
-    assert lp["block"] == max(1, round(4 * s))
+    assert lp["block"] == (max(1, round(4 * s)),) * 2
     img = view.grab().toImage()
     px = img.pixelColor(at)
     assert (px.red(), px.green(), px.blue()) == (0, 255, 0)
@@ -443,12 +443,12 @@ def test_magnifier_shows_real_pixels_nearest_neighbour(qtbot, win):
     colours = set()
     for y in range(int(r.top()) + 4, int(r.top() + r.height() * 0.6), 3):
         for x in range(int(r.left()) + 4, int(r.right()) - 4, 3):
-            if abs(x - at.x()) < 2 * lp["block"] and abs(y - at.y()) < 2 * lp["block"]:
+            if abs(x - at.x()) < 2 * lp["block"][0] and abs(y - at.y()) < 2 * lp["block"][1]:
                 continue
             c = img.pixelColor(x, y)
             colours.add((c.red(), c.green(), c.blue()))
     assert colours <= {(250, 20, 20), (10, 10, 240)}, colours
-    assert view.next_magnification() == 6 and view.loupe()["block"] == max(1, round(6 * s))
+    assert view.next_magnification() == 6 and view.loupe()["block"] == (max(1, round(6 * s)),) * 2
     view.set_magnification(20)
     assert view.magnification == 8
     a.trigger()
@@ -469,7 +469,7 @@ def test_magnifier_screenshots(qtbot, win):
         QApplication.processEvents()
         view = win.view
         view.set_frame(win.doc.frame, frame)
-        s, ox, oy = view._fit()
+        s, _, ox, oy = view._fit()
         hover(view, QPoint(round(ox + 160 * s), round(oy + 155 * s)))
         SHOTS.mkdir(parents=True, exist_ok=True)
         p = SHOTS / f"magnifier-{size[0]}x{size[1]}.png"
