@@ -43,7 +43,9 @@ def parse_timecode(text: str, fps: Fraction,
         secs = secs * 60 + float(p)
     if not math.isfinite(secs):
         raise ValueError(f"not a time: {text}")
-    return index_at_time(max(0.0, secs)) if index_at_time is not None else round(secs * fps)
+    if index_at_time is None or secs < 0:    # before the clip: negative, for the caller to refuse
+        return round(secs * fps)
+    return index_at_time(secs)
 
 
 def seconds_label(seconds: float) -> str:

@@ -30,17 +30,27 @@ from redaction.paths import data_dir
 from redaction.timebase import parse_timecode
 
 
-def parse_ranges(text: str, fps) -> Optional[list[tuple[int, int]]]:
-    """``"0-250, 00:00:20:00-00:00:25:00"`` -> inclusive frame ranges; empty -> None (whole clip)."""
+def parse_ranges(text: str, fps, media=None) -> Optional[list[tuple[int, int]]]:
+    """``"0-250, 00:00:20:00-00:00:25:00"`` -> inclusive frame ranges; empty -> None (whole clip).
+    With ``media`` (the clip), a time in seconds is the frame shown then by the clip's own
+    timestamps, as Go to takes it (on a variable-frame-rate clip the average rate is seconds
+    out), and a time past the clip's end is refused (the frame index would be held at the
+    last frame)."""
     text = text.strip()
     if not text:
         return None
+    index_at_time = None
+    if media is not None:
+        def index_at_time(secs: float) -> int:
+            if secs > media.info.duration_s:
+                raise ValueError(f"{secs:g} s is past the clip's end ({media.info.duration_s:.3f} s)")
+            return media.index_at_time(secs)
     out = []
     for part in text.split(","):
         a, sep, b = part.strip().partition("-")
         if not sep:
             raise ValueError(f"range {part.strip()!r} needs a start and an end (a-b)")
-        out.append((parse_timecode(a, fps), parse_timecode(b, fps)))
+        out.append((parse_timecode(a, fps, index_at_time), parse_timecode(b, fps, index_at_time)))
     return out
 
 
@@ -253,7 +263,7 @@ class ExportDialog(QDialog):
             missing.append("lawful basis")
         msg = ""
         try:
-            parse_ranges(self.ranges.text(), self.doc.media.fps)
+            parse_ranges(self.ranges.text(), self.doc.media.fps, self.doc.media)
         except ValueError as e:
             msg = str(e)
         if missing:
@@ -271,7 +281,7 @@ class ExportDialog(QDialog):
             organisation=self.org.text().strip(), basis=self.basis.currentText().strip(),
             style=self.style_mode.currentText(),
             accept_pending=bool(self.doc.project.pending()) and self.override.isChecked(),
-            ranges=parse_ranges(self.ranges.text(), self.doc.media.fps),
+            ranges=parse_ranges(self.ranges.text(), self.doc.media.fps, self.doc.media),
             request_id=self.request_id(), purpose=self.purpose())
 
     def purpose(self) -> str:

@@ -175,20 +175,23 @@ def _images(inp: Path, detector, args) -> int:
 def _clip(inp: Path, detector, kinds, args, user) -> int:
     from ..detect.apply import add_to_project, track_lines
     from ..detect.job import DetectSettings, detect_job
-    from ..media import probe
+    from ..media import MediaSource
     from ..session import ProjectSession
     from ..timebase import parse_timecode
 
-    info = probe(inp)
+    with MediaSource(inp) as src:
+        info, at_time = src.info, src.index.index_at_time
+        info.sha256 = src.sha256
     if info.truncated:
         print(f"warning: {inp}: truncated: {info.truncated} (only the readable frames are "
               "searched)", file=sys.stderr)
     first = last = None
     try:
         if args.start:
-            first = parse_timecode(args.start, info.fps)
+            # a time is the frame shown then (the clip's own timestamps: a variable rate)
+            first = parse_timecode(args.start, info.fps, at_time)
         if args.end:
-            last = parse_timecode(args.end, info.fps)
+            last = parse_timecode(args.end, info.fps, at_time)
     except ValueError as e:
         raise BwvError(f"bad --from/--to: {e}") from None
     for opt, v, text in (("--from", first, args.start), ("--to", last, args.end)):
