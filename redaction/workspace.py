@@ -20,6 +20,7 @@ from typing import Callable, Iterable, Optional
 import numpy as np
 
 from .model import Track
+from .render import to_rect
 
 log = logging.getLogger("bwv.workspace")
 
@@ -73,6 +74,19 @@ def focus_kind(tracks: list[Track], selected: Optional[Track] = None) -> Optiona
     counts = Counter(t.kind for t in pend)
     top = max(counts.values())
     return next(t.kind for t in pend if counts[t.kind] == top)
+
+
+def frame_to_show(track: Track, current: int, width: int, height: int) -> int:
+    """The frame to show ``track`` on when the reviewer goes to it (a click in the list, Next
+    pending): ``current`` if the track's box is on the picture there, else the frame that
+    shows the object best (``Track.best_frame``: its surest detection). Its first frame is
+    often a pre-held box, over nothing yet or off the picture (a car's plate box waiting
+    above the top edge), which showed the reviewer empty road and no box."""
+    box = track.box_at(current)
+    if box is not None and to_rect(box, width, height) is not None:
+        return current
+    best = track.best_frame()
+    return track.first_frame if best is None else best
 
 
 def span_problem(track: Track, frame_count: int) -> Optional[str]:

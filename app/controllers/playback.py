@@ -5,6 +5,7 @@ from __future__ import annotations
 from PySide6.QtWidgets import QApplication
 
 from redaction.errors import BwvError
+from redaction.workspace import frame_to_show
 
 from ..dialogs.small import ask_goto
 from ..document import MODE_LABELS
@@ -149,11 +150,16 @@ class PlaybackController(Controller):
             self.doc.set_mode(mode)
 
     def jump_to_track(self, tid: str) -> None:
-        t = self.doc.project.track(tid)
         self.doc.select(tid)
-        if not t.covers(self.doc.frame):
-            self.seek(t.first_frame)
+        self.show_track(self.doc.project.track(tid))
         self.view.setFocus()
+
+    def show_track(self, t) -> None:
+        """Go to a frame that shows the track's box (not a pre-held first frame)."""
+        info = self.doc.media.info
+        frame = frame_to_show(t, self.doc.frame, info.width, info.height)
+        if frame != self.doc.frame:
+            self.seek(frame)
 
     def jump_to_check(self, tid: str, frame: int) -> None:
         if self.doc is None:
@@ -170,4 +176,4 @@ class PlaybackController(Controller):
             self.status("No pending tracks", 3000)
         else:
             self.doc.select(t.id)
-            self.seek(t.first_frame)
+            self.show_track(t)

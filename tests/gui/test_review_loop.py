@@ -163,3 +163,32 @@ def test_an_audio_range_on_the_timeline_covers_the_frames_it_mutes(qtbot, win):
     qtbot.mouseRelease(tv, Qt.LeftButton, pos=QPoint(round(tv.x_of(25)) + 1, ay))
     (r,) = doc.project.audio
     assert abs(r.end - media.time_of(25)) < 1e-6 and abs(r.start - media.time_of(10)) < 1e-6
+
+
+def test_going_to_a_track_shows_its_box_not_its_pre_held_first_frame(qtbot, win):
+    """A click in the list and Next pending went to the track's first frame: for a detected
+    track that is a pre-held box, over nothing yet or off the picture (on the Intel car clip,
+    a1's plate box waits above the top edge on frame 42: the officer saw empty road and no
+    box). They go to the frame that shows the object best, its surest detection, unless the
+    frame shown already shows the box."""
+    doc = win.doc
+    pre = Track("a1", "plate", "auto", "pending",
+                keyframes=[Keyframe(5, (100, -60, 30, 20)), Keyframe(12, (100, -25, 30, 20)),
+                           Keyframe(20, (100, 50, 30, 20)), Keyframe(30, (110, 60, 30, 20))],
+                scores={20: 0.6, 30: 0.9})
+    doc.do(edits.AddTracks([pre]))
+    doc.seek(0)
+    win.review.jumpRequested.emit("a1")                  # a click in the list
+    assert (doc.selected, doc.frame) == ("a1", 30)
+    assert [t.id for t, _, _ in win.view.visible_boxes()] == ["a1"]
+    doc.seek(25)                                          # its box is on the picture here: stays
+    win.review.jumpRequested.emit("a1")
+    assert doc.frame == 25
+    doc.seek(8)                                           # covered, but the box is off the picture
+    win.review.jumpRequested.emit("a1")
+    assert doc.frame == 30
+    doc.select(None)
+    doc.seek(0)
+    win.view.setFocus()
+    qtbot.keyClick(win.view, Qt.Key_N)                    # Next pending
+    assert (doc.selected, doc.frame) == ("a1", 30)
