@@ -4,6 +4,7 @@ annotations, checks marked done, undo and redo. Every edit goes through ``Docume
 from __future__ import annotations
 
 import uuid
+from typing import Optional
 
 from redaction import edits
 from redaction.model import Annotation, AudioRange
@@ -71,14 +72,37 @@ class EditingController(Controller):
         if self.doc is None:
             return
         reason = self.review.reason_text()
-        if status != "accepted" and not self.review.reason_chosen():
+        if status == "accepted":
+            t = self.doc.selected_track()
+            reason = self.redact_reason(t.kind if t is not None else None)
+            if reason is None:
+                return
+        elif not self.review.reason_chosen():
             # the reason box shows the stock reason to redact until the officer picks one:
             # leaving personal data unredacted needs a reason of its own
             self.win.show_error("Choose or type the reason for not redacting this track "
                                 "(e.g. False detection) before Reject or Keep clear")
             self.review.reason.setFocus()
             return
-        self.doc.decide(status, reason)
+        if self.doc.decide(status, reason) and status != "accepted":
+            self.review.carry_reason()
+
+    def redact_reason(self, kind: Optional[str]) -> Optional[str]:
+        """The reason to record for redacting; None (refused, said) while the box still shows
+        the reason just given for not redacting a track: "False detection" carried over to
+        the next Accept went into the redaction list and the signed report. The stock reason
+        for the kind is then shown, so Accept again records it."""
+        carried = self.review.carried_reason()
+        if carried is None:
+            return self.review.reason_text()
+        if kind:
+            self.review.offer_reason_for(kind)
+        self.win.show_error(f"\u201c{carried}\u201d is the reason you gave for not redacting the "
+                            "last track: choose the reason for redacting this one"
+                            + (" (the stock reason is now shown: Accept again to use it)"
+                               if self.review.carried_reason() is None else ""))
+        self.review.reason.setFocus()
+        return None
 
     def set_kind(self, kind: str) -> None:
         if self.doc and self.doc.selected:
@@ -86,7 +110,9 @@ class EditingController(Controller):
 
     def accept_all(self, kind: str) -> None:
         if self.doc:
-            self.bulk(self.doc.accept_all(kind, self.review.reason_text() or f"All {kind} tracks redacted"))
+            reason = self.redact_reason(kind)
+            if reason is not None:
+                self.bulk(self.doc.accept_all(kind, reason or f"All {kind} tracks redacted"))
 
     def reject_short(self, n: int) -> None:
         if self.doc:

@@ -1,6 +1,8 @@
 """Review dock: decision controls, bulk decisions, the filterable track list, coverage."""
 from __future__ import annotations
 
+from typing import Optional
+
 
 import numpy as np
 from PySide6.QtCore import QSize, Qt, Signal
@@ -11,7 +13,7 @@ from PySide6.QtWidgets import (QAbstractItemView, QComboBox, QGridLayout, QGroup
                                QWidget)
 
 from redaction.model import KINDS
-from redaction.workspace import default_reason, focus_kind, span_problem
+from redaction.workspace import default_reason, focus_kind, reason_for_kind, span_problem
 
 from ..themes import alert_color
 from .checks import ChecksBox
@@ -60,6 +62,9 @@ class ReviewPanel(QWidget):
         # clear need a reason the officer chose (controllers.editing.decide)
         self._auto_reason = self.reason.currentText()
         self._chosen = False            # the officer picked or typed the reason shown
+        # the reason just recorded for Reject or Keep clear, while the box still shows it and
+        # the officer has not picked or typed it again: not a reason to redact (carried_reason)
+        self._carried: Optional[str] = None
         self.reason.activated.connect(self._reason_chosen)
         self.reason.lineEdit().textEdited.connect(self._reason_chosen)
         self.reason.setSizeAdjustPolicy(QComboBox.AdjustToMinimumContentsLengthWithIcon)
@@ -280,6 +285,23 @@ class ReviewPanel(QWidget):
 
     def _reason_chosen(self, *_) -> None:
         self._chosen = True
+        self._carried = None
+
+    def carry_reason(self) -> None:
+        """The reason shown was just recorded for not redacting a track."""
+        self._carried = self.reason_text()
+
+    def carried_reason(self) -> Optional[str]:
+        """The reason shown if it is the one just given for not redacting a track (the box
+        keeps it for the next decision), else None."""
+        return self._carried if self._carried and self.reason_text() == self._carried else None
+
+    def offer_reason_for(self, kind: str) -> None:
+        """Show the stock reason to redact a ``kind`` (filled in by the panel, not chosen)."""
+        text = reason_for_kind(kind, self.reasons())
+        if text:
+            self.reason.setCurrentText(text)
+            self._auto_reason, self._chosen, self._carried = text, False, None
 
     def reason_chosen(self) -> bool:
         """False while the reason is the one the panel filled in (a stock reason to redact)

@@ -122,6 +122,50 @@ def test_reject_needs_a_reason_the_officer_chose(qtbot, win):
     assert rv.reason_chosen()
 
 
+def test_a_reason_given_for_not_redacting_is_not_recorded_for_the_next_redaction(qtbot, win):
+    """The reason box keeps its text from one decision to the next: after rejecting a false
+    detection, Accept on the next track (and Accept all) recorded "False detection" as the
+    reason for redacting it, in the CSV and the signed disclosure report (seen on the Intel
+    car clip). Accept is refused once, the box showing the stock reason for the track's kind;
+    Reject after Reject keeps the chosen reason."""
+    doc, view = win.doc, win.view
+    doc.do(edits.AddTracks([_auto(doc, "a1", 0, 20, "plate"), _auto(doc, "a2", 5, 30, "plate"),
+                            _auto(doc, "a3", 6, 30, "plate"), _auto(doc, "a4", 7, 30, "face"),
+                            _auto(doc, "a5", 8, 30, "face")], source="test"))
+    rv = win.review
+    doc.select("a1")
+    rv.reason.setCurrentText("False detection")
+    rv.reason.activated.emit(rv.reason.findText("False detection"))
+    view.setFocus()
+    qtbot.keyClick(view, Qt.Key_R)
+    doc.select("a2")
+    qtbot.keyClick(view, Qt.Key_R)                       # the same reason again: fine
+    assert [doc.project.track(t).status for t in ("a1", "a2")] == ["rejected", "rejected"]
+    doc.select("a3")
+    qtbot.keyClick(view, Qt.Key_A)
+    assert doc.project.track("a3").status == "pending"
+    assert "False detection" in win.statusBar().currentMessage()
+    assert rv.reason_text() == "Vehicle registration of a third party"
+    qtbot.keyClick(view, Qt.Key_A)                       # the reason now shown: accepted
+    t = doc.project.track("a3")
+    assert (t.status, t.reason) == ("accepted", "Vehicle registration of a third party")
+    doc.select("a1")                                     # reject again, then Accept all faces
+    rv.reason.setCurrentText("False detection")
+    rv.reason.activated.emit(rv.reason.findText("False detection"))
+    doc.select("a2")
+    qtbot.keyClick(view, Qt.Key_R)
+    doc.select(None)
+    rv.acceptAllRequested.emit("face")
+    assert [doc.project.track(t).status for t in ("a4", "a5")] == ["pending", "pending"]
+    rv.acceptAllRequested.emit("face")
+    assert {doc.project.track(t).reason for t in ("a4", "a5")} == {"Third party face (not relevant)"}
+    doc.select("a4")                                     # a reason the officer picks is theirs
+    rv.reason.setCurrentText("Member of the public")
+    rv.reason.activated.emit(rv.reason.findText("Member of the public"))
+    qtbot.keyClick(view, Qt.Key_A)
+    assert doc.project.track("a4").reason == "Member of the public"
+
+
 def test_bulk_decisions_are_one_undo(qtbot, win):
     doc = win.doc
     doc.do(edits.AddTracks([_auto(doc, "a1", 0, 20), _auto(doc, "a2", 3, 5),
