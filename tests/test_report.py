@@ -100,6 +100,8 @@ def test_report_regenerates_identically_and_never_overwrites(exported, tmp_path)
     r = run_bwv("report", str(res.manifest), "--out", str(tmp_path / "cli.pdf"))
     assert r.returncode != 0 and "refusing to overwrite" in r.stderr
     assert len(r.stderr.strip().splitlines()) == 1
+    # --out was given: the hint is another name, not "give --out" (what the officer just did)
+    assert "give --out" not in r.stderr and "another --out" in r.stderr
 
 
 def test_regenerate_refuses_a_changed_export(exported, tmp_path):

@@ -540,7 +540,8 @@ def regenerate(manifest_path: str | os.PathLike, out: Optional[str | os.PathLike
     if target.suffix.lower() != ".pdf":
         raise ExportError("the report must be a .pdf file", target)
     if os.path.lexists(target):
-        raise ExportError("already exists; refusing to overwrite (give --out)", target)
+        raise ExportError("already exists; refusing to overwrite ("
+                          + ("choose another --out)" if out else "give --out)"), target)
     folder = target.parent if str(target.parent) else Path(".")
     if not folder.is_dir():
         raise ExportError("folder does not exist", folder)
