@@ -48,6 +48,7 @@ import numpy as np
 from .camera import CameraPath, place, scale_of
 from .model import Box, Keyframe, Track
 from .track_parts import _Live, _log_ratio, _thin, _union, iou
+from .track_stitch import confirm_stitch, motion_of, split_unconfirmed, stitch_pairs
 from .track_settings import FrameRecord, TrackerSettings
 
 __all__ = ["FrameRecord", "Tracker", "TrackerSettings", "iou"]
@@ -174,9 +175,16 @@ class Tracker:
 
     def _retire(self, t: _Live) -> None:
         """A track whose hold has ended (or cut by a cut): converted now, while the frames
-        it spans are still known (its box on every frame depends on nothing later)."""
-        if self._kept(t):
-            self.finished.append(self._to_track(t))
+        it spans are still known (its box on every frame depends on nothing later). A join
+        of the stitch gate that no later detection confirmed is undone first: the parts
+        are converted as the tracks they would have been, each with its hold."""
+        for part in split_unconfirmed(t, self._next_id, lambda p: motion_of(p, self.path)):
+            if self._kept(part):
+                self.finished.append(self._to_track(part))
+
+    def _next_id(self) -> str:
+        self._n += 1
+        return f"{self.prefix}{self._n}"
 
     def _prune(self, f: int) -> None:
         """Forget the camera path and steadiness of frames that neither a live track nor a
@@ -336,6 +344,8 @@ class Tracker:
             used_t.add(ti)
             used_d.add(di)
             self._extend(tracks[ti], f, dets[di])
+        if new_tracks and self.s.stitch_widths_s:
+            self._stitch(f, dets, tracks, used_t, used_d)
         for di, d in enumerate(dets):
             if di in used_d or not new_tracks:
                 continue
@@ -349,9 +359,30 @@ class Tracker:
                 t.smeared.add(f)
             if not t.sure:
                 t.doubtful.add(f)
-                t.rule_hits += self._counts_alone(d)
+                if self._counts_alone(d):
+                    t.rule_hits += 1
+                    t.rule_at.add(f)
             self.live.append(t)
         return used_d
+
+    def _stitch(self, f: int, dets: list, tracks: list, used_t: set, used_d: set) -> None:
+        """Join detections no gate took to tracks no detection matched, within the stitch
+        gate (:attr:`TrackerSettings.stitch_widths_s`); the join is kept as a doubtful one."""
+        reach = int(round(self.s.stitch_s * self.fps))
+        for kind in self.s.stitch_kinds:
+            preds = [(ti, self._predict(t, f), f - t.last_frame) for ti, t in enumerate(tracks)
+                     if ti not in used_t and t.kind == kind and 0 < f - t.last_frame <= reach]
+            free = [(di, tuple(float(v) for v in d.box)) for di, d in enumerate(dets)
+                    if di not in used_d and d.kind == kind
+                    and (getattr(d, "sure", True) or self._counts_alone(d))]
+            width = self.frame_size[0] if self.frame_size else 1920
+            for ti, di in stitch_pairs(preds, free, self.s.stitch_widths_s * width / self.fps,
+                                       self.s.stitch_ratio):
+                t = tracks[ti]
+                t.stitched.add((t.last_frame, f))
+                used_t.add(ti)
+                used_d.add(di)
+                self._extend(t, f, dets[di])
 
     def _at_edge(self, box: Box, slack: float = 1.0) -> tuple[bool, bool, bool, bool]:
         """Which sides of ``box`` touch the picture's edge (left, top, right, bottom), to
@@ -405,6 +436,8 @@ class Tracker:
             floor = self._project(t, t.last_frame, f, t.velocity, 0.0)
             w, h = max(box[2], floor[2]), max(box[3], floor[3])
             box = (box[0] + box[2] / 2 - w / 2, box[1] + box[3] / 2 - h / 2, w, h)
+        if t.stitched:
+            confirm_stitch(t, f, box, self.path)
         r = self.path.relative(t.last_frame, f)
         s = scale_of(r)
         # ... and the previous one, cut on its way in, the size of this one
@@ -430,7 +463,9 @@ class Tracker:
             t.smeared.add(f)
         if not getattr(d, "sure", True):
             t.doubtful.add(f)
-            t.rule_hits += self._counts_alone(d)
+            if self._counts_alone(d):
+                t.rule_hits += 1
+                t.rule_at.add(f)
         t.last_frame = f
         t.hits += 1
         t.sure = t.sure or getattr(d, "sure", True)
@@ -584,3 +619,4 @@ class Tracker:
 
 
 _STILL = np.zeros(2)
+

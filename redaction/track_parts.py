@@ -25,6 +25,9 @@ class _Live:
     smeared: set = field(default_factory=set)   # detection frames whose size was not measured
     doubtful: set = field(default_factory=set)  # detection frames matched to a candidate
     rule_hits: int = 0             # candidates that count alone (day_rules, dark_rules)
+    stitched: set = field(default_factory=set)  # (a, b): detection frames joined by the stitch gate
+    confirmed: set = field(default_factory=set)  # ... of those, the ones the next detection continues
+    rule_at: set = field(default_factory=set)    # detection frames of candidates that count alone
 
     @property
     def last_box(self) -> Box:
@@ -87,3 +90,4 @@ def _thin(keys: list[Keyframe], tol: float, fixed: set[int], max_run: int = 48) 
         out.append(keys[j])
         i = j
     return out
+

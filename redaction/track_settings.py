@@ -11,7 +11,7 @@ DEFAULT_HOLD_S = 1.5
 # Raised when the tracker's rules change what it makes of the same detections: the detection
 # cache holds detections (the tracks are rebuilt from them), but a batch's "done" state holds
 # the result, so a batch run after such a change does its clips again (from the cache)
-TRACKER_VERSION = 3
+TRACKER_VERSION = 4
 # Under this brightness (detect.light.picture_brightness) a picture is dark: the dark-footage
 # check before export and the tracker's dark rule (TrackerSettings.dark_below). The leak
 # check's night scenes measure 24-52 (their flash frames up to 112), its daylight scenes
@@ -44,6 +44,19 @@ class TrackerSettings:
     # a held or pre-held box follows the object's own motion for this long at most, then
     # only the camera (extrapolating further drifts off; ADR 0008, session 9)
     own_motion_s: float = 1.0
+    # the stitch gate: a detection no track's gate took (it would start a new track) joins a
+    # track of its kind that no detection matched on this run, whose last detection is at
+    # most ``stitch_s`` old, if it is the same size (within ``stitch_ratio``) and within
+    # ``stitch_widths_s`` picture widths a second of the track's prediction (plus its size):
+    # a vehicle driving past on its own, which a track of one detection cannot predict (the
+    # car on the Intel car-park clip moved 0.36-0.47 widths a second). The join holds only
+    # if the next detection continues the course of the two (three on one course are one
+    # object); otherwise the track is cut there again when it is converted, each part with
+    # its own hold, as if never joined. None: off (ADR 0008, session 19)
+    stitch_widths_s: Optional[float] = 0.8
+    stitch_s: float = 0.6
+    stitch_ratio: float = 1.5
+    stitch_kinds: tuple = ("plate",)
     # the shape of a whole object of each kind, (kind, width / height when cut at a side,
     # width / height when cut at the top or bottom): a track's first and last boxes, cut by
     # the picture's edge, are extended past it to that shape (faces as the detectors box

@@ -546,3 +546,72 @@ def test_a_recurring_doubtful_plate_is_held_through_a_fast_pan_a_one_off_is_not(
     assert t.box_at(75) is None                          # not beyond 2 s
     assert t.box_at(55)[2] <= 100.0 * (1 + 2 * 0.5) + 1  # the margin of a 1-s hold, no more
     assert run(hits=1) == []                             # one weak doubtful box: no track
+
+
+def test_a_plate_driving_off_faster_is_followed_through_doubted_detections():
+    """The white car's front plate on the Intel car-park clip (12.5 fps): found sure twice,
+    two runs apart, then only as candidates the verifier doubts while the car drives
+    towards the camera ever faster (21 px a frame, then 25, then 29). Its first velocity was
+    averaged with zero, so the prediction lagged half its speed behind; each candidate
+    fell outside the candidate gate and started a track of its own, and the plate was
+    visible between the boxes on 9 frames of the export. The stitch gate joins each
+    detection to the course before it (three on one course confirm it): one track that
+    covers the plate on every frame."""
+    from redaction.track import FrameRecord, Tracker, TrackerSettings
+    ys = {0: 108.5, 2: 151.3, 5: 217.9, 8: 293.9, 10: 352.7, 11: 378.9}
+    sure = {0, 2}
+
+    def truth(f):
+        a = max(k for k in ys if k <= f)
+        b = min((k for k in ys if k >= f), default=a)
+        y = ys[a] if a == b else ys[a] + (ys[b] - ys[a]) * (f - a) / (b - a)
+        return (218.5 - 2.4 * f, y, 21.0, 8.5)
+
+    tr = Tracker(12.5, TrackerSettings(), frame_size=(768, 432))
+    for f in range(0, 12):
+        dets = None
+        if f in ys or f % 2 == 0:
+            dets = [Detection("plate", truth(f), 0.7 if f in sure else 0.3, sure=f in sure)] \
+                if f in ys else []
+        tr.update(FrameRecord(f, (0.0, 0.0), False, dets))
+    tracks = tr.finish()
+    assert len(tracks) == 1, [sorted(t.scores) for t in tracks]
+    assert sorted(tracks[0].scores) == sorted(ys)
+    for f in range(0, 12):
+        assert covered_box(tracks[0].box_at(f), truth(f), slack=1.0), f
+
+
+def _plates(fps, dets_at, frames, size=(1920, 1080)):
+    from redaction.track import FrameRecord, Tracker, TrackerSettings
+    tr = Tracker(fps, TrackerSettings(), frame_size=size)
+    for f in range(frames):
+        dets = None
+        if f % 6 == 0:
+            dets = [Detection("plate", box, 0.8) for box in dets_at.get(f, [])]
+        tr.update(FrameRecord(f, (0.0, 0.0), False, dets))
+    return sorted(tr.finish(), key=lambda t: t.first_frame)
+
+
+def test_a_plate_driving_past_is_one_track_along_its_course():
+    """A plate crossing at 1,000 px/s, found every sixth frame: a new track of one detection
+    cannot predict that, so each run started a track whose held box stayed behind while
+    the plate drove on. Joined by the stitch gate (confirmed by the third detection on its
+    course), it is one track whose box follows the plate between the runs."""
+    at = {f: [(100.0 + 33.3 * f, 500.0, 60.0, 20.0)] for f in (0, 6, 12, 18)}
+    (t,) = _plates(30.0, at, 30)
+    assert sorted(t.scores) == [0, 6, 12, 18]
+    for f in range(0, 19):
+        assert covered_box(t.box_at(f), (100.0 + 33.3 * f, 500.0, 60.0, 20.0), slack=2.0), f
+
+
+def test_a_stitch_no_later_detection_confirms_is_undone_and_both_holds_stay():
+    """A plate found twice in place, then a plate 250 px off once (another vehicle, or a
+    false find): the stitch gate joins them, but nothing continues that course, so the
+    join is undone when the track is converted. The first plate keeps its whole hold in
+    place (a wrong join must never cost it its hold), the second its own track."""
+    a, b = (100.0, 300.0, 40.0, 16.0), (350.0, 300.0, 40.0, 16.0)
+    ta, tb = _plates(30.0, {0: [a], 6: [a], 12: [b]}, 80)
+    assert sorted(ta.scores) == [0, 6] and sorted(tb.scores) == [12]
+    for f in range(0, 6 + 45):                  # 1.5 s held after its last detection
+        assert covered_box(ta.box_at(f), a, slack=1.0), f
+    assert covered_box(tb.box_at(12), b, slack=1.0)
