@@ -114,6 +114,11 @@ def stream_sar(vs, rotation: int = 0) -> Fraction:
     return 1 / sar if rotation in (90, 270) else sar
 
 
+# FFmpeg's readers of text and text art (.txt, .nfo, .ans, .bin, .xbin...): they render the
+# text as frames, so a note or a licence would open as a 'clip' and be imported as one
+TEXT_ART_FORMATS = {"tty", "bintext", "xbin", "adf", "idf"}
+
+
 def _check_file(path: Path) -> None:
     if not path.exists():
         raise MediaError("no such file", path)
@@ -132,6 +137,10 @@ def open_container(path: str | os.PathLike):
         c = av.open(str(path), mode="r", metadata_errors="ignore")
     except av.error.FFmpegError as e:
         raise MediaError(f"not a readable video file ({_ff_reason(e)})", path) from None
+    if (c.format.name or "") in TEXT_ART_FORMATS:
+        c.close()
+        raise MediaError("not a video file (a text file: FFmpeg would show its text as a "
+                         "picture)", path)
     if not c.streams.video:
         c.close()
         raise MediaError("no video stream", path)

@@ -68,3 +68,24 @@ def test_every_folder_the_program_makes_for_footage_data_is_owner_only(clip_copy
     loose = [f"{f} {oct(stat.S_IMODE(f.stat().st_mode))}" for f in folders
              if stat.S_IMODE(f.stat().st_mode) != 0o700]
     assert not loose, loose
+
+
+def test_a_text_file_is_not_taken_for_a_video(tmp_path):
+    """FFmpeg's text-art reader turns a text file named .txt or .nfo into 'video' (640x400,
+    codec ansi): `bwv detect` on the licence beside the evaluation clips ran detection on 48
+    frames of rendered text and exited 0, and `bwv case import` stored it as a clip of a case.
+    Refused in one line naming the file, like any file that is not a video."""
+    from redaction.errors import MediaError
+    from helpers import run_bwv
+    text = "Licensed under the Apache License, Version 2.0 (the \"License\").\n" * 200
+    for name in ("notes.txt", "readme.nfo"):
+        f = tmp_path / name
+        f.write_text(text)
+        with pytest.raises(MediaError, match="not a video file"):
+            probe(f, with_hash=False)
+        r = run_bwv("probe", str(f))
+        assert r.returncode != 0 and str(f) in r.stderr and "not a video file" in r.stderr
+        assert len(r.stderr.strip().splitlines()) == 1
+    r = run_bwv("detect", str(tmp_path / "notes.txt"), "--out", str(tmp_path / "d.jsonl"))
+    assert r.returncode != 0 and "not a video file" in r.stderr
+    assert not (tmp_path / "d.jsonl").exists()
