@@ -106,9 +106,13 @@ class ExportDialog(QDialog):
         self.override = QCheckBox("Override: redact the pending tracks as if accepted (logged)", page)
         self.override.setAccessibleName("Override pending tracks")
         if pend:
-            self.pending_note.setText(
-                f"<b>Export is disabled:</b> {len(pend)} track(s) still pending review"
-                f" ({len(auto)} from detection). Decide them first, or tick the override.")
+            what = f"{len(pend)} track(s) still pending review ({len(auto)} from detection)"
+            self._pending_text = (
+                f"<b>Export is disabled:</b> {what}. Decide them first, or tick the override.",
+                f"<b>Override:</b> {what} will be redacted as if accepted; the manifest and "
+                "the report name them and you as the one who confirmed it.")
+            self.pending_note.setText(self._pending_text[0])
+            self.override.toggled.connect(lambda on: self.pending_note.setText(self._pending_text[on]))
             f.addRow(self.pending_note)
             f.addRow(self.override)
         else:

@@ -28,11 +28,17 @@ def test_export_disabled_while_auto_tracks_pending(qtbot, win):
     assert d.basis.currentText() == "" and "lawful basis" in d.error.text()   # never pre-selected
     d.basis.setCurrentText("Criminal Procedure and Investigations Act 1996 (disclosure)")
     assert not d.go.isEnabled()                   # pending: disabled
+    assert "Export is disabled" in d.pending_note.text()
     d.override.setChecked(True)                   # explicit override
     assert d.go.isEnabled()
     assert d.request().accept_pending
+    # the note said "Export is disabled" beside an enabled Export button: it says what the
+    # override does instead
+    assert "disabled" not in d.pending_note.text()
+    assert "1 track(s) still pending" in d.pending_note.text() and "redacted" in d.pending_note.text()
     d.override.setChecked(False)
     assert not d.go.isEnabled()
+    assert "Export is disabled" in d.pending_note.text()
     d.reject()
     doc.decide("accepted", "Third party", ["a1"])
     d2 = win.jobs.export()
