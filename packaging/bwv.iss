@@ -65,6 +65,15 @@ Name: "{group}\Licences"; Filename: "{win}\notepad.exe"; Parameters: """{app}\TH
 Name: "{group}\Credits"; Filename: "{win}\notepad.exe"; Parameters: """{app}\CREDITS.md"""
 
 [Run]
+; the policy folder: [Dirs] Permissions only add rules, and ProgramData's inherited rule lets
+; every user create files in its subfolders (a policy.toml beside the policy, an audit.key
+; before the program makes one). Inheritance off, then explicit rules by well-known SID
+; (Administrators, SYSTEM full; Users read), and the files in it reset to inherit those
+Filename: "{sys}\icacls.exe"; \
+    Parameters: """{commonappdata}\{#AppName}"" /inheritance:r /grant:r *S-1-5-32-544:(OI)(CI)F *S-1-5-18:(OI)(CI)F *S-1-5-32-545:(OI)(CI)RX"; \
+    Flags: runhidden waituntilterminated; StatusMsg: "Securing the machine policy folder..."
+Filename: "{sys}\icacls.exe"; Parameters: """{commonappdata}\{#AppName}\*"" /reset /T /C"; \
+    Flags: runhidden waituntilterminated
 ; prove the installation is healthy before first use (silent installs: skipped unless /SELFTEST)
 Filename: "{app}\{#CliExe}"; Parameters: "selftest"; Flags: runhidden waituntilterminated; \
     Check: WantSelfTest; StatusMsg: "Running the self-test..."

@@ -248,3 +248,21 @@ def test_sbom_lists_what_ships(tmp_path):
     assert set(models) == {m.name for m in MODELS}
     for m in MODELS:
         assert models[m.name]["hashes"][0]["content"] == m.sha256
+
+
+def test_installer_takes_the_policy_folder_out_of_programdata_inheritance():
+    """ProgramData lets every user create files in its subfolders, and Inno's [Dirs]
+    Permissions only add rules: without breaking inheritance, a user could put a
+    policy.toml (or an audit.key before the program made one) beside the administrator's
+    policy. The installer runs icacls on the folder: inheritance removed, Administrators and
+    SYSTEM full control, Users read only, then the files in it reset to inherit that."""
+    text = ISS.read_text()
+    run = text[text.index("[Run]"):text.index("[Code]")]
+    lines = [l for l in run.splitlines() if "icacls" in l or "/inheritance" in l or "/reset" in l]
+    joined = " ".join(lines)
+    assert "/inheritance:r" in joined and "/grant:r" in joined
+    assert "*S-1-5-32-544:(OI)(CI)F" in joined and "*S-1-5-18:(OI)(CI)F" in joined
+    assert "*S-1-5-32-545:(OI)(CI)RX" in joined and "S-1-5-32-545:(OI)(CI)F" not in joined
+    assert "/reset /T" in joined
+    # before the self-test, which reads the policy
+    assert run.index("icacls") < run.index("selftest")
