@@ -25,6 +25,18 @@ def detect_available() -> bool:
         return False
 
 
+def progress_text(p, frames: bool) -> str:
+    """'detecting, frame 120 of 377, about 2 min left': the frames (``frames``: a job that
+    counts frames, as detection does; transcription counts per cent) and the time when known."""
+    text = p.message or "working"
+    if frames and p.total > 0:
+        text += f", frame {p.done} of {p.total}"
+    if p.eta_s is not None and p.done < p.total:
+        eta = max(0.0, p.eta_s)
+        text += f", about {eta:.0f} s left" if eta < 90 else f", about {eta / 60:.0f} min left"
+    return text
+
+
 class JobsController(Controller):
     """Holds the window, the user-job runner (export, detection), the background runner,
     the preferences (bases, organisation), the playback clock (paused for an export), the
@@ -131,7 +143,7 @@ class JobsController(Controller):
 
     def job_started(self, name: str) -> None:
         self._cancelling = False
-        self.job_label.setText(name.capitalize())
+        self.job_label.setText(f"{name.capitalize()}: starting…")   # (detectors loading: seconds)
         self.job_cancel.setEnabled(True)
         for w in (self.job_label, self.job_bar, self.job_cancel):
             w.show()
@@ -154,7 +166,8 @@ class JobsController(Controller):
         self.job_bar.setRange(0, max(1, p.total))
         self.job_bar.setValue(p.done)
         if not getattr(self, "_cancelling", False):
-            self.job_label.setText(f"{self.runner.name.capitalize()}: {p.message}")
+            text = progress_text(p, frames=self.runner.name == "detect")
+            self.job_label.setText(f"{self.runner.name.capitalize()}: {text}")
 
     def job_idle(self) -> None:
         for w in (self.job_label, self.job_bar, self.job_cancel):

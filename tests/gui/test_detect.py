@@ -90,3 +90,28 @@ def test_a_cancelled_detection_does_not_add_the_next_runs_tracks_twice(qtbot, wi
     assert win.runner.start("export", lambda cancel: iter(()))
     assert win.runner.wait(10000)
     assert win.doc.project.tracks == []
+
+
+def test_the_status_bar_says_what_a_long_detection_is_doing_and_how_long_is_left(qtbot, win):
+    """The GUI's detection on the Intel people clip ran for 10 minutes with the label
+    "Detect" (nothing for the first 20 s, while the detectors load) and then "Detect:
+    detecting": no frame count and no time left, which the CLI and the export dialog give."""
+    import threading
+
+    from redaction.jobs import Progress
+    go = threading.Event()
+
+    def job(cancel):
+        go.wait(10)                                   # loading the detectors
+        yield Progress(120, 377, "detecting", eta_s=130.0)
+        go.clear()
+        go.wait(10)
+        return None
+    win.runner.start("detect", job)
+    qtbot.waitUntil(lambda: win.jobs.job_label.isVisible(), timeout=5000)
+    assert win.jobs.job_label.text() == "Detect: starting…"
+    go.set()
+    qtbot.waitUntil(lambda: "120" in win.jobs.job_label.text(), timeout=5000)
+    assert win.jobs.job_label.text() == "Detect: detecting, frame 120 of 377, about 2 min left"
+    go.set()
+    assert win.runner.wait(10000)
