@@ -48,7 +48,7 @@ import numpy as np
 from .camera import CameraPath, place, scale_of
 from .model import Box, Keyframe, Track
 from .track_parts import _Live, _log_ratio, _thin, _union, iou
-from .track_stitch import confirm_stitch, motion_of, split_unconfirmed, stitch_pairs
+from .track_stitch import branch, confirm_stitch, motion_of, split_unconfirmed, stitch_pairs
 from .track_settings import FrameRecord, TrackerSettings
 
 __all__ = ["FrameRecord", "Tracker", "TrackerSettings", "iou"]
@@ -367,7 +367,8 @@ class Tracker:
 
     def _stitch(self, f: int, dets: list, tracks: list, used_t: set, used_d: set) -> None:
         """Join detections no gate took to tracks no detection matched, within the stitch
-        gate (:attr:`TrackerSettings.stitch_widths_s`); the join is kept as a doubtful one."""
+        gate (:attr:`TrackerSettings.stitch_widths_s`); the join is undone when the track is
+        converted unless a later detection confirms it (:func:`split_unconfirmed`)."""
         reach = int(round(self.s.stitch_s * self.fps))
         for kind in self.s.stitch_kinds:
             preds = [(ti, self._predict(t, f), f - t.last_frame) for ti, t in enumerate(tracks)
@@ -379,6 +380,11 @@ class Tracker:
             for ti, di in stitch_pairs(preds, free, self.s.stitch_widths_s * width / self.fps,
                                        self.s.stitch_ratio):
                 t = tracks[ti]
+                if not self._kept(t):
+                    # candidates that have not recurred: the track stays for its own
+                    # object to recur on (taken, its next find starts a track of one doubt)
+                    t = branch(t, self._next_id())
+                    self.live.append(t)
                 t.stitched.add((t.last_frame, f))
                 used_t.add(ti)
                 used_d.add(di)

@@ -5,6 +5,7 @@ converted (ADR 0008, session 19)."""
 from __future__ import annotations
 
 import math
+from dataclasses import replace
 
 import numpy as np
 
@@ -40,6 +41,16 @@ def stitch_pairs(preds: list[tuple[int, Box, int]], dets: list[tuple[int, Box]],
             used_d.add(di)
             out.append((ti, di))
     return out
+
+
+def branch(t: _Live, tid: str) -> _Live:
+    """A copy of ``t`` named ``tid``, to take a stitched join in its place: a track not yet
+    kept (candidates that have not recurred) must stay as it is for its own object to
+    recur on. Split at that join (unconfirmed), the copy's first part is ``t``'s own
+    detections again, not kept on their own, so it adds nothing."""
+    return replace(t, id=tid, boxes=dict(t.boxes), scores=dict(t.scores),
+                   velocity=t.velocity.copy(), smeared=set(t.smeared), doubtful=set(t.doubtful),
+                   stitched=set(t.stitched), confirmed=set(t.confirmed), rule_at=set(t.rule_at))
 
 
 def split_unconfirmed(t: _Live, new_id, motion) -> list[_Live]:

@@ -615,3 +615,30 @@ def test_a_stitch_no_later_detection_confirms_is_undone_and_both_holds_stay():
     for f in range(0, 6 + 45):                  # 1.5 s held after its last detection
         assert covered_box(ta.box_at(f), a, slack=1.0), f
     assert covered_box(tb.box_at(12), b, slack=1.0)
+
+
+def test_a_stitch_onto_a_doubtful_plate_leaves_it_to_recur():
+    """A plate the verifier doubts (0.2), found twice in place, is proposed (low confidence:
+    it recurred). A sure plate 250 px off, found once between the two finds, was stitched
+    onto the doubtful plate's track (not matched on that run): the track followed the other
+    plate, the doubtful plate's second find started a track of one doubt, and when the
+    unconfirmed join was undone both halves were single doubts, dropped: the plate the old
+    tracker proposed was not proposed at all. A track not yet kept now stays as it is (a
+    copy of it takes the join), so its plate still recurs on it."""
+    a, b = (100.0, 300.0, 40.0, 16.0), (350.0, 300.0, 40.0, 16.0)
+    doubt = Detection("plate", a, 0.2, sure=False)
+    from redaction.track import FrameRecord, Tracker, TrackerSettings
+    for s in (TrackerSettings(stitch_widths_s=None), TrackerSettings()):
+        tr = Tracker(30.0, s, frame_size=(1920, 1080))
+        for f in range(80):
+            dets = {0: [doubt], 6: [Detection("plate", b, 0.8)], 12: [doubt]}.get(f, []) \
+                if f % 6 == 0 else None
+            tr.update(FrameRecord(f, (0.0, 0.0), False, dets))
+        tracks = tr.finish()
+        assert len({t.id for t in tracks}) == len(tracks)
+        mine = [t for t in tracks if sorted(t.scores) == [0, 12]]
+        assert len(mine) == 1 and mine[0].flags == ["low_confidence"], \
+            [(t.id, sorted(t.scores)) for t in tracks]
+        assert any(sorted(t.scores) == [6] for t in tracks)
+        for f in range(0, 12 + 45):
+            assert covered_box(mine[0].box_at(f), a, slack=1.0), f
