@@ -85,6 +85,30 @@ def test_a_run_again_does_not_propose_an_accepted_object_twice(tmp_path):
     assert len(again) == len(first)
 
 
+def test_a_run_again_does_not_propose_what_the_officer_rejected_or_kept_clear(tmp_path):
+    """Rejected ("a road sign") or kept clear (the requester's own face): a run again with
+    the same detections asks nothing new about that object, and says how many it left out;
+    an object the decided track does not hold on all its frames is proposed again."""
+    from redaction.edits import SetSpan, SetStatus
+    clip = make(tmp_path / "c.mp4", frames=N)
+    for status in ("rejected", "keep_clear"):
+        s = ProjectSession.create(clip, tmp_path / f"{status}.bwvproj.json", "alice")
+        first = _run(s, clip)
+        ids = [t.id for t in first]
+        with s.command():
+            s.do(SetStatus(ids, status, "the requester's own face", "alice"))
+            s.save()
+        assert _run(s, clip) == []
+        s = ProjectSession.open(tmp_path / f"{status}.bwvproj.json", "alice")
+        assert s.project.pending() == [] and s.project.track(ids[0]).status == status
+        assert s.project.extra["detection"]["already_decided"] == len(first)
+        tid = ids[0]
+        with s.command():                               # decided on part of its frames only
+            s.do(SetSpan(tid, first[0].first_frame, first[0].first_frame + 10))
+            s.save()
+        assert len(_run(s, clip)) == 1
+
+
 def test_a_hold_or_margin_that_is_no_finite_amount_is_refused_in_one_line(tmp_path):
     from helpers import run_bwv
     clip = make(tmp_path / "c.mp4", frames=5)

@@ -139,7 +139,9 @@ class JobsController(Controller):
         except (BwvError, ValueError, KeyError) as e:
             self.win.show_error(f"detection results not added: {e}")
             return
-        self.status(f"Detection added {len(tracks)} track(s) to review", 6000)
+        again = self.doc.session.project.extra.get("detection", {}).get("already_decided", 0)
+        self.status(f"Detection added {len(tracks)} track(s) to review"
+                    + (f"; {again} not proposed again (already decided)" if again else ""), 6000)
 
     def job_started(self, name: str) -> None:
         self._cancelling = False

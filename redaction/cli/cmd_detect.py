@@ -239,8 +239,10 @@ def _clip(inp: Path, detector, kinds, args, user) -> int:
             with session.command():
                 tracks = add_to_project(session, result)
                 session.save()
-        print(f"{len(tracks)} track(s) added to {session.path} as pending proposals",
-              file=sys.stderr)
+        again = session.project.extra.get("detection", {}).get("already_decided", 0)
+        print(f"{len(tracks)} track(s) added to {session.path} as pending proposals"
+              + (f"; {again} not proposed again (already decided: accepted, rejected or kept "
+                 "clear)" if again else ""), file=sys.stderr)
         from ..review_checks import clip_checks, open_checks
         left = open_checks(clip_checks(session.project, session.source_path))
         if left:

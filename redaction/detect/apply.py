@@ -60,10 +60,31 @@ def _under_accepted(t: Track, accepted: list[Track], slack: float = 0.5) -> bool
     return False
 
 
+def _same_as_decided(t: Track, decided: list[Track], min_iou: float = 0.5) -> bool:
+    """Whether the officer already decided on ``t``'s object, rejecting it or keeping it
+    clear: a decided track of its kind whose span holds ``t``'s and whose box overlaps
+    ``t``'s (IoU at least ``min_iou``) on every frame. A run again (from the cache, or after
+    a tracker update) proposing the road sign rejected yesterday asks nothing new."""
+    for a in decided:
+        if a.kind != t.kind or not t.keyframes or a.first_frame > t.first_frame \
+                or a.last_frame < t.last_frame:
+            continue
+        mine, theirs = _boxes(t, t.first_frame, t.last_frame), _boxes(a, t.first_frame, t.last_frame)
+        lo = np.maximum(mine[:, :2], theirs[:, :2])
+        hi = np.minimum(mine[:, :2] + mine[:, 2:], theirs[:, :2] + theirs[:, 2:])
+        inter = np.prod(np.clip(hi - lo, 0, None), axis=1)
+        union = np.prod(mine[:, 2:], axis=1) + np.prod(theirs[:, 2:], axis=1) - inter
+        if np.all(inter >= min_iou * np.maximum(union, 1e-9)):
+            return True
+    return False
+
+
 def add_to_project(session: ProjectSession, result: DetectResult) -> list[Track]:
     """Replace the project's undecided auto tracks of the kinds searched, on the frames
     searched, with the new ones (one undo step); decided and manual tracks are kept, and a new
-    track an accepted one already covers on each of its frames is not proposed again.
+    track an accepted one already covers on each of its frames, or one the officer already
+    rejected or kept clear (:func:`_same_as_decided`), is not proposed again (the count is
+    the detection record's ``already_decided``).
     Refused (nothing changed) when the result is from another clip than the project's."""
     p = session.project
     if result.source_sha256 and result.source_sha256 != p.source.sha256:
@@ -86,15 +107,18 @@ def add_to_project(session: ProjectSession, result: DetectResult) -> list[Track]
     old = {c.track_id for c in cmds if isinstance(c, DeleteTrack)}
     used -= old                       # the ids of tracks replaced whole may be used again
     accepted = [t for t in p.tracks if t.status == "accepted"]
-    tracks = []
+    decided = [t for t in p.tracks if t.status in ("rejected", "keep_clear")]
+    tracks, again = [], 0
     for t in result.tracks:
-        if _under_accepted(t, accepted):
+        if _under_accepted(t, accepted) or _same_as_decided(t, decided):
+            again += 1
             continue
         t.id = new_id()
         tracks.append(t)
     info = {"run_at": utc_now(), "settings": {**asdict(result.settings),
                                               "kinds": list(result.settings.kinds)},
             "models": result.models, "frames": result.frames, "tracks": len(tracks),
+            "already_decided": again,
             "dark": [list(r) for r in result.dark]}
     cmds += [AddTracks(tracks, source="detection"), SetExtra("detection", info)]
     session.do(Batch(cmds, label=f"detection: {len(tracks)} track(s)"))
