@@ -476,10 +476,12 @@ def test_a_project_with_review_decisions_is_skipped_unless_forced(tmp_path):
     (done,) = [ev for ev in _FakeExecutor().run([item], settings) if ev.kind == "done"]
     with pytest.raises(ProjectError, match="review decision"):
         write_project(item, done.result, done.sha256, "test.officer")
-    br, _ = batch(redo=True, force=True)                # forced: what the skip avoids
+    br, _ = batch(redo=True, force=True)                # forced: detected again...
     assert br.summary.done == 1
-    assert sorted(t.status for t in load_project(proj).tracks) == \
-        ["accepted", "pending", "pending", "rejected"]
+    # ... but the objects the officer decided on are not proposed again (detect/apply.py)
+    forced = load_project(proj)
+    assert sorted(t.status for t in forced.tracks) == ["accepted", "rejected"]
+    assert forced.extra["detection"]["already_decided"] == 2
 
 
 def test_a_clip_whose_content_changed_since_its_project_says_so(tmp_path):
