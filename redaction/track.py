@@ -349,10 +349,9 @@ class Tracker:
         for di, d in enumerate(dets):
             if di in used_d or not new_tracks:
                 continue
-            self._n += 1
             # fail-secure pre-hold: the object may have been missed on earlier detection frames
             # (the first frame is settled in _to_track, once the track's sureness is known)
-            t = _Live(f"{self.prefix}{self._n}", d.kind, {f: tuple(float(v) for v in d.box)},
+            t = _Live(self._next_id(), d.kind, {f: tuple(float(v) for v in d.box)},
                       {f: float(d.score)}, f, hits=1, first_frame=self._shot_start,
                       sure=getattr(d, "sure", True), last_sure=getattr(d, "sure", True))
             if self._smeared(t, f, t.boxes[f]):
@@ -360,7 +359,6 @@ class Tracker:
             if not t.sure:
                 t.doubtful.add(f)
                 if self._counts_alone(d):
-                    t.rule_hits += 1
                     t.rule_at.add(f)
             self.live.append(t)
         return used_d
@@ -470,7 +468,6 @@ class Tracker:
         if not getattr(d, "sure", True):
             t.doubtful.add(f)
             if self._counts_alone(d):
-                t.rule_hits += 1
                 t.rule_at.add(f)
         t.last_frame = f
         t.hits += 1

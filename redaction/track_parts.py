@@ -24,10 +24,14 @@ class _Live:
     last_sure: bool = True         # the last detection was sure (not a candidate)
     smeared: set = field(default_factory=set)   # detection frames whose size was not measured
     doubtful: set = field(default_factory=set)  # detection frames matched to a candidate
-    rule_hits: int = 0             # candidates that count alone (day_rules, dark_rules)
     stitched: set = field(default_factory=set)  # (a, b): detection frames joined by the stitch gate
     confirmed: set = field(default_factory=set)  # ... of those, the ones the next detection continues
     rule_at: set = field(default_factory=set)    # detection frames of candidates that count alone
+
+    @property
+    def rule_hits(self) -> int:
+        """Candidates that count alone (day_rules, dark_rules)."""
+        return len(self.rule_at)
 
     @property
     def last_box(self) -> Box:

@@ -69,8 +69,7 @@ def split_unconfirmed(t: _Live, new_id, motion) -> list[_Live]:
                   {k: t.boxes[k] for k in own}, {k: t.scores[k] for k in own if k in t.scores},
                   own[-1], np.zeros(2), 0.0, len(own), t.first_frame,
                   any(k not in t.doubtful for k in own), own[-1] not in t.doubtful,
-                  {k for k in t.smeared if k in own}, {k for k in t.doubtful if k in own},
-                  len([k for k in t.rule_at if k in own]))
+                  {k for k in t.smeared if k in own}, {k for k in t.doubtful if k in own})
         p.velocity, p.size_rate = motion(p)
         p.stitched = {c for c in t.confirmed if c[0] in own and c[1] in own}
         p.confirmed = set(p.stitched)
